@@ -1,0 +1,3 @@
+from fpconsole.cli import main
+
+raise SystemExit(main())
