@@ -1,0 +1,357 @@
+"""Field types shared by the request models.
+
+Each type rejects what the Card API would reject, with a message that says what is expected
+and gives an example; the field's name comes from pydantic's error location (see
+`fpconsole.api.validation.describe_errors`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from fpconsole.api.dictionaries import COUNTRIES_ALPHA3, CURRENCIES_ALPHA3, LANGUAGES_ALPHA2
+
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+MAX_AMOUNT = Decimal("999999999.99")
+
+_DIGITS = re.compile(r"\d+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+_LATIN_NAME = re.compile(r"[A-Za-z](?:[A-Za-z .'\-]*[A-Za-z.])?")
+# SPEC §1.4: "string" means characters from this set (plus the space, which names and
+# reasons need and every example uses).
+_API_STRING = re.compile(r"[a-zA-Z0-9`*()@#$!~\-_,.|/+=^& :;'\"%?\[\]{}<>\\]*")
+
+
+def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, context)
+
+
+# --- request_id ---------------------------------------------------------------------------
+
+
+def _to_uuid_text(value: Any) -> str:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            return str(uuid.UUID(value.strip()))
+        except ValueError:
+            pass
+    raise _fail(
+        "uuid",
+        "must be a UUID such as 828cf71d-a447-4a67-a149-c1df8bc197ca (leave it empty to "
+        "have one generated)",
+    )
+
+
+RequestId = Annotated[
+    str,
+    BeforeValidator(_to_uuid_text),
+    WithJsonSchema({"type": "string", "format": "uuid"}),
+]
+Uuid = RequestId
+
+
+# --- phone --------------------------------------------------------------------------------
+
+
+def _to_phone(value: Any) -> int:
+    if isinstance(value, bool):
+        raise _fail("phone", "must be a phone number, digits only")
+    text = str(value).strip() if isinstance(value, (int, str)) else None
+    if text is None or not _DIGITS.fullmatch(text):
+        raise _fail(
+            "phone",
+            "must be digits only with the country code, no '+', spaces or dashes "
+            "(10–15 digits, e.g. 77011234567)",
+        )
+    if not 10 <= len(text) <= 15 or text.startswith("0"):
+        raise _fail(
+            "phone",
+            "must have 10–15 digits including the country code and not start with 0 "
+            "(e.g. 77011234567); got {digits} digits",
+            digits=len(text),
+        )
+    return int(text)
+
+
+def _phone_as_text(value: Any) -> str:
+    return str(_to_phone(value))
+
+
+# The API sends phones as JSON integers (SPEC §1.4).
+Phone = Annotated[
+    int,
+    BeforeValidator(_to_phone),
+    WithJsonSchema({"type": "integer", "minimum": 1000000000, "maximum": 999999999999999}),
+]
+# Cardholder validation is the one method that sends the phone as a string.
+PhoneText = Annotated[
+    str,
+    BeforeValidator(_phone_as_text),
+    WithJsonSchema({"type": "string", "pattern": "^[1-9][0-9]{9,14}$"}),
+]
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+def _to_date_text(value: Any) -> str:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            raise _fail("date", "is not a real calendar date (YYYY-MM-DD)") from None
+    raise _fail("date", "must be a date as YYYY-MM-DD, e.g. 1992-04-17")
+
+
+def _to_datetime_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise _fail("datetime", "must carry a UTC offset, e.g. 2025-04-01T00:00:00+05:00")
+        return value.isoformat()
+    if isinstance(value, str) and _DATETIME.fullmatch(value.strip()):
+        text = value.strip()
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise _fail("datetime", "is not a real date and time") from None
+        return text
+    raise _fail(
+        "datetime",
+        "must be an RFC 3339 date-time with an offset or Z, e.g. 2025-04-01T00:00:00+05:00 "
+        "or 2025-04-01T00:00:00Z",
+    )
+
+
+IsoDate = Annotated[
+    str, BeforeValidator(_to_date_text), WithJsonSchema({"type": "string", "format": "date"})
+]
+Rfc3339 = Annotated[
+    str,
+    BeforeValidator(_to_datetime_text),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+# --- codes --------------------------------------------------------------------------------
+
+
+def _code_validator(
+    codes: frozenset[str], length: int, upper: bool, what: str, example: str
+) -> BeforeValidator:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _fail("code", f"must be {what}, e.g. {example}")
+        text = value.strip()
+        text = text.upper() if upper else text.lower()
+        if len(text) != length or not text.isalpha():
+            raise _fail("code", f"must be {what} ({length} letters), e.g. {example}")
+        if text not in codes:
+            raise _fail("code", f"'{text}' is not a known {what}, e.g. {example}")
+        return text
+
+    return BeforeValidator(check)
+
+
+Country = Annotated[
+    str,
+    _code_validator(COUNTRIES_ALPHA3, 3, True, "ISO 3166-1 alpha-3 country code", "KAZ"),
+    WithJsonSchema({"type": "string", "enum": sorted(COUNTRIES_ALPHA3)}),
+]
+Currency = Annotated[
+    str,
+    _code_validator(CURRENCIES_ALPHA3, 3, True, "ISO 4217 currency code", "KZT"),
+    WithJsonSchema({"type": "string", "enum": sorted(CURRENCIES_ALPHA3)}),
+]
+Language = Annotated[
+    str,
+    _code_validator(LANGUAGES_ALPHA2, 2, False, "ISO 639-1 language code", "ru"),
+    WithJsonSchema({"type": "string", "enum": sorted(LANGUAGES_ALPHA2)}),
+]
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def _latin_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail("latin_name", "must be a name in Latin letters, e.g. ALIYA")
+    text = " ".join(value.split())
+    if len(text) > 64:
+        raise _fail("latin_name", "must be at most 64 characters")
+    if not _LATIN_NAME.fullmatch(text):
+        raise _fail(
+            "latin_name",
+            "must be in Latin script: letters A–Z, spaces, hyphens, apostrophes (e.g. ALIYA); "
+            "transliterate Cyrillic names",
+        )
+    return text
+
+
+LatinName = Annotated[
+    str,
+    BeforeValidator(_latin_name),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[A-Za-z](?:[A-Za-z .'\\-]*[A-Za-z.])?$", "maxLength": 64}
+    ),
+]
+
+
+def _api_text(max_length: int) -> AfterValidator:
+    def check(value: str) -> str:
+        text = value.strip()
+        if not text:
+            raise _fail("text", "must not be empty")
+        if len(text) > max_length:
+            raise _fail("text", "must be at most {limit} characters", limit=max_length)
+        if not _API_STRING.fullmatch(text):
+            raise _fail(
+                "text",
+                "may only use Latin letters, digits, spaces and the punctuation the API allows "
+                "(e.g. - _ , . / + = @ # ( ))",
+            )
+        return text
+
+    return AfterValidator(check)
+
+
+Identifier = Annotated[
+    str, _api_text(64), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64})
+]
+Reason = Annotated[
+    str, _api_text(255), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255})
+]
+ShortText = Annotated[
+    str, _api_text(128), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128})
+]
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def _email(value: str) -> str:
+    text = value.strip()
+    if len(text) > 254 or not _EMAIL.fullmatch(text):
+        raise _fail("email", "must be an e-mail address such as aliya@example.kz")
+    return text
+
+
+Email = Annotated[
+    str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})
+]
+
+
+# --- amounts ------------------------------------------------------------------------------
+
+
+def _to_amount(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise _fail("amount", "must be a number such as 5000 or 0.01")
+    try:
+        amount = Decimal(str(value).strip().replace(" ", "")) if value is not None else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise _fail("amount", "must be a number such as 5000 or 1500.50")
+    if amount <= 0:
+        raise _fail("amount", "must be greater than zero")
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise _fail("amount", "must have at most 2 decimal places (e.g. 1500.50)")
+    if amount > MAX_AMOUNT:
+        raise _fail("amount", "must be at most {limit}", limit=str(MAX_AMOUNT))
+    return amount
+
+
+def _amount_json(value: Decimal) -> int | float:
+    # Major units as a JSON number (SPEC §1.4): 5000 stays an integer, 1500.5 a float whose
+    # shortest repr is exact for two decimals.
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_to_amount),
+    PlainSerializer(_amount_json, when_used="json"),
+    WithJsonSchema(
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 999999999.99, "multipleOf": 0.01}
+    ),
+]
+
+
+def _limit_value(value: Any) -> str:
+    amount = _to_amount(value)
+    return str(_amount_json(amount))
+
+
+# Limits carry their value as a string ("value":"5000", SPEC §1.4).
+LimitValue = Annotated[
+    str,
+    BeforeValidator(_limit_value),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$"}),
+]
+
+
+# --- document -----------------------------------------------------------------------------
+
+
+def _document(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail("document", "must be a base64-encoded PDF")
+    text = "".join(value.split())
+    if len(text) > (MAX_DOCUMENT_BYTES * 4) // 3 + 4:
+        raise _fail("document", "is larger than 2 MB; scan it at a lower resolution")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise _fail("document", "is not valid base64; encode the PDF file with base64") from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise _fail("document", "is larger than 2 MB; scan it at a lower resolution")
+    if not raw.startswith(b"%PDF-"):
+        raise _fail("document", "must be a PDF file (base64 of a file starting with %PDF-)")
+    return text
+
+
+Document = Annotated[
+    str, BeforeValidator(_document), WithJsonSchema({"type": "string", "contentEncoding": "base64"})
+]
+
+
+# --- dictionary codes ---------------------------------------------------------------------
+
+
+def code_choice(codes: dict[int, str], what: str) -> BeforeValidator:
+    """An integer code from a dictionary, accepting "1000" as typed on a command line."""
+    listing = ", ".join(f"{code} ({label})" for code, label in codes.items())
+
+    def check(value: Any) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, int) and not isinstance(value, bool) and value in codes:
+            return value
+        raise _fail("choice", f"must be one of {listing}")
+
+    return BeforeValidator(check)
+
+
+def text_choice(values: tuple[str, ...]) -> BeforeValidator:
+    listing = ", ".join(values)
+
+    def check(value: Any) -> str:
+        if isinstance(value, str) and value.strip() in values:
+            return value.strip()
+        raise _fail("choice", f"must be one of {listing}")
+
+    return BeforeValidator(check)

@@ -1,0 +1,504 @@
+"""The one registry of Card API methods. Everything else is derived from it: the client's calls,
+the sandbox's routes, the console's forms and menus, `fpconsole call` and the OpenAPI document.
+
+`confidence` says how much of the entry the vendor docs confirm; `inferred` says what exactly
+is a guess (SPEC.md INFERRED items), so a correction from the real docs is an edit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from fpconsole.api import models as m
+
+PREFIX: Final = "/v5/card-api/"
+
+Confidence = Literal["confirmed", "partial", "inferred"]
+Group = Literal["client", "card", "transaction", "limits", "status"]
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    name: str  # "card.block"
+    title: str  # "Block card", the docs' menu label
+    path: str  # "/v5/card-api/card/block"
+    request: type[m.ApiRequest]
+    response: type[m.Envelope]
+    group: Group
+    changes_state: bool  # needs a fresh request_id, confirmation, a journal entry
+    may_process: bool  # may answer request_status=process, to be polled on request/status
+    confidence: Confidence
+    inferred: str = ""  # what in this entry is a guess (empty when all is confirmed)
+    request_secret_fields: frozenset[str] = frozenset()  # dotted paths never shown or stored
+    response_secret_fields: frozenset[str] = frozenset()
+    target_fields: tuple[str, ...] = ()  # ids the request is about, for journal and lists
+    aliases: tuple[str, ...] = ()  # other paths the same method is served on
+    reads_secret: bool = False  # answers with card secrets: reveal needs an explicit step
+    summary: str = ""
+
+    @property
+    def short_path(self) -> str:
+        return self.path.removeprefix(PREFIX)
+
+    @property
+    def has_request_id(self) -> bool:
+        return "request_id" in self.request.model_fields
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confidence == "confirmed"
+
+
+def _method(
+    name: str,
+    title: str,
+    short: str,
+    request: type[m.ApiRequest],
+    response: type[m.Envelope],
+    *,
+    group: Group,
+    changes_state: bool,
+    confidence: Confidence,
+    inferred: str = "",
+    may_process: bool | None = None,
+    request_secret_fields: frozenset[str] = frozenset(),
+    response_secret_fields: frozenset[str] = frozenset(),
+    target_fields: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    reads_secret: bool = False,
+    summary: str = "",
+) -> Method:
+    return Method(
+        name=name,
+        title=title,
+        path=PREFIX + short,
+        request=request,
+        response=response,
+        group=group,
+        changes_state=changes_state,
+        may_process=changes_state if may_process is None else may_process,
+        confidence=confidence,
+        inferred=inferred,
+        request_secret_fields=request_secret_fields,
+        response_secret_fields=response_secret_fields,
+        target_fields=target_fields,
+        aliases=aliases,
+        reads_secret=reads_secret,
+        summary=summary,
+    )
+
+
+CLIENT_ADD = _method(
+    "client.add",
+    "Create client",
+    "client/add",
+    m.ClientAddRequest,
+    m.ClientAddResponse,
+    group="client",
+    changes_state=True,
+    confidence="confirmed",
+    inferred="client_id arrives via request/status once the request succeeds",
+    summary="Registers a cardholder; yields client_id",
+)
+CLIENT_UPDATE = _method(
+    "client.update",
+    "Edit client",
+    "client/update",
+    m.ClientUpdateRequest,
+    m.Envelope,
+    group="client",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("client_id",),
+    inferred="menu label 'Edit client' mapped to client/update",
+    summary="Changes the phone that receives 3-D Secure codes",
+)
+CARD_LINK = _method(
+    "card.link",
+    "Update client (link card)",
+    "card/link",
+    m.CardLinkRequest,
+    m.Envelope,
+    group="client",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("client_id", "card_id"),
+    inferred="menu label 'Update client' mapped to card/link",
+    summary="Attaches a client to a card from Bulk issue",
+)
+CLIENT_CARDS = _method(
+    "client.cards",
+    "Cards' list",
+    "client/cards",
+    m.ClientCardsRequest,
+    m.ClientCardsResponse,
+    group="client",
+    changes_state=False,
+    confidence="inferred",
+    target_fields=("client_id",),
+    inferred="path and body: request client_id, response cards[]{card_id, card_mask, status}",
+    summary="Lists a client's cards",
+)
+CARD_BULK_ISSUE = _method(
+    "card.bulk_issue",
+    "Bulk issue",
+    "card/bulk_issue",
+    m.BulkIssueRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="inferred",
+    inferred="path and body (count field name); cards[] arrive via request/status",
+    summary="Issues N cards with no client, to be linked later",
+)
+CARD_ISSUE = _method(
+    "card.issue",
+    "Issue card",
+    "card/issue",
+    m.CardIssueRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="partial",
+    target_fields=("client_id",),
+    inferred="body: client_id (current model) or the older draft's cardholder object",
+    summary="Issues a virtual card for a client",
+)
+CARD_ISSUE_PLASTIC = _method(
+    "card.issue_plastic",
+    "Issue plastic card",
+    "card/issue_plastic",
+    m.CardIssuePlasticRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="inferred",
+    target_fields=("card_id",),
+    inferred="path and body: card_id of the virtual card plus an optional delivery branch_id",
+    summary="Orders a physical card for an existing card",
+)
+CARD_ACTIVATE = _method(
+    "card.activate",
+    "Activate card",
+    "card/activate",
+    m.CardRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="inferred",
+    target_fields=("card_id",),
+    inferred="path and body modelled on sibling card methods",
+)
+CARD_BLOCK = _method(
+    "card.block",
+    "Block card",
+    "card/block",
+    m.CardWithReasonRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="inferred",
+    target_fields=("card_id",),
+    inferred="path and body modelled on Unblock card (description = reason)",
+    summary="Temporarily blocks a card",
+)
+CARD_UNBLOCK = _method(
+    "card.unblock",
+    "Unblock card",
+    "card/unblock",
+    m.CardWithReasonRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("card_id",),
+    summary="Lifts a temporary block",
+)
+CARD_SET_PIN = _method(
+    "card.set_pin",
+    "Set PIN",
+    "card/set_pin",
+    m.SetPinRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("card_id",),
+    request_secret_fields=frozenset({"pin"}),
+    inferred="request_id is sent although the docs do not list it; PIN encryption format unknown",
+    summary="Sets the PIN, or has one generated",
+)
+CARD_RESET_PIN_COUNTER = _method(
+    "card.reset_counter_pin",
+    "Reset PIN counter",
+    "card/reset_counter_pin",
+    m.CardRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("card_id",),
+    summary="Clears the wrong-PIN counter after a lockout",
+)
+CARD_CLOSE = _method(
+    "card.close",
+    "Close card",
+    "card/close",
+    m.CardWithReasonRequest,
+    m.Envelope,
+    group="card",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("card_id",),
+    summary="Closes a card for good",
+)
+CARD_INFO = _method(
+    "card.info",
+    "Card info",
+    "card/info",
+    m.CardRequest,
+    m.CardInfoResponse,
+    group="card",
+    changes_state=False,
+    confidence="partial",
+    target_fields=("card_id",),
+    inferred="response: card{card_id, card_mask, status, client_id, product_id, expiry, ...}",
+)
+CARD_BALANCE = _method(
+    "card.balance",
+    "Balance",
+    "card/balance",
+    m.CardRequest,
+    m.BalanceResponse,
+    group="card",
+    changes_state=False,
+    confidence="inferred",
+    target_fields=("card_id",),
+    inferred="path; response shaped like statement_extended.balances",
+)
+CARD_SECRET_DATA = _method(
+    "card.secret_data",
+    "Secret data",
+    "card/secret_data",
+    m.CardRequest,
+    m.SecretDataResponse,
+    group="card",
+    changes_state=False,
+    confidence="inferred",
+    target_fields=("card_id",),
+    response_secret_fields=frozenset({"data.pan", "data.cvv", "data.expiry"}),
+    reads_secret=True,
+    inferred="path and response data{pan, expiry, cvv} (sent in clear by the sandbox)",
+    summary="PAN, expiry and CVV of an active or blocked card",
+)
+CARD_STATEMENT = _method(
+    "card.statement",
+    "Statement",
+    "card/statement",
+    m.CardWindowRequest,
+    m.StatementResponse,
+    group="card",
+    changes_state=False,
+    confidence="confirmed",
+    target_fields=("card_id",),
+)
+CARD_STATEMENT_EXTENDED = _method(
+    "card.statement_extended",
+    "Statement extended",
+    "card/statement_extended",
+    m.CardWindowRequest,
+    m.StatementExtendedResponse,
+    group="card",
+    changes_state=False,
+    confidence="partial",
+    target_fields=("card_id",),
+    inferred="operations[] items shaped like authorizations[]",
+)
+REQUEST_STATUS = _method(
+    "request.status",
+    "Request status",
+    "request/status",
+    m.RequestIdOnly,
+    m.RequestStatusResponse,
+    group="status",
+    changes_state=False,
+    confidence="confirmed",
+)
+TRANSACTION_CREATE = _method(
+    "transaction.create",
+    "Create transaction",
+    "transaction/create",
+    m.TransactionCreateRequest,
+    m.TransactionCreateResponse,
+    group="transaction",
+    changes_state=True,
+    confidence="inferred",
+    target_fields=("card_id",),
+    inferred="path and body; transaction_id in the answer and in request/status",
+    summary="Authorises an amount on a card (held until clearing)",
+)
+TRANSACTION_CLEARING = _method(
+    "transaction.clearing",
+    "Clearing transaction",
+    "transaction/clearing",
+    m.TransactionClearingRequest,
+    m.Envelope,
+    group="transaction",
+    changes_state=True,
+    confidence="partial",
+    target_fields=("transaction_id",),
+    inferred="path and fields (by symmetry with refund)",
+    summary="Finalises a held amount, in full or in part",
+)
+TRANSACTION_REFUND = _method(
+    "transaction.refund",
+    "Refund transaction",
+    "transaction/refund",
+    m.TransactionRefundRequest,
+    m.Envelope,
+    group="transaction",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("transaction_id",),
+    inferred="amount omitted = full refund",
+    summary="Returns a cleared amount, in full or in part",
+)
+TRANSACTION_INFO = _method(
+    "transaction.info",
+    "Transaction info",
+    "transaction/info",
+    m.TransactionInfoRequest,
+    m.TransactionInfoResponse,
+    group="transaction",
+    changes_state=False,
+    confidence="partial",
+    target_fields=("transaction_id",),
+    inferred="path (body confirmed)",
+)
+TRANSACTION_REQUEST_STATUS = _method(
+    "transaction.request_status",
+    "Transaction request status",
+    "transaction/request_status",
+    m.RequestIdOnly,
+    m.RequestStatusResponse,
+    group="transaction",
+    changes_state=False,
+    confidence="inferred",
+    inferred="path and body: the status of a transaction request by its request_id, answered like "
+    "request/status plus transaction_id",
+)
+CARDHOLDER_VALIDATE = _method(
+    "external.cardholder_validate",
+    "Cardholder validation",
+    "external/cardholder_validate",
+    m.CardholderValidateRequest,
+    m.CardholderValidateResponse,
+    group="card",
+    changes_state=False,
+    confidence="confirmed",
+    aliases=("/v5/partner/external/cardholder_validate",),
+    summary="Scores a name and phone against a card token's owner",
+)
+LIMITS_SET = _method(
+    "limits.set",
+    "Set limits",
+    "limits/set",
+    m.LimitsSetRequest,
+    m.Envelope,
+    group="limits",
+    changes_state=True,
+    confidence="confirmed",
+    target_fields=("object.value",),
+)
+LIMITS_LIST = _method(
+    "limits.list",
+    "Limits list",
+    "limits/list",
+    m.LimitsListRequest,
+    m.LimitsListResponse,
+    group="limits",
+    changes_state=False,
+    confidence="partial",
+    target_fields=("object.value",),
+    inferred="response limits[]{transaction_type, period, max, currency, counter, available}",
+)
+
+
+@dataclass(frozen=True)
+class Registry:
+    methods: tuple[Method, ...]
+    _by_key: dict[str, Method] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for method in self.methods:
+            for key in (method.name, method.path, method.short_path, *method.aliases):
+                if key in self._by_key:
+                    raise ValueError(f"duplicate registry key {key!r}")
+                self._by_key[key] = method
+
+    def __iter__(self) -> Iterator[Method]:
+        return iter(self.methods)
+
+    def __len__(self) -> int:
+        return len(self.methods)
+
+    def get(self, key: str) -> Method | None:
+        key = key.strip()
+        return (
+            self._by_key.get(key)
+            or self._by_key.get(key.strip("/"))
+            or self._by_key.get("/" + key.strip("/"))
+        )
+
+    def resolve(self, key: str) -> Method:
+        """A method by name (card.block), path (/v5/card-api/card/block) or short path (card/block)."""
+        method = self.get(key)
+        if method is None:
+            import difflib
+
+            names = [meth.name for meth in self.methods] + [
+                meth.short_path for meth in self.methods
+            ]
+            close = difflib.get_close_matches(key, names, n=3)
+            hint = (
+                f"; did you mean {', '.join(close)}?"
+                if close
+                else "; run `fpconsole methods` for the list"
+            )
+            raise KeyError(f"unknown method {key!r}{hint}")
+        return method
+
+
+REGISTRY: Final = Registry(
+    (
+        CARD_BULK_ISSUE,
+        CARD_ISSUE,
+        CARD_ISSUE_PLASTIC,
+        CARD_ACTIVATE,
+        CARD_BLOCK,
+        CARD_UNBLOCK,
+        CARD_SET_PIN,
+        CARD_RESET_PIN_COUNTER,
+        CARD_CLOSE,
+        CARD_LINK,
+        CARD_INFO,
+        CARD_BALANCE,
+        CARD_SECRET_DATA,
+        CARD_STATEMENT,
+        CARD_STATEMENT_EXTENDED,
+        CLIENT_ADD,
+        CLIENT_UPDATE,
+        CLIENT_CARDS,
+        REQUEST_STATUS,
+        TRANSACTION_CREATE,
+        TRANSACTION_CLEARING,
+        TRANSACTION_REFUND,
+        TRANSACTION_REQUEST_STATUS,
+        TRANSACTION_INFO,
+        CARDHOLDER_VALIDATE,
+        LIMITS_SET,
+        LIMITS_LIST,
+    )
+)
