@@ -453,7 +453,7 @@ class Registry:
         )
 
     def resolve(self, key: str) -> Method:
-        """A method by name (card.block), path (/v5/card-api/card/block) or short path (card/block)."""
+        """A method by name (card.block), path (/v5/card-api/card/block) or short form."""
         method = self.get(key)
         if method is None:
             import difflib

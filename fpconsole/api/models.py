@@ -309,7 +309,7 @@ class CardIssueRequest(ApiRequest):
         if (self.client_id is None) == (self.cardholder is None):
             raise PydanticCustomError(
                 "holder",
-                "give client_id (the client from Create client) — or, in the older shape, cardholder — not both",
+                "give either client_id (from Create client) or, in the older shape, cardholder",
                 {"field": "client_id"},
             )
         return self
