@@ -1,0 +1,96 @@
+"""What can go wrong with a call, as types the CLI maps to exit codes and the console to
+messages. Every error keeps what a person needs to follow up: the method, the request_id and,
+where there was one, the raw body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fpconsole.api.validation import FieldError, format_errors
+
+
+class CardApiError(Exception):
+    """Base of every client error."""
+
+    outcome_unknown = False  # True: the request may or may not have been applied
+
+    def __init__(self, message: str, *, method: str = "", request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.request_id = request_id
+
+
+class InvalidRequest(CardApiError):
+    """The request failed validation before anything was sent."""
+
+    def __init__(self, errors: list[FieldError], *, method: str = "") -> None:
+        super().__init__(format_errors(errors), method=method)
+        self.errors = errors
+
+
+class TransportError(CardApiError):
+    """Nothing usable came back."""
+
+
+class CannotConnect(TransportError):
+    """The connection could not be made: the request was certainly not received."""
+
+
+class TimedOut(TransportError):
+    """No answer in time. For a state-changing call the outcome is unknown: poll request/status
+    with the same request_id, never resend with a new one."""
+
+    outcome_unknown = True
+
+
+class ConnectionDropped(TransportError):
+    """The connection broke after the request was sent: outcome unknown, as for a timeout."""
+
+    outcome_unknown = True
+
+
+class HttpStatusError(TransportError):
+    """An HTTP status other than 200 (the Card API documents only 200)."""
+
+    def __init__(self, status_code: int, body: bytes, **kwargs: Any) -> None:
+        text = body[:200].decode("utf-8", "replace")
+        super().__init__(f"HTTP {status_code} from the server: {text}", **kwargs)
+        self.status_code = status_code
+        self.body = body
+        # A 5xx may come after the server acted; only a 4xx certainly did nothing.
+        self.outcome_unknown = status_code >= 500
+
+
+class BadResponse(TransportError):
+    """The body was not JSON, or not the shape the method answers with. The raw body is kept."""
+
+    outcome_unknown = True
+
+    def __init__(self, message: str, body: bytes, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.body = body
+
+
+class ApiError(CardApiError):
+    """The API answered `status: error` (or a final `request_status: error`)."""
+
+    def __init__(
+        self,
+        error_code: str | None,
+        error_description: str | None,
+        *,
+        response: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        code = error_code or "error"
+        super().__init__(f"{code}: {error_description or 'the API reported an error'}", **kwargs)
+        self.error_code = error_code
+        self.error_description = error_description
+        self.response = response or {}
+
+
+class TrackingTimedOut(CardApiError):
+    """The request was still in `process` when the tracker's time ran out."""
+
+    outcome_unknown = True
