@@ -94,11 +94,12 @@ REQUEST_ID_HELP = "UUID unique per request; generated when left empty, reused on
 
 
 class ApiRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Schemas are built on first use: a CLI call validates one model, not fifty.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ApiResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 class Envelope(ApiResponse):

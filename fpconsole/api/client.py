@@ -1,0 +1,438 @@
+"""The async Card API client: build → validate → sign → send → parse, on one httpx.AsyncClient
+per profile.
+
+Safety rules it keeps:
+- a state-changing call is never resent with a new request_id; after a timeout or a dropped
+  connection it asks request/status about the same id instead (unknown outcome otherwise);
+- only reads are retried, and connect failures (the server never saw the request);
+- every event it emits carries redacted bodies only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from fpconsole.api import errors
+from fpconsole.api.events import (
+    ClientEvent,
+    EventBus,
+    RequestFailed,
+    RequestSent,
+    ResponseReceived,
+    Subscriber,
+)
+from fpconsole.api.methods import REGISTRY, REQUEST_STATUS, Method
+from fpconsole.api.models import ApiRequest, Envelope, RequestStatusResponse
+from fpconsole.api.redaction import redact
+from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
+from fpconsole.api.validation import describe_errors
+
+USER_AGENT = "fpconsole/0.1"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """Exactly what goes on the wire: the signature covers `body` byte for byte."""
+
+    method: Method
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    request: ApiRequest
+
+    @property
+    def request_id(self) -> str | None:
+        value = getattr(self.request, "request_id", None)
+        return str(value) if value is not None else None
+
+    def redacted_body(self) -> dict[str, Any]:
+        return redact(json.loads(self.body), self.method.request_secret_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    method: Method
+    request_id: str | None
+    response: Envelope
+    raw: dict[str, Any]
+    latency_ms: float
+    recovered: bool = False  # True: the answer came from request/status after a timeout
+
+    @property
+    def request_status(self) -> str | None:
+        return self.response.request_status
+
+    @property
+    def in_process(self) -> bool:
+        return self.response.request_status == "process"
+
+
+@dataclass(frozen=True, slots=True)
+class PollPolicy:
+    """request/status polling: back off from about half a second, bounded in total."""
+
+    first_delay: float = 0.5
+    factor: float = 1.6
+    max_delay: float = 5.0
+    total: float = 600.0  # SPEC §2 suggests giving up after about ten minutes
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first_delay
+        while True:
+            yield delay
+            delay = min(delay * self.factor, self.max_delay)
+
+
+@dataclass
+class ClientOptions:
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    read_retries: int = 2
+    retry_backoff: float = 0.25
+    proxy: str | None = None
+    verify: bool | str = True
+    poll: PollPolicy = field(default_factory=PollPolicy)
+
+
+def _target_ids(method: Method, payload: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for dotted in method.target_fields:
+        value: Any = payload
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if value is not None:
+            found[dotted.rsplit(".", 1)[-1] if "." not in dotted else dotted] = str(value)
+    return found
+
+
+class CardApiClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth_id: str,
+        secret: str,
+        alg: Algorithm = "HS512",
+        transport: httpx.AsyncBaseTransport | None = None,
+        options: ClientOptions | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth_id = str(auth_id)
+        self.alg: Algorithm = alg
+        self.__secret = secret  # name-mangled so it does not turn up in reprs or vars() dumps
+        self.options = options or ClientOptions()
+        self.events = EventBus()
+        self._clock = clock
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=httpx.Timeout(self.options.read_timeout, connect=self.options.connect_timeout),
+            proxy=self.options.proxy,
+            verify=self.options.verify,
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        )
+        self._embedded = transport is not None and isinstance(transport, httpx.ASGITransport)
+
+    def __repr__(self) -> str:
+        return (
+            f"CardApiClient(base_url={self.base_url!r}, auth_id={self.auth_id!r}, alg={self.alg!r})"
+        )
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> CardApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        return self.events.subscribe(subscriber)
+
+    def _emit(self, event: ClientEvent) -> None:
+        self.events.emit(event)
+
+    # --- building -----------------------------------------------------------------------------
+
+    @staticmethod
+    def resolve(method: Method | str) -> Method:
+        return method if isinstance(method, Method) else REGISTRY.resolve(method)
+
+    def build(self, method: Method | str, data: Mapping[str, Any] | BaseModel) -> ApiRequest:
+        """Validate a request; a missing request_id is generated (never reused across submits)."""
+        meth = self.resolve(method)
+        if isinstance(data, meth.request):
+            return data
+        payload = dict(data.model_dump(exclude_none=True) if isinstance(data, BaseModel) else data)
+        if meth.has_request_id and not payload.get("request_id"):
+            payload["request_id"] = str(uuid.uuid4())
+        try:
+            return meth.request.model_validate(payload)
+        except ValidationError as exc:
+            raise errors.InvalidRequest(describe_errors(exc), method=meth.name) from None
+
+    def prepare(self, method: Method | str, data: Mapping[str, Any] | BaseModel) -> PreparedRequest:
+        meth = self.resolve(method)
+        request = self.build(meth, data)
+        body = request.model_dump_json(exclude_none=True).encode()
+        return PreparedRequest(
+            method=meth,
+            url=self.base_url + meth.path,
+            headers={
+                "Content-Type": "application/json",
+                HEADER_NAME: sign(
+                    body, uri=meth.path, auth_id=self.auth_id, secret=self.__secret, alg=self.alg
+                ),
+            },
+            body=body,
+            request=request,
+        )
+
+    def sign_path(self, path: str, body: bytes) -> dict[str, str]:
+        return {
+            "Content-Type": "application/json",
+            HEADER_NAME: sign(
+                body, uri=path, auth_id=self.auth_id, secret=self.__secret, alg=self.alg
+            ),
+        }
+
+    # --- sending ------------------------------------------------------------------------------
+
+    async def _send_once(
+        self, path: str, headers: Mapping[str, str], body: bytes
+    ) -> httpx.Response:
+        try:
+            request = self._http.build_request("POST", path, headers=dict(headers), content=body)
+            if self._embedded:
+                # httpx's timeouts do not apply to an in-process ASGI app; bound it ourselves.
+                budget = self.options.read_timeout + self.options.connect_timeout
+                return await asyncio.wait_for(self._http.send(request), timeout=budget)
+            return await self._http.send(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
+            raise errors.CannotConnect(f"cannot connect to {self.base_url}: {exc}") from None
+        except (httpx.TimeoutException, TimeoutError):
+            raise errors.TimedOut(
+                f"no answer from {self.base_url} within {self.options.read_timeout:g} s"
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise errors.ConnectionDropped(
+                f"the connection to {self.base_url} broke: {exc}"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise errors.ConnectionDropped(
+                f"transport error talking to {self.base_url}: {exc}"
+            ) from None
+
+    def _parse(self, method: Method, response: httpx.Response) -> tuple[Envelope, dict[str, Any]]:
+        body = response.content
+        if response.status_code != 200:
+            raise errors.HttpStatusError(response.status_code, body)
+        try:
+            raw = json.loads(body)
+        except ValueError:
+            raise errors.BadResponse("the answer is not JSON", body) from None
+        if not isinstance(raw, dict):
+            raise errors.BadResponse("the answer is not a JSON object", body)
+        try:
+            parsed = method.response.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(str(e) for e in describe_errors(exc)[:3])
+            raise errors.BadResponse(
+                f"the answer does not match {method.name}'s response: {problems}", body
+            ) from None
+        return parsed, raw
+
+    async def _exchange(
+        self, method: Method, prepared_path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[Envelope, dict[str, Any]]:
+        response = await self._send_once(prepared_path, headers, body)
+        return self._parse(method, response)
+
+    async def call(
+        self,
+        method: Method | str,
+        data: Mapping[str, Any] | BaseModel | PreparedRequest,
+    ) -> CallResult:
+        """Send one call. Raises InvalidRequest, ApiError (status: error) or a TransportError."""
+        prepared = data if isinstance(data, PreparedRequest) else self.prepare(method, data)
+        meth = prepared.method
+        request_id = prepared.request_id
+        redacted_request = prepared.redacted_body()
+        self._emit(
+            RequestSent(
+                method=meth.name,
+                path=meth.path,
+                request_id=request_id,
+                target_ids=_target_ids(meth, redacted_request),
+                request=redacted_request,
+                changes_state=meth.changes_state,
+                at=self._clock(),
+            )
+        )
+        started = self._monotonic()
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                parsed, raw = await self._exchange(meth, meth.path, prepared.headers, prepared.body)
+                break
+            except errors.TransportError as exc:
+                exc.method, exc.request_id = meth.name, request_id
+                # The server never saw a failed connect; a read is safe to ask again.
+                retryable = isinstance(exc, errors.CannotConnect) or (
+                    not meth.changes_state
+                    and isinstance(
+                        exc, (errors.TimedOut, errors.ConnectionDropped, errors.HttpStatusError)
+                    )
+                    and exc.outcome_unknown
+                )
+                if retryable and attempts <= self.options.read_retries:
+                    await self._sleep(self.options.retry_backoff * 2 ** (attempts - 1))
+                    continue
+                if meth.changes_state and exc.outcome_unknown and request_id:
+                    return await self._recover(meth, request_id, exc, started)
+                self._fail(meth, request_id, exc, started)
+                raise
+        latency = (self._monotonic() - started) * 1000
+        self._answered(meth, request_id, parsed, raw, latency)
+        if parsed.status == "error":
+            raise errors.ApiError(
+                parsed.error_code,
+                parsed.error_description,
+                response=raw,
+                method=meth.name,
+                request_id=request_id,
+            )
+        return CallResult(meth, request_id, parsed, raw, latency)
+
+    def _answered(
+        self,
+        method: Method,
+        request_id: str | None,
+        parsed: Envelope,
+        raw: dict[str, Any],
+        latency: float,
+    ) -> None:
+        self._emit(
+            ResponseReceived(
+                method=method.name,
+                request_id=request_id,
+                status=parsed.status,
+                request_status=parsed.request_status,
+                response=redact(raw, method.response_secret_fields),
+                latency_ms=latency,
+                at=self._clock(),
+                error_code=parsed.error_code,
+                error_description=parsed.error_description,
+            )
+        )
+
+    def _fail(
+        self, method: Method, request_id: str | None, exc: errors.CardApiError, started: float
+    ) -> None:
+        from fpconsole.api.redaction import scrub_text
+
+        self._emit(
+            RequestFailed(
+                method=method.name,
+                request_id=request_id,
+                error=type(exc).__name__,
+                message=scrub_text(exc.message),
+                outcome_unknown=exc.outcome_unknown,
+                at=self._clock(),
+                latency_ms=(self._monotonic() - started) * 1000,
+            )
+        )
+
+    async def _recover(
+        self, method: Method, request_id: str, cause: errors.CardApiError, started: float
+    ) -> CallResult:
+        """After an unknown outcome, ask about the same request_id instead of resending."""
+        try:
+            status = await self.call(REQUEST_STATUS, {"request_id": request_id})
+        except errors.ApiError:
+            # The server does not know the id: the request never arrived. Sending it again with
+            # the SAME request_id is safe (a duplicate would be refused), so say exactly that.
+            exc = errors.TimedOut(
+                f"{cause.message}; request/status does not know {request_id}, so it was not "
+                "received — retry with the same request_id",
+                method=method.name,
+                request_id=request_id,
+            )
+            exc.outcome_unknown = False
+            self._fail(method, request_id, exc, started)
+            raise exc from None
+        except errors.CardApiError:
+            self._fail(method, request_id, cause, started)
+            raise cause from None
+        assert isinstance(status.response, RequestStatusResponse)
+        return CallResult(
+            method, request_id, status.response, status.raw, status.latency_ms, recovered=True
+        )
+
+    async def post_control(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A signed POST to a sandbox-only control route (outside /v5/)."""
+        payload = json.dumps(body, separators=(",", ":"), default=str).encode()
+        response = await self._send_once(path, self.sign_path(path, payload), payload)
+        if response.status_code != 200:
+            raise errors.HttpStatusError(response.status_code, response.content)
+        try:
+            raw = json.loads(response.content)
+        except ValueError:
+            raise errors.BadResponse("the answer is not JSON", response.content) from None
+        if not isinstance(raw, dict):
+            raise errors.BadResponse("the answer is not a JSON object", response.content)
+        if raw.get("status") == "error":
+            raise errors.ApiError(
+                raw.get("error_code"), raw.get("error_description"), response=raw, method=path
+            )
+        return raw
+
+    # --- request status ---------------------------------------------------------------------
+
+    def track(
+        self,
+        request_id: str,
+        *,
+        method: str | None = None,
+        initial: str | None = "process",
+        policy: PollPolicy | None = None,
+    ) -> AsyncIterator[RequestStatusResponse]:
+        from fpconsole.api.tracker import track_request
+
+        return track_request(
+            self, request_id, method=method, initial=initial, policy=policy or self.options.poll
+        )
+
+    async def wait(
+        self, result: CallResult, *, policy: PollPolicy | None = None
+    ) -> RequestStatusResponse | Envelope:
+        """Follow a `process` answer to its final status; returns the last status seen."""
+        if not result.in_process or not result.request_id:
+            return result.response
+        last: RequestStatusResponse | Envelope = result.response
+        async for status in self.track(result.request_id, method=result.method.name, policy=policy):
+            last = status
+        return last

@@ -1,0 +1,109 @@
+"""Redaction of request and response bodies before anything shows, stores or logs them.
+
+Rules (house rule: secrets never reach the cache, journal, logs, snapshots or clipboard):
+- PAN: first 6 and last 4 digits, e.g. 440043******1234 — by key (`pan`, `card_number`) and
+  wherever a 13–19 digit run passing the Luhn check appears in a string;
+- CVV, PIN, secrets: never appear, replaced by a fixed marker;
+- `document`: only its size;
+- a method's own secret fields (registry `*_secret_fields`), by dotted path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+REDACTED: Final = "[redacted]"
+SECRET_KEYS: Final = frozenset(
+    {
+        "pin",
+        "pin_confirm",
+        "new_pin",
+        "cvv",
+        "cvv2",
+        "cvc",
+        "cvc2",
+        "secret",
+        "password",
+        "partner_secret",
+    }
+)
+PAN_KEYS: Final = frozenset({"pan", "card_number", "cardnumber", "full_pan"})
+DOCUMENT_KEYS: Final = frozenset({"document"})
+_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def mask_pan(pan: str) -> str:
+    digits = "".join(ch for ch in pan if ch.isdigit())
+    if len(digits) < 12:
+        return "*" * len(digits)
+    return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
+
+
+def scrub_text(text: str) -> str:
+    """Mask anything in free text that looks like a full card number."""
+    if len(text) < 13:
+        return text
+    return _DIGIT_RUN.sub(lambda m: mask_pan(m.group()) if luhn_ok(m.group()) else m.group(), text)
+
+
+def document_size(value: Any) -> str:
+    if not isinstance(value, str):
+        return "<document>"
+    text = "".join(value.split())
+    size = len(text) * 3 // 4 - text[-2:].count("=")
+    return f"<document: {size} bytes>"
+
+
+def _redact(value: Any, key: str, path: str, secret_paths: frozenset[str]) -> Any:
+    lowered = key.lower()
+    if path in secret_paths or lowered in SECRET_KEYS:
+        if lowered in PAN_KEYS and isinstance(value, (str, int)):
+            return mask_pan(str(value))
+        return REDACTED if value is not None else None
+    if lowered in PAN_KEYS and isinstance(value, (str, int)):
+        return mask_pan(str(value))
+    if lowered in DOCUMENT_KEYS and value is not None:
+        return document_size(value)
+    if isinstance(value, Mapping):
+        return {
+            str(k): _redact(v, str(k), f"{path}.{k}" if path else str(k), secret_paths)
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [_redact(item, key, path, secret_paths) for item in value]
+    if isinstance(value, str):
+        return scrub_text(value)
+    return value
+
+
+def redact(body: Mapping[str, Any], secret_paths: Iterable[str] = ()) -> dict[str, Any]:
+    """A redacted copy of a JSON object; the input is not changed."""
+    paths = frozenset(secret_paths)
+    return {str(k): _redact(v, str(k), str(k), paths) for k, v in body.items()}
+
+
+def redact_json_text(text: str, secret_paths: Iterable[str] = ()) -> str:
+    """Redact a JSON document given as text (falls back to scrubbing when it is not JSON)."""
+    import json
+
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return scrub_text(text)
+    if isinstance(parsed, dict):
+        return json.dumps(redact(parsed, secret_paths), ensure_ascii=False, separators=(",", ":"))
+    return scrub_text(text)
