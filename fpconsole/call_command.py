@@ -1,0 +1,146 @@
+"""`fpconsole call METHOD [field=value ...]`: one request from a script or a shell.
+
+stdout gets exactly one JSON document (the answer, or with --wait the final status); stderr
+gets status changes and errors, so `| jq` always works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any, TextIO
+
+from fpconsole.cli import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+
+
+def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
+    if not json_file:
+        return {}
+    if json_file == "-":
+        text = stdin.read()
+    else:
+        with open(json_file, encoding="utf-8") as handle:
+            text = handle.read()
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the --json body must be a JSON object")
+    return data
+
+
+def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+    from fpconsole.api import errors
+    from fpconsole.api.methods import REGISTRY
+    from fpconsole.fields_input import FieldSyntaxError, parse_assignments
+
+    try:
+        method = REGISTRY.resolve(args.method)
+    except KeyError as exc:
+        err.write(f"fpconsole call: {exc.args[0]}\n")
+        return EXIT_INVALID_INPUT
+    try:
+        body = parse_assignments(args.fields, _load_body(args.json_file, stdin or sys.stdin))
+    except FieldSyntaxError as exc:
+        err.write(f"fpconsole call: {exc}\n")
+        return EXIT_INVALID_INPUT
+    except (OSError, ValueError) as exc:
+        err.write(f"fpconsole call: --json: {exc}\n")
+        return EXIT_INVALID_INPUT
+
+    from fpconsole.session import SetupError, open_session
+
+    try:
+        session = open_session(
+            profile_name=args.profile,
+            base_url=args.base_url,
+            auth_id=args.auth_id,
+            secret_env=args.secret_env,
+            alg=args.alg,
+            read_timeout=args.timeout,
+            journal=not args.curl,
+        )
+    except SetupError as exc:
+        err.write(f"fpconsole call: {exc}\n")
+        return EXIT_INVALID_INPUT
+    if session.read_only and method.changes_state:
+        err.write(
+            f"fpconsole call: profile {session.profile_name} is read-only; {method.name} changes state\n"
+        )
+        asyncio.run(session.aclose())
+        return EXIT_INVALID_INPUT
+    try:
+        return asyncio.run(_call(session, method, body, args, out, err))
+    except errors.InvalidRequest as exc:
+        err.write(f"fpconsole call: invalid {method.name} request:\n")
+        for problem in exc.errors:
+            err.write(f"  {problem}\n")
+        return EXIT_INVALID_INPUT
+
+
+async def _call(
+    session: Any,
+    method: Any,
+    body: dict[str, Any],
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    from fpconsole.api import errors
+    from fpconsole.api.curl import to_curl
+    from fpconsole.api.redaction import redact
+
+    client = session.client
+    try:
+        if args.curl:
+            if session.embedded:
+                err.write(
+                    "# the embedded sandbox has no address: run `fpconsole sandbox serve` and pass "
+                    "--base-url http://127.0.0.1:8642 --auth-id 100500 --secret-env VAR for a runnable line\n"
+                )
+            out.write(to_curl(client.prepare(method, body)) + "\n")
+            return EXIT_OK
+
+        def show(raw: dict[str, Any]) -> None:
+            shown = raw if args.reveal else redact(raw, method.response_secret_fields)
+            out.write(json.dumps(shown, ensure_ascii=False, indent=2, default=str) + "\n")
+
+        try:
+            result = await client.call(method, body)
+        except errors.ApiError as exc:
+            show(exc.response)
+            err.write(f"fpconsole call: {exc.message}\n")
+            return EXIT_API_ERROR
+        except errors.TransportError as exc:
+            hint = (
+                " (outcome unknown: poll request/status with the same request_id)"
+                if exc.outcome_unknown
+                else ""
+            )
+            err.write(f"fpconsole call: {type(exc).__name__}: {exc.message}{hint}\n")
+            if exc.request_id:
+                err.write(f"request_id: {exc.request_id}\n")
+            return EXIT_TRANSPORT
+        if result.request_id:
+            err.write(f"request_id: {result.request_id}\n")
+        if not args.wait or not result.in_process:
+            show(result.raw)
+            return _exit_for(result.request_status)
+        err.write(f"{method.name}: process\n")
+        final: dict[str, Any] = result.raw
+        try:
+            async for status in client.track(result.request_id, method=method.name):
+                final = status.model_dump(mode="json", exclude_none=True)
+                detail = f" {status.error_code}: {status.error_description}" if status.error_code else ""
+                err.write(f"{method.name}: {status.request_status}{detail}\n")
+        except errors.TrackingTimedOut as exc:
+            err.write(f"fpconsole call: {exc.message}\n")
+            return EXIT_TRANSPORT
+        show(final)
+        return _exit_for(final.get("request_status"))
+    finally:
+        await session.aclose()
+
+
+def _exit_for(request_status: str | None) -> int:
+    return EXIT_API_ERROR if request_status == "error" else EXIT_OK

@@ -1,0 +1,176 @@
+"""Entry point: `fpconsole` (the console), `methods`, `call`, `sandbox serve`, `locate`,
+`profiles`, `journal`, `bulk`.
+
+Imports stay inside each command: the console's first frame must not wait for the sandbox,
+pydantic models or the store, and `fpconsole methods` should not load Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+EXIT_OK = 0
+EXIT_API_ERROR = 1
+EXIT_INVALID_INPUT = 2
+EXIT_TRANSPORT = 3
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection (default: the --profile, or the embedded sandbox)")
+    group.add_argument("--base-url", help="API base URL, e.g. https://test-api.freedompay.kz")
+    group.add_argument("--auth-id", help="partner auth_id (with --base-url)")
+    group.add_argument(
+        "--secret-env",
+        metavar="VAR",
+        help="environment variable holding the partner secret (with --base-url)",
+    )
+    group.add_argument("--alg", choices=("HS512", "HS256"), help="signature algorithm (default HS512)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fpconsole",
+        description="A terminal console for the Freedom Pay Card API. With no command, opens the console.",
+    )
+    parser.add_argument(
+        "--profile", help="profile from config.toml (default: sandbox, the built-in emulator)"
+    )
+    parser.add_argument("--theme", help="console theme: fpconsole-dark, fpconsole-light, fpconsole-16")
+    parser.add_argument("--read-only", action="store_true", help="hide every state-changing action")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    methods = commands.add_parser("methods", help="list every Card API method")
+    methods.add_argument("--json", action="store_true", help="print JSON lines")
+
+    call = commands.add_parser(
+        "call",
+        help="send one Card API request",
+        description="Send one request. METHOD is a name (card.block), a path (/v5/card-api/card/block) "
+        "or its short form (card/block). Fields are FIELD=VALUE; dotted names build nested objects "
+        "(client.phone=77011234567) and numeric parts build lists (limits.0.period=day). "
+        "Exit codes: 0 success, 1 API error or final error, 2 invalid input, 3 transport failure "
+        "or unknown outcome.",
+    )
+    call.add_argument("method", metavar="METHOD")
+    call.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
+    call.add_argument(
+        "--json",
+        dest="json_file",
+        metavar="FILE",
+        help="read the request body from FILE ('-' = stdin)",
+    )
+    call.add_argument(
+        "--wait", action="store_true", help="follow 'process' to a final status (changes on stderr)"
+    )
+    call.add_argument(
+        "--curl",
+        action="store_true",
+        help="print the signed request as a curl command; send nothing",
+    )
+    call.add_argument("--reveal", action="store_true", help="print card secrets (PAN, CVV) unmasked")
+    call.add_argument("--timeout", type=float, help="read timeout in seconds")
+    _add_connection_options(call)
+
+    sandbox = commands.add_parser("sandbox", help="the Card API emulator")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND")
+    serve = sandbox_commands.add_parser(
+        "serve", help="serve the sandbox over HTTP on loopback", add_help=False
+    )
+    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+
+    locate = commands.add_parser("locate", help="print where config, cache and state live")
+    locate.add_argument("which", nargs="?", choices=("config", "cache", "state"))
+
+    commands.add_parser("profiles", help="list profiles (no secrets)")
+
+    journal = commands.add_parser("journal", help="print or export the request journal")
+    journal.add_argument("--since", help="ISO date/time or relative: 2h, 7d")
+    journal.add_argument("--json", action="store_true", help="JSON lines")
+
+    bulk = commands.add_parser("bulk", help="onboard clients from a CSV file, headless")
+    bulk.add_argument("file", metavar="FILE.csv")
+    bulk.add_argument("--result", metavar="FILE", help="where to write the result CSV")
+    bulk.add_argument("--in-flight", type=int, default=8, help="requests in flight at once (default 8)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    command = args.command
+    if command is None:
+        from fpconsole.tui.launch import run_console
+
+        return run_console(profile=args.profile, theme=args.theme, read_only=args.read_only)
+    if command == "methods":
+        return run_methods(out, as_json=args.json)
+    if command == "call":
+        from fpconsole.call_command import run_call
+
+        return run_call(args, out, err)
+    if command == "sandbox":
+        if args.sandbox_command != "serve":
+            err.write("usage: fpconsole sandbox serve [--host H] [--port N] [--db FILE] ...\n")
+            return EXIT_INVALID_INPUT
+        from fpconsole.sandbox.serve import main as serve_main
+
+        return serve_main(list(args.serve_args))
+    if command == "locate":
+        from fpconsole.local_commands import run_locate
+
+        return run_locate(args.which, out)
+    if command == "profiles":
+        from fpconsole.local_commands import run_profiles
+
+        return run_profiles(None, out)
+    if command == "journal":
+        from fpconsole.local_commands import run_journal
+
+        return run_journal(args.profile or "sandbox", args.since, args.json, out)
+    if command == "bulk":
+        from fpconsole.bulk.command import run_bulk
+
+        return run_bulk(args, out, err)
+    return EXIT_INVALID_INPUT
+
+
+def run_methods(out: TextIO, *, as_json: bool = False) -> int:
+    import json
+
+    from fpconsole.api.methods import REGISTRY
+
+    if as_json:
+        for method in REGISTRY:
+            out.write(
+                json.dumps(
+                    {
+                        "name": method.name,
+                        "title": method.title,
+                        "path": method.path,
+                        "changes_state": method.changes_state,
+                        "may_process": method.may_process,
+                        "confidence": method.confidence,
+                        "inferred": method.inferred,
+                    }
+                )
+                + "\n"
+            )
+        return EXIT_OK
+    rows = [("NAME", "PATH", "CHANGES STATE", "CONFIDENCE")]
+    rows += [(m.name, m.path, "yes" if m.changes_state else "no", m.confidence) for m in REGISTRY]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        out.write(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
+    out.write(
+        "\nconfidence: confirmed = vendor docs; partial/inferred = our reading (docs/api-inferred.md)\n"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,172 @@
+"""Turns a profile (or explicit --base-url flags) into a connected CardApiClient, with the
+journal and entity cache subscribed. Shared by `fpconsole call`, `bulk` and the console.
+
+The embedded sandbox is imported only here and only when the profile asks for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fpconsole.api.client import CardApiClient, ClientOptions
+
+if TYPE_CHECKING:
+    from fpconsole.config import Profile
+
+EMBEDDED_BASE_URL = "http://sandbox.embedded"
+EMBEDDED_SEED_CLIENTS = 40
+
+
+class SetupError(Exception):
+    """The connection cannot be set up (bad flags, broken config, missing secret)."""
+
+
+@dataclass
+class Session:
+    client: CardApiClient
+    profile_name: str
+    kind: str  # sandbox | test | production
+    host: str
+    read_only: bool
+    embedded: bool
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        for close in reversed(self.closers):
+            close()
+
+
+def embedded_transport(delay: float | None = None, db: str | None = None) -> Any:
+    """The in-process sandbox, its state kept in the state folder so that `fpconsole call` and
+    the console see the same cards from one run to the next; seeded on first use."""
+    from fpconsole.locations import state_dir
+    from fpconsole.sandbox.embedded import embedded_transport as make_transport
+    from fpconsole.sandbox.settings import SandboxSettings
+
+    if db is None:
+        folder = state_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        db = str(folder / "sandbox.sqlite3")
+    fresh = db == ":memory:" or not os.path.exists(db)
+    settings = SandboxSettings.default(
+        db=db,
+        delay=float(os.environ.get("FPCONSOLE_SANDBOX_DELAY", "1.5")) if delay is None else delay,
+        seed=EMBEDDED_SEED_CLIENTS if fresh else None,
+    )
+    return make_transport(settings)
+
+
+def open_session(
+    *,
+    profile_name: str | None = None,
+    base_url: str | None = None,
+    auth_id: str | None = None,
+    secret_env: str | None = None,
+    alg: str | None = None,
+    read_timeout: float | None = None,
+    journal: bool = True,
+    sandbox_delay: float | None = None,
+    sandbox_db: str | None = None,
+) -> Session:
+    if base_url:
+        return _explicit_session(base_url, auth_id, secret_env, alg, read_timeout)
+    from fpconsole.config import ConfigError, SecretError, load_config
+
+    try:
+        config = load_config()
+        profile = config.profile(profile_name or config.default_profile or "sandbox")
+        secret = profile.resolve_secret()
+    except (ConfigError, SecretError) as exc:
+        raise SetupError(str(exc)) from None
+    return _profile_session(profile, secret, alg, read_timeout, journal, sandbox_delay, sandbox_db)
+
+
+def _check_alg(alg: str | None) -> Any:
+    if alg not in (None, "HS512", "HS256"):
+        raise SetupError(f"--alg must be HS512 or HS256, not {alg!r}")
+    return alg or "HS512"
+
+
+def _explicit_session(
+    base_url: str,
+    auth_id: str | None,
+    secret_env: str | None,
+    alg: str | None,
+    read_timeout: float | None,
+) -> Session:
+    if not base_url.startswith(("http://", "https://")):
+        raise SetupError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    if not auth_id:
+        raise SetupError("--auth-id is required with --base-url (the partner id issued by Freedom Pay)")
+    if not secret_env:
+        raise SetupError(
+            "--secret-env VAR is required with --base-url: the secret is read from that environment "
+            "variable, never from the command line"
+        )
+    secret = os.environ.get(secret_env)
+    if not secret:
+        raise SetupError(f"--secret-env: the environment variable {secret_env} is not set or empty")
+    options = ClientOptions(read_timeout=read_timeout or 30.0)
+    client = CardApiClient(
+        base_url=base_url, auth_id=auth_id, secret=secret, alg=_check_alg(alg), options=options
+    )
+    from urllib.parse import urlsplit
+
+    return Session(client, "(flags)", "test", urlsplit(base_url).netloc, False, False)
+
+
+def _profile_session(
+    profile: Profile,
+    secret: str,
+    alg: str | None,
+    read_timeout: float | None,
+    journal: bool,
+    sandbox_delay: float | None,
+    sandbox_db: str | None,
+) -> Session:
+    options = ClientOptions(
+        connect_timeout=profile.connect_timeout,
+        read_timeout=read_timeout or profile.read_timeout,
+        proxy=profile.proxy,
+        verify=profile.ca_bundle or True,
+    )
+    transport = None
+    base_url = profile.base_url or EMBEDDED_BASE_URL
+    if profile.is_embedded_sandbox:
+        transport = embedded_transport(sandbox_delay, sandbox_db)
+    client = CardApiClient(
+        base_url=base_url,
+        auth_id=profile.auth_id,
+        secret=secret,
+        alg=_check_alg(alg or profile.alg),
+        transport=transport,
+        options=options,
+    )
+    session = Session(
+        client,
+        profile.name,
+        profile.kind,
+        "embedded sandbox" if profile.is_embedded_sandbox else profile.host,
+        profile.read_only,
+        profile.is_embedded_sandbox,
+    )
+    if journal:
+        attach_local_state(session)
+    return session
+
+
+def attach_local_state(session: Session) -> None:
+    """Subscribe the journal and the entity cache to the client's (redacted) events."""
+    from fpconsole.store.cache import EntityCache
+    from fpconsole.store.journal import Journal
+
+    journal = Journal.open(profile=session.profile_name)
+    cache = EntityCache.open(profile=session.profile_name)
+    session.closers.append(session.client.subscribe(journal.record))
+    session.closers.append(session.client.subscribe(cache.ingest))
+    session.closers.append(journal.close)
+    session.closers.append(cache.close)
