@@ -108,6 +108,10 @@ class ClientOptions:
     poll: PollPolicy = field(default_factory=PollPolicy)
 
 
+def _discard(event: ClientEvent) -> None:
+    return None
+
+
 def _target_ids(method: Method, payload: Mapping[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     for dotted in method.target_fields:
@@ -153,9 +157,7 @@ class CardApiClient:
         self._embedded = transport is not None and isinstance(transport, httpx.ASGITransport)
 
     def __repr__(self) -> str:
-        return (
-            f"CardApiClient(base_url={self.base_url!r}, auth_id={self.auth_id!r}, alg={self.alg!r})"
-        )
+        return f"CardApiClient(base_url={self.base_url!r}, auth_id={self.auth_id!r}, alg={self.alg!r})"
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -213,16 +215,12 @@ class CardApiClient:
     def sign_path(self, path: str, body: bytes) -> dict[str, str]:
         return {
             "Content-Type": "application/json",
-            HEADER_NAME: sign(
-                body, uri=path, auth_id=self.auth_id, secret=self.__secret, alg=self.alg
-            ),
+            HEADER_NAME: sign(body, uri=path, auth_id=self.auth_id, secret=self.__secret, alg=self.alg),
         }
 
     # --- sending ------------------------------------------------------------------------------
 
-    async def _send_once(
-        self, path: str, headers: Mapping[str, str], body: bytes
-    ) -> httpx.Response:
+    async def _send_once(self, path: str, headers: Mapping[str, str], body: bytes) -> httpx.Response:
         try:
             request = self._http.build_request("POST", path, headers=dict(headers), content=body)
             if self._embedded:
@@ -237,13 +235,9 @@ class CardApiClient:
                 f"no answer from {self.base_url} within {self.options.read_timeout:g} s"
             ) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise errors.ConnectionDropped(
-                f"the connection to {self.base_url} broke: {exc}"
-            ) from None
+            raise errors.ConnectionDropped(f"the connection to {self.base_url} broke: {exc}") from None
         except httpx.HTTPError as exc:
-            raise errors.ConnectionDropped(
-                f"transport error talking to {self.base_url}: {exc}"
-            ) from None
+            raise errors.ConnectionDropped(f"transport error talking to {self.base_url}: {exc}") from None
 
     def _parse(self, method: Method, response: httpx.Response) -> tuple[Envelope, dict[str, Any]]:
         body = response.content
@@ -274,13 +268,19 @@ class CardApiClient:
         self,
         method: Method | str,
         data: Mapping[str, Any] | BaseModel | PreparedRequest,
+        *,
+        emit: bool = True,
     ) -> CallResult:
-        """Send one call. Raises InvalidRequest, ApiError (status: error) or a TransportError."""
+        """Send one call. Raises InvalidRequest, ApiError (status: error) or a TransportError.
+
+        `emit=False` is for the client's own status polls: they carry the original request's id
+        and would otherwise show up in the journal as requests of their own."""
         prepared = data if isinstance(data, PreparedRequest) else self.prepare(method, data)
         meth = prepared.method
         request_id = prepared.request_id
         redacted_request = prepared.redacted_body()
-        self._emit(
+        emit_event = self._emit if emit else _discard
+        emit_event(
             RequestSent(
                 method=meth.name,
                 path=meth.path,
@@ -303,9 +303,7 @@ class CardApiClient:
                 # The server never saw a failed connect; a read is safe to ask again.
                 retryable = isinstance(exc, errors.CannotConnect) or (
                     not meth.changes_state
-                    and isinstance(
-                        exc, (errors.TimedOut, errors.ConnectionDropped, errors.HttpStatusError)
-                    )
+                    and isinstance(exc, (errors.TimedOut, errors.ConnectionDropped, errors.HttpStatusError))
                     and exc.outcome_unknown
                 )
                 if retryable and attempts <= self.options.read_retries:
@@ -313,10 +311,12 @@ class CardApiClient:
                     continue
                 if meth.changes_state and exc.outcome_unknown and request_id:
                     return await self._recover(meth, request_id, exc, started)
-                self._fail(meth, request_id, exc, started)
+                if emit:
+                    self._fail(meth, request_id, exc, started)
                 raise
         latency = (self._monotonic() - started) * 1000
-        self._answered(meth, request_id, parsed, raw, latency)
+        if emit:
+            self._answered(meth, request_id, parsed, raw, latency)
         if parsed.status == "error":
             raise errors.ApiError(
                 parsed.error_code,
@@ -349,9 +349,7 @@ class CardApiClient:
             )
         )
 
-    def _fail(
-        self, method: Method, request_id: str | None, exc: errors.CardApiError, started: float
-    ) -> None:
+    def _fail(self, method: Method, request_id: str | None, exc: errors.CardApiError, started: float) -> None:
         from fpconsole.api.redaction import scrub_text
 
         self._emit(
@@ -371,7 +369,7 @@ class CardApiClient:
     ) -> CallResult:
         """After an unknown outcome, ask about the same request_id instead of resending."""
         try:
-            status = await self.call(REQUEST_STATUS, {"request_id": request_id})
+            status = await self.call(REQUEST_STATUS, {"request_id": request_id}, emit=False)
         except errors.ApiError:
             # The server does not know the id: the request never arrived. Sending it again with
             # the SAME request_id is safe (a duplicate would be refused), so say exactly that.
@@ -388,9 +386,7 @@ class CardApiClient:
             self._fail(method, request_id, cause, started)
             raise cause from None
         assert isinstance(status.response, RequestStatusResponse)
-        return CallResult(
-            method, request_id, status.response, status.raw, status.latency_ms, recovered=True
-        )
+        return CallResult(method, request_id, status.response, status.raw, status.latency_ms, recovered=True)
 
     async def post_control(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """A signed POST to a sandbox-only control route (outside /v5/)."""

@@ -21,9 +21,7 @@ def has_secret_fields(prepared: PreparedRequest) -> bool:
 
 def to_curl(prepared: PreparedRequest) -> str:
     body = prepared.body.decode()
-    header_lines = [
-        f"-H {shlex.quote(f'{name}: {value}')}" for name, value in prepared.headers.items()
-    ]
+    header_lines = [f"-H {shlex.quote(f'{name}: {value}')}" for name, value in prepared.headers.items()]
     note = ""
     if has_secret_fields(prepared):
         body = json.dumps(

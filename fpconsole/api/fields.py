@@ -49,8 +49,7 @@ def _to_uuid_text(value: Any) -> str:
             pass
     raise _fail(
         "uuid",
-        "must be a UUID such as 828cf71d-a447-4a67-a149-c1df8bc197ca (leave it empty to "
-        "have one generated)",
+        "must be a UUID such as 828cf71d-a447-4a67-a149-c1df8bc197ca (leave it empty to have one generated)",
     )
 
 
@@ -136,9 +135,7 @@ def _to_datetime_text(value: Any) -> str:
     )
 
 
-IsoDate = Annotated[
-    str, BeforeValidator(_to_date_text), WithJsonSchema({"type": "string", "format": "date"})
-]
+IsoDate = Annotated[str, BeforeValidator(_to_date_text), WithJsonSchema({"type": "string", "format": "date"})]
 Rfc3339 = Annotated[
     str,
     BeforeValidator(_to_datetime_text),
@@ -204,9 +201,7 @@ def _latin_name(value: Any) -> str:
 LatinName = Annotated[
     str,
     BeforeValidator(_latin_name),
-    WithJsonSchema(
-        {"type": "string", "pattern": "^[A-Za-z](?:[A-Za-z .'\\-]*[A-Za-z.])?$", "maxLength": 64}
-    ),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z](?:[A-Za-z .'\\-]*[A-Za-z.])?$", "maxLength": 64}),
 ]
 
 
@@ -231,9 +226,7 @@ def _api_text(max_length: int) -> AfterValidator:
 Identifier = Annotated[
     str, _api_text(64), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64})
 ]
-Reason = Annotated[
-    str, _api_text(255), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255})
-]
+Reason = Annotated[str, _api_text(255), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255})]
 ShortText = Annotated[
     str, _api_text(128), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128})
 ]
@@ -248,9 +241,7 @@ def _email(value: str) -> str:
     return text
 
 
-Email = Annotated[
-    str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})
-]
+Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
 
 
 # --- amounts ------------------------------------------------------------------------------
@@ -285,9 +276,7 @@ Amount = Annotated[
     Decimal,
     BeforeValidator(_to_amount),
     PlainSerializer(_amount_json, when_used="json"),
-    WithJsonSchema(
-        {"type": "number", "exclusiveMinimum": 0, "maximum": 999999999.99, "multipleOf": 0.01}
-    ),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 999999999.99, "multipleOf": 0.01}),
 ]
 
 

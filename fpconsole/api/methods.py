@@ -458,14 +458,10 @@ class Registry:
         if method is None:
             import difflib
 
-            names = [meth.name for meth in self.methods] + [
-                meth.short_path for meth in self.methods
-            ]
+            names = [meth.name for meth in self.methods] + [meth.short_path for meth in self.methods]
             close = difflib.get_close_matches(key, names, n=3)
             hint = (
-                f"; did you mean {', '.join(close)}?"
-                if close
-                else "; run `fpconsole methods` for the list"
+                f"; did you mean {', '.join(close)}?" if close else "; run `fpconsole methods` for the list"
             )
             raise KeyError(f"unknown method {key!r}{hint}")
         return method

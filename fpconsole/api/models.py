@@ -125,16 +125,12 @@ class CardRequest(ApiRequest):
 
 
 class CardWithReasonRequest(CardRequest):
-    description: Reason = Field(
-        title="Reason", description="Why; kept by the processor with the change"
-    )
+    description: Reason = Field(title="Reason", description="Why; kept by the processor with the change")
 
 
 class CardWindowRequest(ApiRequest):
     # Statement methods list no request_id; we send one anyway (SPEC §5.9).
-    request_id: RequestId | None = Field(
-        default=None, title="Request id", description=REQUEST_ID_HELP
-    )
+    request_id: RequestId | None = Field(default=None, title="Request id", description=REQUEST_ID_HELP)
     card_id: Identifier = Field(title="Card id")
     start_date: Rfc3339 | None = Field(
         default=None, title="From", description="RFC 3339, e.g. 2025-04-01T00:00:00+05:00"
@@ -169,9 +165,7 @@ class Address(ApiRequest):
 
 
 class IdentificationInfo(ApiRequest):
-    idn_date: Rfc3339 = Field(
-        title="Identified at", description="When the client was identified (RFC 3339)"
-    )
+    idn_date: Rfc3339 = Field(title="Identified at", description="When the client was identified (RFC 3339)")
     identified_by: ShortText = Field(title="Identified by", description="Who identified the client")
 
 
@@ -181,9 +175,7 @@ class ClientData(ApiRequest):
     resident: Residency = Field(title="Residency")
     first_name: LatinName = Field(title="First name", description="Latin script")
     last_name: LatinName = Field(title="Last name", description="Latin script")
-    middle_name: LatinName | None = Field(
-        default=None, title="Middle name", description="Latin script"
-    )
+    middle_name: LatinName | None = Field(default=None, title="Middle name", description="Latin script")
     birthdate: IsoDate | None = Field(default=None, title="Birth date", description="YYYY-MM-DD")
     email: Email | None = Field(default=None, title="E-mail")
     country: Country | None = Field(
@@ -194,9 +186,7 @@ class ClientData(ApiRequest):
     person_id: Identifier | None = Field(
         default=None, title="National id", description="IIN / tax number; required for product 1000"
     )
-    language: Language | None = Field(
-        default=None, title="Language", description="ISO 639-1, e.g. ru"
-    )
+    language: Language | None = Field(default=None, title="Language", description="ISO 639-1, e.g. ru")
     document: Document | None = Field(
         default=None,
         title="ID document",
@@ -241,9 +231,7 @@ class ClientAddRequest(ApiRequest):
 
 
 class PhoneOnly(ApiRequest):
-    phone: Phone = Field(
-        title="New phone", description="Receives 3-D Secure codes, e.g. 77017654321"
-    )
+    phone: Phone = Field(title="New phone", description="Receives 3-D Secure codes, e.g. 77017654321")
 
 
 class ClientUpdateRequest(ApiRequest):
@@ -256,15 +244,11 @@ class ClientUpdateRequest(ApiRequest):
 class CardLinkRequest(ApiRequest):
     request_id: RequestId = Field(title="Request id", description=REQUEST_ID_HELP)
     client_id: Identifier = Field(title="Client id")
-    card_id: Identifier = Field(
-        title="Card id", description="A card from Bulk issue with no client yet"
-    )
+    card_id: Identifier = Field(title="Card id", description="A card from Bulk issue with no client yet")
 
 
 class ClientCardsRequest(ApiRequest):
-    request_id: RequestId | None = Field(
-        default=None, title="Request id", description=REQUEST_ID_HELP
-    )
+    request_id: RequestId | None = Field(default=None, title="Request id", description=REQUEST_ID_HELP)
     client_id: Identifier = Field(title="Client id")
 
 
@@ -274,9 +258,7 @@ class ClientCardsRequest(ApiRequest):
 class BulkIssueRequest(ApiRequest):
     request_id: RequestId = Field(title="Request id", description=REQUEST_ID_HELP)
     product_id: ProductId = Field(title="Product")
-    count: int = Field(
-        ge=1, le=500, title="Number of cards", description="1–500 cards with no client yet"
-    )
+    count: int = Field(ge=1, le=500, title="Number of cards", description="1–500 cards with no client yet")
 
 
 class Cardholder(ApiRequest):
@@ -318,17 +300,13 @@ class CardIssueRequest(ApiRequest):
 
 class CardIssuePlasticRequest(ApiRequest):
     request_id: RequestId = Field(title="Request id", description=REQUEST_ID_HELP)
-    card_id: Identifier = Field(
-        title="Card id", description="The virtual card to make a plastic for"
-    )
+    card_id: Identifier = Field(title="Card id", description="The virtual card to make a plastic for")
     branch_id: Identifier | None = Field(default=None, title="Delivery branch id")
 
 
 class SetPinRequest(ApiRequest):
     # SPEC §3.10 lists no request_id; we always send one (harmless, and it lets us poll).
-    request_id: RequestId | None = Field(
-        default=None, title="Request id", description=REQUEST_ID_HELP
-    )
+    request_id: RequestId | None = Field(default=None, title="Request id", description=REQUEST_ID_HELP)
     card_id: Identifier = Field(title="Card id")
     pin: Annotated[str, Field(min_length=4, max_length=512)] | None = Field(
         default=None,
@@ -345,9 +323,7 @@ class TransactionCreateRequest(ApiRequest):
     request_id: RequestId = Field(title="Request id", description=REQUEST_ID_HELP)
     order_id: Identifier = Field(title="Order id", description="Your order reference")
     card_id: Identifier = Field(title="Card id")
-    amount: Amount = Field(
-        title="Amount", description="Major units, at most 2 decimals, e.g. 3500.50"
-    )
+    amount: Amount = Field(title="Amount", description="Major units, at most 2 decimals, e.g. 3500.50")
     currency: Currency = Field(default="KZT", title="Currency", description="ISO 4217, e.g. KZT")
     description: Reason | None = Field(default=None, title="Description")
 

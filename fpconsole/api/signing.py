@@ -27,9 +27,7 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def protected_header(
-    uri: str, auth_id: str, alg: Algorithm = "HS512", method: str = "POST"
-) -> bytes:
+def protected_header(uri: str, auth_id: str, alg: Algorithm = "HS512", method: str = "POST") -> bytes:
     # Key order and compact separators follow the vendor example, which the test vector pins.
     header = {"uri": uri, "auth_id": str(auth_id), "method": method, "params": "", "alg": alg}
     return json.dumps(header, separators=(",", ":")).encode()
@@ -40,9 +38,7 @@ def _mac(secret: str | bytes, alg: str, signing_input: bytes) -> bytes:
     return hmac.new(key, signing_input, ALGORITHMS[alg]).digest()
 
 
-def sign(
-    body: bytes, *, uri: str, auth_id: str, secret: str | bytes, alg: Algorithm = "HS512"
-) -> str:
+def sign(body: bytes, *, uri: str, auth_id: str, secret: str | bytes, alg: Algorithm = "HS512") -> str:
     """The `X-JWS-Signature` value for these exact body bytes."""
     if alg not in ALGORITHMS:
         raise ValueError(f"alg must be one of {', '.join(ALGORITHMS)}, not {alg!r}")
@@ -86,9 +82,7 @@ def read_header(value: str | None) -> tuple[SignedHeader, str, str]:
             "malformed_signature", f"the {HEADER_NAME} header segment is not base64url JSON"
         ) from None
     if not isinstance(decoded, dict):
-        raise SignatureError(
-            "malformed_signature", f"the {HEADER_NAME} header must be a JSON object"
-        )
+        raise SignatureError("malformed_signature", f"the {HEADER_NAME} header must be a JSON object")
     fields = {}
     for key in ("uri", "auth_id", "method", "alg"):
         item = decoded.get(key)
@@ -115,26 +109,16 @@ def verify(
         raise SignatureError("unsupported_algorithm", f"alg {header.alg!r} is not HS512 or HS256")
     secret = secrets.get(header.auth_id)
     if secret is None:
-        raise SignatureError(
-            "unknown_partner", f"auth_id {header.auth_id!r} is not a known partner"
-        )
+        raise SignatureError("unknown_partner", f"auth_id {header.auth_id!r} is not a known partner")
     if header.uri != uri:
-        raise SignatureError(
-            "invalid_signature", f"the signature was made for {header.uri!r}, not {uri!r}"
-        )
+        raise SignatureError("invalid_signature", f"the signature was made for {header.uri!r}, not {uri!r}")
     if header.method.upper() != method.upper():
-        raise SignatureError(
-            "invalid_signature", f"the signature was made for {header.method}, not {method}"
-        )
+        raise SignatureError("invalid_signature", f"the signature was made for {header.method}, not {method}")
     try:
         received = b64url_decode(signature_segment)
     except (binascii.Error, ValueError):
-        raise SignatureError(
-            "malformed_signature", "the signature segment is not base64url"
-        ) from None
+        raise SignatureError("malformed_signature", "the signature segment is not base64url") from None
     expected = _mac(secret, header.alg, f"{header_segment}.{b64url(body)}".encode("ascii"))
     if not hmac.compare_digest(received, expected):
-        raise SignatureError(
-            "invalid_signature", "the signature does not match the body and partner secret"
-        )
+        raise SignatureError("invalid_signature", "the signature does not match the body and partner secret")
     return header

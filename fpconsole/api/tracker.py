@@ -42,7 +42,7 @@ async def track_request(
             )
         await client._sleep(delay)
         try:
-            result = await client.call(REQUEST_STATUS, {"request_id": request_id})
+            result = await client.call(REQUEST_STATUS, {"request_id": request_id}, emit=False)
         except errors.ApiError:
             raise
         except errors.TransportError:

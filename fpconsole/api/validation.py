@@ -48,9 +48,7 @@ def describe_errors(error: ValidationError) -> list[FieldError]:
         kind = item["type"]
         if kind == "kyc_required":
             for name in context.get("fields", []):
-                found.append(
-                    FieldError(name, "is required for product_id 1000 (Freedom Wallet Card)")
-                )
+                found.append(FieldError(name, "is required for product_id 1000 (Freedom Wallet Card)"))
             continue
         if "field" in context:
             # Model-level checks name the field they are about; place it under the model's path.
