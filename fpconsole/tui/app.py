@@ -1,0 +1,367 @@
+"""The fpconsole Textual app: sections as modes (each keeps its own screen stack), the backend
+started after the first frame, and the bindings that work everywhere."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from fpconsole.api.events import RequestSent, ResponseReceived, StatusChanged
+from fpconsole.tui.messages import (
+    BackendFailed,
+    BackendReady,
+    CacheChanged,
+    ClientEventPosted,
+    RequestUpdated,
+)
+from fpconsole.tui.themes import DEFAULT_THEME, load_themes
+
+if TYPE_CHECKING:
+    from fpconsole.store.cache import EntityCache
+    from fpconsole.tui.backend import ConsoleBackend
+
+
+@dataclass
+class ConsoleContext:
+    """What the console knows before any heavy import: enough for the first frame."""
+
+    profile_name: str = "sandbox"
+    kind: str = "sandbox"
+    host: str = "embedded sandbox"
+    user_host: str = ""
+    read_only: bool = False
+    theme: str | None = None
+    sandbox_delay: float | None = None
+    sandbox_db: str | None = None
+    start_backend: bool = True
+    clock: Callable[[], Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def default_user_host() -> str:
+    override = os.environ.get("FPCONSOLE_USER_HOST")
+    if override:
+        return override
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        user = "user"
+    return f"{user}@{socket.gethostname()}"
+
+
+class FpConsoleApp(App[int]):
+    TITLE = "fpconsole"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1,question_mark", "help", "Help", id="help"),
+        Binding("colon", "command_line", "Open", id="command-line"),
+        Binding("f2", "section('clients')", "Clients", id="clients"),
+        Binding("f3", "section('cards')", "Cards", id="cards"),
+        Binding("f4", "section('requests')", "Requests", id="requests"),
+        Binding("f8", "masked_screenshot", "Screenshot", show=False, id="screenshot"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("q", "quit", "Quit", show=False),
+    ]
+
+    def __init__(self, context: ConsoleContext | None = None) -> None:
+        self.context = context or ConsoleContext(user_host=default_user_host())
+        if not self.context.user_host:
+            self.context.user_host = default_user_host()
+        super().__init__()
+        # Animations cost bandwidth over SSH and make snapshots flaky.
+        self.animation_level = "none"
+        self.backend: ConsoleBackend | None = None
+        self.cache: EntityCache | None = None
+        self.in_process = 0
+        self._in_process_ids: set[str] = set()
+        self.theme_problems: list[str] = []
+        self._register_themes()
+
+    # --- setup -------------------------------------------------------------------------------
+
+    def _register_themes(self) -> None:
+        themes, self.theme_problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = self.context.theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.theme_problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {
+            "kind-sandbox": "green",
+            "kind-test": "yellow",
+            "kind-production": "red",
+            "kind-foreground": "black",
+            "status-process": "yellow",
+        }
+
+    def on_mount(self) -> None:
+        from fpconsole.tui.screens.cards import CardsScreen
+        from fpconsole.tui.screens.clients import ClientsScreen
+        from fpconsole.tui.screens.requests import RequestsScreen
+
+        self.open_cache()
+        self.add_mode("clients", ClientsScreen)
+        self.add_mode("cards", CardsScreen)
+        self.add_mode("requests", RequestsScreen)
+        self.switch_mode("clients")
+        for problem in self.theme_problems:
+            self.notify(problem, severity="warning")
+        if self.context.start_backend:
+            self.call_after_refresh(self.start_backend)
+
+    def open_cache(self) -> None:
+        """The local cache is SQLite and opens in a few ms: the lists show cached data in the
+        first frames, before the backend (and the sandbox) exist."""
+        from fpconsole.store.cache import EntityCache
+
+        self.cache = EntityCache.open(profile=self.context.profile_name)
+
+    @work(thread=True, exit_on_error=False, group="backend-import")
+    def _import_backend_modules(self) -> None:
+        # Importing the sandbox (Starlette, the engine) takes a few hundred ms: do it off the
+        # event loop. Objects are then built on the loop, where they will be used (SQLite
+        # connections belong to the thread that made them).
+        import fpconsole.session
+        import fpconsole.tui.backend
+
+        if self.context.kind == "sandbox":
+            import fpconsole.sandbox.embedded  # noqa: F401
+
+    @work(exit_on_error=False, group="backend")
+    async def start_backend(self) -> None:
+        from fpconsole.session import SetupError
+
+        worker = self._import_backend_modules()
+        await worker.wait()
+        from fpconsole.tui.backend import ConsoleBackend
+
+        assert self.cache is not None
+        try:
+            backend = ConsoleBackend.start(
+                profile_name=self.context.profile_name,
+                cache=self.cache,
+                post=self.post_message,
+                read_only=self.context.read_only,
+                sandbox_delay=self.context.sandbox_delay,
+                sandbox_db=self.context.sandbox_db,
+            )
+        except SetupError as exc:
+            self.post_message(BackendFailed(str(exc)))
+            return
+        self.post_message(BackendReady(backend))
+        try:
+            await backend.prime_from_sandbox()
+        except Exception as exc:  # a failed prime leaves the cache as it was; say so
+            self.post_message(BackendFailed(f"could not list the sandbox's data: {exc}"))
+        backend.resume_pending()
+
+    @on(BackendReady)
+    def _backend_ready(self, message: BackendReady) -> None:
+        self.backend = message.backend
+
+    @on(BackendFailed)
+    def _backend_failed(self, message: BackendFailed) -> None:
+        self.notify(message.message, title="Connection", severity="error", timeout=10)
+
+    async def on_unmount(self) -> None:
+        if self.backend is not None:
+            await self.backend.aclose()
+        if self.cache is not None:
+            self.cache.close()
+
+    # --- live status --------------------------------------------------------------------------
+
+    @on(ClientEventPosted)
+    def _client_event(self, message: ClientEventPosted) -> None:
+        event = message.event
+        if isinstance(event, RequestSent):
+            if event.changes_state and event.request_id:
+                self._in_process_ids.add(event.request_id)
+        elif isinstance(event, (ResponseReceived, StatusChanged)):
+            if event.request_id and event.request_status != "process":
+                self._in_process_ids.discard(event.request_id)
+        elif event.request_id and not event.outcome_unknown:
+            # A failure with a known outcome ends the request; an unknown one stays counted.
+            self._in_process_ids.discard(event.request_id)
+        self._set_in_process(len(self._in_process_ids))
+        self._forward(message)
+
+    def _set_in_process(self, count: int) -> None:
+        from fpconsole.tui.widgets.top_bar import TopBar
+
+        self.in_process = count
+        for bar in self.screen.query(TopBar):
+            bar.in_process = count
+
+    @on(RequestUpdated)
+    def _request_updated(self, message: RequestUpdated) -> None:
+        if message.request_status == "unknown":
+            self.notify(
+                f"{message.method}: outcome unknown ({message.error_description}). "
+                "Poll it again from Requests.",
+                severity="warning",
+                timeout=8,
+            )
+        self._forward(message)
+
+    @on(CacheChanged)
+    def _cache_changed(self, message: CacheChanged) -> None:
+        self._forward(message)
+
+    def _forward(self, message: ClientEventPosted | RequestUpdated | CacheChanged) -> None:
+        """App-level news reaches the screens of every section (each mode has its own stack)."""
+        for screen in self._visible_and_base_screens():
+            handler = getattr(screen, "on_app_news", None)
+            if handler is not None:
+                handler(message)
+
+    def _visible_and_base_screens(self) -> Iterable[Screen[Any]]:
+        seen: set[int] = set()
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if id(screen) not in seen:
+                    seen.add(id(screen))
+                    yield screen
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_section(self, name: str) -> None:
+        self.switch_mode(name)
+
+    def action_help(self) -> None:
+        from fpconsole.tui.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_command_line(self) -> None:
+        from fpconsole.tui.command_line import CommandLine
+
+        self.push_screen(CommandLine(), self.run_command_line)
+
+    def run_command_line(self, text: str | None) -> None:
+        from fpconsole.tui.command_line import execute
+
+        if text:
+            execute(self, text)
+
+    def action_masked_screenshot(self) -> None:
+        from fpconsole.tui.screenshot import save_masked_screenshot
+
+        path = save_masked_screenshot(self)
+        self.notify(f"Screenshot saved to {path}", title="F8", timeout=6)
+
+    def copy_text(self, text: str, what: str) -> None:
+        """OSC 52 copies to the clipboard of the machine running the terminal, even over SSH.
+        Secrets never come here unmasked; callers pass ids and redacted text only."""
+        from fpconsole.api.redaction import scrub_text
+
+        self.copy_to_clipboard(scrub_text(text))
+        self.notify(
+            f"Copied {what} via OSC 52 (terminal clipboard; in tmux set -g set-clipboard on)", timeout=4
+        )
+
+    # --- opening things ------------------------------------------------------------------------
+
+    def open_form(
+        self,
+        method: Any,
+        initial: dict[str, str] | None = None,
+        *,
+        card_mask: str | None = None,
+    ) -> None:
+        """A registry-built form; Block, Close and Set PIN confirm (production: last 4 + reason)."""
+        if self.context.read_only and method.changes_state:
+            self.notify(f"Read-only: {method.title} changes state.", severity="warning")
+            return
+        from fpconsole.tui.confirm import confirm_spec_for
+        from fpconsole.tui.forms.screen import RequestFormScreen
+
+        spec = confirm_spec_for(method, self.context.kind, card_mask)
+        self.push_screen(
+            RequestFormScreen(
+                method, initial=initial, form_key=method.name, confirm=spec, clock=self.context.clock
+            )
+        )
+
+    def open_secret_data(self, card_id: str, card_mask: str) -> None:
+        from fpconsole.tui.secret_view import SecretDataScreen
+
+        self.push_screen(SecretDataScreen(card_id, card_mask))
+
+    def hide_secrets(self) -> None:
+        from fpconsole.tui.secret_view import SecretDataScreen
+
+        for screen in self._visible_and_base_screens():
+            if isinstance(screen, SecretDataScreen):
+                screen.action_hide()
+
+    def show_cards_of(self, client_id: str) -> None:
+        from fpconsole.tui.screens.cards import CardsScreen
+
+        self.switch_mode("cards")
+
+        def apply() -> None:
+            screen = self.screen
+            if isinstance(screen, CardsScreen):
+                screen.filter_client(client_id)
+
+        self.call_after_refresh(apply)
+
+    @work(exit_on_error=False, group="open-entity")
+    async def open_entity(self, section: str, key: str) -> None:
+        """`:card ID` and friends: select it if cached, else fetch it (and so cache it)."""
+        from fpconsole.api import errors
+        from fpconsole.tui.screens.base import ListScreen
+
+        screen = self.screen
+        if not isinstance(screen, ListScreen):
+            return
+        if screen.table.move_to_key(key):
+            return
+        backend = self.backend
+        if backend is not None and section in ("cards", "clients"):
+            method = "card.info" if section == "cards" else "client.cards"
+            body = {"card_id": key} if section == "cards" else {"client_id": key}
+            try:
+                await backend.read(method, body)
+            except errors.CardApiError as exc:
+                self.notify(f"{key}: {exc.message}", severity="error")
+                return
+        screen.query_text = key
+        screen.reload()
+        if not screen.table.move_to_key(key):
+            self.notify(f"{key} not found in the local cache.", severity="warning")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        provider = getattr(screen, "palette_commands", None)
+        if provider is not None:
+            yield from provider()
+        yield SystemCommand("Clients", "Go to the Clients section (F2)", lambda: self.switch_mode("clients"))
+        yield SystemCommand("Cards", "Go to the Cards section (F3)", lambda: self.switch_mode("cards"))
+        yield SystemCommand(
+            "Requests", "Go to the Requests section (F4)", lambda: self.switch_mode("requests")
+        )
+
+    def screenshot_folder(self) -> Path:
+        from fpconsole.locations import state_dir
+
+        folder: Path = state_dir() / "screenshots"
+        return folder

@@ -1,0 +1,206 @@
+"""The console's link to the core: one session (client + journal + cache) per profile.
+
+It is created in a worker after the first frame (opening the embedded sandbox imports
+Starlette and the engine). It never touches widgets: it posts messages, and the app's
+handlers own the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+from fpconsole.api import errors
+from fpconsole.api.client import CallResult
+from fpconsole.api.events import ClientEvent, RequestFailed, ResponseReceived, StatusChanged
+from fpconsole.api.methods import REGISTRY, Method
+from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated
+
+if TYPE_CHECKING:
+    from fpconsole.session import Session
+    from fpconsole.store.cache import EntityCache
+    from fpconsole.store.drafts import DraftStore
+    from fpconsole.store.journal import Journal
+
+Post = Callable[[Message], object]
+
+
+class ConsoleBackend:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        cache: EntityCache,
+        journal: Journal,
+        drafts: DraftStore,
+        post: Post,
+        read_only: bool = False,
+    ) -> None:
+        self.session = session
+        self.client = session.client
+        self.cache = cache
+        self.journal = journal
+        self.drafts = drafts
+        self.read_only = read_only or session.read_only
+        self.profile_kind = session.kind
+        self.profile_name = session.profile_name
+        self._post = post
+        self._followers: dict[str, asyncio.Task[None]] = {}
+        self._unsubscribe = [
+            self.client.subscribe(journal.record),
+            self.client.subscribe(cache.ingest),
+            self.client.subscribe(self._on_event),
+        ]
+
+    # --- setup ---------------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        profile_name: str | None,
+        cache: EntityCache,
+        post: Post,
+        read_only: bool = False,
+        sandbox_delay: float | None = None,
+        sandbox_db: str | None = None,
+    ) -> ConsoleBackend:
+        from fpconsole.session import open_session
+        from fpconsole.store.drafts import DraftStore
+        from fpconsole.store.journal import Journal
+
+        session = open_session(
+            profile_name=profile_name, journal=False, sandbox_delay=sandbox_delay, sandbox_db=sandbox_db
+        )
+        journal = Journal.open(profile=session.profile_name)
+        drafts = DraftStore.open()
+        return cls(session, cache=cache, journal=journal, drafts=drafts, post=post, read_only=read_only)
+
+    async def prime_from_sandbox(self) -> int:
+        """The Card API has no list-all method; on a sandbox profile the sandbox's control route
+        tells us what exists, so the lists are not empty at first start."""
+        if self.profile_kind != "sandbox":
+            return 0
+        snapshot = await self.client.post_control("/sandbox/snapshot", {"limit": 100_000})
+        count = self.cache.prime(
+            clients=snapshot.get("clients", []),
+            cards=snapshot.get("cards", []),
+            transactions=snapshot.get("transactions", []),
+        )
+        self._post(CacheChanged())
+        return int(count or 0)
+
+    def resume_pending(self) -> int:
+        """Requests still in `process` when the console last closed are polled again."""
+        pending = self.journal.pending()
+        for entry in pending:
+            if entry.request_id:
+                self.follow_id(entry.request_id, entry.method)
+        return len(pending)
+
+    async def aclose(self) -> None:
+        for task in list(self._followers.values()):
+            task.cancel()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        await self.session.aclose()
+        self.journal.close()
+        self.drafts.close()
+
+    # --- calls ---------------------------------------------------------------------------------
+
+    async def submit(self, method: Method, body: dict[str, Any]) -> CallResult:
+        if self.read_only and method.changes_state:
+            raise errors.InvalidRequest([], method=method.name)
+        return await self.client.call(method, body)
+
+    async def read(self, method: Method | str, body: dict[str, Any]) -> CallResult:
+        meth = method if isinstance(method, Method) else REGISTRY.resolve(method)
+        return await self.client.call(meth, body)
+
+    def follow(self, result: CallResult) -> None:
+        if result.in_process and result.request_id:
+            self.follow_id(result.request_id, result.method.name)
+
+    def follow_id(self, request_id: str, method: str | None) -> None:
+        if request_id in self._followers and not self._followers[request_id].done():
+            return
+        self._followers[request_id] = asyncio.get_running_loop().create_task(self._track(request_id, method))
+
+    async def _track(self, request_id: str, method: str | None) -> None:
+        try:
+            async for _status in self.client.track(request_id, method=method):
+                pass  # each change reaches the UI through the client's StatusChanged events
+        except errors.CardApiError as exc:
+            self._post(
+                RequestUpdated(
+                    request_id=request_id,
+                    method=method or "",
+                    request_status="unknown" if exc.outcome_unknown else "error",
+                    error_code=getattr(exc, "error_code", None) or type(exc).__name__,
+                    error_description=exc.message,
+                )
+            )
+        finally:
+            self._followers.pop(request_id, None)
+
+    @property
+    def in_process(self) -> int:
+        return sum(1 for task in self._followers.values() if not task.done())
+
+    # --- drafts --------------------------------------------------------------------------------
+
+    def save_draft(self, form_key: str, fields: dict[str, str]) -> None:
+        with contextlib.suppress(OSError):
+            self.drafts.save(form_key, fields)
+
+    def load_draft(self, form_key: str) -> dict[str, str] | None:
+        found: dict[str, str] | None = self.drafts.load(form_key)
+        return found
+
+    def discard_draft(self, form_key: str) -> None:
+        self.drafts.discard(form_key)
+
+    # --- events --------------------------------------------------------------------------------
+
+    def _on_event(self, event: ClientEvent) -> None:
+        self._post(ClientEventPosted(event))
+        if isinstance(event, ResponseReceived) and event.request_id:
+            self._post(
+                RequestUpdated(
+                    request_id=event.request_id,
+                    method=event.method,
+                    request_status=event.request_status or event.status or "",
+                    error_code=event.error_code,
+                    error_description=event.error_description,
+                    response=event.response,
+                )
+            )
+        elif isinstance(event, StatusChanged):
+            self._post(
+                RequestUpdated(
+                    request_id=event.request_id,
+                    method=event.method or "",
+                    request_status=event.request_status,
+                    error_code=event.error_code,
+                    error_description=event.error_description,
+                    response=event.response,
+                )
+            )
+            self._post(CacheChanged())
+        elif isinstance(event, RequestFailed) and event.request_id:
+            self._post(
+                RequestUpdated(
+                    request_id=event.request_id,
+                    method=event.method,
+                    request_status="unknown" if event.outcome_unknown else "failed",
+                    error_code=event.error,
+                    error_description=event.message,
+                )
+            )
+        if isinstance(event, ResponseReceived) and event.request_status == "success":
+            self._post(CacheChanged())

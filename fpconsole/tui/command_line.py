@@ -1,0 +1,66 @@
+"""`:` opens anything by id, k9s style: `:card 7001234`, `:client CL-100045`, `:request <uuid>`,
+`:clients`, `:cards`, `:requests`. An id not seen before is fetched and cached."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from fpconsole.tui.app import FpConsoleApp
+
+SECTIONS = {
+    "clients": "clients",
+    "cards": "cards",
+    "requests": "requests",
+    "client": "clients",
+    "card": "cards",
+    "request": "requests",
+    "req": "requests",
+    "transactions": "transactions",
+}
+
+
+class CommandLine(ModalScreen[str | None]):
+    DEFAULT_CSS = """
+    CommandLine { align: center top; background: $background 30%; }
+    CommandLine > Input { width: 80%; margin-top: 2; border: tall $accent; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder=":card 7001234 · :client CL-100045 · :request <uuid> · :clients", id="command"
+        )
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip().lstrip(":"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def parse(text: str) -> tuple[str, str]:
+    """('cards', '7001234') for 'card 7001234'; ('', '') when the word is unknown."""
+    word, _, rest = text.strip().lstrip(":").partition(" ")
+    section = SECTIONS.get(word.lower(), "")
+    return section, rest.strip()
+
+
+def execute(app: FpConsoleApp, text: str) -> None:
+    section, argument = parse(text)
+    if not section:
+        app.notify(f"Unknown command {text!r}. Try :card ID, :client ID, :request ID.", severity="warning")
+        return
+    if section not in app._modes:
+        app.notify(f"{section} is not available yet.", severity="warning")
+        return
+    app.switch_mode(section)
+    if argument:
+        app.call_after_refresh(app.open_entity, section, argument)

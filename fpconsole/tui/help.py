@@ -1,0 +1,72 @@
+"""`?` / F1: every binding that works on the current screen, plus the section's purpose."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+GLOBAL_NOTES = (
+    ("ctrl+p", "command palette: actions for the selection, themes, sections"),
+    (":", "open by id: card 7001234 · client CL-100045 · request <uuid> · clients · cards · requests"),
+    ("/", "filter the list in view (id, name, phone, last 4 digits)"),
+    ("F2 F3 F4", "Clients · Cards · Requests"),
+    ("F8", "save an SVG screenshot (secrets masked)"),
+    ("ctrl+q", "quit"),
+)
+
+
+def binding_rows(screen: Screen[Any]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for _node, binding, _enabled, _tooltip in screen.active_bindings.values():
+        if binding.description and binding.key not in seen:
+            seen.add(binding.key)
+            rows.append((screen.app.get_key_display(binding), binding.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 76; max-width: 100%; height: auto; max-height: 90%; border: round $primary; background: $surface; padding: 0 1; }
+    HelpScreen .title { text-style: bold; color: $primary; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,f1,question_mark", "dismiss", "Close"),
+    ]
+
+    def __init__(self, target: Screen[Any]) -> None:
+        super().__init__()
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        section = getattr(self.target, "SECTION", "") or "fpconsole"
+        about = getattr(self.target, "HELP", "")
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold", no_wrap=True)
+        keys.add_column()
+        for key, description in binding_rows(self.target):
+            keys.add_row(key, description)
+        notes = Table.grid(padding=(0, 2))
+        notes.add_column(style="bold", no_wrap=True)
+        notes.add_column()
+        for key, description in GLOBAL_NOTES:
+            notes.add_row(key, description)
+        with VerticalScroll():
+            yield Static(f"Help · {section}", classes="title")
+            if about:
+                yield Static(about)
+            yield Static("")
+            yield Static(keys)
+            yield Static("")
+            yield Static(notes)
+            yield Static("\nesc closes", classes="hint")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

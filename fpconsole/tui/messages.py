@@ -1,0 +1,61 @@
+"""App-level messages. Workers and the backend post these; handlers own widget state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from fpconsole.api.events import ClientEvent
+    from fpconsole.tui.backend import ConsoleBackend
+
+
+class RequestUpdated(Message):
+    """A request's status changed (answered, polled, failed). Bodies are redacted."""
+
+    def __init__(
+        self,
+        *,
+        request_id: str,
+        method: str,
+        request_status: str,
+        error_code: str | None = None,
+        error_description: str | None = None,
+        response: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.method = method
+        self.request_status = request_status
+        self.error_code = error_code
+        self.error_description = error_description
+        self.response = response or {}
+
+
+class ClientEventPosted(Message):
+    """Every client event, for the live indicator and the Requests list."""
+
+    def __init__(self, event: ClientEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class BackendReady(Message):
+    def __init__(self, backend: ConsoleBackend) -> None:
+        super().__init__()
+        self.backend = backend
+
+
+class BackendFailed(Message):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class CacheChanged(Message):
+    """The entity cache was updated: lists should reload what they show."""
+
+    def can_replace(self, message: Message) -> bool:
+        # A burst of updates collapses into one reload.
+        return isinstance(message, CacheChanged)

@@ -1,0 +1,149 @@
+"""Clients: the cardholders this console has seen, searchable by name, phone and id; the
+detail shows the client's cards (Cards' list) and offers Create, Edit phone, Issue card, Link."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
+
+from fpconsole.api import methods as api
+from fpconsole.api.dictionaries import CLIENT_TYPES, PRODUCTS
+from fpconsole.tui import data
+from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
+from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
+
+PRODUCT_SHORT = {1000: "Wallet", 2000: "Instant", 3000: "Electron"}
+
+
+def client_row(item: dict[str, Any]) -> Row:
+    name = " ".join(p for p in (item.get("first_name"), item.get("middle_name"), item.get("last_name")) if p)
+    product = item.get("product_id")
+    return Row(
+        key=str(item["client_id"]),
+        cells=(
+            str(item["client_id"]),
+            name or "—",
+            str(item.get("phone") or "—"),
+            PRODUCT_SHORT.get(product, str(product or "—"))
+            if isinstance(product, int)
+            else str(product or "—"),
+        ),
+        data=item,
+    )
+
+
+class ClientsScreen(ListScreen):
+    SECTION = "Clients"
+    COLUMNS = (
+        Column("client_id", "Client", 11),
+        Column("name", "Name", 0),
+        Column("phone", "Phone", 13),
+        Column("product", "Product", 8),
+    )
+    EMPTY_TEXT = "No clients seen yet. Press n to create one, or : client <id> to fetch one."
+    HELP = "Clients this console has seen (the Card API has no list-all method)."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "act('n')", "New client", id="new-client"),
+        Binding("i", "act('i')", "Issue card", show=False),
+        Binding("e", "act('e')", "Edit phone", show=False),
+        Binding("l", "act('l')", "Link card", show=False),
+        Binding("c", "act('c')", "Cards", show=False),
+    ]
+
+    def make_source(self, query: str) -> RowSource:
+        cache = self.fp_app.cache
+        return QueryRows(
+            lambda: data.count_clients(cache, query),
+            lambda offset, limit: data.fetch_clients(cache, query, offset, limit),
+            client_row,
+        )
+
+    def action_act(self, key: str) -> None:
+        self.run_action_key(key)
+
+    def actions(self, row: Row | None) -> list[Action]:
+        app = self.fp_app
+        found: list[Action] = [Action("n", "Create client", lambda: app.open_form(api.CLIENT_ADD))]
+        if row is None:
+            return found
+        client_id = row.key
+        product = row.data.get("product_id")
+        initial = {"client_id": client_id, **({"product_id": str(product)} if product else {})}
+        found += [
+            Action("i", "Issue card for this client", lambda: app.open_form(api.CARD_ISSUE, initial)),
+            Action("e", "Edit phone", lambda: app.open_form(api.CLIENT_UPDATE, initial)),
+            Action(
+                "l",
+                "Link a card to this client",
+                lambda: app.open_form(api.CARD_LINK, {"client_id": client_id}),
+            ),
+            Action(
+                "c", "Show this client's cards", lambda: app.show_cards_of(client_id), changes_state=False
+            ),
+        ]
+        return found
+
+    def palette_commands(self) -> list[SystemCommand]:
+        row = self.table.current_row
+        found = [
+            SystemCommand("Create client", "Open the Create client form", lambda: self.run_action_key("n"))
+        ]
+        if row is not None:
+            found += [
+                SystemCommand(f"Issue card for {row.key}", "card.issue", lambda: self.run_action_key("i")),
+                SystemCommand(f"Edit phone of {row.key}", "client.update", lambda: self.run_action_key("e")),
+                SystemCommand(
+                    f"Copy client_id {row.key}",
+                    "to the clipboard",
+                    lambda: self.fp_app.copy_text(row.key, "client_id"),
+                ),
+            ]
+        return found
+
+    def show_detail(self, row: Row | None, *, fetch: bool = True) -> None:
+        if row is None:
+            self.detail.show_message("Clients", "No client selected.")
+            return
+        item = row.data
+        product = item.get("product_id")
+        kind = item.get("type")
+        pairs = [
+            ("client_id", row.key),
+            ("name", row.cells[1]),
+            ("phone", row.cells[2]),
+            ("product", f"{product} {PRODUCTS.get(product, '')}".strip() if product else "—"),
+        ]
+        if kind:
+            pairs.append(("type", f"{kind} {CLIENT_TYPES.get(kind, '')}".strip()))
+        cards = data.fetch_cards(self.fp_app.cache, "", 0, 20, client_id=row.key)
+        card_pairs = [(str(c.get("card_mask") or c["card_id"]), str(c.get("status") or "?")) for c in cards]
+        self.detail.show(
+            row.cells[1],
+            [("", pairs), ("Cards (cached)", card_pairs or [("—", "none seen")])],
+            hint="a actions · i issue card · e edit phone · l link card · c cards",
+        )
+        if fetch:
+            self.refresh_cards(row.key)
+
+    @work(exclusive=True, group="client-cards", exit_on_error=False)
+    async def refresh_cards(self, client_id: str) -> None:
+        """Cards' list is a read, so a newer selection may cancel an older fetch."""
+        backend = self.fp_app.backend
+        if backend is None:
+            return
+        try:
+            await backend.read(api.CLIENT_CARDS, {"client_id": client_id})
+        except Exception:
+            return  # the cached cards stay on screen; errors show in Requests
+        current = self.table.current_row
+        if current is not None and current.key == client_id:
+            self.show_detail(current, fetch=False)
+
+    def on_app_news(self, message: Any) -> None:
+        from fpconsole.tui.messages import CacheChanged
+
+        if isinstance(message, CacheChanged) and self.is_mounted:
+            self.table.reload()

@@ -1,0 +1,264 @@
+"""A virtual table: rows are fetched a page at a time from a RowSource (the SQLite cache), so a
+list of 100,000 cards opens and scrolls as fast as a list of ten.
+
+Textual's DataTable keeps every row in memory and lays all of them out; that costs seconds
+and tens of MiB at cache scale. This widget draws only the visible lines (line API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int  # 0 = take the remaining width
+    align: str = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str  # the entity's id
+    cells: tuple[str, ...]
+    data: dict[str, Any] = field(default_factory=dict)
+    style: str = ""  # a component-class suffix for status colouring, e.g. "error"
+
+
+class RowSource(Protocol):
+    def count(self) -> int: ...
+
+    def rows(self, offset: int, limit: int) -> Sequence[Row]: ...
+
+
+class EmptySource:
+    def count(self) -> int:
+        return 0
+
+    def rows(self, offset: int, limit: int) -> Sequence[Row]:
+        return ()
+
+
+PAGE = 128
+
+
+def _fit(text: str, width: int, align: str) -> str:
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…" if width > 1 else text[:width]
+    return text.rjust(width) if align == "right" else text.ljust(width)
+
+
+class PagedTable(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    PagedTable { height: 1fr; scrollbar-size-vertical: 1; }
+    PagedTable > .paged-table--header { text-style: bold; color: $text-muted; }
+    PagedTable > .paged-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
+    PagedTable:blur > .paged-table--cursor {
+        background: $block-cursor-blurred-background; text-style: none;
+    }
+    PagedTable > .paged-table--error { color: $error; }
+    PagedTable > .paged-table--warning { color: $warning; }
+    PagedTable > .paged-table--success { color: $success; }
+    PagedTable > .paged-table--muted { color: $text-muted; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paged-table--header",
+        "paged-table--cursor",
+        "paged-table--error",
+        "paged-table--warning",
+        "paged-table--success",
+        "paged-table--muted",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor_row: reactive[int] = reactive(0)
+
+    class Highlighted(Message):
+        def __init__(self, table: PagedTable, row: Row | None) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    class Selected(Highlighted):
+        pass
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        source: RowSource | None = None,
+        *,
+        empty_text: str = "Nothing here yet.",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = tuple(columns)
+        self.source: RowSource = source or EmptySource()
+        self.empty_text = empty_text
+        self._pages: dict[int, Sequence[Row]] = {}
+        self._count = 0
+
+    # --- data --------------------------------------------------------------------------
+
+    def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
+        key = self.current_row.key if keep_cursor and self.current_row else None
+        self.source = source
+        self.reload()
+        if key is None:
+            self.cursor_row = 0
+        self._post_highlight()
+
+    def reload(self) -> None:
+        """Drop fetched pages (the cache changed) and redraw."""
+        self._pages.clear()
+        self._count = self.source.count()
+        self.virtual_size = Size(self._content_width(), self._count + 1)
+        if self.cursor_row >= self._count:
+            self.cursor_row = max(self._count - 1, 0)
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return self._count
+
+    def row_at(self, index: int) -> Row | None:
+        if not 0 <= index < self._count:
+            return None
+        page_number, within = divmod(index, PAGE)
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self.source.rows(page_number * PAGE, PAGE)
+            if len(self._pages) > 64:  # bounded memory however far one scrolls
+                self._pages.clear()
+            self._pages[page_number] = page
+        return page[within] if within < len(page) else None
+
+    @property
+    def current_row(self) -> Row | None:
+        return self.row_at(self.cursor_row)
+
+    # --- layout ------------------------------------------------------------------------
+
+    def _content_width(self) -> int:
+        fixed = sum(c.width for c in self.columns) + len(self.columns)
+        return max(fixed, self.size.width)
+
+    def _widths(self) -> list[int]:
+        width = self.size.width or 80
+        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns)
+        flexible = [c for c in self.columns if not c.width]
+        spare = max(width - fixed - 1, 8)
+        return [c.width or max(spare // max(len(flexible), 1), 8) for c in self.columns]
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self._content_width(), self._count + 1)
+
+    def render_line(self, y: int) -> Strip:
+        widths = self._widths()
+        width = self.size.width
+        if y == 0:
+            style = self.get_component_rich_style("paged-table--header")
+            text = " ".join(_fit(c.label, w, c.align) for c, w in zip(self.columns, widths, strict=True))
+            return Strip([Segment(" " + text, style)]).adjust_cell_length(width, style)
+        index = self.scroll_offset.y + y - 1
+        base = self.rich_style
+        if self._count == 0:
+            if y == 2:
+                muted = self.get_component_rich_style("paged-table--muted")
+                return Strip([Segment(" " + self.empty_text, muted)]).adjust_cell_length(width, base)
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        if row is None:
+            return Strip.blank(width, base)
+        style: Style = base
+        if row.style:
+            style = base + self.get_component_rich_style(f"paged-table--{row.style}")
+        if index == self.cursor_row:
+            style = style + self.get_component_rich_style("paged-table--cursor")
+        text = " ".join(
+            _fit(cell, w, c.align) for cell, c, w in zip(row.cells, self.columns, widths, strict=False)
+        )
+        return Strip([Segment(" " + text, style)]).adjust_cell_length(width, style)
+
+    # --- cursor ------------------------------------------------------------------------
+
+    def _visible_rows(self) -> int:
+        return max(self.size.height - 1, 1)
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
+        visible = self._visible_rows()
+        if new < top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif new >= top + visible:
+            self.scroll_to(y=new - visible + 1, animate=False, immediate=True)
+        self.refresh()
+        self._post_highlight()
+
+    def _post_highlight(self) -> None:
+        self.post_message(self.Highlighted(self, self.current_row))
+
+    def _move_to(self, index: int) -> None:
+        if self._count:
+            self.cursor_row = min(max(index, 0), self._count - 1)
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor_row + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor_row + direction * self._visible_rows())
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(self._count - 1)
+
+    def action_select(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.Selected(self, row))
+
+    def on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y - 1
+        if event.y >= 1 and 0 <= index < self._count:
+            if index == self.cursor_row and event.chain >= 2:
+                self.action_select()
+            self.cursor_row = index
+
+    def move_to_key(self, key: str) -> bool:
+        """Put the cursor on the row with this key, if it is among the first pages."""
+        for index in range(min(self._count, PAGE * 4)):
+            row = self.row_at(index)
+            if row is not None and row.key == key:
+                self.cursor_row = index
+                return True
+        return False
