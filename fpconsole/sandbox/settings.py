@@ -1,0 +1,71 @@
+"""What a sandbox instance is configured with; shared by `serve`, the embedded transport and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from fpconsole.sandbox.faults import NO_FAULTS, FaultSpec
+
+# The built-in partner is public on purpose (like a vendor's test credentials): it lets the
+# console, `fpconsole call` and curl talk to a local sandbox without any setup.
+BUILTIN_SANDBOX_AUTH_ID: Final = "100500"
+BUILTIN_SANDBOX_SECRET: Final = "sandbox-secret"
+
+DEFAULT_DELAY_S: Final = 1.5
+# Generous enough for client/add with a 2 MB base64 document (~2.8 MB), small enough that a
+# runaway body cannot exhaust memory.
+DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    # auth_id → secret. Kept out of repr so a logged settings object never shows a secret.
+    partners: Mapping[str, str] = field(repr=False)
+    delay: float = DEFAULT_DELAY_S  # seconds before a `process` request settles
+    db: str = ":memory:"  # SQLite file, or ":memory:"
+    # Demo clients (with cards and transactions) created for each partner when the database is
+    # empty; None or 0 starts empty.
+    seed: int | None = None
+    faults: FaultSpec = NO_FAULTS
+    auth_error_status: int = 200  # HTTP status of signature refusals (the API documents only 200)
+    rng_seed: int | None = None  # makes the engine's generated ids and data reproducible
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        if not self.partners:
+            raise ValueError("a sandbox needs at least one partner (auth_id → secret)")
+        if not 100 <= self.auth_error_status <= 599:
+            raise ValueError(f"auth_error_status must be an HTTP status, not {self.auth_error_status}")
+        if self.delay < 0:
+            raise ValueError(f"delay must not be negative, got {self.delay}")
+
+    @classmethod
+    def default(
+        cls,
+        *,
+        db: str = ":memory:",
+        delay: float = DEFAULT_DELAY_S,
+        seed: int | None = None,
+        faults: FaultSpec = NO_FAULTS,
+        auth_error_status: int = 200,
+        rng_seed: int | None = None,
+    ) -> SandboxSettings:
+        """Settings with only the built-in partner."""
+        return cls(
+            partners={BUILTIN_SANDBOX_AUTH_ID: BUILTIN_SANDBOX_SECRET},
+            delay=delay,
+            db=db,
+            seed=seed,
+            faults=faults,
+            auth_error_status=auth_error_status,
+            rng_seed=rng_seed,
+        )
+
+    @property
+    def partner_ids(self) -> list[str]:
+        return sorted(self.partners)
+
+    def uses_builtin_partner(self, auth_id: str) -> bool:
+        return auth_id == BUILTIN_SANDBOX_AUTH_ID and self.partners.get(auth_id) == BUILTIN_SANDBOX_SECRET
