@@ -1,0 +1,434 @@
+"""The sandbox's ASGI app: one POST route per registry method (and alias), generated from REGISTRY.
+
+Per request: raw body → signature (over those exact bytes) → JSON object → the method's
+pydantic request model → the engine → a JSON answer. Every refusal is the API's error envelope
+(SPEC §1.5) with a stable code from `errors.py`, HTTP 200 unless configured otherwise. Nothing
+a client sends produces a 500: unexpected failures are logged and answered `internal_error`.
+
+API routes are raw ASGI endpoints rather than Starlette request handlers: the sandbox needs the
+raw body bytes, and fault injection needs to hold a request open (watching for the client to
+leave) or cut it mid-answer, which a Response object cannot express.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import anyio
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from fpconsole.api.methods import REGISTRY, Method
+from fpconsole.api.signing import HEADER_NAME
+from fpconsole.api.validation import describe_errors
+from fpconsole.sandbox import control
+from fpconsole.sandbox.auth import AUTH_ERROR_CODES, authenticate
+from fpconsole.sandbox.engine.clock import rfc3339
+from fpconsole.sandbox.errors import ERROR_CODES, SandboxError
+from fpconsole.sandbox.faults import DroppedConnection, FaultInjector
+from fpconsole.sandbox.openapi import OPENAPI_PATH, openapi_bytes
+from fpconsole.sandbox.settings import SandboxSettings
+
+if TYPE_CHECKING:
+    from fpconsole.sandbox.engine import SandboxEngine
+
+log = logging.getLogger("fpconsole.sandbox")
+
+JSON_HEADERS: Final = [(b"content-type", b"application/json")]
+_SIGNATURE_HEADER: Final = HEADER_NAME.lower().encode("latin-1")
+
+
+# --- the wire format ------------------------------------------------------------------------
+
+
+def now_rfc3339() -> str:
+    # The engine's format (local offset, as in the SPEC's examples), so every `dt` looks alike.
+    return rfc3339(datetime.now(UTC))
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, Decimal):
+        # Amounts are JSON numbers in major units (SPEC §1.4): 5000, 1500.5. A float's shortest
+        # repr is exact for the two decimals the API allows.
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def encode(payload: object) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_json_default).encode()
+
+
+def error_body(code: str, description: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "status": "error",
+        "request_status": "error",
+        "dt": now_rfc3339(),
+        "error_code": code,
+        "error_description": description or ERROR_CODES.get(code, code),
+        **extra,
+    }
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array"
+
+
+def parse_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or SandboxError("invalid_json") saying what is wrong."""
+    if not body.strip():
+        raise SandboxError("invalid_json", "the body is empty; send a JSON object")
+    try:
+        data = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise SandboxError("invalid_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise SandboxError("invalid_json", f"the body must be a JSON object, not {_json_kind(data)}")
+    return data
+
+
+class ValidationRefusal(SandboxError):
+    """`validation_error` with one readable description plus the field list for the envelope."""
+
+    def __init__(self, exc: ValidationError) -> None:
+        problems = describe_errors(exc)
+        super().__init__("validation_error", "; ".join(str(p) for p in problems) or "the request is invalid")
+        self.errors = [{"field": p.field, "message": p.message} for p in problems]
+
+
+async def send_json(
+    send: Send, status: int, data: bytes, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*JSON_HEADERS, (b"content-length", str(len(data)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
+
+
+def _json_response(status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(encode(payload), status_code=status, media_type="application/json", headers=headers)
+
+
+# --- the running sandbox --------------------------------------------------------------------
+
+
+def open_engine(settings: SandboxSettings) -> SandboxEngine:
+    """A state engine for these settings, seeded with demo data when its database is empty."""
+    from fpconsole.sandbox.engine import SandboxEngine
+
+    engine = SandboxEngine(db=settings.db, delay=settings.delay, rng_seed=settings.rng_seed)
+    if settings.seed:
+        for partner in settings.partner_ids:
+            if not engine.snapshot(partner=partner, limit=1).get("clients"):
+                engine.seed(settings.seed, partner=partner)
+    return engine
+
+
+class SandboxRuntime:
+    """Settings, engine and fault injector of one app. Without a given engine, one is opened on
+    first use: the embedded transport runs no lifespan, and building the app (which the console
+    does early) should not open or seed a database."""
+
+    def __init__(self, settings: SandboxSettings, engine: SandboxEngine | None = None) -> None:
+        self.settings = settings
+        self.partners = dict(settings.partners)
+        self.faults = FaultInjector(settings.faults)
+        self._engine = engine
+        self._owns_engine = engine is None
+
+    @property
+    def engine(self) -> SandboxEngine:
+        if self._engine is None:
+            self._engine = open_engine(self.settings)
+        return self._engine
+
+    def close(self) -> None:
+        """Closes the engine if this runtime opened it (a caller-supplied one is the caller's)."""
+        if self._owns_engine and self._engine is not None:
+            engine, self._engine = self._engine, None
+            engine.close()
+
+
+# --- request plumbing -----------------------------------------------------------------------
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _ClientGone(Exception):
+    pass
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _hold(receive: Receive, seconds: float) -> bool:
+    """Waits up to `seconds` without answering; True when the client left first."""
+    with anyio.move_on_after(seconds):
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return True
+    return False
+
+
+async def _cut(send: Send, data: bytes) -> None:
+    """Start the answer, send half of it and hang up: the client sees a broken body, not a 500."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*JSON_HEADERS, (b"content-length", str(len(data)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": data[: len(data) // 2], "more_body": True})
+    raise DroppedConnection("the sandbox dropped the connection mid-answer (fault injection)")
+
+
+class _Endpoint:
+    """Shared plumbing of signed POST routes."""
+
+    def __init__(self, runtime: SandboxRuntime) -> None:
+        self.runtime = runtime
+
+    async def _refuse_verb(self, scope: Scope, send: Send) -> None:
+        body = error_body(
+            "unknown_method", f"{scope['method']} is not supported on {scope['path']}; use POST"
+        )
+        await send_json(send, 405, encode(body), [(b"allow", b"POST")])
+
+    async def _read(self, receive: Receive, send: Send) -> bytes | None:
+        limit = self.runtime.settings.max_body_bytes
+        try:
+            return await read_body(receive, limit)
+        except _BodyTooLarge:
+            message = f"the body is larger than {limit} bytes"
+            await send_json(send, 200, encode(error_body("validation_error", message)))
+        except _ClientGone:
+            pass
+        return None
+
+    def _authenticate(self, scope: Scope, body: bytes) -> str:
+        return authenticate(
+            _header(scope, _SIGNATURE_HEADER),
+            body,
+            path=scope["path"],
+            http_method=scope["method"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            partners=self.runtime.partners,
+        )
+
+    def _refusal(self, exc: SandboxError) -> tuple[int, dict[str, Any]]:
+        extra = {"errors": exc.errors} if isinstance(exc, ValidationRefusal) else {}
+        status = self.runtime.settings.auth_error_status if exc.code in AUTH_ERROR_CODES else 200
+        return status, error_body(exc.code, exc.message, **extra)
+
+
+class ApiEndpoint(_Endpoint):
+    """One Card API method: signed POST, validated by the method's request model."""
+
+    def __init__(self, runtime: SandboxRuntime, method: Method) -> None:
+        super().__init__(runtime)
+        self.method = method
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await self._refuse_verb(scope, send)
+            return
+        body = await self._read(receive, send)
+        if body is None:
+            return
+        decision = self.runtime.faults.decide(self.method.name)
+        if decision.delay_s:
+            await anyio.sleep(decision.delay_s)
+        if decision.outcome == "http5xx":
+            log.info("fault: HTTP 503 for %s", self.method.name)
+            refusal = error_body("injected_error", "injected HTTP 503: the request was not applied")
+            await send_json(send, 503, encode(refusal))
+            return
+        if decision.outcome == "error":
+            log.info("fault: injected_error for %s", self.method.name)
+            refusal = error_body("injected_error", "injected error: the request was not applied")
+            await send_json(send, 200, encode(refusal))
+            return
+        status, data = self.answer(scope, body)
+        if decision.outcome == "timeout":
+            log.info("fault: holding %s without an answer", self.method.name)
+            if await _hold(receive, self.runtime.faults.spec.hold_s):
+                return  # the client gave up: nobody to answer
+            await _cut(send, data)
+        if decision.outcome == "drop":
+            log.info("fault: dropping the connection of %s", self.method.name)
+            await _cut(send, data)
+        await send_json(send, status, data)
+
+    def answer(self, scope: Scope, body: bytes) -> tuple[int, bytes]:
+        """Authenticate, parse, validate, apply: the HTTP status and the JSON answer."""
+        try:
+            try:
+                partner = self._authenticate(scope, body)
+                try:
+                    request = self.method.request.model_validate(parse_object(body))
+                except ValidationError as exc:
+                    raise ValidationRefusal(exc) from None
+                status, payload = 200, self.runtime.engine.handle(self.method, request, partner=partner)
+            except SandboxError as exc:
+                status, payload = self._refusal(exc)
+            return status, encode(payload)
+        except Exception:
+            log.exception("sandbox bug while answering %s", self.method.name)
+            return 200, encode(error_body("internal_error"))
+
+
+class ControlEndpoint(_Endpoint):
+    """A sandbox-only control route: signed like the API, answered with an `ok` envelope."""
+
+    def __init__(self, runtime: SandboxRuntime, path: str, handler: control.Handler) -> None:
+        super().__init__(runtime)
+        self.path = path
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await self._refuse_verb(scope, send)
+            return
+        body = await self._read(receive, send)
+        if body is None:
+            return
+        status, data = self.answer(scope, body)
+        await send_json(send, status, data)
+
+    def answer(self, scope: Scope, body: bytes) -> tuple[int, bytes]:
+        try:
+            try:
+                partner = self._authenticate(scope, body)
+                # An empty body means "no options", so `curl -X POST .../sandbox/reset` works.
+                fields = parse_object(body) if body.strip() else {}
+                result = self.handler(self.runtime, partner, fields)
+                status, payload = 200, {"status": "ok", "request_status": "success", "dt": now_rfc3339()}
+                payload.update(result)
+            except SandboxError as exc:
+                status, payload = self._refusal(exc)
+            return status, encode(payload)
+        except Exception:
+            log.exception("sandbox bug in %s", self.path)
+            return 200, encode(error_body("internal_error"))
+
+
+# --- the app --------------------------------------------------------------------------------
+
+
+def _api_paths() -> list[str]:
+    return [path for method in REGISTRY for path in (method.path, *method.aliases)]
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    path = request.url.path
+    close = difflib.get_close_matches(path, _api_paths(), n=1, cutoff=0.75)
+    hint = f"; did you mean {close[0]}?" if close else "; see /openapi.json for the methods"
+    return _json_response(404, error_body("unknown_method", f"no method at {path}{hint}"))
+
+
+def _not_allowed(request: Request, exc: Exception) -> Response:
+    allowed = exc.headers.get("Allow", "") if isinstance(exc, HTTPException) and exc.headers else ""
+    description = f"{request.method} is not supported on {request.url.path}" + (
+        f"; use {allowed}" if allowed else ""
+    )
+    return _json_response(
+        405, error_body("unknown_method", description), {"Allow": allowed} if allowed else None
+    )
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    # A backstop: the endpoints catch their own errors, so reaching this is a bug elsewhere.
+    log.error("sandbox bug on %s", request.url.path, exc_info=exc)
+    return _json_response(200, error_body("internal_error"))
+
+
+def create_app(settings: SandboxSettings, engine: SandboxEngine | None = None) -> Starlette:
+    """The sandbox app. Without an engine, one is opened on first use (and closed with the app's
+    lifespan, or by `app.state.sandbox.close()` where no lifespan runs)."""
+    runtime = SandboxRuntime(settings, engine)
+    routes: list[BaseRoute] = []
+    for method in REGISTRY:
+        endpoint = ApiEndpoint(runtime, method)
+        routes += [Route(path, endpoint) for path in (method.path, *method.aliases)]
+    for path, handler in control.ROUTES.items():
+        routes.append(Route(path, ControlEndpoint(runtime, path, handler)))
+
+    async def health(request: Request) -> Response:
+        return _json_response(200, control.health(runtime))
+
+    async def openapi(request: Request) -> Response:
+        return Response(openapi_bytes(), media_type="application/json")
+
+    routes.append(Route(control.HEALTH_PATH, health, methods=["GET"]))
+    routes.append(Route(OPENAPI_PATH, openapi, methods=["GET"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: _not_found, 405: _not_allowed, 500: _server_error},
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False  # a redirect would break the signed uri anyway
+    app.state.sandbox = runtime
+    return app

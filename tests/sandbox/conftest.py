@@ -1,0 +1,190 @@
+"""Shared helpers for the sandbox's serving tests: signed requests over ASGITransport, a
+recording engine for tests of the HTTP layer alone, and served sandboxes in subprocesses.
+
+Helpers reach test modules as fixtures (`kit`, `served_factory`), never by `import conftest`:
+other test folders have conftest modules of their own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from fpconsole.api.methods import Method
+from fpconsole.api.models import ApiRequest
+from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
+from fpconsole.sandbox.app import create_app, now_rfc3339
+from fpconsole.sandbox.errors import SandboxError
+from fpconsole.sandbox.settings import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET, SandboxSettings
+
+AUTH_ID = BUILTIN_SANDBOX_AUTH_ID
+SECRET = BUILTIN_SANDBOX_SECRET
+BASE = "http://sandbox.test"
+CARD_INFO = "/v5/card-api/card/info"
+REQUEST_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+class Kit:
+    """Signing and checking helpers (a fixture, see the module docstring)."""
+
+    AUTH_ID = AUTH_ID
+    SECRET = SECRET
+    BASE = BASE
+    CARD_INFO = CARD_INFO
+    REQUEST_ID = REQUEST_ID
+
+    @staticmethod
+    def compact(payload: Any) -> bytes:
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+    @staticmethod
+    def headers(
+        path: str, body: bytes, *, auth_id: str = AUTH_ID, secret: str = SECRET, alg: Algorithm = "HS512"
+    ) -> dict[str, str]:
+        signature = sign(body, uri=path, auth_id=auth_id, secret=secret, alg=alg)
+        return {"Content-Type": "application/json", HEADER_NAME: signature}
+
+    async def post(
+        self,
+        client: httpx.AsyncClient,
+        path: str,
+        payload: Any = None,
+        *,
+        body: bytes | None = None,
+        **sign_args: Any,
+    ) -> httpx.Response:
+        """POST `payload` (compact JSON) or raw `body`, signed for `path`."""
+        raw = body if body is not None else self.compact(payload)
+        return await client.post(path, content=raw, headers=self.headers(path, raw, **sign_args))
+
+    @staticmethod
+    def envelope(response: httpx.Response, code: str, status: int = 200) -> dict[str, Any]:
+        """Asserts the response is the error envelope with this code; returns its body."""
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/json"
+        data: dict[str, Any] = response.json()
+        assert data["status"] == "error"
+        assert data["request_status"] == "error"
+        assert data["error_code"] == code, data
+        assert isinstance(data["error_description"], str) and data["error_description"]
+        assert datetime.fromisoformat(data["dt"]).tzinfo is not None
+        return data
+
+
+@pytest.fixture
+def kit() -> Kit:
+    return Kit()
+
+
+@dataclass
+class RecordingEngine:
+    """Stands in for the state engine where only the HTTP layer is under test: records what
+    reached it and answers `ok`, or raises what it is told to."""
+
+    calls: list[tuple[str, ApiRequest, str]] = field(default_factory=list)
+    raise_next: Exception | None = None
+    closed: bool = False
+
+    def handle(self, method: Method, request: ApiRequest, *, partner: str) -> dict[str, Any]:
+        if self.raise_next is not None:
+            error, self.raise_next = self.raise_next, None
+            raise error
+        self.calls.append((method.name, request, partner))
+        return {"status": "ok", "request_status": "success", "dt": now_rfc3339(), "echo": method.name}
+
+    def close(self) -> None:
+        self.closed = True
+
+    def fail_with(self, code: str, message: str) -> None:
+        self.raise_next = SandboxError(code, message)
+
+
+@pytest.fixture
+def recording_engine() -> RecordingEngine:
+    return RecordingEngine()
+
+
+@pytest.fixture
+def settings() -> SandboxSettings:
+    return SandboxSettings(partners={AUTH_ID: SECRET, "777": "second-secret"}, delay=0.0)
+
+
+@pytest.fixture
+async def api(
+    settings: SandboxSettings, recording_engine: RecordingEngine
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGITransport with the recording engine."""
+    app = create_app(settings, recording_engine)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        yield client
+
+
+# --- a served sandbox -----------------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    base_url: str
+    banner: str
+
+    def stop(self, timeout: float = 15) -> tuple[int, str, str]:
+        import signal
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        out, err = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out, err
+
+
+def start_served(*args: str, timeout: float = 20) -> Served:
+    """`python -m fpconsole.sandbox.serve --port 0 ...` in a subprocess; waits for its banner."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fpconsole.sandbox.serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    first = process.stdout.readline()
+    if "listening on" not in first:
+        process.kill()
+        _, err = process.communicate()
+        raise AssertionError(f"serve did not start: {first!r} {err}")
+    url = first.split("listening on", 1)[1].strip()
+    lines = [first]
+    # The rest of the banner (partners, db, faults); it ends with the OpenAPI line.
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if not line or "OpenAPI" in line:
+            break
+    return Served(process, url, "".join(lines))
+
+
+@pytest.fixture
+def served_factory() -> Iterator[Any]:
+    started: list[Served] = []
+
+    def factory(*args: str) -> Served:
+        served = start_served(*args)
+        started.append(served)
+        return served
+
+    yield factory
+    for served in started:
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.communicate()
