@@ -19,6 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
+from fpconsole.api.client import CallResult, CardApiClient, ClientOptions, PollPolicy
+from fpconsole.api.errors import ApiError
 from fpconsole.api.methods import Method
 from fpconsole.api.models import ApiRequest
 from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
@@ -65,6 +67,10 @@ class Kit:
         """POST `payload` (compact JSON) or raw `body`, signed for `path`."""
         raw = body if body is not None else self.compact(payload)
         return await client.post(path, content=raw, headers=self.headers(path, raw, **sign_args))
+
+    @staticmethod
+    def real_client(base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> CardApiClient:
+        return real_client(base_url, transport)
 
     @staticmethod
     def envelope(response: httpx.Response, code: str, status: int = 200) -> dict[str, Any]:
@@ -188,3 +194,107 @@ def served_factory() -> Iterator[Any]:
         if served.process.poll() is None:
             served.process.kill()
             served.process.communicate()
+
+
+# --- the full card lifecycle through the real client ------------------------------------------
+
+PIN_BLOCK = "q3Jx0v9mW0b8k3YtZx3z1Q=="
+FAST_POLL = PollPolicy(first_delay=0.01, factor=1.5, max_delay=0.05, total=30)
+
+
+def real_client(base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> CardApiClient:
+    return CardApiClient(
+        base_url=base_url,
+        auth_id=AUTH_ID,
+        secret=SECRET,
+        transport=transport,
+        options=ClientOptions(read_timeout=10, poll=FAST_POLL),
+    )
+
+
+async def _settled(client: CardApiClient, method: str, data: dict[str, Any]) -> tuple[CallResult, Any]:
+    """Send, follow `process` to its final status, and insist it succeeded."""
+    result = await client.call(method, data)
+    final = await client.wait(result)
+    assert final.request_status == "success", (method, final)
+    return result, final
+
+
+async def _refused_after_close(client: CardApiClient, method: str, data: dict[str, Any]) -> str | None:
+    """The error code with which a change to a closed card is refused (now or on request/status)."""
+    try:
+        result = await client.call(method, data)
+    except ApiError as exc:
+        return exc.error_code
+    final = await client.wait(result)
+    assert final.request_status == "error", (method, final)
+    return final.error_code
+
+
+async def run_lifecycle(client: CardApiClient) -> dict[str, Any]:
+    """create client → issue → activate → set PIN → transaction → clearing → partial refund →
+    statement → block → unblock → close, then every later change refused. Returns what a caller
+    may check further (ids, balance)."""
+    person = {"phone": 77011234567, "type": 1, "resident": 1, "first_name": "ALIYA", "last_name": "SERIKOVA"}
+    _, status = await _settled(client, "client.add", {"product_id": 2000, "client": person})
+    client_id = status.client_id
+    assert client_id
+    _, status = await _settled(client, "card.issue", {"product_id": 2000, "client_id": client_id})
+    card_id = status.cards[0].card_id
+    info = await client.call("card.info", {"card_id": card_id})
+    assert info.raw["card"]["status"] == "inactive" and info.raw["card"]["client_id"] == client_id
+
+    await _settled(client, "card.activate", {"card_id": card_id})
+    await _settled(client, "card.set_pin", {"card_id": card_id, "pin": PIN_BLOCK})
+    assert (await client.post_control("/sandbox/verify_pin", {"card_id": card_id, "pin": PIN_BLOCK}))["valid"]
+
+    await client.post_control("/sandbox/credit", {"card_id": card_id, "amount": 10000})
+    created, status = await _settled(
+        client,
+        "transaction.create",
+        {"order_id": "ORD-1", "card_id": card_id, "amount": 3500, "currency": "KZT"},
+    )
+    transaction_id = status.transaction_id or created.raw.get("transaction_id")
+    assert transaction_id
+    await _settled(client, "transaction.clearing", {"transaction_id": transaction_id})
+    await _settled(
+        client, "transaction.refund", {"order_id": "ORD-1", "transaction_id": transaction_id, "amount": 1500}
+    )
+    tx = await client.call("transaction.info", {"transaction_id": transaction_id})
+    assert tx.raw["transaction"]["status"] == "refunded"
+
+    statement = await client.call("card.statement", {"card_id": card_id})
+    amounts = sorted(float(op["amount"]) for op in statement.raw["operations"])
+    assert 3500 in amounts and 1500 in amounts, statement.raw
+    balance = await client.call("card.balance", {"card_id": card_id})
+    (account,) = balance.raw["balances"]["accounts"]
+    assert float(account["amount"]) == 10000 - 3500 + 1500
+
+    await _settled(client, "card.block", {"card_id": card_id, "description": "lost"})
+    assert (await client.call("card.info", {"card_id": card_id})).raw["card"]["status"] == "blocked"
+    await _settled(client, "card.unblock", {"card_id": card_id, "description": "found"})
+    await _settled(client, "card.close", {"card_id": card_id, "description": "customer request"})
+    assert (await client.call("card.info", {"card_id": card_id})).raw["card"]["status"] == "closed"
+
+    later = [
+        ("card.activate", {"card_id": card_id}),
+        ("card.block", {"card_id": card_id, "description": "again"}),
+        ("card.unblock", {"card_id": card_id, "description": "again"}),
+        ("card.close", {"card_id": card_id, "description": "again"}),
+        ("card.set_pin", {"card_id": card_id, "pin": PIN_BLOCK}),
+        ("card.reset_counter_pin", {"card_id": card_id}),
+        ("card.issue_plastic", {"card_id": card_id}),
+        ("transaction.create", {"order_id": "ORD-2", "card_id": card_id, "amount": 10, "currency": "KZT"}),
+        (
+            "limits.set",
+            {"object": {"type": "card", "value": card_id}, "limits": [{"transaction_type": "pay"}]},
+        ),
+    ]
+    refusals = {method: await _refused_after_close(client, method, data) for method, data in later}
+    assert refusals == dict.fromkeys(refusals, "card_closed"), refusals
+    return {"client_id": client_id, "card_id": card_id, "transaction_id": transaction_id}
+
+
+@pytest.fixture
+def lifecycle() -> Any:
+    return run_lifecycle

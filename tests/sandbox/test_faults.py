@@ -229,3 +229,37 @@ async def test_faults_change_at_runtime(api: httpx.AsyncClient, kit: Any, record
 
 async def test_faults_route_is_signed(api: httpx.AsyncClient, kit: Any) -> None:
     kit.envelope(await api.post("/sandbox/faults", content=b'{"error_rate":1}'), "missing_signature")
+
+
+# --- what the real client makes of them ---------------------------------------------------------
+
+
+async def test_the_client_recovers_a_dropped_or_timed_out_change_by_polling(kit: Any) -> None:
+    from fpconsole.api.client import CardApiClient, ClientOptions
+    from fpconsole.sandbox.embedded import embedded_transport
+
+    settings = SandboxSettings.default(
+        delay=0, faults=parse_fault_spec("client.add:drop_rate=1;card.issue:timeout_rate=1")
+    )
+    transport = embedded_transport(settings)
+    options = ClientOptions(read_timeout=0.3, connect_timeout=0.1, poll=kit.real_client("x").options.poll)
+    client = CardApiClient(
+        base_url="http://sandbox.embedded",
+        auth_id=kit.AUTH_ID,
+        secret=kit.SECRET,
+        transport=transport,
+        options=options,
+    )
+    person = {"phone": 77011234567, "type": 1, "resident": 1, "first_name": "ALIYA", "last_name": "SERIKOVA"}
+    try:
+        added = await client.call("client.add", {"product_id": 2000, "client": person})
+        # The connection broke after the request was applied: the client learnt the outcome from
+        # request/status with the same request_id instead of sending it again.
+        assert added.recovered
+        client_id = (await client.wait(added)).client_id
+        assert client_id
+        issued = await client.call("card.issue", {"product_id": 2000, "client_id": client_id})
+        assert issued.recovered
+        assert (await client.wait(issued)).cards
+    finally:
+        await client.aclose()

@@ -1,0 +1,275 @@
+"""`fpconsole sandbox serve`: the sandbox over HTTP under uvicorn (one worker), on loopback
+unless told otherwise, so curl, Postman and other tools can use it.
+
+Ctrl+C (or SIGTERM) stops it cleanly: uvicorn finishes the answers in flight, then the engine
+is closed, which commits a file database. Exit codes: 0 stopped cleanly, 2 bad flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, NoReturn, TextIO
+
+from fpconsole.sandbox.faults import DroppedConnection, FaultSpecError, describe, parse_fault_spec
+from fpconsole.sandbox.settings import (
+    BUILTIN_SANDBOX_AUTH_ID,
+    BUILTIN_SANDBOX_SECRET,
+    DEFAULT_DELAY_S,
+    SandboxSettings,
+)
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 8642
+EXIT_OK: Final = 0
+EXIT_USAGE: Final = 2
+# In-flight answers get this long after Ctrl+C; a request held by a timeout fault does not
+# keep the process alive for its full hold.
+GRACEFUL_SHUTDOWN_S: Final = 3
+
+
+class UsageError(Exception):
+    """A bad flag; the message names it."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fpconsole sandbox serve",
+        description="Serve the Card API sandbox over HTTP (loopback only unless --allow-remote).",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    parser.add_argument(
+        "--port", default=DEFAULT_PORT, type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    parser.add_argument("--db", default=":memory:", metavar="FILE", help="SQLite file (default: in memory)")
+    parser.add_argument(
+        "--partner",
+        action="append",
+        default=[],
+        metavar="ID:SECRET",
+        help="a partner auth_id and its secret; repeatable (default: the built-in "
+        f"{BUILTIN_SANDBOX_AUTH_ID} with secret {BUILTIN_SANDBOX_SECRET})",
+    )
+    parser.add_argument(
+        "--delay",
+        default=DEFAULT_DELAY_S,
+        type=float,
+        metavar="S",
+        help=f"seconds before a 'process' request settles (default {DEFAULT_DELAY_S})",
+    )
+    parser.add_argument(
+        "--seed", type=int, metavar="N", help="create N demo clients with cards when the database is empty"
+    )
+    parser.add_argument("--rng-seed", type=int, metavar="N", help="make generated ids and data reproducible")
+    parser.add_argument(
+        "--faults", default="", metavar="SPEC", help="fault injection, e.g. 'latency=200ms,error_rate=0.1'"
+    )
+    parser.add_argument(
+        "--auth-error-status",
+        default=200,
+        type=int,
+        metavar="N",
+        help="HTTP status of signature refusals (default 200, as the API documents; e.g. 401)",
+    )
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow binding an address other than loopback"
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    return parser
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str
+    port: int
+    settings: SandboxSettings
+    allow_remote: bool
+    access_log: bool
+
+
+def _partners(values: list[str]) -> dict[str, str]:
+    if not values:
+        return {BUILTIN_SANDBOX_AUTH_ID: BUILTIN_SANDBOX_SECRET}
+    partners: dict[str, str] = {}
+    for value in values:
+        auth_id, sep, secret = value.partition(":")
+        if not sep or not auth_id.strip() or not secret:
+            # The value is not echoed: it may well be a secret typed without its id.
+            raise UsageError("argument --partner: expected ID:SECRET (auth_id, a colon, then the secret)")
+        partners[auth_id.strip()] = secret
+    return partners
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_options(argv: Sequence[str]) -> ServeOptions:
+    """Flags → options; raises UsageError naming the bad flag."""
+    args = build_parser().parse_args(list(argv))
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"argument --port: must be 0–65535, got {args.port}")
+    if args.delay < 0:
+        raise UsageError(f"argument --delay: must not be negative, got {args.delay:g}")
+    if args.seed is not None and not 0 <= args.seed <= 1000:
+        raise UsageError(f"argument --seed: must be 0–1000, got {args.seed}")
+    if not 100 <= args.auth_error_status <= 599:
+        raise UsageError(
+            f"argument --auth-error-status: must be an HTTP status, got {args.auth_error_status}"
+        )
+    if not is_loopback(args.host) and not args.allow_remote:
+        raise UsageError(
+            f"argument --host: {args.host} is not a loopback address; pass --allow-remote to serve "
+            "on it (anyone who can reach it can use the sandbox)"
+        )
+    try:
+        faults = parse_fault_spec(args.faults)
+    except FaultSpecError as exc:
+        raise UsageError(f"argument --faults: {str(exc).removeprefix('faults: ')}") from None
+    settings = SandboxSettings(
+        partners=_partners(args.partner),
+        delay=args.delay,
+        db=args.db,
+        seed=args.seed,
+        faults=faults,
+        auth_error_status=args.auth_error_status,
+        rng_seed=args.rng_seed,
+    )
+    return ServeOptions(args.host, args.port, settings, args.allow_remote, args.access_log)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind and listen before printing the address, so a client that reads it can connect at once
+    (and `--port 0` can report the port it got)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def banner(options: ServeOptions, port: int) -> str:
+    settings = options.settings
+    lines = [f"fpconsole sandbox listening on {_url(options.host, port)}"]
+    for auth_id in settings.partner_ids:
+        if settings.uses_builtin_partner(auth_id):
+            lines.append(f"  partner {auth_id}  secret: {BUILTIN_SANDBOX_SECRET} (built-in)")
+        else:
+            lines.append(f"  partner {auth_id}  secret: (as given; not shown)")
+    db = "in memory (lost on exit)" if settings.db == ":memory:" else settings.db
+    lines.append(f"  db: {db}   delay: {settings.delay:g}s   faults: {describe(settings.faults)}")
+    lines.append(f"  OpenAPI: {_url(options.host, port)}/openapi.json   stop: Ctrl+C")
+    return "\n".join(lines)
+
+
+class _CutConnections:
+    """Lets a dropped-connection fault end as a cut socket: the app raises DroppedConnection
+    after a partial answer; returning quietly makes uvicorn close the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with contextlib.suppress(DroppedConnection):
+            await self.app(scope, receive, send)
+
+
+class _QuietCuts(logging.Filter):
+    # uvicorn reports the deliberate cut as an error; the sandbox logs the fault itself.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
+def _log_to_stderr() -> None:
+    """Fault notices and bug reports of the app, next to uvicorn's own lines."""
+    logger = logging.getLogger("fpconsole.sandbox")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+def run(options: ServeOptions, out: TextIO) -> int:
+    import uvicorn
+
+    from fpconsole.sandbox.app import create_app, open_engine
+
+    try:
+        sock = _bind(options.host, options.port)
+    except OSError as exc:
+        raise UsageError(f"argument --port: cannot listen on {options.host}:{options.port}: {exc}") from None
+    if not is_loopback(options.host):
+        print(
+            f"warning: serving on {options.host}, not loopback: anyone who can reach it can use the sandbox",
+            file=sys.stderr,
+        )
+    engine = open_engine(options.settings)
+    try:
+        app = create_app(options.settings, engine)
+        config = uvicorn.Config(
+            _CutConnections(app),
+            log_level="info",
+            access_log=options.access_log,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            lifespan="on",
+        )
+        logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
+        _log_to_stderr()
+        server = uvicorn.Server(config)
+        print(banner(options, sock.getsockname()[1]), file=out, flush=True)
+        # uvicorn re-raises the SIGINT it handled once it has shut down: that is a clean stop.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        engine.close()
+        sock.close()
+    print("fpconsole sandbox stopped", file=out, flush=True)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = sys.stdout
+    try:
+        options = parse_options(sys.argv[1:] if argv is None else argv)
+        return run(options, out)
+    except UsageError as exc:
+        print(f"fpconsole sandbox serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,192 @@
+"""`fpconsole sandbox serve`: flags, and (marked slow) the real server in a subprocess: signed
+calls over HTTP, the full lifecycle, copy-as-curl with the real curl, faults on real sockets,
+and a clean stop on SIGINT with the database intact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fpconsole.api.curl import to_curl
+from fpconsole.sandbox.faults import FaultRule
+from fpconsole.sandbox.serve import banner, main, parse_options
+
+BODY = {"request_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "card_id": "7001234"}
+
+
+# --- flags -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--port", "abc"], "--port"),
+        (["--port", "70000"], "--port"),
+        (["--delay", "-1"], "--delay"),
+        (["--delay", "soon"], "--delay"),
+        (["--seed", "5000"], "--seed"),
+        (["--partner", "no-colon-here"], "--partner"),
+        (["--partner", ":secret"], "--partner"),
+        (["--faults", "eror_rate=1"], "--faults"),
+        (["--auth-error-status", "42"], "--auth-error-status"),
+        (["--host", "0.0.0.0"], "--host"),
+        (["--host", "192.0.2.1"], "--host"),
+        (["--bogus"], "--bogus"),
+    ],
+)
+def test_bad_flags_exit_2_naming_the_flag(
+    argv: list[str], flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert flag in err, err
+    assert "no-colon-here" not in err  # a mistyped --partner value may be a secret: never echoed
+
+
+def test_non_loopback_host_is_refused_without_allow_remote(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--host", "0.0.0.0"]) == 2
+    assert "--allow-remote" in capsys.readouterr().err
+    options = parse_options(["--host", "0.0.0.0", "--allow-remote"])
+    assert options.host == "0.0.0.0" and options.allow_remote
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "--faults" in capsys.readouterr().out
+
+
+def test_options_become_settings() -> None:
+    options = parse_options(
+        [
+            "--port", "0", "--db", "x.sqlite3", "--partner", "42:s3cret", "--partner", "43:other",
+            "--delay", "0.5", "--seed", "3", "--rng-seed", "9", "--faults", "card.block:error_rate=1",
+            "--auth-error-status", "401", "--host", "::1",
+        ]
+    )  # fmt: skip
+    settings = options.settings
+    assert (options.host, options.port) == ("::1", 0)
+    assert dict(settings.partners) == {"42": "s3cret", "43": "other"}
+    assert (settings.db, settings.delay, settings.seed, settings.rng_seed) == ("x.sqlite3", 0.5, 3, 9)
+    assert settings.faults.rule_for("card.block") == FaultRule(error_rate=1)
+    assert settings.auth_error_status == 401
+
+
+def test_banner_shows_ids_and_only_the_builtin_secret() -> None:
+    assert "secret: sandbox-secret (built-in)" in banner(parse_options([]), 8642)
+    text = banner(parse_options(["--partner", "42:s3cret"]), 8642)
+    assert "partner 42" in text and "s3cret" not in text and "sandbox-secret" not in text
+    assert "http://127.0.0.1:8642" in text
+
+
+# --- the real server ---------------------------------------------------------------------------
+
+
+def post(base: str, path: str, payload: Any, kit: Any, **sign_args: Any) -> httpx.Response:
+    body = kit.compact(payload)
+    return httpx.post(base + path, content=body, headers=kit.headers(path, body, **sign_args), timeout=10)
+
+
+@pytest.mark.slow
+def test_served_over_http_and_stopped_cleanly_with_the_db_intact(
+    served_factory: Any, kit: Any, tmp_path: Path
+) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    served = served_factory("--db", str(db), "--delay", "0", "--seed", "2")
+    assert served.base_url.startswith("http://127.0.0.1:") and not served.base_url.endswith(":0")
+    assert "partner 100500" in served.banner and "sandbox-secret (built-in)" in served.banner
+
+    health = httpx.get(served.base_url + "/sandbox/health", timeout=5).json()
+    assert health["partners"] == ["100500"] and health["db"] == "file"
+    person = {"phone": 77011234567, "type": 1, "resident": 1, "first_name": "ALIYA", "last_name": "SERIKOVA"}
+    request_id = "3f0c9a52-8a4e-4bd2-9d43-2f5d1c2b7a10"
+    added = post(
+        served.base_url,
+        "/v5/card-api/client/add",
+        {"request_id": request_id, "product_id": 2000, "client": person},
+        kit,
+    )
+    assert added.status_code == 200 and added.json()["status"] == "ok", added.text
+    status = post(served.base_url, "/v5/card-api/request/status", {"request_id": request_id}, kit).json()
+    assert status["request_status"] == "success"
+    refused = post(
+        served.base_url, "/v5/card-api/request/status", {"request_id": request_id}, kit, secret="nope"
+    )
+    assert refused.json()["error_code"] == "invalid_signature"
+
+    code, out, err = served.stop()
+    assert code == 0, err
+    assert "fpconsole sandbox stopped" in out
+    assert "Traceback" not in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        (found,) = conn.execute(
+            "SELECT count(*) FROM clients WHERE client_id = ?", (status["client_id"],)
+        ).fetchone()
+    assert found == 1
+    # Restarted on the same file, the sandbox still knows the request (and does not seed again).
+    again = served_factory("--db", str(db), "--delay", "0", "--seed", "2")
+    status_again = post(again.base_url, "/v5/card-api/request/status", {"request_id": request_id}, kit).json()
+    assert status_again["client_id"] == status["client_id"]
+    assert again.stop()[0] == 0
+
+
+@pytest.mark.slow
+async def test_full_lifecycle_over_real_http(served_factory: Any, lifecycle: Any, kit: Any) -> None:
+    served = served_factory("--delay", "0")
+    client = kit.real_client(served.base_url)
+    try:
+        await lifecycle(client)
+    finally:
+        await client.aclose()
+    assert served.stop()[0] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl binary")
+def test_copy_as_curl_runs_with_real_curl(served_factory: Any, kit: Any) -> None:
+    served = served_factory("--delay", "0")
+    client = kit.real_client(served.base_url)
+    line = to_curl(client.prepare("card.info", BODY))
+    assert kit.SECRET not in line
+    # The card does not exist: a not_found answer proves signature and body were accepted.
+    answer = json.loads(
+        subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True).stdout
+    )
+    assert answer["error_code"] == "not_found", answer
+    tampered = line.replace('"card_id":"7001234"', '"card_id":"7001235"')
+    assert tampered != line
+    answer = json.loads(
+        subprocess.run(["bash", "-c", tampered], capture_output=True, text=True, check=True).stdout
+    )
+    assert answer["error_code"] == "invalid_signature", answer
+    assert served.stop()[0] == 0
+
+
+@pytest.mark.slow
+def test_faults_on_real_sockets(served_factory: Any, kit: Any) -> None:
+    served = served_factory(
+        "--faults", "hold=30s;card.block:drop_rate=1;card.unblock:timeout_rate=1;card.info:http5xx_rate=1"
+    )
+    block = {**BODY, "description": "lost"}
+    with pytest.raises(httpx.RemoteProtocolError):
+        post(served.base_url, "/v5/card-api/card/block", block, kit)
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        body = kit.compact(block)
+        path = "/v5/card-api/card/unblock"
+        httpx.post(served.base_url + path, content=body, headers=kit.headers(path, body), timeout=0.5)
+    assert time.monotonic() - started < 5
+    unavailable = post(served.base_url, kit.CARD_INFO, BODY, kit)
+    kit.envelope(unavailable, "injected_error", status=503)
+    # The server is still well: other methods answer, and the held request does not stop shutdown.
+    assert post(served.base_url, "/v5/card-api/card/balance", BODY, kit).json()["error_code"] == "not_found"
+    code, _, err = served.stop()
+    assert code == 0 and "Traceback" not in err and "returned without completing" not in err
