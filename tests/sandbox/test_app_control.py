@@ -1,0 +1,129 @@
+"""Sandbox-only control routes with the real engine: credit, snapshot, seed, reset, verify_pin."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from fpconsole.sandbox.embedded import SandboxTransport, embedded_transport
+from fpconsole.sandbox.settings import SandboxSettings
+
+
+@pytest.fixture
+async def sandbox(kit: Any) -> AsyncIterator[tuple[httpx.AsyncClient, SandboxTransport]]:
+    transport = embedded_transport(SandboxSettings.default(delay=0, seed=3, rng_seed=5))
+    async with httpx.AsyncClient(transport=transport, base_url=kit.BASE) as client:
+        yield client, transport
+    assert transport.runtime._engine is None  # closing the client closed the engine
+
+
+async def _ok(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    assert data["status"] == "ok" and data["request_status"] == "success", data
+    return data
+
+
+async def test_snapshot_lists_seeded_data_with_masked_pans_only(sandbox: Any, kit: Any) -> None:
+    client, _ = sandbox
+    data = await _ok(await kit.post(client, "/sandbox/snapshot", {}))
+    assert len(data["clients"]) == 3 and data["cards"] and data["transactions"]
+    for card in data["cards"]:
+        assert not {"pan", "cvv", "pin", "pin_hash"} & set(card)
+        assert re.fullmatch(r"\d{4,6}\*+\d{4}", card["card_mask"]), card["card_mask"]
+    # No full PAN anywhere in the answer.
+    assert not re.search(r"\d{16}", data.__repr__())
+    limited = await _ok(await kit.post(client, "/sandbox/snapshot", {"limit": 1}))
+    assert len(limited["clients"]) == 1
+    kit.envelope(await kit.post(client, "/sandbox/snapshot", {"limit": 0}), "validation_error")
+
+
+async def test_snapshot_is_per_partner(kit: Any) -> None:
+    settings = SandboxSettings(partners={kit.AUTH_ID: kit.SECRET, "777": "s2"}, delay=0, seed=2)
+    async with httpx.AsyncClient(transport=embedded_transport(settings), base_url=kit.BASE) as client:
+        mine = await _ok(await kit.post(client, "/sandbox/snapshot", {}))
+        await _ok(await kit.post(client, "/sandbox/reset", {}))
+        theirs = await _ok(await kit.post(client, "/sandbox/snapshot", {}, auth_id="777", secret="s2"))
+    assert len(mine["clients"]) == 2 and theirs["clients"] == []
+
+
+async def test_credit_tops_a_card_up(sandbox: Any, kit: Any) -> None:
+    client, _ = sandbox
+    card = (await _ok(await kit.post(client, "/sandbox/snapshot", {})))["cards"][0]["card_id"]
+    before = await kit.post(
+        client, "/v5/card-api/card/balance", {"request_id": kit.REQUEST_ID, "card_id": card}
+    )
+    start = before.json()["balances"]["accounts"][0]["amount"]
+    credited = await _ok(await kit.post(client, "/sandbox/credit", {"card_id": card, "amount": "250.50"}))
+    assert credited["balances"]["accounts"][0]["amount"] == pytest.approx(start + 250.5)
+    kit.envelope(
+        await kit.post(client, "/sandbox/credit", {"card_id": card, "amount": -1}), "validation_error"
+    )
+    kit.envelope(await kit.post(client, "/sandbox/credit", {"card_id": "nope", "amount": 1}), "not_found")
+
+
+async def test_seed_adds_clients_and_reset_forgets_everything(sandbox: Any, kit: Any) -> None:
+    client, _ = sandbox
+    await _ok(await kit.post(client, "/sandbox/reset", {}))
+    # Seeding an empty database (the engine's seed assumes one: a second seed on top of demo
+    # data is refused by its own rules, e.g. a plastic card already ordered).
+    await _ok(await kit.post(client, "/sandbox/seed", {"count": 2}))
+    assert len((await _ok(await kit.post(client, "/sandbox/snapshot", {})))["clients"]) == 2
+    kit.envelope(await kit.post(client, "/sandbox/seed", {"count": 0}), "validation_error")
+    kit.envelope(await kit.post(client, "/sandbox/seed", {}), "validation_error")
+    # An empty body means "no options" for reset (handy with curl -X POST).
+    response = await client.post("/sandbox/reset", content=b"", headers=kit.headers("/sandbox/reset", b""))
+    await _ok(response)
+    assert (await _ok(await kit.post(client, "/sandbox/snapshot", {})))["clients"] == []
+
+
+async def test_verify_pin_counts_wrong_tries(kit: Any, lifecycle: Any) -> None:
+    transport = embedded_transport(SandboxSettings.default(delay=0))
+    api = kit.real_client("http://sandbox.embedded", transport)
+    try:
+        card_id = (await lifecycle(api))["card_id"]
+        # The lifecycle left that card closed; verify on a fresh one.
+        snapshot = await api.post_control("/sandbox/snapshot", {})
+        assert any(c["card_id"] == card_id for c in snapshot["cards"])
+        person = {"phone": 77011234568, "type": 1, "resident": 1, "first_name": "ASKAR", "last_name": "NUROV"}
+        added = await api.wait(await api.call("client.add", {"product_id": 2000, "client": person}))
+        issued = await api.wait(
+            await api.call("card.issue", {"product_id": 2000, "client_id": added.client_id})
+        )
+        card = issued.cards[0].card_id
+        await api.wait(await api.call("card.activate", {"card_id": card}))
+        await api.wait(await api.call("card.set_pin", {"card_id": card, "pin": "1234-block"}))
+        assert (await api.post_control("/sandbox/verify_pin", {"card_id": card, "pin": "9999-block"}))[
+            "valid"
+        ] is False
+        assert (await api.post_control("/sandbox/verify_pin", {"card_id": card, "pin": "1234-block"}))[
+            "valid"
+        ] is True
+    finally:
+        await api.aclose()
+
+
+async def test_control_routes_refuse_unsigned_calls_and_other_verbs(sandbox: Any, kit: Any) -> None:
+    client, _ = sandbox
+    for path in (
+        "/sandbox/credit",
+        "/sandbox/snapshot",
+        "/sandbox/faults",
+        "/sandbox/seed",
+        "/sandbox/reset",
+    ):
+        kit.envelope(await client.post(path, content=b"{}"), "missing_signature")
+        kit.envelope(await client.get(path), "unknown_method", status=405)
+    kit.envelope(await kit.post(client, "/sandbox/snapshot", body=b"[]"), "invalid_json")
+    kit.envelope(await kit.post(client, "/sandbox/reset", {"everything": True}), "validation_error")
+
+
+async def test_health_reports_version_and_partners(sandbox: Any) -> None:
+    client, _ = sandbox
+    data = (await client.get("/sandbox/health")).json()
+    assert data["partners"] == ["100500"] and data["db"] == "memory" and data["faults"] == "none"
+    assert "sandbox-secret" not in str(data)
