@@ -1,0 +1,271 @@
+"""SandboxEngine: the facade the ASGI app, the console and the tests call.
+
+Each public call (1) reads the injected clock once, (2) applies every request that has come due,
+(3) does its own work in one SQLite transaction. A lock serialises calls on one instance; several
+instances (threads or processes) may share one database file, and SQLite's write lock keeps them
+consistent.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fpconsole.api.dictionaries import CURRENCIES_ALPHA3
+from fpconsole.api.methods import Method
+from fpconsole.api.models import ApiRequest
+from fpconsole.sandbox.engine import cards, ids, ledger, operations, requests, store, transactions
+from fpconsole.sandbox.engine.clock import db_to_rfc3339, require_aware, rfc3339
+from fpconsole.sandbox.engine.context import DEFAULT_STATEMENT_CAP, Ctx, Settings
+from fpconsole.sandbox.engine.money import to_minor
+from fpconsole.sandbox.engine.reads import READS
+from fpconsole.sandbox.errors import SandboxError
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def envelope(now: datetime, request_status: str) -> dict[str, Any]:
+    return {"status": "ok", "request_status": request_status, "dt": rfc3339(now)}
+
+
+class SandboxEngine:
+    """The stateful Card API emulator (see docs/sandbox-state.md).
+
+    db: a file path shared by every process that opens it, or ":memory:" (private to this
+        instance).
+    delay: seconds from a state-changing request to its outcome; 0 settles it on the next call.
+    clock: returns tz-aware UTC "now"; tests inject a fake one. Everything time-based uses it.
+    rng_seed: makes the database's secrets (CVV, card tokens, generated PINs) reproducible.
+        Ids, PANs and IBANs are reproducible anyway (they come from sequences).
+    statement_cap: the most operations one statement answer lists.
+    """
+
+    def __init__(
+        self,
+        db: str | Path = ":memory:",
+        *,
+        delay: float = 1.5,
+        clock: Callable[[], datetime] | None = None,
+        rng_seed: int | None = None,
+        statement_cap: int = DEFAULT_STATEMENT_CAP,
+    ) -> None:
+        if delay < 0:
+            raise ValueError("delay must not be negative")
+        if statement_cap < 1:
+            raise ValueError("statement_cap must be at least 1")
+        rng: random.Random = random.Random(rng_seed) if rng_seed is not None else random.SystemRandom()
+        self.db = db
+        self._clock = clock or _system_clock
+        self._lock = threading.RLock()
+        self._conn = store.connect(db)
+        try:
+            store.migrate(self._conn, salt=rng.getrandbits(256).to_bytes(32, "big"))
+            salt = store.read_salt(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
+        self._settings = Settings(delay=delay, statement_cap=statement_cap, salt=salt, rng=rng)
+        self._closed = False
+
+    # --- the interface the app codes against --------------------------------------------------
+
+    def handle(self, method: Method, request: ApiRequest, *, partner: str) -> dict[str, Any]:
+        """Run one already-validated API call for partner (the auth_id) and return the full body.
+
+        State-changing methods are recorded and answered `process`; reads answer at once.
+        Raises SandboxError for immediate refusals (duplicate_request_id, unknown_request_id,
+        not_found on reads, validation problems the model cannot see).
+        """
+        partner = _partner(partner)
+        with self._lock:
+            now = self._tick()
+            if not isinstance(request, method.request):
+                raise SandboxError(
+                    "validation_error",
+                    f"{method.name} takes a {method.request.__name__}, not a {type(request).__name__}",
+                )
+            if method.changes_state:
+                return self._submit(method, request, partner, now)
+            reader = READS.get(method.name)
+            if reader is None:
+                raise SandboxError("unknown_method", f"the sandbox does not serve {method.name}")
+            ctx = self._ctx(now, partner)
+            with store.read(self._conn):
+                body = reader(ctx, request)
+            return {**envelope(now, "success"), **body}
+
+    def credit(
+        self, card_id: str, amount: Decimal, *, partner: str, currency: str = ledger.DEFAULT_CURRENCY
+    ) -> dict[str, Any]:
+        """Top up a card at once (a sandbox control call; the Card API has no such method)."""
+        partner = _partner(partner)
+        minor = to_minor(amount)
+        if currency not in CURRENCIES_ALPHA3:
+            raise SandboxError("validation_error", f"{currency!r} is not an ISO 4217 code", field="currency")
+        with self._lock:
+            now = self._tick()
+            ctx = self._ctx(now, partner)
+            with store.write(self._conn):
+                card = cards.find_card(ctx, card_id)
+                ledger.credit(ctx, card=card, amount=minor, currency=currency)
+                accounts = ledger.accounts_json(ctx, card_id)
+            return {**envelope(now, "success"), "card_id": card_id, "balances": {"accounts": accounts}}
+
+    def snapshot(self, *, partner: str, limit: int = 100_000) -> dict[str, Any]:
+        """What the partner has, for the console to prime its cache (the API cannot list all).
+        Cards carry only their masked PAN. Each list holds the newest `limit` rows, oldest first."""
+        partner = _partner(partner)
+        with self._lock:
+            self._tick()
+            with store.read(self._conn):
+                client_rows = self._newest("clients", partner, limit)
+                card_rows = self._newest("cards", partner, limit)
+                transaction_rows = self._newest("transactions", partner, limit)
+        return {
+            "clients": [
+                {
+                    "client_id": r["client_id"],
+                    "first_name": r["first_name"],
+                    "last_name": r["last_name"],
+                    "middle_name": r["middle_name"],
+                    "phone": r["phone"],
+                    "product_id": r["product_id"],
+                    "type": r["type"],
+                }
+                for r in client_rows
+            ],
+            "cards": [
+                {
+                    "card_id": r["card_id"],
+                    "card_mask": ids.mask_pan(r["pan"]),
+                    "status": r["status"],
+                    "client_id": r["client_id"],
+                    "product_id": r["product_id"],
+                    "expiry": r["expiry"],
+                }
+                for r in card_rows
+            ],
+            "transactions": [transactions.snapshot_json(r) for r in transaction_rows],
+        }
+
+    def seed(self, count: int, *, partner: str) -> dict[str, int]:
+        """Deterministic demo data: `count` clients with cards in every status and six months of
+        history (see fpconsole/sandbox/seed.py)."""
+        # Imported here: the name lists and merchants are only needed when seeding.
+        from fpconsole.sandbox.seed import seed_demo
+
+        partner = _partner(partner)
+        with self._lock:
+            now = self._tick()
+            with store.write(self._conn):
+                return seed_demo(self._ctx(now, partner), count)
+
+    def reset(self) -> None:
+        """Forget every client, card, transaction and request."""
+        with self._lock:
+            store.wipe(self._conn)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    # --- sandbox-only extras (tests and control routes) ----------------------------------------
+
+    def verify_pin(self, card_id: str, pin: str, *, partner: str) -> bool:
+        """A PIN check as a terminal makes it: True/False, and a wrong PIN uses up a try.
+        Raises pin_locked after three wrong tries, until card.reset_counter_pin."""
+        partner = _partner(partner)
+        with self._lock:
+            now = self._tick()
+            with store.write(self._conn):
+                return cards.verify_pin(self._ctx(now, partner), card_id=card_id, pin=pin)
+
+    def card_history(self, card_id: str, *, partner: str) -> list[dict[str, Any]]:
+        """The card's status changes, oldest first: {at, from_status, to_status, reason, request_id}."""
+        partner = _partner(partner)
+        with self._lock:
+            now = self._tick()
+            with store.read(self._conn):
+                rows = cards.history(self._ctx(now, partner), card_id)
+        return [
+            {
+                "at": db_to_rfc3339(r["at"]),
+                "from_status": r["from_status"],
+                "to_status": r["to_status"],
+                "reason": r["reason"],
+                "request_id": r["request_id"],
+            }
+            for r in rows
+        ]
+
+    def __enter__(self) -> SandboxEngine:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _tick(self) -> datetime:
+        """Read the clock and apply everything that has come due by then."""
+        now = require_aware(self._clock())
+        for seq in requests.due(self._conn, now):
+            requests.settle(
+                self._conn,
+                seq,
+                now=now,
+                settings=self._settings,
+                apply=operations.apply,
+                on_error=operations.on_error,
+            )
+        return now
+
+    def _ctx(self, now: datetime, partner: str, request_id: str | None = None) -> Ctx:
+        return Ctx(self._conn, now, partner, self._settings, request_id)
+
+    def _submit(self, method: Method, request: ApiRequest, partner: str, now: datetime) -> dict[str, Any]:
+        operation = operations.OPERATIONS.get(method.name)
+        if operation is None:
+            raise SandboxError("unknown_method", f"the sandbox does not serve {method.name}")
+        given: str | None = getattr(request, "request_id", None)
+        # set_pin may come without a request_id (SPEC §3.10); it gets one so it can be polled.
+        request_id = given or str(uuid.UUID(int=self._settings.rng.getrandbits(128), version=4))
+        payload = operations.prepare(operation, self._settings, request)
+        ctx = self._ctx(now, partner, request_id)
+        with store.write(self._conn):
+            extra = operation.on_record(ctx, payload) if operation.on_record else {}
+            requests.record(
+                ctx,
+                request_id=request_id,
+                method=method.name,
+                payload=payload,
+                ready_at=now + timedelta(seconds=self._settings.delay),
+                transaction_id=payload.get("transaction_id"),
+            )
+        body = {**envelope(now, "process"), **extra}
+        if given is None:
+            body["request_id"] = request_id
+        return body
+
+    def _newest(self, table: str, partner: str, limit: int) -> list[sqlite3.Row]:
+        rows = self._conn.execute(
+            f"SELECT * FROM {table} WHERE partner = ? ORDER BY seq DESC LIMIT ?", (partner, max(limit, 0))
+        ).fetchall()
+        return rows[::-1]
+
+
+def _partner(partner: str) -> str:
+    if not isinstance(partner, str) or not partner.strip():
+        raise SandboxError("unknown_partner", "the engine needs the partner's auth_id")
+    return partner.strip()

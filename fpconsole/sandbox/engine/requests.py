@@ -1,0 +1,160 @@
+"""The asynchronous request table (SPEC §2).
+
+A state-changing call is recorded with ready_at = arrival + delay and answered `process`. It is
+applied later, by whichever engine call comes first after ready_at: every public call settles
+all due requests first, oldest first, each in its own write transaction. A request applies
+exactly once even with several processes on one file, because it is re-read under the write
+lock and skipped if another process already settled it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from fpconsole.sandbox.engine import store
+from fpconsole.sandbox.engine.clock import from_db, to_db
+from fpconsole.sandbox.engine.context import Ctx, Outcome, Settings
+from fpconsole.sandbox.errors import ERROR_CODES, SandboxError
+
+log = logging.getLogger(__name__)
+
+PROCESS, SUCCESS, ERROR = "process", "success", "error"
+
+Apply = Callable[[Ctx, str, dict[str, Any]], Outcome]
+OnError = Callable[[Ctx, str, dict[str, Any], SandboxError], None]
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)  # exact; amounts are read back with Decimal(text)
+    raise TypeError(f"cannot store {type(value).__name__} in a request payload")
+
+
+def record(
+    ctx: Ctx,
+    *,
+    request_id: str,
+    method: str,
+    payload: dict[str, Any],
+    ready_at: datetime,
+    transaction_id: str | None = None,
+) -> int:
+    """Insert the request; a request_id the partner already used is refused and changes nothing
+    (the caller's write transaction rolls back)."""
+    try:
+        cursor = ctx.conn.execute(
+            """INSERT INTO requests (partner, request_id, method, payload, created_at, ready_at, status,
+                   transaction_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                ctx.partner,
+                request_id,
+                method,
+                json.dumps(payload, default=_json_default, separators=(",", ":")),
+                to_db(ctx.now),
+                to_db(ready_at),
+                PROCESS,
+                transaction_id,
+            ),
+        )
+    except sqlite3.IntegrityError:
+        raise SandboxError(
+            "duplicate_request_id",
+            f"request_id {request_id} was already used; poll request/status with it instead",
+            field="request_id",
+        ) from None
+    return int(cursor.lastrowid or 0)
+
+
+def due(conn: sqlite3.Connection, now: datetime) -> list[int]:
+    rows = conn.execute(
+        "SELECT seq FROM requests WHERE status = 'process' AND ready_at <= ? ORDER BY created_at, seq",
+        (to_db(now),),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def settle(
+    conn: sqlite3.Connection,
+    seq: int,
+    *,
+    now: datetime,
+    settings: Settings,
+    apply: Apply,
+    on_error: OnError,
+) -> None:
+    """Apply one due request in its own write transaction and store its outcome.
+
+    The operation takes effect at its ready_at (not at whenever somebody next called), so a
+    ledger entry's time does not depend on how often the partner polls.
+    """
+    with store.write(conn):
+        row = conn.execute("SELECT * FROM requests WHERE seq = ? AND status = 'process'", (seq,)).fetchone()
+        if row is None:
+            return  # another engine on the same file got there first
+        ctx = Ctx(conn, from_db(row["ready_at"]), row["partner"], settings, row["request_id"])
+        method = str(row["method"])
+        payload: dict[str, Any] = json.loads(row["payload"])
+        try:
+            with store.savepoint(conn, "apply_request"):
+                outcome = apply(ctx, method, payload)
+        except SandboxError as error:
+            on_error(ctx, method, payload, error)
+            _finish_error(conn, seq, now, error)
+        except Exception as exc:  # a bug in one operation must not wedge every later request
+            log.exception("sandbox request %s (%s) failed", row["request_id"], method)
+            _finish_error(conn, seq, now, SandboxError("internal_error", f"{type(exc).__name__}: {exc}"))
+        else:
+            conn.execute(
+                """UPDATE requests SET status = ?, settled_at = ?, client_id = ?, cards = ?,
+                       transaction_id = COALESCE(?, transaction_id)
+                   WHERE seq = ?""",
+                (
+                    SUCCESS,
+                    to_db(now),
+                    outcome.client_id,
+                    json.dumps(list(outcome.cards)),
+                    outcome.transaction_id,
+                    seq,
+                ),
+            )
+
+
+def _finish_error(conn: sqlite3.Connection, seq: int, now: datetime, error: SandboxError) -> None:
+    assert error.code in ERROR_CODES
+    conn.execute(
+        "UPDATE requests SET status = ?, settled_at = ?, error_code = ?, error_description = ? WHERE seq = ?",
+        (ERROR, to_db(now), error.code, error.message, seq),
+    )
+
+
+def find(ctx: Ctx, request_id: str) -> sqlite3.Row:
+    row: sqlite3.Row | None = ctx.conn.execute(
+        "SELECT * FROM requests WHERE partner = ? AND request_id = ?", (ctx.partner, request_id)
+    ).fetchone()
+    if row is None:
+        raise SandboxError(
+            "unknown_request_id", f"no request with request_id {request_id}", field="request_id"
+        )
+    return row
+
+
+def status_json(row: sqlite3.Row) -> dict[str, Any]:
+    """The request/status body (without the envelope's status and dt)."""
+    body: dict[str, Any] = {
+        "request_status": row["status"],
+        "client_id": row["client_id"],
+        "cards": [{"card_id": card_id} for card_id in json.loads(row["cards"])],
+    }
+    if row["transaction_id"] is not None:
+        body["transaction_id"] = row["transaction_id"]
+    if row["status"] == ERROR:
+        body["error_code"] = row["error_code"]
+        body["error_description"] = row["error_description"]
+    return body

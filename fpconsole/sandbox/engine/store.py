@@ -1,0 +1,311 @@
+"""The sandbox's SQLite file: connection settings, schema migrations, transactions, sequences.
+
+Every write runs inside `BEGIN IMMEDIATE`: the write lock is taken before the first read, so two
+engines (threads or processes) on one file can never both read "1000 held" and both clear it.
+Reads run in a deferred transaction so a multi-query answer sees one consistent snapshot.
+
+Times are stored as fixed-width UTC text (`2025-05-01T04:30:00.000000Z`), which sorts and
+compares correctly as text; amounts are integer minor units (tiyn), never floats.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+BUSY_TIMEOUT_S: Final = 30.0
+
+# Starting values: the first client is CL-100001, the first card 7001001.
+SEQUENCE_STARTS: Final[dict[str, int]] = {
+    "client": 100_000,
+    "card": 7_001_000,
+    "transaction": 0,
+    "rrn": 0,
+}
+
+# One tuple of statements per schema version; user_version records how many were applied.
+# Never edit an applied migration: append a new one.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+        """CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)""",
+        # The async request table (SPEC §2). payload is the request with secrets removed:
+        # the PIN is replaced by its salted hash, the ID document by its size.
+        """CREATE TABLE requests (
+            seq INTEGER PRIMARY KEY,
+            partner TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            method TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            ready_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('process', 'success', 'error')),
+            settled_at TEXT,
+            client_id TEXT,
+            cards TEXT NOT NULL DEFAULT '[]',
+            transaction_id TEXT,
+            error_code TEXT,
+            error_description TEXT,
+            UNIQUE (partner, request_id)
+        )""",
+        """CREATE INDEX requests_due ON requests (ready_at, seq) WHERE status = 'process'""",
+        """CREATE TABLE clients (
+            client_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            partner TEXT NOT NULL,
+            product_id INTEGER NOT NULL,
+            branch_id TEXT,
+            phone INTEGER NOT NULL,
+            type INTEGER NOT NULL,
+            resident INTEGER NOT NULL,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            middle_name TEXT,
+            birthdate TEXT,
+            email TEXT,
+            country TEXT,
+            person_id TEXT,
+            language TEXT,
+            document_size INTEGER,
+            external_user_id TEXT,
+            address1 TEXT,
+            address2 TEXT,
+            identification_info TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE INDEX clients_partner ON clients (partner, seq)""",
+        """CREATE TABLE cards (
+            card_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            partner TEXT NOT NULL,
+            product_id INTEGER NOT NULL,
+            client_id TEXT REFERENCES clients (client_id),
+            pan TEXT NOT NULL UNIQUE,
+            expiry TEXT NOT NULL,
+            cvv TEXT NOT NULL,
+            card_token TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            status_reason TEXT,
+            pin_hash TEXT,
+            pin_salt TEXT,
+            pin_tries_left INTEGER NOT NULL CHECK (pin_tries_left >= 0),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE INDEX cards_partner ON cards (partner, seq)""",
+        """CREATE INDEX cards_client ON cards (client_id)""",
+        """CREATE TABLE card_events (
+            id INTEGER PRIMARY KEY,
+            card_id TEXT NOT NULL REFERENCES cards (card_id),
+            at TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            reason TEXT,
+            request_id TEXT
+        )""",
+        """CREATE INDEX card_events_card ON card_events (card_id, id)""",
+        """CREATE TABLE plastic_orders (
+            id INTEGER PRIMARY KEY,
+            card_id TEXT NOT NULL REFERENCES cards (card_id),
+            branch_id TEXT,
+            ordered_at TEXT NOT NULL,
+            stage_seconds REAL NOT NULL,
+            request_id TEXT
+        )""",
+        """CREATE INDEX plastic_orders_card ON plastic_orders (card_id, id)""",
+        # The CHECKs are the last line of defence: even a bug cannot overdraw an account.
+        """CREATE TABLE accounts (
+            iban TEXT PRIMARY KEY,
+            card_id TEXT NOT NULL UNIQUE REFERENCES cards (card_id),
+            partner TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            balance INTEGER NOT NULL DEFAULT 0,
+            held INTEGER NOT NULL DEFAULT 0,
+            debit INTEGER NOT NULL DEFAULT 0,
+            credit INTEGER NOT NULL DEFAULT 0,
+            CHECK (held >= 0),
+            CHECK (balance >= held)
+        )""",
+        """CREATE TABLE transactions (
+            transaction_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            partner TEXT NOT NULL,
+            request_id TEXT,
+            card_id TEXT NOT NULL,
+            order_id TEXT NOT NULL,
+            description TEXT,
+            kind TEXT NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            currency TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error_code TEXT,
+            error_description TEXT,
+            held INTEGER NOT NULL DEFAULT 0,
+            cleared INTEGER NOT NULL DEFAULT 0,
+            refunded INTEGER NOT NULL DEFAULT 0,
+            mcc INTEGER,
+            merchant_name TEXT,
+            merchant_city TEXT,
+            merchant_country TEXT,
+            rrn TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (held >= 0 AND cleared >= 0 AND refunded >= 0),
+            CHECK (held + cleared <= amount),
+            CHECK (refunded <= cleared)
+        )""",
+        """CREATE INDEX transactions_partner ON transactions (partner, seq)""",
+        """CREATE INDEX transactions_card ON transactions (card_id, created_at)""",
+        """CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            partner TEXT NOT NULL,
+            card_id TEXT NOT NULL REFERENCES cards (card_id),
+            iban TEXT NOT NULL REFERENCES accounts (iban),
+            type TEXT NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            currency TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            mcc INTEGER,
+            merchant_name TEXT,
+            merchant_city TEXT,
+            merchant_country TEXT,
+            rrn TEXT,
+            transaction_id TEXT REFERENCES transactions (transaction_id),
+            request_id TEXT
+        )""",
+        """CREATE INDEX ledger_card ON ledger (card_id, created_at)""",
+        """CREATE INDEX ledger_transaction ON ledger (transaction_id)""",
+        """CREATE TABLE limits (
+            id INTEGER PRIMARY KEY,
+            partner TEXT NOT NULL,
+            object_type TEXT NOT NULL,
+            object_value TEXT NOT NULL,
+            transaction_type TEXT NOT NULL,
+            period TEXT NOT NULL,
+            region TEXT,
+            max_amount INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (partner, object_type, object_value, transaction_type, period, currency)
+        )""",
+    ),
+)
+
+# Every table holding sandbox state, children first so foreign keys never object to a wipe.
+DATA_TABLES: Final = (
+    "ledger",
+    "limits",
+    "transactions",
+    "accounts",
+    "plastic_orders",
+    "card_events",
+    "cards",
+    "clients",
+    "requests",
+)
+
+
+def connect(db: str | Path) -> sqlite3.Connection:
+    """Open (and create or upgrade) the sandbox database.
+
+    isolation_level=None hands transaction control to us: the stdlib's implicit BEGIN is a
+    deferred one, which would let two writers read the same balance before either locks.
+    check_same_thread=False because the engine serialises its own calls with a lock and the
+    ASGI app may call it from a thread pool.
+    """
+    target = str(db)
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    if target not in ("", ":memory:") and not target.startswith("file::memory:"):
+        # WAL lets readers in other processes go on while one process writes.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, *, salt: bytes) -> None:
+    """Bring the schema up to date; safe when several processes open a new file at once,
+    because the version is read again under the write lock."""
+    with write(conn):
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in statements:
+                conn.execute(statement)
+            if number == 1:
+                _init_rows(conn, salt)
+            # PRAGMA does not take parameters; number is our own integer.
+            conn.execute(f"PRAGMA user_version = {int(number)}")
+
+
+def _init_rows(conn: sqlite3.Connection, salt: bytes) -> None:
+    # The salt keys the derived secrets (CVV, card token); it belongs to the file, so every
+    # process that opens it derives the same values.
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (salt.hex(),))
+    conn.executemany("INSERT OR IGNORE INTO sequences (name, value) VALUES (?, ?)", SEQUENCE_STARTS.items())
+
+
+def read_salt(conn: sqlite3.Connection) -> bytes:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+    return bytes.fromhex(str(row[0]))
+
+
+@contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: the write lock is taken up front (BEGIN IMMEDIATE)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextmanager
+def read(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: all queries inside see the same committed state."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
+@contextmanager
+def savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+    """A nested undo point inside a write transaction: a refused operation leaves no trace,
+    while the surrounding transaction still records why it was refused."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
+
+
+def next_value(conn: sqlite3.Connection, name: str) -> int:
+    """The next number of a named sequence; call inside a write transaction."""
+    row = conn.execute(
+        "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", (name,)
+    ).fetchone()
+    if row is None:
+        raise KeyError(f"no sequence {name!r}")
+    return int(row[0])
+
+
+def wipe(conn: sqlite3.Connection) -> None:
+    """Delete all sandbox state (the schema and the salt stay)."""
+    with write(conn):
+        for table in DATA_TABLES:
+            conn.execute(f"DELETE FROM {table}")
+        conn.executemany(
+            "UPDATE sequences SET value = ? WHERE name = ?",
+            [(start, name) for name, start in SEQUENCE_STARTS.items()],
+        )
