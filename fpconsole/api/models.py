@@ -423,6 +423,8 @@ class CardInfo(ApiResponse):
     pin_set: bool | None = None
     pin_tries_left: int | None = None
     plastic_status: str | None = None
+    card_token: str | None = None
+    status_reason: str | None = None
 
 
 class CardInfoResponse(Envelope):
@@ -525,9 +527,19 @@ class TransactionCreateResponse(Envelope):
 
 
 class TransactionState(ApiResponse):
+    """status/error_* are confirmed; the amounts and ids are the sandbox's INFERRED additions."""
+
     status: str | None = None
     error_code: str | None = None
     error_description: str | None = None
+    transaction_id: str | None = None
+    card_id: str | None = None
+    order_id: str | None = None
+    amount: Decimal | None = None
+    held: Decimal | None = None
+    cleared: Decimal | None = None
+    refunded: Decimal | None = None
+    currency: str | None = None
 
 
 class TransactionInfoResponse(Envelope):
