@@ -161,7 +161,9 @@ def _bind(host: str, port: int) -> socket.socket:
     """Bind and listen before printing the address, so a client that reads it can connect at once
     (and `--port 0` can report the port it got)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio disables Nagle only on sockets whose proto says TCP, and a
+    # proto-0 socket (the default) made every keep-alive answer wait ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
