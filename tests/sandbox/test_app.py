@@ -244,3 +244,11 @@ def test_random_signed_bodies_never_produce_a_500(
     if data["status"] == "error":
         assert data["error_code"] in ERROR_CODES
         assert data["error_description"]
+
+
+def test_docs_list_every_error_code() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    missing = [code for code in ERROR_CODES if f"| `{code}` |" not in docs]
+    assert not missing, f"docs/sandbox.md lacks error codes {missing}"
