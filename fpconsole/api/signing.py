@@ -11,12 +11,14 @@ import base64
 import binascii
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
 HEADER_NAME: Final = "X-JWS-Signature"
 Algorithm = Literal["HS512", "HS256"]
 ALGORITHMS: Final[dict[str, str]] = {"HS512": "sha512", "HS256": "sha256"}
+_B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def b64url(data: bytes) -> str:
@@ -24,6 +26,10 @@ def b64url(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
+    """Strict: only the unpadded base64url alphabet. (The stdlib decoder skips stray characters,
+    so "f1sQ!!oeIp" would otherwise decode to the same signature as "f1sQoeIp".)"""
+    if not _B64URL.fullmatch(text):
+        raise binascii.Error("not unpadded base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
