@@ -33,7 +33,7 @@ from fpconsole.api.events import (
 )
 from fpconsole.api.methods import REGISTRY, REQUEST_STATUS, Method
 from fpconsole.api.models import ApiRequest, Envelope, RequestStatusResponse
-from fpconsole.api.redaction import redact
+from fpconsole.api.redaction import redact, scrub_optional
 from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
 from fpconsole.api.validation import describe_errors
 
@@ -344,8 +344,9 @@ class CardApiClient:
                 response=redact(raw, method.response_secret_fields),
                 latency_ms=latency,
                 at=self._clock(),
-                error_code=parsed.error_code,
-                error_description=parsed.error_description,
+                # Copied out of the body, so redacted like it: a description may quote a PAN.
+                error_code=scrub_optional(parsed.error_code),
+                error_description=scrub_optional(parsed.error_description),
             )
         )
 

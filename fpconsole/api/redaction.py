@@ -60,6 +60,10 @@ def scrub_text(text: str) -> str:
     return _DIGIT_RUN.sub(lambda m: mask_pan(m.group()) if luhn_ok(m.group()) else m.group(), text)
 
 
+def scrub_optional(text: str | None) -> str | None:
+    return scrub_text(text) if text else text
+
+
 def document_size(value: Any) -> str:
     if not isinstance(value, str):
         return "<document>"

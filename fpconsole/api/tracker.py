@@ -15,7 +15,7 @@ from fpconsole.api.dictionaries import FINAL_REQUEST_STATUSES
 from fpconsole.api.events import StatusChanged
 from fpconsole.api.methods import REQUEST_STATUS
 from fpconsole.api.models import RequestStatusResponse
-from fpconsole.api.redaction import redact
+from fpconsole.api.redaction import redact, scrub_optional
 
 if TYPE_CHECKING:
     from fpconsole.api.client import CardApiClient, PollPolicy
@@ -59,8 +59,8 @@ async def track_request(
                     response=redact(result.raw),
                     at=client._clock(),
                     method=method,
-                    error_code=status.error_code,
-                    error_description=status.error_description,
+                    error_code=scrub_optional(status.error_code),
+                    error_description=scrub_optional(status.error_description),
                 )
             )
             previous = current
