@@ -88,7 +88,7 @@ async def _call(
 ) -> int:
     from fpconsole.api import errors
     from fpconsole.api.curl import to_curl
-    from fpconsole.api.redaction import redact
+    from fpconsole.api.redaction import redact, scrub_text
 
     client = session.client
     try:
@@ -109,7 +109,7 @@ async def _call(
             result = await client.call(method, body)
         except errors.ApiError as exc:
             show(exc.response)
-            err.write(f"fpconsole call: {exc.message}\n")
+            err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
             return EXIT_API_ERROR
         except errors.TransportError as exc:
             hint = (
@@ -117,7 +117,7 @@ async def _call(
                 if exc.outcome_unknown
                 else ""
             )
-            err.write(f"fpconsole call: {type(exc).__name__}: {exc.message}{hint}\n")
+            err.write(f"fpconsole call: {type(exc).__name__}: {scrub_text(exc.message)}{hint}\n")
             if exc.request_id:
                 err.write(f"request_id: {exc.request_id}\n")
             return EXIT_TRANSPORT
@@ -134,8 +134,12 @@ async def _call(
                 detail = f" {status.error_code}: {status.error_description}" if status.error_code else ""
                 err.write(f"{method.name}: {status.request_status}{detail}\n")
         except errors.TrackingTimedOut as exc:
-            err.write(f"fpconsole call: {exc.message}\n")
+            err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
             return EXIT_TRANSPORT
+        except errors.ApiError as exc:  # request/status itself refused (e.g. it lost the id)
+            show(exc.response)
+            err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
+            return EXIT_API_ERROR
         show(final)
         return _exit_for(final.get("request_status"))
     finally:

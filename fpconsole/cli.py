@@ -98,7 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse stops filling `call`'s FIELD=VALUE list at the first option, so
+        # `call card.info --wait card_id=1` would leave card_id=1 over; it is a field all the same.
+        if args.command != "call" or any(item.startswith("-") for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.fields = [*args.fields, *extra]
     out, err = sys.stdout, sys.stderr
     command = args.command
     if command is None:

@@ -1,0 +1,513 @@
+"""`fpconsole call` end to end, in-process through `fpconsole.cli.main`: exit codes 0 (success),
+1 (API error or final error), 2 (invalid input or setup), 3 (transport failure or unknown
+outcome), and `--curl`, which prints and sends nothing.
+
+The API is either a fake on `httpx.MockTransport` (injected by replacing the CardApiClient that
+`fpconsole.session` builds) or a closed loopback port. The default connection (the embedded
+sandbox via a profile) is covered by the sandbox's and the config's own tests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from fpconsole import cli
+from fpconsole.api.client import CardApiClient
+from fpconsole.api.signing import HEADER_NAME, SignatureError, verify
+
+AUTH_ID = "100500"
+SECRET = "cli-test-secret-value"
+SECRET_ENV = "FPCONSOLE_TEST_SECRET"
+BASE_URL = "http://card-api.test"
+RID = "3f0c9a52-8a4e-4bd2-9d43-2f5d1c2b7a10"
+PAN = "4400430000001237"
+DT = "2025-05-01T09:30:00+05:00"
+
+Answer = dict[str, Any] | httpx.Response | Exception
+
+
+@dataclass
+class Backend:
+    """A fake Card API: per-path answer queues (the last repeats); records what arrives."""
+
+    routes: dict[str, list[Answer]] = field(default_factory=dict)
+    seen: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)  # path, body, alg
+    delays: list[float] = field(default_factory=list)
+
+    def on(self, short: str, *answers: Answer) -> None:
+        self.routes["/v5/card-api/" + short] = list(answers)
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        try:
+            header = verify(
+                request.headers.get(HEADER_NAME),
+                request.content,
+                uri=request.url.path,
+                method=request.method,
+                secrets={AUTH_ID: SECRET},
+            )
+        except SignatureError as exc:
+            return httpx.Response(200, json={"status": "error", "error_code": exc.code})
+        self.seen.append((request.url.path, json.loads(request.content), header.alg))
+        queue = self.routes[request.url.path]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer if isinstance(answer, httpx.Response) else httpx.Response(200, json=answer)
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+
+    def paths(self) -> list[str]:
+        return [path.removeprefix("/v5/card-api/") for path, _, _ in self.seen]
+
+
+def ok(request_status: str = "success", **fields: Any) -> dict[str, Any]:
+    return {"status": "ok", "request_status": request_status, "dt": DT, **fields}
+
+
+@pytest.fixture
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+
+
+def _client_factory(
+    backend: Backend, transport: httpx.AsyncBaseTransport | None
+) -> Callable[..., CardApiClient]:
+    def make(**kwargs: Any) -> CardApiClient:
+        # Same arguments the session passes, plus a transport and a sleep that does not wait.
+        return CardApiClient(**kwargs, transport=transport, sleep=backend.sleep)
+
+    return make
+
+
+@pytest.fixture
+def backend(monkeypatch: pytest.MonkeyPatch, secret_env: None) -> Backend:
+    fake = Backend()
+    monkeypatch.setattr(
+        "fpconsole.session.CardApiClient", _client_factory(fake, httpx.MockTransport(fake.handler))
+    )
+    return fake
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections: bound (so nobody else takes it), never listening."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str, base_url: str | None = BASE_URL) -> Outcome:
+    argv = ["call", *args]
+    if base_url is not None:
+        argv += ["--base-url", base_url, "--auth-id", AUTH_ID, "--secret-env", SECRET_ENV]
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return Outcome(code, captured.out, captured.err)
+
+
+# --- 0: success -------------------------------------------------------------------------
+
+
+def test_success_exits_0_and_prints_the_answer_as_json(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = ok(card={"card_id": "7001234", "status": "active"})
+    backend.on("card/info", answer)
+    result = run(capsys, "card.info", "card_id=7001234", f"request_id={RID}")
+    assert result.code == cli.EXIT_OK == 0
+    assert result.json == answer
+    assert f"request_id: {RID}" in result.err
+    [(path, body, alg)] = backend.seen
+    assert (path, body, alg) == ("/v5/card-api/card/info", {"request_id": RID, "card_id": "7001234"}, "HS512")
+
+
+def test_method_by_path_and_nested_fields(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("limits/set", ok())
+    result = run(
+        capsys,
+        "/v5/card-api/limits/set",
+        "object.type=card",
+        "object.value=7001234",
+        "limits.0.transaction_type=pay",
+        "limits.0.amount.0.value=5000",
+    )
+    assert result.code == 0, result.err
+    sent = backend.seen[0][1]
+    assert sent["object"] == {"type": "card", "value": "7001234"}
+    assert sent["limits"] == [
+        {"transaction_type": "pay", "amount": [{"type": "max", "value": "5000", "currency": "KZT"}]}
+    ]
+
+
+def test_alg_hs256_is_used_on_the_wire(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/info", ok())
+    assert run(capsys, "card.info", "card_id=7001234", "--alg", "HS256").code == 0
+    assert backend.seen[0][2] == "HS256"
+
+
+def test_body_from_json_on_stdin(
+    backend: Backend, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend.on("card/block", ok("process"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"card_id": "7001234", "description": "lost"})))
+    result = run(capsys, "card.block", "--json", "-", f"request_id={RID}")
+    assert result.code == 0, result.err
+    assert backend.seen[0][1] == {"request_id": RID, "card_id": "7001234", "description": "lost"}
+    assert result.json["request_status"] == "process"
+
+
+def test_wait_follows_process_to_success(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/block", ok("process"))
+    backend.on("request/status", ok("process"), ok("success", cards=[], client_id=None))
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", f"request_id={RID}", "--wait")
+    assert result.code == 0, result.err
+    assert "card.block: process" in result.err and "card.block: success" in result.err
+    assert result.json["request_status"] == "success"
+    assert backend.paths() == ["card/block", "request/status", "request/status"]
+    assert all(body == {"request_id": RID} for path, body, _ in backend.seen[1:])
+    assert backend.delays[0] == 0.5  # the tracker's backoff (not really slept)
+
+
+def test_secrets_are_masked_unless_revealed(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/secret_data", ok(data={"pan": PAN, "cvv": "739", "expiry": "09/29"}))
+    masked = run(capsys, "card.secret_data", "card_id=7001234")
+    assert masked.code == 0
+    assert masked.json["data"] == {"pan": "440043******1237", "cvv": "[redacted]", "expiry": "[redacted]"}
+    assert PAN not in masked.out + masked.err
+    revealed = run(capsys, "card.secret_data", "card_id=7001234", "--reveal")
+    assert revealed.json["data"] == {"pan": PAN, "cvv": "739", "expiry": "09/29"}
+
+
+# --- 1: API error -----------------------------------------------------------------------
+
+
+def test_api_error_exits_1(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    answer = {
+        "status": "error",
+        "request_status": "error",
+        "dt": DT,
+        "error_code": "not_found",
+        "error_description": "no card 7001234",
+    }
+    backend.on("card/info", answer)
+    result = run(capsys, "card.info", "card_id=7001234")
+    assert result.code == cli.EXIT_API_ERROR == 1
+    assert result.json == answer
+    assert "not_found: no card 7001234" in result.err
+
+
+def test_final_request_status_error_exits_1(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/block", ok("error", error_code="invalid_state", error_description="closed"))
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost")
+    assert result.code == 1
+    assert result.json["error_code"] == "invalid_state"
+
+
+def test_wait_ending_in_error_exits_1(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/block", ok("process"))
+    backend.on("request/status", ok("error", error_code="declined", error_description="risk"))
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", "--wait")
+    assert result.code == 1
+    assert "card.block: error declined: risk" in result.err
+    assert result.json["request_status"] == "error"
+
+
+# --- 2: invalid input and setup ---------------------------------------------------------
+
+
+def test_invalid_field_exits_2_naming_the_field(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "client.update", "client_id=CL-1", "product_id=1000", "client.phone=+77011234567")
+    assert result.code == cli.EXIT_INVALID_INPUT == 2
+    assert "invalid client.update request" in result.err
+    assert "client.phone: must be digits only" in result.err
+    assert result.out == ""
+    assert backend.seen == []
+
+
+def test_several_invalid_fields_are_all_named(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "transaction.create", "card_id=7001234", "amount=1.005", "currency=KZ")
+    assert result.code == 2
+    for expected in ("order_id: is required", "amount: must have at most 2 decimal places", "currency:"):
+        assert expected in result.err
+    assert backend.seen == []
+
+
+def test_unknown_field_exits_2(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "card.info", "card_id=7001234", "cardid=1")
+    assert result.code == 2
+    assert "cardid: is not a field of this request" in result.err
+
+
+def test_unknown_method_exits_2_and_suggests_close_names(
+    capsys: pytest.CaptureFixture[str], secret_env: None
+) -> None:
+    result = run(capsys, "card.blok", "card_id=7001234")
+    assert result.code == 2
+    assert "unknown method 'card.blok'" in result.err
+    assert "did you mean card.block" in result.err
+
+
+def test_unknown_method_with_no_close_name_points_at_methods(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "zzzzzz", base_url=None)
+    assert result.code == 2
+    assert "fpconsole methods" in result.err
+
+
+@pytest.mark.parametrize(
+    ("assignment", "says"),
+    [
+        ("card_id", "is not FIELD=VALUE"),
+        ("=7001234", "is not FIELD=VALUE"),
+        ("client..phone=1", "empty part"),
+        ("limits.2.period=day", "skips 0"),
+    ],
+)
+def test_bad_field_syntax_exits_2(
+    backend: Backend, capsys: pytest.CaptureFixture[str], assignment: str, says: str
+) -> None:
+    result = run(capsys, "card.info", assignment)
+    assert result.code == 2
+    assert says in result.err
+    assert backend.seen == []
+
+
+def test_conflicting_assignments_exit_2(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "client.update", "client=1", "client.phone=77011234567")
+    assert result.code == 2
+    assert "already has a value" in result.err
+
+
+def test_bad_json_body_exits_2(
+    backend: Backend, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("[1, 2]"))
+    result = run(capsys, "card.info", "--json", "-")
+    assert result.code == 2
+    assert "--json" in result.err and "JSON object" in result.err
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--base-url", BASE_URL, "--secret-env", SECRET_ENV], "--auth-id is required"),
+        (["--base-url", BASE_URL, "--auth-id", AUTH_ID], "--secret-env VAR is required"),
+        (["--base-url", "card-api.test", "--auth-id", AUTH_ID, "--secret-env", SECRET_ENV], "http://"),
+    ],
+)
+def test_incomplete_connection_flags_exit_2(
+    capsys: pytest.CaptureFixture[str], secret_env: None, flags: list[str], says: str
+) -> None:
+    code = cli.main(["call", "card.info", "card_id=7001234", *flags])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert says in err
+
+
+def test_unset_secret_env_var_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    result = run(capsys, "card.info", "card_id=7001234")
+    assert result.code == 2
+    assert f"{SECRET_ENV} is not set" in result.err
+
+
+def test_missing_method_is_an_argparse_usage_error() -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["call"])
+    assert caught.value.code == 2
+
+
+# --- 3: transport -----------------------------------------------------------------------
+
+
+def test_closed_port_exits_3(
+    capsys: pytest.CaptureFixture[str], closed_port: int, secret_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = Backend()  # only for its fake sleep: the connection attempts are real
+    monkeypatch.setattr("fpconsole.session.CardApiClient", _client_factory(backend, None))
+    result = run(
+        capsys, "card.info", "card_id=7001234", "--timeout", "2", base_url=f"http://127.0.0.1:{closed_port}"
+    )
+    assert result.code == cli.EXIT_TRANSPORT == 3
+    assert "CannotConnect" in result.err
+    assert "outcome unknown" not in result.err  # a refused connection was certainly not received
+    assert result.out == ""
+    assert len(backend.delays) == 2  # connect failures retried (read_retries=2), then given up
+
+
+def test_closed_port_exits_3_without_any_patching(
+    capsys: pytest.CaptureFixture[str], closed_port: int, secret_env: None
+) -> None:
+    result = run(
+        capsys,
+        "card.block",
+        "card_id=7001234",
+        "description=lost",
+        "--timeout",
+        "1",
+        base_url=f"http://127.0.0.1:{closed_port}",
+    )
+    assert result.code == 3
+    assert "CannotConnect" in result.err
+    assert "request_id: " in result.err
+
+
+def test_unknown_outcome_exits_3_with_the_request_id(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend.on("card/block", httpx.ReadTimeout("slow"))
+    backend.on("request/status", httpx.ReadTimeout("still slow"))
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", f"request_id={RID}")
+    assert result.code == 3
+    assert "TimedOut" in result.err
+    assert "outcome unknown: poll request/status with the same request_id" in result.err
+    assert f"request_id: {RID}" in result.err
+    assert backend.paths().count("card/block") == 1  # never resent
+
+
+def test_timeout_recovered_from_request_status_exits_0(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend.on("card/block", httpx.ReadTimeout("slow"))
+    backend.on("request/status", ok("success", cards=[], client_id=None))
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", f"request_id={RID}")
+    assert result.code == 0, result.err
+    assert result.json["request_status"] == "success"
+    assert backend.paths() == ["card/block", "request/status"]
+
+
+def test_http_error_status_exits_3(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/info", httpx.Response(401, text="unauthorised"))
+    result = run(capsys, "card.info", "card_id=7001234")
+    assert result.code == 3
+    assert "HttpStatusError: HTTP 401" in result.err
+
+
+# --- --curl -----------------------------------------------------------------------------
+
+
+def test_curl_prints_a_signed_line_and_sends_nothing(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", f"request_id={RID}", "--curl")
+    assert result.code == 0
+    assert result.out.startswith("curl -sS -X POST")
+    assert f"{BASE_URL}/v5/card-api/card/block" in result.out
+    assert SECRET not in result.out + result.err
+    assert backend.seen == []
+
+
+def test_curl_against_a_closed_port_still_exits_0(
+    capsys: pytest.CaptureFixture[str], closed_port: int, secret_env: None
+) -> None:
+    result = run(capsys, "card.info", "card_id=7001234", "--curl", base_url=f"http://127.0.0.1:{closed_port}")
+    assert result.code == 0, result.err
+    assert result.out.startswith("curl ")
+    assert HEADER_NAME in result.out
+
+
+def test_curl_validates_first(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "card.block", "card_id=7001234", "--curl")
+    assert result.code == 2
+    assert "description: is required" in result.err
+    assert result.out == ""
+
+
+def test_curl_for_set_pin_hides_the_pin(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run(capsys, "card.set_pin", "card_id=7001234", "pin=q3Jx0v9mW0b8k3YtZx3z1Q==", "--curl")
+    assert result.code == 0
+    assert "q3Jx0v9mW0b8k3YtZx3z1Q==" not in result.out
+    assert result.out.startswith("# not runnable")
+
+
+def test_as_a_real_process(closed_port: int) -> None:
+    # The installed entry point's exit code and streams, once, without any patching.
+    env = {"PATH": "/usr/bin:/bin", SECRET_ENV: SECRET, "FPCONSOLE_HOME": "/nonexistent-fpconsole-home"}
+    argv = [sys.executable, "-m", "fpconsole", "call", "card.info", "card_id=7001234", "--curl"]
+    argv += [
+        "--base-url",
+        f"http://127.0.0.1:{closed_port}",
+        "--auth-id",
+        AUTH_ID,
+        "--secret-env",
+        SECRET_ENV,
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("curl -sS -X POST")
+    bad = subprocess.run([*argv[:4], "card.blok"], capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2
+    assert "did you mean card.block" in bad.stderr
+
+
+def test_fields_may_come_after_options(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/block", ok("process"))
+    backend.on("request/status", ok("success"))
+    result = run(capsys, "card.block", "card_id=7001234", "--wait", "description=lost", f"request_id={RID}")
+    assert result.code == 0, result.err
+    assert "card.block: success" in result.err
+    assert backend.seen[0][1] == {"request_id": RID, "card_id": "7001234", "description": "lost"}
+
+
+def test_unknown_options_are_still_refused(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        run(capsys, "card.info", "card_id=7001234", "--bogus")
+    assert caught.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_wait_when_request_status_answers_an_api_error_exits_1(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend.on("card/block", ok("process"))
+    answer = {"status": "error", "request_status": "error", "dt": DT, "error_code": "unknown_request_id"}
+    backend.on("request/status", answer)
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", f"request_id={RID}", "--wait")
+    assert result.code == 1
+    assert "unknown_request_id" in result.err
+    assert result.json == answer
+
+
+def test_a_pan_quoted_in_an_error_is_masked_on_both_streams(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend.on(
+        "card/info", {"status": "error", "error_code": "not_found", "error_description": f"no card {PAN}"}
+    )
+    result = run(capsys, "card.info", "card_id=7001234")
+    assert result.code == 1
+    assert "no card 440043******1237" in result.err
+    assert result.json["error_description"] == "no card 440043******1237"
+    assert PAN not in result.out + result.err
+
+
+def test_a_pan_in_an_http_error_body_is_masked(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/info", httpx.Response(400, text=f"bad card {PAN}"))
+    result = run(capsys, "card.info", "card_id=7001234")
+    assert result.code == 3
+    assert "440043******1237" in result.err
+    assert PAN not in result.out + result.err
