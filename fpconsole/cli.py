@@ -30,6 +30,16 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--alg", choices=("HS512", "HS256"), help="signature algorithm (default HS512)")
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--timeout must be a number of seconds, not {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("--timeout must be more than 0 seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fpconsole",
@@ -71,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the signed request as a curl command; send nothing",
     )
     call.add_argument("--reveal", action="store_true", help="print card secrets (PAN, CVV) unmasked")
-    call.add_argument("--timeout", type=float, help="read timeout in seconds")
+    call.add_argument("--timeout", type=_positive_seconds, help="read timeout in seconds")
     _add_connection_options(call)
 
     sandbox = commands.add_parser("sandbox", help="the Card API emulator")

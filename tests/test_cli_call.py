@@ -511,3 +511,13 @@ def test_a_pan_in_an_http_error_body_is_masked(backend: Backend, capsys: pytest.
     assert result.code == 3
     assert "440043******1237" in result.err
     assert PAN not in result.out + result.err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_non_positive_or_non_numeric_timeout_is_invalid_input(
+    capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["call", "card.info", "card_id=1", "--timeout", value])
+    assert exited.value.code == 2
+    assert "--timeout" in capsys.readouterr().err

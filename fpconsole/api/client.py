@@ -38,6 +38,9 @@ from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
 from fpconsole.api.validation import describe_errors
 
 USER_AGENT = "fpconsole/0.1"
+# error_code values of request/status meaning "no such request" (the sandbox's; the real API's
+# codes are undocumented, SPEC §5.1 — INFERRED, correct here when known).
+UNKNOWN_REQUEST_CODES = frozenset({"unknown_request_id", "not_found"})
 
 
 def utc_now() -> datetime:
@@ -371,7 +374,11 @@ class CardApiClient:
         """After an unknown outcome, ask about the same request_id instead of resending."""
         try:
             status = await self.call(REQUEST_STATUS, {"request_id": request_id}, emit=False)
-        except errors.ApiError:
+        except errors.ApiError as refusal:
+            if refusal.error_code not in UNKNOWN_REQUEST_CODES:
+                # Refused for another reason (e.g. a signature problem): we still do not know.
+                self._fail(method, request_id, cause, started)
+                raise cause from None
             # The server does not know the id: the request never arrived. Sending it again with
             # the SAME request_id is safe (a duplicate would be refused), so say exactly that.
             exc = errors.TimedOut(
@@ -387,6 +394,8 @@ class CardApiClient:
             self._fail(method, request_id, cause, started)
             raise cause from None
         assert isinstance(status.response, RequestStatusResponse)
+        # The journal and the console learn the request's status as if it had been answered.
+        self._answered(method, request_id, status.response, status.raw, status.latency_ms)
         return CallResult(method, request_id, status.response, status.raw, status.latency_ms, recovered=True)
 
     async def post_control(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from fpconsole.api.dictionaries import COUNTRIES_ALPHA3, CURRENCIES_ALPHA3, LANG
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 MAX_AMOUNT = Decimal("999999999.99")
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")  # \d would admit non-ASCII digits
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 _LATIN_NAME = re.compile(r"[A-Za-z](?:[A-Za-z .'\-]*[A-Za-z.])?")

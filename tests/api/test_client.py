@@ -200,8 +200,10 @@ async def test_timeout_on_a_state_change_is_not_resent_and_recovers_from_request
     assert result.method.name == "card.block" and result.request_id == RID
     assert isinstance(result.response, RequestStatusResponse)
     assert result.request_status == "success"
-    # The status poll is quiet: one RequestSent (the block), no event for the poll.
-    assert [type(e) for e in events] == [RequestSent]
+    # The poll itself is quiet (no RequestSent of its own); its answer is reported as the
+    # block's answer, so the journal learns the status.
+    assert [type(e) for e in events] == [RequestSent, ResponseReceived]
+    assert events[1].method == "card.block" and events[1].request_status == "success"
 
 
 async def test_recovered_result_may_still_be_in_process(make_client: Any, fake_api: Any, kit: Any) -> None:
@@ -227,6 +229,18 @@ async def test_timeout_then_unknown_request_id_means_not_received(
     assert [s.json["request_id"] for s in fake_api.requests_to("request/status")] == [RID]
     failed = events[-1]
     assert isinstance(failed, RequestFailed) and failed.outcome_unknown is False
+
+
+async def test_timeout_then_another_refusal_of_the_poll_stays_unknown(
+    make_client: Any, fake_api: Any, kit: Any
+) -> None:
+    # Only "no such request" proves the request never arrived; any other refusal proves nothing.
+    fake_api.on("card/block", httpx.ReadTimeout("slow"))
+    fake_api.on("request/status", kit.api_error("invalid_signature", "bad signature"))
+    with pytest.raises(errors.TimedOut) as caught:
+        await make_client().call("card.block", BLOCK)
+    assert caught.value.outcome_unknown is True
+    assert "not received" not in caught.value.message
 
 
 async def test_timeout_when_request_status_also_fails_stays_unknown(

@@ -415,6 +415,7 @@ def _client_add(**changes: Any) -> list[FieldError]:
         (77011234567.0, "digits only"),
         (True, "phone number"),
         ("", "digits only"),
+        ("٧٧٠١١٢٣٤٥٦٧", "digits only"),  # Arabic-Indic digits are not the API's digits
     ],
 )
 def test_phone_refused(phone: Any, expect: str) -> None:
