@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+# The built-in partner is public on purpose (like a vendor's test credentials): it lets the
+# console, `fpconsole call` and curl talk to a local sandbox without any setup. Defined once in
+# config (the console's built-in sandbox profile uses it), so both sides always agree.
+from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 from fpconsole.sandbox.faults import NO_FAULTS, FaultSpec
 
-# The built-in partner is public on purpose (like a vendor's test credentials): it lets the
-# console, `fpconsole call` and curl talk to a local sandbox without any setup.
-BUILTIN_SANDBOX_AUTH_ID: Final = "100500"
-BUILTIN_SANDBOX_SECRET: Final = "sandbox-secret"
+__all__ = ["BUILTIN_SANDBOX_AUTH_ID", "BUILTIN_SANDBOX_SECRET", "SandboxSettings"]
 
 DEFAULT_DELAY_S: Final = 1.5
 # Generous enough for client/add with a 2 MB base64 document (~2.8 MB), small enough that a
