@@ -1,0 +1,101 @@
+"""A submission's live status (`sent → process → success`, elapsed time) and what its answer says.
+
+Pure: the screen feeds it statuses and clock readings and shows the text it returns, so the
+rules (never step back from a final status, stop the clock at the end) are tested without widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from textual.content import Content
+
+FINAL: Final = frozenset({"success", "error", "failed"})
+# "unknown" is not final: polling may still resolve it.
+_RANK: Final = {"sent": 0, "process": 1, "unknown": 1, "success": 2, "error": 2, "failed": 2}
+_STYLE: Final = {
+    "sent": "$text-muted",
+    "process": "$warning",
+    "unknown": "$warning",
+    "success": "$success",
+    "error": "$error",
+    "failed": "$error",
+}
+_LABEL: Final = {
+    "unknown": "outcome unknown — polling request/status with the same request_id",
+    "failed": "not received",
+}
+# Envelope keys say how the call went, not what it produced.
+_ENVELOPE: Final = frozenset({"status", "request_status", "dt", "error_code", "error_description"})
+
+
+@dataclass
+class LiveStatus:
+    steps: list[str] = field(default_factory=list)
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def current(self) -> str:
+        return self.steps[-1] if self.steps else ""
+
+    @property
+    def is_final(self) -> bool:
+        return self.current in FINAL
+
+    def start(self, now: float) -> None:
+        """A new attempt (a retry starts the clock again)."""
+        self.steps = ["sent"]
+        self.started, self.finished = now, None
+
+    def advance(self, status: str, now: float) -> bool:
+        """Record a status; False when it would step back (a late `process` after `success`)."""
+        if not self.steps or self.is_final or status == self.current:
+            return False
+        if _RANK.get(status, 1) < _RANK.get(self.current, 0):
+            return False
+        self.steps.append(status)
+        if status in FINAL:
+            self.finished = now
+        return True
+
+    def elapsed(self, now: float) -> float:
+        if self.started is None:
+            return 0.0
+        return max(0.0, (self.finished if self.finished is not None else now) - self.started)
+
+    def render(self, now: float) -> Content:
+        if not self.steps:
+            return Content("")
+        parts: list[Content | str] = []
+        for index, step in enumerate(self.steps):
+            if index:
+                parts.append(" → ")
+            parts.append(Content.styled(_LABEL.get(step, step), f"bold {_STYLE.get(step, '')}".strip()))
+        parts.append(f"  {self.elapsed(now):.1f} s")
+        return Content.assemble(*parts)
+
+
+def result_lines(response: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a successful answer produced (client_id, card ids, transaction_id, …), for people."""
+    lines: list[tuple[str, str]] = []
+    for key, value in response.items():
+        if key in _ENVELOPE or value is None or value == [] or value == {}:
+            continue
+        if key == "cards" and isinstance(value, list):
+            ids = [str(card.get("card_id")) for card in value if isinstance(card, Mapping)]
+            lines.append(("card_id" if len(ids) == 1 else f"card_ids ({len(ids)})", ", ".join(ids)))
+        elif isinstance(value, (str, int, float, bool)):
+            lines.append((key, str(value)))
+        else:
+            lines.append((key, _short(value)))
+    return lines
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
