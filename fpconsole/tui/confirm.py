@@ -1,0 +1,245 @@
+"""Confirmations before a destructive or sensitive request.
+
+Block, Close and Set PIN always confirm. On a production profile Block and Close also need the
+card's last four digits typed back and a reason (sent as the API's `description`), and Close —
+which cannot be undone — needs the card id typed too. Typing is the point: a confirmation that
+Enter can dismiss gets dismissed without reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
+
+from pydantic import TypeAdapter, ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from fpconsole.api.fields import Reason
+from fpconsole.api.methods import CARD_BLOCK, CARD_CLOSE, CARD_SET_PIN, Method
+from fpconsole.api.validation import describe_errors
+
+PRODUCTION: Final = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmSpec:
+    title: str
+    message: str
+    danger: bool = False
+    require_last4: str | None = None  # the card's last four digits, to be typed back
+    require_reason: bool = False  # a reason, which becomes the request's `description`
+    require_id: bool = False  # the target's id typed back (Close on production)
+    card_mask: str | None = None  # shown in the target line, e.g. 440043******1234
+    confirm_label: str = "Yes"
+
+    @property
+    def is_plain(self) -> bool:
+        return not (self.require_last4 or self.require_reason or self.require_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmResult:
+    reason: str = ""  # the reason typed ("" when none was asked for)
+
+
+def last_four(card_mask: str | None) -> str | None:
+    found = re.search(r"(\d{4})\D*$", card_mask or "")
+    return found.group(1) if found else None
+
+
+_MESSAGES: Final[dict[str, tuple[str, bool]]] = {
+    # method name → (what happens, destructive?)
+    CARD_BLOCK.name: ("The card stops working until it is unblocked.", True),
+    CARD_CLOSE.name: ("Closing is final: the card can never be used again.", True),
+    CARD_SET_PIN.name: ("The card's PIN will be replaced.", False),
+}
+_TYPED_ON_PRODUCTION: Final = frozenset({CARD_BLOCK.name, CARD_CLOSE.name})
+_ID_ON_PRODUCTION: Final = frozenset({CARD_CLOSE.name})
+
+
+def confirm_spec_for(method: Method, profile_kind: str, card_mask: str | None = None) -> ConfirmSpec | None:
+    """The house rule: Block, Close and Set PIN confirm; on production Block and Close need the
+    last four digits and a reason, and Close the card id as well. Other methods: no confirmation."""
+    entry = _MESSAGES.get(method.name)
+    if entry is None:
+        return None
+    message, danger = entry
+    if profile_kind != PRODUCTION or method.name not in _TYPED_ON_PRODUCTION:
+        return ConfirmSpec(
+            method.title, message, danger=danger, card_mask=card_mask, confirm_label=method.title
+        )
+    digits = last_four(card_mask)
+    return ConfirmSpec(
+        f"{method.title} — production",
+        message,
+        danger=danger,
+        require_last4=digits,
+        require_reason=True,
+        # Without a known card number the id is what the user types back instead.
+        require_id=method.name in _ID_ON_PRODUCTION or digits is None,
+        card_mask=card_mask,
+        confirm_label=method.title,
+    )
+
+
+def describe_target(method: Method, body: Mapping[str, Any], card_mask: str | None) -> tuple[str, str | None]:
+    """("Card 440043******1234 (7001234)", "7001234") for the confirmation's target line."""
+    card_id = body.get("card_id")
+    if card_id is not None:
+        card_id = str(card_id)
+        return (f"Card {card_mask} ({card_id})" if card_mask else f"Card {card_id}"), card_id
+    for name in method.target_fields:
+        value: Any = body
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if value is not None:
+            return f"{name} {value}", str(value)
+    return "", None
+
+
+_REASON: Final = TypeAdapter(Reason)
+
+
+def reason_problem(text: str) -> str | None:
+    """The API's own rule for a reason (length, allowed characters), or None when it is fine."""
+    try:
+        _REASON.validate_python(text)
+    except ValidationError as exc:
+        return describe_errors(exc)[0].message
+    return None
+
+
+class ConfirmScreen(ModalScreen[ConfirmResult | None]):
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > #confirm-dialog { width: 70; max-width: 100%; height: auto; max-height: 100%; overflow-y: auto; border: round $primary; background: $surface; padding: 0 1; }
+    ConfirmScreen.-danger > #confirm-dialog { border: round $error; }
+    ConfirmScreen #confirm-title { text-style: bold; width: 1fr; }
+    ConfirmScreen.-danger #confirm-title { color: $error; }
+    ConfirmScreen #confirm-target { text-style: bold; margin: 1 0 0 0; }
+    ConfirmScreen .confirm-field { height: auto; }
+    ConfirmScreen .confirm-prompt { margin: 1 0 0 0; }
+    ConfirmScreen .confirm-field Input { background: $boost; }
+    ConfirmScreen Label.-error { color: $error; display: none; }
+    ConfirmScreen Label.-error.-shown { display: block; }
+    ConfirmScreen #confirm-buttons { height: auto; margin: 1 0 0 0; align-horizontal: right; }
+    ConfirmScreen #confirm-buttons Button { margin: 0 0 0 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, spec: ConfirmSpec, *, target: str = "", target_id: str | None = None, reason: str = ""
+    ) -> None:
+        super().__init__(classes="-danger" if spec.danger else None)
+        self.spec = spec
+        self.target = target
+        self.target_id = target_id
+        self.initial_reason = reason
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        with Vertical(id="confirm-dialog"):
+            yield Static(spec.title, id="confirm-title", markup=False)
+            yield Static(spec.message, id="confirm-message", markup=False)
+            if self.target:
+                yield Static(self.target, id="confirm-target", markup=False)
+            if spec.require_last4:
+                yield self._prompt("Type the card's last four digits", "last4", max_length=4)
+            if spec.require_id and self.target_id:
+                yield self._prompt(
+                    Content.assemble("Type the id ", (self.target_id, "bold"), " to confirm"), "id"
+                )
+            if spec.require_reason:
+                yield self._prompt(
+                    "Reason (sent as the request's description)", "reason", value=self.initial_reason
+                )
+            with Horizontal(id="confirm-buttons"):
+                yield Button("No", id="confirm-no", compact=True)
+                yield Button(
+                    spec.confirm_label,
+                    id="confirm-yes",
+                    variant="error" if spec.danger else "primary",
+                    compact=True,
+                )
+
+    def _prompt(self, text: str | Content, key: str, *, value: str = "", max_length: int = 0) -> Vertical:
+        field = Input(value=value, id=f"confirm-{key}", max_length=max_length, compact=True)
+        field.cursor_blink = False  # see forms/widgets.py: no blinking over SSH or in snapshots
+        return Vertical(
+            Label(text, classes="confirm-prompt"),
+            field,
+            Label("", id=f"error-confirm-{key}", classes="-error", markup=False),
+            classes="confirm-field",
+        )
+
+    def on_mount(self) -> None:
+        # Plain yes/no starts on No: a stray Enter must not confirm.
+        inputs = list(self.query(Input))
+        (inputs[0] if inputs else self.query_one("#confirm-no", Button)).focus()
+
+    # --- checks ------------------------------------------------------------------------------
+
+    def problems(self) -> dict[str, str]:
+        """What is still wrong, by prompt key ("last4", "id", "reason")."""
+        found: dict[str, str] = {}
+        if self.spec.require_last4 and self._typed("last4") != self.spec.require_last4:
+            found["last4"] = "does not match the card's last four digits"
+        if self.spec.require_id and self.target_id and self._typed("id") != self.target_id:
+            found["id"] = f"type {self.target_id} exactly"
+        if self.spec.require_reason:
+            reason = self._typed("reason")
+            problem = "a reason is required" if not reason else reason_problem(reason)
+            if problem:
+                found["reason"] = problem
+        return found
+
+    def _typed(self, key: str) -> str:
+        return self.query_one(f"#confirm-{key}", Input).value.strip()
+
+    def _show(self, problems: Mapping[str, str]) -> None:
+        for label in self.query(".confirm-field Label.-error").results(Label):
+            key = (label.id or "").removeprefix("error-confirm-")
+            message = problems.get(key, "")
+            label.update(message)
+            label.set_class(bool(message), "-shown")
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_confirm(self) -> None:
+        problems = self.problems()
+        self._show(problems)
+        if problems:
+            self.query_one(f"#confirm-{next(iter(problems))}", Input).focus()
+            return
+        reason = self._typed("reason") if self.spec.require_reason else ""
+        self.dismiss(ConfirmResult(reason=reason))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#confirm-no")
+    def _no(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        # Enter moves on through the prompts; on the last one it tries to confirm.
+        event.stop()
+        inputs = list(self.query(Input))
+        position = inputs.index(event.input)
+        if position + 1 < len(inputs):
+            inputs[position + 1].focus()
+        else:
+            self.action_confirm()

@@ -1,0 +1,148 @@
+"""Confirmations: who confirms what, and the production variant that needs the last four digits,
+a reason and (for Close) the card id typed back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.geometry import Region
+from textual.widgets import Button, Input, Label
+
+from fpconsole.api import methods as api
+from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, confirm_spec_for, describe_target
+from fpconsole.tui.forms.testing import FormHost, text_of, type_text
+
+MASK = "440043******1234"
+
+
+def test_who_confirms_and_how() -> None:
+    assert confirm_spec_for(api.CARD_INFO, "production", MASK) is None
+    assert confirm_spec_for(api.CARD_ACTIVATE, "production", MASK) is None
+
+    block = confirm_spec_for(api.CARD_BLOCK, "sandbox", MASK)
+    assert block is not None and block.is_plain and block.danger
+
+    pin = confirm_spec_for(api.CARD_SET_PIN, "production", MASK)
+    assert pin is not None and pin.is_plain and not pin.danger
+
+    prod_block = confirm_spec_for(api.CARD_BLOCK, "production", MASK)
+    assert prod_block is not None
+    assert (prod_block.require_last4, prod_block.require_reason, prod_block.require_id) == (
+        "1234",
+        True,
+        False,
+    )
+
+    prod_close = confirm_spec_for(api.CARD_CLOSE, "production", MASK)
+    assert prod_close is not None
+    assert (prod_close.require_last4, prod_close.require_reason, prod_close.require_id) == (
+        "1234",
+        True,
+        True,
+    )
+
+    unknown_card = confirm_spec_for(api.CARD_BLOCK, "production", None)
+    assert unknown_card is not None and unknown_card.require_last4 is None and unknown_card.require_id
+
+
+def test_target_line() -> None:
+    assert describe_target(api.CARD_BLOCK, {"card_id": "7001234"}, MASK) == (
+        f"Card {MASK} (7001234)",
+        "7001234",
+    )
+    assert describe_target(api.CARD_BLOCK, {"card_id": "7001234"}, None) == ("Card 7001234", "7001234")
+    assert describe_target(api.LIMITS_SET, {"object": {"value": "C1"}}, None) == ("object.value C1", "C1")
+
+
+def host(spec: ConfirmSpec, **kwargs: Any) -> FormHost:
+    return FormHost(lambda: ConfirmScreen(spec, **kwargs), None)
+
+
+def screen_of(app: FormHost) -> ConfirmScreen:
+    assert isinstance(app.screen, ConfirmScreen)
+    return app.screen
+
+
+async def test_plain_confirmation_starts_on_no() -> None:
+    spec = confirm_spec_for(api.CARD_SET_PIN, "sandbox", MASK)
+    assert spec is not None
+    app = host(spec, target=f"Card {MASK} (7001234)")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.focused is screen_of(app).query_one("#confirm-no", Button)
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+async def test_plain_confirmation_yes() -> None:
+    app = host(ConfirmSpec("Set PIN", "replaced"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+    assert app.results == [ConfirmResult(reason="")]
+
+
+async def test_production_block_refuses_wrong_digits_and_empty_reason() -> None:
+    spec = confirm_spec_for(api.CARD_BLOCK, "production", MASK)
+    assert spec is not None
+    app = host(spec, target=f"Card {MASK} (7001234)", target_id="7001234")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        assert screen.has_class("-danger")
+        assert app.focused is screen.query_one("#confirm-last4", Input)
+        await type_text(pilot, "#confirm-last4", "4321")
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+        assert app.results == []
+        last4 = screen.query_one("#error-confirm-last4", Label)
+        assert text_of(last4) == "does not match the card's last four digits" and last4.has_class("-shown")
+        assert text_of(screen.query_one("#error-confirm-reason", Label)) == "a reason is required"
+        assert app.focused is screen.query_one("#confirm-last4", Input)
+
+        screen.query_one("#confirm-last4", Input).value = "1234"
+        await type_text(pilot, "#confirm-reason", "Lost")
+        await pilot.press("enter")  # Enter on the last prompt confirms
+        await pilot.pause()
+    assert app.results == [ConfirmResult(reason="Lost")]
+
+
+async def test_reason_follows_the_api_rules() -> None:
+    spec = confirm_spec_for(api.CARD_BLOCK, "production", MASK)
+    assert spec is not None
+    app = host(spec, target_id="7001234", reason="Потеряна")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        screen.query_one("#confirm-last4", Input).value = "1234"
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+        assert app.results == []
+        assert "Latin letters" in text_of(screen.query_one("#error-confirm-reason", Label))
+
+
+async def test_production_close_needs_the_id_typed_and_fits_80x24() -> None:
+    spec = confirm_spec_for(api.CARD_CLOSE, "production", MASK)
+    assert spec is not None
+    app = host(spec, target=f"Card {MASK} (7001234)", target_id="7001234", reason="Holder request")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        yes = screen.query_one("#confirm-yes", Button)
+        assert yes.region.area > 0 and Region(0, 0, 80, 24).contains_region(yes.region)
+        screen.query_one("#confirm-last4", Input).value = "1234"
+        await type_text(pilot, "#confirm-id", "7001235")
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+        assert app.results == []
+        assert text_of(screen.query_one("#error-confirm-id", Label)) == "type 7001234 exactly"
+        screen.query_one("#confirm-id", Input).value = "7001234"
+        await pilot.pause(0.25)  # a Button ignores a second press within its 0.2 s press effect
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+    assert app.results == [ConfirmResult(reason="Holder request")]
+
+
+async def test_escape_cancels() -> None:
+    app = host(ConfirmSpec("Close card", "final", danger=True, require_reason=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
