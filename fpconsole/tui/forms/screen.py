@@ -1,0 +1,807 @@
+"""A modal form for one registry method: typed fields, inline validation, confirmation, and the
+live status of the request it sends.
+
+The request_id rule, in one place:
+- A form has one request_id from the start (generated, or given in `initial["request_id"]` to
+  resume a journal entry). It is shown, never typed.
+- Retry sends the same request again with the SAME request_id: the server refuses a duplicate,
+  so a retry can never do the thing twice.
+- A changed request is a new request: after Edit, the first change that makes the request differ
+  from what was sent gives it a fresh request_id (changing it back restores the old one).
+- When the outcome is unknown (timeout, dropped connection) nothing is resent; the request is
+  polled on request/status with its own request_id, and the fields stay locked.
+
+Network work runs in a worker that posts `_Answered`/`_Failed`; the handlers own the widgets.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
+
+from fpconsole.api import errors
+from fpconsole.api.client import CallResult
+from fpconsole.api.methods import Method
+from fpconsole.api.redaction import redact
+from fpconsole.api.validation import FieldError
+from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, describe_target
+from fpconsole.tui.forms.body import (
+    REPEAT_SUFFIX,
+    FormCheck,
+    FormInput,
+    check_form,
+    draft_fields,
+    fingerprint,
+    locate,
+)
+from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
+from fpconsole.tui.forms.outcome import FormOutcome
+from fpconsole.tui.forms.spec import REQUEST_ID, FieldSpec, FormSpec, build_form_spec, widget_id
+from fpconsole.tui.forms.status import LiveStatus, result_lines
+from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
+from fpconsole.tui.messages import RequestUpdated
+
+if TYPE_CHECKING:
+    from fpconsole.tui.forms.protocol import Backend
+
+Clock = Callable[[], "float | datetime"]
+Phase = Literal["editing", "confirming", "sending", "process", "unknown", "success", "error", "failed"]
+_IN_FLIGHT: Final = frozenset({"confirming", "sending"})
+_FORM_ERROR: Final = "form-error"
+REASON_FIELD: Final = "description"  # a confirmation's reason is sent as this field
+
+
+class RequestFormScreen(ModalScreen[FormOutcome | None]):
+    VALIDATE_DELAY: ClassVar[float] = 0.3  # validate as the user types, once they pause
+    DRAFT_DELAY: ClassVar[float] = 0.5
+    TICK: ClassVar[float] = 0.2  # elapsed-time refresh while the request is not final
+
+    DEFAULT_CSS = """
+    RequestFormScreen { align: center middle; }
+    RequestFormScreen > #dialog { width: 100%; max-width: 100; height: 100%; max-height: 44; border: round $primary; background: $surface; padding: 0 1; }
+    RequestFormScreen.-danger > #dialog { border: round $error; }
+    RequestFormScreen #form-title { text-style: bold; }
+    RequestFormScreen #request-id { color: $text-muted; }
+    RequestFormScreen #fields { height: 1fr; scrollbar-size-vertical: 1; }
+    RequestFormScreen .group-row { height: auto; margin: 1 0 0 0; }
+    RequestFormScreen .group-row:first-child { margin: 0; }
+    RequestFormScreen .group-title { text-style: bold; color: $accent; }
+    RequestFormScreen .group-help { color: $text-muted; }
+    RequestFormScreen .field-row { height: auto; }
+    RequestFormScreen .field-line { height: auto; }
+    RequestFormScreen .field-label { width: 22; }
+    RequestFormScreen .field-line > Input, RequestFormScreen .field-line > Select, RequestFormScreen .field-line > Checkbox { width: 1fr; }
+    RequestFormScreen .field-line > Input { background: $boost; }
+    RequestFormScreen .field-row:focus-within .field-label { color: $accent; text-style: bold; }
+    RequestFormScreen .field-help { color: $text-muted; padding: 0 0 0 22; }
+    RequestFormScreen Static.-error { color: $error; display: none; }
+    RequestFormScreen .field-row Static.-error, RequestFormScreen .group-row Static.-error { width: 100%; }
+    RequestFormScreen .field-row Static.-error { padding: 0 0 0 22; }
+    RequestFormScreen Static.-error.-shown { display: block; }
+    RequestFormScreen #notice-row { height: auto; display: none; }
+    RequestFormScreen #notice-row.-shown { display: block; }
+    RequestFormScreen #notice { width: 1fr; color: $warning; }
+    RequestFormScreen #status, RequestFormScreen #result { height: auto; display: none; }
+    RequestFormScreen #status.-shown, RequestFormScreen #result.-shown { display: block; }
+    RequestFormScreen #result.-failed { color: $error; }
+    RequestFormScreen #buttons { height: auto; }
+    RequestFormScreen #buttons Button { margin: 0 2 0 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Submit", id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+d", "clear_draft", "Clear draft", show=False, id="form.clear_draft"),
+    ]
+
+    class _Answered(Message):
+        def __init__(self, result: CallResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class _Failed(Message):
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(
+        self,
+        method: Method,
+        *,
+        initial: Mapping[str, str] | None = None,
+        form_key: str | None = None,
+        title: str | None = None,
+        confirm: ConfirmSpec | None = None,
+        clock: Clock | None = None,
+        new_request_id: Callable[[], str] | None = None,
+    ) -> None:
+        """`initial` pre-fills fields by dotted name (a `request_id` there is reused, to resume a
+        request); `form_key` turns drafts on; `clock` (seconds, or a datetime) and
+        `new_request_id` can be frozen so snapshots do not change from run to run: the form shows
+        no wall-clock time, only the elapsed time between two clock readings."""
+        super().__init__(classes="-danger" if confirm is not None and confirm.danger else None)
+        self.method = method
+        self.spec: FormSpec = build_form_spec(method)
+        self.form_key = form_key
+        self.confirm = confirm
+        self.form_title = title or method.title
+        self._clock: Clock = clock or time.monotonic
+        self._new_id = new_request_id or (lambda: str(uuid.uuid4()))
+        given = dict(initial or {})
+        resumed_id = given.pop(REQUEST_ID, "").strip()
+        names = {item.name for item in self.spec.fields if not item.secret}
+        self._given = {name: str(value) for name, value in given.items() if name in names}
+        # What the form holds before the user does anything: defaults, then the caller's values.
+        self._baseline: dict[str, str] = {item.name: item.default for item in self.spec.fields}
+        self._baseline.update(self._given)
+
+        self._sent_id: str = resumed_id or self._new_id()  # the id of the request as sent
+        self._fresh_id: str | None = None  # made when the request first differs from the sent one
+        self._differs = False  # the request as typed now is not the one sent
+        self._sent_key: str | None = None  # fingerprint of what went out with _sent_id
+        self.phase: Phase = "editing"
+        self.live = LiveStatus()
+        self.submissions = 0
+        self.response: dict[str, Any] = {}
+        self.error_code: str | None = None
+        self.error_description: str | None = None
+        self.draft_restored = False
+        self._attempted = False  # after a submit, every error shows, not only typed fields'
+        self._last: FormInput | None = None
+        self._last_draft: dict[str, str] | None = None
+        self._controls: dict[str, Input | Select[str]] = {}
+        self._rows: dict[str, Widget] = {}  # item path → its row, for showing and hiding
+        self._validate_timer: Timer | None = None
+        self._draft_timer: Timer | None = None
+        self._tick_timer: Timer | None = None
+
+    # --- context ---------------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> Backend | None:
+        found: Backend | None = getattr(self.app, "backend", None)
+        return found
+
+    def _now(self) -> float:
+        reading = self._clock()
+        return reading.timestamp() if isinstance(reading, datetime) else float(reading)
+
+    @property
+    def request_id(self) -> str:
+        """The id the next send uses (see the module docstring for the rule)."""
+        return self._fresh_id if self._differs and self._fresh_id else self._sent_id
+
+    def read_only_reason(self) -> str | None:
+        backend = self.backend
+        if backend is not None and backend.read_only and self.method.changes_state:
+            return f"Read-only profile: {self.method.title} changes state, so it cannot be sent from here."
+        return None
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _opening_values(self) -> dict[str, str]:
+        values = dict(self._baseline)
+        backend = self.backend
+        if self.form_key and backend is not None:
+            draft = backend.load_draft(self.form_key) or {}
+            # Secrets never come back (the store filters them too), and the caller's values (the
+            # selected card, say) win over an older draft's.
+            restored = {
+                name: value
+                for name, value in draft.items()
+                if (item := self.spec.get_field(name)) is not None
+                and not item.secret
+                and name not in self._given
+            }
+            self.draft_restored = any(value != self._baseline[name] for name, value in restored.items())
+            values.update(restored)
+        return values
+
+    def compose(self) -> ComposeResult:
+        values = self._opening_values()
+        with Vertical(id="dialog"):
+            yield Static(
+                Content.assemble((self.form_title, "bold"), "  ", (self.method.name, "dim")), id="form-title"
+            )
+            yield Static("", id="request-id", markup=False)
+            with VerticalScroll(id="fields", can_focus=False):
+                for item in self.spec.items:
+                    if not isinstance(item, FieldSpec):
+                        yield group_header(item)
+                    elif item.secret:
+                        yield from secret_rows(item, generate=False)
+                    else:
+                        yield field_row(item, values.get(item.name, ""))
+            with Horizontal(id="notice-row"):
+                yield Static("", id="notice", markup=False)
+                yield Button("Clear draft", id="clear-draft", compact=True)
+            yield Static("", id=_FORM_ERROR, classes="-error", markup=False)
+            yield Static("", id="status")
+            yield Static("", id="result", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button("Submit ^s", id="submit", variant="primary", compact=True)
+                yield Button("Retry", id="retry", variant="primary", compact=True)
+                yield Button("Edit", id="edit", compact=True)
+                yield Button("Close", id="close", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for item in self.spec.fields:
+            control = self.query_one(f"#field-{item.widget_id}")
+            assert isinstance(control, (Input, Select))
+            self._controls[item.name] = control
+        for entry in self.spec.items:
+            self._rows[entry.path] = self.query_one(f"#{entry.row_id}")
+        self._last = self.read_input()
+        self._apply_visibility(self._last)
+        self._refresh_notice()
+        self._refresh_buttons()
+        if self.draft_restored:
+            # A restored draft may hold mistakes from last time: show them now.
+            self._show_check(check_form(self.spec, self._last, self.request_id))
+        self._focus_first()
+
+    def _focus_first(self) -> None:
+        for widget in self.query_one("#fields").query("Input, Select, Checkbox").results(Widget):
+            if widget.focusable:
+                widget.focus()
+                return
+        self.query_one("#submit", Button).focus()
+
+    # --- reading the form ------------------------------------------------------------------------
+
+    def read_input(self) -> FormInput:
+        values: dict[str, str] = {}
+        repeats: dict[str, str] = {}
+        generate: set[str] = set()
+        for item in self.spec.fields:
+            control = self._controls.get(item.name)
+            if isinstance(control, Select):
+                values[item.name] = "" if control.value is Select.NULL else str(control.value)
+            elif isinstance(control, Input):
+                values[item.name] = control.value
+            if item.secret:
+                repeats[item.name] = self.query_one(f"#field-{item.widget_id}-repeat", Input).value
+                switch = self.query(f"#generate-{item.widget_id}").results(Checkbox)
+                if any(box.value for box in switch):
+                    generate.add(item.name)
+        return FormInput(values=values, repeats=repeats, generate=frozenset(generate))
+
+    def is_dirty(self) -> bool:
+        """Something here is the user's: typed, chosen, or restored from their draft."""
+        data = self.read_input()
+        typed_secret = any(data.values.get(n) or data.repeats.get(n) for n in data.repeats)
+        plain = {k: v for k, v in data.values.items() if not self.spec.field(k).secret}
+        return typed_secret or plain != {k: v for k, v in self._baseline.items() if k in plain}
+
+    # --- reacting to typing ----------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        if not self._controls:  # still mounting
+            return
+        data = self.read_input()
+        if data == self._last:
+            return  # a widget reporting its own initial value
+        self._last = data
+        if self.phase != "editing":
+            return  # locked fields change only from here (a confirmation's reason, clearing a PIN)
+        self._apply_visibility(data)
+        self._update_request_id(data)
+        self._validate_timer = self._restart(self._validate_timer, self.VALIDATE_DELAY, self._validate_typed)
+        if self.form_key:
+            self._draft_timer = self._restart(self._draft_timer, self.DRAFT_DELAY, self.save_draft)
+
+    def _restart(self, timer: Timer | None, delay: float, callback: Callable[[], object]) -> Timer:
+        if timer is not None:
+            timer.stop()
+        return self.set_timer(delay, callback)
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def _apply_visibility(self, data: FormInput) -> None:
+        for item in self.spec.items:
+            self._rows[item.path].display = self.spec.is_visible(item, data.values)
+        for name in data.repeats:
+            wid = widget_id(name)
+            shown = self.spec.is_visible(self.spec.field(name), data.values)
+            generated = name in data.generate
+            self.query_one(f"#row-{wid}-repeat").display = shown
+            for row in self.query(f"#row-{wid}-generate"):
+                row.display = shown
+            for suffix in ("", "-repeat"):
+                self.query_one(f"#field-{wid}{suffix}", Input).disabled = generated or self.phase != "editing"
+
+    def _update_request_id(self, data: FormInput) -> None:
+        if self._sent_key is None:
+            return  # nothing sent yet: the first id still stands
+        self._differs = fingerprint(self.spec, data) != self._sent_key
+        if self._differs and self._fresh_id is None:
+            self._fresh_id = self._new_id()  # kept while editing, so the id does not flicker
+        self._refresh_request_id()
+
+    # --- validation ------------------------------------------------------------------------------
+
+    def _validate_typed(self) -> None:
+        if self.phase == "editing":
+            self._show_check(check_form(self.spec, self.read_input(), self.request_id))
+
+    def _error_target(self, error: FieldError) -> str:
+        """The id of the Label an error goes under."""
+        if error.field.endswith(REPEAT_SUFFIX):
+            return f"error-{widget_id(error.field.removesuffix(REPEAT_SUFFIX))}-repeat"
+        where = locate(self.spec, error.field)
+        return f"error-{widget_id(where)}" if where else _FORM_ERROR
+
+    def _shows_now(self, error: FieldError, data: FormInput) -> bool:
+        """While typing, only fields the user has filled in get messages; after a submit, all."""
+        if self._attempted:
+            return True
+        name = error.field.removesuffix(REPEAT_SUFFIX)
+        item = self.spec.get_field(name)
+        if item is None:
+            return False
+        text = (data.repeats if error.field.endswith(REPEAT_SUFFIX) else data.values).get(name, "")
+        return bool(text.strip()) and text != item.default
+
+    def _show_check(self, check: FormCheck) -> None:
+        data = self.read_input()
+        messages: dict[str, list[str]] = {}
+        for error in check.errors:
+            if self._shows_now(error, data):
+                target = self._error_target(error)
+                text = error.message if target != _FORM_ERROR or not error.field else str(error)
+                messages.setdefault(target, []).append(text)
+        on_fields = sum(len(found) for target, found in messages.items() if target != _FORM_ERROR)
+        if self._attempted and on_fields:
+            # The fields may be scrolled away; say so where the buttons are.
+            summary = f"Not sent: {on_fields} problem{'s' if on_fields > 1 else ''} in the fields above."
+            messages.setdefault(_FORM_ERROR, []).insert(0, summary)
+        for label in self.query("Static.-error").results(Static):
+            text = "; ".join(messages.get(label.id or "", []))
+            label.update(text)
+            label.set_class(bool(text), "-shown")
+        for name, control in self._controls.items():
+            control.set_class(f"error-{widget_id(name)}" in messages, "-invalid")
+
+    def _focus_first_error(self) -> None:
+        for label in self.query("#fields Static.-error.-shown").results(Static):
+            row = label.parent
+            if not isinstance(row, Widget):
+                continue
+            control = next(iter(row.query("Input, Select").results(Widget)), None)
+            if control is not None and control.focusable:
+                control.focus(scroll_visible=False)
+            # After the refresh: the messages just shown move the rows down.
+            self.call_after_refresh(row.scroll_visible, animate=False)
+            return
+
+    # --- submitting ------------------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        if self.phase in ("error", "failed"):
+            self.action_retry()
+            return
+        if self.phase != "editing":
+            self.app.bell()  # in flight or finished: never a second submission
+            return
+        problem = self.read_only_reason() or (
+            None
+            if self.backend is not None
+            else "Not connected yet: wait for the profile to connect, then submit again."
+        )
+        if problem:
+            self._form_error(problem)
+            return
+        self._attempted = True
+        check = check_form(self.spec, self.read_input(), self.request_id)
+        self._show_check(check)
+        if not check.ok:
+            self._focus_first_error()
+            return
+        if self.confirm is None:
+            self._send()
+            return
+        self.phase = "confirming"
+        self._refresh_buttons()
+        target, target_id = describe_target(self.method, check.body, self.confirm.card_mask)
+        reason = self.read_input().values.get(REASON_FIELD, "")
+        self.app.push_screen(
+            ConfirmScreen(self.confirm, target=target, target_id=target_id, reason=reason), self._confirmed
+        )
+
+    def _confirmed(self, result: ConfirmResult | None) -> None:
+        self.phase = "editing"
+        if result is None:
+            self._refresh_buttons()
+            self.notify("Not sent.", timeout=3)
+            return
+        control = self._controls.get(REASON_FIELD)
+        if result.reason and isinstance(control, Input):
+            control.value = result.reason  # the reason given in the confirmation is the one sent
+        self._send()
+
+    def action_retry(self) -> None:
+        """The same request again, with the same request_id (the fields are locked, so unchanged)."""
+        if self.phase in ("error", "failed"):
+            self._send()
+
+    def _send(self) -> None:
+        data = self.read_input()
+        key = fingerprint(self.spec, data)
+        changed = self._sent_key is not None and key != self._sent_key
+        if changed and self._fresh_id is None:
+            self._fresh_id = self._new_id()
+        # Changed since the last send: a new request, so a new request_id.
+        request_id = self._fresh_id if changed and self._fresh_id else self._sent_id
+        check = check_form(self.spec, data, request_id)
+        if not check.ok:
+            self.phase = "editing"
+            self._update_request_id(data)
+            self._show_check(check)
+            self._refresh_buttons()
+            return
+        self._sent_id, self._sent_key = request_id, key
+        self._fresh_id, self._differs = None, False
+        self.phase = "sending"
+        self.submissions += 1
+        self.error_code = self.error_description = None
+        self.live.start(self._now())
+        self._set_result("")
+        self._lock(True)
+        self._refresh_buttons()
+        self._start_ticking()
+        self._run_submit(check.body)
+
+    @work(exit_on_error=False, group="form-submit")
+    async def _run_submit(self, body: dict[str, Any]) -> None:
+        # Not exclusive: a mutation is never cancelled by another worker.
+        backend = self.backend
+        try:
+            if backend is None:
+                raise errors.CannotConnect("not connected")
+            result = await backend.submit(self.method, body)
+        except Exception as exc:  # every failure becomes a status the user sees
+            self.post_message(self._Failed(exc))
+        else:
+            self.post_message(self._Answered(result))
+
+    @on(_Answered)
+    def _answered(self, message: _Answered) -> None:
+        result = message.result
+        response = redact(result.raw, self.method.response_secret_fields)
+        status = result.request_status or ("success" if result.response.status == "ok" else "error")
+        if result.recovered:
+            self.notify(
+                "The connection failed after sending; request/status (same request_id) answered.", timeout=6
+            )
+        if status == "process":
+            self.phase = "process"
+            self.live.advance("process", self._now())
+            self._refresh_buttons()
+            self._refresh_status()
+            backend = self.backend
+            if backend is not None:
+                backend.follow(result)
+        elif status == "success":
+            self._succeed(response)
+        else:
+            self._fail(result.response.error_code, result.response.error_description, response)
+
+    @on(_Failed)
+    def _failed(self, message: _Failed) -> None:
+        exc = message.error
+        if isinstance(exc, errors.ApiError):
+            self._fail(exc.error_code, exc.error_description, exc.response)
+        elif isinstance(exc, errors.InvalidRequest):
+            # Refused before sending (read-only, or the client's own checks): back to editing.
+            self.phase = "editing"
+            self.live.steps.clear()
+            self._lock(False)
+            self._refresh_status()
+            self._refresh_buttons()
+            if exc.errors:
+                self._show_check(FormCheck({}, exc.errors))
+            else:
+                self._form_error(
+                    self.read_only_reason() or exc.message or "The request was refused before sending."
+                )
+        elif isinstance(exc, errors.CardApiError) and not exc.outcome_unknown:
+            self._not_received(exc.message)
+        else:
+            self._outcome_unknown(exc)
+
+    # --- live status -----------------------------------------------------------------------------
+
+    def on_app_news(self, message: object) -> None:
+        """The app forwards app-level news to every screen; only our request matters here."""
+        if isinstance(message, RequestUpdated):
+            self._request_updated(message)
+
+    @on(RequestUpdated)
+    def _request_updated_posted(self, message: RequestUpdated) -> None:
+        self._request_updated(message)
+
+    def _request_updated(self, message: RequestUpdated) -> None:
+        # While sending, the submit's own answer is authoritative; afterwards polls take over.
+        if message.request_id != self._sent_id or self.phase not in ("process", "unknown"):
+            return
+        status = message.request_status
+        if status == "success":
+            self._succeed(message.response)
+        elif status == "error":
+            self._fail(message.error_code, message.error_description, message.response)
+        elif status == "failed":
+            self._not_received(message.error_description or "the request failed")
+        elif status == "unknown":
+            self.phase = "unknown"
+            self.live.advance("unknown", self._now())
+            self._set_result(
+                f"Still unknown after polling ({message.error_description or 'no answer'}). "
+                f"Check request_id {self._sent_id} in Requests before doing anything again.",
+                failed=True,
+            )
+            self._refresh_status()
+            self._refresh_buttons()
+        elif status == "process" and self.live.advance("process", self._now()):
+            self.phase = "process"
+            self._refresh_status()
+            self._refresh_buttons()
+
+    def _succeed(self, response: Mapping[str, Any]) -> None:
+        self.phase = "success"
+        self.response = dict(response)
+        self.live.advance("success", self._now())
+        self._stop_ticking()
+        lines = result_lines(self.response)
+        self._set_result("\n".join(f"{key}  {value}" for key, value in lines) or "Done.")
+        if self.form_key and self.backend is not None:
+            self.backend.discard_draft(self.form_key)
+            self._last_draft = {}
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        for control in self.query_one("#fields").query("Input.-secret").results(Input):
+            control.value = ""  # done with: a PIN does not stay in memory longer than needed
+        self._refresh_buttons()
+        self.query_one("#close", Button).focus()
+
+    def _fail(self, code: str | None, description: str | None, response: Mapping[str, Any] | None) -> None:
+        self.phase = "error"
+        self.error_code, self.error_description = code, description
+        self.response = dict(response or {})
+        self.live.advance("error", self._now())
+        self._stop_ticking()
+        self._set_result(
+            f"{code or 'error'}: {description or 'the API reported an error'}\n"
+            "Everything you typed is kept. Retry sends it again with the same request_id; "
+            "Edit lets you change it (a changed request gets a new request_id).",
+            failed=True,
+        )
+        self._refresh_buttons()
+        self.query_one("#retry", Button).focus()
+
+    def _not_received(self, why: str) -> None:
+        self.phase = "failed"
+        self.error_code, self.error_description = None, why
+        self.live.advance("failed", self._now())
+        self._stop_ticking()
+        self._set_result(
+            f"{why}\nThe server did not get it. Retry sends it with the same request_id.", failed=True
+        )
+        self._refresh_buttons()
+        self.query_one("#retry", Button).focus()
+
+    def _outcome_unknown(self, exc: Exception) -> None:
+        self.phase = "unknown"
+        why = exc.message if isinstance(exc, errors.CardApiError) else f"{type(exc).__name__}: {exc}"
+        self.error_description = why
+        self.live.advance("unknown", self._now())
+        # Never resend (and never with a new id): ask about this very request until it resolves.
+        backend = self.backend
+        follow_id = getattr(backend, "follow_id", None)
+        if callable(follow_id):
+            follow_id(self._sent_id, self.method.name)
+            note = "Polling request/status with the same request_id; this updates by itself."
+        else:
+            note = f"Check request_id {self._sent_id} in Requests before doing anything again."
+        self._set_result(f"{why}\nThe request may have been applied. {note}", failed=True)
+        self._refresh_status()
+        self._refresh_buttons()
+        self.query_one("#close", Button).focus()
+
+    def _start_ticking(self) -> None:
+        self._refresh_status()
+        if self._tick_timer is None:
+            self._tick_timer = self.set_interval(self.TICK, self._tick)
+        else:
+            self._tick_timer.resume()
+
+    def _stop_ticking(self) -> None:
+        if self._tick_timer is not None:
+            self._tick_timer.pause()
+        self._refresh_status()
+
+    def _tick(self) -> None:
+        if self.live.is_final:
+            self._stop_ticking()
+        else:
+            self._refresh_status()
+
+    # --- small views -----------------------------------------------------------------------------
+
+    def _refresh_status(self) -> None:
+        status = self.query_one("#status", Static)
+        status.update(self.live.render(self._now()))
+        status.set_class(bool(self.live.steps), "-shown")
+
+    def _set_result(self, text: str, *, failed: bool = False) -> None:
+        result = self.query_one("#result", Static)
+        result.update(text)
+        result.set_class(bool(text), "-shown")
+        result.set_class(failed, "-failed")
+
+    def _form_error(self, text: str) -> None:
+        label = self.query_one(f"#{_FORM_ERROR}", Static)
+        label.update(text)
+        label.set_class(bool(text), "-shown")
+
+    def _refresh_request_id(self) -> None:
+        line = self.query_one("#request-id", Static)
+        line.display = self.spec.has_request_id
+        if self.request_id != self._sent_id:
+            line.update(f"request_id {self.request_id} · new: the request changed since it was sent")
+        elif self.phase in ("error", "failed"):
+            line.update(f"request_id {self._sent_id} · sent; Retry reuses it")
+        elif self.submissions:
+            line.update(f"request_id {self._sent_id} · sent")
+        else:
+            line.update(f"request_id {self._sent_id} · generated; reused on retry")
+
+    def _refresh_notice(self) -> None:
+        read_only = self.read_only_reason()
+        text = read_only or ("Draft restored from last time." if self.draft_restored else "")
+        self.query_one("#notice", Static).update(text)
+        self.query_one("#notice-row").set_class(bool(text), "-shown")
+        self.query_one("#clear-draft", Button).display = self.draft_restored and not read_only
+
+    def _refresh_buttons(self) -> None:
+        phase = self.phase
+        shown = {
+            "submit": phase in ("editing", "confirming", "sending"),
+            "cancel": phase in ("editing", "confirming", "sending"),
+            "retry": phase in ("error", "failed"),
+            "edit": phase in ("error", "failed"),
+            "close": phase in ("process", "unknown", "success", "error", "failed"),
+        }
+        for name, visible in shown.items():
+            self.query_one(f"#{name}", Button).display = visible
+        # Disabled while in flight: one press, one request.
+        self.query_one("#submit", Button).disabled = phase != "editing" or self.read_only_reason() is not None
+        self.query_one("#cancel", Button).disabled = phase in _IN_FLIGHT
+        self._refresh_request_id()
+        self.refresh_bindings()
+
+    def _lock(self, locked: bool) -> None:
+        for control in self.query_one("#fields").query("Input, Select, Checkbox").results(Widget):
+            control.disabled = locked
+        if not locked and self._last is not None:
+            self._apply_visibility(self._last)  # re-disable PIN entries when 'generate' is ticked
+
+    # --- drafts ----------------------------------------------------------------------------------
+
+    def save_draft(self) -> None:
+        backend = self.backend
+        if not self.form_key or backend is None or self.phase == "success":
+            return
+        fields = draft_fields(self.spec, self.read_input()) if self.is_dirty() else {}
+        if fields == (self._last_draft or {}) and self._last_draft is not None:
+            return
+        if fields:
+            backend.save_draft(self.form_key, fields)
+        elif self._last_draft or self.draft_restored:
+            backend.discard_draft(self.form_key)
+        self._last_draft = fields
+
+    def action_clear_draft(self) -> None:
+        backend = self.backend
+        if not self.form_key or backend is None or self.phase != "editing":
+            return
+        backend.discard_draft(self.form_key)
+        self._last_draft = {}
+        self.draft_restored = False
+        for name, control in self._controls.items():
+            value = self._baseline.get(name, "")
+            if isinstance(control, Select):
+                control.value = value if value else Select.NULL
+            else:
+                control.value = value
+        self._refresh_notice()
+        self.notify("Draft cleared.", timeout=3)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer offers Submit only when pressing it would do something.
+        if action == "submit":
+            return self.phase in ("editing", "error", "failed") and self.read_only_reason() is None
+        if action == "clear_draft":
+            return self.draft_restored
+        return True
+
+    # --- leaving ---------------------------------------------------------------------------------
+
+    def outcome(self) -> FormOutcome | None:
+        if not self.submissions:
+            return None
+        return FormOutcome(
+            method=self.method,
+            request_id=self._sent_id,
+            final_status=self.phase if self.phase != "editing" else self.live.current or "error",
+            response=self.response,
+            error_code=self.error_code,
+            error_description=self.error_description,
+        )
+
+    def action_cancel(self) -> None:
+        if self.phase in _IN_FLIGHT:
+            self.notify("Waiting for the answer; close the form once it arrives.", timeout=3)
+            return
+        if self.phase in ("process", "unknown", "success") or not self.is_dirty():
+            if self.phase == "editing":
+                self.save_draft()  # everything was cleared: an old draft goes too
+            # A request still in process keeps being tracked by the app (see Requests).
+            self.dismiss(self.outcome())
+            return
+        can_keep = self.form_key is not None and self.backend is not None
+        self.app.push_screen(LeaveScreen(can_keep=can_keep), self._left)
+
+    def _left(self, choice: LeaveChoice | None) -> None:
+        backend = self.backend
+        if choice == "discard":
+            if self.form_key and backend is not None:
+                backend.discard_draft(self.form_key)
+            self.dismiss(self.outcome())
+        elif choice == "keep":
+            self.save_draft()
+            self.dismiss(self.outcome())
+
+    def action_edit(self) -> None:
+        if self.phase not in ("error", "failed"):
+            return
+        self.phase = "editing"
+        self._lock(False)
+        self._refresh_buttons()
+        self._focus_first()
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions: dict[str, Callable[[], None]] = {
+            "submit": self.action_submit,
+            "retry": self.action_retry,
+            "edit": self.action_edit,
+            "close": self.action_cancel,
+            "cancel": self.action_cancel,
+            "clear-draft": self.action_clear_draft,
+        }
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()

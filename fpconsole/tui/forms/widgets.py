@@ -1,0 +1,119 @@
+"""The widgets for one field or group of a form, with the ids the screen (and tests) rely on.
+
+For a field whose dotted name maps to `ID` (`client.phone` → `client_phone`):
+`row-ID` (its container), `label-ID`, `field-ID` (Input or Select), `help-ID`, `error-ID` (a Label
+with class `-error`, shown with class `-shown`). A secret also has `field-ID-repeat` /
+`error-ID-repeat`, and when it is optional `generate-ID`. A group has `group-ID` and `error-ID`.
+
+Cursors never blink: blinking redraws the screen twice a second (bandwidth over SSH) and makes
+snapshots depend on timing. This is on always, not behind an environment variable, so the
+console looks the same in tests, snapshots and real use.
+
+Rows are laid out as "label | control" on one line with help and error under the control, so
+a field costs two or three lines and a form stays usable at 80x24.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Horizontal, Vertical
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from fpconsole.tui.forms.spec import FieldSpec, GroupSpec
+
+REQUIRED_MARK = " *"
+SELECT_PROMPT = "Select…"
+
+
+def _input(widget_id: str, value: str, *, password: bool = False, suggestions: tuple[str, ...] = ()) -> Input:
+    field = Input(
+        value=value,
+        id=widget_id,
+        password=password,
+        classes="-secret" if password else None,
+        compact=True,
+        suggester=SuggestFromList(suggestions, case_sensitive=False) if suggestions else None,
+        select_on_focus=False,
+    )
+    field.cursor_blink = False
+    return field
+
+
+def control_for(item: FieldSpec, value: str) -> Widget:
+    widget_id = f"field-{item.widget_id}"
+    if item.kind == "choice":
+        codes = {choice.value for choice in item.choices}
+        return Select[str](
+            [(choice.prompt, choice.value) for choice in item.choices],
+            prompt=SELECT_PROMPT,
+            allow_blank=True,
+            value=value if value in codes else Select.NULL,
+            compact=True,
+            id=widget_id,
+        )
+    return _input(widget_id, value, password=item.secret, suggestions=item.suggestions)
+
+
+def _row(
+    row_id: str, label: str, control: Widget, error_id: str, help_text: str = "", help_id: str = ""
+) -> Vertical:
+    children: list[Widget] = [
+        Horizontal(
+            Label(label, classes="field-label", id=f"label-{row_id}", markup=False),
+            control,
+            classes="field-line",
+        )
+    ]
+    if help_text:
+        children.append(Static(help_text, classes="field-help", id=help_id or None, markup=False))
+    children.append(Label("", id=error_id, classes="-error", markup=False))
+    return Vertical(*children, id=f"row-{row_id}", classes="field-row")
+
+
+def field_row(item: FieldSpec, value: str) -> Vertical:
+    mark = REQUIRED_MARK if item.required else ""
+    return _row(
+        item.widget_id,
+        item.label + mark,
+        control_for(item, value),
+        f"error-{item.widget_id}",
+        item.help,
+        f"help-{item.widget_id}",
+    )
+
+
+def secret_rows(item: FieldSpec, *, generate: bool) -> list[Widget]:
+    """A secret is typed twice (hidden, so a typo cannot be seen); an optional one can be left to
+    the processor instead ("generate"), which leaves it out of the request."""
+    rows: list[Widget] = []
+    if not item.required:
+        switch = Checkbox(
+            f"Let the processor generate the {item.label}",
+            value=generate,
+            compact=True,
+            id=f"generate-{item.widget_id}",
+        )
+        rows.append(
+            Horizontal(
+                Label("", classes="field-label"),
+                switch,
+                classes="field-line generate-line",
+                id=f"row-{item.widget_id}-generate",
+            )
+        )
+    rows.append(field_row(item, ""))  # secrets never come from drafts or initial values
+    repeat = _input(f"field-{item.widget_id}-repeat", "", password=True)
+    rows.append(
+        _row(f"{item.widget_id}-repeat", f"Repeat {item.label}", repeat, f"error-{item.widget_id}-repeat")
+    )
+    return rows
+
+
+def group_header(group: GroupSpec) -> Vertical:
+    title = group.label + (" (optional: fill every * field, or none)" if group.optional else "")
+    children: list[Widget] = [Static(title, classes="group-title", markup=False)]
+    if group.help:
+        children.append(Static(group.help, classes="group-help", markup=False))
+    children.append(Label("", id=f"error-{group.widget_id}", classes="-error", markup=False))
+    return Vertical(*children, id=group.row_id, classes="group-row")

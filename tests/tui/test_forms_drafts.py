@@ -1,0 +1,75 @@
+"""Drafts: saved as the user types (debounced, never secrets), restored on open, clearable."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, Select, Static
+
+from fpconsole.api import methods as api
+from fpconsole.tui.forms.screen import RequestFormScreen
+from fpconsole.tui.forms.testing import FakeBackend, FormHost, text_of, type_text
+
+SIZE = (80, 24)
+
+
+def host(method: api.Method, backend: FakeBackend, initial: dict[str, str] | None = None) -> FormHost:
+    return FormHost(lambda: RequestFormScreen(method, form_key=method.name, initial=initial), backend)
+
+
+def form(app: FormHost) -> RequestFormScreen:
+    assert isinstance(app.screen, RequestFormScreen)
+    return app.screen
+
+
+async def test_drafts_are_debounced_and_never_hold_the_pin() -> None:
+    backend = FakeBackend()
+    app = host(api.CARD_SET_PIN, backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "#field-card_id", "700")
+        await type_text(pilot, "#field-pin", "12")
+        await type_text(pilot, "#field-pin-repeat", "12")
+        assert backend.draft_saves == []  # not one save per key
+        await pilot.pause(RequestFormScreen.DRAFT_DELAY + 0.1)
+    assert backend.draft_saves == [("card.set_pin", {"card_id": "700"})]
+
+
+async def test_a_draft_is_restored_and_can_be_cleared() -> None:
+    backend = FakeBackend(
+        drafts={"client.add": {"product_id": "2000", "client.first_name": "ALIYA", "pin": "x"}}
+    )
+    app = host(api.CLIENT_ADD, backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        assert screen.query_one("#field-client_first_name", Input).value == "ALIYA"
+        assert screen.query_one("#field-product_id", Select).value == "2000"
+        assert text_of(screen.query_one("#notice", Static)) == "Draft restored from last time."
+        clear = screen.query_one("#clear-draft", Button)
+        assert clear.display and clear.region.area > 0
+
+        await pilot.click("#clear-draft")
+        await pilot.pause()
+        assert screen.query_one("#field-client_first_name", Input).value == ""
+        assert screen.query_one("#field-product_id", Select).value is Select.NULL
+        assert "client.add" not in backend.drafts
+        assert not screen.query_one("#notice-row").has_class("-shown")
+
+
+async def test_the_callers_values_win_over_a_draft() -> None:
+    backend = FakeBackend(drafts={"card.block": {"card_id": "7000001", "description": "Lost"}})
+    app = host(api.CARD_BLOCK, backend, initial={"card_id": "7009999"})
+    async with app.run_test(size=SIZE):
+        screen = form(app)
+        assert screen.query_one("#field-card_id", Input).value == "7009999"
+        assert screen.query_one("#field-description", Input).value == "Lost"
+
+
+async def test_keep_as_draft_on_leaving() -> None:
+    backend = FakeBackend()
+    app = host(api.CARD_BLOCK, backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "#field-description", "Lost")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#leave-keep")
+        await pilot.pause()
+    assert app.results == [None]
+    assert backend.drafts == {"card.block": {"description": "Lost"}}

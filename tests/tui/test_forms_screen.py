@@ -1,0 +1,495 @@
+"""The request form, driven through a host app at 80x24 with a fake backend: inline validation,
+live status, errors and retries with the same request_id, no double submit, read-only, fit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual.geometry import Region
+from textual.widgets import Button, Label, Static
+
+from fpconsole.api import errors
+from fpconsole.api import methods as api
+from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
+from fpconsole.tui.forms.leave import LeaveScreen
+from fpconsole.tui.forms.outcome import FormOutcome
+from fpconsole.tui.forms.screen import RequestFormScreen
+from fpconsole.tui.forms.testing import FakeBackend, FormHost, make_result, set_fields, text_of, type_text
+from fpconsole.tui.messages import RequestUpdated
+
+RID = "828cf71d-a447-4a67-a149-c1df8bc197ca"
+RID2 = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
+SIZE = (80, 24)
+CLIENT = {
+    "product_id": "2000",
+    "client.phone": "77011234567",
+    "client.type": "1",
+    "client.resident": "1",
+    "client.first_name": "ALIYA",
+    "client.last_name": "SADYKOVA",
+}
+
+
+def ids(*values: str) -> Any:
+    queue = list(values)
+    return lambda: queue.pop(0)
+
+
+def host(
+    method: api.Method = api.CLIENT_ADD,
+    backend: FakeBackend | None = None,
+    *,
+    confirm: ConfirmSpec | None = None,
+    initial: dict[str, str] | None = None,
+    form_key: str | None = None,
+) -> FormHost:
+    return FormHost(
+        lambda: RequestFormScreen(
+            method,
+            initial=initial,
+            form_key=form_key,
+            confirm=confirm,
+            clock=lambda: 100.0,
+            new_request_id=ids(RID, RID2, "11111111-2222-4333-8444-555555555555"),
+        ),
+        FakeBackend() if backend is None else backend,
+    )
+
+
+def form(app: FormHost) -> RequestFormScreen:
+    screen = app.screen
+    assert isinstance(screen, RequestFormScreen)
+    return screen
+
+
+def phase(screen: RequestFormScreen) -> str:
+    return screen.phase  # a plain str: the phase changes under the test's feet
+
+
+async def settle(app: FormHost, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def error_text(screen: RequestFormScreen, widget_id: str) -> str:
+    return text_of(screen.query_one(f"#error-{widget_id}", Label))
+
+
+async def test_invalid_field_shows_its_message_next_to_it_while_typing() -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {**CLIENT, "client.phone": "770"})
+        await type_text(pilot, "#field-client_phone", "12")
+        await pilot.pause(RequestFormScreen.VALIDATE_DELAY + 0.1)
+
+        label = screen.query_one("#error-client_phone", Label)
+        assert "10–15 digits" in text_of(label) and label.has_class("-shown")
+        assert screen.query_one("#field-client_phone").has_class("-invalid")
+        assert error_text(screen, "client_middle_name") == ""  # untouched fields stay quiet
+        assert screen.read_input().values["client.first_name"] == "ALIYA"  # nothing typed is lost
+
+        set_fields(screen, {"client.phone": "77012345678"})
+        await pilot.pause(RequestFormScreen.VALIDATE_DELAY + 0.1)
+        assert error_text(screen, "client_phone") == ""
+
+
+async def test_submit_shows_every_error_and_sends_nothing() -> None:
+    backend = FakeBackend()
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {"client.first_name": "Алия"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert backend.submitted == []
+        assert error_text(screen, "product_id") == "is required"
+        assert "Latin" in error_text(screen, "client_first_name")
+        assert screen.read_input().values["client.first_name"] == "Алия"
+        assert app.focused is screen.query_one("#field-product_id")
+
+
+async def test_kyc_fields_appear_only_for_product_1000() -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {"product_id": "2000"})
+        await pilot.pause()
+        assert not screen.query_one("#row-client_country").display
+        assert not screen.query_one("#group-client_address1").display
+        set_fields(screen, {"product_id": "1000"})
+        await pilot.pause()
+        assert screen.query_one("#row-client_country").display
+        assert text_of(screen.query_one("#label-client_country", Label)) == "Country *"
+        assert screen.query_one("#row-client_address2_postal_code").display
+
+
+async def test_success_path_shows_live_status_and_result() -> None:
+    backend = FakeBackend(answers=[make_result(api.CLIENT_ADD, RID, request_status="process")])
+    app = host(backend=backend, form_key="client.add")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        backend.drafts["client.add"] = {"client.first_name": "ALIYA"}  # saved while typing
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+
+        assert backend.request_ids == [RID]
+        assert backend.followed and backend.followed[0].request_id == RID
+        assert phase(screen) == "process"
+        status = text_of(screen.query_one("#status", Static))
+        assert status.startswith("sent → process")
+        assert screen.query_one("#submit", Button).disabled
+
+        response = {"status": "ok", "request_status": "success", "client_id": "5001"}
+        app.post_message(
+            RequestUpdated(request_id=RID, method="client.add", request_status="success", response=response)
+        )
+        await pilot.pause()
+        assert text_of(screen.query_one("#status", Static)) == "sent → process → success  0.0 s"
+        assert "client_id  5001" in text_of(screen.query_one("#result", Static))
+        assert "client.add" not in backend.drafts  # discarded on success
+        assert app.focused is screen.query_one("#close", Button)
+
+        await pilot.press("escape")
+        await pilot.pause()
+    outcome = app.results[-1]
+    assert isinstance(outcome, FormOutcome)
+    assert (outcome.request_id, outcome.final_status, outcome.response["client_id"]) == (
+        RID,
+        "success",
+        "5001",
+    )
+
+
+async def test_other_requests_updates_are_ignored() -> None:
+    backend = FakeBackend(answers=[make_result(api.CLIENT_ADD, RID, request_status="process")])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        app.post_message(RequestUpdated(request_id=RID2, method="client.add", request_status="success"))
+        await pilot.pause()
+        assert phase(screen) == "process"
+
+
+async def test_api_error_keeps_data_and_retry_reuses_the_request_id() -> None:
+    backend = FakeBackend(
+        answers=[
+            errors.ApiError("PHONE_TAKEN", "a client with this phone exists", request_id=RID),
+            make_result(api.CLIENT_ADD, RID, request_status="success", client_id="5002"),
+        ]
+    )
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+
+        assert phase(screen) == "error"
+        result = text_of(screen.query_one("#result", Static))
+        assert "PHONE_TAKEN: a client with this phone exists" in result
+        assert screen.read_input().values == {**screen.read_input().values, **CLIENT}
+        assert screen.query_one("#retry", Button).display and screen.query_one("#edit", Button).display
+        assert screen.query_one("#field-client_phone").disabled  # what was sent stays as sent
+
+        await pilot.click("#retry")
+        await settle(app, pilot)
+        assert backend.request_ids == [RID, RID]
+        assert phase(screen) == "success"
+        assert "client_id  5002" in text_of(screen.query_one("#result", Static))
+
+
+async def test_edit_gives_a_new_request_id_only_once_the_request_changes() -> None:
+    backend = FakeBackend(
+        answers=[errors.ApiError("PHONE_TAKEN", "taken"), make_result(api.CLIENT_ADD, None)]
+    )
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.click("#edit")
+        await pilot.pause()
+        assert phase(screen) == "editing" and screen.request_id == RID
+        assert not screen.query_one("#field-client_phone").disabled
+
+        set_fields(screen, {"client.phone": "77017654321"})
+        await pilot.pause()
+        assert screen.request_id == RID2
+        assert "new: the request changed" in text_of(screen.query_one("#request-id", Static))
+        set_fields(screen, {"client.phone": CLIENT["client.phone"]})  # back as sent: the same request
+        await pilot.pause()
+        assert screen.request_id == RID
+
+        set_fields(screen, {"client.phone": "77017654321"})
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert backend.request_ids == [RID, RID2]
+
+
+async def test_double_submit_is_prevented_while_in_flight() -> None:
+    gate = asyncio.Event()
+    backend = FakeBackend(gate=gate, answers=[make_result(api.CLIENT_ADD, RID, request_status="success")])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert phase(screen) == "sending"
+        assert screen.query_one("#submit", Button).disabled
+        await pilot.press("ctrl+s")
+        await pilot.click("#submit")
+        await pilot.press("escape")  # cannot leave while the answer is pending
+        await pilot.pause()
+        assert len(backend.submitted) == 1 and app.screen is screen
+        gate.set()
+        await settle(app, pilot)
+        assert phase(screen) == "success"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert len(backend.submitted) == 1
+
+
+async def test_outcome_unknown_polls_with_the_same_id_and_never_resends() -> None:
+    backend = FakeBackend(answers=[errors.TimedOut("no answer within 30 s", request_id=RID)])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        status = text_of(screen.query_one("#status", Static))
+        assert "outcome unknown — polling request/status with the same request_id" in status
+        assert backend.followed_ids == [RID]
+        assert not screen.query_one("#retry", Button).display
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert len(backend.submitted) == 1
+
+        app.post_message(
+            RequestUpdated(
+                request_id=RID,
+                method="client.add",
+                request_status="success",
+                response={"status": "ok", "client_id": "5003"},
+            )
+        )
+        await pilot.pause()
+        assert phase(screen) == "success"
+
+
+async def test_recovered_result_in_process_is_followed() -> None:
+    result = make_result(api.CLIENT_ADD, RID, request_status="process", recovered=True)
+    backend = FakeBackend(answers=[result])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        set_fields(form(app), CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert backend.followed == [result]
+
+
+async def test_not_received_offers_retry_with_the_same_id() -> None:
+    backend = FakeBackend(
+        answers=[errors.CannotConnect("cannot connect to sandbox"), make_result(api.CLIENT_ADD, RID)]
+    )
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert phase(screen) == "failed"
+        assert "cannot connect" in text_of(screen.query_one("#result", Static))
+        await pilot.press("ctrl+s")  # in an error state ctrl+s retries
+        await settle(app, pilot)
+    assert backend.request_ids == [RID, RID]
+
+
+async def test_read_only_profile_refuses_to_send() -> None:
+    backend = FakeBackend(read_only=True)
+    app = host(api.CARD_ACTIVATE, backend, initial={"card_id": "7001234"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        assert screen.query_one("#submit", Button).disabled
+        assert "Read-only profile" in text_of(screen.query_one("#notice", Static))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert backend.submitted == []
+
+
+async def test_initial_values_and_a_given_request_id() -> None:
+    backend = FakeBackend()
+    app = host(api.CARD_ACTIVATE, backend, initial={"card_id": "7001234", "request_id": RID2})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        assert screen.request_id == RID2
+        assert RID2 in text_of(screen.query_one("#request-id", Static))
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert backend.submitted == [{"card_id": "7001234", "request_id": RID2}]
+
+
+async def test_confirmation_reason_is_sent_as_description() -> None:
+    backend = FakeBackend()
+    spec = ConfirmSpec(
+        "Block card",
+        "stops",
+        danger=True,
+        require_last4="1234",
+        require_reason=True,
+        card_mask="440043******1234",
+    )
+    app = host(api.CARD_BLOCK, backend, confirm=spec, initial={"card_id": "7001234"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {"description": "lost"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert text_of(confirm.query_one("#confirm-target", Static)) == "Card 440043******1234 (7001234)"
+        await type_text(pilot, "#confirm-last4", "1234")
+        confirm.query_one("#confirm-reason").value = "Lost by the holder"  # type: ignore[attr-defined]
+        await pilot.click("#confirm-yes")
+        await settle(app, pilot)
+        assert app.screen is screen
+    assert backend.submitted == [
+        {"card_id": "7001234", "description": "Lost by the holder", "request_id": RID}
+    ]
+
+
+async def test_cancelled_confirmation_sends_nothing() -> None:
+    backend = FakeBackend()
+    app = host(
+        api.CARD_SET_PIN, backend, confirm=ConfirmSpec("Set PIN", "replaced"), initial={"card_id": "7"}
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#generate-pin")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert phase(form(app)) == "editing" and backend.submitted == []
+
+
+async def test_set_pin_mismatch_and_generate() -> None:
+    backend = FakeBackend()
+    app = host(api.CARD_SET_PIN, backend, initial={"card_id": "7001234"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {"pin": "1234"})
+        await type_text(pilot, "#field-pin-repeat", "12")
+        await pilot.pause(RequestFormScreen.VALIDATE_DELAY + 0.1)
+        assert error_text(screen, "pin-repeat") == "does not match the PIN typed above"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert backend.submitted == []
+
+        await pilot.click("#generate-pin")
+        await pilot.pause()
+        assert screen.query_one("#field-pin").disabled
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert backend.submitted == [{"card_id": "7001234", "request_id": RID}]  # no pin: generated
+
+
+async def test_escape_asks_before_discarding_typed_content() -> None:
+    backend = FakeBackend()
+    app = host(backend=backend, form_key="client.add")
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "#field-client_first_name", "AL")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LeaveScreen)
+        await pilot.press("enter")  # the focused answer is "back to the form"
+        await pilot.pause()
+        assert isinstance(app.screen, RequestFormScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#leave-discard")
+        await pilot.pause()
+        assert app.results == [None]
+        assert "client.add" not in backend.drafts
+
+
+async def test_escape_on_an_untouched_form_just_closes() -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [None]
+
+
+async def test_document_path_is_read_and_encoded(tmp_path: Path) -> None:
+    pdf = tmp_path / "id.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + b"1" * 300)
+    backend = FakeBackend()
+    app = host(backend=backend)
+    kyc = {
+        "product_id": "1000",
+        "client.country": "KAZ",
+        "client.person_id": "920417450123",
+        "client.document": str(pdf),
+    }
+    for n in ("1", "2"):
+        kyc |= {
+            f"client.address{n}.country": "KAZ",
+            f"client.address{n}.postal_code": "050000",
+            f"client.address{n}.address_line1": "Almaty",
+            f"client.address{n}.address_line2": "Abay 10",
+            f"client.address{n}.address_line3": "12",
+        }
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {**CLIENT, **kyc})
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert phase(screen) == "success", text_of(screen.query_one("#form-error", Static))
+    assert backend.submitted[0]["client"]["document"].startswith("JVBER")
+
+
+async def test_everything_fits_at_80x24() -> None:
+    backend = FakeBackend(answers=[errors.ApiError("E1", "refused")])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        whole = Region(0, 0, *SIZE)
+        submit = screen.query_one("#submit", Button)
+        assert submit.region.area > 0 and whole.contains_region(submit.region)
+        set_fields(screen, {"product_id": "1000"})  # the longest form
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert whole.contains_region(submit.region) and submit.region.area > 0
+        assert whole.contains_region(screen.query_one("#form-error").region)
+
+        set_fields(screen, CLIENT)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        for name in ("retry", "edit", "close"):
+            button = screen.query_one(f"#{name}", Button)
+            assert button.region.area > 0 and whole.contains_region(button.region), name
+
+
+async def test_keyboard_only_tab_order_reaches_submit() -> None:
+    app = host(api.CARD_BLOCK, initial={"card_id": "7001234"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        assert app.focused is screen.query_one("#field-card_id")
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#field-description")
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#submit")
