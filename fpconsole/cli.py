@@ -104,12 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
     bulk.add_argument("file", metavar="FILE.csv")
     bulk.add_argument("--result", metavar="FILE", help="where to write the result CSV")
     bulk.add_argument("--in-flight", type=int, default=8, help="requests in flight at once (default 8)")
+    bulk.add_argument(
+        "--cards",
+        choices=("each", "bulk"),
+        default="each",
+        help="each: card.issue per client (default); bulk: one card.bulk_issue, then card.link each card",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "sandbox":
+        # `sandbox serve` has its own parser; hand it every flag as typed.
+        args.serve_args = [*getattr(args, "serve_args", []), *extra]
+        extra = []
     if extra:
         # argparse stops filling `call`'s FIELD=VALUE list at the first option, so
         # `call card.info --wait card_id=1` would leave card_id=1 over; it is a field all the same.

@@ -67,9 +67,9 @@ class FpConsoleApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("colon", "command_line", "Open", id="command-line"),
-        Binding("f2", "section('clients')", "Clients", id="clients"),
-        Binding("f3", "section('cards')", "Cards", id="cards"),
-        Binding("f4", "section('requests')", "Requests", id="requests"),
+        Binding("f2", "section('clients')", "Clients", show=False, id="clients"),
+        Binding("f3", "section('cards')", "Cards", show=False, id="cards"),
+        Binding("f4", "section('requests')", "Requests", show=False, id="requests"),
         Binding("f8", "masked_screenshot", "Screenshot", show=False, id="screenshot"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         Binding("q", "quit", "Quit", show=False),

@@ -14,7 +14,18 @@ from fpconsole.tui import data
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
-STATUS_STYLE = {"blocked": "warning", "closed": "muted", "inactive": "", "active": "success"}
+# Only the exceptions stand out: a screen of green rows says nothing.
+STATUS_STYLE = {"blocked": "warning", "closed": "muted"}
+
+
+def money(value: Any) -> str:
+    """1416349.6 → 1,416,349.60 (amounts arrive as JSON numbers in major units)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return f"{Decimal(str(value if value is not None else 0)):,.2f}"
+    except InvalidOperation:
+        return str(value)
 
 
 def card_row(item: dict[str, Any]) -> Row:
@@ -191,7 +202,7 @@ class CardsScreen(ListScreen):
                     [
                         (
                             str(acc.get("currency", "")),
-                            f"{acc.get('amount')} (held {acc.get('blocked_amount', 0)})",
+                            f"{money(acc.get('amount'))} available · {money(acc.get('blocked_amount'))} held",
                         )
                         for acc in accounts
                     ],

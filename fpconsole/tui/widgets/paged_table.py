@@ -63,7 +63,7 @@ def _fit(text: str, width: int, align: str) -> str:
 
 class PagedTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    PagedTable { height: 1fr; scrollbar-size-vertical: 1; }
+    PagedTable { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
     PagedTable > .paged-table--header { text-style: bold; color: $text-muted; }
     PagedTable > .paged-table--cursor {
         background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
@@ -125,6 +125,10 @@ class PagedTable(ScrollView, can_focus=True):
         self.empty_text = empty_text
         self._pages: dict[int, Sequence[Row]] = {}
         self._count = 0
+        self._announced: str | None = None  # the row key last sent in Highlighted
+
+    def on_mount(self) -> None:
+        self.reload()
 
     # --- data --------------------------------------------------------------------------
 
@@ -137,13 +141,21 @@ class PagedTable(ScrollView, can_focus=True):
         self._post_highlight()
 
     def reload(self) -> None:
-        """Drop fetched pages (the cache changed) and redraw."""
+        """Drop fetched pages (the cache changed) and redraw, keeping the cursor on the same
+        entity: a recent-first list reorders when an entity is seen again."""
+        previous = self._announced
         self._pages.clear()
         self._count = self.source.count()
         self.virtual_size = Size(self._content_width(), self._count + 1)
         if self.cursor_row >= self._count:
             self.cursor_row = max(self._count - 1, 0)
         self.refresh()
+        row = self.current_row
+        if previous is not None and (row is None or row.key != previous):
+            self.move_to_key(previous)
+            row = self.current_row
+        if (row.key if row else None) != self._announced:
+            self._post_highlight()
 
     @property
     def row_count(self) -> int:
@@ -224,7 +236,9 @@ class PagedTable(ScrollView, can_focus=True):
         self._post_highlight()
 
     def _post_highlight(self) -> None:
-        self.post_message(self.Highlighted(self, self.current_row))
+        row = self.current_row
+        self._announced = row.key if row else None
+        self.post_message(self.Highlighted(self, row))
 
     def _move_to(self, index: int) -> None:
         if self._count:
