@@ -20,6 +20,23 @@ EMBEDDED_BASE_URL = "http://sandbox.embedded"
 EMBEDDED_SEED_CLIENTS = 40
 
 
+@dataclass
+class ClientHooks:
+    """What tests and snapshots pin down: the client's clock, its request ids, the sandbox."""
+
+    clock: Callable[[], Any] | None = None
+    new_request_id: Callable[[], str] | None = None
+    sandbox_engine: Any = None
+
+    def client_kwargs(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.clock is not None:
+            found["clock"] = self.clock
+        if self.new_request_id is not None:
+            found["new_request_id"] = self.new_request_id
+        return found
+
+
 class SetupError(Exception):
     """The connection cannot be set up (bad flags, broken config, missing secret)."""
 
@@ -40,7 +57,7 @@ class Session:
             close()
 
 
-def embedded_transport(delay: float | None = None, db: str | None = None) -> Any:
+def embedded_transport(delay: float | None = None, db: str | None = None, engine: Any = None) -> Any:
     """The in-process sandbox, its state kept in the state folder so that `fpconsole call` and
     the console see the same cards from one run to the next; seeded on first use."""
     from fpconsole.locations import state_dir
@@ -57,7 +74,7 @@ def embedded_transport(delay: float | None = None, db: str | None = None) -> Any
         delay=float(os.environ.get("FPCONSOLE_SANDBOX_DELAY", "1.5")) if delay is None else delay,
         seed=EMBEDDED_SEED_CLIENTS if fresh else None,
     )
-    return make_transport(settings)
+    return make_transport(settings, engine)
 
 
 def open_session(
@@ -71,7 +88,10 @@ def open_session(
     journal: bool = True,
     sandbox_delay: float | None = None,
     sandbox_db: str | None = None,
+    hooks: ClientHooks | None = None,
 ) -> Session:
+    """`hooks` freeze time and ids for tests and snapshots; `hooks.sandbox_engine` is a
+    prepared embedded engine (its own clock and seed)."""
     if base_url:
         return _explicit_session(base_url, auth_id, secret_env, alg, read_timeout)
     from fpconsole.config import ConfigError, SecretError, load_config
@@ -82,7 +102,9 @@ def open_session(
         secret = profile.resolve_secret()
     except (ConfigError, SecretError) as exc:
         raise SetupError(str(exc)) from None
-    return _profile_session(profile, secret, alg, read_timeout, journal, sandbox_delay, sandbox_db)
+    return _profile_session(
+        profile, secret, alg, read_timeout, journal, sandbox_delay, sandbox_db, hooks or ClientHooks()
+    )
 
 
 def _check_alg(alg: str | None) -> Any:
@@ -127,6 +149,7 @@ def _profile_session(
     journal: bool,
     sandbox_delay: float | None,
     sandbox_db: str | None,
+    hooks: ClientHooks,
 ) -> Session:
     options = ClientOptions(
         connect_timeout=profile.connect_timeout,
@@ -137,7 +160,7 @@ def _profile_session(
     transport = None
     base_url = profile.base_url or EMBEDDED_BASE_URL
     if profile.is_embedded_sandbox:
-        transport = embedded_transport(sandbox_delay, sandbox_db)
+        transport = embedded_transport(sandbox_delay, sandbox_db, hooks.sandbox_engine)
     client = CardApiClient(
         base_url=base_url,
         auth_id=profile.auth_id,
@@ -145,6 +168,7 @@ def _profile_session(
         alg=_check_alg(alg or profile.alg),
         transport=transport,
         options=options,
+        **hooks.client_kwargs(),
     )
     session = Session(
         client,

@@ -111,6 +111,10 @@ class ClientOptions:
     poll: PollPolicy = field(default_factory=PollPolicy)
 
 
+def _uuid4_text() -> str:
+    return str(uuid.uuid4())
+
+
 def _discard(event: ClientEvent) -> None:
     return None
 
@@ -139,6 +143,7 @@ class CardApiClient:
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        new_request_id: Callable[[], str] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth_id = str(auth_id)
@@ -149,6 +154,7 @@ class CardApiClient:
         self._clock = clock
         self._sleep = sleep
         self._monotonic = monotonic
+        self._new_request_id = new_request_id or _uuid4_text
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
@@ -192,7 +198,7 @@ class CardApiClient:
             return data
         payload = dict(data.model_dump(exclude_none=True) if isinstance(data, BaseModel) else data)
         if meth.has_request_id and not payload.get("request_id"):
-            payload["request_id"] = str(uuid.uuid4())
+            payload["request_id"] = self._new_request_id()
         try:
             return meth.request.model_validate(payload)
         except ValidationError as exc:

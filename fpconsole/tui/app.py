@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -42,8 +42,10 @@ class ConsoleContext:
     sandbox_delay: float | None = None
     sandbox_db: str | None = None
     start_backend: bool = True
-    clock: Callable[[], Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    clock: Callable[[], Any] | None = None  # the forms' elapsed-time clock
+    client_clock: Callable[[], Any] | None = None  # timestamps in the journal
+    new_request_id: Callable[[], str] | None = None
+    sandbox_engine: Any = None  # a prepared embedded engine (tests, snapshots, screenshots)
 
 
 def default_user_host() -> str:
@@ -146,7 +148,7 @@ class FpConsoleApp(App[int]):
 
     @work(exit_on_error=False, group="backend")
     async def start_backend(self) -> None:
-        from fpconsole.session import SetupError
+        from fpconsole.session import ClientHooks, SetupError
 
         worker = self._import_backend_modules()
         await worker.wait()
@@ -161,6 +163,11 @@ class FpConsoleApp(App[int]):
                 read_only=self.context.read_only,
                 sandbox_delay=self.context.sandbox_delay,
                 sandbox_db=self.context.sandbox_db,
+                hooks=ClientHooks(
+                    clock=self.context.client_clock,
+                    new_request_id=self.context.new_request_id,
+                    sandbox_engine=self.context.sandbox_engine,
+                ),
             )
         except SetupError as exc:
             self.post_message(BackendFailed(str(exc)))

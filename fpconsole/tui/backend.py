@@ -21,7 +21,7 @@ from fpconsole.api.methods import REGISTRY, Method
 from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated
 
 if TYPE_CHECKING:
-    from fpconsole.session import Session
+    from fpconsole.session import ClientHooks, Session
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.drafts import DraftStore
     from fpconsole.store.journal import Journal
@@ -68,13 +68,18 @@ class ConsoleBackend:
         read_only: bool = False,
         sandbox_delay: float | None = None,
         sandbox_db: str | None = None,
+        hooks: ClientHooks | None = None,
     ) -> ConsoleBackend:
         from fpconsole.session import open_session
         from fpconsole.store.drafts import DraftStore
         from fpconsole.store.journal import Journal
 
         session = open_session(
-            profile_name=profile_name, journal=False, sandbox_delay=sandbox_delay, sandbox_db=sandbox_db
+            profile_name=profile_name,
+            journal=False,
+            sandbox_delay=sandbox_delay,
+            sandbox_db=sandbox_db,
+            hooks=hooks,
         )
         journal = Journal.open(profile=session.profile_name)
         drafts = DraftStore.open()

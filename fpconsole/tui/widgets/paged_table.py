@@ -197,9 +197,9 @@ class PagedTable(ScrollView, can_focus=True):
         widths = self._widths()
         width = self.size.width
         if y == 0:
-            style = self.get_component_rich_style("paged-table--header")
+            header = self.get_component_rich_style("paged-table--header")
             text = " ".join(_fit(c.label, w, c.align) for c, w in zip(self.columns, widths, strict=True))
-            return Strip([Segment(" " + text, style)]).adjust_cell_length(width, style)
+            return Strip([Segment(" " + text, header)]).adjust_cell_length(width, header)
         index = self.scroll_offset.y + y - 1
         base = self.rich_style
         if self._count == 0:
