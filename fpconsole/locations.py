@@ -1,0 +1,92 @@
+"""Where fpconsole keeps its files: config, entity cache, journal and drafts.
+
+The three folders follow the platform's conventions (platformdirs): config is precious and
+hand-edited, the cache is disposable, the journal and drafts are state that should survive
+restarts but not be synced like config. `FPCONSOLE_HOME` puts all three under one folder,
+which tests (and anyone wanting a portable setup) use.
+
+Nothing here creates a folder when asked for a path: folders appear only when something is
+written (`ensure_private_dir`), so `fpconsole locate` on a fresh machine leaves no trace.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+APP_NAME: Final = "fpconsole"
+HOME_ENV: Final = "FPCONSOLE_HOME"
+CONFIG_FILE_NAME: Final = "config.toml"
+CACHE_DB_NAME: Final = "cache.sqlite3"
+JOURNAL_DB_NAME: Final = "journal.sqlite3"
+DRAFTS_DB_NAME: Final = "drafts.sqlite3"
+PRIVATE_DIR_MODE: Final = 0o700
+
+
+def _home_override() -> Path | None:
+    value = os.environ.get(HOME_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    home = _home_override()
+    if home is not None:
+        return home / "config"
+    # platformdirs is imported only when no override is set: tests and portable setups skip it.
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    home = _home_override()
+    if home is not None:
+        return home / "cache"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME, appauthor=False))
+
+
+def state_dir() -> Path:
+    home = _home_override()
+    if home is not None:
+        return home / "state"
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    return config_dir() / CONFIG_FILE_NAME
+
+
+def cache_db() -> Path:
+    return cache_dir() / CACHE_DB_NAME
+
+
+def journal_db() -> Path:
+    return state_dir() / JOURNAL_DB_NAME
+
+
+def drafts_db() -> Path:
+    return state_dir() / DRAFTS_DB_NAME
+
+
+def ensure_private_dir(folder: Path) -> Path:
+    """Create `folder` (and missing parents) if needed; the folder itself is made 0700 because
+    the journal holds customer names and phone numbers even when redacted."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        # mkdir's mode is filtered by the umask; say exactly what we mean.
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    return folder
+
+
+def display_path(path: Path | str) -> str:
+    """A path as people type it: the home folder shown as `~`."""
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
