@@ -1,0 +1,587 @@
+"""The entity cache: clients, cards and transactions this console has seen, per profile.
+
+The Card API has no list-all method, so the console's lists are built from what passed
+through the client (`ingest`, subscribed to its events) and, on the sandbox, from a snapshot
+(`prime`). The file is disposable: if it is damaged it is moved aside and rebuilt empty.
+
+Bounded: each profile keeps at most `max_entities` rows per kind; the least recently seen go
+first, in batches of 1 % so that a busy session does not pay a DELETE per insert.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
+
+from fpconsole.store import db
+from fpconsole.store.cache_schema import (
+    KINDS,
+    MIGRATIONS,
+    SPECS,
+    EntityKind,
+    KindSpec,
+    fts_phrase,
+    like_pattern,
+    query_tokens,
+)
+from fpconsole.store.scrub import last_four, safe_card_mask, scrub_json
+
+if TYPE_CHECKING:
+    from fpconsole.api.events import ClientEvent
+    from fpconsole.store.ingest import CacheIngest
+
+DEFAULT_MAX_ENTITIES: Final = 100_000
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
+
+# Client fields kept in `extra`: useful on screen, not secret. The ID document and the national
+# id are left out on purpose (minimum personal data on disk).
+CLIENT_EXTRA_FIELDS: Final = (
+    "email",
+    "birthdate",
+    "country",
+    "resident",
+    "language",
+    "external_user_id",
+    "branch_id",
+)
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def to_datetime(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def to_micros(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+# --- records -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CachedClient:
+    client_id: str
+    first_name: str | None
+    last_name: str | None
+    middle_name: str | None
+    phone: str | None
+    product_id: int | None
+    type: str | None
+    extra: dict[str, Any]
+    last_seen: datetime
+
+    @property
+    def key(self) -> str:
+        return self.client_id
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedCard:
+    card_id: str
+    client_id: str | None
+    card_mask: str | None  # the `masked_pan` column; named as the API names it
+    last4: str | None
+    status: str | None
+    product_id: int | None
+    expiry_month: int | None
+    expiry_year: int | None
+    last_seen: datetime
+
+    @property
+    def key(self) -> str:
+        return self.card_id
+
+
+@dataclass(frozen=True, slots=True)
+class CachedTransaction:
+    transaction_id: str
+    card_id: str | None
+    order_id: str | None
+    amount: str | None
+    currency: str | None
+    status: str | None
+    held: str | None
+    cleared: str | None
+    refunded: str | None
+    created_at: str | None
+    last_seen: datetime
+
+    @property
+    def key(self) -> str:
+        return self.transaction_id
+
+
+CachedEntity: TypeAlias = CachedClient | CachedCard | CachedTransaction
+
+
+def _record(kind: EntityKind, row: sqlite3.Row) -> CachedEntity:
+    seen = to_datetime(row["last_seen"])
+    if kind == "clients":
+        return CachedClient(
+            row["client_id"],
+            row["first_name"],
+            row["last_name"],
+            row["middle_name"],
+            row["phone"],
+            row["product_id"],
+            row["type"],
+            json.loads(row["extra"]) if row["extra"] else {},
+            seen,
+        )
+    if kind == "cards":
+        return CachedCard(
+            row["card_id"],
+            row["client_id"],
+            row["masked_pan"],
+            row["last4"],
+            row["status"],
+            row["product_id"],
+            row["expiry_month"],
+            row["expiry_year"],
+            seen,
+        )
+    return CachedTransaction(
+        row["transaction_id"],
+        row["card_id"],
+        row["order_id"],
+        row["amount"],
+        row["currency"],
+        row["status"],
+        row["held"],
+        row["cleared"],
+        row["refunded"],
+        row["created_at"],
+        seen,
+    )
+
+
+# --- value cleaning ------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _product(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _amount(value: Any) -> str | None:
+    """Money as decimal text; a float is formatted through Decimal-free str (JSON gives 3500.5)."""
+    if value is None or isinstance(value, bool):
+        return None
+    return str(value).strip() or None
+
+
+def parse_expiry(value: Any) -> tuple[int | None, int | None]:
+    """'12/28', '12/2028', '2028-12' or '1228' → (12, 2028); anything else → (None, None)."""
+    text = _text(value)
+    if not text:
+        return None, None
+    import re
+
+    found = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{2}|\d{4})", text)
+    if found:
+        month, year = int(found.group(1)), int(found.group(2))
+    elif found := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        year, month = int(found.group(1)), int(found.group(2))
+    elif found := re.fullmatch(r"(\d{2})(\d{2})", text):
+        month, year = int(found.group(1)), int(found.group(2))
+    else:
+        return None, None
+    if year < 100:
+        year += 2000
+    return (month, year) if 1 <= month <= 12 else (None, None)
+
+
+def client_values(item: Mapping[str, Any]) -> dict[str, Any]:
+    extra = {k: item[k] for k in CLIENT_EXTRA_FIELDS if item.get(k) not in (None, "")}
+    return {
+        "first_name": _text(item.get("first_name")),
+        "last_name": _text(item.get("last_name")),
+        "middle_name": _text(item.get("middle_name")),
+        "phone": _text(item.get("phone")),
+        "product_id": _product(item.get("product_id")),
+        "type": _text(item.get("type")),
+        "extra": json.dumps(scrub_json(extra), ensure_ascii=False, sort_keys=True) if extra else None,
+    }
+
+
+def card_values(item: Mapping[str, Any]) -> dict[str, Any]:
+    mask = safe_card_mask(item.get("card_mask", item.get("masked_pan")))
+    month, year = parse_expiry(item.get("expiry"))
+    return {
+        "client_id": _text(item.get("client_id")),
+        "masked_pan": mask,
+        "last4": last_four(mask),
+        "status": _text(item.get("status")),
+        "product_id": _product(item.get("product_id")),
+        "expiry_month": item.get("expiry_month") or month,
+        "expiry_year": item.get("expiry_year") or year,
+    }
+
+
+def transaction_values(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "card_id": _text(item.get("card_id")),
+        "order_id": _text(item.get("order_id")),
+        "amount": _amount(item.get("amount")),
+        "currency": _text(item.get("currency")),
+        "status": _text(item.get("status")),
+        "held": _amount(item.get("held")),
+        "cleared": _amount(item.get("cleared")),
+        "refunded": _amount(item.get("refunded")),
+        "created_at": _text(item.get("created_at")),
+    }
+
+
+_VALUES: Final[dict[EntityKind, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
+    "clients": client_values,
+    "cards": card_values,
+    "transactions": transaction_values,
+}
+
+
+# --- the cache -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EntityCache:
+    conn: sqlite3.Connection
+    path: Path
+    profile: str
+    max_entities: int = DEFAULT_MAX_ENTITIES
+    # Where a damaged file was moved on open, so the console can say so once.
+    recovered_from: Path | None = None
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _counts: dict[EntityKind, int] = field(default_factory=dict, repr=False)
+    _fts: bool = field(default=False, repr=False)
+    _ingest: CacheIngest | None = field(default=None, repr=False)
+    _verify: bool | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | None = None,
+        *,
+        profile: str,
+        max_entities: int = DEFAULT_MAX_ENTITIES,
+        verify: bool | None = None,
+    ) -> EntityCache:
+        """Open (creating if needed) the cache for `profile`. Never raises for a damaged file."""
+        if path is None:
+            from fpconsole.locations import cache_db
+
+            path = cache_db()
+        conn, aside = db.open_database(path, MIGRATIONS, label="entity cache", verify=verify)
+        cache = cls(conn, path, profile, max(1, max_entities), aside, _verify=verify)
+        cache._setup()
+        return cache
+
+    def _setup(self) -> None:
+        self.conn.row_factory = sqlite3.Row
+        found = self.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'clients_fts'"
+        ).fetchone()
+        self._fts = bool(found[0])
+        self._counts.clear()
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> EntityCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- damage control ---
+
+    def _guard(self, action: Callable[[], T]) -> T:
+        """Run a query; if SQLite reports the file damaged mid-session, start afresh once."""
+        with self._lock:
+            try:
+                return action()
+            except sqlite3.DatabaseError as exc:
+                if not db.is_corruption(exc):
+                    raise
+                self._reset(str(exc))
+            return action()
+
+    def _reset(self, problem: str) -> None:
+        self.conn.close()
+        try:
+            aside: Path | None = db.move_aside(self.path)
+        except OSError:
+            aside = None
+        warnings.warn(
+            f"the entity cache was damaged ({problem}); "
+            + (f"moved to {aside} and " if aside else "")
+            + "started empty",
+            db.LocalStateWarning,
+            stacklevel=4,
+        )
+        self.conn, _ = db.open_database(self.path, MIGRATIONS, label="entity cache", verify=False)
+        self.recovered_from = aside
+        self._setup()
+
+    # --- writing ---
+
+    def upsert(self, kind: EntityKind, item: Mapping[str, Any], *, seen_at: datetime | None = None) -> None:
+        """Insert or update one entity given as a mapping holding its id (`client_id` …)."""
+        self._upsert_many(kind, [item], seen_at)
+
+    def upsert_client(self, client_id: str, *, seen_at: datetime | None = None, **fields: Any) -> None:
+        """Insert or update one client. Fields left out (or None) keep their cached value."""
+        self._upsert_many("clients", [{"client_id": client_id, **fields}], seen_at)
+
+    def upsert_card(self, card_id: str, *, seen_at: datetime | None = None, **fields: Any) -> None:
+        """`card_mask` (or `masked_pan`) is re-masked to first six + last four if it has more."""
+        self._upsert_many("cards", [{"card_id": card_id, **fields}], seen_at)
+
+    def upsert_transaction(
+        self, transaction_id: str, *, seen_at: datetime | None = None, **fields: Any
+    ) -> None:
+        self._upsert_many("transactions", [{"transaction_id": transaction_id, **fields}], seen_at)
+
+    def _upsert_many(
+        self, kind: EntityKind, items: Iterable[Mapping[str, Any]], seen_at: datetime | None
+    ) -> int:
+        spec = SPECS[kind]
+        seen = to_micros(seen_at) if seen_at is not None else now_us()
+        rows = list(items)  # a retry after a reset must see them again
+
+        def run() -> int:
+            written = 0
+            with db.write(self.conn):
+                for item in rows:
+                    written += self._upsert_one(kind, spec, item, seen)
+            self._evict_if_needed(kind)
+            return written
+
+        return self._guard(run)
+
+    def _upsert_one(self, kind: EntityKind, spec: KindSpec, item: Mapping[str, Any], seen: int) -> int:
+        key = _text(item.get(spec.key))
+        if key is None:
+            return 0
+        values = _VALUES[kind](item)
+        names = ", ".join(spec.columns)
+        old = self.conn.execute(
+            f"SELECT id, {names} FROM {spec.table} WHERE profile = ? AND {spec.key} = ?", (self.profile, key)
+        ).fetchone()
+        if old is None:
+            merged = {spec.key: key, **values}
+            self.conn.execute(
+                f"INSERT INTO {spec.table} (profile, {spec.key}, {names}, search, last_seen) "
+                f"VALUES (?, ?, {', '.join('?' for _ in spec.columns)}, ?, ?)",
+                (self.profile, key, *(values[c] for c in spec.columns), spec.search(merged), seen),
+            )
+            self._counts[kind] = (
+                self._count_rows(kind) if kind not in self._counts else self._counts[kind] + 1
+            )
+            return 1
+        merged = {spec.key: key, **{c: values[c] if values[c] is not None else old[c] for c in spec.columns}}
+        if kind == "clients" and values["extra"] and old["extra"]:
+            merged["extra"] = json.dumps(
+                {**json.loads(old["extra"]), **json.loads(values["extra"])},
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        if all(merged[c] == old[c] for c in spec.columns):
+            self.conn.execute(f"UPDATE {spec.table} SET last_seen = ? WHERE id = ?", (seen, old["id"]))
+        else:
+            self.conn.execute(
+                f"UPDATE {spec.table} SET {', '.join(f'{c} = ?' for c in spec.columns)}, search = ?, "
+                "last_seen = ? WHERE id = ?",
+                (*(merged[c] for c in spec.columns), spec.search(merged), seen, old["id"]),
+            )
+        return 1
+
+    def _count_rows(self, kind: EntityKind) -> int:
+        table = SPECS[kind].table
+        return int(
+            self.conn.execute(f"SELECT count(*) FROM {table} WHERE profile = ?", (self.profile,)).fetchone()[
+                0
+            ]
+        )
+
+    def _evict_if_needed(self, kind: EntityKind) -> None:
+        # The in-memory count only grows with our own inserts; the real count is taken when
+        # it says we are over (another process may have evicted meanwhile).
+        if self._counts.get(kind, 0) <= self.max_entities:
+            return
+        total = self._count_rows(kind)
+        if total > self.max_entities:
+            self.evict(kind, total)
+        else:
+            self._counts[kind] = total
+
+    def evict(self, kind: EntityKind, total: int | None = None) -> int:
+        """Drop the least recently seen rows down to 99 % of the bound; returns how many."""
+        spec = SPECS[kind]
+        with self._lock:
+            total = self._count_rows(kind) if total is None else total
+            if total <= self.max_entities:
+                self._counts[kind] = total
+                return 0
+            keep = self.max_entities - max(1, self.max_entities // 100)
+            excess = total - max(keep, 0)
+            with db.write(self.conn):
+                self.conn.execute(
+                    f"DELETE FROM {spec.table} WHERE id IN (SELECT id FROM {spec.table} "
+                    "WHERE profile = ? ORDER BY last_seen ASC LIMIT ?)",
+                    (self.profile, excess),
+                )
+            self._counts[kind] = total - excess
+            return excess
+
+    def prime(
+        self,
+        clients: Iterable[Mapping[str, Any]] = (),
+        cards: Iterable[Mapping[str, Any]] = (),
+        transactions: Iterable[Mapping[str, Any]] = (),
+    ) -> int:
+        """Bulk load (e.g. the sandbox's snapshot, each list oldest first) in one transaction.
+        Returns how many entities were written."""
+        lists: dict[EntityKind, list[Mapping[str, Any]]] = {
+            "clients": [i for i in clients if isinstance(i, Mapping)],
+            "cards": [i for i in cards if isinstance(i, Mapping)],
+            "transactions": [i for i in transactions if isinstance(i, Mapping)],
+        }
+        base = now_us()
+
+        def run() -> int:
+            written = 0
+            with db.write(self.conn):
+                for kind, items in lists.items():
+                    spec = SPECS[kind]
+                    # Later items are newer: give each a distinct, increasing last_seen.
+                    for index, item in enumerate(items):
+                        written += self._upsert_one(kind, spec, item, base - len(items) + index + 1)
+            for kind in KINDS:
+                self._evict_if_needed(kind)
+            return written
+
+        return self._guard(run)
+
+    # --- reading ---
+
+    def get(self, kind: EntityKind, key: str) -> CachedEntity | None:
+        spec = SPECS[kind]
+
+        def run() -> CachedEntity | None:
+            row = self.conn.execute(
+                f"SELECT * FROM {spec.table} WHERE profile = ? AND {spec.key} = ?", (self.profile, key)
+            ).fetchone()
+            return _record(kind, row) if row is not None else None
+
+        return self._guard(run)
+
+    def _query(
+        self,
+        kind: EntityKind,
+        query: str | None,
+        filters: Mapping[str, str | None],
+        select: str,
+    ) -> tuple[str, list[Any]]:
+        spec = SPECS[kind]
+        tokens = query_tokens(query)
+        indexed = [t for t in tokens if len(t) >= 3] if self._fts else []
+        where = ["t.profile = ?"]
+        params: list[Any] = [self.profile]
+        for column, value in filters.items():
+            if value is not None:
+                where.append(f"t.{column} = ?")
+                params.append(value)
+        for token in tokens:
+            if token not in indexed:
+                where.append("t.search LIKE ? ESCAPE '\\'")
+                params.append(like_pattern(token))
+        if indexed:
+            # Drive the query from the trigram index; CROSS JOIN keeps SQLite from scanning the
+            # recent-first index instead and probing the match set row by row.
+            sql = (
+                f"SELECT {select} FROM {spec.fts} f CROSS JOIN {spec.table} t ON t.id = f.rowid "
+                f"WHERE f.{spec.fts} MATCH ? AND {' AND '.join(where)}"
+            )
+            return sql, [fts_phrase(indexed), *params]
+        return f"SELECT {select} FROM {spec.table} t WHERE {' AND '.join(where)}", params
+
+    def search(
+        self,
+        kind: EntityKind,
+        query: str | None = None,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        client_id: str | None = None,
+        card_id: str | None = None,
+        after: CachedEntity | None = None,
+    ) -> list[CachedEntity]:
+        """Recent first. `query` matches any part of ids and names (case-insensitive), phone
+        digits and the card's last four; several words must all match. Page with
+        `limit`/`offset`, or with `after=<last record of the previous page>` (keyset: no
+        cost for deep pages)."""
+        spec = SPECS[kind]
+        filters = {"client_id": client_id if kind == "cards" else None}
+        if kind == "transactions":
+            filters["card_id"] = card_id
+        sql, params = self._query(kind, query, filters, "t.*")
+        if after is not None:
+            sql += f" AND (t.last_seen, t.{spec.key}) < (?, ?)"
+            params += [to_micros(after.last_seen), after.key]
+        sql += f" ORDER BY t.last_seen DESC, t.{spec.key} DESC LIMIT ? OFFSET ?"
+        params += [max(0, limit), max(0, offset)]
+        return self._guard(lambda: [_record(kind, row) for row in self.conn.execute(sql, params)])
+
+    def count(
+        self,
+        kind: EntityKind,
+        query: str | None = None,
+        *,
+        client_id: str | None = None,
+        card_id: str | None = None,
+    ) -> int:
+        filters = {"client_id": client_id if kind == "cards" else None}
+        if kind == "transactions":
+            filters["card_id"] = card_id
+        sql, params = self._query(kind, query, filters, "count(*)")
+        return self._guard(lambda: int(self.conn.execute(sql, params).fetchone()[0]))
+
+    # --- events ---
+
+    def ingest(self, event: ClientEvent) -> None:
+        """EventBus subscriber: keep the cache in step with what the client sees."""
+        if self._ingest is None:
+            from fpconsole.store.ingest import CacheIngest
+
+            self._ingest = CacheIngest(self)
+        self._ingest(event)
