@@ -1,0 +1,133 @@
+"""Unsent form input, so a crash or a closed terminal does not lose a half-filled form.
+
+Its own SQLite file (`drafts.sqlite3` in the state folder) rather than a table in the journal:
+drafts are rewritten every few keystrokes and should not queue behind journal writes, the
+journal's retention and repair must never touch them, and "forget my drafts" is deleting one
+file. Each save is one transaction, so a draft on disk is always a whole earlier version.
+
+Secret fields (PIN, CVV, PAN, secrets, the ID document) are dropped by name before writing,
+and any remaining value that looks like a card number is masked. Debouncing is the UI's job.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from fpconsole.store import db
+from fpconsole.store.scrub import is_secret_field, scrub_text
+
+MIGRATIONS: Final = (
+    db.sql_migration(
+        1,
+        "drafts by form key",
+        db.META_TABLE,
+        """CREATE TABLE drafts (
+            form_key TEXT PRIMARY KEY,
+            fields TEXT NOT NULL,      -- JSON object of field name → text, secrets removed
+            saved_at REAL NOT NULL     -- seconds since the epoch
+        )""",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    form_key: str
+    fields: dict[str, str]
+    saved_at: datetime
+
+
+def safe_fields(fields: dict[str, str]) -> dict[str, str]:
+    """What may be written: no secret field by name, no card number in any value."""
+    return {
+        str(name): scrub_text(str(value))
+        for name, value in fields.items()
+        if not is_secret_field(str(name)) and value is not None
+    }
+
+
+@dataclass
+class DraftStore:
+    conn: sqlite3.Connection
+    path: Path
+    recovered_from: Path | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> DraftStore:
+        if path is None:
+            from fpconsole.locations import drafts_db
+
+            path = drafts_db()
+        conn, aside = db.open_database(path, MIGRATIONS, label="drafts file")
+        return cls(conn, path, aside)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> DraftStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def save(self, form_key: str, fields: dict[str, str]) -> None:
+        """Replace the draft of `form_key`. A form with nothing left to keep has no draft."""
+        kept = safe_fields(fields)
+        with self._lock:
+            if not any(value.strip() for value in kept.values()):
+                db.retry_busy(lambda: self.conn.execute("DELETE FROM drafts WHERE form_key = ?", (form_key,)))
+                return
+            payload = json.dumps(kept, ensure_ascii=False, sort_keys=True)
+            db.retry_busy(
+                lambda: self.conn.execute(
+                    "INSERT INTO drafts (form_key, fields, saved_at) VALUES (?, ?, ?) ON CONFLICT(form_key) "
+                    "DO UPDATE SET fields = excluded.fields, saved_at = excluded.saved_at",
+                    (form_key, payload, time.time()),
+                )
+            )
+
+    def load(self, form_key: str) -> dict[str, str] | None:
+        with self._lock:
+            row = self.conn.execute("SELECT fields FROM drafts WHERE form_key = ?", (form_key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            loaded = json.loads(row[0])
+        except ValueError:
+            return None
+        return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else None
+
+    def discard(self, form_key: str) -> None:
+        with self._lock:
+            db.retry_busy(lambda: self.conn.execute("DELETE FROM drafts WHERE form_key = ?", (form_key,)))
+
+    def list(self) -> list[Draft]:
+        """Every draft, most recently saved first."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT form_key, fields, saved_at FROM drafts ORDER BY saved_at DESC"
+            ).fetchall()
+        found = []
+        for form_key, payload, saved_at in rows:
+            try:
+                fields = json.loads(payload)
+            except ValueError:
+                continue
+            if isinstance(fields, dict):
+                found.append(
+                    Draft(
+                        form_key,
+                        {str(k): str(v) for k, v in fields.items()},
+                        datetime.fromtimestamp(saved_at, UTC),
+                    )
+                )
+        return found

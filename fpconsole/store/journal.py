@@ -1,0 +1,522 @@
+"""The request journal: every call this console made, per profile, with its status timeline.
+
+`Journal.record` subscribes to the client's EventBus. It costs one statement per event in
+autocommit WAL with synchronous=NORMAL (a commit survives a crash of the process; only a
+power cut can lose the last ones), so it adds tens of microseconds to a call. A row per
+attempt: a retry with the same request_id and a manual `request.status` poll get rows of their
+own, and an answer or status change updates the newest matching row.
+
+Everything written passes through `scrub_json` first, whatever the client already did.
+Retention: 90 days and 200,000 rows per profile by default, applied at open at most hourly.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+from fpconsole.store import db
+from fpconsole.store.scrub import scrub_json, scrub_text
+
+if TYPE_CHECKING:
+    from fpconsole.api.events import (
+        ClientEvent,
+        RequestFailed,
+        RequestSent,
+        ResponseReceived,
+        StatusChanged,
+    )
+
+MAX_AGE_DAYS: Final = 90
+MAX_ROWS: Final = 200_000
+PRUNE_EVERY_S: Final = 3600
+OUTCOMES: Final = ("sent", "process", "success", "error", "failed", "unknown")
+# Outcomes still worth a request/status poll (a `sent` row was cut off before its answer).
+PENDING_OUTCOMES: Final = ("sent", "process", "unknown")
+STATUS_METHODS: Final = ("request.status", "transaction.request_status")
+_REMEMBERED_ROWS: Final = 4096
+
+MIGRATIONS: Final = (
+    db.sql_migration(
+        1,
+        "requests with their status timeline",
+        db.META_TABLE,
+        """CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            profile TEXT NOT NULL,
+            request_id TEXT,
+            method TEXT NOT NULL,
+            path TEXT,
+            target_ids TEXT NOT NULL DEFAULT '{}',
+            request TEXT,                          -- redacted JSON
+            response TEXT,                         -- redacted JSON of the latest answer
+            changes_state INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT NOT NULL,                 -- sent|process|success|error|failed|unknown
+            error_code TEXT,
+            error_description TEXT,
+            latency_ms REAL,
+            sent_at TEXT NOT NULL,                 -- ISO 8601, UTC
+            sent_ts REAL NOT NULL,                 -- the same as seconds since the epoch
+            updated_at TEXT NOT NULL,
+            changes TEXT NOT NULL DEFAULT '[]'     -- JSON [{"status": ..., "at": ...}]
+        )""",
+        "CREATE INDEX requests_profile ON requests (profile, id)",
+        "CREATE INDEX requests_request_id ON requests (request_id, id)",
+        "CREATE INDEX requests_sent ON requests (sent_ts)",
+        "CREATE INDEX requests_pending ON requests (profile, outcome)",
+    ),
+)
+
+
+class StatusChange(NamedTuple):
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    id: int
+    profile: str
+    request_id: str | None
+    method: str
+    path: str | None
+    target_ids: dict[str, str]
+    request: dict[str, Any] | None
+    response: dict[str, Any] | None
+    changes_state: bool
+    outcome: str
+    error_code: str | None
+    error_description: str | None
+    latency_ms: float | None
+    sent_at: datetime
+    updated_at: datetime
+    changes: list[StatusChange]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "profile": self.profile,
+            "request_id": self.request_id,
+            "method": self.method,
+            "path": self.path,
+            "target_ids": self.target_ids,
+            "outcome": self.outcome,
+            "error_code": self.error_code,
+            "error_description": self.error_description,
+            "latency_ms": self.latency_ms,
+            "sent_at": self.sent_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "changes": [{"status": c.status, "at": c.at.isoformat()} for c in self.changes],
+            "changes_state": self.changes_state,
+            "request": self.request,
+            "response": self.response,
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(scrub_json(value), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _loads(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _entry(row: sqlite3.Row) -> JournalEntry:
+    changes = [
+        StatusChange(str(c.get("status")), datetime.fromisoformat(str(c.get("at"))))
+        for c in (_loads(row["changes"]) or [])
+        if isinstance(c, dict)
+    ]
+    return JournalEntry(
+        id=row["id"],
+        profile=row["profile"],
+        request_id=row["request_id"],
+        method=row["method"],
+        path=row["path"],
+        target_ids=_loads(row["target_ids"]) or {},
+        request=_loads(row["request"]),
+        response=_loads(row["response"]),
+        changes_state=bool(row["changes_state"]),
+        outcome=row["outcome"],
+        error_code=row["error_code"],
+        error_description=row["error_description"],
+        latency_ms=row["latency_ms"],
+        sent_at=datetime.fromisoformat(row["sent_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        changes=changes,
+    )
+
+
+def answered_outcome(status: str | None, request_status: str | None) -> str:
+    if status == "error":
+        return "error"
+    if request_status in ("success", "process", "error"):
+        return request_status
+    return "success" if status == "ok" else "unknown"
+
+
+@dataclass
+class Journal:
+    conn: sqlite3.Connection
+    path: Path
+    profile: str
+    recovered_from: Path | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # (request_id, method) → row id of the newest attempt this process wrote.
+    _rows: OrderedDict[tuple[str | None, str], int] = field(default_factory=OrderedDict, repr=False)
+
+    @classmethod
+    def open(
+        cls, path: Path | None = None, *, profile: str, prune: bool = True, verify: bool | None = None
+    ) -> Journal:
+        if path is None:
+            from fpconsole.locations import journal_db
+
+            path = journal_db()
+        conn, aside = db.open_database(path, MIGRATIONS, label="request journal", verify=verify)
+        conn.row_factory = sqlite3.Row
+        journal = cls(conn, path, profile, aside)
+        if prune and journal._prune_due():
+            journal.prune()
+        return journal
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing ---
+
+    def record(self, event: ClientEvent) -> None:
+        """EventBus subscriber. One statement per event (two when the row must be looked up)."""
+        with self._lock:
+            if event.kind == "sent":
+                self._sent(event)
+            elif event.kind == "answered":
+                self._answered(event)
+            elif event.kind == "status":
+                self._status(event)
+            else:
+                self._failed(event)
+
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        return db.retry_busy(lambda: self.conn.execute(sql, params))
+
+    def _remember(self, request_id: str | None, method: str, row_id: int) -> None:
+        self._rows[(request_id, method)] = row_id
+        self._rows.move_to_end((request_id, method))
+        while len(self._rows) > _REMEMBERED_ROWS:
+            self._rows.popitem(last=False)
+
+    def _sent(self, event: RequestSent) -> None:
+        at = _iso(event.at)
+        cursor = self._execute(
+            """INSERT INTO requests (profile, request_id, method, path, target_ids, request,
+                   changes_state, outcome, sent_at, sent_ts, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?)""",
+            (
+                self.profile,
+                event.request_id,
+                event.method,
+                event.path,
+                _dumps(event.target_ids),
+                _dumps(event.request),
+                int(event.changes_state),
+                at,
+                event.at.timestamp(),
+                at,
+            ),
+        )
+        if cursor.lastrowid is not None:
+            self._remember(event.request_id, event.method, cursor.lastrowid)
+
+    def _find(self, request_id: str | None, method: str | None) -> int | None:
+        """The newest row for this request: of that method, or else its original (not a poll)."""
+        if method is not None and (request_id, method) in self._rows:
+            return self._rows[(request_id, method)]
+        if method is not None:
+            row = self.conn.execute(
+                "SELECT id FROM requests WHERE profile = ? AND request_id IS ? AND method = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (self.profile, request_id, method),
+            ).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT id FROM requests WHERE profile = ? AND request_id IS ? "
+                "AND method NOT IN (?, ?) ORDER BY id DESC LIMIT 1",
+                (self.profile, request_id, *STATUS_METHODS),
+            ).fetchone()
+        return int(row[0]) if row is not None else None
+
+    def _update(
+        self,
+        row_id: int,
+        *,
+        outcome: str,
+        at: datetime,
+        response: dict[str, Any] | None,
+        error_code: str | None,
+        error_description: str | None,
+        latency_ms: float | None,
+    ) -> None:
+        when = _iso(at)
+        self._execute(
+            """UPDATE requests SET outcome = ?, updated_at = ?,
+                   response = coalesce(?, response),
+                   error_code = coalesce(?, error_code),
+                   error_description = coalesce(?, error_description),
+                   latency_ms = coalesce(?, latency_ms),
+                   changes = json_insert(changes, '$[#]', json_object('status', ?, 'at', ?))
+               WHERE id = ?""",
+            (
+                outcome,
+                when,
+                _dumps(response) if response is not None else None,
+                error_code or None,
+                scrub_text(error_description) if error_description else None,
+                latency_ms,
+                outcome,
+                when,
+                row_id,
+            ),
+        )
+
+    def _insert_late(
+        self, request_id: str | None, method: str, outcome: str, at: datetime, response: dict[str, Any] | None
+    ) -> int | None:
+        """An answer for a request this journal never saw sent (e.g. opened mid-flight)."""
+        when = _iso(at)
+        cursor = self._execute(
+            """INSERT INTO requests (profile, request_id, method, response, outcome, sent_at,
+                   sent_ts, updated_at, changes_state)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)""",
+            (
+                self.profile,
+                request_id,
+                method,
+                _dumps(response) if response is not None else None,
+                outcome,
+                when,
+                at.timestamp(),
+                when,
+            ),
+        )
+        return cursor.lastrowid
+
+    def _answered(self, event: ResponseReceived) -> None:
+        outcome = answered_outcome(event.status, event.request_status)
+        row_id = self._find(event.request_id, event.method)
+        if row_id is None:
+            row_id = self._insert_late(event.request_id, event.method, outcome, event.at, event.response)
+        if row_id is not None:
+            self._update(
+                row_id,
+                outcome=outcome,
+                at=event.at,
+                response=event.response,
+                error_code=event.error_code,
+                error_description=event.error_description,
+                latency_ms=event.latency_ms,
+            )
+        if event.method in STATUS_METHODS and event.request_id and event.request_status:
+            # A manual poll tells us how the original request ended.
+            original = self._find(event.request_id, None)
+            if original is not None and original != row_id:
+                self._update(
+                    original,
+                    outcome=outcome,
+                    at=event.at,
+                    response=event.response,
+                    error_code=event.error_code,
+                    error_description=event.error_description,
+                    latency_ms=None,
+                )
+
+    def _status(self, event: StatusChanged) -> None:
+        outcome = event.request_status if event.request_status in OUTCOMES else "unknown"
+        row_id = self._find(event.request_id, event.method)
+        if row_id is None and event.method is not None:
+            row_id = self._find(event.request_id, None)
+        if row_id is None:
+            self._insert_late(event.request_id, event.method or "unknown", outcome, event.at, event.response)
+            return
+        self._update(
+            row_id,
+            outcome=outcome,
+            at=event.at,
+            response=event.response,
+            error_code=event.error_code,
+            error_description=event.error_description,
+            latency_ms=None,
+        )
+
+    def _failed(self, event: RequestFailed) -> None:
+        outcome = "unknown" if event.outcome_unknown else "failed"
+        row_id = self._find(event.request_id, event.method)
+        if row_id is None:
+            row_id = self._insert_late(event.request_id, event.method, outcome, event.at, None)
+        if row_id is not None:
+            self._update(
+                row_id,
+                outcome=outcome,
+                at=event.at,
+                response=None,
+                error_code=event.error,
+                error_description=event.message,
+                latency_ms=event.latency_ms,
+            )
+
+    # --- reading ---
+
+    def _filters(
+        self,
+        since: datetime | None,
+        method: str | None,
+        status: str | None,
+        query: str | None,
+    ) -> tuple[str, list[Any]]:
+        where = ["profile = ?"]
+        params: list[Any] = [self.profile]
+        if since is not None:
+            where.append("sent_ts >= ?")
+            params.append(since.timestamp())
+        if method:
+            where.append("method = ?")
+            params.append(method)
+        if status:
+            where.append("outcome = ?")
+            params.append(status)
+        if query and query.strip():
+            text = query.strip()
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(
+                "(request_id LIKE ? ESCAPE '\\' OR method LIKE ? ESCAPE '\\' "
+                "OR target_ids LIKE ? ESCAPE '\\' OR outcome = ?)"
+            )
+            params += [like, like, like, text.lower()]
+        return " AND ".join(where), params
+
+    def entries(
+        self,
+        since: datetime | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        method: str | None = None,
+        status: str | None = None,
+        query: str | None = None,
+        *,
+        oldest_first: bool = False,
+    ) -> list[JournalEntry]:
+        """Newest first (or oldest first, for exports). `status` filters on the outcome;
+        `query` matches request_id, method, target ids (any part) or an outcome."""
+        where, params = self._filters(since, method, status, query)
+        order = "ASC" if oldest_first else "DESC"
+        with self._lock:
+            rows = self.conn.execute(
+                f"SELECT * FROM requests WHERE {where} ORDER BY id {order} LIMIT ? OFFSET ?",
+                (*params, max(0, limit), max(0, offset)),
+            ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def count(
+        self,
+        since: datetime | None = None,
+        method: str | None = None,
+        status: str | None = None,
+        query: str | None = None,
+    ) -> int:
+        where, params = self._filters(since, method, status, query)
+        with self._lock:
+            return int(
+                self.conn.execute(f"SELECT count(*) FROM requests WHERE {where}", params).fetchone()[0]
+            )
+
+    def get(self, request_id: str) -> JournalEntry | None:
+        """The newest attempt of the request itself (not a manual status poll about it)."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT * FROM requests WHERE profile = ? AND request_id = ? "
+                "ORDER BY method IN (?, ?), id DESC LIMIT 1",
+                (self.profile, request_id, *STATUS_METHODS),
+            ).fetchone()
+        return _entry(row) if row is not None else None
+
+    def pending(self) -> list[JournalEntry]:
+        """State-changing requests whose latest attempt has no final answer yet (process, an
+        unknown outcome, or cut off after sending): poll them again with the same request_id."""
+        marks = ", ".join("?" for _ in PENDING_OUTCOMES)
+        with self._lock:
+            rows = self.conn.execute(
+                f"""SELECT * FROM requests r
+                    WHERE profile = ? AND outcome IN ({marks}) AND changes_state = 1
+                      AND request_id IS NOT NULL AND method NOT IN (?, ?)
+                      AND NOT EXISTS (SELECT 1 FROM requests later
+                                      WHERE later.request_id = r.request_id AND later.id > r.id
+                                        AND later.profile = r.profile AND later.method = r.method)
+                    ORDER BY id DESC""",
+                (self.profile, *PENDING_OUTCOMES, *STATUS_METHODS),
+            ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def has_entries(self) -> bool:
+        with self._lock:
+            return (
+                self.conn.execute(
+                    "SELECT 1 FROM requests WHERE profile = ? LIMIT 1", (self.profile,)
+                ).fetchone()
+                is not None
+            )
+
+    # --- retention ---
+
+    def _prune_due(self) -> bool:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'pruned_at'").fetchone()
+        try:
+            return row is None or time.time() - float(row[0]) > PRUNE_EVERY_S
+        except ValueError:
+            return True
+
+    def prune(self, max_age_days: float = MAX_AGE_DAYS, max_rows: int = MAX_ROWS) -> int:
+        """Delete entries older than `max_age_days` (every profile) and all but the newest
+        `max_rows` of each profile. Returns how many rows went."""
+        cutoff = (datetime.now(UTC) - timedelta(days=max_age_days)).timestamp()
+        with self._lock, db.write(self.conn):
+            removed = self.conn.execute("DELETE FROM requests WHERE sent_ts < ?", (cutoff,)).rowcount
+            profiles = [r[0] for r in self.conn.execute("SELECT DISTINCT profile FROM requests")]
+            for profile in profiles:
+                # The id of the oldest row to keep is found by walking the (profile, id) index.
+                edge = self.conn.execute(
+                    "SELECT id FROM requests WHERE profile = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+                    (profile, max(0, max_rows)),
+                ).fetchone()
+                if edge is not None:
+                    removed += self.conn.execute(
+                        "DELETE FROM requests WHERE profile = ? AND id <= ?", (profile, edge[0])
+                    ).rowcount
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES('pruned_at', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (str(time.time()),),
+            )
+        return int(removed)
