@@ -1,0 +1,175 @@
+"""`fpconsole locate`, `profiles` and `journal`: read-only views of local state for scripts.
+
+Pure functions over an output stream; the CLI wires them up. Exit codes follow the CLI's:
+0 fine, 2 invalid input (a broken config.toml, an unknown profile, a bad --since).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, TextIO
+
+if TYPE_CHECKING:
+    from fpconsole.store.journal import JournalEntry
+
+EXIT_OK: Final = 0
+EXIT_INVALID_INPUT: Final = 2
+_RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_PAGE: Final = 500
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"fpconsole: {message}\n")
+    return EXIT_INVALID_INPUT
+
+
+def run_locate(which: str | None, out: TextIO) -> int:
+    """All three folders, or only the one asked for (bare path, for `cd $(fpconsole locate state)`)."""
+    from fpconsole import locations
+
+    folders = {
+        "config": locations.config_dir(),
+        "cache": locations.cache_dir(),
+        "state": locations.state_dir(),
+    }
+    if which is not None:
+        if which not in folders:
+            return _fail(f"locate: unknown folder {which!r} — use config, cache or state")
+        out.write(f"{folders[which]}\n")
+        return EXIT_OK
+    notes = {
+        "config": f"{locations.CONFIG_FILE_NAME}",
+        "cache": f"{locations.CACHE_DB_NAME}, disposable",
+        "state": f"{locations.JOURNAL_DB_NAME}, {locations.DRAFTS_DB_NAME}",
+    }
+    for name, folder in folders.items():
+        out.write(f"{name:<7}{folder}  ({notes[name]})\n")
+    return EXIT_OK
+
+
+def run_profiles(config_path: Path | None, out: TextIO) -> int:
+    """A table of profiles: where each connects and how, never a secret."""
+    from fpconsole.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    default = config.default_name
+    header = ("", "NAME", "KIND", "HOST", "AUTH_ID", "ACCESS", "SECRET FROM")
+    rows = [header]
+    for name in sorted(config.profiles, key=lambda n: (n != default, n)):
+        profile = config.profiles[name]
+        rows.append(
+            (
+                "*" if name == default else "",
+                name,
+                profile.kind,
+                profile.host,
+                profile.auth_id,
+                "read-only" if profile.read_only else "read-write",
+                profile.secret_source,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        out.write(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
+    out.write(f"\n* default profile · config: {config.path}\n")
+    return EXIT_OK
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """'2h', '30m', '7d', '1w', an ISO date (local midnight) or an ISO date-time (local if no
+    offset). Raises ValueError with a message for people."""
+    value = text.strip()
+    moment = now or datetime.now().astimezone()
+    relative = _RELATIVE.fullmatch(value.lower())
+    if relative:
+        return moment - timedelta(seconds=float(relative.group(1)) * _UNITS[relative.group(2)])
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time()).astimezone()
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"--since {text!r} is not a date or a duration — use e.g. 2h, 7d, 2024-05-01 or 2024-05-01T09:30"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def _entries(journal_path: Path, profile: str, since: datetime | None) -> Iterator[JournalEntry]:
+    from fpconsole.store.journal import Journal
+
+    with Journal.open(journal_path, profile=profile, prune=False) as journal:
+        offset = 0
+        while True:
+            page = journal.entries(since=since, limit=_PAGE, offset=offset, oldest_first=True)
+            yield from page
+            if len(page) < _PAGE:
+                return
+            offset += len(page)
+
+
+def _line(entry: JournalEntry) -> str:
+    when = entry.sent_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    targets = " ".join(f"{k}={v}" for k, v in entry.target_ids.items())
+    latency = f"{entry.latency_ms:.0f} ms" if entry.latency_ms is not None else "-"
+    steps = " → ".join(["sent", *(c.status for c in entry.changes)])
+    parts = [when, f"{entry.method:<28}", f"{entry.outcome:<8}", f"{latency:>8}", entry.request_id or "-"]
+    if targets:
+        parts.append(targets)
+    parts.append(f"[{steps}]")
+    if entry.error_code or entry.error_description:
+        parts.append(f"{entry.error_code or ''}: {entry.error_description or ''}".strip())
+    return "  ".join(parts)
+
+
+def run_journal(profile: str, since: str | None, as_json: bool, out: TextIO) -> int:
+    """The profile's journal, oldest first: a line per request, or JSON lines with `--json`."""
+    import json
+
+    from fpconsole.config import ConfigError, load_config
+    from fpconsole.locations import journal_db
+
+    try:
+        start = parse_since(since) if since else None
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    path = journal_db()
+    if profile not in config.profiles and not _has_entries(path, profile):
+        try:
+            config.profile(profile)  # raises with the list of known profiles
+        except ConfigError as exc:
+            return _fail(str(exc))
+    if not path.exists():
+        if not as_json:
+            out.write(f"no requests recorded for profile {profile} yet\n")
+        return EXIT_OK
+    written = 0
+    for entry in _entries(path, profile, start):
+        out.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n" if as_json else _line(entry) + "\n")
+        written += 1
+    if not written and not as_json:
+        out.write(f"no requests recorded for profile {profile}" + (f" since {since}" if since else "") + "\n")
+    return EXIT_OK
+
+
+def _has_entries(path: Path, profile: str) -> bool:
+    """A profile removed from config.toml still has a journal worth reading."""
+    if not path.exists():
+        return False
+    from fpconsole.store.journal import Journal
+
+    with Journal.open(path, profile=profile, prune=False) as journal:
+        return journal.has_entries()
