@@ -293,7 +293,13 @@ class FpConsoleApp(App[int]):
         *,
         card_mask: str | None = None,
     ) -> None:
-        """A registry-built form; Block, Close and Set PIN confirm (production: last 4 + reason)."""
+        """A registry-built form; Block, Close and Set PIN confirm (production: last 4 + reason).
+        Screens name methods ("card.block"): the registry (and pydantic) load on first use, not
+        on the first frame."""
+        from fpconsole.api.methods import REGISTRY
+
+        if isinstance(method, str):
+            method = REGISTRY.resolve(method)
         if self.context.read_only and method.changes_state:
             self.notify(f"Read-only: {method.title} changes state.", severity="warning")
             return
@@ -303,7 +309,12 @@ class FpConsoleApp(App[int]):
         spec = confirm_spec_for(method, self.context.kind, card_mask)
         self.push_screen(
             RequestFormScreen(
-                method, initial=initial, form_key=method.name, confirm=spec, clock=self.context.clock
+                method,
+                initial=initial,
+                form_key=method.name,
+                confirm=spec,
+                clock=self.context.clock,
+                new_request_id=self.context.new_request_id,
             )
         )
 

@@ -34,9 +34,11 @@ class CommandLine(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        box = Input(
             placeholder=":card 7001234 · :client CL-100045 · :request <uuid> · :clients", id="command"
         )
+        box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
+        yield box
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:

@@ -17,7 +17,6 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from fpconsole.api import errors
-from fpconsole.api import methods as api
 from fpconsole.api.redaction import REDACTED, mask_pan
 
 REVEAL_SECONDS = 30
@@ -65,7 +64,7 @@ class SecretDataScreen(ModalScreen[None]):
             self.query_one("#values", Static).update("Not connected yet.")
             return
         try:
-            result = await backend.read(api.CARD_SECRET_DATA, {"card_id": self.card_id})
+            result = await backend.read("card.secret_data", {"card_id": self.card_id})
         except errors.CardApiError as exc:
             self.query_one("#values", Static).update(f"[b]Refused[/b]: {exc.message}")
             return

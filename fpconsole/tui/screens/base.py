@@ -97,10 +97,12 @@ class ListScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
                 yield PagedTable(self.COLUMNS, self.make_source(""), empty_text=self.EMPTY_TEXT, id="list")
-                yield Input(
+                box = Input(
                     placeholder="filter: id, name, phone, last 4 digits…  (enter keeps, esc clears)",
                     id="filter",
                 )
+                box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
+                yield box
             yield DetailPanel(id="detail")
         yield Footer()
 

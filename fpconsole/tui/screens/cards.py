@@ -9,7 +9,6 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
-from fpconsole.api import methods as api
 from fpconsole.tui import data
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
@@ -110,8 +109,8 @@ class CardsScreen(ListScreen):
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
         found = [
-            Action("n", "Issue card", lambda: app.open_form(api.CARD_ISSUE)),
-            Action("B", "Bulk issue", lambda: app.open_form(api.CARD_BULK_ISSUE)),
+            Action("n", "Issue card", lambda: app.open_form("card.issue")),
+            Action("B", "Bulk issue", lambda: app.open_form("card.bulk_issue")),
         ]
         if row is None:
             return found
@@ -119,16 +118,16 @@ class CardsScreen(ListScreen):
         allowed = card_actions(row.cells[2])
         target = {"card_id": card_id}
 
-        def form(method: api.Method, initial: dict[str, str] | None = None) -> Any:
+        def form(method: str, initial: dict[str, str] | None = None) -> Any:
             return lambda: app.open_form(method, initial or target, card_mask=mask)
 
         found += [
-            Action("A", "Activate", form(api.CARD_ACTIVATE), allowed["activate"]),
-            Action("b", "Block…", form(api.CARD_BLOCK), allowed["block"]),
-            Action("u", "Unblock…", form(api.CARD_UNBLOCK), allowed["unblock"]),
-            Action("x", "Close…", form(api.CARD_CLOSE), allowed["close"]),
-            Action("p", "Set PIN…", form(api.CARD_SET_PIN), allowed["set_pin"]),
-            Action("r", "Reset PIN counter", form(api.CARD_RESET_PIN_COUNTER), allowed["reset_counter_pin"]),
+            Action("A", "Activate", form("card.activate"), allowed["activate"]),
+            Action("b", "Block…", form("card.block"), allowed["block"]),
+            Action("u", "Unblock…", form("card.unblock"), allowed["unblock"]),
+            Action("x", "Close…", form("card.close"), allowed["close"]),
+            Action("p", "Set PIN…", form("card.set_pin"), allowed["set_pin"]),
+            Action("r", "Reset PIN counter", form("card.reset_counter_pin"), allowed["reset_counter_pin"]),
             Action(
                 "s",
                 "Secret data…",
@@ -136,17 +135,17 @@ class CardsScreen(ListScreen):
                 allowed["secret_data"],
                 False,
             ),
-            Action("P", "Issue plastic card", form(api.CARD_ISSUE_PLASTIC), allowed["issue_plastic"]),
+            Action("P", "Issue plastic card", form("card.issue_plastic"), allowed["issue_plastic"]),
             Action(
                 "L",
                 "Set limits",
-                form(api.LIMITS_SET, {"object.type": "card", "object.value": card_id}),
+                form("limits.set", {"object.type": "card", "object.value": card_id}),
                 allowed["limits"],
             ),
             Action(
                 "l",
                 "Link to a client",
-                form(api.CARD_LINK),
+                form("card.link"),
                 allowed["close"] and row.cells[3] == "—",
             ),
         ]
@@ -237,9 +236,9 @@ class CardsScreen(ListScreen):
             return
         found: dict[str, Any] = {}
         for method, body, key in (
-            (api.CARD_INFO, {"card_id": card_id}, "card"),
-            (api.CARD_BALANCE, {"card_id": card_id}, "balances"),
-            (api.LIMITS_LIST, {"object": {"type": "card", "value": card_id}}, "limits"),
+            ("card.info", {"card_id": card_id}, "card"),
+            ("card.balance", {"card_id": card_id}, "balances"),
+            ("limits.list", {"object": {"type": "card", "value": card_id}}, "limits"),
         ):
             try:
                 result = await backend.read(method, body)

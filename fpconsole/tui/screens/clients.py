@@ -9,7 +9,6 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
-from fpconsole.api import methods as api
 from fpconsole.api.dictionaries import CLIENT_TYPES, PRODUCTS
 from fpconsole.tui import data
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
@@ -66,19 +65,19 @@ class ClientsScreen(ListScreen):
 
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
-        found: list[Action] = [Action("n", "Create client", lambda: app.open_form(api.CLIENT_ADD))]
+        found: list[Action] = [Action("n", "Create client", lambda: app.open_form("client.add"))]
         if row is None:
             return found
         client_id = row.key
         product = row.data.get("product_id")
         initial = {"client_id": client_id, **({"product_id": str(product)} if product else {})}
         found += [
-            Action("i", "Issue card for this client", lambda: app.open_form(api.CARD_ISSUE, initial)),
-            Action("e", "Edit phone", lambda: app.open_form(api.CLIENT_UPDATE, initial)),
+            Action("i", "Issue card for this client", lambda: app.open_form("card.issue", initial)),
+            Action("e", "Edit phone", lambda: app.open_form("client.update", initial)),
             Action(
                 "l",
                 "Link a card to this client",
-                lambda: app.open_form(api.CARD_LINK, {"client_id": client_id}),
+                lambda: app.open_form("card.link", {"client_id": client_id}),
             ),
             Action(
                 "c", "Show this client's cards", lambda: app.show_cards_of(client_id), changes_state=False
@@ -135,7 +134,7 @@ class ClientsScreen(ListScreen):
         if backend is None:
             return
         try:
-            await backend.read(api.CLIENT_CARDS, {"client_id": client_id})
+            await backend.read("client.cards", {"client_id": client_id})
         except Exception:
             return  # the cached cards stay on screen; errors show in Requests
         current = self.table.current_row

@@ -11,8 +11,6 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
-from fpconsole.api import errors
-from fpconsole.api.methods import REGISTRY
 from fpconsole.tui import data
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
@@ -143,7 +141,9 @@ class RequestsScreen(ListScreen):
         if backend is None:
             self.notify("Not connected yet.", severity="warning")
             return
+        from fpconsole.api import errors
         from fpconsole.api.curl import to_curl
+        from fpconsole.api.methods import REGISTRY
 
         try:
             method = REGISTRY.resolve(str(entry.get("method")))
