@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from fpconsole.tui.backend import ConsoleBackend
 
 
+BACKEND_START_DELAY = 0.3  # seconds after mount, when there is cached data to show meanwhile
+
+
 @dataclass
 class ConsoleContext:
     """What the console knows before any heavy import: enough for the first frame."""
@@ -48,6 +51,16 @@ class ConsoleContext:
     sandbox_engine: Any = None  # a prepared embedded engine (tests, snapshots, screenshots)
 
 
+def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
+    def make() -> Screen[Any]:
+        import importlib
+
+        screen_class: type[Screen[Any]] = getattr(importlib.import_module(module), name)
+        return screen_class()
+
+    return make
+
+
 def default_user_host() -> str:
     override = os.environ.get("FPCONSOLE_USER_HOST")
     if override:
@@ -64,6 +77,7 @@ def default_user_host() -> str:
 
 class FpConsoleApp(App[int]):
     TITLE = "fpconsole"
+    DEFAULT_MODE = "clients"
     CSS_PATH = "app.tcss"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,6 +104,10 @@ class FpConsoleApp(App[int]):
         self._in_process_ids: set[str] = set()
         self.theme_problems: list[str] = []
         self._register_themes()
+        # Opened here, before the first screen composes: it is SQLite and takes about a
+        # millisecond, and the Clients list shows its rows in the very first frame.
+        self.open_cache()
+        self._install_sections()
 
     # --- setup -------------------------------------------------------------------------------
 
@@ -114,19 +132,24 @@ class FpConsoleApp(App[int]):
         }
 
     def on_mount(self) -> None:
-        from fpconsole.tui.screens.cards import CardsScreen
-        from fpconsole.tui.screens.clients import ClientsScreen
-        from fpconsole.tui.screens.requests import RequestsScreen
-
-        self.open_cache()
-        self.add_mode("clients", ClientsScreen)
-        self.add_mode("cards", CardsScreen)
-        self.add_mode("requests", RequestsScreen)
-        self.switch_mode("clients")
         for problem in self.theme_problems:
             self.notify(problem, severity="warning")
         if self.context.start_backend:
-            self.call_after_refresh(self.start_backend)
+            if self.cache is not None and self.cache.count("clients", None) + self.cache.count("cards", None):
+                # The lists already show cached data: paint that first. Importing the sandbox
+                # competes for the GIL and would hold the first frame back by ~80 ms.
+                self.set_timer(BACKEND_START_DELAY, self.start_backend)
+            else:
+                self.call_after_refresh(self.start_backend)
+
+    def _install_sections(self) -> None:
+        """Clients is the default mode, so the first frame is the Clients list itself (no empty
+        default screen to mount and replace); the other sections load when first opened."""
+        from fpconsole.tui.screens.clients import ClientsScreen
+
+        self.add_mode("clients", ClientsScreen)
+        self.add_mode("cards", _lazy_screen("fpconsole.tui.screens.cards", "CardsScreen"))
+        self.add_mode("requests", _lazy_screen("fpconsole.tui.screens.requests", "RequestsScreen"))
 
     def open_cache(self) -> None:
         """The local cache is SQLite and opens in a few ms: the lists show cached data in the
@@ -214,8 +237,11 @@ class FpConsoleApp(App[int]):
         from fpconsole.tui.widgets.top_bar import TopBar
 
         self.in_process = count
-        for bar in self.screen.query(TopBar):
-            bar.in_process = count
+        # Every section's bar, not only the top screen's: a request is usually sent from a form
+        # (a modal with no bar), and the list under it must show the count once the form closes.
+        for screen in self._visible_and_base_screens():
+            for bar in screen.query(TopBar):
+                bar.in_process = count
 
     @on(RequestUpdated)
     def _request_updated(self, message: RequestUpdated) -> None:

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -126,6 +126,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._pages: dict[int, Sequence[Row]] = {}
         self._count = 0
         self._announced: str | None = None  # the row key last sent in Highlighted
+        self._style_memo: dict[str, Style] = {}
 
     def on_mount(self) -> None:
         self.reload()
@@ -193,18 +194,30 @@ class PagedTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self._content_width(), self._count + 1)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are resolved once per paint, not once per line (they only change with the theme).
+        self._style_memo.clear()
+        return super().render_lines(crop)
+
+    def _style(self, name: str) -> Style:
+        found = self._style_memo.get(name)
+        if found is None:
+            found = self.rich_style if name == "base" else self.get_component_rich_style(name)
+            self._style_memo[name] = found
+        return found
+
     def render_line(self, y: int) -> Strip:
         widths = self._widths()
         width = self.size.width
         if y == 0:
-            header = self.get_component_rich_style("paged-table--header")
+            header = self._style("paged-table--header")
             text = " ".join(_fit(c.label, w, c.align) for c, w in zip(self.columns, widths, strict=True))
             return Strip([Segment(" " + text, header)]).adjust_cell_length(width, header)
         index = self.scroll_offset.y + y - 1
-        base = self.rich_style
+        base = self._style("base")
         if self._count == 0:
             if y == 2:
-                muted = self.get_component_rich_style("paged-table--muted")
+                muted = self._style("paged-table--muted")
                 return Strip([Segment(" " + self.empty_text, muted)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         row = self.row_at(index)
@@ -212,9 +225,9 @@ class PagedTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         style: Style = base
         if row.style:
-            style = base + self.get_component_rich_style(f"paged-table--{row.style}")
+            style = base + self._style(f"paged-table--{row.style}")
         if index == self.cursor_row:
-            style = style + self.get_component_rich_style("paged-table--cursor")
+            style = style + self._style("paged-table--cursor")
         text = " ".join(
             _fit(cell, w, c.align) for cell, c, w in zip(row.cells, self.columns, widths, strict=False)
         )
