@@ -1,0 +1,30 @@
+"""Fixtures for the console's pilot and snapshot tests (see snapshot_apps.py for the app).
+
+`deterministic_console` pins what the app reads from the machine rather than from its context:
+- the entity cache stamps primed rows with wall time (`fpconsole.store.cache.now_us`), while
+  rows the client sees are stamped with the fake clock; left alone, the recent-first order of
+  the lists would depend on today's date relative to the fake clock. It is pinned to the fake
+  clock's start, so primed rows sort just before anything the test's requests touch;
+- Requests shows times in the local zone (`astimezone()`): TZ is set to UTC+5, as the sandbox.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from snapshot_apps import START
+
+from fpconsole.store import cache as cache_module
+
+
+@pytest.fixture
+def deterministic_console(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    pinned = cache_module.to_micros(START)
+    monkeypatch.setattr(cache_module, "now_us", lambda: pinned)
+    monkeypatch.setenv("TZ", "<+05>-5")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
