@@ -114,8 +114,9 @@ class ListScreen(Screen[None]):
     def make_source(self, query: str) -> RowSource:
         raise NotImplementedError
 
-    def show_detail(self, row: Row | None) -> None:
-        """Fill the detail panel for the highlighted row (cheap; fetches go in workers)."""
+    def show_detail(self, row: Row | None, *, fetch: bool = True) -> None:
+        """Fill the detail panel for the highlighted row from what is cached; with `fetch`,
+        also start a worker that reads fresh data from the API."""
 
     def actions(self, row: Row | None) -> list[Action]:
         return []
@@ -138,11 +139,13 @@ class ListScreen(Screen[None]):
 
     @on(PagedTable.Highlighted, "#list")
     def _highlighted(self, message: PagedTable.Highlighted) -> None:
-        # Debounced: holding the down key must not fire a detail fetch per row.
+        # What the cache knows shows at once; the network fetch is debounced, so holding a
+        # key down does not fire a request per row.
+        row = message.row
+        self.show_detail(row, fetch=False)
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        row = message.row
-        self._detail_timer = self.set_timer(0.12, lambda: self.show_detail(row))
+        self._detail_timer = self.set_timer(0.15, lambda: self.show_detail(row))
 
     @on(PagedTable.Selected, "#list")
     def _selected(self, message: PagedTable.Selected) -> None:
