@@ -86,7 +86,9 @@ class FpConsoleApp(App[int]):
         Binding("f2", "section('clients')", "Clients", show=False, id="clients"),
         Binding("f3", "section('cards')", "Cards", show=False, id="cards"),
         Binding("f4", "section('requests')", "Requests", show=False, id="requests"),
-        Binding("f8", "masked_screenshot", "Screenshot", show=False, id="screenshot"),
+        # Priority: modals (forms, secret data, help) cut the app's bindings off, and F8 must work
+        # there too; no widget uses F8, so nothing is taken from one.
+        Binding("f8", "masked_screenshot", "Screenshot", show=False, priority=True, id="screenshot"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
         Binding("q", "quit", "Quit", show=False),
     ]

@@ -21,14 +21,24 @@ GLOBAL_NOTES = (
 )
 
 
+# Keys every Textual screen has (focus, copy): listed last, after what this console adds.
+_TEXTUAL_SCREEN_KEYS = frozenset(binding.action for binding in Binding.make_bindings(Screen.BINDINGS))
+
+
 def binding_rows(screen: Screen[Any]) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
+    """The section's own keys first, then the app's, then the focused widget's (cursor keys and
+    the like) and Textual's generic ones: at 80x24 what this section can do must show first."""
+    ranked: list[tuple[int, int, tuple[str, str]]] = []
     seen: set[str] = set()
-    for _node, binding, _enabled, _tooltip in screen.active_bindings.values():
+    for order, (node, binding, _enabled, _tooltip) in enumerate(screen.active_bindings.values()):
         if binding.description and binding.key not in seen:
             seen.add(binding.key)
-            rows.append((screen.app.get_key_display(binding), binding.description))
-    return rows
+            if binding.action in _TEXTUAL_SCREEN_KEYS:
+                rank = 3
+            else:
+                rank = 0 if node is screen else 1 if node is screen.app else 2
+            ranked.append((rank, order, (screen.app.get_key_display(binding), binding.description)))
+    return [row for _rank, _order, row in sorted(ranked)]
 
 
 class HelpScreen(ModalScreen[None]):
