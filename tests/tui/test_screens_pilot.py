@@ -1,0 +1,331 @@
+"""The console's screens driven with keys: the `/` filter, the `:` command line, help, the command
+palette's selection-aware commands, Requests (timeline, copy id, copy curl), F8 screenshots
+(never a full card number) and the secret-data view (masked, revealed for a while, copied masked)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from snapshot_apps import (
+    SnapshotApp,
+    cells_of,
+    make_app,
+    press_for_form,
+    select_row,
+    settle,
+    submit_form,
+    wait_ready,
+    wait_until,
+)
+from textual.command import CommandList, CommandPalette
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from fpconsole.api.redaction import mask_pan
+from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
+from fpconsole.config import BUILTIN_SANDBOX_SECRET
+from fpconsole.tui import secret_view
+from fpconsole.tui.forms.testing import text_of
+from fpconsole.tui.help import HelpScreen
+from fpconsole.tui.screens.base import ListScreen
+from fpconsole.tui.screens.cards import CardsScreen
+from fpconsole.tui.screens.clients import ClientsScreen
+from fpconsole.tui.screens.requests import RequestsScreen
+from fpconsole.tui.secret_view import SecretDataScreen
+
+pytestmark = pytest.mark.usefixtures("deterministic_console")
+
+SIZE = (100, 30)
+
+
+def screen_text(app: SnapshotApp) -> str:
+    """What the top screen shows, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def list_screen(app: SnapshotApp) -> ListScreen:
+    screen = app.screen
+    assert isinstance(screen, ListScreen)
+    return screen
+
+
+def keys(app: SnapshotApp) -> list[str]:
+    table = list_screen(app).table
+    return [row.key for index in range(table.row_count) if (row := table.row_at(index)) is not None]
+
+
+def engine_cards(app: SnapshotApp, status: str | None = None) -> list[dict[str, Any]]:
+    cards = app.engine.snapshot(partner=PARTNER)["cards"]
+    return [card for card in cards if status is None or card["status"] == status]
+
+
+async def type_filter(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press("slash", *text)
+    await settle(pilot)
+
+
+async def go_to(pilot: Pilot[Any], key: str, screen_type: type[ListScreen]) -> None:
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type))
+    await wait_until(pilot, lambda: list_screen(pilot.app).table.row_count > 0)  # type: ignore[arg-type]
+    await settle(pilot)
+
+
+def luhn_ok(number: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char)
+        if index % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def full_pans_in(svg: str) -> list[str]:
+    """Card-number-like runs (13-19 digits, Luhn-valid) in the SVG's visible text."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+    return [run for run in re.findall(r"(?<!\d)\d{13,19}(?!\d)", text) if luhn_ok(run)]
+
+
+# --- the / filter ---------------------------------------------------------------------------
+
+
+async def test_filter_narrows_by_name_phone_and_last_four_and_escape_clears() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        table = list_screen(app).table
+        everyone = table.row_count
+        assert everyone == 40
+
+        await type_filter(pilot, "PETROV")
+        names = [cells[1] for key in keys(app) if (cells := cells_of(app, key))]
+        assert 0 < len(names) < everyone and all("PETROV" in name for name in names)
+        assert app.screen.query_one("#filter", Input).has_class("-visible")
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.row_count == everyone and not app.screen.query_one("#filter").has_class("-visible")
+        assert app.focused is table
+
+        client = app.engine.snapshot(partner=PARTNER)["clients"][5]
+        await type_filter(pilot, str(client["phone"])[-7:])
+        assert keys(app) == [client["client_id"]]
+        await pilot.press("enter")  # keeps the filter, back to the list
+        assert app.focused is table and table.row_count == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.row_count == everyone
+
+        # Cards: by the last four digits of the number.
+        await go_to(pilot, "f3", CardsScreen)
+        cards = list_screen(app).table
+        total = cards.row_count
+        card = engine_cards(app, "active")[3]
+        last4 = card["card_mask"][-4:]
+        await type_filter(pilot, last4)
+        masks = [cells[1] for key in keys(app) if (cells := cells_of(app, key))]
+        assert card["card_id"] in keys(app) and all(mask.endswith(last4) for mask in masks)
+        assert len(masks) < total
+        await pilot.press("escape")
+        await settle(pilot)
+        assert cards.row_count == total
+
+
+# --- the : command line ------------------------------------------------------------------------
+
+
+async def test_command_line_opens_and_selects_by_id() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        card = engine_cards(app, "blocked")[0]
+
+        await pilot.press("colon", *f"card {card['card_id']}", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen))
+        await wait_until(pilot, lambda: list_screen(app).table.current_row is not None)
+        await wait_until(pilot, lambda: list_screen(app).table.current_row.key == card["card_id"])  # type: ignore[union-attr]
+        await settle(pilot)
+        detail = screen_text(app)
+        assert re.search(rf"card_id +{card['card_id']}", detail) and re.search(r"status +blocked", detail)
+
+        await pilot.press("colon", *"client CL-100007", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientsScreen))
+        await wait_until(pilot, lambda: getattr(list_screen(app).table.current_row, "key", "") == "CL-100007")
+
+        await pilot.press("colon", *"requests", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
+        assert "Requests" in text_of(app.screen.query_one("#section", Static))
+
+        await pilot.press("colon", *"card 99", "enter")  # not in the sandbox: says so
+        await wait_until(pilot, lambda: any(str(n.message).startswith("99: ") for n in app._notifications))
+
+
+# --- help and the palette ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section_key", "help_key", "expected"),
+    [
+        (None, "question_mark", ("Help · Clients", "New client", "Filter", "Actions", "Issue card")),
+        ("f3", "f1", ("Help · Cards", "Activate", "Block", "Unblock", "Set PIN", "Secret data")),
+        ("f4", "question_mark", ("Help · Requests", "Copy id", "Copy curl", "Poll again")),
+    ],
+)
+async def test_help_lists_the_screens_bindings(
+    section_key: str | None, help_key: str, expected: tuple[str, ...]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_ready(pilot)
+        if section_key:
+            await pilot.press(section_key)
+            await pilot.pause()
+        await pilot.press(help_key)
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        shown = screen_text(app)
+        for text in expected:
+            assert text in shown, f"{text!r} missing from help"
+        app.screen.query_one(VerticalScroll).scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        notes = screen_text(app)
+        assert "command palette" in notes and "save an SVG screenshot" in notes
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ListScreen)
+
+
+async def test_palette_offers_commands_for_the_selected_card() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        card = engine_cards(app, "active")[0]
+        await go_to(pilot, "f3", CardsScreen)
+        await select_row(pilot, card["card_id"])
+
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"block")
+        palette = app.screen
+
+        def prompts() -> list[str]:
+            options = palette.query_one(CommandList)
+            found = []
+            for index in range(options.option_count):
+                prompt = options.get_option_at_index(index).prompt
+                found.append(prompt.plain if isinstance(prompt, Content) else str(prompt))
+            return found
+
+        wanted = f"Block card {card['card_mask']}"
+        await wait_until(pilot, lambda: any(wanted in prompt for prompt in prompts()))
+        assert not any("Unblock card" in prompt for prompt in prompts())  # not for an active card
+        await pilot.press("enter")
+        form = await press_for_form(pilot)
+        assert form.method.name == "card.block"
+        assert form.read_input().values["card_id"] == card["card_id"]
+
+
+# --- Requests --------------------------------------------------------------------------------------
+
+
+async def test_requests_show_the_timeline_and_copy_the_id_and_curl() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        card = engine_cards(app, "inactive")[0]
+        await go_to(pilot, "f3", CardsScreen)
+        await select_row(pilot, card["card_id"])
+        form = await press_for_form(pilot, "A")
+        await submit_form(pilot, form)
+        request_id = form.request_id
+        await pilot.press("escape")
+
+        await go_to(pilot, "f4", RequestsScreen)
+        await pilot.press("home")
+        await settle(pilot)
+        row = list_screen(app).table.current_row
+        assert row is not None and row.key == request_id
+        time_cell, method, shown_id, target, status = row.cells
+        assert (time_cell, method, target) == ("09:30:00", "card.activate", card["card_id"])
+        assert shown_id == request_id
+        assert status == "sent → process 0.0s → success 0.0s"
+        detail = screen_text(app)
+        assert (
+            "card.activate" in detail and "Request (redacted)" in detail and "Response (redacted)" in detail
+        )
+        # The reads the detail panels made are listed too (card info, balance, limits).
+        methods = [cells[1] for key in keys(app) if (cells := cells_of(app, key))]
+        assert {"card.info", "card.balance", "limits.list", "client.cards"} <= set(methods)
+
+        await pilot.press("c")
+        assert app.clipboard == request_id
+        await pilot.press("C")
+        curl = app.clipboard
+        assert curl.startswith("curl") and "/card/activate" in curl and request_id in curl
+        assert BUILTIN_SANDBOX_SECRET not in curl
+        assert any("Copied" in str(n.message) for n in app._notifications)
+
+
+# --- F8 and secret data ------------------------------------------------------------------------------
+
+
+async def test_screenshots_and_the_secret_view_never_hold_a_full_card_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(secret_view, "REVEAL_SECONDS", 0.3)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        folder: Path = app.screenshot_folder()
+        card = engine_cards(app, "active")[0]
+        await go_to(pilot, "f3", CardsScreen)
+        await select_row(pilot, card["card_id"])
+
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: folder.is_dir() and len(list(folder.glob("*.svg"))) == 1)
+        first = next(folder.glob("*.svg"))
+        assert card["card_mask"] in html.unescape(first.read_text()).replace("\xa0", " ")
+        assert full_pans_in(first.read_text()) == []
+
+        # Secret data: masked first; v reveals the full number on screen.
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SecretDataScreen))
+        view = app.screen
+        assert isinstance(view, SecretDataScreen)
+        await wait_until(pilot, lambda: bool(view._secret))
+        pan = str(view._secret["pan"])
+        assert luhn_ok(pan) and len(pan) == 16
+        values = view.query_one("#values", Static)
+        assert mask_pan(pan) in text_of(values) and pan not in text_of(values)
+
+        await pilot.press("v")
+        assert view.revealed and pan in text_of(values)
+
+        # F8 while revealed: the view hides first, and the file has no full number.
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: len(list(folder.glob("*.svg"))) == 2)
+        assert not view.revealed and pan not in text_of(values)
+        for path in folder.glob("*.svg"):
+            svg = path.read_text()
+            assert full_pans_in(svg) == [] and pan not in re.sub(r"\D", "", html.unescape(svg))
+
+        # Revealed again, it hides by itself when the reveal time is up.
+        await pilot.press("v")
+        assert view.revealed
+        await wait_until(pilot, lambda: not view.revealed, timeout=3)
+        assert pan not in text_of(values) and mask_pan(pan) in text_of(values)
+
+        # Copy gives the masked number only, whatever is on screen.
+        await pilot.press("v", "c")
+        assert app.clipboard == mask_pan(pan) and pan not in app.clipboard
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CardsScreen)
+        assert pan not in str(view._secret)  # dropped when the view closes
