@@ -86,6 +86,7 @@ class FpConsoleApp(App[int]):
         Binding("f2", "section('clients')", "Clients", show=False, id="clients"),
         Binding("f3", "section('cards')", "Cards", show=False, id="cards"),
         Binding("f4", "section('requests')", "Requests", show=False, id="requests"),
+        Binding("f5", "section('transactions')", "Transactions", show=False, id="transactions"),
         # Priority: modals (forms, secret data, help) cut the app's bindings off, and F8 must work
         # there too; no widget uses F8, so nothing is taken from one.
         Binding("f8", "masked_screenshot", "Screenshot", show=False, priority=True, id="screenshot"),
@@ -152,6 +153,9 @@ class FpConsoleApp(App[int]):
         self.add_mode("clients", ClientsScreen)
         self.add_mode("cards", _lazy_screen("fpconsole.tui.screens.cards", "CardsScreen"))
         self.add_mode("requests", _lazy_screen("fpconsole.tui.screens.requests", "RequestsScreen"))
+        self.add_mode(
+            "transactions", _lazy_screen("fpconsole.tui.screens.transactions", "TransactionsScreen")
+        )
 
     def open_cache(self) -> None:
         """The local cache is SQLite and opens in a few ms: the lists show cached data in the
@@ -358,6 +362,12 @@ class FpConsoleApp(App[int]):
             if isinstance(screen, SecretDataScreen):
                 screen.action_hide()
 
+    def open_statement(self, card_id: str) -> None:
+        """A card's statement, on top of the section in view (esc goes back to it)."""
+        from fpconsole.tui.screens.statement import StatementScreen
+
+        self.push_screen(StatementScreen(card_id))
+
     def show_cards_of(self, client_id: str) -> None:
         from fpconsole.tui.screens.cards import CardsScreen
 
@@ -405,6 +415,15 @@ class FpConsoleApp(App[int]):
         yield SystemCommand(
             "Requests", "Go to the Requests section (F4)", lambda: self.switch_mode("requests")
         )
+        yield SystemCommand(
+            "Transactions", "Go to the Transactions section (F5)", lambda: self.switch_mode("transactions")
+        )
+        yield SystemCommand("Export…", "Export this view as CSV or JSON (masked)", self._export_view)
+
+    def _export_view(self) -> None:
+        from fpconsole.tui.export_menu import export_screen
+
+        export_screen(self, self.screen)
 
     def screenshot_folder(self) -> Path:
         from fpconsole.locations import state_dir

@@ -1,5 +1,6 @@
 """`:` opens anything by id, k9s style: `:card 7001234`, `:client CL-100045`, `:request <uuid>`,
-`:clients`, `:cards`, `:requests`. An id not seen before is fetched and cached."""
+`:clients`, `:cards`, `:requests`, `:transactions`, `:transaction <id>`, `:statement <card_id>`.
+An id not seen before is fetched and cached."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ SECTIONS = {
     "request": "requests",
     "req": "requests",
     "transactions": "transactions",
+    "transaction": "transactions",
+    "tx": "transactions",
+    "statement": "statement",
 }
 
 
@@ -35,7 +39,8 @@ class CommandLine(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         box = Input(
-            placeholder=":card 7001234 · :client CL-100045 · :request <uuid> · :clients", id="command"
+            placeholder=":card 7001234 · :client CL-100045 · :request <uuid> · :statement 7001234",
+            id="command",
         )
         box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
         yield box
@@ -60,9 +65,19 @@ def execute(app: FpConsoleApp, text: str) -> None:
     if not section:
         app.notify(f"Unknown command {text!r}. Try :card ID, :client ID, :request ID.", severity="warning")
         return
+    if section == "statement":
+        if argument:
+            app.open_statement(argument)
+        else:
+            app.notify("Which card? :statement 7001234", severity="warning")
+        return
     if section not in app._modes:
         app.notify(f"{section} is not available yet.", severity="warning")
         return
     app.switch_mode(section)
-    if argument:
+    if argument and section == "transactions":
+        from fpconsole.tui.screens.transactions import open_transaction
+
+        app.call_after_refresh(open_transaction, app, argument)
+    elif argument:
         app.call_after_refresh(app.open_entity, section, argument)

@@ -16,6 +16,7 @@ GLOBAL_NOTES = (
     (":", "open by id: card 7001234 · client CL-100045 · request <uuid> · clients · cards · requests"),
     ("/", "filter the list in view (id, name, phone, last 4 digits)"),
     ("F2 F3 F4", "Clients · Cards · Requests"),
+    ("F5", "Transactions · :statement <card_id> opens a card's statement"),
     ("F8", "save an SVG screenshot (secrets masked)"),
     ("ctrl+q", "quit"),
 )

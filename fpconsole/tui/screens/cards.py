@@ -148,6 +148,13 @@ class CardsScreen(ListScreen):
                 form("card.link"),
                 allowed["close"] and row.cells[3] == "—",
             ),
+            Action("S", "Statement…", lambda: app.open_statement(card_id), True, False),
+            Action(
+                "t",
+                "Create transaction",
+                form("transaction.create", {"card_id": card_id, "currency": "KZT"}),
+                row.cells[2] == "active",
+            ),
         ]
         return found
 

@@ -87,6 +87,8 @@ class RequestsScreen(ListScreen):
         Binding("c", "act('c')", "Copy id", id="copy-request-id"),
         Binding("C", "act('C')", "Copy curl", show=False),
         Binding("p", "act('p')", "Poll again", show=False),
+        Binding("t", "act('t')", "Ticket", show=False),
+        Binding("e", "act('e')", "Export", show=False),
     ]
 
     def make_source(self, query: str) -> RowSource:
@@ -118,7 +120,19 @@ class RequestsScreen(ListScreen):
             Action("c", "Copy request_id", lambda: self.fp_app.copy_text(row.key, "request_id"), True, False),
             Action("C", "Copy as curl", lambda: self.copy_curl(entry), True, False),
             Action("p", "Poll request/status again", lambda: self.poll_again(row.key, entry), polls, False),
+            Action("t", "Copy for ticket…", lambda: self.copy_for_ticket(entry), True, False),
+            Action("e", "Export…", self.export, True, False),
         ]
+
+    def copy_for_ticket(self, entry: dict[str, Any]) -> None:
+        from fpconsole.tui.export_menu import copy_for_ticket
+
+        copy_for_ticket(self.fp_app, entry)
+
+    def export(self) -> None:
+        from fpconsole.tui.export_menu import export_screen
+
+        export_screen(self.fp_app, self)
 
     def palette_commands(self) -> list[SystemCommand]:
         row = self.table.current_row

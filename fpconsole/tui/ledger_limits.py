@@ -1,0 +1,129 @@
+"""What the ledger lets a clearing or refund take, from what the console knows of a transaction.
+
+Pure (no widgets): the Transactions screen uses it to offer only the actions a transaction's
+state allows, and the amount guard (`tui.amount_guard`) to refuse an amount before sending.
+Rules (docs/sandbox-state.md): a clearing takes at most what is still held; a refund at most
+what was cleared and not yet refunded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, Literal
+
+GuardKind = Literal["clearing", "refund"]
+_CENT: Final = Decimal("0.01")
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        found = Decimal(str(value).strip().replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return found if found.is_finite() else None
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerAmounts:
+    """A transaction's money as far as the console knows it. `fresh`: from transaction.info just
+    now (else from the cache, which may lag behind the ledger)."""
+
+    transaction_id: str
+    amount: Decimal | None = None
+    held: Decimal | None = None
+    cleared: Decimal | None = None
+    refunded: Decimal | None = None
+    currency: str = ""
+    status: str = ""
+    fresh: bool = False
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any], *, fresh: bool) -> LedgerAmounts:
+        """A cache row or transaction.info's `transaction` object. What a status implies fills the
+        gaps: an authorised transaction nobody cleared yet holds its whole amount."""
+        status = str(record.get("status") or "")
+        amount = to_decimal(record.get("amount"))
+        held, cleared, refunded = (to_decimal(record.get(k)) for k in ("held", "cleared", "refunded"))
+        if status in ("new", "error"):
+            held, cleared, refunded = held or Decimal(0), cleared or Decimal(0), refunded or Decimal(0)
+        elif status == "success" and held is None and cleared is None:
+            held, cleared, refunded = amount, Decimal(0), Decimal(0)
+        return cls(
+            str(record.get("transaction_id") or ""),
+            amount,
+            held,
+            cleared,
+            refunded,
+            str(record.get("currency") or ""),
+            status,
+            fresh,
+        )
+
+    def may_clear(self) -> Decimal | None:
+        """What a clearing may still take; None when unknown."""
+        if self.status in ("new", "error"):
+            return Decimal(0)
+        return self.held
+
+    def may_refund(self) -> Decimal | None:
+        if self.status in ("new", "error"):
+            return Decimal(0)
+        if self.cleared is None:
+            return None
+        return self.cleared - (self.refunded or Decimal(0))
+
+    def limit(self, kind: GuardKind) -> Decimal | None:
+        return self.may_clear() if kind == "clearing" else self.may_refund()
+
+
+def allows(kind: GuardKind, amounts: LedgerAmounts | None) -> bool:
+    """Whether to offer the action: yes when something is left, or when we cannot tell (the form
+    then fetches the limit before it lets anything go out)."""
+    limit = amounts.limit(kind) if amounts is not None else None
+    return limit is None or limit > 0
+
+
+_KINDS: Final[dict[str, GuardKind]] = {"transaction.clearing": "clearing", "transaction.refund": "refund"}
+
+
+def kind_of(method_name: str) -> GuardKind | None:
+    return _KINDS.get(method_name)
+
+
+_WHAT: Final[dict[GuardKind, str]] = {"clearing": "still held", "refund": "cleared and not yet refunded"}
+
+
+def amount_problem(kind: GuardKind, text: str, limit: Decimal, currency: str) -> str | None:
+    """Why this amount (as typed) is more than the ledger allows; None if it is not. Text the
+    model refuses anyway (not a number, zero, three decimals) is left to the model's message."""
+    if not text.strip():
+        if limit <= 0:
+            return (
+                f"nothing is {_WHAT[kind]}: there is nothing to {'clear' if kind == 'clearing' else 'refund'}"
+            )
+        return None
+    amount = to_decimal(text)
+    if amount is None or amount <= 0 or amount != amount.quantize(_CENT):
+        return None
+    if amount > limit:
+        unit = f" {currency}" if currency else ""
+        return f"more than the {money(limit)}{unit} {_WHAT[kind]}"
+    return None
+
+
+def limit_note(kind: GuardKind, amounts: LedgerAmounts | None) -> str:
+    """The text under the amount field while the limit is known or being asked for."""
+    limit = amounts.limit(kind) if amounts is not None else None
+    if amounts is None or limit is None:
+        return "Limit: asking transaction.info…"
+    source = "transaction.info" if amounts.fresh else "cached; asking transaction.info…"
+    currency = f" {amounts.currency}" if amounts.currency else ""
+    return f"At most {money(limit)}{currency} {_WHAT[kind]}; empty = all of it ({source})"

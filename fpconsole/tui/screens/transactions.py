@@ -1,0 +1,422 @@
+"""Transactions (F5): every transaction this console has seen, newest first, filtered by card,
+status and date; the detail shows transaction.info and the live status of the transaction's
+requests; Create, Clearing and Refund are offered only when the ledger allows them, and the
+clearing and refund forms refuse an amount over the limit before sending (`tui.amount_guard`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
+from textual.widgets import Input
+
+from fpconsole.api import errors
+from fpconsole.tui import data
+from fpconsole.tui.ledger_limits import LedgerAmounts, allows, to_decimal
+from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
+from fpconsole.tui.screens.requests import timeline
+from fpconsole.tui.transaction_query import TransactionQuery, parse_query
+from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
+
+STATUS_STYLE = {"error": "error", "new": "muted"}
+LEDGER_METHODS = frozenset({"transaction.create", "transaction.clearing", "transaction.refund"})
+FILTER_HINT = "card:7001234 status:cleared since:2026-05-01 until:… · any part of an id"
+
+
+def short_money(value: Any) -> str:
+    """1500 → 1,500 and 1500.5 → 1,500.50: three amounts must fit one narrow column."""
+    amount = to_decimal(value)
+    if amount is None:
+        return "?"
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+def full_money(value: Any) -> str:
+    amount = to_decimal(value)
+    return "?" if amount is None else f"{amount:,.2f}"
+
+
+def local_time(value: Any, fmt: str) -> str:
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.astimezone().strftime(fmt)
+
+
+def transaction_row(item: dict[str, Any]) -> Row:
+    transaction_id = str(item["transaction_id"])
+    status = str(item.get("status") or "?")
+    ledger = "/".join(short_money(item.get(k)) for k in ("held", "cleared", "refunded"))
+    return Row(
+        key=transaction_id,
+        cells=(
+            transaction_id if len(transaction_id) <= 13 else "…" + transaction_id[-12:],
+            str(item.get("card_id") or "—"),
+            full_money(item.get("amount")),
+            str(item.get("currency") or ""),
+            status,
+            ledger,
+            local_time(item.get("created_at"), "%m-%d %H:%M"),
+        ),
+        data=item,
+        style=STATUS_STYLE.get(status, ""),
+    )
+
+
+class TransactionsScreen(ListScreen):
+    SECTION = "Transactions"
+    COLUMNS = (
+        Column("transaction_id", "Transaction", 13),
+        Column("card_id", "Card", 7),
+        Column("amount", "Amount", 12, "right"),
+        Column("currency", "Cur", 3),
+        Column("status", "Status", 8),
+        Column("ledger", "Held/Clear/Refund", 17),
+        Column("created", "Created", 0),
+    )
+    EMPTY_TEXT = "No transactions seen yet. Press n to create one (or a on a card in Cards)."
+    HELP = (
+        "Transactions this console has seen, newest first. Filter with / — "
+        + FILTER_HINT
+        + ". Clearing and Refund are offered while money is held or refundable."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "act('n')", "New"),
+        Binding("c", "act('c')", "Clearing"),
+        Binding("r", "act('r')", "Refund"),
+        Binding("i", "act('i')", "Info", show=False),
+        Binding("s", "act('s')", "Request status", show=False),
+        Binding("S", "act('S')", "Statement", show=False),
+        Binding("e", "act('e')", "Export"),
+    ]
+    # The detail goes under the list, full width: seven columns need the whole width at 80x24.
+    DEFAULT_CSS = """
+    TransactionsScreen #body { layout: vertical; }
+    TransactionsScreen #list-pane { width: 100%; height: 1fr; }
+    TransactionsScreen #detail { width: 100%; height: 45%; border-left: none; border-top: solid $panel; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.card_filter: str | None = None
+        self.current_query = TransactionQuery()
+        self.fetched: dict[str, dict[str, Any]] = {}  # transaction_id → transaction.info's answer
+        self.fetch_errors: dict[str, str] = {}
+
+    @property
+    def _now(self) -> datetime:
+        clock = self.fp_app.context.client_clock
+        found = clock() if clock is not None else None
+        return found if isinstance(found, datetime) else datetime.now(UTC)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#filter", Input).placeholder = FILTER_HINT
+
+    # --- list -----------------------------------------------------------------------------------
+
+    def make_source(self, query: str) -> RowSource:
+        parsed = parse_query(query, now=lambda: self._now)
+        if self.card_filter and not parsed.card_id:
+            parsed = replace(parsed, card_id=self.card_filter)
+        self.current_query = parsed
+        if self.is_mounted:
+            box = self.query_one("#filter", Input)
+            box.border_subtitle = "; ".join(parsed.problems)
+        cache = self.fp_app.cache
+        return QueryRows(
+            lambda: data.count_transactions(cache, parsed),
+            lambda offset, limit: data.fetch_transactions(cache, parsed, offset, limit),
+            transaction_row,
+        )
+
+    @work(exclusive=True, group="open-transaction", exit_on_error=False)
+    async def show_transaction(self, transaction_id: str) -> None:
+        """`:transaction ID`: select it if cached, else ask transaction.info (and so cache it)."""
+        if self.table.move_to_key(transaction_id):
+            return
+        backend = self.fp_app.backend
+        if backend is not None and data.get_transaction(self.fp_app.cache, transaction_id) is None:
+            try:
+                result = await backend.read("transaction.info", {"transaction_id": transaction_id})
+            except errors.CardApiError as exc:
+                self.notify(f"{transaction_id}: {exc.message}", severity="error")
+                return
+            state = dict(result.raw.get("transaction") or {})
+            state.setdefault("transaction_id", transaction_id)
+            data.remember_transaction(self.fp_app.cache, state)
+        box = self.query_one("#filter", Input)
+        box.value = transaction_id
+        box.add_class("-visible")  # the user sees why the list shows one row; esc clears it
+        self.query_text = transaction_id
+        self.reload()
+        if not self.table.move_to_key(transaction_id):
+            self.notify(f"{transaction_id} not found in the local cache.", severity="warning")
+
+    def filter_card(self, card_id: str | None) -> None:
+        self.card_filter = card_id
+        self.reload()
+        self.notify(f"Transactions of card {card_id}" if card_id else "All transactions", timeout=3)
+
+    # --- ledger state -----------------------------------------------------------------------------
+
+    def amounts(self, row: Row) -> LedgerAmounts:
+        fetched = self.fetched.get(row.key)
+        if fetched is not None:
+            return LedgerAmounts.from_record(fetched, fresh=True)
+        return LedgerAmounts.from_record(row.data, fresh=False)
+
+    def requests_of(self, row: Row) -> list[Any]:
+        backend = self.fp_app.backend
+        journal = backend.journal if backend is not None else None
+        card_id = row.data.get("card_id")
+        return data.transaction_requests(journal, row.key, str(card_id) if card_id else None)
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def action_act(self, key: str) -> None:
+        if not self.run_action_key(key):
+            self.notify("Select a transaction first.", timeout=2)
+
+    def actions(self, row: Row | None) -> list[Action]:
+        found = [Action("n", "Create transaction", lambda: self.open_create(row))]
+        found.append(Action("e", "Export…", self.open_export, True, False))
+        if row is None:
+            return found
+        amounts = self.amounts(row)
+        requests = self.requests_of(row)
+        card_id = str(row.data.get("card_id") or "")
+        found += [
+            Action(
+                "c",
+                "Clearing…",
+                lambda: self.open_guarded("transaction.clearing", row),
+                allows("clearing", amounts),
+            ),
+            Action(
+                "r",
+                "Refund…",
+                lambda: self.open_guarded("transaction.refund", row),
+                allows("refund", amounts),
+            ),
+            Action("i", "Transaction info", lambda: self.open_info(row), True, False),
+            Action(
+                "s",
+                "Transaction request status",
+                lambda: self.open_request_status(requests),
+                bool(requests),
+                False,
+            ),
+            Action(
+                "S",
+                "Statement of this card",
+                lambda: self.fp_app.open_statement(card_id),
+                bool(card_id),
+                False,
+            ),
+        ]
+        return found
+
+    def palette_commands(self) -> list[SystemCommand]:
+        row = self.table.current_row
+        found = [SystemCommand("Create transaction", "transaction.create", lambda: self.run_action_key("n"))]
+        if row is None:
+            return found
+        for action in self.actions(row)[2:]:
+            if action.available and not (action.changes_state and self.fp_app.context.read_only):
+                found.append(
+                    SystemCommand(
+                        f"{action.title.rstrip('…')} {row.cells[0]}", f"key {action.key}", action.run
+                    )
+                )
+        found.append(
+            SystemCommand(
+                f"Copy transaction_id {row.cells[0]}",
+                "to the clipboard",
+                lambda: self.fp_app.copy_text(row.key, "transaction_id"),
+            )
+        )
+        return found
+
+    def open_create(self, row: Row | None) -> None:
+        card_id = self.current_query.card_id or (str(row.data.get("card_id") or "") if row else "")
+        currency = str(row.data.get("currency") or "KZT") if row else "KZT"
+        self.fp_app.open_form(
+            "transaction.create", {"currency": currency, **({"card_id": card_id} if card_id else {})}
+        )
+
+    def open_guarded(self, method_name: str, row: Row) -> None:
+        # Resolved here, not at import: the registry (pydantic) loads on the first action.
+        from fpconsole.api.methods import REGISTRY
+        from fpconsole.tui.amount_guard import AmountGuardForm
+
+        app, method = self.fp_app, REGISTRY.resolve(method_name)
+        if app.context.read_only:
+            self.notify(f"Read-only: {method.title} changes state.", severity="warning")
+            return
+        initial = {"transaction_id": row.key}
+        if row.data.get("order_id"):
+            initial["order_id"] = str(row.data["order_id"])
+        app.push_screen(
+            AmountGuardForm(
+                method,
+                amounts=self.amounts(row),
+                initial=initial,
+                # One draft per transaction: an amount typed for one must never come back for another.
+                form_key=f"{method.name}:{row.key}",
+                clock=app.context.clock,
+                new_request_id=app.context.new_request_id,
+            )
+        )
+
+    def open_info(self, row: Row) -> None:
+        self.fp_app.open_form("transaction.info", {"transaction_id": row.key})
+
+    def open_request_status(self, requests: list[Any]) -> None:
+        """The newest request still in process (else the newest): its status, polled live."""
+        pending = [e for e in requests if e.outcome in ("sent", "process", "unknown")]
+        entry = (pending or requests)[-1]
+        self.fp_app.open_form("transaction.request_status", {"request_id": str(entry.request_id)})
+
+    def open_export(self) -> None:
+        from fpconsole.tui.export_menu import export_screen
+
+        export_screen(self.fp_app, self)
+
+    def export_choices(self) -> list[Any]:
+        from fpconsole import exports
+        from fpconsole.tui.export_menu import MAX_ROWS, ExportChoice
+
+        cache, query = self.fp_app.cache, self.current_query
+        total = data.count_transactions(cache, query)
+        label = self.query_text or (f"card:{query.card_id}" if query.card_id else "")
+        return [
+            ExportChoice(
+                f"Transactions ({total:,} rows)",
+                "transactions",
+                lambda fmt: exports.list_export(
+                    "transactions", data.fetch_transactions(cache, query, 0, MAX_ROWS), fmt, query=label
+                ),
+            )
+        ]
+
+    # --- detail ---------------------------------------------------------------------------------
+
+    def show_detail(self, row: Row | None, *, fetch: bool = True) -> None:
+        if row is None:
+            self.detail.show_message("Transactions", "No transaction selected.")
+            return
+        amounts = self.amounts(row)
+        fetched = self.fetched.get(row.key, {})
+        item = {**row.data, **{k: v for k, v in fetched.items() if v not in (None, "")}}
+        card_id = str(item.get("card_id") or "")
+        card = data.get_card(self.fp_app.cache, card_id) if card_id else None
+        currency = str(item.get("currency") or "")
+        status = str(item.get("status") or "?")
+        if item.get("error_code"):
+            status += f" · {item.get('error_code')}: {item.get('error_description') or ''}"
+        # Money first: at 80x24 the panel shows about seven lines before it scrolls.
+        pairs = [
+            ("status", status),
+            (
+                "amount",
+                f"{full_money(item.get('amount'))} {currency} · held {full_money(amounts.held)}"
+                f" · cleared {full_money(amounts.cleared)} · refunded {full_money(amounts.refunded)}",
+            ),
+            ("may", f"clear {full_money(amounts.may_clear())} · refund {full_money(amounts.may_refund())}"),
+            ("card", " · ".join(p for p in (card_id, str((card or {}).get("card_mask") or "")) if p) or "—"),
+            ("order", str(item.get("order_id") or "—")),
+            ("id", row.key),
+            ("created", local_time(item.get("created_at"), "%Y-%m-%d %H:%M:%S") or "—"),
+            ("source", "transaction.info" if row.key in self.fetched else self._source_note(row.key)),
+        ]
+        sections: list[tuple[str, list[tuple[str, str]]]] = [("", pairs)]
+        requests = self.requests_of(row)
+        if requests:
+            sections.append(
+                (
+                    "Requests (live)",
+                    [
+                        (
+                            e.method.removeprefix("transaction."),
+                            f"{self._amount_of(e)}{timeline(data.as_dict(e))}",
+                        )
+                        for e in requests
+                    ],
+                )
+            )
+        self.detail.show(
+            f"Transaction {row.cells[0]}",
+            sections,
+            hint="a actions · n new · c clearing · r refund · i info · s request status · S statement · e export",
+        )
+        if fetch:
+            self.fetch_info(row.key)
+
+    def _source_note(self, transaction_id: str) -> str:
+        problem = self.fetch_errors.get(transaction_id)
+        return (
+            f"cache (transaction.info failed: {problem})" if problem else "cache (asking transaction.info…)"
+        )
+
+    @staticmethod
+    def _amount_of(entry: Any) -> str:
+        amount = (entry.request or {}).get("amount")
+        return (
+            f"{short_money(amount)} · "
+            if amount is not None
+            else "full · "
+            if entry.method != "transaction.create"
+            else ""
+        )
+
+    @work(exclusive=True, group="transaction-detail", exit_on_error=False)
+    async def fetch_info(self, transaction_id: str) -> None:
+        """transaction.info is a read: a newer selection cancels an older fetch."""
+        backend = self.fp_app.backend
+        if backend is None:
+            return
+        try:
+            result = await backend.read("transaction.info", {"transaction_id": transaction_id})
+        except errors.CardApiError as exc:
+            self.fetch_errors[transaction_id] = exc.message
+        else:
+            state = dict(result.raw.get("transaction") or {})
+            state.setdefault("transaction_id", transaction_id)
+            self.fetched[transaction_id] = state
+            self.fetch_errors.pop(transaction_id, None)
+            data.remember_transaction(self.fp_app.cache, state)
+            self.table.reload()
+        current = self.table.current_row
+        if current is not None and current.key == transaction_id:
+            self.show_detail(current, fetch=False)
+
+    def on_app_news(self, message: Any) -> None:
+        from fpconsole.tui.messages import CacheChanged, RequestUpdated
+
+        if not self.is_mounted:
+            return
+        if isinstance(message, CacheChanged):
+            self.table.reload()
+            return
+        if not isinstance(message, RequestUpdated) or message.method not in LEDGER_METHODS:
+            return
+        current = self.table.current_row
+        if current is None:
+            return
+        # A clearing or refund that settled changed the amounts: ask again.
+        self.show_detail(current, fetch=message.request_status == "success")
+
+
+def open_transaction(app: Any, transaction_id: str) -> None:
+    screen = app.screen
+    if isinstance(screen, TransactionsScreen):
+        screen.show_transaction(transaction_id)

@@ -1,0 +1,157 @@
+"""A statement's date window: the presets (today, 7 days, this month) and a From/To dialog.
+
+Days are the console user's local days; the request carries RFC 3339 times with the local
+offset, which the API accepts (SPEC §3.16).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar, Final, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+Preset = Literal["today", "7d", "month", "custom"]
+PRESET_TITLES: Final[dict[Preset, str]] = {
+    "today": "Today",
+    "7d": "7 days",
+    "month": "This month",
+    "custom": "From…to",
+}
+MAX_DAYS: Final = 366  # a longer window is almost surely a typo, and the API caps answers anyway
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone().isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: datetime
+    end: datetime
+    preset: Preset
+
+    @property
+    def title(self) -> str:
+        return PRESET_TITLES[self.preset]
+
+    def label(self) -> str:
+        start, end = self.start.astimezone(), self.end.astimezone()
+        return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} ({self.title})"
+
+    def body(self, card_id: str) -> dict[str, Any]:
+        return {"card_id": card_id, "start_date": rfc3339(self.start), "end_date": rfc3339(self.end)}
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
+
+
+def preset_window(preset: Preset, now: datetime) -> Window:
+    """`now` is the window's end; the start is local midnight today, 7 × 24 h back, or the
+    first of the month."""
+    local = now.astimezone()
+    if preset == "today":
+        start = _midnight(local.date())
+    elif preset == "7d":
+        start = local - timedelta(days=7)
+    elif preset == "month":
+        start = _midnight(local.date().replace(day=1))
+    else:
+        raise ValueError("a custom window needs its days: use custom_window")
+    return Window(start, local, preset)
+
+
+def custom_window(first: date, last: date) -> Window:
+    """Whole local days, `last` included."""
+    return Window(_midnight(first), _midnight(last + timedelta(days=1)) - timedelta(seconds=1), "custom")
+
+
+def parse_days(first: str, last: str) -> tuple[Window | None, str]:
+    """(window, "") or (None, what is wrong)."""
+    try:
+        start = date.fromisoformat(first.strip())
+    except ValueError:
+        return None, "From: a date such as 2026-05-01"
+    try:
+        end = date.fromisoformat(last.strip()) if last.strip() else start
+    except ValueError:
+        return None, "To: a date such as 2026-05-31 (empty: the same day)"
+    if end < start:
+        return None, "To is before From"
+    if (end - start).days >= MAX_DAYS:
+        return None, f"at most {MAX_DAYS} days"
+    return custom_window(start, end), ""
+
+
+class WindowDialog(ModalScreen[Window | None]):
+    """From/To as YYYY-MM-DD; Enter applies, Esc cancels."""
+
+    DEFAULT_CSS = """
+    WindowDialog { align: center middle; }
+    WindowDialog > Vertical { width: 50; height: auto; border: round $primary; background: $surface; padding: 0 1; }
+    WindowDialog .title { text-style: bold; }
+    WindowDialog .row { height: auto; }
+    WindowDialog .row Label { width: 6; }
+    WindowDialog .row Input { width: 1fr; }
+    WindowDialog #window-error { color: $error; height: auto; }
+    WindowDialog #window-buttons { height: auto; margin-top: 1; }
+    WindowDialog #window-buttons Button { margin: 0 2 0 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, current: Window) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Statement window (local days, both included)", classes="title")
+            with Horizontal(classes="row"):
+                yield Label("From")
+                yield Input(f"{self.current.start.astimezone():%Y-%m-%d}", id="window-from", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("To")
+                yield Input(f"{self.current.end.astimezone():%Y-%m-%d}", id="window-to", compact=True)
+            yield Static("", id="window-error", markup=False)
+            with Horizontal(id="window-buttons"):
+                yield Button("Apply", id="window-apply", variant="primary", compact=True)
+                yield Button("Cancel", id="window-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        for box in self.query(Input).results(Input):
+            box.cursor_blink = False  # no redraws twice a second (SSH, snapshots)
+        self.query_one("#window-from", Input).focus()
+
+    def _apply(self) -> None:
+        window, problem = parse_days(
+            self.query_one("#window-from", Input).value, self.query_one("#window-to", Input).value
+        )
+        self.query_one("#window-error", Static).update(problem)
+        if window is not None:
+            self.dismiss(window)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "window-from":
+            self.query_one("#window-to", Input).focus()
+        else:
+            self._apply()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "window-apply":
+            self._apply()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
