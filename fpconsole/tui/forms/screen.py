@@ -85,7 +85,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     RequestFormScreen .field-line { height: auto; }
     RequestFormScreen .field-label { width: 22; }
     RequestFormScreen .field-line > Input, RequestFormScreen .field-line > Select, RequestFormScreen .field-line > Checkbox { width: 1fr; }
-    RequestFormScreen .field-line > Input { background: $boost; }
+    RequestFormScreen .field-line > Input { background: $panel; }  /* visible slots: $boost vanishes on dark themes */
     RequestFormScreen .field-row:focus-within .field-label { color: $accent; text-style: bold; }
     RequestFormScreen .field-help { color: $text-muted; padding: 0 0 0 22; }
     RequestFormScreen Static.-error { color: $error; display: none; }

@@ -15,13 +15,8 @@ from fpconsole.tui import data
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
-OUTCOME_STYLE = {
-    "error": "error",
-    "failed": "error",
-    "unknown": "warning",
-    "process": "warning",
-    "success": "success",
-}
+# Only what needs a look stands out: failures, unknown outcomes, requests still running.
+OUTCOME_STYLE = {"error": "error", "failed": "error", "unknown": "warning", "process": "warning"}
 
 
 def _time(value: Any) -> datetime | None:
