@@ -97,8 +97,11 @@ class TransactionsScreen(ListScreen):
         Binding("S", "act('S')", "Statement", show=False),
         Binding("e", "act('e')", "Export"),
     ]
-    # The detail goes under the list, full width: seven columns need the whole width at 80x24.
+    # As every list below 110 columns: the top bar drops the host (the section name and the live
+    # count matter more). The detail goes under the list, full width: seven columns need it.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     DEFAULT_CSS = """
+    TransactionsScreen.-narrow TopBar > #host { display: none; }
     TransactionsScreen #body { layout: vertical; }
     TransactionsScreen #list-pane { width: 100%; height: 1fr; }
     TransactionsScreen #detail { width: 100%; height: 45%; border-left: none; border-top: solid $panel; }
