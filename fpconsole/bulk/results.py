@@ -1,0 +1,63 @@
+"""The result CSV: one line per data row of the input, what became of it.
+
+Written whole to a temporary file and renamed into place, so a reader (or a crash) never sees
+half a file; written again after a cancel, with what is known by then.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Final
+
+from fpconsole.bulk.pan import safe_mask, safe_text
+from fpconsole.bulk.runner import RowResult
+
+RESULT_COLUMNS: Final = ("row", "client_id", "card_id", "masked_pan", "status", "error")
+
+
+def default_result_path(input_path: Path | str) -> Path:
+    """clients.csv → clients.result.csv, next to the input."""
+    path = Path(input_path)
+    stem = path.stem if path.suffix.lower() == ".csv" else path.name
+    return path.with_name(f"{stem}.result.csv")
+
+
+def write_results(path: Path | str, results: Iterable[RowResult]) -> Path:
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    temporary: Path | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=folder,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+        ) as handle:
+            temporary = Path(handle.name)
+            writer = csv.writer(handle)
+            writer.writerow(RESULT_COLUMNS)
+            for result in results:
+                writer.writerow(
+                    (
+                        result.line,
+                        result.client_id or "",
+                        result.card_id or "",
+                        # Masked again on the way out: this file gets mailed around.
+                        safe_mask(result.masked_pan) or "",
+                        result.status,
+                        safe_text(result.error) or "",
+                    )
+                )
+        os.replace(temporary, path)
+    except BaseException:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,58 @@
+"""Progress: counts, rate, ETA and the one-line rendering."""
+
+from __future__ import annotations
+
+from fpconsole.bulk.progress import ProgressCounter, format_progress
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_and_eta_count_only_this_runs_work() -> None:
+    clock = Clock()
+    counter = ProgressCounter(200, clock)
+    counter.done = counter.skipped = 50  # an earlier run's rows: no work now
+    counter.failed = 3
+    assert counter.snapshot().rate == 0 and counter.snapshot().eta_seconds is None
+    clock.now += 2
+    counter.done += 70
+    counter.worked = 70
+    counter.in_flight = 8
+    progress = counter.snapshot()
+    assert progress.rate == 35.0
+    assert progress.remaining == 200 - 120 - 3
+    assert progress.eta_seconds == (200 - 123) / 35.0
+    assert progress.fraction == 123 / 200
+    assert (
+        format_progress(progress)
+        == "120/200 done (50 earlier) · 3 failed · 8 in flight · 35.0 rows/s · ETA 2s"
+    )
+
+
+def test_format_shows_pause_and_cancel_and_long_etas() -> None:
+    clock = Clock()
+    counter = ProgressCounter(100_000, clock)
+    clock.now += 10
+    counter.done = counter.worked = 10
+    counter.paused = True
+    text = format_progress(counter.snapshot())
+    assert text == "10/100000 done · 0 failed · 0 in flight · 1.0 rows/s · ETA 27h46m · paused"
+    counter.paused, counter.cancelled = False, True
+    counter.total = 700
+    assert format_progress(counter.snapshot()).endswith("ETA 11m30s · cancelling")
+
+
+def test_a_finished_run_has_no_eta_shown() -> None:
+    clock = Clock()
+    counter = ProgressCounter(2, clock)
+    clock.now += 1
+    counter.done = counter.worked = 2
+    progress = counter.snapshot()
+    assert progress.eta_seconds == 0.0 and progress.fraction == 1.0
+    assert format_progress(progress) == "2/2 done · 0 failed · 0 in flight · 2.0 rows/s"
+    assert ProgressCounter(0).snapshot().fraction == 1.0
