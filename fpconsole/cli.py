@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
 
     locate = commands.add_parser("locate", help="print where config, cache and state live")
-    locate.add_argument("which", nargs="?", choices=("config", "cache", "state"))
+    locate.add_argument("which", nargs="?", choices=("config", "cache", "state", "sandbox"))
 
     commands.add_parser("profiles", help="list profiles (no secrets)")
 
@@ -156,12 +156,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "journal":
         from fpconsole.local_commands import run_journal
 
-        return run_journal(args.profile or "sandbox", args.since, args.json, out)
+        return run_journal(args.profile or _default_profile_name(), args.since, args.json, out)
     if command == "bulk":
         from fpconsole.bulk.command import run_bulk
 
         return run_bulk(args, out, err)
     return EXIT_INVALID_INPUT
+
+
+def _default_profile_name() -> str:
+    from fpconsole.config import ConfigError, load_config
+
+    try:
+        return load_config().default_name
+    except ConfigError:
+        return "sandbox"  # run_journal reports the broken config itself
 
 
 def run_methods(out: TextIO, *, as_json: bool = False) -> int:

@@ -36,19 +36,21 @@ def run_locate(which: str | None, out: TextIO) -> int:
         "config": locations.config_dir(),
         "cache": locations.cache_dir(),
         "state": locations.state_dir(),
+        "sandbox": locations.sandbox_dir(),
     }
     if which is not None:
         if which not in folders:
-            return _fail(f"locate: unknown folder {which!r} — use config, cache or state")
+            return _fail(f"locate: unknown folder {which!r} — use config, cache, state or sandbox")
         out.write(f"{folders[which]}\n")
         return EXIT_OK
     notes = {
         "config": f"{locations.CONFIG_FILE_NAME}",
         "cache": f"{locations.CACHE_DB_NAME}, disposable",
         "state": f"{locations.JOURNAL_DB_NAME}, {locations.DRAFTS_DB_NAME}",
+        "sandbox": "the embedded sandbox: fake cards with their secrets",
     }
     for name, folder in folders.items():
-        out.write(f"{name:<7}{folder}  ({notes[name]})\n")
+        out.write(f"{name:<8}{folder}  ({notes[name]})\n")
     return EXIT_OK
 
 

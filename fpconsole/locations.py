@@ -57,6 +57,18 @@ def state_dir() -> Path:
     return Path(user_state_dir(APP_NAME, appauthor=False))
 
 
+def sandbox_dir() -> Path:
+    """The embedded sandbox's own database: the emulated processor, which keeps (fake) PANs and
+    CVVs as a bank would. It lives apart from the console's config, cache and state, which
+    never hold a secret."""
+    home = _home_override()
+    if home is not None:
+        return home / "sandbox"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "sandbox"
+
+
 def config_file() -> Path:
     return config_dir() / CONFIG_FILE_NAME
 

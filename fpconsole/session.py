@@ -58,17 +58,19 @@ class Session:
 
 
 def embedded_transport(delay: float | None = None, db: str | None = None, engine: Any = None) -> Any:
-    """The in-process sandbox, its state kept in the state folder so that `fpconsole call` and
-    the console see the same cards from one run to the next; seeded on first use."""
-    from fpconsole.locations import state_dir
+    """The in-process sandbox, its state kept in its own folder (`fpconsole locate sandbox`) so
+    that `fpconsole call` and the console see the same cards from one run to the next; seeded
+    on first use."""
+    from fpconsole.locations import ensure_private_dir, sandbox_dir
     from fpconsole.sandbox.embedded import embedded_transport as make_transport
     from fpconsole.sandbox.settings import SandboxSettings
 
     if db is None:
-        folder = state_dir()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        db = str(folder / "sandbox.sqlite3")
+        db = str(ensure_private_dir(sandbox_dir()) / "sandbox.sqlite3")
     fresh = db == ":memory:" or not os.path.exists(db)
+    if fresh and db != ":memory:":
+        # Created private before SQLite writes (fake) card secrets into it.
+        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
     settings = SandboxSettings.default(
         db=db,
         delay=float(os.environ.get("FPCONSOLE_SANDBOX_DELAY", "1.5")) if delay is None else delay,

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from fpconsole.store.journal import Journal
 
 Post = Callable[[Message], object]
+NEW_CARD_METHODS = frozenset({"card.issue", "card.bulk_issue", "card.issue_plastic"})
+NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
 
 
 class ConsoleBackend:
@@ -50,6 +52,7 @@ class ConsoleBackend:
         self.profile_name = session.profile_name
         self._post = post
         self._followers: dict[str, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self._unsubscribe = [
             self.client.subscribe(journal.record),
             self.client.subscribe(cache.ingest),
@@ -91,7 +94,9 @@ class ConsoleBackend:
         if self.profile_kind != "sandbox":
             return 0
         snapshot = await self.client.post_control("/sandbox/snapshot", {"limit": 100_000})
-        count = self.cache.prime(
+        # A big snapshot takes seconds to write; off the event loop so the console stays live.
+        count = await asyncio.to_thread(
+            self.cache.prime,
             clients=snapshot.get("clients", []),
             cards=snapshot.get("cards", []),
             transactions=snapshot.get("transactions", []),
@@ -108,7 +113,7 @@ class ConsoleBackend:
         return len(pending)
 
     async def aclose(self) -> None:
-        for task in list(self._followers.values()):
+        for task in [*self._followers.values(), *self._background]:
             task.cancel()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -157,6 +162,22 @@ class ConsoleBackend:
     def in_process(self) -> int:
         return sum(1 for task in self._followers.values() if not task.done())
 
+    def _read_new_cards(self, response: dict[str, Any]) -> None:
+        """request/status names new cards but not their status; card.info fills it in, so the
+        Cards list can offer Activate for a card just issued."""
+        card_ids = [
+            str(c["card_id"]) for c in response.get("cards") or [] if isinstance(c, dict) and c.get("card_id")
+        ]
+        if card_ids:
+            task = asyncio.get_running_loop().create_task(self._card_infos(card_ids[:NEW_CARD_READS]))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _card_infos(self, card_ids: list[str]) -> None:
+        for card_id in card_ids:
+            with contextlib.suppress(errors.CardApiError):
+                await self.client.call("card.info", {"card_id": card_id})
+
     # --- drafts --------------------------------------------------------------------------------
 
     def save_draft(self, form_key: str, fields: dict[str, str]) -> None:
@@ -186,6 +207,8 @@ class ConsoleBackend:
                 )
             )
         elif isinstance(event, StatusChanged):
+            if event.request_status == "success" and event.method in NEW_CARD_METHODS:
+                self._read_new_cards(event.response)
             self._post(
                 RequestUpdated(
                     request_id=event.request_id,

@@ -42,9 +42,10 @@ def test_locate(isolated_home: Path) -> None:
     out = io.StringIO()
     assert run_locate(None, out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith(f"config {isolated_home / 'config'}")
-    assert lines[1].startswith(f"cache  {isolated_home / 'cache'}")
-    assert lines[2].startswith(f"state  {isolated_home / 'state'}")
+    assert lines[0].startswith(f"config  {isolated_home / 'config'}")
+    assert lines[1].startswith(f"cache   {isolated_home / 'cache'}")
+    assert lines[2].startswith(f"state   {isolated_home / 'state'}")
+    assert lines[3].startswith(f"sandbox {isolated_home / 'sandbox'}") and "fake cards" in lines[3]
     out = io.StringIO()
     assert run_locate("state", out) == 0 and out.getvalue() == f"{isolated_home / 'state'}\n"
     assert run_locate("nowhere", io.StringIO()) == 2
