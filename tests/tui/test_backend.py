@@ -16,7 +16,13 @@ from fpconsole.tui.backend import ConsoleBackend
 
 CLIENT = {
     "product_id": 2000,
-    "client": {"phone": 77011234567, "type": 1, "resident": 1, "first_name": "ALIYA", "last_name": "SERIKOVA"},
+    "client": {
+        "phone": 77011234567,
+        "type": 1,
+        "resident": 1,
+        "first_name": "ALIYA",
+        "last_name": "SERIKOVA",
+    },
 }
 
 
