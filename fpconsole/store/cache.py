@@ -354,26 +354,43 @@ class EntityCache:
 
     # --- writing ---
 
-    def upsert(self, kind: EntityKind, item: Mapping[str, Any], *, seen_at: datetime | None = None) -> None:
+    def upsert(
+        self,
+        kind: EntityKind,
+        item: Mapping[str, Any],
+        *,
+        seen_at: datetime | None = None,
+        touch: bool = True,
+    ) -> None:
         """Insert or update one entity given as a mapping holding its id (`client_id` …)."""
-        self._upsert_many(kind, [item], seen_at)
+        self._upsert_many(kind, [item], seen_at, touch)
 
-    def upsert_client(self, client_id: str, *, seen_at: datetime | None = None, **fields: Any) -> None:
+    def upsert_client(
+        self, client_id: str, *, seen_at: datetime | None = None, touch: bool = True, **fields: Any
+    ) -> None:
         """Insert or update one client. Fields left out (or None) keep their cached value."""
-        self._upsert_many("clients", [{"client_id": client_id, **fields}], seen_at)
+        self._upsert_many("clients", [{"client_id": client_id, **fields}], seen_at, touch)
 
-    def upsert_card(self, card_id: str, *, seen_at: datetime | None = None, **fields: Any) -> None:
+    def upsert_card(
+        self, card_id: str, *, seen_at: datetime | None = None, touch: bool = True, **fields: Any
+    ) -> None:
         """`card_mask` (or `masked_pan`) is re-masked to first six + last four if it has more."""
-        self._upsert_many("cards", [{"card_id": card_id, **fields}], seen_at)
+        self._upsert_many("cards", [{"card_id": card_id, **fields}], seen_at, touch)
 
     def upsert_transaction(
-        self, transaction_id: str, *, seen_at: datetime | None = None, **fields: Any
+        self, transaction_id: str, *, seen_at: datetime | None = None, touch: bool = True, **fields: Any
     ) -> None:
-        self._upsert_many("transactions", [{"transaction_id": transaction_id, **fields}], seen_at)
+        self._upsert_many("transactions", [{"transaction_id": transaction_id, **fields}], seen_at, touch)
 
     def _upsert_many(
-        self, kind: EntityKind, items: Iterable[Mapping[str, Any]], seen_at: datetime | None
+        self,
+        kind: EntityKind,
+        items: Iterable[Mapping[str, Any]],
+        seen_at: datetime | None,
+        touch: bool = True,
     ) -> int:
+        """`touch=False` (reads): update what the answer says but keep the entity's place in the
+        recent-first lists, which would otherwise reorder under the cursor as a user browses."""
         spec = SPECS[kind]
         seen = to_micros(seen_at) if seen_at is not None else now_us()
         rows = list(items)  # a retry after a reset must see them again
@@ -382,13 +399,15 @@ class EntityCache:
             written = 0
             with db.write(self.conn):
                 for item in rows:
-                    written += self._upsert_one(kind, spec, item, seen)
+                    written += self._upsert_one(kind, spec, item, seen, touch)
             self._evict_if_needed(kind)
             return written
 
         return self._guard(run)
 
-    def _upsert_one(self, kind: EntityKind, spec: KindSpec, item: Mapping[str, Any], seen: int) -> int:
+    def _upsert_one(
+        self, kind: EntityKind, spec: KindSpec, item: Mapping[str, Any], seen: int, touch: bool = True
+    ) -> int:
         key = _text(item.get(spec.key))
         if key is None:
             return 0
@@ -416,12 +435,13 @@ class EntityCache:
                 sort_keys=True,
             )
         if all(merged[c] == old[c] for c in spec.columns):
-            self.conn.execute(f"UPDATE {spec.table} SET last_seen = ? WHERE id = ?", (seen, old["id"]))
+            if touch:
+                self.conn.execute(f"UPDATE {spec.table} SET last_seen = ? WHERE id = ?", (seen, old["id"]))
         else:
             self.conn.execute(
                 f"UPDATE {spec.table} SET {', '.join(f'{c} = ?' for c in spec.columns)}, search = ?, "
-                "last_seen = ? WHERE id = ?",
-                (*(merged[c] for c in spec.columns), spec.search(merged), seen, old["id"]),
+                "last_seen = CASE WHEN ? THEN ? ELSE last_seen END WHERE id = ?",
+                (*(merged[c] for c in spec.columns), spec.search(merged), touch, seen, old["id"]),
             )
         return 1
 

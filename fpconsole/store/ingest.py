@@ -1,6 +1,7 @@
 """How client events update the entity cache.
 
-Reads teach us entities directly (card.info, client.cards, transaction.info). Mutations only
+Reads teach us entities directly (card.info, client.cards, transaction.info), without moving
+known ones up the recent-first lists (browsing must not reorder the list under the cursor). Mutations only
 say "success" — often later, through request/status — so the request body is remembered from
 `RequestSent` (by request_id) and the change is applied when the request succeeds. Events are
 already redacted; the cache keeps a short list of non-secret fields on top of that.
@@ -85,6 +86,7 @@ class CacheIngest:
                 cache.upsert_card(
                     str(card["card_id"]),
                     seen_at=at,
+                    touch=False,
                     card_mask=card.get("card_mask"),
                     status=card.get("status"),
                     client_id=card.get("client_id"),
@@ -96,6 +98,7 @@ class CacheIngest:
                 cache.upsert_card(
                     str(card["card_id"]),
                     seen_at=at,
+                    touch=False,
                     card_mask=card.get("card_mask"),
                     status=card.get("status"),
                     client_id=body.get("client_id"),
@@ -105,7 +108,7 @@ class CacheIngest:
         elif method == "transaction.info" and body.get("transaction_id"):
             status = _obj(response.get("transaction")).get("status")
             if status:
-                cache.upsert_transaction(str(body["transaction_id"]), seen_at=at, status=status)
+                cache.upsert_transaction(str(body["transaction_id"]), seen_at=at, touch=False, status=status)
         if event.request_status == "success":
             self._succeeded(event.request_id, method, response, at)
 

@@ -239,3 +239,30 @@ def test_a_full_pan_in_an_event_is_masked(cache: EntityCache, clock: Clock) -> N
         answered("card.info", "r1", {"card": {"card_id": "7001", "card_mask": "4400431234567891"}}, clock())
     )
     assert card(cache, "7001").card_mask == "440043******7891"
+
+
+def test_reads_refresh_a_known_entity_without_moving_it_up_the_list(cache: EntityCache, clock: Clock) -> None:
+    # Browsing (each highlighted card is read with card.info) must not reorder the list under
+    # the cursor; a change (block) and a first sighting do move an entity up.
+    for card_id in ("7001", "7002", "7003"):
+        cache.upsert_card(card_id, card_mask="440043******1234", status="active", seen_at=clock())
+    assert [c.key for c in cache.search("cards")] == ["7003", "7002", "7001"]
+
+    cache.ingest(
+        sent("card.info", "r1", {"request_id": "r1", "card_id": "7001"}, clock(), changes_state=False)
+    )
+    cache.ingest(answered("card.info", "r1", {"card": {"card_id": "7001", "status": "blocked"}}, clock()))
+    assert card(cache, "7001").status == "blocked"  # the answer's news is kept
+    assert [c.key for c in cache.search("cards")] == ["7003", "7002", "7001"]  # the order is not
+
+    cache.ingest(
+        sent("card.info", "r2", {"request_id": "r2", "card_id": "7009"}, clock(), changes_state=False)
+    )
+    cache.ingest(answered("card.info", "r2", {"card": {"card_id": "7009", "status": "active"}}, clock()))
+    assert cache.search("cards")[0].key == "7009"  # first seen: on top
+
+    cache.ingest(
+        sent("card.block", "r3", {"request_id": "r3", "card_id": "7002", "description": "x"}, clock())
+    )
+    cache.ingest(status_changed("r3", "success", {}, clock(), method="card.block"))
+    assert cache.search("cards")[0].key == "7002"  # changed: on top
