@@ -82,6 +82,8 @@ class CardsScreen(ListScreen):
         Binding("s", "act('s')", "Secret data", show=False),
         Binding("P", "act('P')", "Plastic", show=False),
         Binding("L", "act('L')", "Set limits", show=False),
+        Binding("S", "act('S')", "Statement", show=False),
+        Binding("t", "act('t')", "Create transaction", show=False),
     ]
 
     def __init__(self) -> None:
