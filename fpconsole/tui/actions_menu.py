@@ -22,7 +22,7 @@ class ActionsMenu(ModalScreen["Action | None"]):
     ActionsMenu { align: center middle; }
     ActionsMenu > Vertical { width: 52; height: auto; max-height: 22; border: round $primary; background: $surface; padding: 0 1; }
     ActionsMenu Label { text-style: bold; width: 1fr; }
-    ActionsMenu OptionList { height: auto; max-height: 18; border: none; }
+    ActionsMenu OptionList, ActionsMenu OptionList:focus { height: auto; max-height: 18; border: none; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Close")]
 

@@ -65,11 +65,16 @@ class ListScreen(Screen[None]):
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
         Binding("a", "actions", "Actions", id="actions"),
     ]
+    # Below 110 columns the detail panel narrows and the top bar drops the host, so at 80x24
+    # the list keeps its status column and the live "in process" count stays on screen.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
     DEFAULT_CSS = """
     ListScreen #filter { dock: bottom; display: none; height: 3; border: tall $accent; }
     ListScreen #filter.-visible { display: block; }
     ListScreen #body { height: 1fr; }
     ListScreen #list-pane { width: 1fr; }
+    ListScreen.-narrow DetailPanel { width: 32; }
+    ListScreen.-narrow TopBar > #host { display: none; }
     """
 
     def __init__(self) -> None:

@@ -30,15 +30,16 @@ def _time(value: Any) -> datetime | None:
     return None
 
 
-def timeline(entry: dict[str, Any]) -> str:
-    """sent → process → success, with the time each step took."""
+def timeline(entry: dict[str, Any], *, durations: bool = True) -> str:
+    """sent → process → success, with the time each step took (the list leaves the times out,
+    so the final status fits in its column; the detail has them)."""
     start = _time(entry.get("sent_at"))
     steps = ["sent"]
     previous = start
     for change in entry.get("changes") or []:
         status = str(change.get("status") if isinstance(change, dict) else change[0])
         at = _time(change.get("at") if isinstance(change, dict) else change[1])
-        took = f" {(at - previous).total_seconds():.1f}s" if at and previous else ""
+        took = f" {(at - previous).total_seconds():.1f}s" if at and previous and durations else ""
         if status != steps[-1].split(" ")[0]:
             steps.append(f"{status}{took}")
         previous = at or previous
@@ -60,7 +61,9 @@ def request_row(entry_obj: Any) -> Row:
             str(entry.get("method") or ""),
             str(entry.get("request_id") or "—"),
             str(target or "—"),
-            timeline(entry),
+            # Every request starts "sent": the list shows what came after, so the final status
+            # fits in the column (the detail has the whole timeline with the times).
+            timeline(entry, durations=False).removeprefix("sent → "),
         ),
         data=entry,
         style=OUTCOME_STYLE.get(outcome, ""),
