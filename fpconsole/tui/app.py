@@ -87,6 +87,7 @@ class FpConsoleApp(App[int]):
         Binding("f3", "section('cards')", "Cards", show=False, id="cards"),
         Binding("f4", "section('requests')", "Requests", show=False, id="requests"),
         Binding("f5", "section('transactions')", "Transactions", show=False, id="transactions"),
+        Binding("f6", "section('bulk')", "Bulk onboarding", show=False, id="bulk"),
         # Priority: modals (forms, secret data, help) cut the app's bindings off, and F8 must work
         # there too; no widget uses F8, so nothing is taken from one.
         Binding("f8", "masked_screenshot", "Screenshot", show=False, priority=True, id="screenshot"),
@@ -156,6 +157,7 @@ class FpConsoleApp(App[int]):
         self.add_mode(
             "transactions", _lazy_screen("fpconsole.tui.screens.transactions", "TransactionsScreen")
         )
+        self.add_mode("bulk", _lazy_screen("fpconsole.tui.screens.bulk", "BulkScreen"))
 
     def open_cache(self) -> None:
         """The local cache is SQLite and opens in a few ms: the lists show cached data in the
@@ -417,6 +419,9 @@ class FpConsoleApp(App[int]):
         )
         yield SystemCommand(
             "Transactions", "Go to the Transactions section (F5)", lambda: self.switch_mode("transactions")
+        )
+        yield SystemCommand(
+            "Bulk onboarding", "Clients and cards from a CSV file (F6)", lambda: self.switch_mode("bulk")
         )
         yield SystemCommand("Export…", "Export this view as CSV or JSON (masked)", self._export_view)
 

@@ -27,6 +27,7 @@ SECTIONS = {
     "transaction": "transactions",
     "tx": "transactions",
     "statement": "statement",
+    "bulk": "bulk",
 }
 
 

@@ -17,6 +17,7 @@ GLOBAL_NOTES = (
     ("/", "filter the list in view (id, name, phone, last 4 digits)"),
     ("F2 F3 F4", "Clients · Cards · Requests"),
     ("F5", "Transactions · :statement <card_id> opens a card's statement"),
+    ("F6", "Bulk onboarding from a CSV file"),
     ("F8", "save an SVG screenshot (secrets masked)"),
     ("ctrl+q", "quit"),
 )

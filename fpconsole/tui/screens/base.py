@@ -59,6 +59,7 @@ class ListScreen(Screen[None]):
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     EMPTY_TEXT: ClassVar[str] = "Nothing here yet."
     HELP: ClassVar[str] = ""
+    DETAIL_DELAY: ClassVar[float] = 0.15  # seconds the cursor rests on a row before its fetch
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -67,7 +68,7 @@ class ListScreen(Screen[None]):
     ]
     # Below 110 columns the detail panel narrows and the top bar drops the host, so at 80x24
     # the list keeps its status column and the live "in process" count stays on screen.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     DEFAULT_CSS = """
     ListScreen #filter { dock: bottom; display: none; height: 3; border: tall $accent; }
     ListScreen #filter.-visible { display: block; }
@@ -150,7 +151,7 @@ class ListScreen(Screen[None]):
         self.show_detail(row, fetch=False)
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        self._detail_timer = self.set_timer(0.15, lambda: self.show_detail(row))
+        self._detail_timer = self.set_timer(self.DETAIL_DELAY, lambda: self.show_detail(row))
 
     @on(PagedTable.Selected, "#list")
     def _selected(self, message: PagedTable.Selected) -> None:

@@ -1,0 +1,319 @@
+"""Bulk onboarding in the console (F6): a CSV of clients → a client and a card for each row,
+with a progress bar (done / failed / in flight, rate, ETA), pause and cancel, bad rows reported
+by line and field, and the result CSV written at the end.
+
+The work is `fpconsole.bulk.BulkRunner` — the same runner as `fpconsole bulk FILE.csv` — over
+the console's own client, so every request is journaled and shows in Requests. Running the same
+file again skips the rows already done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
+
+from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
+from fpconsole.tui.widgets.top_bar import TopBar
+
+if TYPE_CHECKING:
+    from fpconsole.bulk.csvfile import BulkFile
+    from fpconsole.bulk.progress import Progress
+    from fpconsole.bulk.runner import BulkRunner, RowResult
+    from fpconsole.tui.app import FpConsoleApp
+
+RESULT_COLUMNS = (
+    Column("line", "Line", 5, "right"),
+    Column("client_id", "Client", 11),
+    Column("card_id", "Card", 9),
+    Column("pan", "Number", 17),
+    Column("status", "Status", 7),
+    Column("error", "Error", 0),
+)
+STATUS_STYLE = {"failed": "error"}
+
+
+class ResultRows:
+    """The rows finished so far, newest at the bottom as they arrive."""
+
+    def __init__(self) -> None:
+        self.items: list[Row] = []
+
+    def count(self) -> int:
+        return len(self.items)
+
+    def rows(self, offset: int, limit: int) -> list[Row]:
+        return self.items[offset : offset + limit]
+
+
+def result_row(result: RowResult) -> Row:
+    return Row(
+        key=str(result.line),
+        cells=(
+            str(result.line),
+            result.client_id or "—",
+            result.card_id or "—",
+            result.masked_pan or "—",
+            str(result.status),
+            result.error or "",
+        ),
+        style=STATUS_STYLE.get(str(result.status), ""),
+    )
+
+
+def progress_text(progress: Progress) -> str:
+    from fpconsole.bulk.progress import format_progress
+
+    state = " · paused" if progress.paused else (" · cancelling" if progress.cancelled else "")
+    return format_progress(progress) + state
+
+
+class BulkScreen(Screen[None]):
+    SECTION = "Bulk onboarding"
+    HELP = (
+        "Create a client and a card for each row of a CSV file (columns: docs/bulk.md; a sample: "
+        "samples/clients.csv). The same file again skips rows already done."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "start", "Start", id="bulk.start"),
+        Binding("p", "pause", "Pause/resume", id="bulk.pause"),
+        Binding("c", "cancel_run", "Cancel", id="bulk.cancel"),
+    ]
+    DEFAULT_CSS = """
+    BulkScreen #setup { height: auto; padding: 0 1; }
+    BulkScreen #setup Horizontal { height: auto; }
+    BulkScreen #setup Label { width: 12; }
+    BulkScreen #setup Input { background: $panel; }
+    BulkScreen #file { width: 1fr; }
+    BulkScreen #cards-mode { width: 28; }
+    BulkScreen #in-flight { width: 6; }
+    BulkScreen #buttons { height: auto; padding: 0 1; }
+    BulkScreen #buttons Button { margin-right: 1; }
+    BulkScreen #bad-rows { color: $error; height: auto; max-height: 6; padding: 0 1; }
+    BulkScreen #progress-line { padding: 0 1; height: auto; }
+    BulkScreen ProgressBar { padding: 0 1; }
+    BulkScreen #results { height: 1fr; }
+    BulkScreen #message { padding: 0 1; height: auto; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runner: BulkRunner | None = None
+        self.results = ResultRows()
+        self.bulk_file: BulkFile | None = None
+        self.last_progress: Progress | None = None
+        self.result_path: Path | None = None
+
+    @property
+    def fp_app(self) -> FpConsoleApp:
+        from fpconsole.tui.app import FpConsoleApp
+
+        assert isinstance(self.app, FpConsoleApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        context = self.fp_app.context
+        yield TopBar(
+            section=self.SECTION,
+            profile=context.profile_name,
+            kind=context.kind,
+            host=context.host,
+            user_host=context.user_host,
+            read_only=context.read_only,
+        )
+        with Vertical(id="setup"):
+            with Horizontal():
+                yield Label("CSV file")
+                file_input = Input(placeholder="path/to/clients.csv", id="file", compact=True)
+                file_input.cursor_blink = False
+                yield file_input
+            with Horizontal():
+                yield Label("Cards")
+                yield Select(
+                    [("a card for each client", "each"), ("bulk issue, then link", "bulk")],
+                    value="each",
+                    allow_blank=False,
+                    id="cards-mode",
+                    compact=True,
+                )
+                yield Label(" In flight")
+                in_flight = Input("8", id="in-flight", type="integer", compact=True)
+                in_flight.cursor_blink = False
+                yield in_flight
+        with Horizontal(id="buttons"):
+            yield Button("Start ^s", id="start", variant="primary", compact=True)
+            yield Button("Pause p", id="pause", compact=True, disabled=True)
+            yield Button("Cancel c", id="cancel", compact=True, disabled=True)
+        yield Static("", id="bad-rows", markup=False)
+        yield ProgressBar(total=1, show_eta=False, id="bar")
+        yield Static("Pick a file and press ctrl+s.", id="progress-line", markup=False)
+        yield PagedTable(
+            RESULT_COLUMNS, self.results, empty_text="Results appear here, row by row.", id="results"
+        )
+        yield Static("", id="message", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TopBar).in_process = self.fp_app.in_process
+        if self.fp_app.context.read_only:
+            self.query_one("#start", Button).disabled = True
+            self._say("Read-only: bulk onboarding creates clients and cards, so it is off.")
+
+    def _say(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+    # --- start ----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#pause")
+    def _pause_pressed(self) -> None:
+        self.action_pause()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel_run()
+
+    def action_start(self) -> None:
+        if self.runner is not None or self.fp_app.context.read_only:
+            return
+        backend = self.fp_app.backend
+        if backend is None:
+            self._say("Not connected yet; try again in a moment.")
+            return
+        from fpconsole.bulk.csvfile import CsvFormatError, read_bulk_file
+
+        raw_path = self.query_one("#file", Input).value.strip()
+        if not raw_path:
+            self._say("CSV file: give the path of a CSV of clients (see docs/bulk.md).")
+            return
+        try:
+            in_flight = int(self.query_one("#in-flight", Input).value or "8")
+        except ValueError:
+            in_flight = 0
+        if not 1 <= in_flight <= 64:
+            self._say("In flight: a whole number from 1 to 64.")
+            return
+        try:
+            bulk_file = read_bulk_file(Path(raw_path).expanduser())
+        except (CsvFormatError, OSError) as exc:
+            self._say(f"CSV file: {exc}")
+            return
+        if not bulk_file.rows:
+            self._say(f"CSV file: {bulk_file.path} has a header but no data rows.")
+            return
+        self.bulk_file = bulk_file
+        problems = [str(problem) for row in bulk_file.invalid_rows for problem in row.errors]
+        self.query_one("#bad-rows", Static).update(
+            (f"{len(bulk_file.invalid_rows)} bad row(s), skipped:\n" + "\n".join(problems))
+            if problems
+            else ""
+        )
+        mode = str(self.query_one("#cards-mode", Select).value)
+        self.run_bulk(bulk_file, mode, in_flight)
+
+    @work(exit_on_error=False, group="bulk")
+    async def run_bulk(self, bulk_file: BulkFile, mode: str, in_flight: int) -> None:
+        from fpconsole.bulk.results import default_result_path, write_results
+        from fpconsole.bulk.runner import BulkRunner
+        from fpconsole.bulk.state import FileBusy, open_file_state
+
+        backend = self.fp_app.backend
+        assert backend is not None
+        try:
+            state = open_file_state(backend.profile_name, bulk_file.fingerprint)
+        except FileBusy as exc:
+            self._say(str(exc))
+            return
+        with state:
+            runner = BulkRunner(
+                backend.client,
+                bulk_file.rows,
+                store=state,
+                in_flight=in_flight,
+                cards="bulk" if mode == "bulk" else "each",
+                on_progress=self._progress,
+                on_row=self._row,
+                monotonic=self._monotonic(),
+            )
+            self.runner = runner
+            self._set_running(True)
+            try:
+                results = await runner.run()
+            finally:
+                self._set_running(False)
+        self.result_path = write_results(default_result_path(bulk_file.path), results)
+        done = sum(1 for r in results if str(r.status) == "done")
+        self._say(
+            f"Finished: {done} done, {len(results) - done} not done. "
+            f"Result CSV: {self.result_path.name}, next to the input file"
+            + (f" ({runner.stop_reason})" if runner.stop_reason else "")
+        )
+        self.notify(f"Bulk result written to {self.result_path.name}, next to the input file", timeout=8)
+        self.runner = None
+
+    def _monotonic(self) -> Callable[[], float]:
+        """The runner's clock for rate and ETA: the console's own clock when one is set (tests
+        and screenshots freeze it), else the machine's."""
+        clock = self.fp_app.context.clock
+        if clock is None:
+            return time.monotonic
+
+        def seconds() -> float:
+            value = clock()
+            return value.timestamp() if isinstance(value, datetime) else float(value)
+
+        return seconds
+
+    def _set_running(self, running: bool) -> None:
+        self.query_one("#start", Button).disabled = running or self.fp_app.context.read_only
+        self.query_one("#pause", Button).disabled = not running
+        self.query_one("#cancel", Button).disabled = not running
+        self.query_one("#file", Input).disabled = running
+
+    # --- runner callbacks (called on the event loop) ---------------------------------------
+
+    def _progress(self, progress: Progress) -> None:
+        self.last_progress = progress
+        bar = self.query_one("#bar", ProgressBar)
+        bar.update(total=max(progress.total, 1), progress=progress.finished)
+        self.query_one("#progress-line", Static).update(progress_text(progress))
+        self.query_one("#pause", Button).label = "Resume p" if progress.paused else "Pause p"
+
+    def _row(self, result: RowResult) -> None:
+        # In file order, whatever order the rows finish in (several are in flight at once).
+        import bisect
+
+        bisect.insort(self.results.items, result_row(result), key=lambda row: int(row.key))
+        table = self.query_one("#results", PagedTable)
+        table.reload()
+
+    # --- control -------------------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        runner = self.runner
+        if runner is None:
+            return
+        if runner.progress.paused:
+            runner.resume()
+        else:
+            runner.pause()
+
+    def action_cancel_run(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel()
+            self._say("Cancelling: no new rows start; rows in flight finish. Run the file again to resume.")
+
+    def on_app_news(self, message: Any) -> None:
+        return None

@@ -1,0 +1,49 @@
+"""Bulk onboarding screen snapshots at 80x24 and 120x40: before a run and after one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from snapshot_apps import SIZES, make_app, wait_ready, wait_until
+from textual.widgets import Input
+
+from fpconsole.tui.screens.bulk import BulkScreen
+
+pytestmark = pytest.mark.usefixtures("deterministic_console")
+
+ROWS = (
+    "product_id,phone,type,resident,first_name,last_name\n"
+    + "".join(f"2000,7701666{n:04d},1,1,DANA,SNAPSHOT\n" for n in range(5))
+    + "2000,7701,1,1,DANA,SNAPSHOT\n"
+)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bulk_empty(snap_compare: Any, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await wait_ready(pilot)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bulk_after_a_run(snap_compare: Any, size: str, tmp_path: Path) -> None:
+    path = tmp_path / "clients.csv"
+    path.write_text(ROWS, encoding="utf-8")
+
+    async def run_before(pilot: Any) -> None:
+        await wait_ready(pilot)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
+        screen = pilot.app.screen
+        screen.query_one("#file", Input).value = str(path)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.result_path is not None, timeout=20)
+        screen.query_one("#file", Input).value = "clients.csv"  # the tmp path differs per run
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=SIZES[size])
