@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 import signal
@@ -18,15 +19,23 @@ from fpconsole.bulk.pan import full_pans
 from fpconsole.bulk.progress import ProgressCounter
 from fpconsole.bulk.runner import RowResult
 from fpconsole.cli import main
-from fpconsole.sandbox.engine import SandboxEngine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
-def sandbox_counts(home: Path) -> tuple[int, int]:
-    """Clients and cards in the embedded sandbox's database (seeded with demo data on first use)."""
-    with SandboxEngine(home / "state" / "sandbox.sqlite3", delay=0) as engine:
-        snap = engine.snapshot(partner="100500")
+def sandbox_counts() -> tuple[int, int]:
+    """Clients and cards in the embedded sandbox (seeded with demo data on first use), asked
+    through its snapshot route, as the console does."""
+    from fpconsole.session import open_session
+
+    async def ask() -> dict[str, Any]:
+        session = open_session(journal=False)
+        try:
+            return await session.client.post_control("/sandbox/snapshot", {})
+        finally:
+            await session.aclose()
+
+    snap = asyncio.run(ask())
     return len(snap["clients"]), len(snap["cards"])
 
 
@@ -40,7 +49,7 @@ def result_rows(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
 
 
-def test_a_good_file_exits_0(tmp_path: Path, capsys: Any, bulk_csv: Any, isolated_home: Path) -> None:
+def test_a_good_file_exits_0(tmp_path: Path, capsys: Any, bulk_csv: Any) -> None:
     path = bulk_csv(30, bad=False)
     code, out, err = run(capsys, str(path))
     assert code == 0, err
@@ -49,10 +58,10 @@ def test_a_good_file_exits_0(tmp_path: Path, capsys: Any, bulk_csv: Any, isolate
     rows = result_rows(tmp_path / "clients.result.csv")
     assert [r["status"] for r in rows] == ["done"] * 30
     assert not full_pans((tmp_path / "clients.result.csv").read_text())
-    seeded = sandbox_counts(isolated_home)
+    seeded = sandbox_counts()
     code, out, _ = run(capsys, str(path))
     assert code == 0 and "30 done (30 by an earlier run)" in out
-    assert sandbox_counts(isolated_home) == seeded
+    assert sandbox_counts() == seeded
 
 
 def test_bad_rows_are_listed_by_line_and_field_and_exit_1(
@@ -177,9 +186,7 @@ def test_an_unreachable_server_exits_3(
 
 
 @pytest.mark.slow
-def test_ctrl_c_cancels_cleanly_and_a_rerun_resumes(
-    tmp_path: Path, bulk_csv: Any, isolated_home: Path
-) -> None:
+def test_ctrl_c_cancels_cleanly_and_a_rerun_resumes(tmp_path: Path, bulk_csv: Any) -> None:
     path = bulk_csv(80, bad=False)
     env = {**os.environ, "FPCONSOLE_SANDBOX_DELAY": "0.2", "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "fpconsole", "bulk", str(path), "--in-flight", "4"]
@@ -207,7 +214,8 @@ def test_ctrl_c_cancels_cleanly_and_a_rerun_resumes(
     assert f"80 done ({done_first} by an earlier run)" in rerun.stdout
     rows = result_rows(tmp_path / "clients.result.csv")
     assert [r["status"] for r in rows] == ["done"] * 80
-    seeded_clients = 40  # the embedded sandbox's demo data
-    clients, _ = sandbox_counts(isolated_home)
+    from fpconsole.session import EMBEDDED_SEED_CLIENTS as seeded_clients  # the demo data
+
+    clients, _ = sandbox_counts()
     assert clients - seeded_clients == 80, "no row created twice"
     assert len({r["client_id"] for r in rows}) == 80 and len({r["card_id"] for r in rows}) == 80
