@@ -32,6 +32,8 @@ SECRET_KEYS: Final = frozenset(
 PAN_KEYS: Final = frozenset({"pan", "card_number", "cardnumber", "full_pan"})
 DOCUMENT_KEYS: Final = frozenset({"document"})
 _DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+# A card number typed with spaces or dashes: 4400 4312 3456 7890.
+_SPACED_RUN = re.compile(r"(?<![\d-])\d{4}(?:[ -]\d{2,6}){2,4}(?![\d-])")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -53,11 +55,20 @@ def mask_pan(pan: str) -> str:
     return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
 
 
+def _mask_if_pan(match: re.Match[str]) -> str:
+    text = match.group()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if 13 <= len(digits) <= 19 and luhn_ok(digits):
+        return mask_pan(digits)
+    return text
+
+
 def scrub_text(text: str) -> str:
-    """Mask anything in free text that looks like a full card number."""
+    """Mask every 13–19 digit run (plain or grouped by spaces/dashes) that passes Luhn."""
     if len(text) < 13:
         return text
-    return _DIGIT_RUN.sub(lambda m: mask_pan(m.group()) if luhn_ok(m.group()) else m.group(), text)
+    text = _DIGIT_RUN.sub(_mask_if_pan, text)
+    return _SPACED_RUN.sub(_mask_if_pan, text)
 
 
 def scrub_optional(text: str | None) -> str | None:

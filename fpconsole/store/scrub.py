@@ -1,15 +1,20 @@
 """The last line of defence before anything is written to disk.
 
-Events reach the store already redacted by the API layer; this is a second, independent
-pass (its own Luhn check, its own key list) so that one bug in one place cannot put a card
-number, CVV, PIN or secret into the journal, the cache or a draft.
+Events reach the store already redacted by the API layer; this is a second pass with its own,
+stricter key policy (card-number keys are dropped, not masked), so that a redaction rule
+forgotten in one place cannot put a card number, CVV, PIN or secret into the journal, the cache
+or a draft. The digit primitives (Luhn, masking, free-text scrub) are the API layer's: one
+tested implementation.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
+
+from fpconsole.api.redaction import luhn_ok, mask_pan, scrub_text
+
+__all__ = ["DRAFT_SECRET_FIELDS", "REDACTED", "SECRET_KEYS", "luhn_ok", "mask_pan", "scrub_text"]
 
 REDACTED: Final = "[redacted]"
 
@@ -37,46 +42,6 @@ SECRET_KEYS: Final = frozenset(
 # passport has no business in a draft file).
 DRAFT_SECRET_FIELDS: Final = SECRET_KEYS | {"document"}
 _SECRET_PARTS: Final = ("cvv", "cvc", "secret", "password")
-
-_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
-# A card number typed with spaces or dashes: 4400 4312 3456 7890.
-_SPACED_RUN = re.compile(r"(?<![\d-])\d{4}(?:[ -]\d{2,6}){2,4}(?![\d-])")
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def mask_pan(pan: str) -> str:
-    """First six and last four digits, the rest starred (the PCI DSS display rule)."""
-    digits = "".join(ch for ch in pan if ch.isdigit())
-    if len(digits) < 12:
-        return "*" * len(digits)
-    return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
-
-
-def _mask_if_pan(match: re.Match[str]) -> str:
-    text = match.group()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if 13 <= len(digits) <= 19 and luhn_ok(digits):
-        return mask_pan(digits)
-    return text
-
-
-def scrub_text(text: str) -> str:
-    """Mask every 13–19 digit run (plain or grouped by spaces/dashes) that passes Luhn."""
-    if len(text) < 13:
-        return text
-    text = _DIGIT_RUN.sub(_mask_if_pan, text)
-    return _SPACED_RUN.sub(_mask_if_pan, text)
 
 
 def is_secret_key(name: str) -> bool:

@@ -264,3 +264,11 @@ def test_redact_json_text() -> None:
         "pan": MASKED_PAN,
     }
     assert redact_json_text(f"not json {PAN}") == f"not json {MASKED_PAN}"
+
+
+def test_a_card_number_typed_in_groups_is_masked_in_free_text() -> None:
+    from fpconsole.api.redaction import scrub_text
+
+    assert scrub_text("card 4400 4312 3456 7894 lost") == "card 440043******7894 lost"
+    assert scrub_text("card 4400-4312-3456-7894") == "card 440043******7894"
+    assert scrub_text("order 1234 5678 9012 3456") == "order 1234 5678 9012 3456"  # fails Luhn: kept

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -92,14 +92,7 @@ class ListScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         context = self.fp_app.context
-        yield TopBar(
-            section=self.SECTION,
-            profile=context.profile_name,
-            kind=context.kind,
-            host=context.host,
-            user_host=context.user_host,
-            read_only=context.read_only,
-        )
+        yield TopBar.for_context(context, self.SECTION)
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
                 yield PagedTable(self.COLUMNS, self.make_source(""), empty_text=self.EMPTY_TEXT, id="list")
@@ -201,6 +194,15 @@ class ListScreen(Screen[None]):
                 choice.run()
 
         self.app.push_screen(ActionsMenu(title, shown), run)
+
+    def palette_from_actions(self, actions: list[Action], target: str) -> list[SystemCommand]:
+        """The selection's allowed actions as palette commands, e.g. "Block card 440043…1234"."""
+        read_only = self.fp_app.context.read_only
+        return [
+            SystemCommand(f"{action.title.rstrip('…')} {target}", f"key {action.key}", action.run)
+            for action in actions
+            if action.available and not (action.changes_state and read_only)
+        ]
 
     def run_action_key(self, key: str) -> bool:
         for action in self.actions(self.table.current_row):

@@ -122,14 +122,7 @@ class BulkScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         context = self.fp_app.context
-        yield TopBar(
-            section=self.SECTION,
-            profile=context.profile_name,
-            kind=context.kind,
-            host=context.host,
-            user_host=context.user_host,
-            read_only=context.read_only,
-        )
+        yield TopBar.for_context(context, self.SECTION)
         with Vertical(id="setup"):
             with Horizontal():
                 yield Label("CSV file")

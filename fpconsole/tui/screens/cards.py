@@ -165,13 +165,7 @@ class CardsScreen(ListScreen):
         found = [SystemCommand("Issue card", "Open the Issue card form", lambda: self.run_action_key("n"))]
         if row is None:
             return found
-        for action in self.actions(row)[2:]:
-            if action.available and not (action.changes_state and self.fp_app.context.read_only):
-                found.append(
-                    SystemCommand(
-                        f"{action.title.rstrip('…')} card {row.cells[1]}", f"key {action.key}", action.run
-                    )
-                )
+        found += self.palette_from_actions(self.actions(row)[2:], f"card {row.cells[1]}")
         found.append(
             SystemCommand(
                 f"Copy card_id {row.key}",

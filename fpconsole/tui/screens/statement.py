@@ -149,14 +149,7 @@ class StatementScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         context = self.fp_app.context
-        yield TopBar(
-            section=f"Statement · {self.card_id}",
-            profile=context.profile_name,
-            kind=context.kind,
-            host=context.host,
-            user_host=context.user_host,
-            read_only=context.read_only,
-        )
+        yield TopBar.for_context(context, f"Statement · {self.card_id}")
         yield Static("", id="heading", markup=False)
         with Horizontal(id="presets"):
             for key, preset, title in (

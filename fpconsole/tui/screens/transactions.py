@@ -233,13 +233,7 @@ class TransactionsScreen(ListScreen):
         found = [SystemCommand("Create transaction", "transaction.create", lambda: self.run_action_key("n"))]
         if row is None:
             return found
-        for action in self.actions(row)[2:]:
-            if action.available and not (action.changes_state and self.fp_app.context.read_only):
-                found.append(
-                    SystemCommand(
-                        f"{action.title.rstrip('…')} {row.cells[0]}", f"key {action.key}", action.run
-                    )
-                )
+        found += self.palette_from_actions(self.actions(row)[2:], row.cells[0])
         found.append(
             SystemCommand(
                 f"Copy transaction_id {row.cells[0]}",

@@ -3,10 +3,15 @@ colour), host, user@host, and the live count of requests still in `process`."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from fpconsole.tui.app import ConsoleContext
 
 
 class TopBar(Horizontal):
@@ -38,6 +43,17 @@ class TopBar(Horizontal):
         self.host = host
         self.user_host = user_host
         self.read_only = read_only
+
+    @classmethod
+    def for_context(cls, context: ConsoleContext, section: str) -> TopBar:
+        return cls(
+            section=section,
+            profile=context.profile_name,
+            kind=context.kind,
+            host=context.host,
+            user_host=context.user_host,
+            read_only=context.read_only,
+        )
 
     def compose(self) -> ComposeResult:
         yield Static("fpconsole", id="app-name")
