@@ -26,7 +26,9 @@ class DetailPanel(VerticalScroll, can_focus=True):
     def _update(self, renderable: RenderableType) -> None:
         self.query_one("#detail-body", Static).update(renderable)
 
-    def show(self, title: str, sections: Iterable[tuple[str, Iterable[tuple[str, str]]]], hint: str = "") -> None:
+    def show(
+        self, title: str, sections: Iterable[tuple[str, Iterable[tuple[str, str]]]], hint: str = ""
+    ) -> None:
         theme = self.app.current_theme
         parts: list[RenderableType] = [Text(title, style=f"bold {theme.primary}")]
         for heading, pairs in sections:
