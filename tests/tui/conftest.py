@@ -6,6 +6,9 @@
   the lists would depend on today's date relative to the fake clock. It is pinned to the fake
   clock's start, so primed rows sort just before anything the test's requests touch;
 - Requests shows times in the local zone (`astimezone()`): TZ is set to UTC+5, as the sandbox.
+
+It also shortens the lists' detail debounce (`ListScreen.DETAIL_DELAY`, 0.15 s for people) to
+keep the suite fast; tests wait for the fetch it starts either way (snapshot_apps.settle).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import pytest
 from snapshot_apps import START
 
 from fpconsole.store import cache as cache_module
+from fpconsole.tui.screens.base import ListScreen
 
 
 @pytest.fixture
 def deterministic_console(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     pinned = cache_module.to_micros(START)
     monkeypatch.setattr(cache_module, "now_us", lambda: pinned)
+    monkeypatch.setattr(ListScreen, "DETAIL_DELAY", 0.01)
     monkeypatch.setenv("TZ", "<+05>-5")
     time.tzset()
     yield
