@@ -5,7 +5,6 @@ alternate screen left behind)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -37,6 +36,7 @@ class Pane:
     """One tmux server of our own (its own socket), with one session holding a plain bash."""
 
     def __init__(self, home: Path) -> None:
+        self.home = home
         self.socket = f"fpconsole-test-{uuid.uuid4().hex[:12]}"
         env = {
             "FPCONSOLE_HOME": str(home),
@@ -160,5 +160,5 @@ def test_create_a_client_with_keys_and_quit_restores_the_terminal(pane: Pane) ->
     for leftover in ("fpconsole  Clients", "● idle", "╭"):  # nothing of the UI on the main screen
         assert leftover not in shell
     assert time.monotonic() - started < 25
-    # Keep the environment honest: the home folder was used, not the developer's.
-    assert os.environ.get("FPCONSOLE_HOME") != pane.value("socket_path")
+    # Everything the console wrote (cache, journal, sandbox) is under the test's home folder.
+    assert any(pane.home.rglob("*.sqlite3")), sorted(str(p) for p in pane.home.rglob("*"))
