@@ -23,7 +23,10 @@ def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
     else:
         with open(json_file, encoding="utf-8") as handle:
             text = handle.read()
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError("the --json body must be a JSON object")
     return data
@@ -48,6 +51,15 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
         err.write(f"fpconsole call: --json: {exc}\n")
         return EXIT_INVALID_INPUT
 
+    if not args.base_url and (args.auth_id or args.secret_env):
+        # Silently using the profile (the embedded sandbox by default) instead would send the
+        # request somewhere the user did not ask for.
+        err.write(
+            "fpconsole call: --auth-id and --secret-env go with --base-url; "
+            "without --base-url the profile's own credentials are used\n"
+        )
+        return EXIT_INVALID_INPUT
+
     from fpconsole.session import SetupError, open_session
 
     try:
@@ -63,10 +75,10 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
     except SetupError as exc:
         err.write(f"fpconsole call: {exc}\n")
         return EXIT_INVALID_INPUT
-    if session.read_only and method.changes_state:
-        err.write(
-            f"fpconsole call: profile {session.profile_name} is read-only; {method.name} changes state\n"
-        )
+    read_only = session.read_only or getattr(args, "read_only", False)
+    if read_only and method.changes_state:
+        why = f"profile {session.profile_name} is read-only" if session.read_only else "--read-only is set"
+        err.write(f"fpconsole call: {why}; {method.name} changes state\n")
         asyncio.run(session.aclose())
         return EXIT_INVALID_INPUT
     try:
@@ -76,6 +88,9 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
         for problem in exc.errors:
             err.write(f"  {problem}\n")
         return EXIT_INVALID_INPUT
+    except KeyboardInterrupt:
+        # _call has said what was sent; whatever it was, its outcome is not known here.
+        return EXIT_TRANSPORT
 
 
 async def _call(
@@ -88,9 +103,10 @@ async def _call(
 ) -> int:
     from fpconsole.api import errors
     from fpconsole.api.curl import to_curl
-    from fpconsole.api.redaction import redact, scrub_text
+    from fpconsole.api.redaction import redact, redact_json_text, scrub_text
 
     client = session.client
+    sent_id: str | None = None
     try:
         if args.curl:
             if session.embedded:
@@ -105,8 +121,10 @@ async def _call(
             shown = raw if args.reveal else redact(raw, method.response_secret_fields)
             out.write(json.dumps(shown, ensure_ascii=False, indent=2, default=str) + "\n")
 
+        prepared = client.prepare(method, body)
+        sent_id = prepared.request_id
         try:
-            result = await client.call(method, body)
+            result = await client.call(method, prepared)
         except errors.ApiError as exc:
             show(exc.response)
             err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
@@ -118,6 +136,11 @@ async def _call(
                 else ""
             )
             err.write(f"fpconsole call: {type(exc).__name__}: {scrub_text(exc.message)}{hint}\n")
+            if isinstance(exc, errors.BadResponse):
+                # The raw answer is what a person needs to report it; redacted like any body.
+                text = exc.body[:65536].decode("utf-8", "replace")
+                shown = redact_json_text(text, method.response_secret_fields)
+                err.write(f"body: {shown[:2000]}\n")
             if exc.request_id:
                 err.write(f"request_id: {exc.request_id}\n")
             return EXIT_TRANSPORT
@@ -142,6 +165,15 @@ async def _call(
             return EXIT_API_ERROR
         show(final)
         return _exit_for(final.get("request_status"))
+    except asyncio.CancelledError:  # Ctrl+C: asyncio.run cancels us, then raises KeyboardInterrupt
+        if sent_id and method.changes_state:
+            err.write(
+                f"fpconsole call: interrupted; the outcome of {method.name} is unknown here: "
+                f"poll request/status with request_id {sent_id}\n"
+            )
+        else:
+            err.write("fpconsole call: interrupted\n")
+        raise
     finally:
         await session.aclose()
 

@@ -20,6 +20,11 @@ EXIT_TRANSPORT = 3
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("connection (default: the --profile, or the embedded sandbox)")
+    # Also accepted after the command (`fpconsole call ... --profile qa`, as people type it);
+    # SUPPRESS keeps the subcommand from overwriting a --profile given before it.
+    group.add_argument(
+        "--profile", default=argparse.SUPPRESS, help="profile from config.toml (default: sandbox)"
+    )
     group.add_argument("--base-url", help="API base URL, e.g. https://test-api.freedompay.kz")
     group.add_argument("--auth-id", help="partner auth_id (with --base-url)")
     group.add_argument(
@@ -34,9 +39,9 @@ def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--timeout must be a number of seconds, not {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("--timeout must be more than 0 seconds")
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
     return value
 
 
@@ -115,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command == "sandbox":
-        # `sandbox serve` has its own parser; hand it every flag as typed.
-        args.serve_args = [*getattr(args, "serve_args", []), *extra]
+    if args.command == "sandbox":
+        # `sandbox serve` has its own parser; hand it every word after `serve` as typed
+        # (parse_known_args would split a flag from its value and reorder them).
+        args.serve_args = _words_after(argv, "sandbox", "serve")
         extra = []
     if extra:
         # argparse stops filling `call`'s FIELD=VALUE list at the first option, so
@@ -162,6 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_bulk(args, out, err)
     return EXIT_INVALID_INPUT
+
+
+def _words_after(argv: list[str], command: str, subcommand: str) -> list[str]:
+    for index in range(len(argv) - 1):
+        if argv[index] == command and argv[index + 1] == subcommand:
+            return argv[index + 2 :]
+    return []
 
 
 def _default_profile_name() -> str:

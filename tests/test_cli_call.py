@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -521,3 +522,153 @@ def test_non_positive_or_non_numeric_timeout_is_invalid_input(
         cli.main(["call", "card.info", "card_id=1", "--timeout", value])
     assert exited.value.code == 2
     assert "--timeout" in capsys.readouterr().err
+
+
+# --- later additions: connection flags, --read-only, bodies, lookups, Ctrl+C, the default --
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["call", "card.info", "card_id=7001234", "--profile", "nope"],
+        ["--profile", "nope", "call", "card.info", "card_id=7001234"],
+    ],
+    ids=["after-the-command", "before-the-command"],
+)
+def test_profile_is_accepted_before_or_after_the_command(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "unknown profile 'nope'" in err
+
+
+@pytest.mark.parametrize("flags", [["--auth-id", AUTH_ID], ["--secret-env", SECRET_ENV]])
+def test_credentials_without_base_url_are_refused_not_ignored(
+    backend: Backend, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    # Otherwise the request would silently go to the default profile (the embedded sandbox).
+    result = run(capsys, "card.info", "card_id=7001234", *flags, base_url=None)
+    assert result.code == 2
+    assert "--auth-id and --secret-env go with --base-url" in result.err
+    assert backend.seen == []
+
+
+def test_read_only_flag_refuses_a_state_change_and_allows_a_read(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend.on("card/info", ok(card={"card_id": "7001234"}))
+    connection = ["--base-url", BASE_URL, "--auth-id", AUTH_ID, "--secret-env", SECRET_ENV]
+    code = cli.main(["--read-only", "call", "card.block", "card_id=7001234", "description=lost", *connection])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "--read-only is set; card.block changes state" in captured.err
+    assert backend.seen == []
+    assert cli.main(["--read-only", "call", "card.info", "card_id=7001234", *connection]) == 0
+    assert backend.paths() == ["card/info"]
+
+
+def test_a_bad_response_shows_its_body_redacted(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
+    backend.on("card/secret_data", {"status": 7, "data": {"pan": PAN, "cvv": "739", "expiry": "09/29"}})
+    result = run(capsys, "card.secret_data", "card_id=7001234")
+    assert result.code == 3
+    assert "BadResponse" in result.err
+    assert '"pan":"440043******1237"' in result.err and '"status":7' in result.err
+    for secret in (PAN, '"739"', "09/29"):
+        assert secret not in result.out + result.err
+
+
+def test_request_status_needs_the_request_id_it_asks_about(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run(capsys, "request.status")
+    assert result.code == 2
+    assert "request_id: is required" in result.err
+    assert backend.seen == []
+
+
+def test_bad_json_text_says_it_is_not_json(
+    backend: Backend, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"card_id": '))
+    result = run(capsys, "card.info", "--json", "-")
+    assert result.code == 2
+    assert "--json: not valid JSON" in result.err
+
+
+def test_the_embedded_sandbox_is_the_default_target(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No connection flags at all: the built-in sandbox profile, in process (tests/conftest.py
+    # gives every test its own FPCONSOLE_HOME, so its data is this test's own).
+    monkeypatch.setenv("FPCONSOLE_SANDBOX_DELAY", "0")
+    client = ["client.type=1", "client.resident=1", "client.first_name=ALIYA", "client.last_name=SERIKOVA"]
+    added = run(
+        capsys, "client/add", "product_id=2000", "client.phone=77011234567", *client, "--wait", base_url=None
+    )
+    assert added.code == 0, added.err
+    assert added.json["request_status"] == "success"
+    client_id = added.json["client_id"]
+    issued = run(capsys, "card.issue", "product_id=2000", f"client_id={client_id}", "--wait", base_url=None)
+    assert issued.code == 0, issued.err
+    [card] = issued.json["cards"]
+    info = run(capsys, "card.info", f"card_id={card['card_id']}", base_url=None)
+    assert info.code == 0, info.err
+    assert info.json["card"]["client_id"] == client_id
+    missing = run(capsys, "card.info", "card_id=NO-SUCH-CARD", base_url=None)
+    assert missing.code == 1
+    assert missing.json["status"] == "error" and missing.json["error_code"]
+    bad = run(capsys, "client/add", "product_id=2000", "client.phone=12ab", *client, base_url=None)
+    assert bad.code == 2 and "client.phone: must be digits only" in bad.err
+
+
+def test_ctrl_c_while_waiting_exits_3_with_the_request_id_and_no_traceback(tmp_path: Any) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "FPCONSOLE_HOME": str(tmp_path),
+        "FPCONSOLE_SANDBOX_DELAY": "60",  # stays in `process` while we interrupt it
+    }
+    argv = [sys.executable, "-m", "fpconsole", "call", "card.bulk_issue", "product_id=2000", "count=1"]
+    with subprocess.Popen(
+        [*argv, f"request_id={RID}", "--wait"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:  # wait until it is following the request
+            lines.append(line)
+            if "card.bulk_issue: process" in line:
+                break
+        else:
+            pytest.fail("".join(lines))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, err
+    assert "Traceback" not in err
+    assert "interrupted; the outcome of card.bulk_issue is unknown here" in err
+    assert f"poll request/status with request_id {RID}" in err
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--port", "0"],
+        ["--db", "x.sqlite3", "--port", "0", "--delay", "0"],
+        ["--seed", "3", "--faults", "card.block:error_rate=1", "--partner", "42:s"],
+        ["--help"],
+        [],
+    ],
+)
+def test_sandbox_serve_gets_its_words_as_typed(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Same entry point as `call`: parse_known_args used to split each flag from its value.
+    import fpconsole.sandbox.serve
+
+    received: list[list[str]] = []
+    monkeypatch.setattr(fpconsole.sandbox.serve, "main", lambda args: received.append(list(args)) or 0)
+    assert cli.main(["--profile", "sandbox", "sandbox", "serve", *argv]) == 0
+    assert received == [argv]

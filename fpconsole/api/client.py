@@ -54,8 +54,9 @@ class PreparedRequest:
     method: Method
     url: str
     headers: dict[str, str]
-    body: bytes
-    request: ApiRequest
+    # Kept out of repr: the body may carry a PIN block, and a repr ends up in logs.
+    body: bytes = field(repr=False)
+    request: ApiRequest = field(repr=False)
 
     @property
     def request_id(self) -> str | None:
@@ -70,8 +71,9 @@ class PreparedRequest:
 class CallResult:
     method: Method
     request_id: str | None
-    response: Envelope
-    raw: dict[str, Any]
+    # Not in repr: Secret data answers with a PAN and CVV, and a repr ends up in logs.
+    response: Envelope = field(repr=False)
+    raw: dict[str, Any] = field(repr=False)
     latency_ms: float
     recovered: bool = False  # True: the answer came from request/status after a timeout
 
@@ -192,12 +194,13 @@ class CardApiClient:
         return method if isinstance(method, Method) else REGISTRY.resolve(method)
 
     def build(self, method: Method | str, data: Mapping[str, Any] | BaseModel) -> ApiRequest:
-        """Validate a request; a missing request_id is generated (never reused across submits)."""
+        """Validate a request; a missing request_id is generated (never reused across submits),
+        except on request/status, where it names the earlier request and is required."""
         meth = self.resolve(method)
         if isinstance(data, meth.request):
             return data
         payload = dict(data.model_dump(exclude_none=True) if isinstance(data, BaseModel) else data)
-        if meth.has_request_id and not payload.get("request_id"):
+        if meth.generates_request_id and not payload.get("request_id"):
             payload["request_id"] = self._new_request_id()
         try:
             return meth.request.model_validate(payload)
@@ -251,7 +254,9 @@ class CardApiClient:
     def _parse(self, method: Method, response: httpx.Response) -> tuple[Envelope, dict[str, Any]]:
         body = response.content
         if response.status_code != 200:
-            raise errors.HttpStatusError(response.status_code, body)
+            raise errors.HttpStatusError(
+                response.status_code, body, secret_paths=method.response_secret_fields
+            )
         try:
             raw = json.loads(body)
         except ValueError:

@@ -4,17 +4,21 @@ where there was one, the raw body."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from fpconsole.api.redaction import redact_json_text, scrub_text
 from fpconsole.api.validation import FieldError, format_errors
 
 
 class CardApiError(Exception):
-    """Base of every client error."""
+    """Base of every client error. The message is scrubbed of card numbers (an error's text is
+    what ends up in logs and tracebacks); raw bodies stay in their own attributes."""
 
     outcome_unknown = False  # True: the request may or may not have been applied
 
     def __init__(self, message: str, *, method: str = "", request_id: str | None = None) -> None:
+        message = scrub_text(message)
         super().__init__(message)
         self.message = message
         self.method = method
@@ -53,8 +57,13 @@ class ConnectionDropped(TransportError):
 class HttpStatusError(TransportError):
     """An HTTP status other than 200 (the Card API documents only 200)."""
 
-    def __init__(self, status_code: int, body: bytes, **kwargs: Any) -> None:
-        text = body[:200].decode("utf-8", "replace")
+    def __init__(
+        self, status_code: int, body: bytes, *, secret_paths: Iterable[str] = (), **kwargs: Any
+    ) -> None:
+        # Redacted as a JSON body first (a CVV or PIN by key, the method's secret fields by path),
+        # then cut: cutting first would leave JSON that no longer parses, so only card numbers
+        # would be masked.
+        text = redact_json_text(body[:65536].decode("utf-8", "replace"), secret_paths)[:200]
         super().__init__(f"HTTP {status_code} from the server: {text}", **kwargs)
         self.status_code = status_code
         self.body = body

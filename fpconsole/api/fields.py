@@ -39,26 +39,25 @@ def _fail(kind: str, message: str, **context: Any) -> PydanticCustomError:
 # --- request_id ---------------------------------------------------------------------------
 
 
-def _to_uuid_text(value: Any) -> str:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, str):
-        try:
-            return str(uuid.UUID(value.strip()))
-        except ValueError:
-            pass
-    raise _fail(
-        "uuid",
-        "must be a UUID such as 828cf71d-a447-4a67-a149-c1df8bc197ca (leave it empty to have one generated)",
-    )
+def _uuid_validator(hint: str) -> BeforeValidator:
+    def check(value: Any) -> str:
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        if isinstance(value, str):
+            try:
+                return str(uuid.UUID(value.strip()))
+            except ValueError:
+                pass
+        raise _fail("uuid", f"must be a UUID such as 828cf71d-a447-4a67-a149-c1df8bc197ca{hint}")
+
+    return BeforeValidator(check)
 
 
-RequestId = Annotated[
-    str,
-    BeforeValidator(_to_uuid_text),
-    WithJsonSchema({"type": "string", "format": "uuid"}),
-]
-Uuid = RequestId
+_UUID_SCHEMA = WithJsonSchema({"type": "string", "format": "uuid"})
+RequestId = Annotated[str, _uuid_validator(" (leave it empty to have one generated)"), _UUID_SCHEMA]
+# The request_id of an earlier request (request/status): never generated, so no such hint.
+LookupRequestId = Annotated[str, _uuid_validator(" (the request_id of the earlier request)"), _UUID_SCHEMA]
+Uuid = Annotated[str, _uuid_validator(""), _UUID_SCHEMA]
 
 
 # --- phone --------------------------------------------------------------------------------
@@ -151,11 +150,11 @@ def _code_validator(
 ) -> BeforeValidator:
     def check(value: Any) -> str:
         if not isinstance(value, str):
-            raise _fail("code", f"must be {what}, e.g. {example}")
+            raise _fail("code", f"must be an {what}, e.g. {example}")
         text = value.strip()
         text = text.upper() if upper else text.lower()
         if len(text) != length or not text.isalpha():
-            raise _fail("code", f"must be {what} ({length} letters), e.g. {example}")
+            raise _fail("code", f"must be an {what} ({length} letters), e.g. {example}")
         if text not in codes:
             raise _fail("code", f"'{text}' is not a known {what}, e.g. {example}")
         return text

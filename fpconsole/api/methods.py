@@ -36,6 +36,9 @@ class Method:
     target_fields: tuple[str, ...] = ()  # ids the request is about, for journal and lists
     aliases: tuple[str, ...] = ()  # other paths the same method is served on
     reads_secret: bool = False  # answers with card secrets: reveal needs an explicit step
+    # request_id names an EARLIER request to look up (request/status), so it is never generated:
+    # a fresh id would ask about a request that does not exist.
+    looks_up_request_id: bool = False
     summary: str = ""
 
     @property
@@ -45,6 +48,11 @@ class Method:
     @property
     def has_request_id(self) -> bool:
         return "request_id" in self.request.model_fields
+
+    @property
+    def generates_request_id(self) -> bool:
+        """A missing request_id is filled in with a fresh UUID (every method but the lookups)."""
+        return self.has_request_id and not self.looks_up_request_id
 
     @property
     def is_confirmed(self) -> bool:
@@ -68,6 +76,7 @@ def _method(
     target_fields: tuple[str, ...] = (),
     aliases: tuple[str, ...] = (),
     reads_secret: bool = False,
+    looks_up_request_id: bool = False,
     summary: str = "",
 ) -> Method:
     return Method(
@@ -86,6 +95,7 @@ def _method(
         target_fields=target_fields,
         aliases=aliases,
         reads_secret=reads_secret,
+        looks_up_request_id=looks_up_request_id,
         summary=summary,
     )
 
@@ -320,11 +330,12 @@ REQUEST_STATUS = _method(
     "request.status",
     "Request status",
     "request/status",
-    m.RequestIdOnly,
+    m.StatusQuery,
     m.RequestStatusResponse,
     group="status",
     changes_state=False,
     confidence="confirmed",
+    looks_up_request_id=True,
 )
 TRANSACTION_CREATE = _method(
     "transaction.create",
@@ -381,11 +392,12 @@ TRANSACTION_REQUEST_STATUS = _method(
     "transaction.request_status",
     "Transaction request status",
     "transaction/request_status",
-    m.RequestIdOnly,
+    m.StatusQuery,
     m.RequestStatusResponse,
     group="transaction",
     changes_state=False,
     confidence="inferred",
+    looks_up_request_id=True,
     inferred="path and body: the status of a transaction request by its request_id, answered like "
     "request/status plus transaction_id",
 )

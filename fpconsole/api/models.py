@@ -40,6 +40,7 @@ from fpconsole.api.fields import (
     Language,
     LatinName,
     LimitValue,
+    LookupRequestId,
     Phone,
     PhoneText,
     Reason,
@@ -119,6 +120,14 @@ class RequestIdOnly(ApiRequest):
     request_id: RequestId = Field(title="Request id", description=REQUEST_ID_HELP)
 
 
+class StatusQuery(RequestIdOnly):
+    """request/status and its transaction twin: the id is that of an earlier request."""
+
+    request_id: LookupRequestId = Field(
+        title="Request id", description="The request_id of the earlier request to look up"
+    )
+
+
 class CardRequest(ApiRequest):
     request_id: RequestId = Field(title="Request id", description=REQUEST_ID_HELP)
     card_id: Identifier = Field(title="Card id", description="Card id in Freedom Processing")
@@ -147,9 +156,7 @@ class CardWindowRequest(ApiRequest):
             start = datetime.fromisoformat(self.start_date.replace("Z", "+00:00"))
             end = datetime.fromisoformat(self.end_date.replace("Z", "+00:00"))
             if end < start:
-                raise PydanticCustomError(
-                    "window", "end_date must not be before start_date", {"field": "end_date"}
-                )
+                raise PydanticCustomError("window", "must not be before start_date", {"field": "end_date"})
         return self
 
 
@@ -310,6 +317,7 @@ class SetPinRequest(ApiRequest):
     card_id: Identifier = Field(title="Card id")
     pin: Annotated[str, Field(min_length=4, max_length=512)] | None = Field(
         default=None,
+        repr=False,  # a repr ends up in logs
         title="PIN",
         description="Encrypted PIN block (AES-256); leave empty to have the processor generate one",
         json_schema_extra={"x-secret": True},
@@ -451,9 +459,10 @@ class BalanceResponse(Envelope):
 class SecretData(ApiResponse):
     """INFERRED (SPEC §3.15): PAN, expiry and CVV; every field is secret."""
 
-    pan: str | None = None
-    expiry: str | None = None
-    cvv: str | None = None
+    # Out of repr: a repr ends up in logs.
+    pan: str | None = Field(default=None, repr=False)
+    expiry: str | None = Field(default=None, repr=False)
+    cvv: str | None = Field(default=None, repr=False)
 
 
 class SecretDataResponse(Envelope):

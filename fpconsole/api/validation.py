@@ -14,7 +14,7 @@ _GENERIC = {
     "extra_forbidden": "is not a field of this request",
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
-    "string_type": "must be text",
+    "string_type": "must be text (in JSON, a quoted string)",
     "model_type": "must be an object with its own fields",
     "model_attributes_type": "must be an object with its own fields",
     "list_type": "must be a list",

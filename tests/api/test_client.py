@@ -469,3 +469,29 @@ def test_signature_header_decodes_to_the_methods_path(make_client: Any) -> None:
     header = json.loads(b64url_decode(prepared.headers[HEADER_NAME].split("..")[0]))
     assert header["uri"] == "/v5/card-api/limits/list" and header["method"] == "POST"
     assert prepared.url == "http://card-api.test/v5/card-api/limits/list"
+
+
+@pytest.mark.parametrize("name", ["request.status", "transaction.request_status"])
+async def test_a_status_lookup_never_generates_the_id_it_asks_about(
+    make_client: Any, fake_api: Any, name: str
+) -> None:
+    # A fresh UUID would ask about a request that does not exist; the id must be given.
+    method = REGISTRY.resolve(name)
+    assert method.looks_up_request_id and not method.generates_request_id
+    with pytest.raises(errors.InvalidRequest) as caught:
+        await make_client().call(name, {})
+    assert [str(e) for e in caught.value.errors] == ["request_id: is required"]
+    with pytest.raises(errors.InvalidRequest) as caught:
+        await make_client().call(name, {"request_id": "x"})
+    [problem] = caught.value.errors
+    assert problem.field == "request_id" and "the request_id of the earlier request" in problem.message
+    assert "generated" not in problem.message
+    assert fake_api.seen == []
+
+
+def test_every_other_method_with_a_request_id_generates_it() -> None:
+    lookups = {m.name for m in REGISTRY if m.looks_up_request_id}
+    assert lookups == {"request.status", "transaction.request_status"}
+    for method in REGISTRY:
+        if method.name not in lookups:
+            assert method.generates_request_id == method.has_request_id, method.name

@@ -778,3 +778,49 @@ def test_response_without_status_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         Envelope.model_validate({"request_status": "success"})
     assert [e.field for e in describe_errors(caught.value)] == ["status"]
+
+
+def test_a_window_in_the_wrong_order_names_end_date_once() -> None:
+    body = {
+        "card_id": "7001234",
+        "start_date": "2025-05-01T00:00:00Z",
+        "end_date": "2025-04-30T00:00:00+05:00",
+    }
+    [problem] = _errors("card.statement", body)
+    assert str(problem) == "end_date: must not be before start_date"
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "field", "says"),
+    [
+        ("transaction.create", with_changes(TX_CREATE, currency="KZ"), "currency", "must be an ISO 4217"),
+        (
+            "client.add",
+            with_changes(CLIENT_ADD, client__country=398),
+            "client.country",
+            "must be an ISO 3166-1",
+        ),
+        (
+            "client.add",
+            with_changes(CLIENT_ADD, client__language="r"),
+            "client.language",
+            "must be an ISO 639-1",
+        ),
+    ],
+)
+def test_code_messages_read_as_sentences(name: str, body: dict[str, Any], field: str, says: str) -> None:
+    _assert_refused(_errors(name, body), field, says)
+
+
+def test_a_card_token_message_does_not_offer_to_generate_it() -> None:
+    error = _assert_refused(
+        _errors("external.cardholder_validate", with_changes(VALIDATE, card_token="x")),
+        "card_token",
+        "must be a UUID",
+    )
+    assert "generated" not in error.message
+
+
+def test_a_number_where_text_is_expected_says_to_quote_it() -> None:
+    body = {"request_id": RID, "card_id": 7001234}
+    _assert_refused(_errors("card.info", body), "card_id", "must be text (in JSON, a quoted string)")

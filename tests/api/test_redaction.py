@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fpconsole.api import errors
 from fpconsole.api.client import CardApiClient
 from fpconsole.api.curl import to_curl
 from fpconsole.api.events import ClientEvent, RequestSent, ResponseReceived, StatusChanged
@@ -193,6 +194,37 @@ def test_curl_for_set_pin_hides_the_pin_and_is_marked_not_runnable(make_client: 
 def test_curl_for_set_pin_without_a_pin_is_runnable(make_client: Any) -> None:
     line = to_curl(make_client().prepare("card.set_pin", {"card_id": "7001234"}))
     assert not line.startswith("#") and REDACTED not in line
+
+
+async def test_error_messages_are_clean_for_a_log_line(make_client: Any, fake_api: Any, kit: Any) -> None:
+    # What a caller's `log.exception(...)` would write: str() and repr() of the error.
+    fake_api.on("card/info", kit.api_error("not_found", f"no card {PAN}"))
+    client = make_client(read_retries=0)
+    with pytest.raises(errors.ApiError) as api_error:
+        await client.call("card.info", {"card_id": "7001234"})
+    assert api_error.value.error_description == f"no card {PAN}"  # the raw field is kept
+    fake_api.on(
+        "card/secret_data", httpx.Response(500, json={"data": {"pan": PAN, "cvv": CVV, "expiry": EXPIRY}})
+    )
+    with pytest.raises(errors.HttpStatusError) as http_error:
+        await client.call("card.secret_data", {"card_id": "7001234"})
+    for caught in (api_error.value, http_error.value):
+        text = f"{caught} {caught!r} {caught.message}"
+        assert_clean(text, PAN, f'"{CVV}"', EXPIRY)
+    assert MASKED_PAN in str(api_error.value) and MASKED_PAN in str(http_error.value)
+
+
+async def test_reprs_of_requests_and_results_hold_no_pin_pan_or_cvv(
+    make_client: Any, fake_api: Any, kit: Any
+) -> None:
+    client = make_client()
+    prepared = client.prepare("card.set_pin", {"card_id": "7001234", "pin": PIN_BLOCK})
+    assert PIN_BLOCK.encode() in prepared.body  # still sent as is
+    fake_api.on("card/secret_data", kit.ok(data={"pan": PAN, "cvv": CVV, "expiry": EXPIRY}))
+    result = await client.call("card.secret_data", {"card_id": "7001234"})
+    assert result.raw["data"]["pan"] == PAN  # the caller still gets it
+    text = " ".join(repr(x) for x in (prepared, prepared.request, result, result.response))
+    assert_clean(text, PIN_BLOCK, PAN, f"'{CVV}'", EXPIRY, kit.SECRET)
 
 
 # --- the redaction functions themselves -------------------------------------------------
