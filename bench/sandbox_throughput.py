@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import signal
@@ -146,7 +147,7 @@ async def run(args: argparse.Namespace) -> None:
             limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
             cpu_before, wall_before = cpu_seconds(process.pid), time.perf_counter()
             rps, failed = await hammer(
-                lambda limits=limits: httpx.AsyncClient(base_url=base_url, limits=limits),
+                functools.partial(httpx.AsyncClient, base_url=base_url, limits=limits),
                 concurrency,
                 args.seconds,
             )

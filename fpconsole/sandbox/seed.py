@@ -122,6 +122,11 @@ class _Seeder:
         self.stats: Counter[str] = Counter()
         self.orders = 0
         self.pinned: list[str] = []
+        # Cards numbered above this are this run's. A seed into a database that already has data
+        # (POST /sandbox/seed) must not re-limit, re-order plastic for or lock existing cards.
+        self.cards_before = int(
+            ctx.conn.execute("SELECT value FROM sequences WHERE name = 'card'").fetchone()[0]
+        )
 
     def at(self, moment: datetime) -> Ctx:
         return self.ctx.at(min(moment, self.now))
@@ -364,8 +369,8 @@ class _Seeder:
             row["card_id"]
             for row in ctx.conn.execute(
                 "SELECT card_id FROM cards WHERE partner = ? AND status = ? AND client_id IS NOT NULL "
-                "ORDER BY seq",
-                (ctx.partner, ACTIVE),
+                "AND seq > ? ORDER BY seq",
+                (ctx.partner, ACTIVE, self.cards_before),
             )
         ]
         # Plastic: one delivered long ago, one still on its way.

@@ -289,9 +289,20 @@ async def run_lifecycle(client: CardApiClient) -> dict[str, Any]:
             "limits.set",
             {"object": {"type": "card", "value": card_id}, "limits": [{"transaction_type": "pay"}]},
         ),
+        ("card.link", {"client_id": client_id, "card_id": card_id}),
+        # 2000 KZT of the transaction is still refundable: the refusal is the closed card's.
+        ("transaction.refund", {"order_id": "ORD-1", "transaction_id": transaction_id}),
+        ("transaction.clearing", {"order_id": "ORD-1", "transaction_id": transaction_id}),
     ]
     refusals = {method: await _refused_after_close(client, method, data) for method, data in later}
     assert refusals == dict.fromkeys(refusals, "card_closed"), refusals
+    assert len(refusals) == len(later)
+    with pytest.raises(ApiError) as credit:
+        await client.post_control("/sandbox/credit", {"card_id": card_id, "amount": 1})
+    assert credit.value.error_code == "card_closed"
+    # Nothing of it moved money: the balance is the one before the close.
+    balance = await client.call("card.balance", {"card_id": card_id})
+    assert float(balance.raw["balances"]["accounts"][0]["amount"]) == 10000 - 3500 + 1500
     return {"client_id": client_id, "card_id": card_id, "transaction_id": transaction_id}
 
 

@@ -252,3 +252,13 @@ def test_docs_list_every_error_code() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "sandbox.md").read_text(encoding="utf-8")
     missing = [code for code in ERROR_CODES if f"| `{code}` |" not in docs]
     assert not missing, f"docs/sandbox.md lacks error codes {missing}"
+
+
+def test_docs_list_every_inferred_method_in_one_place() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    section = docs.split("## Every INFERRED shape and choice, in one list", 1)[1].split("\n## ", 1)[0]
+    guessed = [m.name for m in REGISTRY if m.confidence != "confirmed" or m.inferred]
+    missing = [name for name in guessed if f"`{name}`" not in section]
+    assert guessed and not missing, f"docs/sandbox.md's INFERRED list lacks {missing}"

@@ -236,6 +236,7 @@ async def test_faults_route_is_signed(api: httpx.AsyncClient, kit: Any) -> None:
 
 async def test_the_client_recovers_a_dropped_or_timed_out_change_by_polling(kit: Any) -> None:
     from fpconsole.api.client import CardApiClient, ClientOptions
+    from fpconsole.api.models import RequestStatusResponse
     from fpconsole.sandbox.embedded import embedded_transport
 
     settings = SandboxSettings.default(
@@ -256,10 +257,11 @@ async def test_the_client_recovers_a_dropped_or_timed_out_change_by_polling(kit:
         # The connection broke after the request was applied: the client learnt the outcome from
         # request/status with the same request_id instead of sending it again.
         assert added.recovered
-        client_id = (await client.wait(added)).client_id
-        assert client_id
-        issued = await client.call("card.issue", {"product_id": 2000, "client_id": client_id})
+        added_status = await client.wait(added)
+        assert isinstance(added_status, RequestStatusResponse) and added_status.client_id
+        issued = await client.call("card.issue", {"product_id": 2000, "client_id": added_status.client_id})
         assert issued.recovered
-        assert (await client.wait(issued)).cards
+        issued_status = await client.wait(issued)
+        assert isinstance(issued_status, RequestStatusResponse) and issued_status.cards
     finally:
         await client.aclose()

@@ -152,3 +152,24 @@ def test_seeded_clients_look_real() -> None:
     assert all(c["first_name"].isupper() and c["first_name"].isascii() for c in clients)
     assert {c["product_id"] for c in clients} == {1000, 2000, 3000}
     assert [c["client_id"] for c in clients] == [f"CL-{100001 + i}" for i in range(30)]
+
+
+def test_a_second_seed_leaves_the_existing_cards_alone() -> None:
+    # POST /sandbox/seed on a database with data: the first run's limits, plastic orders and
+    # PIN locks stay as they were (a second run once reset the first's limit, and its plastic
+    # order on a card with one in flight refused the whole seed with invalid_state).
+    eng = engine()
+    eng.seed(3, partner=PARTNER)
+    before = eng.snapshot(partner=PARTNER)["cards"]
+    card_id = next(card["card_id"] for card in before if card["status"] == "active" and card["client_id"])
+    limit = {"transaction_type": "pay", "period": "day", "amount": [{"type": "max", "value": "7"}]}
+    call(eng, "limits.set", object={"type": "card", "value": card_id}, limits=[limit])
+    infos = {card["card_id"]: call(eng, "card.info", card_id=card["card_id"])["card"] for card in before}
+
+    eng.seed(3, partner=PARTNER)
+
+    after = {card["card_id"]: call(eng, "card.info", card_id=card["card_id"])["card"] for card in before}
+    assert after == infos
+    (listed,) = call(eng, "limits.list", object={"type": "card", "value": card_id})["limits"]
+    assert listed["max"] == "7"
+    assert len(eng.snapshot(partner=PARTNER)["cards"]) > len(before)

@@ -152,17 +152,17 @@ async def test_full_lifecycle_over_real_http(served_factory: Any, lifecycle: Any
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl binary")
 def test_copy_as_curl_runs_with_real_curl(served_factory: Any, kit: Any) -> None:
-    served = served_factory("--delay", "0")
+    # Seeded, so the first card exists and the accepted call answers with its data.
+    served = served_factory("--delay", "0", "--seed", "1")
     client = kit.real_client(served.base_url)
-    line = to_curl(client.prepare("card.info", BODY))
+    line = to_curl(client.prepare("card.info", {**BODY, "card_id": "7001001"}))
     assert kit.SECRET not in line
-    # The card does not exist: a not_found answer proves signature and body were accepted.
     answer = json.loads(
         subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True).stdout
     )
-    assert answer["error_code"] == "not_found", answer
-    tampered = line.replace('"card_id":"7001234"', '"card_id":"7001235"')
-    assert tampered != line
+    assert answer["status"] == "ok" and answer["card"]["card_id"] == "7001001", answer
+    tampered = line.replace('"card_id":"7001001"', '"card_id":"7001002"')
+    assert len(tampered) == len(line) and sum(a != b for a, b in zip(tampered, line, strict=True)) == 1
     answer = json.loads(
         subprocess.run(["bash", "-c", tampered], capture_output=True, text=True, check=True).stdout
     )
@@ -190,3 +190,28 @@ def test_faults_on_real_sockets(served_factory: Any, kit: Any) -> None:
     assert post(served.base_url, "/v5/card-api/card/balance", BODY, kit).json()["error_code"] == "not_found"
     code, _, err = served.stop()
     assert code == 0 and "Traceback" not in err and "returned without completing" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--port", "0"],
+        ["--db", "x.sqlite3", "--port", "0", "--delay", "0"],
+        ["--seed", "3", "--faults", "card.block:error_rate=1", "--partner", "42:s"],
+    ],
+)
+def test_the_console_command_hands_serve_its_flags_as_typed(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fpconsole.cli
+    import fpconsole.sandbox.serve
+
+    received: list[list[str]] = []
+
+    def fake_main(args: list[str]) -> int:
+        received.append(list(args))
+        return 0
+
+    monkeypatch.setattr(fpconsole.sandbox.serve, "main", fake_main)
+    assert fpconsole.cli.main(["sandbox", "serve", *argv]) == 0
+    assert received == [argv]

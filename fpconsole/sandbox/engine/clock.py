@@ -13,6 +13,10 @@ from typing import Final
 BUSINESS_TZ: Final = timezone(timedelta(hours=5))
 
 _DB_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
+# The widest window a request can name. A date-time at the very edge of what datetime holds
+# (0001-01-01T00:00:00+05:00) has no UTC equivalent; it is read as "as early (late) as can be".
+EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+LATEST: Final = datetime.max.replace(tzinfo=UTC)
 
 
 def require_aware(now: datetime) -> datetime:
@@ -22,8 +26,12 @@ def require_aware(now: datetime) -> datetime:
 
 
 def to_db(moment: datetime) -> str:
-    """Fixed-width UTC text: sorts and compares correctly as a string."""
-    return moment.astimezone(UTC).strftime(_DB_FORMAT)
+    """Fixed-width UTC text: sorts and compares correctly as a string.
+
+    Not strftime: its %Y does not pad years before 1000 ("999-01-01..."), which would sort
+    after "2025-..." and turn a window starting in year 999 into an empty one."""
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def from_db(text: str) -> datetime:
@@ -41,7 +49,19 @@ def db_to_rfc3339(text: str) -> str:
 
 def parse_rfc3339(text: str) -> datetime:
     """Request times have already been checked by the models (offset or Z is required)."""
-    return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(UTC)
+    given = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    try:
+        return given.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if given.year == datetime.min.year else LATEST
+
+
+def before(moment: datetime, span: timedelta) -> datetime:
+    """moment - span, or EARLIEST when that is before what datetime can hold."""
+    try:
+        return moment - span
+    except OverflowError:
+        return EARLIEST
 
 
 def period_start(period: str, now: datetime) -> datetime:

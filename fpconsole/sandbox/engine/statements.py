@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from fpconsole.sandbox.engine import cards, ids, ledger
-from fpconsole.sandbox.engine.clock import db_to_rfc3339, parse_rfc3339, to_db
+from fpconsole.sandbox.engine.clock import before, db_to_rfc3339, parse_rfc3339, to_db
 from fpconsole.sandbox.engine.context import Ctx
 from fpconsole.sandbox.engine.money import json_amount
 
@@ -21,7 +21,7 @@ DEFAULT_WINDOW: Final = timedelta(days=30)
 
 def window(ctx: Ctx, start_date: str | None, end_date: str | None) -> tuple[datetime, datetime]:
     end = parse_rfc3339(end_date) if end_date else ctx.now
-    start = parse_rfc3339(start_date) if start_date else end - DEFAULT_WINDOW
+    start = parse_rfc3339(start_date) if start_date else before(end, DEFAULT_WINDOW)
     return start, end
 
 
