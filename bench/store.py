@@ -15,10 +15,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fpconsole.api.events import RequestSent, ResponseReceived
 from fpconsole.store.cache import EntityCache
+from fpconsole.store.cache_schema import EntityKind
 from fpconsole.store.journal import Journal
 
 FIRST = [
@@ -79,7 +82,8 @@ def timed(action: Callable[[], object], repeat: int = 1) -> list[float]:
 
 
 def fill(cache: EntityCache, count: int, rng: random.Random) -> tuple[list[str], list[str]]:
-    clients, cards = [], []
+    clients: list[dict[str, Any]] = []
+    cards: list[dict[str, Any]] = []
     for n in range(count):
         clients.append(
             {
@@ -105,9 +109,11 @@ def fill(cache: EntityCache, count: int, rng: random.Random) -> tuple[list[str],
     return [c["phone"] for c in clients], [c["card_mask"][-4:] for c in cards]
 
 
-def queries(rng: random.Random, phones: list[str], last4s: list[str], count: int) -> list[tuple[str, str]]:
+def queries(
+    rng: random.Random, phones: list[str], last4s: list[str], count: int
+) -> list[tuple[EntityKind, str]]:
     """What people type in a `/` filter: name parts, phone parts, ids, last four, short and misses."""
-    found: list[tuple[str, str]] = []
+    found: list[tuple[EntityKind, str]] = []
     for _ in range(count):
         kind = rng.random()
         if kind < 0.3:
@@ -125,9 +131,8 @@ def queries(rng: random.Random, phones: list[str], last4s: list[str], count: int
         elif kind < 0.8:
             found.append(("clients", f"{rng.choice(FIRST)} {rng.choice(LAST)[:4]}".lower()))
         elif kind < 0.9:
-            found.append(
-                (rng.choice(["clients", "cards"]), rng.choice("aeiklmnorst") + rng.choice("aeinrsu"))
-            )
+            kinds: list[EntityKind] = ["clients", "cards"]
+            found.append((rng.choice(kinds), rng.choice("aeiklmnorst") + rng.choice("aeinrsu")))
         else:
             found.append(("clients", "zq" + str(rng.randrange(1000))))
     return found
@@ -145,9 +150,9 @@ def bench_search(folder: Path, entities: int) -> None:
         print(f"prime the same snapshot again: {time.perf_counter() - start:.1f} s")
         mix = queries(rng, phones, last4s, 400)
         for kind, text in mix[:20]:  # warm the page cache, as a running console would have it
-            cache.search(kind, text)  # type: ignore[arg-type]
-        search = [t for kind, text in mix for t in timed(lambda k=kind, q=text: cache.search(k, q, limit=50))]
-        count = [t for kind, text in mix for t in timed(lambda k=kind, q=text: cache.count(k, q))]
+            cache.search(kind, text)
+        search = [t for kind, text in mix for t in timed(partial(cache.search, kind, text, limit=50))]
+        count = [t for kind, text in mix for t in timed(partial(cache.count, kind, text))]
         page = timed(lambda: cache.search("clients", limit=50, offset=0), 50)
         deep = timed(lambda: cache.search("clients", limit=50, offset=entities - 100), 20)
         last = cache.search("clients", limit=50, offset=entities - 150)[-1]
@@ -163,10 +168,14 @@ def bench_search(folder: Path, entities: int) -> None:
         f"{statistics.median(deep):.2f} ms; keyset at the same depth: {statistics.median(keyset):.2f} ms"
     )
     for verify in (False, True):
-        opened = timed(lambda v=verify: EntityCache.open(path, profile="bench", verify=v).close(), 5)
+        opened = timed(partial(_open_and_close, path, verify), 5)
         label = "with quick_check" if verify else "usual (check due daily)"
         size = path.stat().st_size / 1e6
         print(f"  open the {size:.0f} MB cache, {label}: {statistics.median(opened):.1f} ms")
+
+
+def _open_and_close(path: Path, verify: bool) -> None:
+    EntityCache.open(path, profile="bench", verify=verify).close()
 
 
 def events(n: int) -> tuple[RequestSent, ResponseReceived]:

@@ -18,9 +18,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
 
 from fpconsole.locations import config_file, display_path
+
+if TYPE_CHECKING:
+    import ssl
 
 Kind: TypeAlias = Literal["sandbox", "test", "production"]
 Alg: TypeAlias = Literal["HS512", "HS256"]
@@ -65,6 +68,7 @@ _SECRET_WORDS: Final = ("secret", "password", "passwd", "token", "api_key", "pri
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
 
 
 class ConfigError(Exception):
@@ -190,6 +194,31 @@ class Profile:
         if not value:
             raise SecretError(f"profile {self.name}: secret_file {path} is empty — put the secret in it")
         return value
+
+    def tls_verify(self) -> ssl.SSLContext | bool:
+        """What httpx's `verify=` wants: True (its own CA store) or a context trusting
+        `ca_bundle` (a PEM file or a hashed folder). A context rather than the path, which
+        httpx 0.28 deprecates; a bundle that exists but holds no usable certificate is found
+        here, as a ConfigError naming the line, not as an SSL traceback at the first call."""
+        if not self.ca_bundle:
+            return True
+        import ssl
+
+        path = Path(self.ca_bundle)
+        try:
+            if path.is_dir():
+                return ssl.create_default_context(capath=str(path))
+            return ssl.create_default_context(cafile=str(path))
+        except OSError as exc:  # ssl.SSLError is an OSError too
+            reason = exc.strerror or str(exc)
+            raise ConfigError(
+                f'{self._where("ca_bundle")}profiles.{self.name}.ca_bundle = "{self.ca_bundle}": cannot load '
+                f"CA certificates from it ({reason}) — give a PEM file (or a c_rehash folder) of CA "
+                "certificates",
+                file=self.source,
+                line=self.key_lines.get("ca_bundle"),
+                field=f"profiles.{self.name}.ca_bundle",
+            ) from None
 
     def _where(self, key: str) -> str:
         if self.source == BUILTIN_SOURCE:
@@ -324,24 +353,42 @@ def load_config(path: Path | None = None) -> Config:
 
 def _syntax_error(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
     message = str(exc)
-    found = _TOML_POSITION.search(message)
-    problem = _TOML_POSITION.sub("", message) if found else message
-    if not found:
-        return ConfigError(f"{shown}: invalid TOML: {problem} — fix the syntax", file=shown)
-    line, column = int(found.group(1)), int(found.group(2))
-    # Name the key on that line, never its value: the bad line may hold a pasted secret.
     lines = text.splitlines()
+    found = _TOML_POSITION.search(message)
+    if found:
+        line, where = int(found.group(1)), f"line {found.group(1)}, column {found.group(2)}"
+        problem = _TOML_POSITION.sub("", message)
+    else:
+        # tomllib says "(at end of document)" for an unclosed string or a duplicate key on
+        # the last line: that line is still worth naming.
+        problem = _TOML_END.sub("", message)
+        line = max(1, len(lines))
+        where = f"line {line}"
+    # Name the key on that line, never its value: the bad line may hold a pasted secret.
     near = ""
     if 0 < line <= len(lines):
         key = re.match(r"\s*\[*\s*([A-Za-z0-9_.\-\"' ]+?)\s*(?:=|\]|$)", lines[line - 1])
         if key and key.group(1).strip():
-            near = f" near `{key.group(1).strip()}`"
+            near = key.group(1).strip()
     return ConfigError(
-        f"{shown}, line {line}, column {column}: invalid TOML{near}: {problem} — fix the syntax there "
-        '(strings need double quotes, e.g. kind = "test")',
+        f"{shown}, {where}: invalid TOML" + (f" near `{near}`" if near else "") + f": {problem} — "
+        f"{_syntax_hint(problem)}",
         file=shown,
         line=line,
+        field=near or None,
     )
+
+
+def _syntax_hint(problem: str) -> str:
+    """The usual cause of each tomllib complaint, said the way a fix is typed."""
+    if problem.startswith(("Cannot overwrite", "Cannot declare", "Cannot mutate")):
+        return "a key or [table] is written twice; keep one of them"
+    # A line break inside a string shows up as "Illegal character '\\n'".
+    if problem.startswith("Unterminated string") or problem.startswith("Illegal character '\\n'"):
+        return 'close the string with a double quote on the same line, e.g. kind = "test"'
+    if problem.startswith("Expected ']'"):
+        return "close the table name with ], e.g. [profiles.qa]"
+    return 'fix the syntax there (strings need double quotes, e.g. kind = "test")'
 
 
 # --- locating keys in the text ---------------------------------------------------------------
@@ -505,10 +552,8 @@ class _Validator:
         read_only = self.boolean(where, "read_only", table.get("read_only", kind == "production"))
         connect_timeout = self.seconds(where, "connect_timeout", table.get("connect_timeout"), 5.0)
         read_timeout = self.seconds(where, "read_timeout", table.get("read_timeout"), 30.0)
-        proxy = self.url(
-            where, "proxy", table.get("proxy"), None, schemes=("http", "https", "socks5", "socks5h")
-        )
-        ca_bundle = self.optional_str((*where, "ca_bundle"), table.get("ca_bundle"))
+        proxy = self.proxy(where, table.get("proxy"))
+        ca_bundle = self.ca_bundle(where, table.get("ca_bundle"))
         key_lines = {key: self.lines.line(*where, key) for key in table}
         return Profile(
             name=name,
@@ -523,7 +568,7 @@ class _Validator:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             proxy=proxy,
-            ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
+            ca_bundle=ca_bundle,
             source=self.shown,
             key_lines=key_lines,
         )
@@ -581,6 +626,42 @@ class _Validator:
                 here, f"= {_show(value)} is not https", f'use base_url = "https://{parts.netloc}{parts.path}"'
             )
         return text.rstrip("/") if key == "base_url" else text
+
+    def proxy(self, where: tuple[str, ...], value: Any) -> str | None:
+        proxy = self.url(where, "proxy", value, None, schemes=("http", "https", "socks5", "socks5h"))
+        if proxy is not None and proxy.lower().startswith("socks"):
+            import importlib.util
+
+            # httpx needs the optional socksio package for SOCKS; without it every call would
+            # fail with an ImportError, so say it here, where the proxy is named.
+            if importlib.util.find_spec("socksio") is None:
+                raise self.error(
+                    (*where, "proxy"),
+                    f"= {_show(proxy)} needs SOCKS support, which is not installed",
+                    "run pip install 'httpx[socks]' in fpconsole's environment, or use an http:// proxy",
+                )
+        return proxy
+
+    def ca_bundle(self, where: tuple[str, ...], value: Any) -> str | None:
+        """Checked when the file is loaded (a stat, no parsing): a CA bundle that is not there
+        would otherwise fail every call of the profile with a bare FileNotFoundError."""
+        text = self.optional_str((*where, "ca_bundle"), value)
+        if text is None:
+            return None
+        path = Path(text).expanduser()
+        if not path.exists():
+            raise self.error(
+                (*where, "ca_bundle"),
+                f"= {_show(text)}: {path} does not exist",
+                "give the path of a PEM file of CA certificates (your company's TLS root)",
+            )
+        if not os.access(path, os.R_OK):
+            raise self.error(
+                (*where, "ca_bundle"),
+                f"= {_show(text)}: {path} cannot be read",
+                f"check its permissions (chmod a+r {path} — a CA bundle is not secret)",
+            )
+        return str(path)
 
     def auth_id(self, where: tuple[str, ...], value: Any, kind: Kind) -> str:
         here = (*where, "auth_id")

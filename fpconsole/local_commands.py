@@ -94,16 +94,22 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     moment = now or datetime.now().astimezone()
     relative = _RELATIVE.fullmatch(value.lower())
     if relative:
-        return moment - timedelta(seconds=float(relative.group(1)) * _UNITS[relative.group(2)])
+        try:
+            return moment - timedelta(seconds=float(relative.group(1)) * _UNITS[relative.group(2)])
+        except (OverflowError, ValueError):
+            # `99999999d` reaches before year 1: nothing can be older, but say so plainly.
+            raise ValueError(
+                f"--since {text!r} reaches too far back — use a duration of at most a few thousand years"
+            ) from None
     try:
         if len(value) == 10:
             return datetime.combine(date.fromisoformat(value), time()).astimezone()
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return parsed if parsed.tzinfo else parsed.astimezone()
+    except (ValueError, OverflowError):
         raise ValueError(
             f"--since {text!r} is not a date or a duration — use e.g. 2h, 7d, 2024-05-01 or 2024-05-01T09:30"
         ) from None
-    return parsed if parsed.tzinfo else parsed.astimezone()
 
 
 def _entries(journal_path: Path, profile: str, since: datetime | None) -> Iterator[JournalEntry]:
@@ -141,7 +147,8 @@ def run_journal(profile: str, since: str | None, as_json: bool, out: TextIO) -> 
     from fpconsole.locations import journal_db
 
     try:
-        start = parse_since(since) if since else None
+        # An empty --since "" is a mistake (an unset shell variable), not "everything".
+        start = parse_since(since) if since is not None else None
     except ValueError as exc:
         return _fail(str(exc))
     try:
@@ -164,7 +171,25 @@ def run_journal(profile: str, since: str | None, as_json: bool, out: TextIO) -> 
         written += 1
     if not written and not as_json:
         out.write(f"no requests recorded for profile {profile}" + (f" since {since}" if since else "") + "\n")
+    if not as_json:
+        _pending_note(path, profile, out)
     return EXIT_OK
+
+
+def _pending_note(path: Path, profile: str, out: TextIO) -> None:
+    """Requests left in `process` (or cut off, or timed out) are not lost: say how to settle them."""
+    from fpconsole.store.journal import Journal
+
+    with Journal.open(path, profile=profile, prune=False) as journal:
+        pending = journal.pending()
+    if not pending:
+        return
+    count = f"{len(pending)} request{'s' if len(pending) > 1 else ''}"
+    out.write(
+        f"\n{count} without a final answer yet (sent, process or unknown). The console polls them "
+        f"again when it starts; or poll one now:\n  fpconsole --profile {profile} call request.status "
+        f"request_id={pending[0].request_id}\n"
+    )
 
 
 def _has_entries(path: Path, profile: str) -> bool:

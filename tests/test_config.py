@@ -89,7 +89,17 @@ def test_no_file_gives_the_builtin_sandbox(isolated_home: Path) -> None:
     assert not (isolated_home / "config").exists()  # reading creates nothing
 
 
-def test_full_example_loads(write_config: WriteConfig) -> None:
+@pytest.fixture
+def corp_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder holding FULL's `~/corp.pem` (a CA bundle must exist to be accepted)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "corp.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def test_full_example_loads(write_config: WriteConfig, corp_home: Path) -> None:
     config = load_config(write_config(FULL))
     assert set(config.profiles) == {"sandbox", "qa", "prod", "prod-rw"}
     assert config.default_profile == "qa" and config.theme == "fpconsole-light"
@@ -105,7 +115,7 @@ def test_full_example_loads(write_config: WriteConfig) -> None:
         connect_timeout=3.0,
         read_timeout=12.5,
         proxy="http://proxy:3128",
-        ca_bundle=str(Path.home() / "corp.pem"),
+        ca_bundle=str(corp_home / "corp.pem"),
         source=str(config.path),
     )
     assert qa.host == "test-api.freedompay.kz" and not qa.is_embedded_sandbox
@@ -136,7 +146,7 @@ def test_sandbox_profile_can_be_overridden(write_config: WriteConfig) -> None:
     assert config.profile("local").is_embedded_sandbox
 
 
-def test_unknown_profile_lists_known_names(write_config: WriteConfig) -> None:
+def test_unknown_profile_lists_known_names(write_config: WriteConfig, corp_home: Path) -> None:
     config = load_config(write_config(FULL))
     with pytest.raises(ConfigError) as caught:
         config.profile("qa2")
@@ -354,6 +364,118 @@ CASES = [
         "line 2: profiles.qa.read_timeout = 0 must be a positive number of seconds",
         id="dotted-keys",
     ),
+    pytest.param(
+        """\
+        profiles = 3
+        """,
+        "line 1: profiles must be a table — write each profile as [profiles.NAME]",
+        id="profiles-not-a-table",
+    ),
+    pytest.param(
+        """\
+        settings = "dark"
+        """,
+        "line 1: settings must be a table — write it as [settings]",
+        id="settings-not-a-table",
+    ),
+    pytest.param(
+        """\
+        [profiles]
+        qa = "test"
+        """,
+        "line 2: profiles.qa must be a table — write it as [profiles.qa] followed by its keys",
+        id="profile-not-a-table",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa]
+        kind = "test"
+        base_url = "https://x.example"
+        auth_id = true
+        """,
+        'line 4: profiles.qa.auth_id = true is not a partner id — use auth_id = "123456"',
+        id="auth-id-type",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa]
+        kind = "test"
+        base_url = 8080
+        """,
+        "line 3: profiles.qa.base_url = 8080 must be a URL — e.g. base_url = ",
+        id="base-url-type",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa]
+        kind = "test"
+        base_url = "https://x.example"
+        auth_id = "1"
+        secret_command = ["pass", "show"]
+        """,
+        'line 5: profiles.qa.secret_command must be a command line — e.g. secret_command = "pass show fp/qa"',
+        id="secret-command-type",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa]
+        kind = "test"
+        base_url = "https://x.example"
+        auth_id = "1"
+        secret_command = "pass show 'fp/qa"
+        """,
+        "line 5: profiles.qa.secret_command cannot be parsed (No closing quotation) — check its quotes",
+        id="secret-command-quotes",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa]
+        kind = "test"
+        base_url = "https://x.example"
+        auth_id = "1"
+        secret_file = ""
+        """,
+        "line 5: profiles.qa.secret_file must be a file path — e.g. secret_file = ",
+        id="secret-file-empty",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa]
+        kind = "sandbox"
+        ca_bundle = "/no/such/corp.pem"
+        """,
+        'line 3: profiles.qa.ca_bundle = "/no/such/corp.pem": /no/such/corp.pem does not exist — '
+        "give the path of a PEM file of CA certificates",
+        id="ca-bundle-missing",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa]
+        kind = "sandbox"
+        ca_bundle = 3
+        """,
+        'line 3: profiles.qa.ca_bundle = 3 must be a non-empty string — e.g. ca_bundle = "..."',
+        id="ca-bundle-type",
+    ),
+    pytest.param(
+        """\
+        [settings]
+        theme = ""
+        """,
+        'line 2: settings.theme = "" must be a non-empty string',
+        id="theme-empty",
+    ),
+    pytest.param(
+        """\
+        [profiles.qa-kz]
+        kind = "sandbox"
+
+        [settings]
+        default_profile = "qa_kz"
+        """,
+        'line 5: settings.default_profile = "qa_kz" is not a defined profile — use default_profile = "qa-kz"',
+        id="default-profile-typo",
+    ),
 ]
 
 
@@ -377,6 +499,50 @@ def test_syntax_errors_keep_line_and_column(write_config: WriteConfig) -> None:
     message = str(error)
     assert "line 2, column 8: invalid TOML near `kind`" in message, message
     assert "fix the syntax there" in message and error.line == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            '[profiles.qa]\nkind = "sandbox"\nsecret_env = "FP_Q',
+            "line 3: invalid TOML near `secret_env`: Unterminated string — close the string with a double "
+            "quote on the same line",
+            id="unclosed-string-at-the-end",  # tomllib says only "at end of document"
+        ),
+        pytest.param(
+            '[profiles.qa]\nsecret_env = "FP_QA\nkind = "test"\n',
+            "line 2, column 20: invalid TOML near `secret_env`: Illegal character '\\n' — close the string",
+            id="unclosed-string",
+        ),
+        pytest.param(
+            '[profiles.qa]\nkind = "sandbox"\nkind = "test"\n',
+            "line 3, column 14: invalid TOML near `kind`: Cannot overwrite a value — a key or [table] is "
+            "written twice; keep one of them",
+            id="duplicate-key",
+        ),
+        pytest.param(
+            '[profiles.qa]\nkind = "sandbox"\n[profiles.qa]\n',
+            "line 3, column 13: invalid TOML near `profiles.qa`: Cannot declare ('profiles', 'qa') twice",
+            id="duplicate-table",
+        ),
+        pytest.param(
+            '[profiles.qa\nkind = "test"\n',
+            "line 1, column 13: invalid TOML near `profiles.qa`: Expected ']' at the end of a table "
+            "declaration — close the table name with ], e.g. [profiles.qa]",
+            id="unclosed-table",
+        ),
+    ],
+)
+def test_every_syntax_error_has_a_line_and_a_hint(
+    write_config: WriteConfig, text: str, expected: str
+) -> None:
+    path = write_config("")
+    path.write_text(text, encoding="utf-8")  # as is: dedent would strip a missing final newline
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert f"{path}, {expected}" in str(caught.value), str(caught.value)
+    assert caught.value.line is not None and caught.value.field is not None
 
 
 def test_a_pasted_secret_is_refused_and_never_echoed(write_config: WriteConfig) -> None:
@@ -415,6 +581,93 @@ def test_secret_pasted_into_secret_env_is_not_echoed(write_config: WriteConfig) 
 def test_syntax_error_on_a_secret_line_does_not_echo_it(write_config: WriteConfig) -> None:
     error = error_of(write_config, '[profiles.qa]\nsecret_env = "A" "topsecretvalue"\n')
     assert "topsecretvalue" not in str(error) and "line 2" in str(error)
+
+
+FULL_SANDBOX = '[profiles.qa]\nkind = "sandbox"\n'
+
+
+def test_socks_proxy_needs_socksio(write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    text = '[profiles.qa]\nkind = "sandbox"\nproxy = "socks5://127.0.0.1:1080"\n'
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name == "socksio" else real_find_spec(name)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    error = error_of(write_config, text)
+    assert 'line 3: profiles.qa.proxy = "socks5://127.0.0.1:1080" needs SOCKS support' in str(error)
+    assert "pip install 'httpx[socks]'" in str(error) and error.field == "profiles.qa.proxy"
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: object())
+    assert load_config(write_config(text)).profile("qa").proxy == "socks5://127.0.0.1:1080"
+
+
+def test_ca_bundle_becomes_an_ssl_context(write_config: WriteConfig, tmp_path: Path) -> None:
+    import shutil
+    import ssl
+
+    import certifi
+
+    assert load_config(write_config(FULL_SANDBOX)).profile("qa").tls_verify() is True
+    bundle = tmp_path / "corp.pem"
+    shutil.copy(certifi.where(), bundle)
+    profile = load_config(write_config(FULL_SANDBOX + f'ca_bundle = "{bundle}"\n')).profile("qa")
+    context = profile.tls_verify()
+    assert isinstance(context, ssl.SSLContext) and context.cert_store_stats()["x509_ca"] > 10
+    bundle.write_text("not a certificate\n")
+    with pytest.raises(ConfigError) as caught:
+        profile.tls_verify()
+    message = str(caught.value)
+    assert message.startswith(f'{profile.source}, line 3: profiles.qa.ca_bundle = "{bundle}": cannot load')
+    assert "give a PEM file" in message and caught.value.line == 3
+
+
+# session.py still hands httpx the bundle's path; Profile.tls_verify() is the replacement.
+@pytest.mark.filterwarnings("ignore:`verify=<str>` is deprecated:DeprecationWarning")
+def test_the_client_gets_timeouts_proxy_ca_bundle_and_read_only(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The profile's connection settings reach the HTTP client, not only the parsed config."""
+    import ssl
+
+    import certifi
+
+    from fpconsole.session import open_session
+
+    path = config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            [profiles.qa]
+            kind = "test"
+            base_url = "https://test-api.freedompay.kz"
+            auth_id = "123456"
+            secret_env = "FP_QA_SECRET"
+            read_only = true
+            connect_timeout = 2.5
+            read_timeout = 7
+            proxy = "http://proxy.example:3128"
+            ca_bundle = "{certifi.where()}"
+            """
+        )
+    )
+    monkeypatch.setenv("FP_QA_SECRET", "wired-secret")
+    session = open_session(profile_name="qa", journal=False)
+    try:
+        options = session.client.options
+        assert (options.connect_timeout, options.read_timeout) == (2.5, 7.0)
+        assert options.proxy == "http://proxy.example:3128"
+        # A path (what session.py passes today) or the context Profile.tls_verify() builds.
+        assert options.verify == certifi.where() or isinstance(options.verify, ssl.SSLContext)
+        timeout = session.client._http.timeout
+        assert (timeout.connect, timeout.read) == (2.5, 7.0)
+        assert session.read_only and session.kind == "test"
+    finally:
+        import asyncio
+
+        asyncio.run(session.aclose())
 
 
 # --- secrets ---------------------------------------------------------------------------------
@@ -563,3 +816,36 @@ def test_unreadable_or_non_utf8_config_names_the_file(tmp_path: Path) -> None:
         ConfigError, match=r"latin\.toml, line 2: the file is not UTF-8 text — save it as UTF-8"
     ):
         load_config(latin)
+
+
+# --- the console on a broken config ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "argv", "expected"),
+    [
+        ("[profiles.qa\n", [], "line 1, column 13: invalid TOML near `profiles.qa`"),
+        ('[profiles.qa]\nkind = "staging"\n', [], 'line 2: profiles.qa.kind = "staging" is not one of'),
+        ('[profiles.qa]\nkind = "test"\n', [], "line 1: profiles.qa.base_url is missing"),
+        ("", ["--profile", "qa"], "unknown profile 'qa'"),
+    ],
+)
+def test_the_console_does_not_start_on_a_broken_config(
+    isolated_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    argv: list[str],
+    expected: str,
+) -> None:
+    from fpconsole import cli
+
+    path = config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    # Were the config accepted, the console would be built: make that fail the test loudly.
+    monkeypatch.setitem(sys.modules, "fpconsole.tui.app", None)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fpconsole: {path}") and expected in err, err
+    assert err.count("\n") == 1  # one line that says why; no traceback

@@ -6,8 +6,9 @@
   runs in its own write transaction with its version bump, so a crash leaves the old or the
   new schema, never half of one.
 - A file that is not a database, fails `PRAGMA quick_check`, or has a schema newer than this
-  code is moved aside (kept for inspection, never deleted) and a fresh one is created: local
-  state must never stop the console from starting.
+  code is moved aside (kept for inspection, never deleted) and a fresh one is created; if the
+  file cannot be created or moved at all, the session gets an in-memory database. Local state
+  must never stop the console from starting.
 - Files are created 0600 (SQLite gives -wal/-shm the same mode), folders 0700.
 """
 
@@ -220,19 +221,17 @@ def open_database(
         if is_busy(exc):
             raise
         problem = str(exc) or type(exc).__name__
+    except OSError as exc:
+        # The folder or the file cannot be created (a file where the folder should be, a
+        # read-only home): there is nothing to move aside, and the console must still start.
+        reason = f"cannot be created ({_os_reason(exc)})"
+        return _in_memory(path, migrations, label, synchronous, reason), None
     try:
         aside = move_aside(path)
     except OSError as exc:
         # Cannot even rename it: keep the console running on a throw-away database.
-        warnings.warn(
-            f"the {label} {display_path(path)} is unusable ({problem}) and could not be moved aside "
-            f"({exc.strerror}); using a temporary in-memory {label} for this session",
-            LocalStateWarning,
-            stacklevel=3,
-        )
-        conn = connect(":memory:", synchronous=synchronous)
-        migrate(conn, migrations)
-        return conn, None
+        reason = f"is unusable ({problem}) and could not be moved aside ({exc.strerror})"
+        return _in_memory(path, migrations, label, synchronous, reason), None
     warnings.warn(
         f"the {label} {display_path(path)} was unusable ({problem}); it was moved to "
         f"{display_path(aside)} and a new, empty {label} was created",
@@ -240,6 +239,26 @@ def open_database(
         stacklevel=3,
     )
     return _open(path, migrations, False, synchronous), aside
+
+
+def _os_reason(exc: OSError) -> str:
+    """`File exists: /home/me/.local/state/fpconsole`: which path was in the way matters."""
+    reason = exc.strerror or type(exc).__name__
+    return f"{reason}: {display_path(exc.filename)}" if exc.filename else reason
+
+
+def _in_memory(
+    path: Path, migrations: Sequence[Migration], label: str, synchronous: Synchronous, reason: str
+) -> sqlite3.Connection:
+    warnings.warn(
+        f"the {label} {display_path(path)} {reason}; using a temporary in-memory {label} "
+        "for this session (nothing will be kept)",
+        LocalStateWarning,
+        stacklevel=4,
+    )
+    conn = connect(":memory:", synchronous=synchronous)
+    migrate(conn, migrations)
+    return conn
 
 
 def _open(

@@ -263,6 +263,19 @@ def test_damaged_pages_fail_quick_check_and_are_moved_aside(tmp_path: Path) -> N
     cache.close()
 
 
+def test_a_folder_that_cannot_be_created_gives_a_memory_cache(tmp_path: Path) -> None:
+    """A file where the cache folder should be: the console still starts, and says why."""
+    blocker = tmp_path / "cache"
+    blocker.write_text("not a folder")
+    with pytest.warns(LocalStateWarning, match=r"cannot be created \(File exists: .*cache\).*in-memory"):
+        cache = EntityCache.open(blocker / "cache.sqlite3", profile="qa")
+    with cache:
+        cache.upsert_client("1", first_name="Transient")
+        assert ids(cache.search("clients", "transient")) == ["1"]
+        assert cache.recovered_from is None
+    assert blocker.read_text() == "not a folder"
+
+
 def test_parse_expiry() -> None:
     assert parse_expiry("12/28") == (12, 2028)
     assert parse_expiry("2029-03") == (3, 2029)

@@ -88,8 +88,13 @@ def test_parse_since() -> None:
     assert parse_since("90m", now) == now - timedelta(minutes=90)
     assert parse_since("2025-02-01T10:00:00+00:00") == datetime(2025, 2, 1, 10, tzinfo=UTC)
     assert parse_since("2025-02-01").date().isoformat() == "2025-02-01"
-    with pytest.raises(ValueError, match=r"use e\.g\. 2h, 7d"):
-        parse_since("yesterday")
+    assert parse_since("2025-02-01 10:00Z") == datetime(2025, 2, 1, 10, tzinfo=UTC)
+    assert parse_since("1.5H", now) == now - timedelta(minutes=90)
+    for bad in ("yesterday", "", "10", "1y"):
+        with pytest.raises(ValueError, match=r"use e\.g\. 2h, 7d"):
+            parse_since(bad)
+    with pytest.raises(ValueError, match="reaches too far back"):
+        parse_since("99999999d", now)  # before year 1: an OverflowError, never a traceback
 
 
 def test_journal_text_and_json(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -109,10 +114,12 @@ def test_journal_text_and_json(isolated_home: Path, capsys: pytest.CaptureFixtur
     out = io.StringIO()
     assert run_journal("sandbox", "2h", False, out) == 0
     lines = out.getvalue().splitlines()
-    assert len(lines) == 2  # oldest first, the 3-day-old one left out
+    assert len(lines) == 5  # oldest first, the 3-day-old one left out; then the pending note
     assert "card.block" in lines[0] and "success" in lines[0] and "r1" in lines[0]
     assert "card_id=7001" in lines[0] and "[sent → process → success]" in lines[0]
     assert "card.info" in lines[1] and "sent" in lines[1]
+    # The 3-day-old block never got an answer: outside --since, but still worth settling.
+    assert lines[3].startswith("1 request without a final answer") and lines[4].endswith("request_id=old")
 
     out = io.StringIO()
     assert run_journal("sandbox", None, True, out) == 0
@@ -125,6 +132,25 @@ def test_journal_text_and_json(isolated_home: Path, capsys: pytest.CaptureFixtur
 
     assert run_journal("sandbox", "last week", False, io.StringIO()) == 2
     assert "is not a date or a duration" in capsys.readouterr().err
+    assert run_journal("sandbox", "", False, io.StringIO()) == 2  # an unset shell variable
+    assert run_journal("sandbox", "99999999d", True, io.StringIO()) == 2
+    assert "reaches too far back" in capsys.readouterr().err
+
+
+def test_journal_says_how_to_settle_pending_requests(isolated_home: Path) -> None:
+    now = datetime.now(UTC)
+    with Journal.open(profile="sandbox") as journal:
+        journal.record(sent("card.block", "r-proc", {"request_id": "r-proc", "card_id": "7001"}, now))
+        journal.record(answered("card.block", "r-proc", {}, now, request_status="process"))
+    out = io.StringIO()
+    assert run_journal("sandbox", None, False, out) == 0
+    lines = out.getvalue().splitlines()
+    assert "card.block" in lines[0] and "process" in lines[0] and "[sent → process]" in lines[0]
+    assert lines[2].startswith("1 request without a final answer yet (sent, process or unknown)")
+    assert lines[3] == "  fpconsole --profile sandbox call request.status request_id=r-proc"
+    out = io.StringIO()
+    assert run_journal("sandbox", None, True, out) == 0  # JSON lines stay pure
+    assert [json.loads(line)["outcome"] for line in out.getvalue().splitlines()] == ["process"]
 
 
 def test_journal_unknown_profile_and_empty(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -75,6 +75,7 @@ async def test_real_session_against_the_embedded_sandbox(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The whole path: profile → client → sandbox → events → journal, cache and drafts."""
+    from fpconsole.api.client import PollPolicy
     from fpconsole.config import BUILTIN_SANDBOX_SECRET
     from fpconsole.session import open_session
 
@@ -85,21 +86,65 @@ async def test_real_session_against_the_embedded_sandbox(
     # The emulator's own database holds full (fake) card data by design; keep it in memory so
     # the scan covers only what the console stores.
     session = open_session(profile_name="sandbox", sandbox_db=":memory:", sandbox_delay=0)
+    client = session.client
+    # The sandbox settles at once; polling from the default half second would only add time.
+    client.options.poll = PollPolicy(first_delay=0.01, max_delay=0.05, total=10.0)
     try:
-        snapshot = await session.client.post_control("/sandbox/snapshot", {"limit": 50})
+        snapshot = await client.post_control("/sandbox/snapshot", {"limit": 50})
         with EntityCache.open(profile="sandbox") as cache:
             cache.prime(snapshot["clients"], snapshot["cards"], snapshot["transactions"])
-        card_id = next(c["card_id"] for c in snapshot["cards"] if c["status"] == "active")
-        secret = await session.client.call("card.secret_data", {"card_id": card_id})
+        # A new client's whole life: onboarding, a card issued and activated (each through
+        # `process` and request/status polling), its secrets read, a PIN set, a purchase tried.
+        added = await client.wait(await client.call("client.add", NEW_CLIENT))
+        client_id = str(added.model_dump()["client_id"])
+        issued = await client.wait(
+            await client.call("card.issue", {"client_id": client_id, "product_id": 2000})
+        )
+        card_id = str(issued.model_dump()["cards"][0]["card_id"])
+        await client.wait(await client.call("card.activate", {"card_id": card_id}))
+        secret = await client.call("card.secret_data", {"card_id": card_id})
         pan, cvv = secret.raw["data"]["pan"], secret.raw["data"]["cvv"]
         assert len(pan) == 16 and len(cvv) == 3  # the sandbox really answered with secrets
-        await session.client.call("card.info", {"card_id": card_id})
-        await session.client.call("card.set_pin", {"card_id": card_id, "pin": "PINBLOCK-8421"})
+        await client.call("card.info", {"card_id": card_id})
+        await client.wait(await client.call("card.set_pin", {"card_id": card_id, "pin": "PINBLOCK-8421"}))
+        purchase = {"card_id": card_id, "order_id": "ORD-1", "amount": 10, "currency": "KZT"}
+        await client.wait(await client.call("transaction.create", purchase))
     finally:
         await session.aclose()
     with DraftStore.open() as drafts:
         drafts.save("card.set_pin", {"card_id": card_id, "pin": "PINBLOCK-8421", "card_number": pan})
+        drafts.save("note", {"description": f"customer read out {pan} and {cvv}"})
     with Journal.open(profile="sandbox") as journal:
         methods = [e.method for e in journal.entries()]
-        assert methods == ["card.set_pin", "card.info", "card.secret_data"]
+        assert methods[::-1] == [
+            "client.add",
+            "card.issue",
+            "card.activate",
+            "card.secret_data",
+            "card.info",
+            "card.set_pin",
+            "transaction.create",
+        ]
+        outcomes = {e.method: e.outcome for e in journal.entries()}
+        # A new card holds no money: the purchase ends in an error, also journalled.
+        assert outcomes.pop("transaction.create") == "error" and set(outcomes.values()) == {"success"}
+        assert journal.pending() == []
+    with EntityCache.open(profile="sandbox") as cache:
+        card = cache.get("cards", card_id)
+        assert card is not None and card.status == "active"  # type: ignore[union-attr]
+        assert cache.get("clients", client_id) is not None
     scan([BUILTIN_SANDBOX_SECRET.encode(), pan.encode(), f'"{cvv}"'.encode(), b"PINBLOCK-8421"])
+
+
+NEW_CLIENT = {
+    "product_id": 2000,
+    "client": {
+        "phone": 77015550101,
+        "type": 1,
+        "resident": 1,
+        "first_name": "SCAN",
+        "last_name": "LIFECYCLE",
+        "birthdate": "1990-01-02",
+        "country": "KAZ",
+    },
+}
