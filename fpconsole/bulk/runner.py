@@ -113,6 +113,10 @@ class BulkRunner:
         self._cancelled = False
         self._started = False
         self._jobs: set[asyncio.Future[None]] = set()  # the work of the items in flight
+        # Lines in flight. A row ends (done, or failed inside a batch) within its job, a moment
+        # before `_guarded` wakes up to release it: counting lines, not jobs, keeps
+        # done + failed + in flight within the file's rows in every progress snapshot.
+        self._active: set[int] = set()
         self._awaiting_batch: list[int] = []  # rows with a client, waiting for a card from a batch
         self._unreachable_streak = 0
         self.stop_reason: str | None = None  # why the runner cancelled itself, if it did
@@ -223,10 +227,17 @@ class BulkRunner:
         """Start each item when a slot is free (and not paused or cancelled); wait for all."""
         started: list[asyncio.Task[None]] = []
         for lines, work in items:
-            if not await self._claim_slot():
-                _discard(work)
-                for item in items:
-                    _discard(item[1])
+            claimed = False
+            try:
+                claimed = await self._claim_slot()
+            finally:
+                # Not claimed: cancelled, or the run itself was cancelled while waiting (the
+                # console closed during a pause). The works never started are closed either way.
+                if not claimed:
+                    _discard(work)
+                    for item in items:
+                        _discard(item[1])
+            if not claimed:
                 break
             started.append(asyncio.create_task(self._guarded(lines, work)))
         if started:
@@ -247,7 +258,7 @@ class BulkRunner:
 
     async def _guarded(self, lines: list[int], work: Awaitable[None]) -> None:
         """Runs one item; whatever happens, its rows end with a status and a reason."""
-        self._counter.in_flight += len(lines)
+        self._set_active(add=lines)
         self._emit()
         # The work runs as a task of its own: abort() cancels it, never this bookkeeping.
         job = asyncio.ensure_future(work)
@@ -268,7 +279,7 @@ class BulkRunner:
                 self._fail(line, f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self._jobs.discard(job)
-            self._counter.in_flight -= len(lines)
+            self._set_active(remove=lines)
             self._slots.release()
             self._emit()
 
@@ -330,6 +341,7 @@ class BulkRunner:
         if record.masked_pan is None:
             record = self._update(line, masked_pan=await self._masked_pan(record))
         self._update(line, status="done", error=None)
+        self._set_active(remove=[line])
         self._counter.done += 1
         self._counter.worked += 1
         self._unreachable_streak = 0
@@ -482,6 +494,7 @@ class BulkRunner:
     def _fail(self, line: int, reason: str, *, unreachable: bool = False) -> None:
         reason = safe_text(reason) or "failed"
         self._update(line, status="failed", error=reason)
+        self._set_active(remove=[line])
         self._counter.failed += 1
         self._counter.worked += 1
         self._counter.last_error = f"line {line}: {reason}"
@@ -493,6 +506,11 @@ class BulkRunner:
                 self._counter.last_error = f"line {line}: {reason}; the server cannot be reached, stopping"
                 self.cancel()
         self._notify(line)
+
+    def _set_active(self, *, add: Iterable[int] = (), remove: Iterable[int] = ()) -> None:
+        self._active.update(add)
+        self._active.difference_update(remove)
+        self._counter.in_flight = len(self._active)
 
     def _interrupted(self, line: int) -> None:
         record = self._records[line]

@@ -35,9 +35,20 @@ def assert_all_linked(sandbox: Any, results: list[RowResult]) -> None:
     assert len({r.card_id for r in done}) == len(done)
 
 
+def assert_consistent(snapshots: list[Progress]) -> None:
+    """Every progress a listener saw adds up: no row counted both finished and in flight."""
+    assert snapshots
+    for progress in snapshots:
+        assert progress.done + progress.failed + progress.in_flight <= progress.total, progress
+        assert progress.in_flight >= 0
+
+
 async def test_200_rows_5_bad_gives_195_clients_with_cards(harness: Any, bulk_csv: Any, kit: Any) -> None:
     before = harness.sandbox.counts()
-    results, runner = await harness.run(bulk_csv(200))
+    snapshots: list[Progress] = []
+    results, runner = await harness.run(bulk_csv(200), on_progress=snapshots.append)
+    assert_consistent(snapshots)
+    assert max(p.in_flight for p in snapshots) > 1  # rows did run side by side
     grouped = by_status(results)
     assert len(results) == 200
     assert len(grouped["done"]) == 195 and not grouped["pending"]
@@ -184,7 +195,9 @@ async def test_faults_every_row_ends_with_a_reason_and_a_rerun_finishes(
         {"error_rate": 0.04, "http5xx_rate": 0.03, "drop_rate": 0.03, "seed": 11}
     )
     seen: list[RowResult] = []
-    first, _ = await harness.run(path, on_row=seen.append)
+    snapshots: list[Progress] = []
+    first, _ = await harness.run(path, on_row=seen.append, on_progress=snapshots.append)
+    assert_consistent(snapshots)
     grouped = by_status(first)
     assert not grouped["pending"], "no row is lost"
     assert len(grouped["done"]) + len(grouped["failed"]) == 200
@@ -245,7 +258,9 @@ async def test_unknown_outcome_fails_with_its_request_id_and_a_rerun_resolves_it
 
 async def test_bulk_mode_issues_one_batch_and_links_each_card(harness: Any, bulk_csv: Any) -> None:
     path = bulk_csv(200)
-    results, _ = await harness.run(path, cards="bulk")
+    snapshots: list[Progress] = []
+    results, _ = await harness.run(path, cards="bulk", on_progress=snapshots.append)
+    assert_consistent(snapshots)
     grouped = by_status(results)
     assert len(grouped["done"]) == 195 and len(grouped["failed"]) == 5
     batches = harness.sandbox.sent_of("card.bulk_issue")

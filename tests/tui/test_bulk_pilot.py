@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from snapshot_apps import make_app, wait_ready, wait_until
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Button, Input, ProgressBar, Static
 
 from fpconsole.tui.screens.bulk import BulkScreen
 
@@ -83,3 +83,55 @@ async def test_read_only_console_does_not_start_a_run(tmp_path: Path) -> None:
         await pilot.pause(0.2)
         assert screen.runner is None and screen.result_path is None
         assert "Read-only" in str(screen.query_one("#message", Static).render())
+
+
+async def test_pause_resume_cancel_then_the_same_file_finishes_without_duplicates(tmp_path: Path) -> None:
+    """p pauses (nothing new starts), p resumes, c cancels (the rest stays pending); running
+    the file again does only what is left."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot)
+        before = _clients(app)
+        screen = await _open_bulk(pilot)
+        screen.query_one("#in-flight", Input).value = "1"  # one row at a time: exact counts
+        pause_at = [3, 5]
+        shown = screen._progress
+
+        def progress(update: Any) -> None:
+            # What p does, at exactly 3 and then 5 rows done (a key pressed from here would wait
+            # for the screen this callback is holding up).
+            if pause_at and update.done >= pause_at[0] and not update.paused:
+                pause_at.pop(0)
+                screen.action_pause()
+                return
+            shown(update)
+
+        screen._progress = progress  # type: ignore[method-assign,assignment]
+        screen.query_one("#file", Input).value = str(write_csv(tmp_path))
+        await pilot.press("ctrl+s")
+        line = screen.query_one("#progress-line", Static)
+        pause = screen.query_one("#pause", Button)
+
+        await wait_until(pilot, lambda: "paused" in str(line.render()))
+        await pilot.pause(0.2)  # paused: nothing new starts
+        text = str(line.render())
+        assert text.startswith("3/9 done · 1 failed · 0 in flight") and text.count("paused") == 1, text
+        assert str(pause.label) == "Resume p" and _clients(app) == before + 3
+
+        await pilot.press("p")  # resume
+        await wait_until(pilot, lambda: screen.last_progress is not None and screen.last_progress.done >= 5)
+        await wait_until(pilot, lambda: "paused" in str(line.render()))
+        await pilot.press("c")  # cancel while paused: the run ends, the rest stays pending
+        await wait_until(pilot, lambda: screen.runner is None and screen.result_path is not None)
+        assert _clients(app) == before + 5
+        assert screen.result_path is not None
+        with screen.result_path.open(encoding="utf-8") as handle:
+            statuses = [row["status"] for row in csv.DictReader(handle)]
+        assert statuses.count("done") == 5 and statuses.count("failed") == 1
+        assert statuses.count("pending") == 3
+
+        screen._progress = shown  # type: ignore[method-assign]
+        screen.result_path = None
+        await _run_file(pilot, screen, write_csv(tmp_path))
+        assert _clients(app) == before + 8
+        assert "8/9 done (5 earlier)" in str(line.render())

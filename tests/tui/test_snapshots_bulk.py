@@ -47,3 +47,38 @@ def test_bulk_after_a_run(snap_compare: Any, size: str, tmp_path: Path) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(), run_before=run_before, terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bulk_paused_mid_run(snap_compare: Any, size: str, tmp_path: Path) -> None:
+    """The progress view mid-run: the bar, done / failed / in flight, rate and ETA, paused."""
+    path = tmp_path / "clients.csv"
+    path.write_text(ROWS, encoding="utf-8")
+
+    async def run_before(pilot: Any) -> None:
+        await wait_ready(pilot)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
+        screen = pilot.app.screen
+        clock = pilot.app.fake_clock
+        shown = screen._progress
+
+        def progress(update: Any) -> None:
+            # One row at a time and a second of the frozen clock per update: the same rate,
+            # ETA and pause point on every run.
+            clock.advance(1)
+            if update.done >= 3 and not update.paused:
+                screen.action_pause()
+                return
+            shown(update)
+
+        screen._progress = progress
+        screen.query_one("#in-flight", Input).value = "1"
+        screen.query_one("#file", Input).value = str(path)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.last_progress is not None and screen.last_progress.paused)
+        await pilot.pause(0.2)
+        screen.query_one("#file", Input).value = "clients.csv"  # the tmp path differs per run
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=SIZES[size])

@@ -71,10 +71,11 @@ def result_row(result: RowResult) -> Row:
 
 
 def progress_text(progress: Progress) -> str:
+    """The headless command's line: it already says "paused" and "cancelling" (adding them here
+    again showed "paused · paused")."""
     from fpconsole.bulk.progress import format_progress
 
-    state = " · paused" if progress.paused else (" · cancelling" if progress.cancelled else "")
-    return format_progress(progress) + state
+    return format_progress(progress)
 
 
 class BulkScreen(Screen[None]):
@@ -88,7 +89,11 @@ class BulkScreen(Screen[None]):
         Binding("p", "pause", "Pause/resume", id="bulk.pause"),
         Binding("c", "cancel_run", "Cancel", id="bulk.cancel"),
     ]
+    # As the lists: below 110 columns the top bar drops the host, so the live request status
+    # (always visible, DESIGN §5) is not cut off at 80x24.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     DEFAULT_CSS = """
+    BulkScreen.-narrow TopBar > #host { display: none; }
     BulkScreen #setup { height: auto; padding: 0 1; }
     BulkScreen #setup Horizontal { height: auto; }
     BulkScreen #setup Label { width: 12; }
