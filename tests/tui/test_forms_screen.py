@@ -488,8 +488,9 @@ async def test_keyboard_only_tab_order_reaches_submit() -> None:
     app = host(api.CARD_BLOCK, initial={"card_id": "7001234"})
     async with app.run_test(size=SIZE) as pilot:
         screen = form(app)
-        assert app.focused is screen.query_one("#field-card_id")
-        await pilot.press("tab")
+        # The card is given: the form opens on what is left to type, the reason.
         assert app.focused is screen.query_one("#field-description")
-        await pilot.press("tab")
+        await pilot.press("shift+tab")
+        assert app.focused is screen.query_one("#field-card_id")
+        await pilot.press("tab", "tab")
         assert app.focused is screen.query_one("#submit")

@@ -252,3 +252,32 @@ def test_theme(snap_compare: Any, theme: str) -> None:
         assert isinstance(pilot.app.screen, ListScreen)
 
     assert snap(snap_compare, "large", steps, theme=theme)
+
+
+# Every other request form, as its key opens it: (section key, card status or None, form key).
+OTHER_FORMS = {
+    "edit-phone": ("f2", None, "e"),
+    "link-card": ("f2", None, "l"),
+    "issue-card-unlinked": ("f3", None, "n"),
+    "bulk-issue": ("f3", None, "B"),
+    "activate": ("f3", "inactive", "A"),
+    "unblock": ("f3", "blocked", "u"),
+    "close": ("f3", "active", "x"),
+    "reset-pin-counter": ("f3", "active", "r"),
+    "issue-plastic": ("f3", "active", "P"),
+    "set-limits": ("f3", "active", "L"),
+    "create-transaction": ("f3", "active", "t"),
+}
+
+
+@BOTH_SIZES
+@pytest.mark.parametrize("form", list(OTHER_FORMS))
+def test_other_forms(snap_compare: Any, size: str, form: str) -> None:
+    section, status, key = OTHER_FORMS[form]
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        if section == "f3":
+            await to_cards(pilot, status)
+        await press_for_form(pilot, key)
+
+    assert snap(snap_compare, size, steps)

@@ -334,3 +334,40 @@ async def test_export_and_copy_for_ticket() -> None:
         await pilot.press("down", "enter")  # this exchange as JSON
         await pilot.pause()
         assert len(list(folder.glob("request-*.json"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        ("0", "must be greater than zero"),
+        ("-5", "must be greater than zero"),
+        ("12.345", "must have at most 2 decimal places"),
+    ],
+)
+async def test_amount_fields_refuse_zero_negatives_and_three_decimals_before_sending(
+    amount: str, problem: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_transactions(pilot)
+        await filter_to(pilot, "status:cleared")
+        # Create (its card from the selected row), and the guarded refund of a cleared row.
+        for key, method, fields in (
+            ("n", "transaction.create", {"order_id": "ORD-1", "amount": amount, "currency": "KZT"}),
+            ("r", "transaction.refund", {"amount": amount}),
+        ):
+            form = await press_for_form(pilot, key)
+            assert form.method.name == method
+            if isinstance(form, AmountGuardForm):
+                await wait_until(pilot, lambda form=form: form.limit_state == "known")  # type: ignore[misc]
+            set_fields(form, fields)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert form.phase == "editing" and form.submissions == 0, method
+            assert problem in text_of(form.query_one("#error-amount", Label)), method
+            assert method not in journal_methods(app), "nothing was sent"
+            await pilot.press("escape")  # typed-in form: leave it, discarding the draft
+            await wait_until(pilot, lambda: bool(app.screen.query("#leave-discard")))
+            await pilot.click("#leave-discard")
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, ListScreen))
+            await settle(pilot)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -86,7 +86,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     RequestFormScreen .field-label { width: 22; }
     RequestFormScreen .field-line > Input, RequestFormScreen .field-line > Select, RequestFormScreen .field-line > Checkbox { width: 1fr; }
     RequestFormScreen .field-line > Input { background: $panel; }  /* visible slots: $boost vanishes on dark themes */
-    RequestFormScreen .field-row:focus-within .field-label { color: $accent; text-style: bold; }
+    RequestFormScreen .field-row.-current .field-label { color: $accent; text-style: bold; }
     RequestFormScreen .field-help { color: $text-muted; padding: 0 0 0 22; }
     RequestFormScreen Static.-error { color: $error; display: none; }
     RequestFormScreen .field-row Static.-error, RequestFormScreen .group-row Static.-error { width: 100%; }
@@ -256,11 +256,31 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._focus_first()
 
     def _focus_first(self) -> None:
-        for widget in self.query_one("#fields").query("Input, Select, Checkbox").results(Widget):
-            if widget.focusable:
-                widget.focus()
-                return
+        """Focus the first field still to be filled: a form opened for the selected card or
+        client has its id filled in, and the user came to type what follows it."""
+        controls = [
+            w for w in self.query_one("#fields").query("Input, Select").results(Widget) if w.focusable
+        ]
+        empty = [
+            w
+            for w in controls
+            if (isinstance(w, Input) and not w.value) or (isinstance(w, Select) and w.value is Select.NULL)
+        ]
+        if empty or controls:
+            (empty or controls)[0].focus()
+            return
         self.query_one("#submit", Button).focus()
+
+    @on(events.DescendantFocus)
+    def _mark_current_row(self, event: events.DescendantFocus) -> None:
+        # A class, not :focus-within: Textual does not restyle the labels when the focus is
+        # moved from code (the first empty field, the first error), only on Tab.
+        for row in self.query(".field-row.-current"):
+            row.remove_class("-current")
+        for node in event.widget.ancestors_with_self:
+            if node.has_class("field-row"):
+                node.add_class("-current")
+                break
 
     # --- reading the form ------------------------------------------------------------------------
 
