@@ -330,3 +330,30 @@ async def test_screenshots_and_the_secret_view_never_hold_a_full_card_number(
         await pilot.pause()
         assert isinstance(app.screen, CardsScreen)
         assert pan not in str(view._secret)  # dropped when the view closes
+
+
+# --- the detail panel's key hint -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_the_detail_names_the_keys_the_selected_card_allows(read_only: bool) -> None:
+    app = make_app(read_only=read_only)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await go_to(pilot, "f3", CardsScreen)
+        screen = list_screen(app)
+        hints = {}
+        for status in ("active", "blocked", "closed"):
+            await select_row(pilot, str(engine_cards(app, status)[0]["card_id"]))
+            hints[status] = screen.keys_hint(screen.table.current_row)
+            assert "a actions" in screen_text(app)  # the panel shows the hint (wrapped to its width)
+        if read_only:
+            # Only what reads: nothing that would be refused by the read-only console.
+            assert "b Block" not in hints["active"] and "u Unblock" not in hints["blocked"]
+            assert "S Statement" in hints["active"] and "s Secret data" in hints["active"]
+        else:
+            assert "b Block" in hints["active"] and "u Unblock" not in hints["active"]
+            assert "u Unblock" in hints["blocked"] and "b Block" not in hints["blocked"]
+            assert "x Close" not in hints["closed"] and "p Set PIN" not in hints["closed"]
+        # The section's own keys (issue, bulk issue) are in the footer and help, not repeated here.
+        assert all("n Issue card" not in hint for hint in hints.values())

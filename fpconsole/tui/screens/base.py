@@ -32,6 +32,11 @@ class Action:
     run: Callable[[], Any]
     available: bool = True
     changes_state: bool = True
+    short: str = ""  # in the detail panel's key hint, where the title is too long
+
+    @property
+    def label(self) -> str:
+        return self.short or self.title.rstrip("…")
 
 
 class QueryRows:
@@ -194,6 +199,18 @@ class ListScreen(Screen[None]):
                 choice.run()
 
         self.app.push_screen(ActionsMenu(title, shown), run)
+
+    def keys_hint(self, row: Row | None) -> str:
+        """The keys that work on this row now, for the detail panel: "a actions · b Block · …".
+        Only what the selection's state allows, and nothing that changes state when read-only."""
+        general = {action.key for action in self.actions(None)}
+        read_only = self.fp_app.context.read_only
+        keys = [
+            f"{action.key} {action.label}"
+            for action in self.actions(row)
+            if action.key not in general and action.available and not (action.changes_state and read_only)
+        ]
+        return " · ".join(["a actions", *keys])
 
     def palette_from_actions(self, actions: list[Action], target: str) -> list[SystemCommand]:
         """The selection's allowed actions as palette commands, e.g. "Block card 440043…1234"."""

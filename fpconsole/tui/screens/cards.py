@@ -129,7 +129,13 @@ class CardsScreen(ListScreen):
             Action("u", "Unblock…", form("card.unblock"), allowed["unblock"]),
             Action("x", "Close…", form("card.close"), allowed["close"]),
             Action("p", "Set PIN…", form("card.set_pin"), allowed["set_pin"]),
-            Action("r", "Reset PIN counter", form("card.reset_counter_pin"), allowed["reset_counter_pin"]),
+            Action(
+                "r",
+                "Reset PIN counter",
+                form("card.reset_counter_pin"),
+                allowed["reset_counter_pin"],
+                short="Reset PIN tries",
+            ),
             Action(
                 "s",
                 "Secret data…",
@@ -137,7 +143,13 @@ class CardsScreen(ListScreen):
                 allowed["secret_data"],
                 False,
             ),
-            Action("P", "Issue plastic card", form("card.issue_plastic"), allowed["issue_plastic"]),
+            Action(
+                "P",
+                "Issue plastic card",
+                form("card.issue_plastic"),
+                allowed["issue_plastic"],
+                short="Plastic",
+            ),
             Action(
                 "L",
                 "Set limits",
@@ -149,6 +161,7 @@ class CardsScreen(ListScreen):
                 "Link to a client",
                 form("card.link"),
                 allowed["close"] and row.cells[3] == "—",
+                short="Link",
             ),
             Action("S", "Statement…", lambda: app.open_statement(card_id), True, False),
             Action(
@@ -156,6 +169,7 @@ class CardsScreen(ListScreen):
                 "Create transaction",
                 form("transaction.create", {"card_id": card_id, "currency": "KZT"}),
                 row.cells[2] == "active",
+                short="Transaction",
             ),
         ]
         return found
@@ -226,8 +240,7 @@ class CardsScreen(ListScreen):
             )
         if "error" in info:
             sections.append(("Not fetched", [("reason", str(info["error"]))]))
-        allowed = [name for name, ok in card_actions(row.cells[2]).items() if ok]
-        self.detail.show(row.cells[1], sections, hint="a actions · allowed: " + ", ".join(allowed))
+        self.detail.show(row.cells[1], sections, hint=self.keys_hint(row))
         if fetch:
             self.fetch_card(row.key)
 

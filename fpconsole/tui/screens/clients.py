@@ -72,15 +72,25 @@ class ClientsScreen(ListScreen):
         product = row.data.get("product_id")
         initial = {"client_id": client_id, **({"product_id": str(product)} if product else {})}
         found += [
-            Action("i", "Issue card for this client", lambda: app.open_form("card.issue", initial)),
+            Action(
+                "i",
+                "Issue card for this client",
+                lambda: app.open_form("card.issue", initial),
+                short="Issue card",
+            ),
             Action("e", "Edit phone", lambda: app.open_form("client.update", initial)),
             Action(
                 "l",
                 "Link a card to this client",
                 lambda: app.open_form("card.link", {"client_id": client_id}),
+                short="Link card",
             ),
             Action(
-                "c", "Show this client's cards", lambda: app.show_cards_of(client_id), changes_state=False
+                "c",
+                "Show this client's cards",
+                lambda: app.show_cards_of(client_id),
+                changes_state=False,
+                short="Cards",
             ),
         ]
         return found
@@ -122,7 +132,7 @@ class ClientsScreen(ListScreen):
         self.detail.show(
             row.cells[1],
             [("", pairs), ("Cards (cached)", card_pairs or [("—", "none seen")])],
-            hint="a actions · i issue card · e edit phone · l link card · c cards",
+            hint=self.keys_hint(row),
         )
         if fetch:
             self.refresh_cards(row.key)
