@@ -8,23 +8,30 @@ pydantic models or the store, and `fpconsole methods` should not load Textual.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_INVALID_INPUT = 2
 EXIT_TRANSPORT = 3
+API_PREFIX = "/v5/card-api/"
+
+
+def _add_profile_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    # Also accepted after the command (`fpconsole journal --profile qa`, as people type it);
+    # SUPPRESS keeps the subcommand from overwriting a --profile given before it.
+    parser.add_argument(
+        "--profile", default=argparse.SUPPRESS, help="profile from config.toml (default: sandbox)"
+    )
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("connection (default: the --profile, or the embedded sandbox)")
-    # Also accepted after the command (`fpconsole call ... --profile qa`, as people type it);
-    # SUPPRESS keeps the subcommand from overwriting a --profile given before it.
-    group.add_argument(
-        "--profile", default=argparse.SUPPRESS, help="profile from config.toml (default: sandbox)"
-    )
+    _add_profile_option(group)
     group.add_argument("--base-url", help="API base URL, e.g. https://test-api.freedompay.kz")
     group.add_argument("--auth-id", help="partner auth_id (with --base-url)")
     group.add_argument(
@@ -59,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     methods = commands.add_parser("methods", help="list every Card API method")
     methods.add_argument("--json", action="store_true", help="print JSON lines")
+    _add_profile_option(methods)
 
     call = commands.add_parser(
         "call",
@@ -98,12 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     locate = commands.add_parser("locate", help="print where config, cache and state live")
     locate.add_argument("which", nargs="?", choices=("config", "cache", "state", "sandbox"))
+    _add_profile_option(locate)
 
-    commands.add_parser("profiles", help="list profiles (no secrets)")
+    profiles = commands.add_parser("profiles", help="list profiles (no secrets)")
+    _add_profile_option(profiles)
 
     journal = commands.add_parser("journal", help="print or export the request journal")
     journal.add_argument("--since", help="ISO date/time or relative: 2h, 7d")
     journal.add_argument("--json", action="store_true", help="JSON lines")
+    _add_profile_option(journal)
 
     bulk = commands.add_parser("bulk", help="onboard clients from a CSV file, headless")
     bulk.add_argument("file", metavar="FILE.csv")
@@ -115,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="each",
         help="each: card.issue per client (default); bulk: one card.bulk_issue, then card.link each card",
     )
+    _add_profile_option(bulk)
     return parser
 
 
@@ -133,12 +145,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command != "call" or any(item.startswith("-") for item in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.fields = [*args.fields, *extra]
+    with _plain_local_state_warnings():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _plain_local_state_warnings() -> Iterator[None]:
+    """A store that had to replace a damaged file says so with a LocalStateWarning; on a
+    terminal that is one `fpconsole: warning: ...` line, not Python's two-line format with a
+    source line of ours. Every other warning keeps the usual treatment."""
+    previous = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        # Imported only when a warning is shown: `fpconsole methods` never loads the store.
+        from fpconsole.store.db import LocalStateWarning
+
+        if not issubclass(category, LocalStateWarning):
+            previous(message, category, filename, lineno, file, line)
+            return
+        stream = file if file is not None else sys.stderr
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr must not end the command
+            stream.write(f"fpconsole: warning: {message}\n")
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
+def _run(args: argparse.Namespace) -> int:
     out, err = sys.stdout, sys.stderr
     command = args.command
     if command is None:
         from fpconsole.tui.launch import run_console
 
         return run_console(profile=args.profile, theme=args.theme, read_only=args.read_only)
+    if command in ("methods", "locate", "profiles") and args.profile is not None:
+        # These do not depend on the profile, but a name that means nothing is a mistake
+        # (a typo, a stale script) and is refused as every other command refuses it.
+        from fpconsole.local_commands import check_profile
+
+        refused = check_profile(args.profile)
+        if refused is not None:
+            return refused
     if command == "methods":
         return run_methods(out, as_json=args.json)
     if command == "call":
@@ -209,15 +266,28 @@ def run_methods(out: TextIO, *, as_json: bool = False) -> int:
                 + "\n"
             )
         return EXIT_OK
-    rows = [("NAME", "PATH", "CHANGES STATE", "CONFIDENCE")]
-    rows += [(m.name, m.path, "yes" if m.changes_state else "no", m.confidence) for m in REGISTRY]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    # Paths without their common prefix: with it, five columns come to 111 characters, and the
+    # table must fit 100. The short form is one `call` accepts as it is.
+    rows = [("NAME", "PATH", "CHANGES STATE", "MAY PROCESS", "CONFIDENCE")]
+    rows += [
+        (
+            m.name,
+            m.path.removeprefix(API_PREFIX),
+            "yes" if m.changes_state else "no",
+            "yes" if m.may_process else "no",
+            m.confidence,
+        )
+        for m in REGISTRY
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         out.write(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
         )
     out.write(
-        "\nconfidence: confirmed = vendor docs; partial/inferred = our reading (docs/api-inferred.md)\n"
+        f"\npath: after {API_PREFIX} (`fpconsole call` takes either form)\n"
+        "may process: the answer can be `process`; `call --wait` follows it to a final status\n"
+        "confidence: confirmed = vendor docs; partial/inferred = our reading (docs/api-inferred.md)\n"
     )
     return EXIT_OK
 

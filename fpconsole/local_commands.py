@@ -21,11 +21,26 @@ EXIT_INVALID_INPUT: Final = 2
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PAGE: Final = 500
+# fpconsole.session.ADHOC_PREFIX (a test keeps them equal), not imported: that module loads
+# the HTTP client, which a journal listing does not need.
+ADHOC_PREFIX: Final = "adhoc:"
 
 
 def _fail(message: str) -> int:
     sys.stderr.write(f"fpconsole: {message}\n")
     return EXIT_INVALID_INPUT
+
+
+def check_profile(name: str, config_path: Path | None = None) -> int | None:
+    """None when `name` is a profile of config.toml; otherwise the error is written (the
+    unknown name and the known ones, or what is wrong with the file) and the exit code returned."""
+    from fpconsole.config import ConfigError, load_config
+
+    try:
+        load_config(config_path).profile(name)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    return None
 
 
 def run_locate(which: str | None, out: TextIO) -> int:
@@ -185,10 +200,16 @@ def _pending_note(path: Path, profile: str, out: TextIO) -> None:
     if not pending:
         return
     count = f"{len(pending)} request{'s' if len(pending) > 1 else ''}"
+    poll = f"call request.status request_id={pending[0].request_id}"
+    if profile.startswith(ADHOC_PREFIX):
+        # Sent with --base-url: there is no profile to name, so the same flags again.
+        host, _, auth_id = profile.removeprefix(ADHOC_PREFIX).rpartition(":")
+        command = f"fpconsole {poll} --base-url http(s)://{host} --auth-id {auth_id} --secret-env VAR"
+    else:
+        command = f"fpconsole --profile {profile} {poll}"
     out.write(
         f"\n{count} without a final answer yet (sent, process or unknown). The console polls them "
-        f"again when it starts; or poll one now:\n  fpconsole --profile {profile} call request.status "
-        f"request_id={pending[0].request_id}\n"
+        f"again when it starts; or poll one now:\n  {command}\n"
     )
 
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from fpconsole.api.client import CardApiClient, ClientOptions
 
 if TYPE_CHECKING:
+    import ssl
+
     from fpconsole.config import Profile
 
 EMBEDDED_BASE_URL = "http://sandbox.embedded"
 EMBEDDED_SEED_CLIENTS = 40
+# Journal and cache name of a `--base-url` session. A colon cannot appear in a profile name
+# (config.py refuses it), so such a name never mixes with a profile's entries.
+ADHOC_PREFIX: Final = "adhoc:"
 
 
 @dataclass
@@ -95,17 +100,20 @@ def open_session(
     """`hooks` freeze time and ids for tests and snapshots; `hooks.sandbox_engine` is a
     prepared embedded engine (its own clock and seed)."""
     if base_url:
-        return _explicit_session(base_url, auth_id, secret_env, alg, read_timeout)
+        return _explicit_session(base_url, auth_id, secret_env, alg, read_timeout, journal)
     from fpconsole.config import ConfigError, SecretError, load_config
 
     try:
         config = load_config()
         profile = config.profile(profile_name or config.default_profile or "sandbox")
         secret = profile.resolve_secret()
+        # Loads the CA bundle now: one without a usable certificate is a ConfigError naming
+        # its line, not an SSL traceback at the first request.
+        verify = profile.tls_verify()
     except (ConfigError, SecretError) as exc:
         raise SetupError(str(exc)) from None
     return _profile_session(
-        profile, secret, alg, read_timeout, journal, sandbox_delay, sandbox_db, hooks or ClientHooks()
+        profile, secret, verify, alg, read_timeout, journal, sandbox_delay, sandbox_db, hooks or ClientHooks()
     )
 
 
@@ -115,12 +123,25 @@ def _check_alg(alg: str | None) -> Any:
     return alg or "HS512"
 
 
+def _url_host(base_url: str) -> str:
+    """host[:port] in lower case; a user:password part of the URL must not end up in a file."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(base_url).netloc.rpartition("@")[2].lower()
+
+
+def adhoc_profile_name(base_url: str, auth_id: str) -> str:
+    """The stable name a `--base-url` session journals under: `adhoc:<host[:port]>:<auth_id>`."""
+    return f"{ADHOC_PREFIX}{_url_host(base_url)}:{auth_id}"
+
+
 def _explicit_session(
     base_url: str,
     auth_id: str | None,
     secret_env: str | None,
     alg: str | None,
     read_timeout: float | None,
+    journal: bool,
 ) -> Session:
     if not base_url.startswith(("http://", "https://")):
         raise SetupError(f"--base-url must start with http:// or https://, got {base_url!r}")
@@ -138,14 +159,20 @@ def _explicit_session(
     client = CardApiClient(
         base_url=base_url, auth_id=auth_id, secret=secret, alg=_check_alg(alg), options=options
     )
-    from urllib.parse import urlsplit
-
-    return Session(client, "(flags)", "test", urlsplit(base_url).netloc, False, False)
+    session = Session(
+        client, adhoc_profile_name(base_url, auth_id), "test", _url_host(base_url), False, False
+    )
+    if journal:
+        # Journalled like a profile session: a request sent by hand is the one most worth
+        # finding again (and its pending outcome the one most worth settling).
+        attach_local_state(session)
+    return session
 
 
 def _profile_session(
     profile: Profile,
     secret: str,
+    verify: ssl.SSLContext | bool,
     alg: str | None,
     read_timeout: float | None,
     journal: bool,
@@ -157,7 +184,7 @@ def _profile_session(
         connect_timeout=profile.connect_timeout,
         read_timeout=read_timeout or profile.read_timeout,
         proxy=profile.proxy,
-        verify=profile.ca_bundle or True,
+        verify=verify,
     )
     transport = None
     base_url = profile.base_url or EMBEDDED_BASE_URL

@@ -672,3 +672,65 @@ def test_sandbox_serve_gets_its_words_as_typed(argv: list[str], monkeypatch: pyt
     monkeypatch.setattr(fpconsole.sandbox.serve, "main", lambda args: received.append(list(args)) or 0)
     assert cli.main(["--profile", "sandbox", "sandbox", "serve", *argv]) == 0
     assert received == [argv]
+
+
+# --- --base-url sessions are journalled; `methods` shows may-process -----------------------
+
+
+def test_a_base_url_call_is_journalled_under_an_adhoc_name(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fpconsole.session import adhoc_profile_name
+    from fpconsole.store.journal import Journal
+
+    name = "adhoc:card-api.test:100500"
+    assert adhoc_profile_name(BASE_URL, AUTH_ID) == name
+    # Stable whatever the case of the host, and a password in the URL is never part of it.
+    assert adhoc_profile_name("https://me:hunter2@Card-API.test:8443/", AUTH_ID) == (
+        "adhoc:card-api.test:8443:100500"
+    )
+    backend.on("card/block", ok("process"))
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", f"request_id={RID}")
+    assert result.code == 0, result.err
+    with Journal.open(profile=name) as journal:
+        [entry] = journal.entries()
+    assert (entry.request_id, entry.method, entry.outcome) == (RID, "card.block", "process")
+    assert SECRET not in json.dumps(entry.to_json())
+
+    # Read back with --profile, like a profile's journal; the pending note repeats the flags.
+    assert cli.main(["journal", "--profile", name]) == 0
+    listing = capsys.readouterr().out
+    assert RID in listing and "card.block" in listing
+    assert (
+        f"fpconsole call request.status request_id={RID} --base-url http(s)://card-api.test "
+        f"--auth-id {AUTH_ID} --secret-env VAR"
+    ) in listing
+
+    # --curl sends nothing, so it records nothing.
+    assert run(capsys, "card.info", "card_id=7001234", "--curl").code == 0
+    with Journal.open(profile=name) as journal:
+        assert len(journal.entries()) == 1
+
+
+def test_the_adhoc_prefix_is_the_same_everywhere() -> None:
+    from fpconsole import local_commands, session
+
+    assert local_commands.ADHOC_PREFIX == session.ADHOC_PREFIX
+
+
+def test_methods_table_shows_may_process_within_100_columns() -> None:
+    from fpconsole.api.methods import REGISTRY
+
+    out = io.StringIO()
+    assert cli.run_methods(out) == 0
+    lines = out.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert lines[0].split() == ["NAME", "PATH", "CHANGES", "STATE", "MAY", "PROCESS", "CONFIDENCE"]
+    rows = {line.split()[0]: line.split() for line in lines[1 : len(REGISTRY) + 1]}
+    assert set(rows) == {method.name for method in REGISTRY}
+    for method in REGISTRY:
+        _, path, changes, may_process, _ = rows[method.name]
+        assert changes == ("yes" if method.changes_state else "no")
+        assert may_process == ("yes" if method.may_process else "no")
+        assert REGISTRY.resolve(path) is method  # the short path is one `call` accepts
+    assert rows["card.block"][3] == "yes" and rows["card.info"][3] == "no"

@@ -623,8 +623,8 @@ def test_ca_bundle_becomes_an_ssl_context(write_config: WriteConfig, tmp_path: P
     assert "give a PEM file" in message and caught.value.line == 3
 
 
-# session.py still hands httpx the bundle's path; Profile.tls_verify() is the replacement.
-@pytest.mark.filterwarnings("ignore:`verify=<str>` is deprecated:DeprecationWarning")
+# httpx 0.28 deprecates a path for verify=; the session must not be the one passing it.
+@pytest.mark.filterwarnings("error:`verify=<str>` is deprecated:DeprecationWarning")
 def test_the_client_gets_timeouts_proxy_ca_bundle_and_read_only(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -659,8 +659,9 @@ def test_the_client_gets_timeouts_proxy_ca_bundle_and_read_only(
         options = session.client.options
         assert (options.connect_timeout, options.read_timeout) == (2.5, 7.0)
         assert options.proxy == "http://proxy.example:3128"
-        # A path (what session.py passes today) or the context Profile.tls_verify() builds.
-        assert options.verify == certifi.where() or isinstance(options.verify, ssl.SSLContext)
+        # The context Profile.tls_verify() builds, never the path (deprecated by httpx 0.28).
+        assert isinstance(options.verify, ssl.SSLContext)
+        assert options.verify.cert_store_stats()["x509_ca"] > 10
         timeout = session.client._http.timeout
         assert (timeout.connect, timeout.read) == (2.5, 7.0)
         assert session.read_only and session.kind == "test"
@@ -668,6 +669,36 @@ def test_the_client_gets_timeouts_proxy_ca_bundle_and_read_only(
         import asyncio
 
         asyncio.run(session.aclose())
+
+
+def test_a_ca_bundle_without_certificates_is_a_setup_error_naming_the_line(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not an SSL traceback at the first request: the session is refused with the file and line."""
+    from fpconsole import cli
+    from fpconsole.session import SetupError, open_session
+
+    bundle = isolated_home / "corp.pem"
+    bundle.write_text("not a certificate\n")
+    path = config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "[profiles.qa]\n"
+        'kind = "test"\n'
+        'base_url = "https://test-api.freedompay.kz"\n'
+        'auth_id = "123456"\n'
+        'secret_env = "FP_QA_SECRET"\n'
+        f'ca_bundle = "{bundle}"\n'
+    )
+    monkeypatch.setenv("FP_QA_SECRET", "wired-secret")
+    with pytest.raises(SetupError) as caught:
+        open_session(profile_name="qa", journal=False)
+    assert str(caught.value).startswith(f'{path}, line 6: profiles.qa.ca_bundle = "{bundle}": cannot load')
+    assert cli.main(["--profile", "qa", "call", "card.info", "card_id=7001234"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fpconsole call: {path}, line 6: profiles.qa.ca_bundle") and "PEM" in err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert "wired-secret" not in err
 
 
 # --- secrets ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -109,7 +110,8 @@ class ClientOptions:
     read_retries: int = 2
     retry_backoff: float = 0.25
     proxy: str | None = None
-    verify: bool | str = True
+    # A context (what Profile.tls_verify() builds); a path string is deprecated by httpx 0.28.
+    verify: ssl.SSLContext | bool | str = True
     poll: PollPolicy = field(default_factory=PollPolicy)
 
 

@@ -21,6 +21,7 @@ from fpconsole.tui.messages import (
     CacheChanged,
     ClientEventPosted,
     RequestUpdated,
+    local_state_notices,
 )
 from fpconsole.tui.themes import DEFAULT_THEME, load_themes
 
@@ -107,6 +108,7 @@ class FpConsoleApp(App[int]):
         self.in_process = 0
         self._in_process_ids: set[str] = set()
         self.theme_problems: list[str] = []
+        self.local_state_notices: list[str] = []
         self._register_themes()
         # Opened here, before the first screen composes: it is SQLite and takes about a
         # millisecond, and the Clients list shows its rows in the very first frame.
@@ -138,6 +140,7 @@ class FpConsoleApp(App[int]):
     def on_mount(self) -> None:
         for problem in self.theme_problems:
             self.notify(problem, severity="warning")
+        self._notify_local_state(self.local_state_notices)
         if self.context.start_backend:
             if self.cache is not None and self.cache.count("clients", None) + self.cache.count("cards", None):
                 # The lists already show cached data: paint that first. Importing the sandbox
@@ -164,7 +167,14 @@ class FpConsoleApp(App[int]):
         first frames, before the backend (and the sandbox) exist."""
         from fpconsole.store.cache import EntityCache
 
-        self.cache = EntityCache.open(profile=self.context.profile_name)
+        # A cache file moved aside is said once the console is up (on mount), where it is seen.
+        with local_state_notices() as notices:
+            self.cache = EntityCache.open(profile=self.context.profile_name)
+        self.local_state_notices = notices
+
+    def _notify_local_state(self, notices: list[str]) -> None:
+        for notice in notices:
+            self.notify(notice, title="Local state", severity="warning", timeout=10)
 
     @work(thread=True, exit_on_error=False, group="backend-import")
     def _import_backend_modules(self) -> None:
@@ -213,6 +223,7 @@ class FpConsoleApp(App[int]):
     @on(BackendReady)
     def _backend_ready(self, message: BackendReady) -> None:
         self.backend = message.backend
+        self._notify_local_state(message.backend.local_state_notices)
 
     @on(BackendFailed)
     def _backend_failed(self, message: BackendFailed) -> None:

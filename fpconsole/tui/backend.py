@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +20,7 @@ from fpconsole.api import errors
 from fpconsole.api.client import CallResult
 from fpconsole.api.events import ClientEvent, RequestFailed, ResponseReceived, StatusChanged
 from fpconsole.api.methods import REGISTRY, Method
-from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated
+from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated, local_state_notices
 
 if TYPE_CHECKING:
     from fpconsole.session import ClientHooks, Session
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 Post = Callable[[Message], object]
 NEW_CARD_METHODS = frozenset({"card.issue", "card.bulk_issue", "card.issue_plastic"})
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
+log = logging.getLogger(__name__)
 
 
 class ConsoleBackend:
@@ -51,6 +54,8 @@ class ConsoleBackend:
         self.profile_kind = session.kind
         self.profile_name = session.profile_name
         self._post = post
+        # What opening the journal and drafts had to repair; the app notifies it on BackendReady.
+        self.local_state_notices: list[str] = []
         self._followers: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._unsubscribe = [
@@ -84,9 +89,12 @@ class ConsoleBackend:
             sandbox_db=sandbox_db,
             hooks=hooks,
         )
-        journal = Journal.open(profile=session.profile_name)
-        drafts = DraftStore.open()
-        return cls(session, cache=cache, journal=journal, drafts=drafts, post=post, read_only=read_only)
+        with local_state_notices() as notices:
+            journal = Journal.open(profile=session.profile_name)
+            drafts = DraftStore.open()
+        backend = cls(session, cache=cache, journal=journal, drafts=drafts, post=post, read_only=read_only)
+        backend.local_state_notices = notices
+        return backend
 
     async def prime_from_sandbox(self) -> int:
         """The Card API has no list-all method; on a sandbox profile the sandbox's control route
@@ -180,16 +188,29 @@ class ConsoleBackend:
 
     # --- drafts --------------------------------------------------------------------------------
 
+    # A draft is a convenience: a drafts file that is locked by another process beyond the busy
+    # timeout, damaged or gone must never break the form, so each of these gives up quietly.
+    # The log names the form and the error, never a field value.
+
     def save_draft(self, form_key: str, fields: dict[str, str]) -> None:
-        with contextlib.suppress(OSError):
+        try:
             self.drafts.save(form_key, fields)
+        except (OSError, sqlite3.Error) as exc:
+            _draft_failed("save", form_key, exc)
 
     def load_draft(self, form_key: str) -> dict[str, str] | None:
-        found: dict[str, str] | None = self.drafts.load(form_key)
+        try:
+            found: dict[str, str] | None = self.drafts.load(form_key)
+        except (OSError, sqlite3.Error) as exc:
+            _draft_failed("load", form_key, exc)
+            return None
         return found
 
     def discard_draft(self, form_key: str) -> None:
-        self.drafts.discard(form_key)
+        try:
+            self.drafts.discard(form_key)
+        except (OSError, sqlite3.Error) as exc:
+            _draft_failed("discard", form_key, exc)
 
     # --- events --------------------------------------------------------------------------------
 
@@ -232,3 +253,9 @@ class ConsoleBackend:
             )
         if isinstance(event, ResponseReceived) and event.request_status == "success":
             self._post(CacheChanged())
+
+
+def _draft_failed(action: str, form_key: str, exc: Exception) -> None:
+    # SQLite's and the OS's messages name the file and the problem, never bound values; the
+    # fields are not passed here at all.
+    log.warning("could not %s the draft of %s: %s: %s", action, form_key, type(exc).__name__, exc)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -59,3 +62,25 @@ class CacheChanged(Message):
     def can_replace(self, message: Message) -> bool:
         # A burst of updates collapses into one reload.
         return isinstance(message, CacheChanged)
+
+
+@contextlib.contextmanager
+def local_state_notices() -> Iterator[list[str]]:
+    """Collect the LocalStateWarnings raised in the block (a damaged store file moved aside, or
+    a store kept in memory), for the console to show once it is up: printed, they would land
+    on the terminal under the console, or in Textual's captured stderr, unseen. The list is
+    filled when the block ends; any other warning goes on as usual."""
+    from fpconsole.store.db import LocalStateWarning
+
+    found: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LocalStateWarning)
+        yield found
+    for item in caught:
+        if issubclass(item.category, LocalStateWarning):
+            text = str(item.message)
+            found.append(text[:1].upper() + text[1:])
+        else:
+            warnings.warn_explicit(
+                item.message, item.category, item.filename, item.lineno, source=item.source
+            )

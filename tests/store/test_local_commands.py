@@ -164,3 +164,95 @@ def test_journal_unknown_profile_and_empty(isolated_home: Path, capsys: pytest.C
         journal.record(sent("card.info", "r", {}, datetime.now(UTC), changes_state=False))
     out = io.StringIO()
     assert run_journal("gone", None, True, out) == 0 and json.loads(out.getvalue())["request_id"] == "r"
+
+
+# --- through the CLI: --profile anywhere, unknown names refused, damaged files on one line ----
+
+SAMPLE_CSV = Path(__file__).resolve().parents[2] / "samples" / "clients.csv"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["journal", "--profile", "nope"],
+        ["--profile", "nope", "journal"],
+        ["bulk", str(SAMPLE_CSV), "--profile", "nope"],
+        ["--profile", "nope", "bulk", str(SAMPLE_CSV)],
+        ["profiles", "--profile", "nope"],
+        ["--profile", "nope", "profiles"],
+        ["locate", "--profile", "nope"],
+        ["--profile", "nope", "locate", "state"],
+        ["methods", "--profile", "nope"],
+    ],
+)
+def test_profile_is_accepted_before_or_after_every_command_and_checked(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    from fpconsole import cli
+
+    write_config(isolated_home, CONFIG)
+    assert cli.main(argv) == 2  # not argparse's "unrecognized arguments", not ignored
+    captured = capsys.readouterr()
+    assert "unknown profile 'nope'" in captured.err and "known profiles: prod, qa, sandbox" in captured.err
+    assert captured.out == ""
+
+
+def test_profile_after_the_command_selects_it(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fpconsole import cli
+
+    write_config(isolated_home, CONFIG)  # default_profile = "qa"
+    with Journal.open(profile="prod") as journal:
+        journal.record(sent("card.info", "r-prod", {}, datetime.now(UTC), changes_state=False))
+    assert cli.main(["journal", "--profile", "prod", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["request_id"] == "r-prod"
+    assert cli.main(["--profile", "prod", "journal", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["request_id"] == "r-prod"
+    # After the command wins over before it, as with `call`.
+    assert cli.main(["--profile", "qa", "journal", "--profile", "prod", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["request_id"] == "r-prod"
+    # A known profile changes nothing for the commands that do not depend on it.
+    assert cli.main(["--profile", "prod", "locate", "state"]) == 0
+    assert capsys.readouterr().out == f"{isolated_home / 'state'}\n"
+    assert cli.main(["profiles", "--profile", "prod"]) == 0
+    assert "prod" in capsys.readouterr().out
+    # bulk gets the profile too: it goes as far as fetching prod's secret (a missing file here).
+    assert cli.main(["bulk", str(SAMPLE_CSV), "--profile", "prod"]) == 2
+    assert "profiles.prod.secret_file" in capsys.readouterr().err
+
+
+def test_locate_without_profile_works_on_a_broken_config(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # locate is how you find the file to fix it; only a --profile needs the file to be readable.
+    from fpconsole import cli
+
+    write_config(isolated_home, '[profiles.qa]\nkind = "prod"\n')
+    assert cli.main(["locate", "config"]) == 0
+    assert capsys.readouterr().out == f"{isolated_home / 'config'}\n"
+
+
+def test_a_damaged_journal_is_one_plain_warning_line(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fpconsole import cli
+    from fpconsole.locations import journal_db
+
+    path = journal_db()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    assert cli.main(["journal"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("fpconsole: warning: the request journal ") and "was unusable" in err[0]
+    assert "LocalStateWarning" not in err[0] and "warnings.warn" not in err[0]
+
+
+def test_other_warnings_keep_their_usual_treatment() -> None:
+    import warnings
+
+    from fpconsole import cli
+
+    with cli._plain_local_state_warnings(), pytest.warns(UserWarning, match="not ours"):
+        warnings.warn("not ours", UserWarning, stacklevel=1)

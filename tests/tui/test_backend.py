@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -84,3 +85,84 @@ async def test_the_embedded_sandbox_keeps_its_data_apart_and_private() -> None:
     assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
     for folder in (config_dir(), cache_dir(), state_dir()):
         assert not list(Path(folder).rglob("sandbox*")), folder
+
+
+# --- damaged local state is said in the console; a broken drafts file never breaks a form ----
+
+
+def _damage(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+
+
+async def test_a_damaged_journal_and_drafts_file_are_notified_in_the_console() -> None:
+    import warnings
+
+    from fpconsole.locations import cache_db, drafts_db, journal_db
+    from fpconsole.store.db import LocalStateWarning
+    from fpconsole.tui.app import ConsoleContext, FpConsoleApp
+    from fpconsole.tui.messages import BackendReady
+
+    for path in (cache_db(), journal_db(), drafts_db()):
+        _damage(path)
+    with warnings.catch_warnings():
+        # Nothing may reach the terminal under the console: each one becomes a notification.
+        warnings.simplefilter("error", LocalStateWarning)
+        app = FpConsoleApp(ConsoleContext(start_backend=False, user_host="qa@jumphost"))
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            shown = [str(n.message) for n in app._notifications]
+            assert len(shown) == 1 and shown[0].startswith("The entity cache ") and "moved to" in shown[0]
+            assert app.cache is not None and app.cache.recovered_from is not None
+
+            backend = ConsoleBackend.start(
+                profile_name="sandbox", cache=app.cache, post=lambda m: None, sandbox_delay=0
+            )
+            assert backend.journal.recovered_from is not None and backend.drafts.recovered_from is not None
+            app.post_message(BackendReady(backend))
+            await pilot.pause()
+            notes = [n for n in app._notifications if str(n.message) not in shown]
+            assert sorted(str(n.message).split(" ")[1] for n in notes) == ["drafts", "request"]
+            assert all(n.severity == "warning" and n.timeout == 10 for n in notes)
+            assert all(n.title == "Local state" for n in notes)
+
+
+async def test_a_failing_drafts_file_never_breaks_the_form(caplog: Any) -> None:
+    import logging
+    import sqlite3
+
+    cache = EntityCache.open(profile="sandbox")
+    backend = ConsoleBackend.start(profile_name="sandbox", cache=cache, post=lambda m: None, sandbox_delay=0)
+    try:
+        backend.save_draft("card.block", {"card_id": "7001234", "description": "stolen-wallet"})
+        assert backend.load_draft("card.block") == {"card_id": "7001234", "description": "stolen-wallet"}
+
+        class Locked:
+            """A drafts file another process keeps locked beyond the busy timeout."""
+
+            def save(self, *args: object) -> None:
+                raise sqlite3.OperationalError("database is locked")
+
+            load = discard = save
+
+        real = backend.drafts
+        backend.drafts = Locked()  # type: ignore[assignment]
+        with caplog.at_level(logging.WARNING, logger="fpconsole.tui.backend"):
+            backend.save_draft("card.block", {"card_id": "7001234", "description": "stolen-wallet"})
+            assert backend.load_draft("card.block") is None
+            backend.discard_draft("card.block")
+        backend.drafts = real
+        logged = [record.getMessage() for record in caplog.records]
+        assert len(logged) == 3 and all(
+            "card.block" in line and "database is locked" in line for line in logged
+        )
+        assert not any("7001234" in line or "stolen-wallet" in line for line in logged)
+
+        # A damaged (here: closed) connection is an sqlite3.Error of another kind; same treatment.
+        real.conn.close()
+        backend.save_draft("card.block", {"card_id": "7001234"})
+        assert backend.load_draft("card.block") is None
+    finally:
+        with contextlib.suppress(sqlite3.Error):
+            await backend.aclose()
+        cache.close()
