@@ -1,42 +1,194 @@
-"""The amount guard: a clearing or refund form refuses, before anything is sent, an amount the
-ledger does not allow (clearing > still held; refund > cleared − refunded), and shows the limit
-under the amount field.
+"""The amount guard: a form refuses, before anything is sent, an amount the ledger does not allow,
+and shows the limit under the amount field.
+
+- Clearing and refund (`TransactionGuardForm`): a clearing takes at most what is still held, a
+  refund at most what was cleared and not yet refunded. The limit comes from `transaction.info`
+  (asked when the form opens, and again when the transaction id is changed); until it arrives
+  the cached amounts are shown.
+- Create transaction (`CreateTransactionForm`): at most the card's available balance, from
+  `card.balance` (asked when the form opens, and again when the card id is changed), compared
+  only in the balance's own currency.
 
 The request model already refuses zero, negatives and more than two decimals; this adds what
-only the transaction's state can tell. The limit comes from `transaction.info` (fetched when
-the form opens, and again if the transaction id is changed); until it arrives the cached
-amounts are shown, and a submit waits for the fresh answer. If transaction.info fails, the form
-says the limit is unknown and lets the API decide.
-
-`RequestFormScreen` has no hook for extra checks, so `AmountGuardForm` overrides the two places
-every check passes through: `_show_check` (what the fields show) and `_send` (the only way out).
-See docs/console-transactions.md for the extension point this would rather use.
+only the ledger can tell. One machinery (`AmountGuardForm`) serves both: it reads the limit in
+an exclusive worker for the id typed in `KEY_FIELD`, re-reads it when that id changes (noticed
+by the form's checks, which run once the user pauses typing: that is the debounce), writes the
+limit under the amount, and adds its errors through `RequestFormScreen.extra_errors`. A submit
+while the limit is still being read waits ("submit again"); if the read fails, the form says the
+limit is unknown and lets the API decide.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Literal, TypeVar
 
 from textual import work
-from textual.widgets import Static
 
 from fpconsole.api import errors
 from fpconsole.api import methods as api
 from fpconsole.api.validation import FieldError
-from fpconsole.tui.forms.body import FormCheck, check_form
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.ledger_limits import GuardKind, LedgerAmounts, amount_problem, kind_of, limit_note
+from fpconsole.tui.ledger_limits import (
+    CardFunds,
+    GuardKind,
+    LedgerAmounts,
+    amount_problem,
+    funds_note,
+    funds_problem,
+    kind_of,
+    limit_note,
+)
 
 if TYPE_CHECKING:
+    from fpconsole.tui.confirm import ConfirmSpec
+    from fpconsole.tui.forms.body import FormInput
     from fpconsole.tui.forms.screen import Clock
 
 AMOUNT: Final = "amount"
 TRANSACTION_ID: Final = "transaction_id"
+CARD_ID: Final = "card_id"
+CURRENCY: Final = "currency"
+
+LimitState = Literal["fetching", "known", "unknown"]
+Limit = TypeVar("Limit")
 
 
-class AmountGuardForm(RequestFormScreen):
+class AmountGuardForm(RequestFormScreen, Generic[Limit]):
+    """A request form whose amount is checked against a limit read from the API for the id in
+    `KEY_FIELD`. Subclasses say how to read the limit, what to show and what to refuse."""
+
+    KEY_FIELD: ClassVar[str]
+    SOURCE: ClassVar[str]  # the read that tells the limit, named in the messages
+    WAITING: ClassVar[str]  # why a submit waits while the limit is being read
+
+    def __init__(
+        self,
+        method: api.Method,
+        *,
+        initial: Mapping[str, str] | None = None,
+        form_key: str | None = None,
+        title: str | None = None,
+        confirm: ConfirmSpec | None = None,
+        clock: Clock | None = None,
+        new_request_id: Callable[[], str] | None = None,
+        known: Limit | None = None,
+    ) -> None:
+        super().__init__(
+            method,
+            initial=initial,
+            form_key=form_key,
+            title=title,
+            confirm=confirm,
+            clock=clock,
+            new_request_id=new_request_id,
+        )
+        self.known: Limit | None = known  # the limit as last read (or cached), for `limit_key`
+        self.limit_state: LimitState = "fetching"
+        self.limit_problem = ""
+        self._asked_for: str | None = None  # the id the limit was last asked for
+        self._base_help = next(
+            (item.help for item in self.spec.fields if item.name == AMOUNT and item.help), ""
+        )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._fetch_if_needed()
+        self._show_limit()
+
+    # --- what a subclass says ---------------------------------------------------------------------
+
+    async def read_limit(self, backend: Any, key: str) -> Limit:
+        """Ask the API; raises CardApiError when it cannot tell."""
+        raise NotImplementedError
+
+    def limit_key(self, known: Limit) -> str:
+        """The id a limit was read for (a limit says nothing about another id)."""
+        raise NotImplementedError
+
+    def limit_text(self, values: Mapping[str, str]) -> tuple[str, bool]:
+        """The note under the amount, and whether it says it all (else the model's help stays)."""
+        raise NotImplementedError
+
+    def limit_errors(self, known: Limit, values: Mapping[str, str]) -> list[FieldError]:
+        raise NotImplementedError
+
+    # --- the machinery ----------------------------------------------------------------------------
+
+    def typed_key(self) -> str:
+        return self.read_input().values.get(self.KEY_FIELD, "").strip()
+
+    def _fetch_if_needed(self) -> None:
+        key = self.typed_key()
+        if key == self._asked_for:
+            return
+        self._asked_for = key
+        if self.known is not None and self.limit_key(self.known) != key:
+            self.known = None  # another id: the old limit says nothing about it
+        if not key:
+            # Nothing to ask about; the model says the id is required.
+            self.workers.cancel_group(self, "amount-guard")
+            self._limit_unknown(f"no {self.KEY_FIELD} yet")
+            return
+        self.limit_state = "fetching"
+        self.fetch_limit(key)
+
+    @work(exclusive=True, group="amount-guard", exit_on_error=False)
+    async def fetch_limit(self, key: str) -> None:
+        backend = getattr(self.app, "backend", None)
+        if backend is None or not hasattr(backend, "read"):
+            self._limit_unknown("not connected")
+            return
+        try:
+            found = await self.read_limit(backend, key)
+        except errors.CardApiError as exc:
+            if key == self.typed_key():
+                self._limit_unknown(exc.message)
+            return
+        if key != self.typed_key():
+            return  # the user moved on to another id meanwhile
+        self.known = found
+        self.limit_state = "known"
+        self._show_limit()
+        self._validate_typed()
+
+    def _limit_unknown(self, why: str) -> None:
+        self.limit_state, self.limit_problem = "unknown", why
+        self._show_limit()
+
+    def _show_limit(self) -> None:
+        if self.limit_state == "unknown":
+            note, complete = f"Limit unknown ({self.limit_problem}); the API checks it.", False
+        else:
+            note, complete = self.limit_text(self.read_input().values)
+        self.set_field_note(
+            AMOUNT, note if complete or not self._base_help else f"{self._base_help} · {note}"
+        )
+
+    def guard_errors(self, values: Mapping[str, str]) -> list[FieldError]:
+        """What the limit refuses in these values (nothing when it is not known for their id)."""
+        known = self.known
+        if known is None or values.get(self.KEY_FIELD, "").strip() != self.limit_key(known):
+            return []
+        return self.limit_errors(known, values)
+
+    def extra_errors(self, data: FormInput, body: Mapping[str, Any]) -> list[FieldError]:
+        # Every check passes here, so a changed id is noticed once the user pauses typing.
+        self._fetch_if_needed()
+        if self.limit_state != "fetching":
+            self._show_limit()  # the note may depend on other fields (the currency)
+        found = self.guard_errors(data.values)
+        if self.limit_state == "fetching":
+            found.append(FieldError("", self.WAITING))  # stops the send; shown after a submit
+        return found
+
+
+class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
     """A clearing or refund form that knows the transaction's ledger limit."""
+
+    KEY_FIELD = TRANSACTION_ID
+    SOURCE = "transaction.info"
+    WAITING = "Not sent: still asking transaction.info what the ledger allows. Submit again."
 
     def __init__(
         self,
@@ -52,104 +204,64 @@ class AmountGuardForm(RequestFormScreen):
         if kind is None:
             raise ValueError(f"{method.name} has no ledger limit to guard")
         super().__init__(
-            method, initial=initial, form_key=form_key, clock=clock, new_request_id=new_request_id
+            method,
+            initial=initial,
+            form_key=form_key,
+            clock=clock,
+            new_request_id=new_request_id,
+            known=amounts,
         )
         self.kind: GuardKind = kind
-        self.amounts = amounts
-        self.limit_state: Literal["fetching", "known", "unknown"] = "fetching"
-        self.limit_problem = ""
-        self._asked_for: str | None = None  # the transaction id transaction.info was asked about
-        self._base_help = next(
-            (item.help for item in self.spec.fields if item.name == AMOUNT and item.help), ""
-        )
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self._fetch_if_needed()
-        self._show_limit()
+    @property
+    def amounts(self) -> LedgerAmounts | None:
+        return self.known
 
-    # --- the limit ------------------------------------------------------------------------------
-
-    def _typed_transaction(self) -> str:
-        return self.read_input().values.get(TRANSACTION_ID, "").strip()
-
-    def _fetch_if_needed(self) -> None:
-        transaction_id = self._typed_transaction()
-        if not transaction_id or transaction_id == self._asked_for:
-            return
-        self._asked_for = transaction_id
-        if self.amounts is not None and self.amounts.transaction_id != transaction_id:
-            self.amounts = None  # another transaction: the old limit says nothing about it
-        self.limit_state = "fetching"
-        self.fetch_limit(transaction_id)
-
-    @work(exclusive=True, group="amount-guard", exit_on_error=False)
-    async def fetch_limit(self, transaction_id: str) -> None:
-        backend = getattr(self.app, "backend", None)
-        if backend is None or not hasattr(backend, "read"):
-            self._limit_unknown("not connected")
-            return
-        try:
-            result = await backend.read(api.TRANSACTION_INFO, {TRANSACTION_ID: transaction_id})
-        except errors.CardApiError as exc:
-            self._limit_unknown(exc.message)
-            return
+    async def read_limit(self, backend: Any, key: str) -> LedgerAmounts:
+        result = await backend.read(api.TRANSACTION_INFO, {TRANSACTION_ID: key})
         state = dict(result.raw.get("transaction") or {})
-        state.setdefault(TRANSACTION_ID, transaction_id)
-        if transaction_id != self._typed_transaction():
-            return  # the user moved on to another id meanwhile
-        self.amounts = LedgerAmounts.from_record(state, fresh=True)
-        self.limit_state = "known"
+        state.setdefault(TRANSACTION_ID, key)
         from fpconsole.tui import data
 
         data.remember_transaction(getattr(self.app, "cache", None), state)
-        self._show_limit()
-        self._validate_typed()
+        return LedgerAmounts.from_record(state, fresh=True)
 
-    def _limit_unknown(self, why: str) -> None:
-        self.limit_state, self.limit_problem = "unknown", why
-        self._show_limit()
+    def limit_key(self, known: LedgerAmounts) -> str:
+        return known.transaction_id
 
-    def _show_limit(self) -> None:
-        known = self.amounts is not None and self.amounts.limit(self.kind) is not None
-        if self.limit_state == "unknown":
-            note = f"Limit unknown ({self.limit_problem}); the API checks it."
-        else:
-            note = limit_note(self.kind, self.amounts)
+    def limit_text(self, values: Mapping[str, str]) -> tuple[str, bool]:
         # A known limit says it all ("empty = all of it"); otherwise the model's help stays.
-        text = note if known or not self._base_help else f"{self._base_help} · {note}"
-        for label in self.query(f"#help-{AMOUNT}").results(Static):
-            label.update(text)
+        amounts = self.known
+        complete = amounts is not None and amounts.limit(self.kind) is not None
+        return limit_note(self.kind, amounts), complete
 
-    def guard_errors(self, values: Mapping[str, str]) -> list[FieldError]:
-        amounts = self.amounts
-        if amounts is None or values.get(TRANSACTION_ID, "").strip() != amounts.transaction_id:
-            return []
-        limit = amounts.limit(self.kind)
+    def limit_errors(self, known: LedgerAmounts, values: Mapping[str, str]) -> list[FieldError]:
+        limit = known.limit(self.kind)
         if limit is None:
             return []
-        problem = amount_problem(self.kind, values.get(AMOUNT, ""), limit, amounts.currency)
+        problem = amount_problem(self.kind, values.get(AMOUNT, ""), limit, known.currency)
         return [FieldError(AMOUNT, problem)] if problem else []
 
-    # --- the two overrides ------------------------------------------------------------------------
 
-    def _show_check(self, check: FormCheck) -> None:
-        self._fetch_if_needed()
-        extra = self.guard_errors(self.read_input().values)
-        super()._show_check(FormCheck(check.body, [*check.errors, *extra]) if extra else check)
+class CreateTransactionForm(AmountGuardForm[CardFunds]):
+    """Create transaction, refusing more than the card has available. Opened through
+    `form_class_for` (see `OWN_FORMS`), so it takes RequestFormScreen's arguments."""
 
-    def _send(self) -> None:
-        waiting = self.limit_state == "fetching"
-        if not waiting and not self.guard_errors(self.read_input().values):
-            super()._send()
-            return
-        # Refused here: nothing goes out, and the form is back to editing.
-        self.phase = "editing"
-        self._lock(False)
-        self._attempted = True
-        self._show_check(check_form(self.spec, self.read_input(), self.request_id))
-        self._refresh_buttons()
-        if waiting:
-            self._form_error("Not sent: still asking transaction.info what the ledger allows. Submit again.")
-        else:
-            self._focus_first_error()
+    KEY_FIELD = CARD_ID
+    SOURCE = "card.balance"
+    WAITING = "Not sent: still asking card.balance what the card has available. Submit again."
+
+    async def read_limit(self, backend: Any, key: str) -> CardFunds:
+        result = await backend.read(api.CARD_BALANCE, {CARD_ID: key})
+        return CardFunds.from_balance(key, result.raw)
+
+    def limit_key(self, known: CardFunds) -> str:
+        return known.card_id
+
+    def limit_text(self, values: Mapping[str, str]) -> tuple[str, bool]:
+        # The model's help (at most two decimals) stays: the balance does not say it.
+        return funds_note(self.known, values.get(CURRENCY, "")), False
+
+    def limit_errors(self, known: CardFunds, values: Mapping[str, str]) -> list[FieldError]:
+        problem = funds_problem(values.get(AMOUNT, ""), known, values.get(CURRENCY, ""))
+        return [FieldError(AMOUNT, problem)] if problem else []

@@ -24,6 +24,7 @@ from fpconsole.tui.messages import (
     local_state_notices,
 )
 from fpconsole.tui.themes import DEFAULT_THEME, load_themes
+from fpconsole.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from fpconsole.store.cache import EntityCache
@@ -76,7 +77,7 @@ def default_user_host() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-class FpConsoleApp(App[int]):
+class FpConsoleApp(TypeAhead, App[int]):
     TITLE = "fpconsole"
     DEFAULT_MODE = "clients"
     CSS_PATH = "app.tcss"
@@ -349,11 +350,11 @@ class FpConsoleApp(App[int]):
             self.notify(f"Read-only: {method.title} changes state.", severity="warning")
             return
         from fpconsole.tui.confirm import confirm_spec_for
-        from fpconsole.tui.forms.screen import RequestFormScreen
+        from fpconsole.tui.forms.screen import form_class_for
 
         spec = confirm_spec_for(method, self.context.kind, card_mask)
         self.push_screen(
-            RequestFormScreen(
+            form_class_for(method.name)(
                 method,
                 initial=initial,
                 form_key=method.name,

@@ -1,9 +1,12 @@
-"""What the ledger lets a clearing or refund take, from what the console knows of a transaction.
+"""What the ledger lets a clearing, a refund or a new transaction take, from what the console
+knows of a transaction or a card.
 
 Pure (no widgets): the Transactions screen uses it to offer only the actions a transaction's
 state allows, and the amount guard (`tui.amount_guard`) to refuse an amount before sending.
 Rules (docs/sandbox-state.md): a clearing takes at most what is still held; a refund at most
-what was cleared and not yet refunded.
+what was cleared and not yet refunded; a new transaction at most the card's available balance
+(card.balance's `amount`; its `blocked_amount` is held by other authorisations), in the
+account's own currency.
 """
 
 from __future__ import annotations
@@ -127,3 +130,71 @@ def limit_note(kind: GuardKind, amounts: LedgerAmounts | None) -> str:
     source = "transaction.info" if amounts.fresh else "cached; asking transaction.info…"
     currency = f" {amounts.currency}" if amounts.currency else ""
     return f"At most {money(limit)}{currency} {_WHAT[kind]}; empty = all of it ({source})"
+
+
+# --- a new transaction: the card's available balance ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardFunds:
+    """What card.balance says a card may still spend: the available amount of each account, by
+    currency (upper case; "" when the answer named none)."""
+
+    card_id: str
+    available: tuple[tuple[str, Decimal], ...] = ()
+
+    @classmethod
+    def from_balance(cls, card_id: str, raw: Mapping[str, Any]) -> CardFunds:
+        """card.balance's answer (`balances.accounts[]`); accounts without a readable amount are
+        left out, so they never pass for a zero balance."""
+        balances = raw.get("balances")
+        accounts = balances.get("accounts") if isinstance(balances, Mapping) else None
+        found: list[tuple[str, Decimal]] = []
+        for account in accounts if isinstance(accounts, list) else []:
+            if not isinstance(account, Mapping):
+                continue
+            amount = to_decimal(account.get("amount"))
+            if amount is not None:
+                found.append((str(account.get("currency") or "").strip().upper(), amount))
+        return cls(card_id, tuple(found))
+
+    def available_in(self, currency: str) -> Decimal | None:
+        """The limit in this currency; None when no account is in it (nothing to compare: the
+        console does not convert)."""
+        wanted = currency.strip().upper()
+        if not wanted:
+            return None
+        return next((amount for code, amount in self.available if code == wanted), None)
+
+    def currencies(self) -> str:
+        return ", ".join(code or "an unnamed currency" for code, _ in self.available)
+
+
+def funds_problem(text: str, funds: CardFunds, currency: str) -> str | None:
+    """Why this amount (as typed) is more than the card has available; None if it is not, or if
+    it cannot be told (another currency). Text the model refuses is left to its message."""
+    available = funds.available_in(currency)
+    amount = to_decimal(text)
+    if available is None or amount is None or amount <= 0 or amount != amount.quantize(_CENT):
+        return None
+    if amount > available:
+        return (
+            f"more than the {money(available)} {currency.strip().upper()} available on card {funds.card_id}"
+        )
+    return None
+
+
+def funds_note(funds: CardFunds | None, currency: str) -> str:
+    """The text under a new transaction's amount: the limit, or why there is none to check."""
+    if funds is None:
+        return "Limit: asking card.balance…"
+    available = funds.available_in(currency)
+    code = currency.strip().upper()
+    if available is not None:
+        return f"At most {money(available)} {code} available on card {funds.card_id} (card.balance)"
+    if not funds.available:
+        return f"Limit unknown: card.balance named no account for card {funds.card_id}; the API checks it."
+    return (
+        f"Card {funds.card_id}'s balance is in {funds.currencies()}: the limit cannot be checked in"
+        f" {code or 'no currency'}; the API checks it."
+    )

@@ -279,5 +279,6 @@ def test_other_forms(snap_compare: Any, size: str, form: str) -> None:
         if section == "f3":
             await to_cards(pilot, status)
         await press_for_form(pilot, key)
+        await settle(pilot)  # reads a form starts with (a card's balance) have come back
 
     assert snap(snap_compare, size, steps)

@@ -1,4 +1,5 @@
-"""What the ledger lets a clearing or refund take (the amount guard's rules, without widgets)."""
+"""What the ledger lets a clearing, a refund or a new transaction take (the amount guard's rules,
+without widgets)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from fpconsole.tui.ledger_limits import LedgerAmounts, allows, amount_problem, kind_of, limit_note
+from fpconsole.tui.ledger_limits import (
+    CardFunds,
+    LedgerAmounts,
+    allows,
+    amount_problem,
+    funds_note,
+    funds_problem,
+    kind_of,
+    limit_note,
+)
 
 D = Decimal
 
@@ -79,3 +89,46 @@ def test_kind_of() -> None:
     assert kind_of("transaction.clearing") == "clearing"
     assert kind_of("transaction.refund") == "refund"
     assert kind_of("transaction.create") is None
+
+
+def balance(*accounts: dict[str, object]) -> CardFunds:
+    return CardFunds.from_balance("7001234", {"balances": {"accounts": list(accounts)}})
+
+
+def test_card_funds_are_the_available_amount_by_currency() -> None:
+    funds = balance({"currency": "kzt", "amount": 5000.5, "blocked_amount": 700}, {"currency": "USD"})
+    assert funds.available == (("KZT", D("5000.5")),)  # held money is not available; no amount, no account
+    assert funds.available_in(" KZT ") == D("5000.5")
+    assert funds.available_in("USD") is None and funds.available_in("") is None
+    assert CardFunds.from_balance("7001234", {"balances": None}).available == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "problem"),
+    [
+        ("5000.51", "KZT", "more than the 5,000.50 KZT available on card 7001234"),
+        ("5 000.50", "KZT", None),
+        ("5000.51", "kzt", "more than the 5,000.50 KZT available on card 7001234"),
+        ("9999999", "USD", None),  # another currency: not compared (the console does not convert)
+        # What the model refuses with its own message is left to it.
+        ("", "KZT", None),
+        ("0", "KZT", None),
+        ("-1", "KZT", None),
+        ("5000.505", "KZT", None),
+        ("abc", "KZT", None),
+    ],
+)
+def test_funds_problems(text: str, currency: str, problem: str | None) -> None:
+    assert funds_problem(text, balance({"currency": "KZT", "amount": "5000.50"}), currency) == problem
+
+
+def test_funds_note_says_the_limit_or_why_it_cannot_be_checked() -> None:
+    funds = balance({"currency": "KZT", "amount": "5000.50"})
+    assert funds_note(funds, "KZT") == "At most 5,000.50 KZT available on card 7001234 (card.balance)"
+    assert funds_note(funds, "USD") == (
+        "Card 7001234's balance is in KZT: the limit cannot be checked in USD; the API checks it."
+    )
+    assert funds_note(balance(), "KZT") == (
+        "Limit unknown: card.balance named no account for card 7001234; the API checks it."
+    )
+    assert funds_note(None, "KZT") == "Limit: asking card.balance…"

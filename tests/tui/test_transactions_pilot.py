@@ -1,7 +1,8 @@
 """Transactions through the console's UI against the embedded sandbox: create → partial clearing →
 partial refund, each offered only when the ledger allows it; the statement then shows them and
-its balance is the ledger's; a refund over what is left is refused in the form, before sending;
-exports and "copy for ticket" from the screens."""
+its balance is the ledger's; a refund over what is left, or a new transaction over what the card
+has available, is refused in the form, before sending; exports and "copy for ticket" from the
+screens."""
 
 from __future__ import annotations
 
@@ -29,9 +30,10 @@ from fpconsole import exports
 from fpconsole.api import methods as api
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.tui.actions_menu import ActionsMenu
-from fpconsole.tui.amount_guard import AmountGuardForm
+from fpconsole.tui.amount_guard import AmountGuardForm, CreateTransactionForm
 from fpconsole.tui.forms.testing import set_fields, text_of
 from fpconsole.tui.screens.base import ListScreen
+from fpconsole.tui.screens.cards import CardsScreen
 from fpconsole.tui.screens.statement import StatementScreen
 from fpconsole.tui.screens.transactions import TransactionsScreen
 
@@ -52,6 +54,16 @@ def ledger(app: SnapshotApp, method: api.Method, **body: Any) -> dict[str, Any]:
     """A call straight to the sandbox engine (setting the scene, or checking it), not via the UI."""
     body.setdefault("request_id", f"00000000-0000-4000-9000-{next(_DIRECT_IDS):012d}")
     return app.engine.handle(method, method.request.model_validate(body), partner=PARTNER)
+
+
+def active_cards(app: SnapshotApp) -> list[str]:
+    cards = app.engine.snapshot(partner=PARTNER)["cards"]
+    return [str(card["card_id"]) for card in cards if card["status"] == "active"]
+
+
+def ledger_available(app: SnapshotApp, card_id: str) -> Decimal:
+    (account,) = ledger(app, api.CARD_BALANCE, card_id=card_id)["balances"]["accounts"]
+    return Decimal(str(account["amount"]))
 
 
 def ledger_balance(app: SnapshotApp, card_id: str) -> Decimal:
@@ -260,6 +272,64 @@ async def test_clearing_more_than_is_held_is_refused_and_unknown_ids_are_asked_a
         await pilot.pause(form.VALIDATE_DELAY + 0.1)
         await wait_until(pilot, lambda: form.limit_state == "unknown")
         assert "Limit unknown" in text_of(form.query_one("#help-amount", Static))
+
+
+async def test_a_transaction_over_the_available_balance_is_refused_in_the_form() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        # The active card with the least money: all of it stays within the card's day limits.
+        card_id, available = min(
+            ((card, ledger_available(app, card)) for card in active_cards(app)), key=lambda found: found[1]
+        )
+        shown = f"{available:,.2f}"
+
+        # From Cards (t), as from Transactions (n): the app's own form opening builds the guard.
+        await wait_ready(pilot)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen))
+        await settle(pilot)
+        await select_row(pilot, card_id)
+        reads = journal_methods(app).count("card.balance")  # the card's detail reads it too
+        form = await press_for_form(pilot, "t")
+        assert isinstance(form, CreateTransactionForm)
+        await wait_until(pilot, lambda: form.limit_state == "known")
+        await pilot.pause()
+        help_text = text_of(form.query_one("#help-amount", Static))
+        assert f"At most {shown} KZT available on card {card_id} (card.balance)" in help_text
+
+        set_fields(form, {"order_id": "ORD-OVER", "amount": str(available + Decimal("0.01"))})
+        await pilot.pause(form.VALIDATE_DELAY + 0.1)
+        expected = f"more than the {shown} KZT available on card {card_id}"
+        assert text_of(form.query_one("#error-amount", Label)) == expected  # shown while typing
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert form.phase == "editing" and form.submissions == 0
+        assert text_of(form.query_one("#error-amount", Label)) == expected
+        assert "transaction.create" not in journal_methods(app)
+
+        # Another currency: nothing to compare with, so the API decides.
+        set_fields(form, {"currency": "USD"})
+        await pilot.pause(form.VALIDATE_DELAY + 0.1)
+        assert "cannot be checked in USD" in text_of(form.query_one("#help-amount", Static))
+        assert text_of(form.query_one("#error-amount", Label)) == ""
+
+        # Another card: its balance is read again; one it cannot read leaves the limit unknown.
+        set_fields(form, {"currency": "KZT", "card_id": "9999999"})
+        await pilot.pause(form.VALIDATE_DELAY + 0.1)
+        await wait_until(pilot, lambda: form.limit_state == "unknown")
+        assert "Limit unknown" in text_of(form.query_one("#help-amount", Static))
+        assert text_of(form.query_one("#error-amount", Label)) == ""
+        set_fields(form, {"card_id": card_id})
+        await pilot.pause(form.VALIDATE_DELAY + 0.1)
+        await wait_until(pilot, lambda: form.limit_state == "known")
+        # One read per card typed (debounced): on opening, for 9999999, and for the card again.
+        assert journal_methods(app).count("card.balance") - reads == 3
+
+        # Exactly what is available goes through.
+        set_fields(form, {"amount": str(available)})
+        await submit_form(pilot, form)
+        assert journal_methods(app).count("transaction.create") == 1
+        assert transaction(app, str(form.response["transaction_id"]))["status"] == "success"
 
 
 async def command(pilot: Pilot[Any], text: str) -> None:

@@ -12,10 +12,17 @@ The request_id rule, in one place:
   polled on request/status with its own request_id, and the fields stay locked.
 
 Network work runs in a worker that posts `_Answered`/`_Failed`; the handlers own the widgets.
+
+Checks only a caller can make (an amount over what the ledger allows, say) come from the public
+hook `extra_errors`: every check the form makes (`check`) adds them, so a subclass never has to
+override the private ways in and out. A method whose form needs such checks is named in
+`OWN_FORMS`, and whoever opens a form by method (the app's `open_form`) builds
+`form_class_for(method)`, so every way of opening it gets the same checks.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -64,8 +71,27 @@ _IN_FLIGHT: Final = frozenset({"confirming", "sending"})
 _FORM_ERROR: Final = "form-error"
 REASON_FIELD: Final = "description"  # a confirmation's reason is sent as this field
 
+# Methods whose form is a subclass with checks of its own, as "module:Class". Named, not
+# imported: the subclass imports this module, and loads (with its method) on first use.
+OWN_FORMS: Final[Mapping[str, str]] = {
+    "transaction.create": "fpconsole.tui.amount_guard:CreateTransactionForm",
+}
+
+
+def form_class_for(method_name: str) -> type[RequestFormScreen]:
+    """The form class a method opens in: its own subclass if it has one."""
+    where = OWN_FORMS.get(method_name)
+    if where is None:
+        return RequestFormScreen
+    module_name, _, class_name = where.partition(":")
+    found = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(found, type) and issubclass(found, RequestFormScreen)):
+        raise TypeError(f"{where} is not a RequestFormScreen")
+    return found
+
 
 class RequestFormScreen(ModalScreen[FormOutcome | None]):
+    AUTO_FOCUS = ""  # on_mount focuses the first field still to fill, not the first field
     VALIDATE_DELAY: ClassVar[float] = 0.3  # validate as the user types, once they pause
     DRAFT_DELAY: ClassVar[float] = 0.5
     TICK: ClassVar[float] = 0.2  # elapsed-time refresh while the request is not final
@@ -252,7 +278,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._refresh_buttons()
         if self.draft_restored:
             # A restored draft may hold mistakes from last time: show them now.
-            self._show_check(check_form(self.spec, self._last, self.request_id))
+            self._show_check(self.check(self._last, self.request_id))
         self._focus_first()
 
     def _focus_first(self) -> None:
@@ -266,10 +292,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             for w in controls
             if (isinstance(w, Input) and not w.value) or (isinstance(w, Select) and w.value is Select.NULL)
         ]
-        if empty or controls:
-            (empty or controls)[0].focus()
-            return
-        self.query_one("#submit", Button).focus()
+        # set_focus, at once: keys typed while the form opens are held until then (type_ahead.py)
+        self.set_focus((empty or controls or [self.query_one("#submit", Button)])[0])
 
     @on(events.DescendantFocus)
     def _mark_current_row(self, event: events.DescendantFocus) -> None:
@@ -362,9 +386,30 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     # --- validation ------------------------------------------------------------------------------
 
+    def extra_errors(self, data: FormInput, body: Mapping[str, Any]) -> list[FieldError]:
+        """Checks the request model cannot make (a ledger limit, …), added wherever the model's
+        are: while typing, on submit, and just before sending. `data` is what is typed, `body`
+        what would be sent. An error on field "" is the form's: shown once the user submits, and
+        it still stops the send (e.g. "still asking for the limit, submit again")."""
+        return []
+
+    def check(self, data: FormInput, request_id: str | None) -> FormCheck:
+        """Every check the form makes: the model's, then the subclass's own."""
+        built = check_form(self.spec, data, request_id)
+        return FormCheck(built.body, [*built.errors, *self.extra_errors(data, built.body)])
+
+    def set_field_note(self, name: str, text: str) -> None:
+        """Replace the text under a field (its help line), e.g. a limit read after the form
+        opened. A field without help has no line to write to, so nothing happens."""
+        item = self.spec.get_field(name)
+        if item is None:
+            return
+        for label in self.query(f"#help-{item.widget_id}").results(Static):
+            label.update(text)
+
     def _validate_typed(self) -> None:
         if self.phase == "editing":
-            self._show_check(check_form(self.spec, self.read_input(), self.request_id))
+            self._show_check(self.check(self.read_input(), self.request_id))
 
     def _error_target(self, error: FieldError) -> str:
         """The id of the Label an error goes under."""
@@ -434,7 +479,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._form_error(problem)
             return
         self._attempted = True
-        check = check_form(self.spec, self.read_input(), self.request_id)
+        check = self.check(self.read_input(), self.request_id)
         self._show_check(check)
         if not check.ok:
             self._focus_first_error()
@@ -474,12 +519,17 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._fresh_id = self._new_id()
         # Changed since the last send: a new request, so a new request_id.
         request_id = self._fresh_id if changed and self._fresh_id else self._sent_id
-        check = check_form(self.spec, data, request_id)
+        check = self.check(data, request_id)
         if not check.ok:
+            # Refused here (after a confirmation, or on Retry): nothing goes out, and the form is
+            # back to editing with every problem shown.
             self.phase = "editing"
+            self._attempted = True
+            self._lock(False)
             self._update_request_id(data)
             self._show_check(check)
             self._refresh_buttons()
+            self._focus_first_error()
             return
         self._sent_id, self._sent_key = request_id, key
         self._fresh_id, self._differs = None, False

@@ -160,7 +160,10 @@ class ListScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-visible")
-        box.focus()
+        # At once, not box.focus(), so keys typed right after `/` reach the box (type_ahead.py);
+        # its styles first: a box still display:none cannot take the focus.
+        self.app.update_styles(box)
+        self.set_focus(box)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -1,7 +1,8 @@
 """Transactions (F5): every transaction this console has seen, newest first, filtered by card,
 status and date; the detail shows transaction.info and the live status of the transaction's
-requests; Create, Clearing and Refund are offered only when the ledger allows them, and the
-clearing and refund forms refuse an amount over the limit before sending (`tui.amount_guard`).
+requests; Create, Clearing and Refund are offered only when the ledger allows them, and their
+forms refuse an amount over the limit before sending (`tui.amount_guard`): clearing and refund
+against the transaction, create against the card's available balance.
 """
 
 from __future__ import annotations
@@ -244,6 +245,7 @@ class TransactionsScreen(ListScreen):
         return found
 
     def open_create(self, row: Row | None) -> None:
+        # open_form builds the guarded CreateTransactionForm (forms.screen.OWN_FORMS), as Cards' t does.
         card_id = self.current_query.card_id or (str(row.data.get("card_id") or "") if row else "")
         currency = str(row.data.get("currency") or "KZT") if row else "KZT"
         self.fp_app.open_form(
@@ -253,7 +255,7 @@ class TransactionsScreen(ListScreen):
     def open_guarded(self, method_name: str, row: Row) -> None:
         # Resolved here, not at import: the registry (pydantic) loads on the first action.
         from fpconsole.api.methods import REGISTRY
-        from fpconsole.tui.amount_guard import AmountGuardForm
+        from fpconsole.tui.amount_guard import TransactionGuardForm
 
         app, method = self.fp_app, REGISTRY.resolve(method_name)
         if app.context.read_only:
@@ -263,7 +265,7 @@ class TransactionsScreen(ListScreen):
         if row.data.get("order_id"):
             initial["order_id"] = str(row.data["order_id"])
         app.push_screen(
-            AmountGuardForm(
+            TransactionGuardForm(
                 method,
                 amounts=self.amounts(row),
                 initial=initial,
