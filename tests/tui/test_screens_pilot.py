@@ -357,3 +357,16 @@ async def test_the_detail_names_the_keys_the_selected_card_allows(read_only: boo
             assert "x Close" not in hints["closed"] and "p Set PIN" not in hints["closed"]
         # The section's own keys (issue, bulk issue) are in the footer and help, not repeated here.
         assert all("n Issue card" not in hint for hint in hints.values())
+
+
+async def test_a_filter_that_matches_nothing_says_so_and_how_to_clear_it() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await type_filter(pilot, "zzzz")
+        assert list_screen(app).table.row_count == 0
+        assert "Nothing here matches 'zzzz'. esc clears the filter." in screen_text(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert list_screen(app).table.row_count > 0
+        assert "Nothing here matches" not in screen_text(app)

@@ -136,7 +136,16 @@ class ListScreen(Screen[None]):
         return self.query_one("#detail", DetailPanel)
 
     def reload(self) -> None:
-        self.table.set_source(self.make_source(self.query_text), keep_cursor=True)
+        self._list(keep_cursor=True)
+
+    def _list(self, *, keep_cursor: bool = False) -> None:
+        # An empty filtered list says why, and how to get everything back.
+        self.table.empty_text = (
+            f"Nothing here matches {self.query_text!r}. esc clears the filter."
+            if self.query_text
+            else self.EMPTY_TEXT
+        )
+        self.table.set_source(self.make_source(self.query_text), keep_cursor=keep_cursor)
 
     def action_refresh(self) -> None:
         self.reload()
@@ -177,7 +186,7 @@ class ListScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
-        self.table.set_source(self.make_source(self.query_text))
+        self._list()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
