@@ -370,3 +370,20 @@ async def test_a_filter_that_matches_nothing_says_so_and_how_to_clear_it() -> No
         await settle(pilot)
         assert list_screen(app).table.row_count > 0
         assert "Nothing here matches" not in screen_text(app)
+
+
+async def test_no_color_turns_the_console_monochrome(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.filter import Monochrome, NoColor
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    assert app.no_color
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        assert any(isinstance(f, (Monochrome, NoColor)) for f in app._filters)
+        svg = app.export_screenshot()
+        # The green SANDBOX badge is drawn without its colour: only greys remain.
+        fills = set(re.findall(r"fill: #([0-9a-f]{6})", svg))
+        fills.discard("c5c8c6")  # the SVG template's own default foreground, not the app's
+        colours = [code for code in fills if len({code[0:2], code[2:4], code[4:6]}) > 1]
+        assert fills and not colours, colours
