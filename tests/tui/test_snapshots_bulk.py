@@ -20,26 +20,35 @@ ROWS = (
 )
 
 
+async def open_bulk(pilot: Any) -> BulkScreen:
+    await wait_ready(pilot)
+    await pilot.press("f6")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, BulkScreen)
+    return screen
+
+
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "clients.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_bulk_empty(snap_compare: Any, size: str) -> None:
     async def run_before(pilot: Any) -> None:
-        await wait_ready(pilot)
-        await pilot.press("f6")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
+        await open_bulk(pilot)
 
     assert snap_compare(make_app(), run_before=run_before, terminal_size=SIZES[size])
 
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_bulk_after_a_run(snap_compare: Any, size: str, tmp_path: Path) -> None:
-    path = tmp_path / "clients.csv"
-    path.write_text(ROWS, encoding="utf-8")
+    path = csv_file(tmp_path)
 
     async def run_before(pilot: Any) -> None:
-        await wait_ready(pilot)
-        await pilot.press("f6")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
-        screen = pilot.app.screen
+        screen = await open_bulk(pilot)
         screen.query_one("#file", Input).value = str(path)
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.result_path is not None, timeout=20)
@@ -52,14 +61,10 @@ def test_bulk_after_a_run(snap_compare: Any, size: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("size", list(SIZES))
 def test_bulk_paused_mid_run(snap_compare: Any, size: str, tmp_path: Path) -> None:
     """The progress view mid-run: the bar, done / failed / in flight, rate and ETA, paused."""
-    path = tmp_path / "clients.csv"
-    path.write_text(ROWS, encoding="utf-8")
+    path = csv_file(tmp_path)
 
     async def run_before(pilot: Any) -> None:
-        await wait_ready(pilot)
-        await pilot.press("f6")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkScreen))
-        screen = pilot.app.screen
+        screen = await open_bulk(pilot)
         clock = pilot.app.fake_clock
         shown = screen._progress
 
