@@ -94,10 +94,11 @@ def format_progress(progress: Progress) -> str:
     if progress.skipped:
         parts[0] += f" ({progress.skipped} earlier)"
     parts += [f"{progress.failed} failed", f"{progress.in_flight} in flight", f"{progress.rate:.1f} rows/s"]
-    if progress.eta_seconds is not None and progress.remaining:
-        parts.append(f"ETA {_duration(progress.eta_seconds)}")
-    if progress.paused:
-        parts.append("paused")
+    running = not (progress.paused or progress.cancelled)
+    if running and progress.eta_seconds is not None and progress.remaining:
+        parts.append(f"ETA {_duration(progress.eta_seconds)}")  # an estimate only while it runs
     if progress.cancelled:
-        parts.append("cancelling")
+        parts.append("cancelling" if progress.in_flight else "cancelled")
+    elif progress.paused:
+        parts.append("paused")
     return " · ".join(parts)

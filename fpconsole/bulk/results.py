@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -19,11 +19,22 @@ from fpconsole.bulk.runner import RowResult
 RESULT_COLUMNS: Final = ("row", "client_id", "card_id", "masked_pan", "status", "error")
 
 
-def default_result_path(input_path: Path | str) -> Path:
-    """clients.csv → clients.result.csv, next to the input."""
+def default_result_path(input_path: Path | str, *, writable: Callable[[Path], bool] | None = None) -> Path:
+    """clients.csv → clients.result.csv, next to the input where that folder can be written;
+    otherwise (a shared or read-only folder of inputs) in the state folder's bulk-results."""
     path = Path(input_path)
     stem = path.stem if path.suffix.lower() == ".csv" else path.name
-    return path.with_name(f"{stem}.result.csv")
+    beside = path.with_name(f"{stem}.result.csv")
+    can_write = writable or _folder_writable
+    if can_write(beside.parent if str(beside.parent) else Path(".")):
+        return beside
+    from fpconsole.locations import ensure_private_dir, state_dir
+
+    return ensure_private_dir(state_dir() / "bulk-results") / beside.name
+
+
+def _folder_writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def write_results(path: Path | str, results: Iterable[RowResult]) -> Path:

@@ -34,17 +34,20 @@ def test_rate_and_eta_count_only_this_runs_work() -> None:
     )
 
 
-def test_format_shows_pause_and_cancel_and_long_etas() -> None:
+def test_format_shows_long_etas_only_while_running_and_pause_and_cancel() -> None:
     clock = Clock()
     counter = ProgressCounter(100_000, clock)
     clock.now += 10
     counter.done = counter.worked = 10
+    assert format_progress(counter.snapshot()).endswith("1.0 rows/s · ETA 27h46m")
     counter.paused = True
     text = format_progress(counter.snapshot())
-    assert text == "10/100000 done · 0 failed · 0 in flight · 1.0 rows/s · ETA 27h46m · paused"
+    assert text == "10/100000 done · 0 failed · 0 in flight · 1.0 rows/s · paused"  # no ETA: not running
     counter.paused, counter.cancelled = False, True
-    counter.total = 700
-    assert format_progress(counter.snapshot()).endswith("ETA 11m30s · cancelling")
+    counter.in_flight = 2
+    assert format_progress(counter.snapshot()).endswith("2 in flight · 1.0 rows/s · cancelling")
+    counter.in_flight = 0
+    assert format_progress(counter.snapshot()).endswith("0 in flight · 1.0 rows/s · cancelled")
 
 
 def test_a_finished_run_has_no_eta_shown() -> None:

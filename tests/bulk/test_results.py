@@ -6,15 +6,36 @@ import csv
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fpconsole.bulk.pan import full_pans, safe_mask, safe_text
 from fpconsole.bulk.results import RESULT_COLUMNS, default_result_path, write_results
 from fpconsole.bulk.runner import RowResult
 
 
 def test_default_path_sits_next_to_the_input() -> None:
-    assert default_result_path(Path("/data/clients.csv")) == Path("/data/clients.result.csv")
-    assert default_result_path(Path("clients.CSV")) == Path("clients.result.csv")
-    assert default_result_path(Path("batch-7")) == Path("batch-7.result.csv")
+    def anywhere(folder: Path) -> bool:
+        return True
+
+    assert default_result_path(Path("/data/clients.csv"), writable=anywhere) == Path(
+        "/data/clients.result.csv"
+    )
+    assert default_result_path(Path("clients.CSV"), writable=anywhere) == Path("clients.result.csv")
+    assert default_result_path(Path("batch-7"), writable=anywhere) == Path("batch-7.result.csv")
+
+
+def test_a_result_for_an_input_in_a_folder_we_cannot_write_goes_to_the_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FPCONSOLE_HOME", str(tmp_path / "home"))
+    found = default_result_path(Path("/srv/shared/clients.csv"), writable=lambda folder: False)
+    assert found.name == "clients.result.csv"
+    assert found.parent.is_dir() and found.parent.name == "bulk-results"
+    assert str(found).startswith(str(tmp_path / "home"))
+    # A folder that can be written keeps the result next to the input, as documented.
+    (tmp_path / "in").mkdir()
+    beside = default_result_path(tmp_path / "in" / "clients.csv")
+    assert beside == tmp_path / "in" / "clients.result.csv"
 
 
 def test_a_full_pan_never_reaches_the_file(tmp_path: Path) -> None:
