@@ -120,6 +120,11 @@ class FpConsoleApp(TypeAhead, App[int]):
 
     def _register_themes(self) -> None:
         themes, self.theme_problems = load_themes()
+        # Only ours (and the user's) in the palette's theme list: Textual's own themes were not
+        # made with this console's profile-kind badges and status colours, whose contrast
+        # ours are checked for (they fall back to plain green/yellow/red there).
+        for name in list(self.available_themes):
+            self.unregister_theme(name)
         for theme in themes:
             self.register_theme(theme)
         wanted = self.context.theme or DEFAULT_THEME

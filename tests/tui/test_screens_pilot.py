@@ -387,3 +387,11 @@ async def test_no_color_turns_the_console_monochrome(monkeypatch: pytest.MonkeyP
         fills.discard("c5c8c6")  # the SVG template's own default foreground, not the app's
         colours = [code for code in fills if len({code[0:2], code[2:4], code[4:6]}) > 1]
         assert fills and not colours, colours
+
+
+async def test_the_palette_offers_only_the_consoles_themes() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        assert set(app.available_themes) == {"fpconsole-dark", "fpconsole-light", "fpconsole-16"}
+        assert app.theme == "fpconsole-dark"
