@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from fpconsole.cli import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
@@ -130,9 +131,10 @@ async def _call(
             err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
             return EXIT_API_ERROR
         except errors.TransportError as exc:
+            follows = bool(args.wait and exc.outcome_unknown and method.changes_state and exc.request_id)
             hint = (
                 " (outcome unknown: poll request/status with the same request_id)"
-                if exc.outcome_unknown
+                if exc.outcome_unknown and not follows
                 else ""
             )
             err.write(f"fpconsole call: {type(exc).__name__}: {scrub_text(exc.message)}{hint}\n")
@@ -143,28 +145,19 @@ async def _call(
                 err.write(f"body: {shown[:2000]}\n")
             if exc.request_id:
                 err.write(f"request_id: {exc.request_id}\n")
-            return EXIT_TRANSPORT
+            if not follows or exc.request_id is None:
+                return EXIT_TRANSPORT
+            # --wait: the outcome is unknown, so ask request/status about the same request_id
+            # until it is final (never resend), within the tracker's bounds.
+            err.write(f"{method.name}: unknown; polling request/status\n")
+            return await _follow(client, method, exc.request_id, "unknown", {}, show, err)
         if result.request_id:
             err.write(f"request_id: {result.request_id}\n")
-        if not args.wait or not result.in_process:
+        if not args.wait or not result.in_process or not result.request_id:
             show(result.raw)
             return _exit_for(result.request_status)
         err.write(f"{method.name}: process\n")
-        final: dict[str, Any] = result.raw
-        try:
-            async for status in client.track(result.request_id, method=method.name):
-                final = status.model_dump(mode="json", exclude_none=True)
-                detail = f" {status.error_code}: {status.error_description}" if status.error_code else ""
-                err.write(f"{method.name}: {status.request_status}{detail}\n")
-        except errors.TrackingTimedOut as exc:
-            err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
-            return EXIT_TRANSPORT
-        except errors.ApiError as exc:  # request/status itself refused (e.g. it lost the id)
-            show(exc.response)
-            err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
-            return EXIT_API_ERROR
-        show(final)
-        return _exit_for(final.get("request_status"))
+        return await _follow(client, method, result.request_id, "process", result.raw, show, err)
     except asyncio.CancelledError:  # Ctrl+C: asyncio.run cancels us, then raises KeyboardInterrupt
         if sent_id and method.changes_state:
             err.write(
@@ -176,6 +169,36 @@ async def _call(
         raise
     finally:
         await session.aclose()
+
+
+async def _follow(
+    client: Any,
+    method: Any,
+    request_id: str,
+    initial: str,
+    raw: dict[str, Any],
+    show: Callable[[dict[str, Any]], None],
+    err: TextIO,
+) -> int:
+    """--wait: poll request/status until the request is final; print each change to stderr."""
+    from fpconsole.api import errors
+    from fpconsole.api.redaction import scrub_text
+
+    final: dict[str, Any] = raw
+    try:
+        async for status in client.track(request_id, method=method.name, initial=initial):
+            final = status.model_dump(mode="json", exclude_none=True)
+            detail = f" {status.error_code}: {status.error_description}" if status.error_code else ""
+            err.write(f"{method.name}: {status.request_status}{scrub_text(detail)}\n")
+    except errors.TrackingTimedOut as exc:
+        err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
+        return EXIT_TRANSPORT
+    except errors.ApiError as exc:  # request/status does not know the request_id
+        show(exc.response)
+        err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
+        return EXIT_API_ERROR
+    show(final)
+    return _exit_for(final.get("request_status"))
 
 
 def _exit_for(request_status: str | None) -> int:

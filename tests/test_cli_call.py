@@ -192,6 +192,47 @@ def test_wait_follows_process_to_success(backend: Backend, capsys: pytest.Captur
     assert backend.delays[0] == 0.5  # the tracker's backoff (not really slept)
 
 
+INJECTED = {
+    "status": "error",
+    "request_status": "error",
+    "dt": DT,
+    "error_code": "injected_error",
+    "error_description": "injected error: the request was not applied",
+}
+
+
+def test_wait_keeps_polling_through_failed_polls(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # QA: an error answer to request/status itself is a failed poll, not the block's outcome.
+    backend.on("card/block", ok("process"))
+    backend.on("request/status", INJECTED, INJECTED, ok("success", cards=[], client_id=None))
+    result = run(capsys, "card.block", "card_id=7001234", "description=lost", f"request_id={RID}", "--wait")
+    assert result.code == 0, result.err
+    assert "injected" not in result.err
+    assert result.err.endswith("card.block: process\ncard.block: success\n")
+    assert result.json["request_status"] == "success"
+    assert backend.paths() == ["card/block", *["request/status"] * 3]
+
+
+def test_wait_after_an_unknown_outcome_polls_the_same_request_id(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The connection drops after sending and the recovery poll fails too: --wait keeps asking
+    # request/status about the same request_id (never resending) until it is final.
+    backend.on("card/activate", httpx.RemoteProtocolError("peer closed"))
+    backend.on("request/status", INJECTED, INJECTED, ok("process"), ok("success", cards=[], client_id=None))
+    result = run(capsys, "card.activate", "card_id=7001234", f"request_id={RID}", "--wait")
+    assert result.code == 0, result.err
+    assert (
+        "ConnectionDropped" in result.err and "card.activate: unknown; polling request/status" in result.err
+    )
+    assert result.err.endswith("card.activate: process\ncard.activate: success\n")
+    assert result.json["request_status"] == "success"
+    assert backend.paths() == ["card/activate", *["request/status"] * 4]
+    assert all(body == {"request_id": RID} for path, body, _ in backend.seen[1:])
+
+
 def test_secrets_are_masked_unless_revealed(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
     backend.on("card/secret_data", ok(data={"pan": PAN, "cvv": "739", "expiry": "09/29"}))
     masked = run(capsys, "card.secret_data", "card_id=7001234")

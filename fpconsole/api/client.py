@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from fpconsole.api import errors
 from fpconsole.api.events import (
+    CANCELLED,
     ClientEvent,
     EventBus,
     RequestFailed,
@@ -39,9 +40,7 @@ from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
 from fpconsole.api.validation import describe_errors
 
 USER_AGENT = "fpconsole/0.1"
-# error_code values of request/status meaning "no such request" (the sandbox's; the real API's
-# codes are undocumented, SPEC §5.1 — INFERRED, correct here when known).
-UNKNOWN_REQUEST_CODES = frozenset({"unknown_request_id", "not_found"})
+UNKNOWN_REQUEST_CODES = errors.UNKNOWN_REQUEST_CODES  # kept importable from here
 
 
 def utc_now() -> datetime:
@@ -308,12 +307,40 @@ class CardApiClient:
             )
         )
         started = self._monotonic()
+        try:
+            sent = await self._send_attempts(meth, prepared, request_id, started, emit=emit)
+        except asyncio.CancelledError:
+            # The caller's task was cancelled after the request went out (a newer selection
+            # replaced a read, a screen closed). Say so, or the journal keeps the row "sent"
+            # and the console keeps counting it; then let the cancellation through.
+            if emit:
+                self._cancelled(meth, request_id, started)
+            raise
+        if isinstance(sent, CallResult):
+            return sent  # recovered from request/status after an unknown outcome
+        parsed, raw = sent
+        latency = (self._monotonic() - started) * 1000
+        if emit:
+            self._answered(meth, request_id, parsed, raw, latency)
+        if parsed.status == "error":
+            raise errors.ApiError(
+                parsed.error_code,
+                parsed.error_description,
+                response=raw,
+                method=meth.name,
+                request_id=request_id,
+            )
+        return CallResult(meth, request_id, parsed, raw, latency)
+
+    async def _send_attempts(
+        self, meth: Method, prepared: PreparedRequest, request_id: str | None, started: float, *, emit: bool
+    ) -> tuple[Envelope, dict[str, Any]] | CallResult:
+        """Send with the retry rules; after an unknown outcome of a state change, the status."""
         attempts = 0
         while True:
             attempts += 1
             try:
-                parsed, raw = await self._exchange(meth, meth.path, prepared.headers, prepared.body)
-                break
+                return await self._exchange(meth, meth.path, prepared.headers, prepared.body)
             except errors.TransportError as exc:
                 exc.method, exc.request_id = meth.name, request_id
                 # The server never saw a failed connect; a read is safe to ask again.
@@ -330,18 +357,28 @@ class CardApiClient:
                 if emit:
                     self._fail(meth, request_id, exc, started)
                 raise
-        latency = (self._monotonic() - started) * 1000
-        if emit:
-            self._answered(meth, request_id, parsed, raw, latency)
-        if parsed.status == "error":
-            raise errors.ApiError(
-                parsed.error_code,
-                parsed.error_description,
-                response=raw,
-                method=meth.name,
-                request_id=request_id,
+
+    def _cancelled(self, method: Method, request_id: str | None, started: float) -> None:
+        # Fixed text only: nothing from the request or the answer reaches this event.
+        if method.changes_state:
+            message = (
+                "cancelled after sending; the outcome is unknown: poll request/status with the "
+                "same request_id"
             )
-        return CallResult(meth, request_id, parsed, raw, latency)
+        else:
+            message = "cancelled before the answer arrived"
+        self._emit(
+            RequestFailed(
+                method=method.name,
+                request_id=request_id,
+                error=CANCELLED,
+                message=message,
+                # A read has nothing to follow up; a state change may have been applied.
+                outcome_unknown=method.changes_state,
+                at=self._clock(),
+                latency_ms=(self._monotonic() - started) * 1000,
+            )
+        )
 
     def _answered(
         self,
@@ -388,7 +425,7 @@ class CardApiClient:
         try:
             status = await self.call(REQUEST_STATUS, {"request_id": request_id}, emit=False)
         except errors.ApiError as refusal:
-            if refusal.error_code not in UNKNOWN_REQUEST_CODES:
+            if not errors.is_unknown_request(refusal):
                 # Refused for another reason (e.g. a signature problem): we still do not know.
                 self._fail(method, request_id, cause, started)
                 raise cause from None

@@ -10,6 +10,12 @@ from typing import Any
 from fpconsole.api.redaction import redact_json_text, scrub_text
 from fpconsole.api.validation import FieldError, format_errors
 
+# error_code values of request/status meaning "no such request" (the sandbox's; the real API's
+# codes are undocumented, SPEC §5.1 — INFERRED, correct here when known). Only this refusal says
+# something about the request asked about (it never arrived); any other error envelope answering
+# request/status is a failed poll.
+UNKNOWN_REQUEST_CODES = frozenset({"unknown_request_id", "not_found"})
+
 
 class CardApiError(Exception):
     """Base of every client error. The message is scrubbed of card numbers (an error's text is
@@ -97,6 +103,11 @@ class ApiError(CardApiError):
         self.error_code = error_code
         self.error_description = error_description
         self.response = response or {}
+
+
+def is_unknown_request(exc: BaseException) -> bool:
+    """request/status refused because it does not know the request_id: proof it was not received."""
+    return isinstance(exc, ApiError) and exc.error_code in UNKNOWN_REQUEST_CODES
 
 
 class TrackingTimedOut(CardApiError):

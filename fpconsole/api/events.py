@@ -14,6 +14,9 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
 JsonObject: TypeAlias = dict[str, Any]
+# RequestFailed.error of a call whose task was cancelled after the request was sent (a newer
+# selection replaced a read, a screen closed): no answer will be read, nothing went wrong.
+CANCELLED = "Cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,9 @@ class StatusChanged:
 
 @dataclass(frozen=True, slots=True)
 class RequestFailed:
-    """No usable answer: transport error, timeout (unknown outcome), bad HTTP status, bad body."""
+    """No usable answer: transport error, timeout (unknown outcome), bad HTTP status, bad body,
+    or the call was cancelled after sending (`error == CANCELLED`; for a state-changing call its
+    outcome is then unknown and pollable, for a read there is nothing to follow up)."""
 
     method: str
     request_id: str | None
@@ -73,6 +78,10 @@ class RequestFailed:
     at: datetime
     latency_ms: float | None = None
     kind: Literal["failed"] = "failed"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.error == CANCELLED
 
 
 ClientEvent: TypeAlias = RequestSent | ResponseReceived | StatusChanged | RequestFailed

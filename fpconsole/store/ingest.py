@@ -69,6 +69,10 @@ class CacheIngest:
         return remembered[1] if remembered else {}
 
     def _answered(self, event: ResponseReceived) -> None:
+        if event.method in STATUS_METHODS and event.status == "error":
+            # request/status itself answered with an error: a failed poll, which says nothing
+            # about the original. Keep its body, so a later successful poll can still apply it.
+            return
         if event.status == "error" or event.request_status == "error":
             self._forget(event.request_id)
             return

@@ -13,6 +13,7 @@ Retention: 90 days and 200,000 rows per profile by default, applied at open at m
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -37,11 +38,15 @@ if TYPE_CHECKING:
 MAX_AGE_DAYS: Final = 90
 MAX_ROWS: Final = 200_000
 PRUNE_EVERY_S: Final = 3600
-OUTCOMES: Final = ("sent", "process", "success", "error", "failed", "unknown")
-# Outcomes still worth a request/status poll (a `sent` row was cut off before its answer).
+OUTCOMES: Final = ("sent", "process", "success", "error", "failed", "unknown", "cancelled")
+# Outcomes still worth a request/status poll (a `sent` row was cut off before its answer). A
+# state-changing call cancelled after sending is recorded as `unknown`; `cancelled` is a read's.
 PENDING_OUTCOMES: Final = ("sent", "process", "unknown")
+# The request's own final statuses (SPEC §2): once a row has one, no later event replaces it.
+FINAL_OUTCOMES: Final = ("success", "error")
 STATUS_METHODS: Final = ("request.status", "transaction.request_status")
 _REMEMBERED_ROWS: Final = 4096
+log = logging.getLogger(__name__)
 
 MIGRATIONS: Final = (
     db.sql_migration(
@@ -281,14 +286,21 @@ class Journal:
         latency_ms: float | None,
     ) -> None:
         when = _iso(at)
-        self._execute(
+        # The first final status wins. success and error are terminal (SPEC §2): a request that
+        # has ended does not end again, and the first final answer is the one this console
+        # reported and acted on (the cache applied it, the form showed it). A later event that
+        # disagrees — a request/status poll answered by a fault or a confused server, a late
+        # failure — is therefore logged and ignored instead of rewriting history (QA saw
+        # sent → unknown → success → error when a failed poll overwrote a success).
+        cursor = self._execute(
             """UPDATE requests SET outcome = ?, updated_at = ?,
                    response = coalesce(?, response),
                    error_code = coalesce(?, error_code),
                    error_description = coalesce(?, error_description),
                    latency_ms = coalesce(?, latency_ms),
-                   changes = json_insert(changes, '$[#]', json_object('status', ?, 'at', ?))
-               WHERE id = ?""",
+                   changes = CASE WHEN outcome = ? THEN changes  -- the same status again: no change
+                       ELSE json_insert(changes, '$[#]', json_object('status', ?, 'at', ?)) END
+               WHERE id = ? AND (outcome NOT IN (?, ?) OR outcome = ?)""",
             (
                 outcome,
                 when,
@@ -297,10 +309,25 @@ class Journal:
                 scrub_text(error_description) if error_description else None,
                 latency_ms,
                 outcome,
+                outcome,
                 when,
                 row_id,
+                *FINAL_OUTCOMES,
+                outcome,
             ),
         )
+        if cursor.rowcount == 0:
+            kept = self.conn.execute(
+                "SELECT request_id, method, outcome FROM requests WHERE id = ?", (row_id,)
+            ).fetchone()
+            if kept is not None:
+                log.warning(
+                    "journal: %s %s already ended %s; a later %s is ignored",
+                    kept[1],
+                    kept[0],
+                    kept[2],
+                    outcome,
+                )
 
     def _insert_late(
         self, request_id: str | None, method: str, outcome: str, at: datetime, response: dict[str, Any] | None
@@ -339,8 +366,16 @@ class Journal:
                 error_description=event.error_description,
                 latency_ms=event.latency_ms,
             )
-        if event.method in STATUS_METHODS and event.request_id and event.request_status:
-            # A manual poll tells us how the original request ended.
+        if (
+            event.method in STATUS_METHODS
+            and event.request_id
+            and event.request_status
+            and event.status != "error"
+        ):
+            # A manual poll tells us how the original request ended — when request/status
+            # itself answered (status: ok). An error envelope answering the poll (an injected
+            # fault, a refused signature, even "no such request") is the poll's own outcome,
+            # recorded on its own row above, and says nothing final about the original.
             original = self._find(event.request_id, None)
             if original is not None and original != row_id:
                 self._update(
@@ -372,7 +407,9 @@ class Journal:
         )
 
     def _failed(self, event: RequestFailed) -> None:
-        outcome = "unknown" if event.outcome_unknown else "failed"
+        # A state change cancelled after sending comes with outcome_unknown: `unknown`, pending,
+        # polled again. A cancelled read has nothing to follow up: `cancelled`.
+        outcome = "unknown" if event.outcome_unknown else "cancelled" if event.cancelled else "failed"
         row_id = self._find(event.request_id, event.method)
         if row_id is None:
             row_id = self._insert_late(event.request_id, event.method, outcome, event.at, None)

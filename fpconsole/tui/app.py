@@ -28,7 +28,7 @@ from fpconsole.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from fpconsole.store.cache import EntityCache
-    from fpconsole.tui.backend import ConsoleBackend
+    from fpconsole.tui.backend import ConsoleBackend, FollowersChanged
 
 
 BACKEND_START_DELAY = 0.3  # seconds after mount, when there is cached data to show meanwhile
@@ -243,6 +243,12 @@ class FpConsoleApp(TypeAhead, App[int]):
 
     # --- live status --------------------------------------------------------------------------
 
+    # "In process" counts state-changing requests the console is waiting on for a final status:
+    # sent and not answered yet, answered `process`, or being polled by the backend (a process
+    # answer followed after its form closed, an unknown outcome, a request resumed at start).
+    # Reads never count, however long they take. A request whose answer will not come on its
+    # connection (a failure, a timeout, a cancelled call) stops counting unless it is polled.
+
     @on(ClientEventPosted)
     def _client_event(self, message: ClientEventPosted) -> None:
         event = message.event
@@ -252,11 +258,24 @@ class FpConsoleApp(TypeAhead, App[int]):
         elif isinstance(event, (ResponseReceived, StatusChanged)):
             if event.request_id and event.request_status != "process":
                 self._in_process_ids.discard(event.request_id)
-        elif event.request_id and not event.outcome_unknown:
-            # A failure with a known outcome ends the request; an unknown one stays counted.
+        elif event.request_id:
+            # A failure ends the wait on the wire; an unknown outcome (a timeout, a cancelled
+            # call) counts again while the backend polls it (on_followers_changed).
             self._in_process_ids.discard(event.request_id)
-        self._set_in_process(len(self._in_process_ids))
+        self._count_in_process()
         self._forward(message)
+
+    def on_followers_changed(self, message: FollowersChanged) -> None:
+        """The backend started or stopped polling a request (found by name: see backend)."""
+        if not message.following:
+            # Polling ended: final (its StatusChanged came first), or given up on — still
+            # unknown, to poll again from Requests. Either way nobody is waiting any more.
+            self._in_process_ids.discard(message.request_id)
+        self._count_in_process()
+
+    def _count_in_process(self) -> None:
+        following = self.backend.following if self.backend is not None else frozenset()
+        self._set_in_process(len(self._in_process_ids | following))
 
     def _set_in_process(self, count: int) -> None:
         from fpconsole.tui.widgets.top_bar import TopBar

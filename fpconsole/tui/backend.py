@@ -20,6 +20,7 @@ from fpconsole.api import errors
 from fpconsole.api.client import CallResult
 from fpconsole.api.events import ClientEvent, RequestFailed, ResponseReceived, StatusChanged
 from fpconsole.api.methods import REGISTRY, Method
+from fpconsole.api.redaction import scrub_optional
 from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated, local_state_notices
 
 if TYPE_CHECKING:
@@ -32,6 +33,16 @@ Post = Callable[[Message], object]
 NEW_CARD_METHODS = frozenset({"card.issue", "card.bulk_issue", "card.issue_plastic"})
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
 log = logging.getLogger(__name__)
+
+
+class FollowersChanged(Message):
+    """The backend started or stopped polling a request (the app's "in process" count; its
+    handler is `on_followers_changed`, found by name so the app need not import this module)."""
+
+    def __init__(self, request_id: str, *, following: bool) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.following = following
 
 
 class ConsoleBackend:
@@ -147,28 +158,43 @@ class ConsoleBackend:
     def follow_id(self, request_id: str, method: str | None) -> None:
         if request_id in self._followers and not self._followers[request_id].done():
             return
-        self._followers[request_id] = asyncio.get_running_loop().create_task(self._track(request_id, method))
+        task = asyncio.get_running_loop().create_task(self._track(request_id, method))
+        self._followers[request_id] = task
+        self._post(FollowersChanged(request_id, following=True))
 
     async def _track(self, request_id: str, method: str | None) -> None:
         try:
             async for _status in self.client.track(request_id, method=method):
                 pass  # each change reaches the UI through the client's StatusChanged events
         except errors.CardApiError as exc:
+            # The code and the description go apart (the UI shows "code: description"); an
+            # ApiError's message already starts with its code, so it is not the description.
+            if isinstance(exc, errors.ApiError):
+                code, description = exc.error_code, scrub_optional(exc.error_description)
+            else:
+                code, description = None, exc.message
             self._post(
                 RequestUpdated(
                     request_id=request_id,
                     method=method or "",
                     request_status="unknown" if exc.outcome_unknown else "error",
-                    error_code=getattr(exc, "error_code", None) or type(exc).__name__,
-                    error_description=exc.message,
+                    error_code=code or type(exc).__name__,
+                    error_description=description,
                 )
             )
         finally:
-            self._followers.pop(request_id, None)
+            if self._followers.get(request_id) is asyncio.current_task():
+                del self._followers[request_id]
+            self._post(FollowersChanged(request_id, following=False))
 
     @property
     def in_process(self) -> int:
-        return sum(1 for task in self._followers.values() if not task.done())
+        return len(self.following)
+
+    @property
+    def following(self) -> frozenset[str]:
+        """The request_ids being polled right now."""
+        return frozenset(rid for rid, task in self._followers.items() if not task.done())
 
     def _read_new_cards(self, response: dict[str, Any]) -> None:
         """request/status names new cards but not their status; card.info fills it in, so the
@@ -242,11 +268,15 @@ class ConsoleBackend:
             )
             self._post(CacheChanged())
         elif isinstance(event, RequestFailed) and event.request_id:
+            if event.outcome_unknown:
+                request_status = "unknown"
+            else:
+                request_status = "cancelled" if event.cancelled else "failed"
             self._post(
                 RequestUpdated(
                     request_id=event.request_id,
                     method=event.method,
-                    request_status="unknown" if event.outcome_unknown else "failed",
+                    request_status=request_status,
                     error_code=event.error,
                     error_description=event.message,
                 )

@@ -4,6 +4,7 @@ unknown outcome it asks request/status about the same request_id)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from fpconsole.api import errors
 from fpconsole.api.client import CallResult, CardApiClient
-from fpconsole.api.events import ClientEvent, RequestFailed, RequestSent, ResponseReceived
+from fpconsole.api.events import CANCELLED, ClientEvent, RequestFailed, RequestSent, ResponseReceived
 from fpconsole.api.methods import REGISTRY
 from fpconsole.api.models import CardInfoResponse, RequestStatusResponse
 from fpconsole.api.signing import HEADER_NAME, b64url_decode, verify
@@ -413,6 +414,110 @@ async def test_bad_response_names_the_field_that_did_not_match(make_client: Any,
     with pytest.raises(errors.BadResponse) as caught:
         await make_client().call("card.info", CARD_INFO)
     assert "card.card_id" in caught.value.message
+
+
+# --- cancellation -------------------------------------------------------------------------
+
+
+def parked_client(kit: Any, fake_time: Any, arrived: asyncio.Event) -> CardApiClient:
+    """A client whose server takes every request and never answers, until the call is cancelled."""
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        arrived.set()
+        await asyncio.Future()  # parks until cancelled
+        raise AssertionError("never answered")
+
+    return CardApiClient(
+        base_url=kit.BASE_URL,
+        auth_id=kit.AUTH_ID,
+        secret=kit.SECRET,
+        transport=httpx.MockTransport(handler),
+        clock=lambda: kit.FIXED_NOW,
+        sleep=fake_time.sleep,
+        monotonic=fake_time.monotonic,
+    )
+
+
+async def cancel_when(task: asyncio.Task[Any], arrived: asyncio.Event) -> None:
+    await asyncio.wait_for(arrived.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)
+    assert task.cancelled()  # the cancellation went through, not swallowed
+
+
+async def test_a_read_cancelled_after_sending_ends_with_a_cancelled_event(kit: Any, fake_time: Any) -> None:
+    # The Cards screen reads card.info in an exclusive worker: moving the cursor cancels it.
+    arrived = asyncio.Event()
+    client = parked_client(kit, fake_time, arrived)
+    events = record(client)
+    try:
+        await cancel_when(asyncio.create_task(client.call("card.info", CARD_INFO)), arrived)
+    finally:
+        await client.aclose()
+    sent, cancelled = events
+    assert isinstance(sent, RequestSent) and isinstance(cancelled, RequestFailed)
+    assert cancelled.cancelled and cancelled.error == CANCELLED
+    assert (cancelled.method, cancelled.request_id) == ("card.info", sent.request_id)
+    assert cancelled.outcome_unknown is False  # a read: nothing to poll
+    assert cancelled.latency_ms is not None
+
+
+async def test_a_state_change_cancelled_after_sending_is_unknown_and_not_polled(
+    kit: Any, fake_time: Any
+) -> None:
+    arrived = asyncio.Event()
+    client = parked_client(kit, fake_time, arrived)
+    events = record(client)
+    body = {"request_id": RID, "card_id": "7001234", "pin": "4821"}
+    try:
+        await cancel_when(asyncio.create_task(client.call("card.set_pin", body)), arrived)
+    finally:
+        await client.aclose()
+    assert [type(e) for e in events] == [RequestSent, RequestFailed]
+    cancelled = events[-1]
+    assert isinstance(cancelled, RequestFailed) and cancelled.cancelled
+    assert cancelled.request_id == RID and cancelled.outcome_unknown is True
+    assert "request/status" in cancelled.message and "same request_id" in cancelled.message
+    assert "4821" not in repr(events)  # no secret in any event
+
+
+async def test_a_read_cancelled_while_backing_off_before_a_retry_ends_too(
+    make_client: Any, fake_api: Any, fake_time: Any
+) -> None:
+    fake_api.on("card/info", httpx.ReadTimeout("slow"))
+    fake_time.block_from = 0  # the retry's backoff parks
+    client = make_client(read_retries=2)
+    events = record(client)
+    task = asyncio.create_task(client.call("card.info", CARD_INFO))
+    await asyncio.wait_for(fake_time.sleeping.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)
+    assert len(fake_api.seen) == 1
+    assert [type(e) for e in events] == [RequestSent, RequestFailed]
+    assert isinstance(events[-1], RequestFailed) and events[-1].cancelled
+
+
+async def test_a_status_poll_cancelled_during_recovery_reports_the_original_once(
+    make_client: Any, fake_api: Any, fake_time: Any
+) -> None:
+    # card.block timed out; its request/status poll times out too and the poll's retry parks.
+    fake_api.on("card/block", httpx.ReadTimeout("slow"))
+    fake_api.on("request/status", httpx.ReadTimeout("still slow"))
+    fake_time.block_from = 0
+    client = make_client(read_retries=1)
+    events = record(client)
+    task = asyncio.create_task(client.call("card.block", BLOCK))
+    await asyncio.wait_for(fake_time.sleeping.wait(), timeout=10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)
+    assert [type(e) for e in events] == [RequestSent, RequestFailed]
+    failed = events[-1]
+    assert isinstance(failed, RequestFailed) and failed.cancelled
+    assert (failed.method, failed.request_id, failed.outcome_unknown) == ("card.block", RID, True)
+    assert len(fake_api.requests_to("card/block")) == 1  # never resent
 
 
 # --- misc -------------------------------------------------------------------------------

@@ -147,12 +147,70 @@ async def test_transient_poll_failures_are_absorbed(
     assert len(fake_time.delays) == 6  # one backoff before each poll, failures included
 
 
-async def test_api_error_from_request_status_is_raised(make_client: Any, fake_api: Any, kit: Any) -> None:
-    fake_api.on("request/status", kit.api_error("unknown_request_id", "no such request"))
+@pytest.mark.parametrize("code", ["unknown_request_id", "not_found"])
+async def test_no_such_request_from_request_status_is_raised(
+    make_client: Any, fake_api: Any, kit: Any, code: str
+) -> None:
+    # The one refusal that speaks about the request: it never arrived.
+    fake_api.on("request/status", kit.api_error(code, "no such request"))
     with pytest.raises(errors.ApiError) as caught:
         await collect(make_client(read_retries=0))
-    assert caught.value.error_code == "unknown_request_id"
+    assert caught.value.error_code == code
     assert len(fake_api.seen) == 1
+
+
+async def test_an_error_answer_to_the_poll_itself_is_a_failed_poll_not_the_outcome(
+    make_client: Any, fake_api: Any, fake_time: Any, kit: Any
+) -> None:
+    # QA: card.activate was applied, a poll got the sandbox's injected fault (status: error,
+    # request_status: error) and the activation was reported as failed. That envelope answers
+    # the poll; polling goes on with backoff and the request's own status wins.
+    injected = kit.api_error("injected_error", "injected error: the request was not applied")
+    fake_api.on("request/status", kit.ok("process"), injected, injected, kit.ok("success"), kit.ok("error"))
+    client = make_client(read_retries=0)
+    events = status_changes(client)
+    statuses = await collect(client, method="card.activate", initial=None)
+    assert [s.request_status for s in statuses] == ["process", "success"]
+    assert [(e.previous, e.request_status) for e in events] == [(None, "process"), ("process", "success")]
+    assert not any(e.error_code for e in events)
+    assert len(fake_api.seen) == 4
+    assert fake_time.delays == list(islice(PollPolicy().delays(), 4))  # backed off as usual
+
+
+async def test_polls_that_keep_failing_end_unknown_to_poll_again_later(
+    make_client: Any, fake_api: Any, fake_time: Any, kit: Any
+) -> None:
+    fake_api.on(
+        "request/status",
+        kit.api_error("injected_error", "injected error: the request was not applied"),
+    )
+    client = make_client(read_retries=0)
+    events = status_changes(client)
+    policy = PollPolicy(first_delay=0.5, factor=2.0, max_delay=4.0, total=20.0)
+    with pytest.raises(errors.TrackingTimedOut) as caught:
+        await collect(client, policy=policy, method="card.activate", initial="unknown")
+    assert caught.value.outcome_unknown is True
+    assert (caught.value.request_id, caught.value.method) == (RID, "card.activate")
+    message = caught.value.message
+    assert "still 'unknown'" in message and "poll it again later" in message
+    assert "injected_error" in message and "not applied" not in message  # the poll's words stay its own
+    assert len(fake_api.seen) == len(fake_time.delays) == 7
+    assert events == []
+
+
+async def test_request_status_error_with_status_ok_is_the_requests_outcome(
+    make_client: Any, fake_api: Any, kit: Any
+) -> None:
+    fake_api.on(
+        "request/status",
+        kit.ok("process"),
+        kit.ok("error", error_code="insufficient_funds", error_description="not enough"),
+    )
+    client = make_client(read_retries=0)
+    events = status_changes(client)
+    statuses = await collect(client, method="card.activate")
+    assert [(s.request_status, s.error_code) for s in statuses] == [("error", "insufficient_funds")]
+    assert [(e.request_status, e.error_code) for e in events] == [("error", "insufficient_funds")]
 
 
 async def test_cancellation_while_sleeping_propagates_and_stops_polling(

@@ -77,11 +77,13 @@ def status_changed(
     )
 
 
-def failed(method: str, request_id: str | None, at: datetime, *, unknown: bool = True) -> RequestFailed:
+def failed(
+    method: str, request_id: str | None, at: datetime, *, unknown: bool = True, error: str | None = None
+) -> RequestFailed:
     return RequestFailed(
         method=method,
         request_id=request_id,
-        error="TimedOut" if unknown else "CannotConnect",
+        error=error or ("TimedOut" if unknown else "CannotConnect"),
         message="no answer within 30 s",
         outcome_unknown=unknown,
         at=at,

@@ -231,6 +231,30 @@ def test_a_manual_status_poll_settles_the_original(cache: EntityCache, clock: Cl
     assert card(cache, "7001").status == "blocked"
 
 
+def test_a_failed_status_poll_does_not_forget_the_original(cache: EntityCache, clock: Clock) -> None:
+    # request/status answered with its own error (an injected fault): the block is still pending,
+    # and a later poll that succeeds must still apply it.
+    cache.upsert_card("7001", status="active")
+    cache.ingest(sent("card.block", "r1", {"request_id": "r1", "card_id": "7001"}, clock()))
+    cache.ingest(failed("card.block", "r1", clock()))
+    cache.ingest(sent("request.status", "r1", {"request_id": "r1"}, clock(), changes_state=False))
+    cache.ingest(
+        answered(
+            "request.status",
+            "r1",
+            {},
+            clock(),
+            status="error",
+            request_status="error",
+            error_code="injected_error",
+        )
+    )
+    assert card(cache, "7001").status == "active"
+    cache.ingest(sent("request.status", "r1", {"request_id": "r1"}, clock(), changes_state=False))
+    cache.ingest(answered("request.status", "r1", {}, clock(), request_status="success"))
+    assert card(cache, "7001").status == "blocked"
+
+
 def test_a_full_pan_in_an_event_is_masked(cache: EntityCache, clock: Clock) -> None:
     cache.ingest(
         sent("card.info", "r1", {"request_id": "r1", "card_id": "7001"}, clock(), changes_state=False)

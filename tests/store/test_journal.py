@@ -113,6 +113,87 @@ def test_pending_is_what_to_poll_again(journal: Journal, clock: Clock) -> None:
     assert original is not None and original.method == "card.block" and original.outcome == "success"
 
 
+def test_a_failed_poll_never_replaces_a_final_status(journal: Journal, clock: Clock) -> None:
+    # QA: sent → unknown → success → error, where the last was request/status's own injected
+    # error (status: error, request_status: error) overwriting the known success.
+    journal.record(sent("card.activate", "act", {"request_id": "act", "card_id": "7001"}, clock()))
+    journal.record(failed("card.activate", "act", clock(), unknown=True, error="ConnectionDropped"))
+    journal.record(sent("request.status", "act", {"request_id": "act"}, clock(), changes_state=False))
+    journal.record(answered("request.status", "act", {}, clock(), request_status="success"))
+    injected = {"error_code": "injected_error"}
+    for _ in range(2):  # later polls from the CLI, answered by the fault injector
+        journal.record(sent("request.status", "act", {"request_id": "act"}, clock(), changes_state=False))
+        journal.record(
+            answered(
+                "request.status",
+                "act",
+                injected,
+                clock(),
+                status="error",
+                request_status="error",
+                error_code="injected_error",
+                error_description="injected error: the request was not applied",
+            )
+        )
+    original = journal.get("act")
+    assert original is not None and original.method == "card.activate"
+    assert original.outcome == "success"
+    assert [c.status for c in original.changes] == ["unknown", "success"]
+    assert original.error_description != "injected error: the request was not applied"
+    polls = journal.entries(method="request.status")
+    assert [p.outcome for p in polls] == ["error", "error", "success"]  # each poll keeps its own
+    assert journal.pending() == []
+
+
+def test_a_final_status_wins_over_a_later_one_that_disagrees(
+    journal: Journal, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    journal.record(sent("card.block", "b", {"request_id": "b", "card_id": "7001"}, clock()))
+    journal.record(answered("card.block", "b", {}, clock(), request_status="process"))
+    journal.record(status_changed("b", "success", {"cards": []}, clock(), method="card.block"))
+    with caplog.at_level("WARNING", logger="fpconsole.store.journal"):
+        journal.record(status_changed("b", "error", {}, clock(), method="card.block", previous="success"))
+        journal.record(status_changed("b", "process", {}, clock(), method="card.block"))
+        journal.record(failed("card.block", "b", clock()))
+    entry = journal.get("b")
+    assert entry is not None and entry.outcome == "success"
+    assert [c.status for c in entry.changes] == ["process", "success"]
+    assert entry.response == {"status": "ok", "request_status": "success", "cards": []}
+    logged = [r.getMessage() for r in caplog.records]
+    assert len(logged) == 3 and all("card.block b already ended success" in line for line in logged)
+    assert "a later error is ignored" in logged[0]
+    # The same final status again is no disagreement, and no new step of the timeline.
+    journal.record(sent("request.status", "b", {"request_id": "b"}, clock(), changes_state=False))
+    journal.record(answered("request.status", "b", {}, clock(), request_status="success"))
+    assert len(caplog.records) == 3
+    entry = journal.get("b")
+    assert entry is not None and [c.status for c in entry.changes] == ["process", "success"]
+
+
+def test_an_error_outcome_is_not_replaced_by_a_later_success(journal: Journal, clock: Clock) -> None:
+    journal.record(sent("card.close", "c", {"request_id": "c", "card_id": "7001"}, clock()))
+    journal.record(answered("card.close", "c", {}, clock(), request_status="error", error_code="limit"))
+    journal.record(sent("request.status", "c", {"request_id": "c"}, clock(), changes_state=False))
+    journal.record(answered("request.status", "c", {}, clock(), request_status="success"))
+    entry = journal.get("c")
+    assert entry is not None and entry.outcome == "error" and entry.error_code == "limit"
+
+
+def test_cancelled_calls(journal: Journal, clock: Clock) -> None:
+    # A read cancelled after sending (the Cards screen's cursor moved on): nothing to poll.
+    journal.record(sent("card.info", "read", {"request_id": "read"}, clock(), changes_state=False))
+    journal.record(failed("card.info", "read", clock(), unknown=False, error="Cancelled"))
+    # A state change cancelled after sending: its outcome is unknown, poll it again.
+    journal.record(sent("card.block", "block", {"request_id": "block"}, clock()))
+    journal.record(failed("card.block", "block", clock(), unknown=True, error="Cancelled"))
+    read, block = journal.get("read"), journal.get("block")
+    assert read is not None and read.outcome == "cancelled" and read.error_code == "Cancelled"
+    assert [c.status for c in read.changes] == ["cancelled"]
+    assert block is not None and block.outcome == "unknown" and block.error_code == "Cancelled"
+    assert [e.request_id for e in journal.pending()] == ["block"]
+    assert journal.count(status="sent") == 0
+
+
 def test_status_after_a_restart_finds_the_row(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "journal.sqlite3"
     with Journal.open(path, profile="qa") as first:

@@ -166,3 +166,197 @@ async def test_a_failing_drafts_file_never_breaks_the_form(caplog: Any) -> None:
         with contextlib.suppress(sqlite3.Error):
             await backend.aclose()
         cache.close()
+
+
+# --- request outcomes: failed polls, cancelled reads, the "in process" count -----------------
+
+
+def _fast_polls(backend: ConsoleBackend) -> None:
+    from fpconsole.api.client import PollPolicy
+
+    backend.client.options.poll = PollPolicy(first_delay=0.01, factor=1.0, max_delay=0.01, total=30.0)
+
+
+def _seeded_card(cache: EntityCache, status: str) -> str:
+    for card in cache.search("cards", limit=1000):
+        if isinstance(card, CachedCard) and card.status == status:
+            return card.key
+    raise AssertionError(f"no {status} card in the sandbox's seed")
+
+
+async def test_a_failed_status_poll_is_not_the_requests_outcome() -> None:
+    # QA: card.activate is applied but its connection drops; request/status answers with an
+    # injected error (status: error) for a while. The activation must end as success — not as
+    # "injected_error: injected_error: …" — and no later failed poll may overwrite that.
+    from fpconsole.api import errors
+    from fpconsole.tui.messages import RequestUpdated
+
+    cache = EntityCache.open(profile="sandbox")
+    posted: list[Message] = []
+    backend = ConsoleBackend.start(profile_name="sandbox", cache=cache, post=posted.append, sandbox_delay=0)
+    try:
+        _fast_polls(backend)
+        await backend.prime_from_sandbox()
+        card_id = _seeded_card(cache, "inactive")
+        client = backend.client
+        polls: list[str] = []
+        call = client.call
+
+        async def counting_call(method: Any, data: Any, **kwargs: Any) -> Any:
+            if client.resolve(method).name == "request.status":
+                polls.append(str(dict(data).get("request_id")))
+            return await call(method, data, **kwargs)
+
+        client.call = counting_call  # type: ignore[method-assign]
+        faults = "card.activate:drop_rate=1;request.status:error_rate=1"
+        await client.post_control("/sandbox/faults", {"spec": faults})
+
+        activate = client.resolve("card.activate")
+        try:
+            await backend.submit(activate, {"card_id": card_id})
+        except errors.CardApiError as exc:  # dropped, and the recovery poll was refused
+            assert exc.outcome_unknown and exc.request_id
+            request_id = exc.request_id
+        else:
+            raise AssertionError("the activation should have had an unknown outcome")
+        entry = backend.journal.get(request_id)
+        assert entry is not None and entry.outcome == "unknown"
+
+        backend.follow_id(request_id, "card.activate")  # what the form does on an unknown outcome
+        await _until(lambda: len(polls) >= 4)  # the recovery poll and three failed tracker polls
+        assert backend.following == {request_id}  # still polling: failed polls are not outcomes
+        await client.post_control("/sandbox/faults", {})
+        await _until(lambda: not backend.following)
+
+        updates = [m for m in posted if isinstance(m, RequestUpdated) and m.request_id == request_id]
+        assert [m.request_status for m in updates] == ["unknown", "success"]
+        assert all("injected" not in (m.error_description or "") for m in updates[1:])
+
+        # Later polls (here through the console's own read; the CLI's is the same event) fail
+        # again: the journal keeps the success.
+        await client.post_control("/sandbox/faults", {"spec": "request.status:error_rate=1"})
+        for _ in range(2):
+            try:
+                await backend.read("request.status", {"request_id": request_id})
+            except errors.ApiError as refusal:
+                assert refusal.error_code == "injected_error"
+        entry = backend.journal.get(request_id)
+        assert entry is not None and entry.outcome == "success"
+        assert [c.status for c in entry.changes] == ["unknown", "success"]
+        await client.post_control("/sandbox/faults", {})
+        info = await backend.read("card.info", {"card_id": card_id})
+        assert info.raw["card"]["status"] == "active"
+    finally:
+        await backend.aclose()
+        cache.close()
+
+
+async def test_polling_that_ends_in_an_api_error_says_its_code_once() -> None:
+    from fpconsole.api import errors
+    from fpconsole.tui.backend import FollowersChanged
+    from fpconsole.tui.messages import RequestUpdated
+
+    cache = EntityCache.open(profile="sandbox")
+    posted: list[Message] = []
+    backend = ConsoleBackend.start(profile_name="sandbox", cache=cache, post=posted.append, sandbox_delay=0)
+    try:
+        _fast_polls(backend)
+        backend.follow_id("5b0c1f0e-0000-4000-8000-000000000001", "card.block")  # never sent
+        assert backend.in_process == 1
+        await _until(lambda: backend.in_process == 0)
+        await asyncio.sleep(0)
+        [update] = [m for m in posted if isinstance(m, RequestUpdated)]
+        assert update.request_status == "error"
+        assert update.error_code in errors.UNKNOWN_REQUEST_CODES
+        assert update.error_description and not update.error_description.startswith(update.error_code)
+        changes = [(m.request_id[:8], m.following) for m in posted if isinstance(m, FollowersChanged)]
+        assert changes == [("5b0c1f0e", True), ("5b0c1f0e", False)]
+    finally:
+        await backend.aclose()
+        cache.close()
+
+
+async def test_a_cancelled_read_is_journaled_as_cancelled_and_reraised() -> None:
+    from fpconsole.tui.messages import RequestUpdated
+
+    cache = EntityCache.open(profile="sandbox")
+    posted: list[Message] = []
+    backend = ConsoleBackend.start(profile_name="sandbox", cache=cache, post=posted.append, sandbox_delay=0)
+    try:
+        await backend.prime_from_sandbox()
+        card_id = _seeded_card(cache, "active")
+        await backend.client.post_control("/sandbox/faults", {"spec": "card.info:latency=5s"})
+        task = asyncio.create_task(backend.read("card.info", {"card_id": card_id}))
+        await _until(lambda: backend.journal.count(method="card.info") == 1)
+        task.cancel()  # the Cards screen's cursor moved on
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert task.cancelled()
+        [entry] = backend.journal.entries(method="card.info")
+        assert entry.outcome == "cancelled" and entry.error_code == "Cancelled"
+        assert backend.journal.pending() == []
+        updates = [m for m in posted if isinstance(m, RequestUpdated)]
+        assert [(m.request_id, m.request_status) for m in updates] == [(entry.request_id, "cancelled")]
+    finally:
+        await backend.aclose()
+        cache.close()
+
+
+async def test_in_process_counts_state_changes_waiting_for_a_final_status_only() -> None:
+    from datetime import UTC, datetime
+
+    from fpconsole.api.events import CANCELLED, RequestFailed, RequestSent, ResponseReceived
+    from fpconsole.tui.app import ConsoleContext, FpConsoleApp
+    from fpconsole.tui.messages import BackendReady, ClientEventPosted
+
+    now = datetime(2025, 5, 1, tzinfo=UTC)
+
+    def sent(method: str, request_id: str, changes_state: bool) -> ClientEventPosted:
+        return ClientEventPosted(
+            RequestSent(method, "/v5/card-api/x", request_id, {}, {}, changes_state=changes_state, at=now)
+        )
+
+    def cancelled(method: str, request_id: str, unknown: bool) -> ClientEventPosted:
+        return ClientEventPosted(
+            RequestFailed(method, request_id, CANCELLED, "cancelled", outcome_unknown=unknown, at=now)
+        )
+
+    app = FpConsoleApp(ConsoleContext(start_backend=False, user_host="qa@jumphost"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        for n in range(3):  # reads in flight never count
+            app.post_message(sent("card.info", f"read-{n}", changes_state=False))
+        await pilot.pause()
+        assert app.in_process == 0
+        app.post_message(cancelled("card.info", "read-0", unknown=False))
+        app.post_message(sent("card.block", "block", changes_state=True))
+        app.post_message(sent("card.close", "close", changes_state=True))
+        await pilot.pause()
+        assert app.in_process == 2  # sent, no answer yet
+        answer = ResponseReceived("card.close", "close", "ok", "process", {}, 1.0, now)
+        app.post_message(ClientEventPosted(answer))
+        app.post_message(cancelled("card.block", "block", unknown=True))  # its form closed
+        await pilot.pause()
+        assert app.in_process == 1  # close is in process; nobody waits on the cancelled block
+
+        assert app.cache is not None
+        backend = ConsoleBackend.start(
+            profile_name="sandbox", cache=app.cache, post=app.post_message, sandbox_delay=0
+        )
+        try:
+            app.post_message(BackendReady(backend))
+            await pilot.pause()
+            await backend.client.post_control("/sandbox/faults", {"spec": "request.status:error_rate=1"})
+            backend.follow_id("block", "card.block")  # polled again (Requests, p): counted again
+            await pilot.pause()
+            assert app.in_process == 2
+            backend.follow_id("close", "card.close")  # already counted: not twice
+            await pilot.pause()
+            assert app.in_process == 2
+            for task in list(backend._followers.values()):
+                task.cancel()
+            await _until(lambda: not backend.following)
+            await pilot.pause()
+            assert app.in_process == 0  # nothing polls them any more: unknown, poll again later
+        finally:
+            await backend.aclose()
