@@ -9,6 +9,11 @@ and shows the limit under the amount field.
   `card.balance` (asked when the form opens, and again when the card id is changed), compared
   only in the balance's own currency.
 
+The form shows Amount before Description (the request models keep their own order) and
+focuses it while it is empty: an operator who opens a refund and types 2500 types the amount,
+not the description. A refund always asks first, saying the amount (all that is left when
+Amount is empty); so does a clearing with an empty Amount (see `confirm.ledger_confirm_spec`).
+
 The request model already refuses zero, negatives and more than two decimals; this adds what
 only the ledger can tell. One machinery (`AmountGuardForm`) serves both: it reads the limit in
 an exclusive worker for the id typed in `KEY_FIELD`, re-reads it when that id changes (noticed
@@ -28,6 +33,7 @@ from textual import work
 from fpconsole.api import errors
 from fpconsole.api import methods as api
 from fpconsole.api.validation import FieldError
+from fpconsole.tui.confirm import ledger_confirm_spec
 from fpconsole.tui.forms.screen import RequestFormScreen
 from fpconsole.tui.ledger_limits import (
     CardFunds,
@@ -38,6 +44,7 @@ from fpconsole.tui.ledger_limits import (
     funds_problem,
     kind_of,
     limit_note,
+    to_decimal,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +53,7 @@ if TYPE_CHECKING:
     from fpconsole.tui.forms.screen import Clock
 
 AMOUNT: Final = "amount"
+DESCRIPTION: Final = "description"
 TRANSACTION_ID: Final = "transaction_id"
 CARD_ID: Final = "card_id"
 CURRENCY: Final = "currency"
@@ -58,6 +66,9 @@ class AmountGuardForm(RequestFormScreen, Generic[Limit]):
     """A request form whose amount is checked against a limit read from the API for the id in
     `KEY_FIELD`. Subclasses say how to read the limit, what to show and what to refuse."""
 
+    # What the operator came to type comes before the description; the form opens on the first
+    # empty field, so with the order and transaction given that is the amount.
+    FIELD_ORDER = ((AMOUNT, DESCRIPTION),)
     KEY_FIELD: ClassVar[str]
     SOURCE: ClassVar[str]  # the read that tells the limit, named in the messages
     WAITING: ClassVar[str]  # why a submit waits while the limit is being read
@@ -234,6 +245,16 @@ class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
         amounts = self.known
         complete = amounts is not None and amounts.limit(self.kind) is not None
         return limit_note(self.kind, amounts), complete
+
+    def confirmation(self, body: Mapping[str, Any]) -> ConfirmSpec | None:
+        # A submit waits while the limit is being read; when the read failed (a cached figure
+        # may be stale) or was for another id, what is left is not known and the question says so.
+        known = self.known if self.limit_state == "known" else None
+        if known is not None and known.transaction_id != str(body.get(TRANSACTION_ID) or ""):
+            known = None
+        left = known.limit(self.kind) if known is not None else None
+        currency = known.currency if known is not None else ""
+        return ledger_confirm_spec(self.method, self.kind, to_decimal(body.get(AMOUNT)), left, currency)
 
     def limit_errors(self, known: LedgerAmounts, values: Mapping[str, str]) -> list[FieldError]:
         limit = known.limit(self.kind)

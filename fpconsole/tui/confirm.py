@@ -4,6 +4,9 @@ Block, Close and Set PIN always confirm. On a production profile Block and Close
 card's last four digits typed back and a reason (sent as the API's `description`), and Close —
 which cannot be undone — needs the card id typed too. Typing is the point: a confirmation that
 Enter can dismiss gets dismissed without reading.
+
+Every refund confirms, saying the amount in words, and so does a clearing of all that is held
+(Amount left empty): see `ledger_confirm_spec`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 from pydantic import TypeAdapter, ValidationError
@@ -25,6 +29,7 @@ from textual.widgets import Button, Input, Label, Static
 from fpconsole.api.fields import Reason
 from fpconsole.api.methods import CARD_BLOCK, CARD_CLOSE, CARD_SET_PIN, Method
 from fpconsole.api.validation import describe_errors
+from fpconsole.tui.ledger_limits import GuardKind, money
 
 PRODUCTION: Final = "production"
 
@@ -88,6 +93,43 @@ def confirm_spec_for(method: Method, profile_kind: str, card_mask: str | None = 
         card_mask=card_mask,
         confirm_label=method.title,
     )
+
+
+def ledger_confirm_spec(
+    method: Method, kind: GuardKind, amount: Decimal | None, left: Decimal | None, currency: str
+) -> ConfirmSpec | None:
+    """The question before a refund or a clearing, with the amount in words; None when it needs
+    none. `amount` is what is sent (None: the Amount was left empty, which means all of it);
+    `left` is what the ledger still allows (None when it could not be read).
+
+    Every refund confirms, not only a full one: a refund sends money back and cannot be undone
+    (the house rule confirms what destroys), and a typed amount is as easy to get wrong as an
+    empty one (2500 for 25.00). Saying the amount turns "yes" into reading it. A clearing takes
+    what the card already holds for the merchant, so a typed, partial amount goes without a
+    question; only the empty Amount, whose meaning ("all of it") cannot be seen on the form,
+    confirms."""
+    unit = f" {currency}" if currency else ""
+    if kind == "refund":
+        if amount is not None:
+            question = f"Refund {money(amount)}{unit}?"
+            if left is not None:
+                question += f" ({money(left)}{unit} is left to refund.)"
+        elif left is not None:
+            question = f"Refund all {money(left)}{unit} that is left?"
+        else:
+            question = "Refund all that is left? The console could not read how much that is."
+        message = f"{question}\nThe money goes back to the card; a refund cannot be undone."
+        title, label = method.title, "Refund"
+    else:
+        if amount is not None:
+            return None
+        if left is not None:
+            question = f"Clear all {money(left)}{unit} that is still held?"
+        else:
+            question = "Clear all that is still held? The console could not read how much that is."
+        message = f"{question}\nAmount was left empty, which clears the whole hold."
+        title, label = method.title, "Clear all"
+    return ConfirmSpec(title, message, danger=True, confirm_label=label)
 
 
 def describe_target(method: Method, body: Mapping[str, Any], card_mask: str | None) -> tuple[str, str | None]:

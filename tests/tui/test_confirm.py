@@ -146,3 +146,25 @@ async def test_escape_cancels() -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [None]
+
+
+def test_refunds_and_full_clearings_say_the_amount_in_words() -> None:
+    from decimal import Decimal
+
+    from fpconsole.tui.confirm import ledger_confirm_spec
+
+    left = Decimal(6000)
+    full = ledger_confirm_spec(api.TRANSACTION_REFUND, "refund", None, left, "KZT")
+    assert full is not None and full.danger and full.is_plain
+    assert full.message.startswith("Refund all 6,000.00 KZT that is left?")
+    # Every refund asks, a partial one too, with its amount.
+    part = ledger_confirm_spec(api.TRANSACTION_REFUND, "refund", Decimal(2500), left, "KZT")
+    assert part is not None and part.message.startswith("Refund 2,500.00 KZT? (6,000.00 KZT is left")
+    unknown = ledger_confirm_spec(api.TRANSACTION_REFUND, "refund", None, None, "")
+    assert unknown is not None and "could not read how much" in unknown.message
+
+    clear_all = ledger_confirm_spec(api.TRANSACTION_CLEARING, "clearing", None, Decimal(3000), "KZT")
+    assert clear_all is not None
+    assert clear_all.message.startswith("Clear all 3,000.00 KZT that is still held?")
+    # A typed, partial clearing goes without a question.
+    assert ledger_confirm_spec(api.TRANSACTION_CLEARING, "clearing", Decimal(1200), left, "KZT") is None

@@ -156,3 +156,52 @@ def test_result_lines_pick_what_was_produced() -> None:
         "cards": [{"card_id": "7001"}],
     }
     assert result_lines(response) == [("client_id", "5001"), ("card_id", "7001")]
+
+
+def test_result_lines_spell_out_nested_answers() -> None:
+    """transaction.info's answer: dotted keys, {key, value} pairs by their key, empty values left
+    out, long values whole (the screen wraps them)."""
+    long_text = "x" * 150
+    response = {
+        "status": "ok",
+        "transaction": {
+            "status": "refunded",
+            "error_code": None,
+            "transaction_id": "019e0000-0000-7000-8000-000000000001",
+            "amount": 6000,
+            "currency": "KZT",
+            "note": long_text,
+        },
+        "additional": [
+            {"key": "order_id", "value": "QA-ORD-3"},
+            {"key": "rrn", "value": ""},
+            {"key": "merchant", "value": {"name": "SHOP", "city": "ALMATY"}},
+        ],
+        "limits": [{"amount": 100, "currency": "KZT"}, {"amount": 50}],
+        "tags": ["a", "b"],
+        "empty": {},
+    }
+    assert result_lines(response) == [
+        ("transaction.status", "refunded"),
+        ("transaction.transaction_id", "019e0000-0000-7000-8000-000000000001"),
+        ("transaction.amount", "6000"),
+        ("transaction.currency", "KZT"),
+        ("transaction.note", long_text),
+        ("additional.order_id", "QA-ORD-3"),
+        ("additional.merchant.name", "SHOP"),
+        ("additional.merchant.city", "ALMATY"),
+        ("limits.0.amount", "100"),
+        ("limits.0.currency", "KZT"),
+        ("limits.1.amount", "50"),
+        ("tags.0", "a"),
+        ("tags.1", "b"),
+    ]
+
+
+def test_result_lines_keep_what_redact_masked() -> None:
+    from fpconsole.api.redaction import redact
+
+    response = redact({"status": "ok", "card": {"card_id": "7001", "cvv": "123"}}, frozenset())
+    lines = dict(result_lines(response))
+    assert lines["card.card_id"] == "7001"
+    assert "123" not in lines.get("card.cvv", "")

@@ -494,3 +494,74 @@ async def test_keyboard_only_tab_order_reaches_submit() -> None:
         assert app.focused is screen.query_one("#field-card_id")
         await pilot.press("tab", "tab")
         assert app.focused is screen.query_one("#submit")
+
+
+async def test_generate_pin_shows_its_state_in_the_glyph_and_clears_the_pin() -> None:
+    from textual.widgets import Checkbox, Input
+
+    backend = FakeBackend()
+    app = host(api.CARD_SET_PIN, backend, initial={"card_id": "7001234"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        box = screen.query_one("#generate-pin", Checkbox)
+        # The state is in the character, not only its colour (16 colours, NO_COLOR).
+        assert box.render().plain.startswith("[ ]")
+        set_fields(screen, {"pin": "1234"})
+        await type_text(pilot, "#field-pin-repeat", "1234")
+        await pilot.click("#generate-pin")
+        await pilot.pause()
+        assert box.value and box.render().plain.startswith("[X]")
+        pin, repeat = screen.query_one("#field-pin", Input), screen.query_one("#field-pin-repeat", Input)
+        assert pin.disabled and repeat.disabled
+        assert (pin.value, repeat.value) == ("", "")  # nothing typed stays that will not be sent
+        await pilot.click("#generate-pin")
+        await pilot.pause()
+        assert not box.value and box.render().plain.startswith("[ ]")
+        assert not pin.disabled and not repeat.disabled
+
+
+async def test_header_and_footer_follow_the_request_once_it_is_sent() -> None:
+    backend = FakeBackend(answers=[make_result(api.CLIENT_ADD, RID, request_status="process")])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+
+        def header() -> str:
+            return text_of(screen.query_one("#request-id", Static))
+
+        def esc() -> str:
+            return screen.active_bindings["escape"].binding.description
+
+        assert esc() == "Cancel"
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert header() == f"request_id {RID} · process"
+        assert esc() == "Close"  # it went out: nothing is left to cancel
+
+        response = {"status": "ok", "request_status": "success", "client_id": "5001"}
+        app.post_message(
+            RequestUpdated(request_id=RID, method="client.add", request_status="success", response=response)
+        )
+        await pilot.pause()
+        assert header() == f"request_id {RID} · success"
+        assert esc() == "Close"
+        await pilot.press("escape")
+        await pilot.pause()
+    assert isinstance(app.results[-1], FormOutcome)
+
+
+async def test_header_says_an_error_and_esc_still_asks_before_discarding() -> None:
+    backend = FakeBackend(answers=[errors.ApiError("PHONE_TAKEN", "taken")])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        header = text_of(screen.query_one("#request-id", Static))
+        assert header == f"request_id {RID} · error; Retry reuses it"
+        assert screen.active_bindings["escape"].binding.description == "Close"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LeaveScreen)  # typed fields are not thrown away unasked

@@ -118,3 +118,17 @@ def test_every_method_has_a_spec_with_unique_widget_ids(method: api.Method) -> N
     ids = [item.widget_id for item in spec.items]
     assert len(ids) == len(set(ids))
     assert spec.has_request_id == method.has_request_id
+
+
+def test_a_form_can_show_a_field_before_another_without_touching_the_model() -> None:
+    from fpconsole.tui.forms.spec import moved_before
+
+    spec = build_form_spec(api.TRANSACTION_REFUND)
+    assert [f.name for f in spec.fields] == ["order_id", "transaction_id", "description", "amount"]
+    moved = moved_before(spec, "amount", "description")
+    assert [f.name for f in moved.fields] == ["order_id", "transaction_id", "amount", "description"]
+    assert list(api.TRANSACTION_REFUND.request.model_fields)[-1] == "amount"  # the model keeps its order
+    # Already in order, or a field the form lacks: the same spec.
+    assert moved_before(moved, "amount", "description") is moved
+    clearing = build_form_spec(api.TRANSACTION_CLEARING)
+    assert moved_before(clearing, "amount", "description") is clearing

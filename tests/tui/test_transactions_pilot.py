@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from snapshot_apps import (
     SnapshotApp,
+    confirm,
     make_app,
     menu_lines,
     press_for_form,
@@ -31,6 +32,7 @@ from fpconsole.api import methods as api
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.tui.actions_menu import ActionsMenu
 from fpconsole.tui.amount_guard import AmountGuardForm, CreateTransactionForm
+from fpconsole.tui.confirm import ConfirmScreen
 from fpconsole.tui.forms.testing import set_fields, text_of
 from fpconsole.tui.screens.base import ListScreen
 from fpconsole.tui.screens.cards import CardsScreen
@@ -107,6 +109,24 @@ async def guarded_form(pilot: Pilot[Any], key: str) -> AmountGuardForm:
     return form
 
 
+async def asked(pilot: Pilot[Any], form: AmountGuardForm) -> str:
+    """Submit, and return the question the confirmation asks (left open)."""
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await pilot.pause()
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmScreen) and form.phase == "confirming"
+    return text_of(dialog.query_one("#confirm-message", Static))
+
+
+async def submit_confirmed(pilot: Pilot[Any], form: AmountGuardForm, question: str) -> None:
+    """Submit a form that asks first, check the question, say yes, wait for success."""
+    assert (await asked(pilot, form)).startswith(question)
+    await confirm(pilot)
+    await wait_until(pilot, lambda: form.phase == "success")
+    await pilot.pause()
+
+
 async def back_to_list(pilot: Pilot[Any]) -> None:
     await pilot.press("escape")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ListScreen))
@@ -170,7 +190,7 @@ async def test_create_clear_refund_and_the_statement_matches_the_ledger() -> Non
         )
         assert form.read_input().values["order_id"] == "ORD-7788"
         set_fields(form, {"amount": "500"})
-        await submit_form(pilot, form)
+        await submit_confirmed(pilot, form, "Refund 500.00 KZT? (1,200.00 KZT is left to refund.)")
         await back_to_list(pilot)
         state = transaction(app, transaction_id)
         assert (state["status"], state["held"], state["cleared"], state["refunded"]) == (
@@ -240,14 +260,63 @@ async def test_a_refund_over_what_is_left_is_refused_in_the_form_and_nothing_is_
         assert "transaction.refund" not in journal_methods(app)
         assert transaction(app, transaction_id)["refunded"] == 300
 
-        # Exactly what is left goes through.
+        # Exactly what is left goes through, once confirmed.
         set_fields(form, {"amount": "500"})
-        await submit_form(pilot, form)
+        await submit_confirmed(pilot, form, "Refund 500.00 KZT?")
         assert journal_methods(app).count("transaction.refund") == 1
         assert transaction(app, transaction_id)["refunded"] == 800
         await back_to_list(pilot)
         offered = await actions_offered(pilot)
         assert not offered["Refund…"] and offered["Clearing…"]  # 1,200 is still held
+
+
+async def test_typed_amount_lands_in_amount_and_all_of_it_is_confirmed_in_words() -> None:
+    """QA: Refund opened, 2500 typed, went into Description; the empty Amount then refunded all
+    6,000 without a question. Now Amount comes before Description and has the focus, and leaving
+    it empty (all of it) asks first, saying how much that is."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        card_id = active_card(app)
+        ledger(app, api.CARD_ACTIVATE, card_id=card_id)
+        app.engine.credit(card_id, Decimal(10_000), partner=PARTNER)
+        created = ledger(app, api.TRANSACTION_CREATE, order_id="QA-ORD-3", card_id=card_id, amount="6000")
+        transaction_id = str(created["transaction_id"])
+        await open_transactions(pilot)
+        await filter_to(pilot, transaction_id[-12:])
+        await select_row(pilot, transaction_id)
+
+        # Clearing with Amount empty: all that is held, after a question that says how much.
+        form = await guarded_form(pilot, "c")
+        assert app.focused is form.query_one("#field-amount", Input)
+        assert await asked(pilot, form) == (
+            "Clear all 6,000.00 KZT that is still held?\nAmount was left empty, which clears the whole hold."
+        )
+        await pilot.press("escape")  # No: nothing goes out, the form is back to editing
+        await wait_until(pilot, lambda: form.phase == "editing")
+        assert "transaction.clearing" not in journal_methods(app)
+        await submit_confirmed(pilot, form, "Clear all 6,000.00 KZT")
+        assert transaction(app, transaction_id)["cleared"] == 6000
+        await back_to_list(pilot)
+
+        form = await guarded_form(pilot, "r")
+        rows = [row.id for row in form.query("#fields > .field-row")]
+        assert rows.index("row-amount") < rows.index("row-description")
+        assert app.focused is form.query_one("#field-amount", Input)
+        await pilot.press(*"2500")
+        values = form.read_input().values
+        assert (values["amount"], values["description"]) == ("2500", "")
+        await submit_confirmed(pilot, form, "Refund 2,500.00 KZT? (6,000.00 KZT is left to refund.)")
+        assert transaction(app, transaction_id)["refunded"] == 2500
+        await back_to_list(pilot)
+
+        # Amount left empty: all that is left, and the question says so in words.
+        form = await guarded_form(pilot, "r")
+        question = await asked(pilot, form)
+        assert question.startswith("Refund all 3,500.00 KZT that is left?")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: form.phase == "editing")
+        assert journal_methods(app).count("transaction.refund") == 1
+        assert transaction(app, transaction_id)["refunded"] == 2500
 
 
 async def test_clearing_more_than_is_held_is_refused_and_unknown_ids_are_asked_about() -> None:
@@ -441,3 +510,22 @@ async def test_amount_fields_refuse_zero_negatives_and_three_decimals_before_sen
             await pilot.click("#leave-discard")
             await wait_until(pilot, lambda: isinstance(pilot.app.screen, ListScreen))
             await settle(pilot)
+
+
+async def test_transaction_info_reads_nested_values_one_per_line() -> None:
+    """`i`: the answer's transaction and additional values, each on its own line, not clipped JSON."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_transactions(pilot)
+        row = screen.table.current_row
+        assert row is not None
+        form = await press_for_form(pilot, "i")
+        await submit_form(pilot, form)
+        await settle(pilot)
+        lines = text_of(form.query_one("#result", Static)).splitlines()
+        assert not any("{" in line or "…" in line for line in lines)
+        keyed = {line.split()[0]: line.split(maxsplit=1)[1] for line in lines}
+        assert keyed["transaction.transaction_id"] == row.key
+        assert keyed["transaction.status"] == transaction(app, row.key)["status"]
+        assert "additional.order_id" in keyed
+        assert form.query_one("#result-box").region.bottom <= form.query_one("#buttons").region.y

@@ -57,7 +57,14 @@ from fpconsole.tui.forms.body import (
 )
 from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
 from fpconsole.tui.forms.outcome import FormOutcome
-from fpconsole.tui.forms.spec import REQUEST_ID, FieldSpec, FormSpec, build_form_spec, widget_id
+from fpconsole.tui.forms.spec import (
+    REQUEST_ID,
+    FieldSpec,
+    FormSpec,
+    build_form_spec,
+    moved_before,
+    widget_id,
+)
 from fpconsole.tui.forms.status import LiveStatus, result_lines
 from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.messages import RequestUpdated
@@ -95,6 +102,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     VALIDATE_DELAY: ClassVar[float] = 0.3  # validate as the user types, once they pause
     DRAFT_DELAY: ClassVar[float] = 0.5
     TICK: ClassVar[float] = 0.2  # elapsed-time refresh while the request is not final
+    # The form's own order, over the request model's: (field, the field it is shown before).
+    FIELD_ORDER: ClassVar[tuple[tuple[str, str], ...]] = ()
+    RESULT_KEY_WIDTH: ClassVar[int] = 28  # a long answer's keys are padded to at most this
+    SHORT_RESULT: ClassVar[int] = 3  # lines of an answer shown without lining values up
 
     DEFAULT_CSS = """
     RequestFormScreen { align: center middle; }
@@ -124,12 +135,17 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     RequestFormScreen #status, RequestFormScreen #result { height: auto; display: none; }
     RequestFormScreen #status.-shown, RequestFormScreen #result.-shown { display: block; }
     RequestFormScreen #result.-failed { color: $error; }
+    RequestFormScreen #result-box { height: auto; max-height: 60%; scrollbar-size-vertical: 1; display: none; }
+    RequestFormScreen #result-box.-shown { display: block; }
     RequestFormScreen #buttons { height: auto; }
     RequestFormScreen #buttons Button { margin: 0 2 0 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", id="form.submit"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        # The same key once the request has gone out: nothing is left to cancel (check_action
+        # shows one of the two, as the Cancel and Close buttons are).
+        Binding("escape", "close", "Close", id="form.close"),
         Binding("ctrl+d", "clear_draft", "Clear draft", show=False, id="form.clear_draft"),
     ]
 
@@ -161,6 +177,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         super().__init__(classes="-danger" if confirm is not None and confirm.danger else None)
         self.method = method
         self.spec: FormSpec = build_form_spec(method)
+        for name, before in self.FIELD_ORDER:
+            self.spec = moved_before(self.spec, name, before)
         self.form_key = form_key
         self.confirm = confirm
         self.form_title = title or method.title
@@ -256,7 +274,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 yield Button("Clear draft", id="clear-draft", compact=True)
             yield Static("", id=_FORM_ERROR, classes="-error", markup=False)
             yield Static("", id="status")
-            yield Static("", id="result", markup=False)
+            # A long answer (transaction.info) scrolls here rather than pushing the buttons away.
+            with VerticalScroll(id="result-box"):
+                yield Static("", id="result", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Submit ^s", id="submit", variant="primary", compact=True)
                 yield Button("Retry", id="retry", variant="primary", compact=True)
@@ -374,7 +394,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             for row in self.query(f"#row-{wid}-generate"):
                 row.display = shown
             for suffix in ("", "-repeat"):
-                self.query_one(f"#field-{wid}{suffix}", Input).disabled = generated or self.phase != "editing"
+                entry = self.query_one(f"#field-{wid}{suffix}", Input)
+                entry.disabled = generated or self.phase != "editing"
+                if generated and entry.value:
+                    entry.value = ""  # a PIN that will not be sent is not kept either
 
     def _update_request_id(self, data: FormInput) -> None:
         if self._sent_key is None:
@@ -484,16 +507,22 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if not check.ok:
             self._focus_first_error()
             return
-        if self.confirm is None:
+        spec = self.confirmation(check.body)
+        if spec is None:
             self._send()
             return
         self.phase = "confirming"
         self._refresh_buttons()
-        target, target_id = describe_target(self.method, check.body, self.confirm.card_mask)
+        target, target_id = describe_target(self.method, check.body, spec.card_mask)
         reason = self.read_input().values.get(REASON_FIELD, "")
         self.app.push_screen(
-            ConfirmScreen(self.confirm, target=target, target_id=target_id, reason=reason), self._confirmed
+            ConfirmScreen(spec, target=target, target_id=target_id, reason=reason), self._confirmed
         )
+
+    def confirmation(self, body: Mapping[str, Any]) -> ConfirmSpec | None:
+        """What to ask before sending `body` (None: send at once). The form's own `confirm` by
+        default; a subclass may word it from what is about to go out (a refund's amount)."""
+        return self.confirm
 
     def _confirmed(self, result: ConfirmResult | None) -> None:
         self.phase = "editing"
@@ -644,7 +673,14 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.live.advance("success", self._now())
         self._stop_ticking()
         lines = result_lines(self.response)
-        self._set_result("\n".join(f"{key}  {value}" for key, value in lines) or "Done.")
+        # A long answer (transaction.info) lines its values up after the keys (a very long key
+        # does not push the rest right); a short one (an id or two) reads as it is. A long value
+        # wraps rather than being cut.
+        long_answer = len(lines) > self.SHORT_RESULT
+        width = (
+            min(max((len(key) for key, _ in lines), default=0), self.RESULT_KEY_WIDTH) if long_answer else 0
+        )
+        self._set_result("\n".join(f"{key:<{width}}  {value}" for key, value in lines) or "Done.")
         if self.form_key and self.backend is not None:
             self.backend.discard_draft(self.form_key)
             self._last_draft = {}
@@ -729,6 +765,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         result.update(text)
         result.set_class(bool(text), "-shown")
         result.set_class(failed, "-failed")
+        self.query_one("#result-box").set_class(bool(text), "-shown")
 
     def _form_error(self, text: str) -> None:
         label = self.query_one(f"#{_FORM_ERROR}", Static)
@@ -741,11 +778,16 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if self.request_id != self._sent_id:
             line.update(f"request_id {self.request_id} · new: the request changed since it was sent")
         elif self.phase in ("error", "failed"):
-            line.update(f"request_id {self._sent_id} · sent; Retry reuses it")
+            line.update(f"request_id {self._sent_id} · {self._status_word()}; Retry reuses it")
         elif self.submissions:
-            line.update(f"request_id {self._sent_id} · sent")
+            line.update(f"request_id {self._sent_id} · {self._status_word()}")
         else:
             line.update(f"request_id {self._sent_id} · generated; reused on retry")
+
+    def _status_word(self) -> str:
+        """The request's live status in a word, for the request_id line."""
+        current = self.live.current or "sent"
+        return {"unknown": "outcome unknown", "failed": "not received"}.get(current, current)
 
     def _refresh_notice(self) -> None:
         read_only = self.read_only_reason()
@@ -814,6 +856,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             return self.phase in ("editing", "error", "failed") and self.read_only_reason() is None
         if action == "clear_draft":
             return self.draft_restored
+        # Esc says Cancel while nothing has gone out (or it is going), Close once it has.
+        if action == "cancel":
+            return self.phase in ("editing", "confirming", "sending")
+        if action == "close":
+            return self.phase not in ("editing", "confirming", "sending")
         return True
 
     # --- leaving ---------------------------------------------------------------------------------
@@ -842,6 +889,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             return
         can_keep = self.form_key is not None and self.backend is not None
         self.app.push_screen(LeaveScreen(can_keep=can_keep), self._left)
+
+    def action_close(self) -> None:
+        """Esc once the request has gone out: the same rules as Cancel (an error's typed fields
+        still ask before they are discarded)."""
+        self.action_cancel()
 
     def _left(self, choice: LeaveChoice | None) -> None:
         backend = self.backend

@@ -293,3 +293,16 @@ def with_condition(item: Item, condition: Condition, *, required: bool) -> Item:
     if isinstance(item, FieldSpec):
         return replace(item, visible_when=condition, required=item.required or required)
     return replace(item, visible_when=condition, optional=item.optional and not required)
+
+
+def moved_before(spec: FormSpec, name: str, before: str) -> FormSpec:
+    """The same form with field `name` shown just before field `before` (a form's own order; the
+    request model, and so the body sent, keep theirs). Unchanged when either is missing or not a
+    plain field, or `name` already comes first."""
+    items = list(spec.items)
+    where = {item.path: index for index, item in enumerate(items) if isinstance(item, FieldSpec)}
+    if name not in where or before not in where or where[name] < where[before]:
+        return spec
+    moved = items.pop(where[name])
+    items.insert(where[before], moved)
+    return replace(spec, items=tuple(items))

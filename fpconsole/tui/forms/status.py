@@ -79,23 +79,48 @@ class LiveStatus:
 
 
 def result_lines(response: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """What a successful answer produced (client_id, card ids, transaction_id, …), for people."""
+    """What a successful answer produced (client_id, card ids, transaction_id, …), for people:
+    one (key, value) per line, nested values spelled out rather than shown as JSON.
+
+    - an object's fields become dotted keys (`transaction.status  refunded`);
+    - a list of {key, value} pairs (the API's `additional`) reads as its keys
+      (`additional.order_id  QA-ORD-3`);
+    - any other list is numbered from 0, as the console's dotted names are (`limits.0.amount`);
+    - empty values (None, "", [], {}) are left out, and so is the envelope (status, dt, …);
+    - a list of cards is summed up as their ids, which is what the user goes on with.
+
+    Values are never cut: the screen wraps a long one. Secrets are masked before this sees the
+    answer (the form runs `redact` first), so nothing here un-masks them."""
     lines: list[tuple[str, str]] = []
     for key, value in response.items():
-        if key in _ENVELOPE or value is None or value == [] or value == {}:
+        if key in _ENVELOPE:
             continue
-        if key == "cards" and isinstance(value, list):
+        if key == "cards" and isinstance(value, list) and value:
             ids = [str(card.get("card_id")) for card in value if isinstance(card, Mapping)]
             lines.append(("card_id" if len(ids) == 1 else f"card_ids ({len(ids)})", ", ".join(ids)))
-        elif isinstance(value, (str, int, float, bool)):
-            lines.append((key, str(value)))
         else:
-            lines.append((key, _short(value)))
+            lines.extend(_flatten(str(key), value))
     return lines
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    import json
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, (list, dict, tuple)) and not value)
 
-    text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+def _is_pairs(value: list[Any]) -> bool:
+    """[{"key": "order_id", "value": "QA-ORD-3"}, …]: named values sent as a list."""
+    return all(
+        isinstance(entry, Mapping) and set(entry) <= {"key", "value"} and "key" in entry for entry in value
+    )
+
+
+def _flatten(key: str, value: Any) -> list[tuple[str, str]]:
+    if _is_empty(value):
+        return []
+    if isinstance(value, Mapping):
+        return [line for name, inner in value.items() for line in _flatten(f"{key}.{name}", inner)]
+    if isinstance(value, (list, tuple)):
+        if _is_pairs(list(value)):
+            return [line for entry in value for line in _flatten(f"{key}.{entry['key']}", entry.get("value"))]
+        return [line for index, inner in enumerate(value) for line in _flatten(f"{key}.{index}", inner)]
+    return [(key, str(value))]

@@ -16,6 +16,8 @@ a field costs two or three lines and a form stays usable at 80x24.
 from __future__ import annotations
 
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.style import Style
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -24,6 +26,29 @@ from fpconsole.tui.forms.spec import FieldSpec, GroupSpec
 
 REQUIRED_MARK = " *"
 SELECT_PROMPT = "Select…"
+
+
+class StateCheckbox(Checkbox):
+    """A Checkbox whose glyph itself says its state: `[X]` ticked, `[ ]` not. Textual's own
+    draws `▐X▌` either way and only colours the X (and its half-block sides in the panel's
+    colour), which 16 colours and NO_COLOR lose: plain brackets in the text colour show the box
+    on any terminal, and the X is there only when it is ticked."""
+
+    BUTTON_LEFT = "["
+    BUTTON_RIGHT = "]"
+    BUTTON_OFF = " "
+
+    @property
+    def _button(self) -> Content:
+        # As ToggleButton._button (textual 8.2.8), with the inner character following the value
+        # and the brackets in the widget's own colours rather than the button's background.
+        button_style = self.get_visual_style("toggle--button")
+        inner = Style(foreground=button_style.foreground, bold=True)
+        return Content.assemble(
+            self.BUTTON_LEFT,
+            (self.BUTTON_INNER if self.value else self.BUTTON_OFF, inner),
+            self.BUTTON_RIGHT,
+        )
 
 
 def _input(widget_id: str, value: str, *, password: bool = False, suggestions: tuple[str, ...] = ()) -> Input:
@@ -88,7 +113,7 @@ def secret_rows(item: FieldSpec, *, generate: bool) -> list[Widget]:
     the processor instead ("generate"), which leaves it out of the request."""
     rows: list[Widget] = []
     if not item.required:
-        switch = Checkbox(
+        switch = StateCheckbox(
             f"Let the processor generate the {item.label}",
             value=generate,
             compact=True,
