@@ -29,6 +29,7 @@ from fpconsole.store.cache_schema import (
     EntityKind,
     KindSpec,
     fts_phrase,
+    is_last_four,
     like_pattern,
     query_tokens,
 )
@@ -534,6 +535,9 @@ class EntityCache:
     ) -> tuple[str, list[Any]]:
         spec = SPECS[kind]
         tokens = query_tokens(query)
+        # Four digits typed in Clients may be the last four of one of the client's cards.
+        by_card = [t for t in tokens if kind == "clients" and is_last_four(t)]
+        tokens = [t for t in tokens if t not in by_card]
         indexed = [t for t in tokens if len(t) >= 3] if self._fts else []
         where = ["t.profile = ?"]
         params: list[Any] = [self.profile]
@@ -545,7 +549,29 @@ class EntityCache:
             if token not in indexed:
                 where.append("t.search LIKE ? ESCAPE '\\'")
                 params.append(like_pattern(token))
+        # Four digits in Clients: the clients whose own text holds them (a phone, an id) and
+        # the owners of a card ending in them (the cards_last4 index), as one rowid list.
+        owners = (
+            "SELECT c.id FROM cards k CROSS JOIN clients c "
+            "ON c.profile = k.profile AND c.client_id = k.client_id "
+            "WHERE k.profile = ? AND k.last4 = ?"
+        )
+        id_lists: list[tuple[str, list[Any]]] = []
+        for token in by_card:
+            if self._fts:
+                id_lists.append(
+                    (
+                        f"SELECT rowid AS id FROM {spec.fts} WHERE {spec.fts} MATCH ? UNION {owners}",
+                        [fts_phrase([token]), self.profile, token],
+                    )
+                )
+            else:
+                where.append(f"(t.search LIKE ? ESCAPE '\\' OR t.id IN ({owners}))")
+                params += [like_pattern(token), self.profile, token]
         if indexed:
+            for ids_sql, ids_params in id_lists:
+                where.append(f"t.id IN ({ids_sql})")
+                params += ids_params
             # Drive the query from the trigram index; CROSS JOIN keeps SQLite from scanning the
             # recent-first index instead and probing the match set row by row.
             sql = (
@@ -553,6 +579,17 @@ class EntityCache:
                 f"WHERE f.{spec.fts} MATCH ? AND {' AND '.join(where)}"
             )
             return sql, [fts_phrase(indexed), *params]
+        if id_lists:
+            # Driven from the id list, for the same reason.
+            (first_sql, first_params), rest = id_lists[0], id_lists[1:]
+            for ids_sql, ids_params in rest:
+                where.append(f"t.id IN ({ids_sql})")
+                params += ids_params
+            sql = (
+                f"SELECT {select} FROM ({first_sql}) m CROSS JOIN {spec.table} t ON t.id = m.id "
+                f"WHERE {' AND '.join(where)}"
+            )
+            return sql, [*first_params, *params]
         return f"SELECT {select} FROM {spec.table} t WHERE {' AND '.join(where)}", params
 
     def search(
@@ -567,7 +604,8 @@ class EntityCache:
         after: CachedEntity | None = None,
     ) -> list[CachedEntity]:
         """Recent first. `query` matches any part of ids and names (case-insensitive), phone
-        digits and the card's last four; several words must all match. Page with
+        digits and the card's last four (for clients: of any of their cards); several words
+        must all match. Page with
         `limit`/`offset`, or with `after=<last record of the previous page>` (keyset: no
         cost for deep pages)."""
         spec = SPECS[kind]

@@ -5,6 +5,8 @@ v2: a normalised `search` column (casefolded ids, names, phone digits, card mask
     where SQLite has FTS5, a trigram index over it so that "any part of the name" stays fast
     at 100,000 rows (a LIKE '%x%' scan costs 12–25 ms there; the trigram lookup well under 1).
     The recent-first index also carries the search text, for filters shorter than a trigram.
+v3: an index of cards by their last four digits, so that the Clients filter finds the owner of
+    a card ending in "6806" by an index lookup.
 
 Each table has an explicit INTEGER PRIMARY KEY: the FTS index refers to rows by rowid, and an
 implicit rowid may be renumbered by VACUUM.
@@ -195,9 +197,16 @@ def _v2(conn: sqlite3.Connection) -> None:
         )
 
 
+_V3 = sql_migration(
+    3,
+    "cards by their last four digits",
+    "CREATE INDEX IF NOT EXISTS cards_last4 ON cards (profile, last4, client_id)",
+)
+
 MIGRATIONS: Final = (
     _V1,
     Migration(2, "normalised search column and trigram index", _v2),
+    _V3,
 )
 
 # --- query text ----------------------------------------------------------------------------------
@@ -215,6 +224,11 @@ def query_tokens(query: str | None) -> list[str]:
     if _PHONE_LIKE.fullmatch(text):
         return [_digits(text)]
     return text.split()
+
+
+def is_last_four(token: str) -> bool:
+    """Four digits: what a user types for a card's last four."""
+    return len(token) == 4 and token.isascii() and token.isdigit()
 
 
 def like_pattern(token: str) -> str:

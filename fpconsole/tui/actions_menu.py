@@ -1,11 +1,12 @@
 """A small menu of the actions the selection allows; unavailable ones are shown disabled so the
-user learns why (e.g. Unblock on an active card)."""
+user learns why (e.g. Unblock on an active card). Each line's key chooses it directly, as the
+same key does on the list; arrows and Enter work too."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -47,6 +48,20 @@ class ActionsMenu(ModalScreen["Action | None"]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.character
+        if not key or not key.isprintable() or key.isspace():
+            return
+        for action in self.actions:
+            if action.key == key:
+                event.stop()
+                event.prevent_default()
+                if action.available:
+                    self.dismiss(action)
+                else:
+                    self.notify(action.refusal, severity="warning")
+                return
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

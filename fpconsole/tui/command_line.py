@@ -76,9 +76,20 @@ def execute(app: FpConsoleApp, text: str) -> None:
         app.notify(f"{section} is not available yet.", severity="warning")
         return
     app.switch_mode(section)
+    if section == "cards":
+        # `:cards` shows all cards; `:card ID` of another client's card leaves the client filter.
+        app.call_after_refresh(_prepare_cards, app, argument)
     if argument and section == "transactions":
         from fpconsole.tui.screens.transactions import open_transaction
 
         app.call_after_refresh(open_transaction, app, argument)
     elif argument:
         app.call_after_refresh(app.open_entity, section, argument)
+
+
+def _prepare_cards(app: FpConsoleApp, card_id: str) -> None:
+    from fpconsole.tui.screens.cards import CardsScreen
+
+    screen = app.screen
+    if isinstance(screen, CardsScreen) and screen.is_mounted:
+        screen.prepare_open(card_id)

@@ -105,6 +105,31 @@ def test_search_cards_by_last4_client_and_status(cache: EntityCache) -> None:
     assert cache.count("cards", client_id="1001") == 2
 
 
+def _seed_cards_of_clients(cache: EntityCache) -> None:
+    seed_clients(cache)
+    cache.upsert_card("7001", card_mask="440043******6806", status="active", client_id="1002")
+    cache.upsert_card("7002", card_mask="440043******6806", status="closed", client_id="1004")
+    cache.upsert_card("7003", card_mask="440043******4567", status="active", client_id="1003")
+    cache.upsert_card("7004", card_mask="440043******9999", status="active")  # no client
+
+
+def test_search_clients_by_the_last_four_of_their_cards(cache: EntityCache) -> None:
+    _seed_cards_of_clients(cache)
+    assert ids(cache.search("clients", "6806")) == ["1004", "1002"]  # most recent first
+    assert cache.count("clients", "6806") == 2
+    # The client's own digits still match: 4567 ends 1001's phone and 1003's card.
+    assert ids(cache.search("clients", "4567")) == ["1003", "1001"]
+    assert ids(cache.search("clients", "6806 timur")) == ["1002"]  # with other words: all must match
+    assert ids(cache.search("clients", "9999")) == []
+    assert ids(cache.search("clients", "680")) == []  # three digits are not a card's last four
+    # Paging over the id list agrees with the whole list.
+    assert ids(cache.search("clients", "6806", limit=1, offset=1)) == ["1002"]
+    # The lookup goes through the cards_last4 index, not a scan of the cards.
+    sql, params = cache._query("clients", "6806", {}, "t.*")
+    plan = " ".join(str(row[3]) for row in cache.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "cards_last4" in plan and "SCAN k" not in plan and "SCAN t" not in plan
+
+
 def test_transactions_keep_decimal_text(cache: EntityCache) -> None:
     cache.upsert_transaction(
         "tx-1", card_id="7001", order_id="ORD-7788", amount="3500.50", currency="KZT", held=3500.5
@@ -201,7 +226,7 @@ def test_migration_from_v1(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     _v1_file(path)
     with EntityCache.open(path, profile="qa") as cache:
-        assert user_version(cache.conn) == 2
+        assert user_version(cache.conn) == 3
         assert ids(cache.search("clients", "nurlan")) == ["501"]
         assert ids(cache.search("clients", "3334")) == ["501"]
         assert ids(cache.search("cards", "4455")) == ["9001"]
@@ -216,6 +241,9 @@ def test_search_works_without_fts5(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         seed_clients(cache)
         assert ids(cache.search("clients", "anna")) == ["1003", "1001"]
         assert cache.count("clients", "+7 702") == 1
+        _seed_cards_of_clients(cache)
+        assert ids(cache.search("clients", "6806")) == ["1004", "1002"]
+        assert ids(cache.search("clients", "4567")) == ["1003", "1001"]
 
 
 def _assert_moved_aside_and_usable(path: Path) -> None:

@@ -238,7 +238,12 @@ async def test_card_lifecycle_through_the_ui() -> None:
             await pilot.pause()
             assert isinstance(app.screen, ListScreen), f"{key} opened {type(app.screen).__name__}"
         assert journal_count(app) == before
-        assert any("not possible in this state" in str(n.message) for n in app._notifications)
+        refusals = {str(n.message) for n in app._notifications}
+        # Each refusal says why, from the card's state.
+        assert {
+            "Block: not possible for a closed card.",
+            "Activate: not possible for a closed card.",
+        } <= refusals
 
         # Every state change went out once, with the form's request_id, and succeeded.
         changes = [e for e in app.backend.journal.entries(limit=100) if e.changes_state]
@@ -424,3 +429,57 @@ async def test_live_indicator_counts_a_request_in_process() -> None:
         await wait_until(pilot, lambda: live_text(app) == "● idle")
         await status_cell_becomes(pilot, card["card_id"], "active")
         assert engine_card(app, card["card_id"])["status"] == "active"
+
+
+# --- details follow the cache ---------------------------------------------------------------------
+
+
+def screen_text(app: SnapshotApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_details_follow_an_action_that_settled_without_moving_the_cursor() -> None:
+    import re
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        assert app.backend is not None
+        journal = app.backend.journal
+
+        # Clients: a card issued for the selected client is listed in its detail at once.
+        screen = app.screen
+        assert isinstance(screen, ListScreen)
+        client = screen.table.current_row
+        assert client is not None
+        form = await press_for_form(pilot, "i")
+        await submit_form(pilot, form)
+        card_id = str(form.response["cards"][0]["card_id"])
+        await close_form(pilot)
+        mask = engine_card(app, card_id)["card_mask"]
+        await wait_until(pilot, lambda: mask in screen_text(app))
+        assert screen.table.current_row is not None and screen.table.current_row.key == client.key
+
+        # Cards: activate; the detail (status, keys) follows the list row, not the older fetch.
+        await open_card(pilot, card_id)
+        assert re.search(r"status +inactive", screen_text(app)) and "A Activate" in screen_text(app)
+        form = await press_for_form(pilot, "A")
+        await submit_form(pilot, form)
+        activated = max(e.id for e in journal.entries(method="card.activate", limit=5))
+        await close_form(pilot)
+        await status_cell_becomes(pilot, card_id, "active")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert re.search(r"status +active", shown), shown
+        assert "A Activate" not in shown and "b Block" in shown
+        # …and card.info, balance and limits are asked again for it (debounced, as the cursor's).
+        await wait_until(
+            pilot,
+            lambda: any(
+                e.id > activated for e in journal.entries(method="card.info", query=card_id, limit=5)
+            ),
+        )
+        reads = journal.count(query=None)
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        assert journal.count(query=None) - reads <= 3  # settles: no fetch loop on its own answers

@@ -359,13 +359,17 @@ async def test_the_detail_names_the_keys_the_selected_card_allows(read_only: boo
         assert all("n Issue card" not in hint for hint in hints.values())
 
 
-async def test_a_filter_that_matches_nothing_says_so_and_how_to_clear_it() -> None:
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_a_filter_that_matches_nothing_says_so_and_how_to_clear_it(size: tuple[int, int]) -> None:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await wait_ready(pilot)
         await type_filter(pilot, "zzzz")
         assert list_screen(app).table.row_count == 0
-        assert "Nothing here matches 'zzzz'. esc clears the filter." in screen_text(app)
+        # Whole, within the list (at 80 columns the list is under 50 wide), not under the detail.
+        table = list_screen(app).table
+        lines = [table.render_line(y).text.strip() for y in range(table.size.height)]
+        assert "No match for 'zzzz'. esc clears the filter." in lines
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert list_screen(app).table.row_count > 0
@@ -395,3 +399,214 @@ async def test_the_palette_offers_only_the_consoles_themes() -> None:
         await wait_ready(pilot)
         assert set(app.available_themes) == {"fpconsole-dark", "fpconsole-light", "fpconsole-16"}
         assert app.theme == "fpconsole-dark"
+
+
+# --- Cards of one client -------------------------------------------------------------------------
+
+
+def client_filter_of(app: SnapshotApp) -> str | None:
+    screen = app.screen
+    assert isinstance(screen, CardsScreen)
+    return screen.client_filter
+
+
+async def cards_of_first_client(pilot: Pilot[Any]) -> tuple[str, set[str]]:
+    """From Clients, `c` on the selected client: Cards shows only that client's cards."""
+    app = pilot.app
+    assert isinstance(app, SnapshotApp)
+    if not isinstance(app.screen, ClientsScreen):
+        await go_to(pilot, "f2", ClientsScreen)
+    row = list_screen(app).table.current_row
+    assert row is not None
+    own = {str(c["card_id"]) for c in engine_cards(app) if c.get("client_id") == row.key}
+    assert own
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen))
+    await wait_until(pilot, lambda: set(keys(app)) == own)
+    await settle(pilot)
+    return row.key, own
+
+
+async def test_one_clients_cards_say_so_and_esc_f3_and_colon_show_all_cards() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        total = len(engine_cards(app))
+
+        # Shown above the list, with the way back.
+        client_id, own = await cards_of_first_client(pilot)
+        assert f"client {client_id} · esc shows all cards" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert list_screen(app).table.row_count == total and client_filter_of(app) is None
+        assert "esc shows all cards" not in screen_text(app)
+
+        # F2 then F3: the Cards section again, all of it.
+        await cards_of_first_client(pilot)
+        await go_to(pilot, "f2", ClientsScreen)
+        await go_to(pilot, "f3", CardsScreen)
+        assert list_screen(app).table.row_count == total and client_filter_of(app) is None
+
+        # F3 in Cards itself, and `:cards`.
+        await cards_of_first_client(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert list_screen(app).table.row_count == total and client_filter_of(app) is None
+        await cards_of_first_client(pilot)
+        await pilot.press("colon", *"cards", "enter")
+        await wait_until(pilot, lambda: list_screen(app).table.row_count == total)
+        assert client_filter_of(app) is None
+
+        # `:card ID` of another client's card: the filter goes, the card is selected.
+        await cards_of_first_client(pilot)
+        other = next(str(c["card_id"]) for c in engine_cards(app) if str(c["card_id"]) not in own)
+        await pilot.press("colon", *f"card {other}", "enter")
+        await wait_until(pilot, lambda: getattr(list_screen(app).table.current_row, "key", "") == other)
+        assert client_filter_of(app) is None
+        assert not any("not found" in str(n.message) for n in app._notifications)
+
+        # `:card ID` of one of the client's own cards keeps the filter.
+        client_id, own = await cards_of_first_client(pilot)
+        mine = sorted(own)[0]
+        await pilot.press("colon", *f"card {mine}", "enter")
+        await wait_until(pilot, lambda: getattr(list_screen(app).table.current_row, "key", "") == mine)
+        await settle(pilot)
+        assert client_filter_of(app) == client_id
+
+
+# --- menus ---------------------------------------------------------------------------------------
+
+
+async def test_the_keys_a_menu_lists_choose_their_line() -> None:
+    from fpconsole import exports
+    from fpconsole.tui.actions_menu import ActionsMenu
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        card = engine_cards(app, "active")[0]
+        await go_to(pilot, "f3", CardsScreen)
+        await select_row(pilot, str(card["card_id"]))
+
+        # An unavailable line's key says why and leaves the menu open.
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionsMenu))
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionsMenu)
+        assert any(str(n.message) == "Unblock: not possible for an active card." for n in app._notifications)
+        # An available one is chosen at once.
+        form = await press_for_form(pilot, "b")
+        assert form.method.name == "card.block"
+        assert form.read_input().values["card_id"] == card["card_id"]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen))
+
+        # The export menu: 2 is the JSON line.
+        app._export_view()
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionsMenu))
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen))
+        await pilot.pause()
+        (path,) = exports.exports_folder().glob("cards-*.json")
+        assert path.read_text()
+
+
+async def test_a_refused_action_says_why() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await go_to(pilot, "f4", RequestsScreen)
+        screen = list_screen(app)
+        row = screen.table.current_row
+        assert row is not None and row.data.get("outcome") == "success"
+        await pilot.press("p")
+        await pilot.pause()
+        assert any(str(n.message) == "Poll again: already final: success." for n in app._notifications), [
+            str(n.message) for n in app._notifications
+        ]
+
+
+# --- columns at 80x24 ----------------------------------------------------------------------------
+
+
+async def test_no_list_cuts_an_id_short_at_80_columns() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        await go_to(pilot, "f3", CardsScreen)
+        table = list_screen(app).table
+        assert table.row_count > table.size.height  # it scrolls: the scrollbar takes a column
+        # Product (least needed) is left out rather than the Client column cut.
+        assert table.shown_columns == ("card_id", "mask", "status", "client_id")
+        shown = [table.render_line(y).text for y in range(1, table.size.height)]
+        clients = [c[3] for key in keys(app) if (c := cells_of(app, key))][: len(shown)]
+        for line, client in zip(shown, clients, strict=False):
+            assert line.rstrip().endswith(client), (line, client)
+
+        # Every list: each cell shown whole, or ending in "…"; never cut at the edge.
+        for key, screen_type in (("f2", ClientsScreen), ("f4", RequestsScreen), ("f3", CardsScreen)):
+            await go_to(pilot, key, screen_type)
+            table = list_screen(app).table
+            width = table.size.width
+            for y in range(table.size.height):
+                text = table.render_line(y).text
+                assert len(text) <= width
+            row = table.current_row
+            assert row is not None
+            line = table.render_line(1 + table.cursor_row - table.scroll_offset.y).text
+            index = {c.key: i for i, c in enumerate(table.columns)}
+            for column in table.shown_columns:
+                cell = row.cells[index[column]]
+                assert cell in line or "…" in line, (column, cell, line)
+
+
+def test_a_timeline_too_long_for_its_column_keeps_its_last_word() -> None:
+    from fpconsole.tui.widgets.paged_table import _fit
+
+    assert _fit("process → success", 12, "left", keep="end") == "…s → success"
+    assert _fit("process → success", 10, "left", keep="end") == "…→ success"
+    assert _fit("process → success", 10, "left") == "process →…"
+    assert _fit("success", 10, "left", keep="end") == "success   "
+
+
+async def test_requests_at_80_columns_show_how_each_request_ended() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        backend = app.backend
+        assert backend is not None
+        card = engine_cards(app, "inactive")[0]
+        backend.follow(await backend.submit("card.activate", {"card_id": str(card["card_id"])}))
+        await wait_until(pilot, lambda: backend.in_process == 0)
+        await go_to(pilot, "f4", RequestsScreen)
+        line = list_screen(app).table.render_line(1).text
+        assert "card.activate" in line and line.rstrip().endswith("success"), line
+
+
+# --- Clients by a card's last four -----------------------------------------------------------------
+
+
+async def test_the_clients_filter_finds_a_client_by_a_cards_last_four() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        card = next(c for c in engine_cards(app) if c.get("client_id"))
+        last4 = str(card["card_mask"])[-4:]
+        owners = {str(c["client_id"]) for c in engine_cards(app) if str(c["card_mask"]).endswith(last4)}
+        await type_filter(pilot, last4)
+        assert str(card["client_id"]) in keys(app)
+        assert owners <= set(keys(app))
+
+
+# --- read-only ----------------------------------------------------------------------------------
+
+
+async def test_read_only_footer_leaves_out_state_changes() -> None:
+    for read_only in (False, True):
+        app = make_app(read_only=read_only)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_ready(pilot)
+            footer = screen_text(app).splitlines()[-1]
+            assert "Filter" in footer
+            assert ("New client" in footer) is not read_only, footer

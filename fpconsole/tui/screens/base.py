@@ -7,13 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 
 from fpconsole.tui.widgets.detail import DetailPanel
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row, RowSource
@@ -33,10 +34,16 @@ class Action:
     available: bool = True
     changes_state: bool = True
     short: str = ""  # in the detail panel's key hint, where the title is too long
+    why_not: str = ""  # when not available, why: "not possible for a closed card"
 
     @property
     def label(self) -> str:
         return self.short or self.title.rstrip("…")
+
+    @property
+    def refusal(self) -> str:
+        """What to say when the action is asked for but not available."""
+        return f"{self.label}: {self.why_not or 'not possible in this state'}."
 
 
 class QueryRows:
@@ -79,6 +86,8 @@ class ListScreen(Screen[None]):
     ListScreen #filter.-visible { display: block; }
     ListScreen #body { height: 1fr; }
     ListScreen #list-pane { width: 1fr; }
+    ListScreen #scope { display: none; height: 1; padding: 0 1; background: $boost; color: $warning; }
+    ListScreen #scope.-visible { display: block; }
     ListScreen.-narrow DetailPanel { width: 32; }
     ListScreen.-narrow TopBar > #host { display: none; }
     """
@@ -87,6 +96,9 @@ class ListScreen(Screen[None]):
         super().__init__()
         self.query_text = ""
         self._detail_timer: Timer | None = None
+        # The row (key, cached state) the detail panel was last filled for: a cache change that
+        # leaves it as it was does not show or fetch it again (the fetch itself changes the cache).
+        self._detail_for: tuple[str, object] | None = None
 
     @property
     def fp_app(self) -> FpConsoleApp:
@@ -100,6 +112,7 @@ class ListScreen(Screen[None]):
         yield TopBar.for_context(context, self.SECTION)
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
+                yield Static("", id="scope")
                 yield PagedTable(self.COLUMNS, self.make_source(""), empty_text=self.EMPTY_TEXT, id="list")
                 box = Input(
                     placeholder="filter: id, name, phone, last 4 digits…  (enter keeps, esc clears)",
@@ -125,6 +138,16 @@ class ListScreen(Screen[None]):
     def actions(self, row: Row | None) -> list[Action]:
         return []
 
+    def scope_text(self) -> str:
+        """A line above the list saying what narrows it besides the `/` filter (e.g. one
+        client's cards) and how to undo that; empty when nothing does."""
+        return ""
+
+    def detail_state(self, row: Row) -> object:
+        """What the detail shows of the cache for this row; when a cache change alters it, the
+        detail is shown again and its fetch is made again."""
+        return row.data
+
     # --- list ---------------------------------------------------------------------------
 
     @property
@@ -140,11 +163,17 @@ class ListScreen(Screen[None]):
 
     def _list(self, *, keep_cursor: bool = False) -> None:
         # An empty filtered list says why, and how to get everything back.
+        narrowed = self.query_text or self.scope_text()
         self.table.empty_text = (
-            f"Nothing here matches {self.query_text!r}. esc clears the filter."
-            if self.query_text
+            (f"No match for {self.query_text!r}." if self.query_text else "Nothing here.")
+            + " esc clears the filter."
+            if narrowed
             else self.EMPTY_TEXT
         )
+        scope = self.query_one("#scope", Static)
+        text = self.scope_text()
+        scope.update(text)
+        scope.set_class(bool(text), "-visible")
         self.table.set_source(self.make_source(self.query_text), keep_cursor=keep_cursor)
 
     def action_refresh(self) -> None:
@@ -152,13 +181,36 @@ class ListScreen(Screen[None]):
 
     @on(PagedTable.Highlighted, "#list")
     def _highlighted(self, message: PagedTable.Highlighted) -> None:
+        self._show_then_fetch(message.row)
+
+    def _show_then_fetch(self, row: Row | None) -> None:
         # What the cache knows shows at once; the network fetch is debounced, so holding a
         # key down does not fire a request per row.
-        row = message.row
+        self._detail_for = (row.key, self.detail_state(row)) if row is not None else None
         self.show_detail(row, fetch=False)
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        self._detail_timer = self.set_timer(self.DETAIL_DELAY, lambda: self.show_detail(row))
+        key = row.key if row is not None else None
+        self._detail_timer = self.set_timer(self.DETAIL_DELAY, lambda: self._fetch_detail(key))
+
+    def _fetch_detail(self, key: str | None) -> None:
+        # The row as the cache has it now, not as it was when the timer started.
+        row = self.table.current_row
+        if (row.key if row is not None else None) == key:
+            self.show_detail(row)
+
+    def cache_changed(self) -> None:
+        """The cache changed: reload the list, and when the selected row's cached state moved
+        (an action settled, another console wrote), show its detail again and fetch it again."""
+        self.table.reload()
+        row = self.table.current_row
+        state = (row.key, self.detail_state(row)) if row is not None else None
+        if state != self._detail_for:
+            self._show_then_fetch(row)
+
+    def note_detail_shown(self, row: Row) -> None:
+        """A fetch's answer is on screen: the cache change it makes is no news."""
+        self._detail_for = (row.key, self.detail_state(row))
 
     @on(PagedTable.Selected, "#list")
     def _selected(self, message: PagedTable.Selected) -> None:
@@ -176,12 +228,16 @@ class ListScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        if box.has_class("-visible") or self.query_text:
+        if box.has_class("-visible") or self.query_text or self.scope_text():
             box.value = ""
             box.remove_class("-visible")
             self.query_text = ""
+            self.clear_scope()
             self.reload()
             self.table.focus()
+
+    def clear_scope(self) -> None:
+        """Drop what `scope_text` names (esc clears it with the `/` filter)."""
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -240,8 +296,30 @@ class ListScreen(Screen[None]):
                     self.notify("Read-only: state-changing actions are hidden.", severity="warning")
                     return True
                 if not action.available:
-                    self.notify(f"{action.title}: not possible in this state.", severity="warning")
+                    self.notify(action.refusal, severity="warning")
                     return True
                 action.run()
                 return True
         return False
+
+    def _state_changing(self, key: str) -> bool:
+        try:
+            row = self.table.current_row
+        except NoMatches:  # asked before the list is composed
+            row = None
+        return any(found.key == key and found.changes_state for found in self.actions(row))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Read-only: the keys of state-changing actions are left out of the footer (and help)."""
+        if action == "act" and parameters and self.fp_app.context.read_only:
+            return not self._state_changing(str(parameters[0]))
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        # Read-only: a state-changing key has no binding (check_action), so say why it does nothing.
+        if not self.fp_app.context.read_only or not event.character:
+            return
+        if self._state_changing(event.character):
+            event.stop()
+            event.prevent_default()
+            self.notify("Read-only: state-changing actions are hidden.", severity="warning")

@@ -43,6 +43,14 @@ def card_row(item: dict[str, Any]) -> Row:
     )
 
 
+def card_why_not(status: str) -> str:
+    """Why a lifecycle action is not offered for a card in this state."""
+    if status in ("", "?", "—"):
+        return "not possible while the card's status is unknown"
+    article = "an" if status[:1] in "aeiou" else "a"
+    return f"not possible for {article} {status} card"
+
+
 def card_actions(status: str) -> dict[str, bool]:
     """Which lifecycle actions the card's state allows (closed is final)."""
     open_card = status != "closed"
@@ -61,12 +69,14 @@ def card_actions(status: str) -> dict[str, bool]:
 
 class CardsScreen(ListScreen):
     SECTION = "Cards"
+    # At 80 columns the list is 47 wide: Card, Number, Status and Client fit it exactly, and
+    # Product is left out (PagedTable drops whole columns rather than cut an id).
     COLUMNS = (
-        Column("card_id", "Card", 9),
-        Column("mask", "Number", 17),
-        Column("status", "Status", 9),
-        Column("client_id", "Client", 11),
-        Column("product", "Product", 7),
+        Column("card_id", "Card", 8, priority=9),
+        Column("mask", "Number", 17, priority=7),
+        Column("status", "Status", 8, priority=8),
+        Column("client_id", "Client", 10, priority=5),
+        Column("product", "Product", 7, priority=1),
     )
     EMPTY_TEXT = "No cards seen yet. Press n to issue one, B for bulk issue, or : card <id>."
     HELP = "Cards this console has seen. Actions follow the card's state."
@@ -84,12 +94,54 @@ class CardsScreen(ListScreen):
         Binding("L", "act('L')", "Set limits", show=False),
         Binding("S", "act('S')", "Statement", show=False),
         Binding("t", "act('t')", "Create transaction", show=False),
+        # F3 is the app's "go to Cards"; here, already in Cards, it shows all of them.
+        Binding("f3", "all_cards", "All cards", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.client_filter: str | None = None
         self.fetched: dict[str, dict[str, Any]] = {}
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # Coming back to Cards (F3, the palette, `:card`) shows all cards: one client's cards
+        # are shown only when asked for (Clients → c), not for the rest of the session.
+        self.app.mode_change_signal.subscribe(self, self._mode_changed, immediate=True)
+
+    def _mode_changed(self, mode: str) -> None:
+        if mode == "cards" and self.client_filter is not None:
+            self.show_all_cards(quiet=True)
+
+    # --- the client filter ------------------------------------------------------------------
+
+    def scope_text(self) -> str:
+        return f"client {self.client_filter} · esc shows all cards" if self.client_filter else ""
+
+    def clear_scope(self) -> None:
+        self.client_filter = None
+
+    def show_all_cards(self, *, quiet: bool = False) -> None:
+        if self.client_filter is None:
+            return
+        self.client_filter = None
+        if self.is_mounted:
+            self.reload()
+        if not quiet:
+            self.notify("All cards", timeout=3)
+
+    def action_all_cards(self) -> None:
+        self.show_all_cards()
+
+    def prepare_open(self, card_id: str) -> None:
+        """`:cards` shows all cards; `:card ID` of a card outside the client filter drops it."""
+        if self.client_filter is None:
+            return
+        if card_id:
+            card = data.get_card(self.fp_app.cache, card_id)
+            if card is not None and str(card.get("client_id") or "") == self.client_filter:
+                return
+        self.show_all_cards(quiet=True)
 
     def make_source(self, query: str) -> RowSource:
         cache = self.fp_app.cache
@@ -116,25 +168,27 @@ class CardsScreen(ListScreen):
         ]
         if row is None:
             return found
-        card_id, mask = row.key, row.cells[1]
-        allowed = card_actions(row.cells[2])
+        card_id, mask, status, client = row.key, row.cells[1], row.cells[2], row.cells[3]
+        allowed = card_actions(status)
+        why = card_why_not(status)
         target = {"card_id": card_id}
 
         def form(method: str, initial: dict[str, str] | None = None) -> Any:
             return lambda: app.open_form(method, initial or target, card_mask=mask)
 
         found += [
-            Action("A", "Activate", form("card.activate"), allowed["activate"]),
-            Action("b", "Block…", form("card.block"), allowed["block"]),
-            Action("u", "Unblock…", form("card.unblock"), allowed["unblock"]),
-            Action("x", "Close…", form("card.close"), allowed["close"]),
-            Action("p", "Set PIN…", form("card.set_pin"), allowed["set_pin"]),
+            Action("A", "Activate", form("card.activate"), allowed["activate"], why_not=why),
+            Action("b", "Block…", form("card.block"), allowed["block"], why_not=why),
+            Action("u", "Unblock…", form("card.unblock"), allowed["unblock"], why_not=why),
+            Action("x", "Close…", form("card.close"), allowed["close"], why_not=why),
+            Action("p", "Set PIN…", form("card.set_pin"), allowed["set_pin"], why_not=why),
             Action(
                 "r",
                 "Reset PIN counter",
                 form("card.reset_counter_pin"),
                 allowed["reset_counter_pin"],
                 short="Reset PIN tries",
+                why_not=why,
             ),
             Action(
                 "s",
@@ -142,6 +196,7 @@ class CardsScreen(ListScreen):
                 lambda: app.open_secret_data(card_id, mask),
                 allowed["secret_data"],
                 False,
+                why_not=why,
             ),
             Action(
                 "P",
@@ -149,27 +204,31 @@ class CardsScreen(ListScreen):
                 form("card.issue_plastic"),
                 allowed["issue_plastic"],
                 short="Plastic",
+                why_not=why,
             ),
             Action(
                 "L",
                 "Set limits",
                 form("limits.set", {"object.type": "card", "object.value": card_id}),
                 allowed["limits"],
+                why_not=why,
             ),
             Action(
                 "l",
                 "Link to a client",
                 form("card.link"),
-                allowed["close"] and row.cells[3] == "—",
+                allowed["close"] and client == "—",
                 short="Link",
+                why_not=why if not allowed["close"] else f"already linked to {client}",
             ),
             Action("S", "Statement…", lambda: app.open_statement(card_id), True, False),
             Action(
                 "t",
                 "Create transaction",
                 form("transaction.create", {"card_id": card_id, "currency": "KZT"}),
-                row.cells[2] == "active",
+                status == "active",
                 short="Transaction",
+                why_not=why,
             ),
         ]
         return found
@@ -198,10 +257,13 @@ class CardsScreen(ListScreen):
         item = row.data
         info = self.fetched.get(row.key, {})
         card = info.get("card") or {}
+        # The cache's status wins: every card.info answer is written to the cache, so the cache
+        # is never older than a fetch, and an action that settled since is only there.
+        cached_status = row.cells[2] if row.cells[2] not in ("", "?") else None
         pairs = [
             ("card_id", row.key),
             ("number", row.cells[1]),
-            ("status", str(card.get("status") or row.cells[2])),
+            ("status", str(cached_status or card.get("status") or "?")),
             ("client", row.cells[3]),
             ("product", row.cells[4]),
         ]
@@ -263,12 +325,14 @@ class CardsScreen(ListScreen):
                 continue
             found[key] = result.raw.get(key)
         self.fetched[card_id] = found
+        self.table.reload()  # card.info wrote to the cache: show the row as it is now
         current = self.table.current_row
         if current is not None and current.key == card_id:
             self.show_detail(current, fetch=False)
+            self.note_detail_shown(current)
 
     def on_app_news(self, message: Any) -> None:
         from fpconsole.tui.messages import CacheChanged
 
         if isinstance(message, CacheChanged) and self.is_mounted:
-            self.table.reload()
+            self.cache_changed()

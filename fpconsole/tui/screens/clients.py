@@ -37,10 +37,10 @@ def client_row(item: dict[str, Any]) -> Row:
 class ClientsScreen(ListScreen):
     SECTION = "Clients"
     COLUMNS = (
-        Column("client_id", "Client", 11),
-        Column("name", "Name", 0),
-        Column("phone", "Phone", 13),
-        Column("product", "Product", 8),
+        Column("client_id", "Client", 11, priority=9),
+        Column("name", "Name", 0, priority=8),
+        Column("phone", "Phone", 13, priority=7),
+        Column("product", "Product", 8, priority=1),
     )
     EMPTY_TEXT = "No clients seen yet. Press n to create one, or : client <id> to fetch one."
     HELP = "Clients this console has seen (the Card API has no list-all method)."
@@ -127,7 +127,7 @@ class ClientsScreen(ListScreen):
         ]
         if kind:
             pairs.append(("type", f"{kind} {CLIENT_TYPES.get(kind, '')}".strip()))
-        cards = data.fetch_cards(self.fp_app.cache, "", 0, 20, client_id=row.key)
+        cards = self.cached_cards(row.key)
         card_pairs = [(str(c.get("card_mask") or c["card_id"]), str(c.get("status") or "?")) for c in cards]
         self.detail.show(
             row.cells[1],
@@ -136,6 +136,14 @@ class ClientsScreen(ListScreen):
         )
         if fetch:
             self.refresh_cards(row.key)
+
+    def cached_cards(self, client_id: str) -> list[dict[str, Any]]:
+        return list(data.fetch_cards(self.fp_app.cache, "", 0, 20, client_id=client_id))
+
+    def detail_state(self, row: Row) -> object:
+        # The detail lists the client's cards: a card issued, linked or blocked is news too.
+        cards = [(c.get("card_id"), c.get("card_mask"), c.get("status")) for c in self.cached_cards(row.key)]
+        return (row.data, cards)
 
     @work(exclusive=True, group="client-cards", exit_on_error=False)
     async def refresh_cards(self, client_id: str) -> None:
@@ -147,12 +155,14 @@ class ClientsScreen(ListScreen):
             await backend.read("client.cards", {"client_id": client_id})
         except Exception:
             return  # the cached cards stay on screen; errors show in Requests
+        self.table.reload()  # client.cards wrote to the cache
         current = self.table.current_row
         if current is not None and current.key == client_id:
             self.show_detail(current, fetch=False)
+            self.note_detail_shown(current)
 
     def on_app_news(self, message: Any) -> None:
         from fpconsole.tui.messages import CacheChanged
 
         if isinstance(message, CacheChanged) and self.is_mounted:
-            self.table.reload()
+            self.cache_changed()

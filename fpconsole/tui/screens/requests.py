@@ -72,12 +72,14 @@ def request_row(entry_obj: Any) -> Row:
 
 class RequestsScreen(ListScreen):
     SECTION = "Requests"
+    # At 80 columns (a list 47 wide) Time, Method and Status show; the request_id and the target
+    # are in the detail. PagedTable leaves out whole columns rather than cut an id short.
     COLUMNS = (
-        Column("time", "Time", 8),
-        Column("method", "Method", 20),
-        Column("request_id", "request_id", 10),
-        Column("target", "Target", 9),
-        Column("status", "Status", 0),
+        Column("time", "Time", 8, priority=7),
+        Column("method", "Method", 20, priority=9),
+        Column("request_id", "request_id", 10, priority=4),
+        Column("target", "Target", 9, priority=5),
+        Column("status", "Status", 0, priority=8, keep="end"),  # "…→ success" when narrow
     )
     EMPTY_TEXT = "No requests yet: everything this console sends is listed here."
     HELP = "Every call this console made, newest first (the journal survives restarts)."
@@ -108,16 +110,21 @@ class RequestsScreen(ListScreen):
         if row is None:
             return []
         entry = row.data
-        polls = bool(entry.get("request_id")) and entry.get("outcome") in (
-            "process",
-            "unknown",
-            "failed",
-            "sent",
-        )
+        outcome = str(entry.get("outcome") or "")
+        polls = bool(entry.get("request_id")) and outcome in ("process", "unknown", "failed", "sent")
+        why_not = f"already final: {outcome}" if entry.get("request_id") else "no request_id to poll"
         return [
             Action("c", "Copy request_id", lambda: self.fp_app.copy_text(row.key, "request_id"), True, False),
             Action("C", "Copy as curl", lambda: self.copy_curl(entry), True, False),
-            Action("p", "Poll request/status again", lambda: self.poll_again(row.key, entry), polls, False),
+            Action(
+                "p",
+                "Poll request/status again",
+                lambda: self.poll_again(row.key, entry),
+                polls,
+                False,
+                short="Poll again",
+                why_not=why_not,
+            ),
             Action("t", "Copy for ticket…", lambda: self.copy_for_ticket(entry), True, False),
             Action("e", "Export…", self.export, True, False),
         ]

@@ -75,13 +75,13 @@ def transaction_row(item: dict[str, Any]) -> Row:
 class TransactionsScreen(ListScreen):
     SECTION = "Transactions"
     COLUMNS = (
-        Column("transaction_id", "Transaction", 13),
-        Column("card_id", "Card", 7),
-        Column("amount", "Amount", 12, "right"),
-        Column("currency", "Cur", 3),
-        Column("status", "Status", 8),
-        Column("ledger", "Held/Clear/Refund", 17),
-        Column("created", "Created", 0),
+        Column("transaction_id", "Transaction", 13, priority=9),
+        Column("card_id", "Card", 7, priority=6),
+        Column("amount", "Amount", 12, "right", priority=8),
+        Column("currency", "Cur", 3, priority=7),
+        Column("status", "Status", 8, priority=8),
+        Column("ledger", "Held/Clear/Refund", 17, priority=5),
+        Column("created", "Created", 0, priority=4),
     )
     EMPTY_TEXT = "No transactions seen yet. Press n to create one (or a on a card in Cards)."
     HELP = (
@@ -198,18 +198,22 @@ class TransactionsScreen(ListScreen):
         amounts = self.amounts(row)
         requests = self.requests_of(row)
         card_id = str(row.data.get("card_id") or "")
+        final = amounts.status in ("new", "error")
+        status_why = f"not possible for a transaction in status {amounts.status}"
         found += [
             Action(
                 "c",
                 "Clearing…",
                 lambda: self.open_guarded("transaction.clearing", row),
                 allows("clearing", amounts),
+                why_not=status_why if final else "nothing is still held",
             ),
             Action(
                 "r",
                 "Refund…",
                 lambda: self.open_guarded("transaction.refund", row),
                 allows("refund", amounts),
+                why_not=status_why if final else "nothing is cleared and not yet refunded",
             ),
             Action("i", "Transaction info", lambda: self.open_info(row), True, False),
             Action(
@@ -218,6 +222,8 @@ class TransactionsScreen(ListScreen):
                 lambda: self.open_request_status(requests),
                 bool(requests),
                 False,
+                short="Request status",
+                why_not="no request of this transaction in the journal",
             ),
             Action(
                 "S",
@@ -225,6 +231,8 @@ class TransactionsScreen(ListScreen):
                 lambda: self.fp_app.open_statement(card_id),
                 bool(card_id),
                 False,
+                short="Statement",
+                why_not="the transaction names no card",
             ),
         ]
         return found

@@ -3,10 +3,15 @@ list of 100,000 cards opens and scrolls as fast as a list of ten.
 
 Textual's DataTable keeps every row in memory and lays all of them out; that costs seconds
 and tens of MiB at cache scale. This widget draws only the visible lines (line API).
+
+A value is never cut silently: one longer than its column ends with `…`, and a column that does
+not fit the width entirely is left out, the lowest `priority` first (so an id column is never
+shown with its last digits missing, which would read as another, real id).
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -26,8 +31,12 @@ from textual.strip import Strip
 class Column:
     key: str
     label: str
-    width: int  # 0 = take the remaining width
+    width: int  # 0 = take the remaining width (at least FLEX_MIN)
     align: str = "left"
+    # When the columns do not all fit, the lowest priority is left out first (then the rightmost).
+    priority: int = 0
+    # Which end of a too-long value stays: "end" for a timeline whose last word is the news.
+    keep: str = "start"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +62,14 @@ class EmptySource:
 
 
 PAGE = 128
+FLEX_MIN = 8  # a column of width 0 is left out rather than narrower than this
 
 
-def _fit(text: str, width: int, align: str) -> str:
+def _fit(text: str, width: int, align: str, keep: str = "start") -> str:
     if len(text) > width:
-        return text[: max(width - 1, 0)] + "…" if width > 1 else text[:width]
+        if width <= 1:
+            return text[:width]
+        return "…" + text[len(text) - width + 1 :] if keep == "end" else text[: width - 1] + "…"
     return text.rjust(width) if align == "right" else text.ljust(width)
 
 
@@ -127,6 +139,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._count = 0
         self._announced: str | None = None  # the row key last sent in Highlighted
         self._style_memo: dict[str, Style] = {}
+        self._layout_memo: tuple[int, list[tuple[Column, int, int]]] | None = None
 
     def on_mount(self) -> None:
         self.reload()
@@ -184,12 +197,35 @@ class PagedTable(ScrollView, can_focus=True):
         fixed = sum(c.width for c in self.columns) + len(self.columns)
         return max(fixed, self.size.width)
 
-    def _widths(self) -> list[int]:
+    def _layout(self) -> list[tuple[Column, int, int]]:
+        """The columns shown at this width: (column, width, index of its cell). Columns that do
+        not fit entirely are left out, lowest priority first; the flexible ones share the rest."""
         width = self.size.width or 80
-        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns)
-        flexible = [c for c in self.columns if not c.width]
-        spare = max(width - fixed - 1, 8)
-        return [c.width or max(spare // max(len(flexible), 1), 8) for c in self.columns]
+        memo = self._layout_memo
+        if memo is not None and memo[0] == width:
+            return memo[1]
+        shown = list(self.columns)
+
+        def needed(columns: list[Column]) -> int:
+            # " " + cells joined by " ", and one spare cell at the right when a column flexes.
+            flexible = sum(1 for c in columns if not c.width)
+            return sum(c.width for c in columns) + len(columns) + (1 + FLEX_MIN * flexible if flexible else 0)
+
+        while len(shown) > 1 and needed(shown) > width:
+            order = sorted(range(len(shown)), key=lambda i: (shown[i].priority, -i))
+            del shown[order[0]]
+        fixed = sum(c.width for c in shown) + len(shown)
+        flexible = [c for c in shown if not c.width]
+        spare = max(width - fixed - 1, FLEX_MIN)
+        share = max(spare // max(len(flexible), 1), FLEX_MIN)
+        found = [(c, c.width or share, self.columns.index(c)) for c in shown]
+        self._layout_memo = (width, found)
+        return found
+
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        """The keys of the columns shown at the current width."""
+        return tuple(c.key for c, _, _ in self._layout())
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(self._content_width(), self._count + 1)
@@ -207,18 +243,20 @@ class PagedTable(ScrollView, can_focus=True):
         return found
 
     def render_line(self, y: int) -> Strip:
-        widths = self._widths()
+        layout = self._layout()
         width = self.size.width
         if y == 0:
             header = self._style("paged-table--header")
-            text = " ".join(_fit(c.label, w, c.align) for c, w in zip(self.columns, widths, strict=True))
+            text = " ".join(_fit(c.label, w, c.align) for c, w, _ in layout)
             return Strip([Segment(" " + text, header)]).adjust_cell_length(width, header)
         index = self.scroll_offset.y + y - 1
         base = self._style("base")
         if self._count == 0:
-            if y == 2:
+            # The empty text wraps: at 80 columns the list is under 50 wide.
+            lines = textwrap.wrap(self.empty_text, max(width - 2, 10)) or [""]
+            if 2 <= y < 2 + len(lines):
                 muted = self._style("paged-table--muted")
-                return Strip([Segment(" " + self.empty_text, muted)]).adjust_cell_length(width, base)
+                return Strip([Segment(" " + lines[y - 2], muted)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         row = self.row_at(index)
         if row is None:
@@ -228,9 +266,8 @@ class PagedTable(ScrollView, can_focus=True):
             style = base + self._style(f"paged-table--{row.style}")
         if index == self.cursor_row:
             style = style + self._style("paged-table--cursor")
-        text = " ".join(
-            _fit(cell, w, c.align) for cell, c, w in zip(row.cells, self.columns, widths, strict=False)
-        )
+        cells = row.cells
+        text = " ".join(_fit(cells[i] if i < len(cells) else "", w, c.align, c.keep) for c, w, i in layout)
         return Strip([Segment(" " + text, style)]).adjust_cell_length(width, style)
 
     # --- cursor ------------------------------------------------------------------------
