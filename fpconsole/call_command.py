@@ -110,12 +110,16 @@ async def _call(
     sent_id: str | None = None
     try:
         if args.curl:
+            line = to_curl(client.prepare(method, body))
             if session.embedded:
+                from fpconsole.session import EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL
+
                 err.write(
-                    "# the embedded sandbox has no address: run `fpconsole sandbox serve` and pass "
-                    "--base-url http://127.0.0.1:8642 --auth-id 100500 --secret-env VAR for a runnable line\n"
+                    "# the embedded sandbox has no address: this line is for `fpconsole sandbox serve` "
+                    f"({SERVED_SANDBOX_BASE_URL}, the same built-in partner)\n"
                 )
-            out.write(to_curl(client.prepare(method, body)) + "\n")
+                line = line.replace(EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL, 1)
+            out.write(line + "\n")
             return EXIT_OK
 
         def show(raw: dict[str, Any]) -> None:

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from fpconsole.config import Profile
 
 EMBEDDED_BASE_URL = "http://sandbox.embedded"
+# Where `fpconsole sandbox serve` listens by default (sandbox.serve.DEFAULT_PORT, kept equal by a
+# test; not imported, as that would load uvicorn): a request made on the embedded sandbox is
+# runnable there, since the signature covers the path and the built-in partner is the same.
+SERVED_SANDBOX_BASE_URL = "http://127.0.0.1:8642"
 EMBEDDED_SEED_CLIENTS = 40
 # Journal and cache name of a `--base-url` session. A colon cannot appear in a profile name
 # (config.py refuses it), so such a name never mixes with a profile's entries.

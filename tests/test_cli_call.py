@@ -664,6 +664,18 @@ def test_the_embedded_sandbox_is_the_default_target(
     assert bad.code == 2 and "client.phone: must be digits only" in bad.err
 
 
+def test_curl_on_the_embedded_sandbox_is_a_line_for_the_served_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from fpconsole.session import EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL
+
+    result = run(capsys, "card.info", "card_id=7001001", "--curl", base_url=None)
+    assert result.code == 0, result.err
+    assert f"{SERVED_SANDBOX_BASE_URL}/v5/card-api/card/info" in result.out
+    assert EMBEDDED_BASE_URL not in result.out
+    assert "fpconsole sandbox serve" in result.err
+
+
 def test_ctrl_c_while_waiting_exits_3_with_the_request_id_and_no_traceback(tmp_path: Any) -> None:
     env = {
         "PATH": "/usr/bin:/bin",

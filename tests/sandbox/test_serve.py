@@ -215,3 +215,11 @@ def test_the_console_command_hands_serve_its_flags_as_typed(
     monkeypatch.setattr(fpconsole.sandbox.serve, "main", fake_main)
     assert fpconsole.cli.main(["sandbox", "serve", *argv]) == 0
     assert received == [argv]
+
+
+def test_the_console_knows_where_serve_listens_by_default() -> None:
+    # session.py keeps its own copy so the console does not import uvicorn to say it.
+    from fpconsole.sandbox.serve import DEFAULT_PORT
+    from fpconsole.session import SERVED_SANDBOX_BASE_URL
+
+    assert f"http://127.0.0.1:{DEFAULT_PORT}" == SERVED_SANDBOX_BASE_URL

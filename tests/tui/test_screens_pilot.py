@@ -270,6 +270,8 @@ async def test_requests_show_the_timeline_and_copy_the_id_and_curl() -> None:
         await pilot.press("C")
         curl = app.clipboard
         assert curl.startswith("curl") and "/card/activate" in curl and request_id in curl
+        # The embedded sandbox has no address: the line is for `fpconsole sandbox serve`.
+        assert "http://127.0.0.1:8642/v5/card-api/card/activate" in curl
         assert BUILTIN_SANDBOX_SECRET not in curl
         assert any("Copied" in str(n.message) for n in app._notifications)
 

@@ -170,7 +170,14 @@ class RequestsScreen(ListScreen):
         except (KeyError, errors.CardApiError) as exc:
             self.notify(f"Cannot rebuild this request: {exc}", severity="error")
             return
-        self.fp_app.copy_text(to_curl(prepared), "the request as curl")
+        line, what = to_curl(prepared), "the request as curl"
+        if backend.session.embedded:
+            from fpconsole.session import EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL
+
+            # The embedded sandbox has no address; the served one takes the same signed line.
+            line = line.replace(EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL, 1)
+            what += f" for `fpconsole sandbox serve` ({SERVED_SANDBOX_BASE_URL})"
+        self.fp_app.copy_text(line, what)
 
     @work(exit_on_error=False, group="poll")
     async def poll_again(self, request_id: str, entry: dict[str, Any]) -> None:
