@@ -294,7 +294,7 @@ class CardsScreen(ListScreen):
                     [
                         (
                             f"{lim.get('transaction_type')}/{lim.get('period') or '-'}",
-                            f"{lim.get('available')} of {lim.get('max')}",
+                            f"{money(lim.get('available'))} left of {money(lim.get('max'))}",
                         )
                         for lim in limits
                     ],
