@@ -66,6 +66,7 @@ OPERATION_COLUMNS: Final = (
     "type",
     "amount",
     "commission",
+    "balance_change",
     "currency",
     "mcc",
     "merchant_name",

@@ -69,6 +69,8 @@ class Operation:
             "type": self.type,
             "amount": str(self.amount),
             "commission": str(self.commission),
+            # As the screen shows it (debits negative), so a spreadsheet sums to the balance.
+            "balance_change": str(self.signed),
             "currency": self.currency,
             "mcc": self.mcc,
             "merchant_name": self.merchant,

@@ -163,6 +163,13 @@ def test_to_json_is_plain() -> None:
     assert document["balance_at_end"] == "6999.5"
     assert document["operations"][0]["type"] == "refund"
     assert document["totals"][0] == {"type": "credit", "count": 1, "amount": "10000", "commission": "0"}
+    # Each operation also says what it did to the balance, signed as on screen; they add up.
+    changes = [Decimal(op["balance_change"]) for op in document["operations"]]
+    assert any(change < 0 for change in changes) and any(change > 0 for change in changes)
+    ops = statement().operations
+    assert sum(changes) == sum(op.signed for op in ops)
+    pay = next(op for op in document["operations"] if op["type"] == "pay")
+    assert Decimal(pay["balance_change"]) == -Decimal(pay["amount"]) - Decimal(pay["commission"])
 
 
 def test_presets_and_custom_windows_in_local_days() -> None:
