@@ -432,9 +432,12 @@ class Journal:
         method: str | None,
         status: str | None,
         query: str | None,
+        changes_only: bool = False,
     ) -> tuple[str, list[Any]]:
         where = ["profile = ?"]
         params: list[Any] = [self.profile]
+        if changes_only:
+            where.append("changes_state = 1")
         if since is not None:
             where.append("sent_ts >= ?")
             params.append(since.timestamp())
@@ -464,10 +467,12 @@ class Journal:
         query: str | None = None,
         *,
         oldest_first: bool = False,
+        changes_only: bool = False,
     ) -> list[JournalEntry]:
         """Newest first (or oldest first, for exports). `status` filters on the outcome;
-        `query` matches request_id, method, target ids (any part) or an outcome."""
-        where, params = self._filters(since, method, status, query)
+        `query` matches request_id, method, target ids (any part) or an outcome;
+        `changes_only` leaves out reads."""
+        where, params = self._filters(since, method, status, query, changes_only)
         order = "ASC" if oldest_first else "DESC"
         with self._lock:
             rows = self.conn.execute(
@@ -482,8 +487,10 @@ class Journal:
         method: str | None = None,
         status: str | None = None,
         query: str | None = None,
+        *,
+        changes_only: bool = False,
     ) -> int:
-        where, params = self._filters(since, method, status, query)
+        where, params = self._filters(since, method, status, query, changes_only)
         with self._lock:
             return int(
                 self.conn.execute(f"SELECT count(*) FROM requests WHERE {where}", params).fetchone()[0]

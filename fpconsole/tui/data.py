@@ -59,14 +59,16 @@ def get_client(cache: EntityCache | None, client_id: str) -> dict[str, Any] | No
     return as_dict(found) if found is not None else None
 
 
-def count_requests(journal: Journal | None, query: str) -> int:
-    return 0 if journal is None else journal.count(query=query or None)
+def count_requests(journal: Journal | None, query: str, *, changes_only: bool = False) -> int:
+    return 0 if journal is None else journal.count(query=query or None, changes_only=changes_only)
 
 
-def fetch_requests(journal: Journal | None, query: str, offset: int, limit: int) -> Sequence[Any]:
+def fetch_requests(
+    journal: Journal | None, query: str, offset: int, limit: int, *, changes_only: bool = False
+) -> Sequence[Any]:
     if journal is None:
         return []
-    return list(journal.entries(query=query or None, limit=limit, offset=offset))
+    return list(journal.entries(query=query or None, limit=limit, offset=offset, changes_only=changes_only))
 
 
 # --- transactions ---------------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def test_entries_filters_and_paging(journal: Journal, clock: Clock) -> None:
     for n in range(30):
         method = "card.info" if n % 3 else "card.block"
         rid = f"req-{n:02d}"
-        journal.record(sent(method, rid, {"request_id": rid, "card_id": f"70{n:02d}"}, clock(60)))
+        body = {"request_id": rid, "card_id": f"70{n:02d}"}
+        journal.record(sent(method, rid, body, clock(60), changes_state=method == "card.block"))
         journal.record(answered(method, rid, {}, clock(), request_status="success" if n % 2 else "process"))
     everything = journal.entries(limit=100)
     assert [e.request_id for e in everything[:3]] == ["req-29", "req-28", "req-27"]  # newest first
@@ -84,6 +85,14 @@ def test_entries_filters_and_paging(journal: Journal, clock: Clock) -> None:
     assert journal.count(query="req-1") == 10 and journal.count(query="block") == 10
     oldest = journal.entries(limit=2, oldest_first=True)
     assert [e.request_id for e in oldest] == ["req-00", "req-01"]
+    # Changes only: the reads (card.info) left out, with paging and the other filters.
+    changes = journal.entries(limit=100, changes_only=True)
+    assert {e.method for e in changes} == {"card.block"} and journal.count(changes_only=True) == 10
+    assert [e.request_id for e in journal.entries(limit=2, offset=1, changes_only=True)] == [
+        "req-24",
+        "req-21",
+    ]
+    assert journal.count(query="req-1", changes_only=True) == 3  # req-12, req-15, req-18
 
 
 def test_pending_is_what_to_poll_again(journal: Journal, clock: Clock) -> None:

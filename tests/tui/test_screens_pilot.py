@@ -612,3 +612,26 @@ async def test_read_only_footer_leaves_out_state_changes() -> None:
             footer = screen_text(app).splitlines()[-1]
             assert "Filter" in footer
             assert ("New client" in footer) is not read_only, footer
+
+
+async def test_requests_can_leave_the_reads_out() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        backend = app.backend
+        assert backend is not None
+        card = str(engine_cards(app, "inactive")[0]["card_id"])
+        await backend.read("card.info", {"card_id": card})
+        backend.follow(await backend.submit("card.activate", {"card_id": card}))
+        await wait_until(pilot, lambda: backend.in_process == 0)
+        await go_to(pilot, "f4", RequestsScreen)
+        table = list_screen(app).table
+        methods = {row.cells[1] for i in range(table.row_count) if (row := table.row_at(i))}
+        assert {"card.info", "card.activate"} <= methods
+        await pilot.press("v")
+        await settle(pilot)
+        methods = {row.cells[1] for i in range(table.row_count) if (row := table.row_at(i))}
+        assert methods == {"card.activate"}
+        await pilot.press("v")
+        await settle(pilot)
+        assert table.row_count > 1

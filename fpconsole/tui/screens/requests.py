@@ -89,14 +89,24 @@ class RequestsScreen(ListScreen):
         Binding("p", "act('p')", "Poll again", show=False),
         Binding("t", "act('t')", "Ticket", show=False),
         Binding("e", "act('e')", "Export", show=False),
+        Binding("v", "toggle_changes_only", "Changes only", id="changes-only"),
     ]
+    # Every card the cursor rests on is read (info, balance, limits): the changes an operator
+    # made are easy to lose among the reads, so one key leaves the reads out.
+    changes_only = False
 
     def make_source(self, query: str) -> RowSource:
+        only = self.changes_only
         return QueryRows(
-            lambda: data.count_requests(self.journal, query),
-            lambda offset, limit: data.fetch_requests(self.journal, query, offset, limit),
+            lambda: data.count_requests(self.journal, query, changes_only=only),
+            lambda offset, limit: data.fetch_requests(self.journal, query, offset, limit, changes_only=only),
             request_row,
         )
+
+    def action_toggle_changes_only(self) -> None:
+        self.changes_only = not self.changes_only
+        self.reload()
+        self.notify("Changes only: reads are left out (v shows all)" if self.changes_only else "All requests")
 
     @property
     def journal(self) -> Any:
