@@ -73,3 +73,28 @@ async def test_keep_as_draft_on_leaving() -> None:
         await pilot.pause()
     assert app.results == [None]
     assert backend.drafts == {"card.block": {"description": "Lost"}}
+
+
+async def test_what_was_sent_is_no_longer_a_draft_even_when_left_in_process() -> None:
+    """Leaving a form while its request is in process must not keep what was sent as a draft:
+    reopened, it would go out again with a new request_id — a second transaction."""
+    from fpconsole.tui.forms.testing import make_result, set_fields
+
+    rid = "828cf71d-a447-4a67-a149-c1df8bc197ca"
+    backend = FakeBackend(answers=[make_result(api.CARD_BLOCK, rid, request_status="process")])
+    app = host(api.CARD_BLOCK, backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "#field-description", "Lost")
+        await pilot.pause(RequestFormScreen.DRAFT_DELAY + 0.1)
+        assert backend.drafts == {"card.block": {"description": "Lost"}}  # a draft while typing
+        set_fields(form(app), {"card_id": "7001234"})
+        await pilot.pause(0.05)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert form(app).phase == "process"
+        assert "card.block" not in backend.drafts  # gone as soon as it went out
+        await pilot.pause(RequestFormScreen.DRAFT_DELAY + 0.1)  # a pending debounce saves nothing
+        await pilot.press("escape")
+        await pilot.pause()
+    assert "card.block" not in backend.drafts
+    assert [saved for saved in backend.draft_saves if saved[1].get("card_id")] == []

@@ -564,6 +564,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._fresh_id, self._differs = None, False
         self.phase = "sending"
         self.submissions += 1
+        # What goes out is no longer a draft: kept, it would come back in a new form with a new
+        # request_id and be sent twice. The journal has it; an error reopens editing here.
+        self._drop_draft()
         self.error_code = self.error_description = None
         self.live.start(self._now())
         self._set_result("")
@@ -681,11 +684,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             min(max((len(key) for key, _ in lines), default=0), self.RESULT_KEY_WIDTH) if long_answer else 0
         )
         self._set_result("\n".join(f"{key:<{width}}  {value}" for key, value in lines) or "Done.")
-        if self.form_key and self.backend is not None:
-            self.backend.discard_draft(self.form_key)
-            self._last_draft = {}
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
+        self._drop_draft()
         for control in self.query_one("#fields").query("Input.-secret").results(Input):
             control.value = ""  # done with: a PIN does not stay in memory longer than needed
         self._refresh_buttons()
@@ -821,9 +820,20 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     # --- drafts ----------------------------------------------------------------------------------
 
+    def _drop_draft(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        if self.form_key and self.backend is not None:
+            self.backend.discard_draft(self.form_key)
+            self._last_draft = {}
+        self.draft_restored = False
+        if self.is_mounted:
+            self._refresh_notice()
+
     def save_draft(self) -> None:
         backend = self.backend
-        if not self.form_key or backend is None or self.phase == "success":
+        # Only what has not gone out (or was refused and is being edited) is a draft.
+        if not self.form_key or backend is None or self.phase not in ("editing", "error", "failed"):
             return
         fields = draft_fields(self.spec, self.read_input()) if self.is_dirty() else {}
         if fields == (self._last_draft or {}) and self._last_draft is not None:
