@@ -93,8 +93,8 @@ class FpConsoleApp(TypeAhead, App[int]):
         # Priority: modals (forms, secret data, help) cut the app's bindings off, and F8 must work
         # there too; no widget uses F8, so nothing is taken from one.
         Binding("f8", "masked_screenshot", "Screenshot", show=False, priority=True, id="screenshot"),
+        # ctrl+q only: a bare q, typed into the list by a slip, closed the console at once.
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
-        Binding("q", "quit", "Quit", show=False),
     ]
 
     def __init__(self, context: ConsoleContext | None = None) -> None:
@@ -442,6 +442,23 @@ class FpConsoleApp(TypeAhead, App[int]):
         screen.reload()
         if not screen.table.move_to_key(key):
             self.notify(f"{key} not found in the local cache.", severity="warning")
+
+    async def action_quit(self) -> None:
+        """Quit; with requests still in process, say what becomes of them and ask first."""
+        from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
+
+        count = self.in_process
+        if not count or isinstance(self.screen, ConfirmScreen):
+            self.exit()
+            return
+        waiting = "1 request is" if count == 1 else f"{count} requests are"
+        spec = ConfirmSpec(
+            "Quit?",
+            f"{waiting} still in process. Nothing is lost: the journal keeps them and the next "
+            "start follows them again (Requests, p polls one now).",
+            confirm_label="Quit",
+        )
+        self.push_screen(ConfirmScreen(spec), lambda answer: self.exit() if answer is not None else None)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

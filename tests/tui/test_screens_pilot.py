@@ -635,3 +635,33 @@ async def test_requests_can_leave_the_reads_out() -> None:
         await pilot.press("v")
         await settle(pilot)
         assert table.row_count > 1
+
+
+async def test_quitting_with_requests_in_process_asks_first_and_q_alone_does_not_quit() -> None:
+    from fpconsole.tui.confirm import ConfirmScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("q")  # a slip on the list: nothing happens
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ListScreen)
+        app.in_process = 1  # as if a block were still in `process`
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "1 request is still in process" in screen_text(app)
+        await pilot.press("escape")  # stay
+        await wait_until(pilot, lambda: isinstance(app.screen, ListScreen))
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#confirm-yes")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_quitting_with_nothing_in_process_is_immediate() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: not app.is_running)
