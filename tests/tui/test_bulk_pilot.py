@@ -12,6 +12,7 @@ from snapshot_apps import make_app, wait_ready, wait_until
 from textual.widgets import Button, Input, ProgressBar, Static
 
 from fpconsole.tui.screens.bulk import BulkScreen
+from fpconsole.tui.widgets.paged_table import PagedTable
 
 pytestmark = pytest.mark.usefixtures("deterministic_console")
 
@@ -71,6 +72,16 @@ async def test_a_file_onboards_each_good_row_and_reports_the_bad_one(tmp_path: P
         # The same file again creates nothing new.
         await _run_file(pilot, screen, write_csv(tmp_path))
         assert _clients(app) == before + 8
+
+        # Another file: the table and the message are that run's alone.
+        other = tmp_path / "two.csv"
+        other.write_text("\n".join([HEADER, BAD, GOOD[0]]) + "\n", encoding="utf-8")
+        await _run_file(pilot, screen, other)
+        assert screen.result_path is not None
+        # Line 3 was done by the first file (the same client): listed, as the result CSV has it.
+        assert [r.key for r in screen.results.items] == ["2", "3"], screen.result_path.read_text()
+        assert screen.query_one("#results", PagedTable).row_count == 2
+        assert "two.result.csv" in str(screen.query_one("#message", Static).render())
 
 
 async def test_read_only_console_does_not_start_a_run(tmp_path: Path) -> None:

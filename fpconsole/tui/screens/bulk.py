@@ -212,6 +212,11 @@ class BulkScreen(Screen[None]):
             self._say(f"CSV file: {bulk_file.path} has a header but no data rows.")
             return
         self.bulk_file = bulk_file
+        # A new run shows only its own rows and words, not the last run's next to them.
+        self.results.items.clear()
+        self.query_one("#results", PagedTable).reload()
+        self._say("")
+        self.result_path = None
         problems = [str(problem) for row in bulk_file.invalid_rows for problem in row.errors]
         self.query_one("#bad-rows", Static).update(
             (f"{len(bulk_file.invalid_rows)} bad row(s), skipped:\n" + "\n".join(problems))
@@ -251,14 +256,23 @@ class BulkScreen(Screen[None]):
                 results = await runner.run()
             finally:
                 self._set_running(False)
+        # The table ends as the result CSV reads: every row, those an earlier run had done too.
+        self.results.items[:] = [result_row(result) for result in results]
+        self.query_one("#results", PagedTable).reload()
         self.result_path = write_results(default_result_path(bulk_file.path), results)
+        from fpconsole.locations import display_path
+
         done = sum(1 for r in results if str(r.status) == "done")
+        beside = self.result_path.parent == bulk_file.path.parent
+        # Next to the input as a rule; in the state folder when the input's folder is read-only.
+        where = (
+            f"{self.result_path.name}, next to the input file" if beside else display_path(self.result_path)
+        )
         self._say(
-            f"Finished: {done} done, {len(results) - done} not done. "
-            f"Result CSV: {self.result_path.name}, next to the input file"
+            f"Finished: {done} done, {len(results) - done} not done. Result CSV: {where}"
             + (f" ({runner.stop_reason})" if runner.stop_reason else "")
         )
-        self.notify(f"Bulk result written to {self.result_path.name}, next to the input file", timeout=8)
+        self.notify(f"Bulk result written to {where}", timeout=8)
         self.runner = None
 
     def _monotonic(self) -> Callable[[], float]:
