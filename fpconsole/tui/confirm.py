@@ -113,7 +113,7 @@ def ledger_confirm_spec(
         if amount is not None:
             question = f"Refund {money(amount)}{unit}?"
             if left is not None:
-                question += f" ({money(left)}{unit} is left to refund.)"
+                question += f" (Up to {money(left)}{unit} can be refunded.)"
         elif left is not None:
             question = f"Refund all {money(left)}{unit} that is left?"
         else:

@@ -190,7 +190,7 @@ async def test_create_clear_refund_and_the_statement_matches_the_ledger() -> Non
         )
         assert form.read_input().values["order_id"] == "ORD-7788"
         set_fields(form, {"amount": "500"})
-        await submit_confirmed(pilot, form, "Refund 500.00 KZT? (1,200.00 KZT is left to refund.)")
+        await submit_confirmed(pilot, form, "Refund 500.00 KZT? (Up to 1,200.00 KZT can be refunded.)")
         await back_to_list(pilot)
         state = transaction(app, transaction_id)
         assert (state["status"], state["held"], state["cleared"], state["refunded"]) == (
@@ -305,7 +305,7 @@ async def test_typed_amount_lands_in_amount_and_all_of_it_is_confirmed_in_words(
         await pilot.press(*"2500")
         values = form.read_input().values
         assert (values["amount"], values["description"]) == ("2500", "")
-        await submit_confirmed(pilot, form, "Refund 2,500.00 KZT? (6,000.00 KZT is left to refund.)")
+        await submit_confirmed(pilot, form, "Refund 2,500.00 KZT? (Up to 6,000.00 KZT can be refunded.)")
         assert transaction(app, transaction_id)["refunded"] == 2500
         await back_to_list(pilot)
 
