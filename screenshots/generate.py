@@ -61,13 +61,28 @@ async def _create_client(pilot: Any) -> None:
 
 
 async def _requests(pilot: Any) -> None:
-    from snapshot_apps import settle
+    from snapshot_apps import settle, wait_until
 
+    from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID
+
+    app = pilot.app
+    backend = app.backend
+    # A few changes among the reads the lists make, as an operator's session has them.
+    cards = app.engine.snapshot(partner=BUILTIN_SANDBOX_AUTH_ID)["cards"]
+    inactive = [c["card_id"] for c in cards if c["status"] == "inactive"]
+    active = [c["card_id"] for c in cards if c["status"] == "active"]
     await pilot.press("f3")
     await settle(pilot)
-    await pilot.press("down")
-    await settle(pilot)
+    for method, body in (
+        ("card.activate", {"card_id": inactive[0]}),
+        ("card.block", {"card_id": active[0], "description": "card lost"}),
+        ("card.unblock", {"card_id": inactive[1], "description": "found"}),  # refused: inactive
+    ):
+        backend.follow(await backend.submit(method, body))
+    await wait_until(pilot, lambda: backend.in_process == 0)
     await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("v")  # changes only
     await settle(pilot)
 
 
