@@ -1,5 +1,5 @@
-"""Snapshots of the Transactions screen, a statement's charts and a guarded refund form, at 80x24
-and 120x40, over the deterministic console (fixed clock, ids and seed; see snapshot_apps.py).
+"""Snapshots of the Transactions screen, a statement's charts and the guarded refund and clearing
+forms, at 80x24 and 120x40, over the deterministic console (fixed clock, ids and seed; see snapshot_apps.py).
 
 Update with `pytest tests/tui/test_snapshots_transactions.py --snapshot-update`, after looking at
 each new SVG as a picture."""
@@ -71,6 +71,20 @@ def test_refund_form_refuses_more_than_is_left(snap_compare: Any, size: str) -> 
         await wait_until(pilot, lambda: form.limit_state == "known")
         set_fields(form, {"amount": "99999", "description": "customer returned the goods"})
         await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+def test_clearing_form_shows_what_is_still_held(snap_compare: Any, size: str) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await to_transactions(pilot, "status:success")  # authorised: money held, not yet cleared
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, AmountGuardForm))
+        form = pilot.app.screen
+        assert isinstance(form, AmountGuardForm)
+        await wait_until(pilot, lambda: form.limit_state == "known")
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZES[size], run_before=run_before)
