@@ -216,7 +216,7 @@ class RequestsScreen(ListScreen):
         self.detail.show(
             str(entry.get("method")),
             [("", pairs), ("Request (redacted)", [("", body)]), ("Response (redacted)", [("", answer)])],
-            hint="c copy request_id · C copy as curl · p poll again",
+            hint=self.keys_hint(row),
         )
 
     def on_app_news(self, message: Any) -> None:

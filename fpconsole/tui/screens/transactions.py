@@ -363,7 +363,7 @@ class TransactionsScreen(ListScreen):
         self.detail.show(
             f"Transaction {row.cells[0]}",
             sections,
-            hint="a actions · n new · c clearing · r refund · i info · s request status · S statement · e export",
+            hint=self.keys_hint(row),
         )
         if fetch:
             self.fetch_info(row.key)
