@@ -112,13 +112,13 @@ async def _call(
         if args.curl:
             line = to_curl(client.prepare(method, body))
             if session.embedded:
-                from fpconsole.session import EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL
+                from fpconsole.session import SERVED_SANDBOX_BASE_URL, curl_for_served_sandbox
 
                 err.write(
                     "# the embedded sandbox has no address: this line is for `fpconsole sandbox serve` "
                     f"({SERVED_SANDBOX_BASE_URL}, the same built-in partner)\n"
                 )
-                line = line.replace(EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL, 1)
+                line = curl_for_served_sandbox(line)
             out.write(line + "\n")
             return EXIT_OK
 

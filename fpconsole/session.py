@@ -23,6 +23,13 @@ EMBEDDED_BASE_URL = "http://sandbox.embedded"
 # test; not imported, as that would load uvicorn): a request made on the embedded sandbox is
 # runnable there, since the signature covers the path and the built-in partner is the same.
 SERVED_SANDBOX_BASE_URL = "http://127.0.0.1:8642"
+
+
+def curl_for_served_sandbox(line: str) -> str:
+    """A curl line made on the embedded sandbox (which has no address), aimed at the served one."""
+    return line.replace(EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL, 1)
+
+
 EMBEDDED_SEED_CLIENTS = 40
 # Journal and cache name of a `--base-url` session. A colon cannot appear in a profile name
 # (config.py refuses it), so such a name never mixes with a profile's entries.

@@ -182,10 +182,10 @@ class RequestsScreen(ListScreen):
             return
         line, what = to_curl(prepared), "the request as curl"
         if backend.session.embedded:
-            from fpconsole.session import EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL
+            from fpconsole.session import SERVED_SANDBOX_BASE_URL, curl_for_served_sandbox
 
             # The embedded sandbox has no address; the served one takes the same signed line.
-            line = line.replace(EMBEDDED_BASE_URL, SERVED_SANDBOX_BASE_URL, 1)
+            line = curl_for_served_sandbox(line)
             what += f" for `fpconsole sandbox serve` ({SERVED_SANDBOX_BASE_URL})"
         self.fp_app.copy_text(line, what)
 
