@@ -1,0 +1,69 @@
+"""Theme files are found inside the package (any install layout) and in the user's config folder;
+a broken or odd file is a problem line, never an exception (item 21 of issue 12)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fpconsole.theme_files import DEFAULT_THEME, available_theme_names, read_theme_tables
+from fpconsole.tui.themes import load_themes
+
+BUILT_IN = {"fpconsole-dark", "fpconsole-light", "fpconsole-16"}
+
+
+def user_themes(home: Path) -> Path:
+    folder = home / "config" / "themes"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_the_built_in_themes_come_from_the_package_not_sys_prefix() -> None:
+    names = available_theme_names()
+    assert set(names) == BUILT_IN
+    assert DEFAULT_THEME in names
+    assert all(t.source.startswith("built-in theme ") for t in read_theme_tables().tables)
+
+
+def test_a_user_theme_is_added_and_overrides_by_name(isolated_home: Path) -> None:
+    folder = user_themes(isolated_home)
+    (folder / "mine.toml").write_text('name = "ops-night"\nprimary = "#224488"\n', encoding="utf-8")
+    (folder / "dark.toml").write_text('name = "fpconsole-dark"\nprimary = "#ff0000"\n', encoding="utf-8")
+    assert available_theme_names() == sorted([*BUILT_IN, "ops-night"])
+    themes, problems = load_themes()
+    assert problems == []
+    by_name = {theme.name: theme for theme in themes}
+    assert by_name["fpconsole-dark"].primary == "#ff0000"
+
+
+def test_broken_user_files_are_reported_and_left_out(isolated_home: Path) -> None:
+    folder = user_themes(isolated_home)
+    (folder / "syntax.toml").write_text("name = \n", encoding="utf-8")
+    (folder / "noname.toml").write_text('primary = "red"\n', encoding="utf-8")
+    (folder / "binary.toml").write_bytes(b"\xff\xfe\x00name")
+    (folder / "colour.toml").write_text('name = "bad-colour"\nprimary = "notacolour"\n', encoding="utf-8")
+    (folder / "keys.toml").write_text('name = "bad-keys"\nprimary = "red"\nshade = 1\n', encoding="utf-8")
+    (folder / "folder.toml").mkdir()
+    os.mkfifo(folder / "fifo.toml")  # reading it would block forever
+    names = available_theme_names()
+    assert "bad-colour" in names  # parses; the colour is Textual's business, checked on load
+    themes, problems = load_themes()
+    assert {theme.name for theme in themes} == BUILT_IN
+    text = "\n".join(problems)
+    for culprit in ("syntax.toml", "noname.toml", "binary.toml", "colour.toml", "keys.toml"):
+        assert culprit in text
+    assert "notacolour" in text and "shade" in text
+    assert "fifo.toml" not in text and "folder.toml" not in text
+
+
+def test_an_oversized_theme_file_is_refused(isolated_home: Path) -> None:
+    folder = user_themes(isolated_home)
+    (folder / "huge.toml").write_text('name = "huge"\n' + "# x\n" * 100_000, encoding="utf-8")
+    assert "huge" not in available_theme_names()
+    assert any("huge.toml" in problem and "KiB" in problem for problem in read_theme_tables().problems)
+
+
+def test_a_utf8_bom_is_accepted(isolated_home: Path) -> None:
+    folder = user_themes(isolated_home)
+    (folder / "bom.toml").write_bytes('\ufeffname = "with-bom"\nprimary = "red"\n'.encode())
+    assert "with-bom" in available_theme_names()
