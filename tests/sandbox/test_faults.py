@@ -163,10 +163,11 @@ async def test_timeout_rate_withholds_the_answer_until_the_client_gives_up(
     recording_engine: Any, kit: Any
 ) -> None:
     async with await client_for(parse_fault_spec("timeout_rate=1"), recording_engine, kit) as client:
-        started = time.monotonic()
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(kit.post(client, BLOCK, BLOCK_BODY), timeout=0.3)
-        assert time.monotonic() - started < 2  # cancelled with the client, not after the hold
+        # The hold is DEFAULT_HOLD_S (120 s): if giving up did not end it, wait_for would sit
+        # out the hold and the outer deadline (well inside it) would fail the test.
+        async with asyncio.timeout(DEFAULT_HOLD_S / 2):
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(kit.post(client, BLOCK, BLOCK_BODY), timeout=0.3)
     assert [call[0] for call in recording_engine.calls] == ["card.block"]
 
 
@@ -175,17 +176,20 @@ async def test_timeout_hold_ends_with_a_cut_connection(recording_engine: Any, ki
         parse_fault_spec("timeout_rate=1,hold=200ms"), recording_engine, kit
     ) as client:
         started = time.monotonic()
-        with pytest.raises(httpx.RemoteProtocolError):
-            await kit.post(client, kit.CARD_INFO, BODY)
-        assert 0.2 <= time.monotonic() - started < 2
+        async with asyncio.timeout(60):  # a deadline for a hang, not a speed check
+            with pytest.raises(httpx.RemoteProtocolError):
+                await kit.post(client, kit.CARD_INFO, BODY)
+        # A lower bound only (the hold was sat out): a loaded machine can only make it longer.
+        assert time.monotonic() - started >= 0.2
 
 
 async def test_latency_delays_the_answer(recording_engine: Any, kit: Any) -> None:
     async with await client_for(parse_fault_spec("latency=150ms"), recording_engine, kit) as client:
         started = time.monotonic()
         response = await kit.post(client, kit.CARD_INFO, BODY)
-        elapsed = time.monotonic() - started
-    assert response.json()["status"] == "ok" and elapsed >= 0.15
+        waited = time.monotonic() - started
+    # A lower bound only: a loaded machine can only make it longer (figures: bench/sandbox_timings.py).
+    assert response.json()["status"] == "ok" and waited >= 0.15
 
 
 async def test_faults_apply_per_method(recording_engine: Any, kit: Any) -> None:

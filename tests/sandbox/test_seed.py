@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -76,12 +75,10 @@ def test_every_card_status_is_present(count: int) -> None:
     assert {"cleared", "refunded", "error"} <= transaction_statuses
 
 
-def test_seed_50_is_fast_and_six_months_deep(tmp_path: Path) -> None:
+def test_seed_50_is_six_months_deep(tmp_path: Path) -> None:
+    # How long seeding takes is measured by bench/sandbox_timings.py, not asserted here.
     eng = engine(tmp_path / "seeded.sqlite3")
-    started = time.perf_counter()
     counts = eng.seed(50, partner=PARTNER)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"seed(50) took {elapsed:.2f} s"
     assert counts["transactions"] > 1000 and counts["operations"] > counts["transactions"]
     snapshot = eng.snapshot(partner=PARTNER)
     times = [datetime.fromisoformat(t["created_at"]) for t in snapshot["transactions"]]

@@ -8,7 +8,6 @@ import json
 import shutil
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -178,12 +177,11 @@ def test_faults_on_real_sockets(served_factory: Any, kit: Any) -> None:
     block = {**BODY, "description": "lost"}
     with pytest.raises(httpx.RemoteProtocolError):
         post(served.base_url, "/v5/card-api/card/block", block, kit)
-    started = time.monotonic()
+    # Held (hold=30s): the client's own 0.5 s read timeout ends the wait, not an answer.
     with pytest.raises(httpx.ReadTimeout):
         body = kit.compact(block)
         path = "/v5/card-api/card/unblock"
         httpx.post(served.base_url + path, content=body, headers=kit.headers(path, body), timeout=0.5)
-    assert time.monotonic() - started < 5
     unavailable = post(served.base_url, kit.CARD_INFO, BODY, kit)
     kit.envelope(unavailable, "injected_error", status=503)
     # The server is still well: other methods answer, and the held request does not stop shutdown.
