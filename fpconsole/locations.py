@@ -11,6 +11,7 @@ written (`ensure_private_dir`), so `fpconsole locate` on a fresh machine leaves 
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Final
@@ -86,12 +87,28 @@ def drafts_db() -> Path:
 
 
 def ensure_private_dir(folder: Path) -> Path:
-    """Create `folder` (and missing parents) if needed; the folder itself is made 0700 because
-    the journal holds customer names and phone numbers even when redacted."""
-    if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    """Create `folder` and any missing parents, each 0700 (the XDG rule for folders an app
+    creates): the journal holds customer names and phone numbers even when redacted, and a
+    new FPCONSOLE_HOME root made 0755 would let anyone list what is in it. Folders that
+    already exist are left as their owner set them."""
+    if folder.is_dir():
+        return folder
+    if folder.exists():
+        raise FileExistsError(errno.EEXIST, "File exists", str(folder))
+    missing: list[Path] = []
+    parent = folder
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            if not new.is_dir():
+                raise
+            continue  # another process made it first; it set its own mode
         # mkdir's mode is filtered by the umask; say exactly what we mean.
-        os.chmod(folder, PRIVATE_DIR_MODE)
+        os.chmod(new, PRIVATE_DIR_MODE)
     return folder
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -116,6 +117,23 @@ def _create_private_file(path: Path) -> None:
         ensure_private_dir(path.parent)
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+    _tighten(path)
+
+
+def _tighten(path: Path) -> None:
+    """Make an existing database and its -wal/-shm 0600 before SQLite opens them: a file an
+    older fpconsole, a copy or the sqlite3 shell left 0644 would otherwise stay readable by
+    others, and SQLite gives new companions the database's own mode."""
+    if os.name != "posix":
+        return  # there the folder's ACL is what protects it
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        target = path.with_name(name)
+        try:
+            info = target.stat()
+            if stat.S_ISREG(info.st_mode) and info.st_mode & 0o077:
+                os.chmod(target, FILE_MODE)
+        except OSError:
+            continue  # not there, or not ours: SQLite says what matters when it opens it
 
 
 def connect(path: Path | str, *, synchronous: Synchronous = "NORMAL") -> sqlite3.Connection:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,61 @@ def test_display_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert locations.display_path(tmp_path / ".config" / "x") == "~/.config/x"
     assert locations.display_path("/etc/x") == "/etc/x"
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The widest umask: modes must come from fpconsole, not from the shell's umask."""
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_a_new_home_and_every_local_state_file_are_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loose_umask: None
+) -> None:
+    from fpconsole.store.cache import EntityCache
+    from fpconsole.store.drafts import DraftStore
+    from fpconsole.store.journal import Journal
+
+    home = tmp_path / "not-yet" / "fp-home"
+    monkeypatch.setenv("FPCONSOLE_HOME", str(home))
+    with (
+        Journal.open(profile="qa"),
+        EntityCache.open(profile="qa"),
+        DraftStore.open(),
+    ):
+        # While open, SQLite's companions exist too: they hold the same rows.
+        files = [folder / name for folder in (home / "state", home / "cache") for name in os.listdir(folder)]
+        assert {f.name for f in files} >= {
+            "journal.sqlite3",
+            "journal.sqlite3-wal",
+            "journal.sqlite3-shm",
+            "drafts.sqlite3",
+            "cache.sqlite3",
+            "cache.sqlite3-wal",
+        }
+        assert {f.name: _mode(f) for f in files} == {f.name: 0o600 for f in files}
+    # Every folder fpconsole created, the FPCONSOLE_HOME root and its missing parent included.
+    for folder in (tmp_path / "not-yet", home, home / "state", home / "cache"):
+        assert _mode(folder) == 0o700, folder
+
+
+def test_an_existing_loose_database_is_made_private(isolated_home: Path) -> None:
+    from fpconsole.store.journal import Journal
+
+    state = isolated_home / "state"
+    state.mkdir(mode=0o700)
+    with Journal.open(profile="qa"):
+        pass
+    journal = state / "journal.sqlite3"
+    journal.chmod(0o644)  # as an older fpconsole, a copy or `sqlite3` by hand may leave it
+    with Journal.open(profile="qa"):
+        for path in state.iterdir():
+            assert _mode(path) == 0o600, path
