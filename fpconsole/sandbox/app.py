@@ -32,11 +32,10 @@ from starlette.types import Receive, Scope, Send
 
 from fpconsole.api.methods import REGISTRY, Method
 from fpconsole.api.signing import HEADER_NAME
-from fpconsole.api.validation import describe_errors
 from fpconsole.sandbox import control
 from fpconsole.sandbox.auth import AUTH_ERROR_CODES, authenticate
 from fpconsole.sandbox.engine.clock import rfc3339
-from fpconsole.sandbox.errors import ERROR_CODES, SandboxError
+from fpconsole.sandbox.errors import ERROR_CODES, SandboxError, ValidationRefusal
 from fpconsole.sandbox.faults import DroppedConnection, FaultInjector
 from fpconsole.sandbox.openapi import OPENAPI_PATH, openapi_bytes
 from fpconsole.sandbox.settings import SandboxSettings
@@ -112,15 +111,6 @@ def parse_object(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SandboxError("invalid_json", f"the body must be a JSON object, not {_json_kind(data)}")
     return data
-
-
-class ValidationRefusal(SandboxError):
-    """`validation_error` with one readable description plus the field list for the envelope."""
-
-    def __init__(self, exc: ValidationError) -> None:
-        problems = describe_errors(exc)
-        super().__init__("validation_error", "; ".join(str(p) for p in problems) or "the request is invalid")
-        self.errors = [{"field": p.field, "message": p.message} for p in problems]
 
 
 async def send_json(

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import fpconsole
-from fpconsole.api.fields import Amount, Currency, Identifier
-from fpconsole.api.validation import describe_errors
-from fpconsole.sandbox.errors import SandboxError
+from fpconsole.api.fields import Amount, Currency, Identifier, RequestId
+from fpconsole.sandbox.errors import SandboxError, ValidationRefusal
 from fpconsole.sandbox.faults import FaultInjector, FaultSpecError, describe, fault_spec_from_json
 from fpconsole.sandbox.settings import SandboxSettings
 
@@ -48,6 +47,8 @@ class _Body(BaseModel):
 
 
 class CreditBody(_Body):
+    # Required: without it a replayed signed body would credit again (issue 12, item 20).
+    request_id: RequestId
     card_id: Identifier
     amount: Amount
     currency: Currency = "KZT"
@@ -77,15 +78,19 @@ def _parse(model: type[_ModelT], body: dict[str, Any]) -> _ModelT:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        problems = describe_errors(exc)
-        raise SandboxError("validation_error", "; ".join(str(p) for p in problems)) from None
+        raise ValidationRefusal(exc) from None
 
 
 def credit(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Tops a card up, so that transactions have money to spend."""
+    """Tops a card up, so that transactions have money to spend. Recorded under its request_id
+    like every change: a replay is refused (duplicate_request_id), request/status knows it."""
     data = _parse(CreditBody, body)
     result = runtime.engine.credit(
-        data.card_id, Decimal(data.amount), partner=partner, currency=data.currency
+        data.card_id,
+        Decimal(data.amount),
+        partner=partner,
+        currency=data.currency,
+        request_id=data.request_id,
     )
     return dict(result)
 

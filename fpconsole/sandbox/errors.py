@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from pydantic import ValidationError
+
+from fpconsole.api.validation import describe_errors
+
 ERROR_CODES: Final[dict[str, str]] = {
     # authentication (SPEC §1.2)
     "missing_signature": "the X-JWS-Signature header is missing",
@@ -44,3 +48,12 @@ class SandboxError(Exception):
         self.code = code
         self.message = f"{field}: {text}" if field and not text.startswith(field) else text
         self.field = field
+
+
+class ValidationRefusal(SandboxError):
+    """`validation_error` with one readable description plus the field list for the envelope."""
+
+    def __init__(self, exc: ValidationError) -> None:
+        problems = describe_errors(exc)
+        super().__init__("validation_error", "; ".join(str(p) for p in problems) or "the request is invalid")
+        self.errors = [{"field": p.field, "message": p.message} for p in problems]

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -248,7 +249,9 @@ async def run_lifecycle(client: CardApiClient) -> dict[str, Any]:
     await _settled(client, "card.set_pin", {"card_id": card_id, "pin": PIN_BLOCK})
     assert (await client.post_control("/sandbox/verify_pin", {"card_id": card_id, "pin": PIN_BLOCK}))["valid"]
 
-    await client.post_control("/sandbox/credit", {"card_id": card_id, "amount": 10000})
+    await client.post_control(
+        "/sandbox/credit", {"request_id": str(uuid.uuid4()), "card_id": card_id, "amount": 10000}
+    )
     created, status = await _settled(
         client,
         "transaction.create",
@@ -298,7 +301,9 @@ async def run_lifecycle(client: CardApiClient) -> dict[str, Any]:
     assert refusals == dict.fromkeys(refusals, "card_closed"), refusals
     assert len(refusals) == len(later)
     with pytest.raises(ApiError) as credit:
-        await client.post_control("/sandbox/credit", {"card_id": card_id, "amount": 1})
+        await client.post_control(
+            "/sandbox/credit", {"request_id": str(uuid.uuid4()), "card_id": card_id, "amount": 1}
+        )
     assert credit.value.error_code == "card_closed"
     # Nothing of it moved money: the balance is the one before the close.
     balance = await client.call("card.balance", {"card_id": card_id})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -65,12 +66,12 @@ async def test_credit_tops_a_card_up(sandbox: Any, kit: Any) -> None:
         client, "/v5/card-api/card/balance", {"request_id": kit.REQUEST_ID, "card_id": card}
     )
     start = before.json()["balances"]["accounts"][0]["amount"]
-    credited = await _ok(await kit.post(client, "/sandbox/credit", {"card_id": card, "amount": "250.50"}))
+    credit = {"request_id": kit.REQUEST_ID, "card_id": card, "amount": "250.50"}
+    credited = await _ok(await kit.post(client, "/sandbox/credit", credit))
     assert credited["balances"]["accounts"][0]["amount"] == pytest.approx(start + 250.5)
-    kit.envelope(
-        await kit.post(client, "/sandbox/credit", {"card_id": card, "amount": -1}), "validation_error"
-    )
-    kit.envelope(await kit.post(client, "/sandbox/credit", {"card_id": "nope", "amount": 1}), "not_found")
+    again = {**credit, "request_id": str(uuid.uuid4())}
+    kit.envelope(await kit.post(client, "/sandbox/credit", {**again, "amount": -1}), "validation_error")
+    kit.envelope(await kit.post(client, "/sandbox/credit", {**again, "card_id": "nope"}), "not_found")
 
 
 async def test_seed_adds_clients_and_reset_forgets_everything(sandbox: Any, kit: Any) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from fpconsole.api.dictionaries import CURRENCIES_ALPHA3
 from fpconsole.api.methods import Method
@@ -27,6 +27,9 @@ from fpconsole.sandbox.engine.context import DEFAULT_STATEMENT_CAP, Ctx, Setting
 from fpconsole.sandbox.engine.money import to_minor
 from fpconsole.sandbox.engine.reads import READS
 from fpconsole.sandbox.errors import SandboxError
+
+# The method name a credit is recorded under in the request table (not a Card API method).
+CREDIT_METHOD: Final = "sandbox.credit"
 
 
 def _system_clock() -> datetime:
@@ -104,21 +107,42 @@ class SandboxEngine:
             return {**envelope(now, "success"), **body}
 
     def credit(
-        self, card_id: str, amount: Decimal, *, partner: str, currency: str = ledger.DEFAULT_CURRENCY
+        self,
+        card_id: str,
+        amount: Decimal,
+        *,
+        partner: str,
+        currency: str = ledger.DEFAULT_CURRENCY,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        """Top up a card at once (a sandbox control call; the Card API has no such method)."""
+        """Top up a card at once (a sandbox control call; the Card API has no such method).
+
+        Recorded under request_id like every change, so replaying it is refused
+        (duplicate_request_id) and request/status knows it; without one (tests, scripts calling
+        the engine directly) a fresh id is made up."""
         partner = _partner(partner)
         minor = to_minor(amount)
         if currency not in CURRENCIES_ALPHA3:
             raise SandboxError("validation_error", f"{currency!r} is not an ISO 4217 code", field="currency")
         with self._lock:
             now = self._tick()
-            ctx = self._ctx(now, partner)
-            with store.write(self._conn):
-                card = cards.find_card(ctx, card_id)
-                ledger.credit(ctx, card=card, amount=minor, currency=currency)
-                accounts = ledger.accounts_json(ctx, card_id)
-            return {**envelope(now, "success"), "card_id": card_id, "balances": {"accounts": accounts}}
+            request_id = request_id or self._new_request_id()
+            ctx = self._ctx(now, partner, request_id)
+
+            def top_up() -> list[dict[str, Any]]:
+                ledger.credit(ctx, card=cards.find_card(ctx, card_id), amount=minor, currency=currency)
+                return ledger.accounts_json(ctx, card_id)
+
+            payload = {"card_id": card_id, "amount": amount, "currency": currency}
+            accounts = requests.apply_now(
+                ctx, request_id=request_id, method=CREDIT_METHOD, payload=payload, apply=top_up
+            )
+            return {
+                **envelope(now, "success"),
+                "request_id": request_id,
+                "card_id": card_id,
+                "balances": {"accounts": accounts},
+            }
 
     def snapshot(self, *, partner: str, limit: int = 100_000) -> dict[str, Any]:
         """What the partner has, for the console to prime its cache (the API cannot list all).
@@ -231,6 +255,9 @@ class SandboxEngine:
             )
         return now
 
+    def _new_request_id(self) -> str:
+        return str(uuid.UUID(int=self._settings.rng.getrandbits(128), version=4))
+
     def _ctx(self, now: datetime, partner: str, request_id: str | None = None) -> Ctx:
         return Ctx(self._conn, now, partner, self._settings, request_id)
 
@@ -240,7 +267,7 @@ class SandboxEngine:
             raise SandboxError("unknown_method", f"the sandbox does not serve {method.name}")
         given: str | None = getattr(request, "request_id", None)
         # set_pin may come without a request_id (SPEC §3.10); it gets one so it can be polled.
-        request_id = given or str(uuid.UUID(int=self._settings.rng.getrandbits(128), version=4))
+        request_id = given or self._new_request_id()
         payload = operations.prepare(operation, self._settings, request)
         ctx = self._ctx(now, partner, request_id)
         with store.write(self._conn):

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from fpconsole.sandbox.engine import store
 from fpconsole.sandbox.engine.clock import from_db, to_db
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PROCESS, SUCCESS, ERROR = "process", "success", "error"
 
+T = TypeVar("T")
 Apply = Callable[[Ctx, str, dict[str, Any]], Outcome]
 OnError = Callable[[Ctx, str, dict[str, Any], SandboxError], None]
 
@@ -72,6 +73,28 @@ def record(
     return int(cursor.lastrowid or 0)
 
 
+def apply_now(
+    ctx: Ctx, *, request_id: str, method: str, payload: dict[str, Any], apply: Callable[[], T]
+) -> T:
+    """A change that takes effect at once (the sandbox's control calls) under the same request_id
+    rule as the API's: the id is recorded, a reused one is refused (duplicate_request_id), and
+    request/status reports the outcome. A refusal is stored as the request's `error` and raised
+    after the write transaction commits, so the id stays spent, as with a settled API change.
+    Call outside any transaction."""
+    with store.write(ctx.conn):
+        seq = record(ctx, request_id=request_id, method=method, payload=payload, ready_at=ctx.now)
+        try:
+            with store.savepoint(ctx.conn, "apply_now"):
+                result = apply()
+        except SandboxError as error:
+            finish_error(ctx.conn, seq, ctx.now, error)
+            refusal = error
+        else:
+            finish_success(ctx.conn, seq, ctx.now, Outcome())
+            return result
+    raise refusal
+
+
 def due(conn: sqlite3.Connection, now: datetime) -> list[int]:
     rows = conn.execute(
         "SELECT seq FROM requests WHERE status = 'process' AND ready_at <= ? ORDER BY created_at, seq",
@@ -106,27 +129,31 @@ def settle(
                 outcome = apply(ctx, method, payload)
         except SandboxError as error:
             on_error(ctx, method, payload, error)
-            _finish_error(conn, seq, now, error)
+            finish_error(conn, seq, now, error)
         except Exception as exc:  # a bug in one operation must not wedge every later request
             log.exception("sandbox request %s (%s) failed", row["request_id"], method)
-            _finish_error(conn, seq, now, SandboxError("internal_error", f"{type(exc).__name__}: {exc}"))
+            finish_error(conn, seq, now, SandboxError("internal_error", f"{type(exc).__name__}: {exc}"))
         else:
-            conn.execute(
-                """UPDATE requests SET status = ?, settled_at = ?, client_id = ?, cards = ?,
-                       transaction_id = COALESCE(?, transaction_id)
-                   WHERE seq = ?""",
-                (
-                    SUCCESS,
-                    to_db(now),
-                    outcome.client_id,
-                    json.dumps(list(outcome.cards)),
-                    outcome.transaction_id,
-                    seq,
-                ),
-            )
+            finish_success(conn, seq, now, outcome)
 
 
-def _finish_error(conn: sqlite3.Connection, seq: int, now: datetime, error: SandboxError) -> None:
+def finish_success(conn: sqlite3.Connection, seq: int, now: datetime, outcome: Outcome) -> None:
+    conn.execute(
+        """UPDATE requests SET status = ?, settled_at = ?, client_id = ?, cards = ?,
+               transaction_id = COALESCE(?, transaction_id)
+           WHERE seq = ?""",
+        (
+            SUCCESS,
+            to_db(now),
+            outcome.client_id,
+            json.dumps(list(outcome.cards)),
+            outcome.transaction_id,
+            seq,
+        ),
+    )
+
+
+def finish_error(conn: sqlite3.Connection, seq: int, now: datetime, error: SandboxError) -> None:
     assert error.code in ERROR_CODES
     conn.execute(
         "UPDATE requests SET status = ?, settled_at = ?, error_code = ?, error_description = ? WHERE seq = ?",
