@@ -4,4 +4,6 @@ Kept empty on purpose: `import fpconsole` must stay cheap, because the CLI and t
 first frame both pay for everything imported here.
 """
 
+# The only place the version is written: pyproject.toml reads it ([tool.setuptools.dynamic]),
+# `fpconsole --version` prints it.
 __version__ = "0.1.0"

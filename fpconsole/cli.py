@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,9 @@ EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_INVALID_INPUT = 2
 EXIT_TRANSPORT = 3
+# What a shell reports for a writer killed by SIGPIPE (128 + 13): `cat big | head -1` gives it,
+# so `set -o pipefail` scripts already expect it from a command whose reader left early.
+EXIT_BROKEN_PIPE = 141
 API_PREFIX = "/v5/card-api/"
 
 
@@ -62,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--theme", help="console theme: fpconsole-dark, fpconsole-light, fpconsole-16")
     parser.add_argument("--read-only", action="store_true", help="hide every state-changing action")
+    parser.add_argument("--version", action="version", version=f"fpconsole {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     methods = commands.add_parser("methods", help="list every Card API method")
@@ -130,7 +135,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    # The one place the version is written; pyproject.toml reads the same attribute.
+    from fpconsole import __version__
+
+    return __version__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every command, ending quietly when its reader goes away (`fpconsole journal | head -3`)."""
+    try:
+        # Flushed inside the try: a pipe is block-buffered, so a reader that left often shows up
+        # only here, or at the interpreter's own flush on exit ("Exception ignored ...").
+        try:
+            code = _main(argv)
+        except SystemExit:  # argparse after --help, --version or a usage error
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_broken_streams()
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _silence_broken_streams() -> None:
+    """Point stdout (and stderr, if it went to the same closed pipe) at /dev/null, so nothing
+    left in their buffers is written at exit. Not SIGPIPE's default action instead: that would
+    also kill the process on a write to a closed socket, mid-request."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+            continue
+        except (OSError, ValueError):
+            pass
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # not a real file (a test's capture): nothing to flush later
+            pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
