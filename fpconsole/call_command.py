@@ -83,12 +83,28 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
         asyncio.run(session.aclose())
         return EXIT_INVALID_INPUT
     try:
-        return asyncio.run(_call(session, method, body, args, out, err))
+        prepared = session.client.prepare(method, body)
     except errors.InvalidRequest as exc:
+        asyncio.run(session.aclose())
         err.write(f"fpconsole call: invalid {method.name} request:\n")
         for problem in exc.errors:
             err.write(f"  {problem}\n")
         return EXIT_INVALID_INPUT
+    if (
+        session.kind == "production"
+        and method.changes_state
+        and not (getattr(args, "yes", False) or args.curl)
+    ):
+        # After validation (a request that cannot be sent is not worth confirming), before
+        # anything leaves; outside the event loop, so Ctrl+C at the question simply cancels.
+        refused = confirm_production(
+            session, prepared, stdin or sys.stdin, err, stdin_is_body=args.json_file == "-"
+        )
+        if refused is not None:
+            asyncio.run(session.aclose())
+            return refused
+    try:
+        return asyncio.run(_call(session, prepared, args, out, err))
     except KeyboardInterrupt:
         # _call has said what was sent; whatever it was, its outcome is not known here.
         return EXIT_TRANSPORT
@@ -96,8 +112,7 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
 
 async def _call(
     session: Any,
-    method: Any,
-    body: dict[str, Any],
+    prepared: Any,
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,
@@ -107,10 +122,11 @@ async def _call(
     from fpconsole.api.redaction import redact, redact_json_text, scrub_text
 
     client = session.client
+    method = prepared.method
     sent_id: str | None = None
     try:
         if args.curl:
-            line = to_curl(client.prepare(method, body))
+            line = to_curl(prepared)
             if session.embedded:
                 from fpconsole.session import SERVED_SANDBOX_BASE_URL, curl_for_served_sandbox
 
@@ -126,7 +142,6 @@ async def _call(
             shown = raw if args.reveal else redact(raw, method.response_secret_fields)
             out.write(json.dumps(shown, ensure_ascii=False, indent=2, default=str) + "\n")
 
-        prepared = client.prepare(method, body)
         sent_id = prepared.request_id
         try:
             result = await client.call(method, prepared)
@@ -173,6 +188,58 @@ async def _call(
         raise
     finally:
         await session.aclose()
+
+
+def confirm_production(
+    session: Any, prepared: Any, stdin: TextIO, err: TextIO, *, stdin_is_body: bool
+) -> int | None:
+    """A state change on production goes out only with --yes or the method's name typed back
+    on a terminal: a script cannot change production by accident (a default_profile pointing
+    at it, a command line pasted from a test ticket), and a person sees what is sent first.
+    None means go on; otherwise the exit code (nothing was sent)."""
+    name = prepared.method.name
+    where = f"profile {session.profile_name} is production ({session.host})"
+    interactive = not stdin_is_body and _is_terminal(stdin)
+    if not interactive:
+        err.write(
+            f"fpconsole call: {where} and {name} changes state; nothing was sent. "
+            "Add --yes to send it (or run it on a terminal to confirm by typing the method name)\n"
+        )
+        return EXIT_INVALID_INPUT
+    err.write(f"fpconsole call: {where}; {name} changes state:\n  {_summary(prepared.redacted_body())}\n")
+    err.write(f"Type {name} to send it (anything else cancels): ")
+    err.flush()
+    try:
+        answer = stdin.readline()
+    except KeyboardInterrupt:
+        answer = "\n"  # a new line after the ^C
+    if answer.strip() != name:
+        lead = "" if answer.endswith("\n") else "\n"  # Ctrl+D leaves the cursor on the question
+        err.write(f"{lead}fpconsole call: not confirmed; nothing was sent (--yes skips this question)\n")
+        return EXIT_INVALID_INPUT
+    return None
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # closed or not a real stream
+        return False
+
+
+def _summary(body: dict[str, Any], prefix: str = "") -> str:
+    """`card_id=7001001 description=lost`, nested fields dotted, long values cut."""
+    parts: list[str] = []
+    for key, value in body.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            parts.append(_summary(value, f"{name}."))
+        elif isinstance(value, list):
+            parts.append(_summary({str(i): item for i, item in enumerate(value)}, f"{name}."))
+        else:
+            text = str(value)
+            parts.append(f"{name}={text if len(text) <= 40 else text[:39] + '…'}")
+    return " ".join(part for part in parts if part)
 
 
 async def _follow(

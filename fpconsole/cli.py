@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the signed request as a curl command; send nothing",
     )
+    call.add_argument(
+        "--yes",
+        action="store_true",
+        help="send a state-changing call on a production profile without asking "
+        "(otherwise: typed confirmation on a terminal, refused elsewhere)",
+    )
     call.add_argument("--reveal", action="store_true", help="print card secrets (PAN, CVV) unmasked")
     call.add_argument("--timeout", type=_positive_seconds, help="read timeout in seconds")
     _add_connection_options(call)

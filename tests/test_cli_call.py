@@ -86,7 +86,9 @@ def _client_factory(
     backend: Backend, transport: httpx.AsyncBaseTransport | None
 ) -> Callable[..., CardApiClient]:
     def make(**kwargs: Any) -> CardApiClient:
-        # Same arguments the session passes, plus a transport and a sleep that does not wait.
+        # Same arguments the session passes, plus a transport and a sleep that does not wait
+        # (a profile's session passes transport=None: only the embedded sandbox has its own).
+        kwargs.pop("transport", None)
         return CardApiClient(**kwargs, transport=transport, sleep=backend.sleep)
 
     return make
@@ -787,3 +789,185 @@ def test_methods_table_shows_may_process_within_100_columns() -> None:
         assert may_process == ("yes" if method.may_process else "no")
         assert REGISTRY.resolve(path) is method  # the short path is one `call` accepts
     assert rows["card.block"][3] == "yes" and rows["card.info"][3] == "no"
+
+
+# --- production: a state change needs --yes or the method's name typed back -------------------
+
+PRODUCTION_CONFIG = f"""\
+[profiles.live]
+kind = "production"
+base_url = "https://card-api.test"
+auth_id = "{AUTH_ID}"
+secret_env = "{SECRET_ENV}"
+read_only = false
+
+[profiles.qa]
+kind = "test"
+base_url = "{BASE_URL}"
+auth_id = "{AUTH_ID}"
+secret_env = "{SECRET_ENV}"
+"""
+
+
+class Terminal(io.StringIO):
+    """What the user types at a terminal (stdin that says it is a tty)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def production(isolated_home: Any) -> None:
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PRODUCTION_CONFIG)
+
+
+def on_live(capsys: pytest.CaptureFixture[str], *args: str) -> Outcome:
+    return run(capsys, "--profile", "live", *args, base_url=None)
+
+
+BLOCK = ("card.block", "card_id=7001234", "description=lost", f"request_id={RID}")
+
+
+def test_a_state_change_on_production_without_a_terminal_needs_yes(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a script: stdin is not a terminal
+    backend.on("card/block", ok("process"))
+    result = on_live(capsys, *BLOCK)
+    assert result.code == 2
+    assert "profile live is production (card-api.test) and card.block changes state" in result.err
+    assert "nothing was sent" in result.err and "--yes" in result.err
+    assert backend.seen == [] and result.out == ""
+
+
+def test_yes_sends_a_state_change_on_production(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend.on("card/block", ok("process"))
+    result = on_live(capsys, *BLOCK, "--yes")
+    assert result.code == 0, result.err
+    assert backend.paths() == ["card/block"]
+
+
+def test_on_a_terminal_typing_the_method_name_sends_it(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal("card.block\n"))
+    backend.on("card/block", ok("process"))
+    result = on_live(capsys, *BLOCK)
+    assert result.code == 0, result.err
+    # The question says where, what and with which fields, before anything goes out.
+    assert "profile live is production (card-api.test); card.block changes state:" in result.err
+    assert f"request_id={RID} card_id=7001234 description=lost" in result.err
+    assert "Type card.block to send it" in result.err
+    assert backend.paths() == ["card/block"]
+
+
+@pytest.mark.parametrize("typed", ["y\n", "yes\n", "card.unblock\n", "\n", ""], ids=repr)
+def test_on_a_terminal_anything_else_cancels(
+    backend: Backend,
+    production: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    typed: str,
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal(typed))
+    backend.on("card/block", ok("process"))
+    result = on_live(capsys, *BLOCK)
+    assert result.code == 2
+    assert "not confirmed; nothing was sent" in result.err
+    assert backend.seen == []
+
+
+def test_the_question_never_shows_a_pin(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal("no\n"))
+    result = on_live(capsys, "card.set_pin", "card_id=7001234", "pin=q3Jx0v9mW0b8k3YtZx3z1Q==")
+    assert result.code == 2
+    assert "card_id=7001234" in result.err
+    assert "q3Jx0v9mW0b8k3YtZx3z1Q==" not in result.err
+
+
+def test_a_body_on_stdin_cannot_also_confirm(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps({"card_id": "7001234", "description": "lost"})
+    monkeypatch.setattr("sys.stdin", Terminal(body))
+    result = on_live(capsys, "card.block", "--json", "-")
+    assert result.code == 2
+    assert "--yes" in result.err and backend.seen == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("card.info", "card_id=7001234"),  # a read never asks
+        ("card.block", "card_id=7001234", "description=lost", "--curl"),  # --curl sends nothing
+    ],
+    ids=["read", "curl"],
+)
+def test_reads_and_curl_on_production_need_no_confirmation(
+    backend: Backend,
+    production: None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    backend.on("card/info", ok(card={"card_id": "7001234"}))
+    result = on_live(capsys, *args)
+    assert result.code == 0, result.err
+    assert "production" not in result.err
+
+
+def test_an_invalid_request_on_production_is_refused_before_any_question(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", Terminal("card.block\n"))
+    result = on_live(capsys, "card.block", "description=lost")
+    assert result.code == 2
+    assert "card_id" in result.err and "Type card.block" not in result.err
+
+
+def test_a_state_change_on_a_test_profile_is_not_asked_about(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    backend.on("card/block", ok("process"))
+    result = run(capsys, "--profile", "qa", *BLOCK, base_url=None)
+    assert result.code == 0, result.err
+    assert backend.paths() == ["card/block"]
+
+
+def test_the_question_on_a_real_terminal(isolated_home: Any) -> None:
+    # A real process with a pty for stdin: the question appears, a wrong answer sends nothing.
+    import os
+    import pty  # noqa: F401  (POSIX only, like the jump hosts this is for)
+
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PRODUCTION_CONFIG)
+    master, slave = os.openpty()
+    argv = [sys.executable, "-m", "fpconsole", "--profile", "live", "call", *BLOCK]
+    env = {**os.environ, SECRET_ENV: SECRET}
+    process = subprocess.Popen(argv, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    try:
+        assert process.stderr is not None
+        seen = b""
+        while b"Type card.block" not in seen:
+            chunk = process.stderr.read1(4096)  # type: ignore[attr-defined]
+            assert chunk, seen  # the process ended without asking
+            seen += chunk
+        os.write(master, b"card.unblock\n")
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 2, err
+    assert b"not confirmed; nothing was sent" in err
+    assert out == b""
