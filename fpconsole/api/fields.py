@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 import uuid
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
@@ -24,8 +25,11 @@ MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 MAX_AMOUNT = Decimal("999999999.99")
 
 _DIGITS = re.compile(r"[0-9]+")  # \d would admit non-ASCII digits
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+# [0-9], not \d: \d admits other scripts' digits, which fromisoformat would then read.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
 _LATIN_NAME = re.compile(r"[A-Za-z](?:[A-Za-z .'\-]*[A-Za-z.])?")
 # SPEC §1.4: "string" means characters from this set (plus the space, which names and
 # reasons need and every example uses).
@@ -66,6 +70,12 @@ Uuid = Annotated[str, _uuid_validator(""), _UUID_SCHEMA]
 def _to_phone(value: Any) -> int:
     if isinstance(value, bool):
         raise _fail("phone", "must be a phone number, digits only")
+    if isinstance(value, int) and not 0 < value < 10**15:
+        # Before str(): one past 4300 digits raises; the digit count is what is wrong.
+        raise _fail(
+            "phone",
+            "must have 10–15 digits including the country code and not start with 0 (e.g. 77011234567)",
+        )
     text = str(value).strip() if isinstance(value, (int, str)) else None
     if text is None or not _DIGITS.fullmatch(text):
         raise _fail(
@@ -135,6 +145,18 @@ def _to_datetime_text(value: Any) -> str:
 
 
 IsoDate = Annotated[str, BeforeValidator(_to_date_text), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _not_in_future(text: str) -> str:
+    # "Today" is the latest date anywhere on Earth (UTC+14): a birth today in Almaty is never
+    # refused because the server's clock is still on yesterday.
+    latest = (datetime.now(UTC) + timedelta(hours=14)).date()
+    if date.fromisoformat(text) > latest:
+        raise _fail("birthdate", "is in the future; give the date of birth as YYYY-MM-DD, e.g. 1992-04-17")
+    return text
+
+
+BirthDate = Annotated[IsoDate, AfterValidator(_not_in_future)]
 Rfc3339 = Annotated[
     str,
     BeforeValidator(_to_datetime_text),
@@ -245,24 +267,84 @@ Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string",
 
 # --- amounts ------------------------------------------------------------------------------
 
+AMOUNT_HINT = "use digits and an optional '.', e.g. 1500.50"
+_AMOUNT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# What people type as a thousands separator: space, no-break and thin spaces, _ , and '.
+_SEPARATED = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f\u2009_,'][0-9]{3})+(?:\.[0-9]+)?")
+_EXPONENT = re.compile(r"[0-9]*\.?[0-9]+[eE][+-]?[0-9]+")
+_COMMA_DECIMALS = re.compile(r"[0-9]+,[0-9]{1,2}")
+
+
+class AmountError(ValueError):
+    """Why a value is not an amount; the message says the fix (the caller names the field)."""
+
+
+def _refuse_text(text: str) -> AmountError:
+    if any(ch.isdigit() and not "0" <= ch <= "9" for ch in text):
+        return AmountError(f"{AMOUNT_HINT}; only the digits 0-9")
+    if text.startswith("-") and _AMOUNT_TEXT.fullmatch(text[1:]):
+        return AmountError("must be greater than zero, e.g. 1500.50")
+    if _EXPONENT.fullmatch(text):
+        return AmountError(f"{AMOUNT_HINT}; no exponent (1e3 is 1000)")
+    if _COMMA_DECIMALS.fullmatch(text):
+        return AmountError("use '.' for the decimals, e.g. 1500.50")
+    if _SEPARATED.fullmatch(text) or re.fullmatch(r"[0-9][0-9 _,'\u00a0\u202f\u2009.]*[0-9]", text):
+        return AmountError(f"{AMOUNT_HINT}; no spaces or thousands separators (1 000 is 1000)")
+    return AmountError(AMOUNT_HINT)
+
+
+def _checked(amount: Decimal) -> Decimal:
+    # Finite is checked first: comparing a signalling NaN raises. Nothing here applies a context
+    # (normalize, quantize, arithmetic), which is what overflowed on 1e1000000.
+    if not amount.is_finite():
+        raise AmountError(AMOUNT_HINT)
+    if amount <= 0:
+        raise AmountError("must be greater than zero, e.g. 1500.50")
+    if amount > MAX_AMOUNT:
+        raise AmountError(f"must be at most {MAX_AMOUNT}")
+    if amount != amount.quantize(Decimal("0.01")):  # safe now: 0 < amount <= MAX_AMOUNT
+        raise AmountError("must have at most 2 decimal places, e.g. 1500.50")
+    return amount
+
+
+def parse_amount(value: object) -> Decimal:
+    """The one amount rule (SPEC §1.4), for the models, the console and the sandbox alike.
+
+    Text is ASCII digits with an optional '.' and at most 2 decimals: no exponent, sign,
+    separators or other scripts' digits, which a person would not mean (`1.500` may be a
+    thousand and a half). A JSON number is taken by its value, since its notation is the
+    sender's serialiser's choice (JSON.stringify writes 1e21, and 1500.50 arrives as the float
+    1500.5); it must meet the same rule. Booleans are refused, though Python counts them as
+    ints. Raises AmountError, never another exception, whatever it is given."""
+    if isinstance(value, bool):
+        raise AmountError(f"{AMOUNT_HINT}, not true/false")
+    if isinstance(value, str):
+        text = value.strip()
+        if not _AMOUNT_TEXT.fullmatch(text):
+            raise _refuse_text(text)
+        if "." in text and len(text.partition(".")[2]) > 2:
+            raise AmountError("must have at most 2 decimal places, e.g. 1500.50")
+        return _checked(Decimal(text))
+    if isinstance(value, int):
+        # Compared as an int: str() of one past 4300 digits raises.
+        if value <= 0:
+            raise AmountError("must be greater than zero, e.g. 1500.50")
+        if value > MAX_AMOUNT:
+            raise AmountError(f"must be at most {MAX_AMOUNT}")
+        return Decimal(value)
+    if isinstance(value, float):
+        # repr is the shortest text that reads back as this float: 0.1 + 0.2 has 17 decimals.
+        return _checked(Decimal(repr(value)) if math.isfinite(value) else Decimal("NaN"))
+    if isinstance(value, Decimal):
+        return _checked(value)
+    raise AmountError(AMOUNT_HINT)
+
 
 def _to_amount(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise _fail("amount", "must be a number such as 5000 or 0.01")
     try:
-        amount = Decimal(str(value).strip().replace(" ", "")) if value is not None else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise _fail("amount", "must be a number such as 5000 or 1500.50")
-    if amount <= 0:
-        raise _fail("amount", "must be greater than zero")
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise _fail("amount", "must have at most 2 decimal places (e.g. 1500.50)")
-    if amount > MAX_AMOUNT:
-        raise _fail("amount", "must be at most {limit}", limit=str(MAX_AMOUNT))
-    return amount
+        return parse_amount(value)
+    except AmountError as exc:
+        raise _fail("amount", str(exc)) from None
 
 
 def _amount_json(value: Decimal) -> int | float:
@@ -290,6 +372,31 @@ LimitValue = Annotated[
     BeforeValidator(_limit_value),
     WithJsonSchema({"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$"}),
 ]
+
+
+# --- whole numbers ------------------------------------------------------------------------
+
+
+def whole_number(low: int, high: int, example: int) -> BeforeValidator:
+    """A count typed as ASCII digits or given as a JSON number (10.0 is 10); not 1_0, ١٠, 1e1,
+    true, nor a number so large that reading it fails."""
+    hint = f"must be a whole number from {low} to {high}, e.g. {example}"
+
+    def check(value: Any) -> int:
+        number: int | None = None
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()) and len(value.strip()) < 10:
+            number = int(value.strip())
+        if number is None or not low <= number <= high:
+            raise _fail("whole_number", hint)
+        return number
+
+    return BeforeValidator(check)
 
 
 # --- document -----------------------------------------------------------------------------
@@ -325,7 +432,7 @@ def code_choice(codes: dict[int, str], what: str) -> BeforeValidator:
     listing = ", ".join(f"{code} ({label})" for code, label in codes.items())
 
     def check(value: Any) -> int:
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and _DIGITS.fullmatch(value.strip()) and len(value.strip()) < 10:
             value = int(value.strip())
         if isinstance(value, int) and not isinstance(value, bool) and value in codes:
             return value

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from fpconsole.api.dictionaries import (
@@ -31,12 +31,12 @@ from fpconsole.api.dictionaries import (
 )
 from fpconsole.api.fields import (
     Amount,
+    BirthDate,
     Country,
     Currency,
     Document,
     Email,
     Identifier,
-    IsoDate,
     Language,
     LatinName,
     LimitValue,
@@ -50,6 +50,7 @@ from fpconsole.api.fields import (
     Uuid,
     code_choice,
     text_choice,
+    whole_number,
 )
 
 
@@ -134,7 +135,21 @@ class CardRequest(ApiRequest):
 
 
 class CardWithReasonRequest(CardRequest):
-    description: Reason = Field(title="Reason", description="Why; kept by the processor with the change")
+    # The console says "Reason"; `reason=` is accepted too, and the body keeps the API's name.
+    description: Reason = Field(
+        title="Reason",
+        description="Why; kept by the processor with the change",
+        validation_alias=AliasChoices("description", "reason"),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_reason(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "description" in data and "reason" in data:
+            raise PydanticCustomError(
+                "alias_twice", "is another name for description; give one of the two", {"field": "reason"}
+            )
+        return data
 
 
 class CardWindowRequest(ApiRequest):
@@ -183,7 +198,7 @@ class ClientData(ApiRequest):
     first_name: LatinName = Field(title="First name", description="Latin script")
     last_name: LatinName = Field(title="Last name", description="Latin script")
     middle_name: LatinName | None = Field(default=None, title="Middle name", description="Latin script")
-    birthdate: IsoDate | None = Field(default=None, title="Birth date", description="YYYY-MM-DD")
+    birthdate: BirthDate | None = Field(default=None, title="Birth date", description="YYYY-MM-DD")
     email: Email | None = Field(default=None, title="E-mail")
     country: Country | None = Field(
         default=None,
@@ -265,7 +280,9 @@ class ClientCardsRequest(ApiRequest):
 class BulkIssueRequest(ApiRequest):
     request_id: RequestId = Field(title="Request id", description=REQUEST_ID_HELP)
     product_id: ProductId = Field(title="Product")
-    count: int = Field(ge=1, le=500, title="Number of cards", description="1–500 cards with no client yet")
+    count: Annotated[int, whole_number(1, 500, 10)] = Field(
+        ge=1, le=500, title="Number of cards", description="1–500 cards with no client yet"
+    )
 
 
 class Cardholder(ApiRequest):
@@ -274,7 +291,7 @@ class Cardholder(ApiRequest):
     first_name: LatinName
     last_name: LatinName
     middle_name: LatinName | None = None
-    birthdate: IsoDate | None = None
+    birthdate: BirthDate | None = None
     phone: Phone
     email: Email | None = None
     country: Country

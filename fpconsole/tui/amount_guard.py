@@ -44,7 +44,7 @@ from fpconsole.tui.ledger_limits import (
     funds_problem,
     kind_of,
     limit_note,
-    to_decimal,
+    typed_amount,
 )
 
 if TYPE_CHECKING:
@@ -254,7 +254,7 @@ class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
             known = None
         left = known.limit(self.kind) if known is not None else None
         currency = known.currency if known is not None else ""
-        return ledger_confirm_spec(self.method, self.kind, to_decimal(body.get(AMOUNT)), left, currency)
+        return ledger_confirm_spec(self.method, self.kind, typed_amount(body.get(AMOUNT)), left, currency)
 
     def limit_errors(self, known: LedgerAmounts, values: Mapping[str, str]) -> list[FieldError]:
         limit = known.limit(self.kind)

@@ -16,18 +16,34 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, Literal
 
+from fpconsole.api.fields import AmountError, parse_amount
+
 GuardKind = Literal["clearing", "refund"]
-_CENT: Final = Decimal("0.01")
+# An answer's figure beyond this is not money: arithmetic on it would overflow (1E+1000000).
+_IMPLAUSIBLE: Final = Decimal(10) ** 18
 
 
 def to_decimal(value: Any) -> Decimal | None:
+    """A figure from an answer or the cache (a balance may be 0 or negative); None when it is
+    not one. What an operator types goes through `typed_amount` instead."""
     if value is None or isinstance(value, bool) or value == "":
         return None
+    if isinstance(value, int) and abs(value) >= _IMPLAUSIBLE:
+        return None  # before str(): past 4300 digits it raises
     try:
-        found = Decimal(str(value).strip().replace(" ", ""))
+        found = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    return found if found.is_finite() else None
+    return found if found.is_finite() and abs(found) < _IMPLAUSIBLE else None
+
+
+def typed_amount(text: Any) -> Decimal | None:
+    """An amount as typed, by the request models' one rule (`fields.parse_amount`); None when it
+    breaks the rule, whose message the model gives on the field."""
+    try:
+        return parse_amount(text)
+    except AmountError:
+        return None
 
 
 def money(value: Decimal) -> str:
@@ -113,8 +129,8 @@ def amount_problem(kind: GuardKind, text: str, limit: Decimal, currency: str) ->
                 f"nothing is {_WHAT[kind]}: there is nothing to {'clear' if kind == 'clearing' else 'refund'}"
             )
         return None
-    amount = to_decimal(text)
-    if amount is None or amount <= 0 or amount != amount.quantize(_CENT):
+    amount = typed_amount(text)
+    if amount is None:
         return None
     if amount > limit:
         unit = f" {currency}" if currency else ""
@@ -174,8 +190,8 @@ def funds_problem(text: str, funds: CardFunds, currency: str) -> str | None:
     """Why this amount (as typed) is more than the card has available; None if it is not, or if
     it cannot be told (another currency). Text the model refuses is left to its message."""
     available = funds.available_in(currency)
-    amount = to_decimal(text)
-    if available is None or amount is None or amount <= 0 or amount != amount.quantize(_CENT):
+    amount = typed_amount(text)
+    if available is None or amount is None:
         return None
     if amount > available:
         return (

@@ -69,7 +69,7 @@ def set_limits(ctx: Ctx, *, object_type: str, object_value: str, rules: Iterable
     """Each rule replaces the limit with the same type, period and currency. A rule without
     amounts removes the object's limits of that type and period."""
     scope = resolve(ctx, object_type, object_value, for_change=True)
-    for rule in rules:
+    for rule_index, rule in enumerate(rules):
         period = rule.get("period") or DEFAULT_PERIOD
         key = (ctx.partner, scope.object_type, scope.object_value, rule["transaction_type"], period)
         amounts = rule.get("amount") or []
@@ -79,7 +79,8 @@ def set_limits(ctx: Ctx, *, object_type: str, object_value: str, rules: Iterable
                        AND transaction_type = ? AND period = ?""",
                 key,
             )
-        for amount in amounts:
+        for amount_index, amount in enumerate(amounts):
+            where = f"limits.{rule_index}.amount.{amount_index}.value"
             ctx.conn.execute(
                 """INSERT INTO limits (partner, object_type, object_value, transaction_type, period, region,
                        max_amount, currency, created_at)
@@ -90,7 +91,7 @@ def set_limits(ctx: Ctx, *, object_type: str, object_value: str, rules: Iterable
                 (
                     *key,
                     rule.get("region"),
-                    to_minor(str(amount["value"]), field="limits.amount.value"),
+                    to_minor(str(amount["value"]), field=where),
                     amount.get("currency") or ledger.DEFAULT_CURRENCY,
                     to_db(ctx.now),
                 ),

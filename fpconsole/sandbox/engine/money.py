@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from fpconsole.api.fields import AmountError, parse_amount
 from fpconsole.sandbox.errors import SandboxError
 
 _HUNDRED = Decimal(100)
 
 
 def to_minor(amount: Decimal | str, *, field: str = "amount") -> int:
-    """Major units to tiyn; refuses anything that is not a positive amount with ≤ 2 decimals."""
-    value = amount if isinstance(amount, Decimal) else Decimal(amount)
-    if not value.is_finite() or value <= 0:
-        raise SandboxError("validation_error", "must be a positive amount", field=field)
-    scaled = value * _HUNDRED
-    if scaled != scaled.to_integral_value():
-        raise SandboxError("validation_error", "must have at most 2 decimal places", field=field)
-    return int(scaled)
+    """Major units to tiyn, by the request models' own amount rule (`fields.parse_amount`), so
+    a value that reached the ledger some other way is held to it too."""
+    try:
+        value = parse_amount(amount)
+    except AmountError as exc:
+        raise SandboxError("validation_error", str(exc), field=field) from None
+    return int(value * _HUNDRED)
 
 
 def to_major(minor: int) -> Decimal:
