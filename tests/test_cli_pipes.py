@@ -109,7 +109,9 @@ def test_bulk_into_a_closed_pipe_still_writes_its_results(tmp_path: Path) -> Non
     source = tmp_path / "clients.csv"
     shutil.copy(ROOT / "samples" / "clients.csv", source)
     code, err = run_with_closed_reader(["bulk", str(source)], cwd=tmp_path)
-    assert code == 141, err
+    # 141 from the CLI's guard, or bulk's own status (0: every row done) where bulk keeps going
+    # past a lost summary line: either way quiet, and the work is saved.
+    assert code in (0, 141), err
     assert not any(noise in err for noise in NOISE), err
     # The summary line was lost; the work and its result file were not.
     assert (tmp_path / "clients.result.csv").read_text().count(",done,") == 20
