@@ -51,6 +51,10 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
     except (OSError, ValueError) as exc:
         err.write(f"fpconsole call: --json: {exc}\n")
         return EXIT_INVALID_INPUT
+    from fpconsole.api.advice import request_warnings
+
+    for warning in request_warnings(body):  # said, never refused: the API decides (api/advice.py)
+        err.write(f"fpconsole call: warning: {warning}\n")
 
     if not args.base_url and (args.auth_id or args.secret_env):
         # Silently using the profile (the embedded sandbox by default) instead would send the
@@ -212,9 +216,9 @@ def confirm_production(
     try:
         answer = stdin.readline()
     except KeyboardInterrupt:
-        answer = "\n"  # a new line after the ^C
+        answer = ""
     if answer.strip() != name:
-        lead = "" if answer.endswith("\n") else "\n"  # Ctrl+D leaves the cursor on the question
+        lead = "" if answer.endswith("\n") else "\n"  # Ctrl+C or Ctrl+D leave the cursor on the question
         err.write(f"{lead}fpconsole call: not confirmed; nothing was sent (--yes skips this question)\n")
         return EXIT_INVALID_INPUT
     return None
