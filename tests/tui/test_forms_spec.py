@@ -132,3 +132,15 @@ def test_a_form_can_show_a_field_before_another_without_touching_the_model() -> 
     assert moved_before(moved, "amount", "description") is moved
     clearing = build_form_spec(api.TRANSACTION_CLEARING)
     assert moved_before(clearing, "amount", "description") is clearing
+
+
+def test_fields_with_a_warning_know_what_it_reads() -> None:
+    # api.advice warns about a resident's person_id; the form re-checks it when any of these change.
+    spec = build_form_spec(api.CLIENT_ADD)
+    assert spec.field("client.person_id").warn_reads == (
+        "client.person_id",
+        "client.resident",
+        "client.country",
+    )
+    assert [item.name for item in spec.fields if item.warn_reads] == ["client.person_id"]
+    assert all(not item.warn_reads for item in build_form_spec(api.CARD_ISSUE).fields)

@@ -58,6 +58,8 @@ class FieldSpec:
     help: str = ""
     secret: bool = False
     visible_when: Condition | None = None
+    # The fields a warning about this one reads (itself first; see `api.advice`); empty: none.
+    warn_reads: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -278,12 +280,12 @@ def _check_ids(items: tuple[Item, ...]) -> None:
 
 @functools.cache
 def build_form_spec(method: Method) -> FormSpec:
-    from fpconsole.tui.forms.rules import apply_rules
+    from fpconsole.tui.forms.rules import apply_rules, apply_warnings
 
     schema = method.request.model_json_schema()
     walker = _Walker(method, schema.get("$defs", {}))
     walker.walk(schema, "")
-    items = apply_rules(tuple(walker.items))
+    items = apply_warnings(apply_rules(tuple(walker.items)))
     _check_ids(items)
     return FormSpec(method=method, items=items, has_request_id=REQUEST_ID in schema.get("properties", {}))
 

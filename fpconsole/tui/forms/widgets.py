@@ -2,7 +2,8 @@
 
 For a field whose dotted name maps to `ID` (`client.phone` → `client_phone`):
 `row-ID` (its container), `label-ID`, `field-ID` (Input or Select), `help-ID`, `error-ID` (a Label
-with class `-error`, shown with class `-shown`). A secret also has `field-ID-repeat` /
+with class `-error`, shown with class `-shown`), and for a field `api.advice` may warn about,
+`warning-ID` (a FieldWarning, shown with class `-shown`). A secret also has `field-ID-repeat` /
 `error-ID-repeat`, and when it is optional `generate-ID`. A group has `group-ID` and `error-ID`.
 
 Cursors never blink: blinking redraws the screen twice a second (bandwidth over SSH) and makes
@@ -22,7 +23,9 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from fpconsole.tui.forms.spec import FieldSpec, GroupSpec
+from fpconsole.api.advice import request_warnings
+from fpconsole.fields_input import FieldSyntaxError, parse_assignments
+from fpconsole.tui.forms.spec import FieldSpec, GroupSpec, widget_id
 
 REQUIRED_MARK = " *"
 SELECT_PROMPT = "Select…"
@@ -49,6 +52,50 @@ class StateCheckbox(Checkbox):
             (self.BUTTON_INNER if self.value else self.BUTTON_OFF, inner),
             self.BUTTON_RIGHT,
         )
+
+
+class FieldWarning(Static):
+    """A warning under a field (`api.advice`): what is probably a mistake but not a rule the docs
+    confirm, so it is shown and never stops the submit. It re-checks itself whenever a field
+    it reads changes (`FieldSpec.warn_reads`), so the form screen takes no part in it."""
+
+    DEFAULT_CSS = """
+    FieldWarning { color: $warning; width: 100%; padding: 0 0 0 22; display: none; }
+    FieldWarning.-shown { display: block; }
+    """
+
+    def __init__(self, item: FieldSpec) -> None:
+        super().__init__("", id=f"warning-{item.widget_id}", markup=False)
+        self.item = item
+
+    def on_mount(self) -> None:
+        # After the refresh: the rows of the fields it reads may be mounted after this one.
+        self.call_after_refresh(self._connect)
+
+    def _controls(self) -> list[tuple[str, Widget]]:
+        found: list[tuple[str, Widget]] = []
+        for path in self.item.warn_reads:
+            found += [(path, w) for w in self.screen.query(f"#field-{widget_id(path)}").results(Widget)]
+        return found
+
+    def _connect(self) -> None:
+        for _, control in self._controls():
+            self.watch(control, "value", self.recheck, init=False)
+        self.recheck()
+
+    def recheck(self) -> None:
+        typed: list[str] = []
+        for path, control in self._controls():
+            value = getattr(control, "value", None)  # a Select with nothing chosen is not text
+            if isinstance(value, str) and value.strip():
+                typed.append(f"{path}={value.strip()}")
+        try:
+            body = parse_assignments(typed)
+        except FieldSyntaxError:  # the spec's names are well formed; a safety net
+            body = {}
+        text = "; ".join(w.message for w in request_warnings(body) if w.field == self.item.name)
+        self.update(text)
+        self.set_class(bool(text), "-shown")
 
 
 def _input(widget_id: str, value: str, *, password: bool = False, suggestions: tuple[str, ...] = ()) -> Input:
@@ -81,7 +128,13 @@ def control_for(item: FieldSpec, value: str) -> Widget:
 
 
 def _row(
-    row_id: str, label: str, control: Widget, error_id: str, help_text: str = "", help_id: str = ""
+    row_id: str,
+    label: str,
+    control: Widget,
+    error_id: str,
+    help_text: str = "",
+    help_id: str = "",
+    warning: FieldWarning | None = None,
 ) -> Vertical:
     children: list[Widget] = [
         Horizontal(
@@ -93,6 +146,8 @@ def _row(
     if help_text:
         children.append(Static(help_text, classes="field-help", id=help_id or None, markup=False))
     children.append(Label("", id=error_id, classes="-error", markup=False))
+    if warning is not None:
+        children.append(warning)
     return Vertical(*children, id=f"row-{row_id}", classes="field-row")
 
 
@@ -105,6 +160,7 @@ def field_row(item: FieldSpec, value: str) -> Vertical:
         f"error-{item.widget_id}",
         item.help,
         f"help-{item.widget_id}",
+        FieldWarning(item) if item.warn_reads else None,
     )
 
 

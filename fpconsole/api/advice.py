@@ -1,0 +1,68 @@
+"""Warnings: what is probably a mistake but not a rule the vendor docs confirm, so it is said and
+never refused (the API decides). The request models refuse what the docs confirm.
+
+Shared by the CLI (`call` prints them on stderr and sends anyway) and the console's forms (a
+line under the field that does not block the submit), so both say the same thing.
+
+- person_id of a Kazakhstan resident: an IIN has 12 digits. SPEC §3.1 names person_id only as
+  "national id in that country (e.g. IIN/tax number for KZ)", without a format, so a different
+  length is a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from fpconsole.api.validation import FieldError
+
+IIN_DIGITS: Final = 12
+_IIN = re.compile(r"[0-9]{12}")
+KAZAKHSTAN: Final = "KAZ"
+
+# A warned field (by its name inside its object) → the sibling fields its warning reads; a form
+# re-checks the warning when any of them changes.
+WARNED_FIELDS: Final[dict[str, tuple[str, ...]]] = {"person_id": ("resident", "country")}
+
+
+def _is_kazakh_resident(holder: Mapping[str, Any]) -> bool:
+    """client objects say `resident` (1 resident); the older cardholder shape only a country."""
+    country = str(holder.get("country") or "").strip().upper()
+    if "resident" in holder:
+        return str(holder.get("resident")).strip() == "1" and country in ("", KAZAKHSTAN)
+    return country == KAZAKHSTAN
+
+
+def _person_id(holder: Mapping[str, Any], path: str) -> FieldError | None:
+    value = holder.get("person_id")
+    if value is None or not _is_kazakh_resident(holder):
+        return None
+    text = str(value).strip()
+    if not text or _IIN.fullmatch(text):
+        return None
+    return FieldError(
+        path + "person_id",
+        f"a Kazakhstan resident's IIN has {IIN_DIGITS} digits (e.g. 920417400123); "
+        f"this is {len(text)} character{'s' if len(text) != 1 else ''}. Check it: it is sent as typed",
+    )
+
+
+def _walk(node: Any, path: str, found: list[FieldError]) -> None:
+    if isinstance(node, Mapping):
+        if "person_id" in node:
+            warning = _person_id(node, path)
+            if warning is not None:
+                found.append(warning)
+        for key, child in node.items():
+            _walk(child, f"{path}{key}.", found)
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            _walk(child, f"{path}{index}.", found)
+
+
+def request_warnings(body: Mapping[str, Any]) -> list[FieldError]:
+    """What looks wrong in a request body (as typed or as validated), by dotted field path."""
+    found: list[FieldError] = []
+    _walk(body, "", found)
+    return found
