@@ -2,8 +2,9 @@
 
 What counts as a command (what a reader would copy into a shell):
 - in a fenced block (```console, ```sh, ```shell, ```bash or no language) or an indented block:
-  a line starting with `$ ` (console style: the lines under it, up to the next `$ `, are its
-  output), or, in a block without any `$ `, a line starting with `fpconsole `;
+  a line starting with `$ ` (console style: a transcript, every command of it runs, and the
+  lines under one, up to the next `$ `, are its output), or, in a block without any `$ `, a line
+  starting with `fpconsole ` (or `NAME=value fpconsole `) or `export `;
 - a line ending in `\\` continues on the next one.
 Blocks in other languages (python, toml, json, ...) are not commands. Inline `code` in prose
 is not either: it is often a fragment (`--profile NAME`), not something to run.
@@ -23,6 +24,7 @@ from typing import Any
 SHELL_LANGUAGES = frozenset({"", "console", "sh", "shell", "bash", "shell-session"})
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
 _EXPORT = re.compile(r"^export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 # Values that differ on every run: matched by shape only.
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -40,6 +42,7 @@ class DocCommand:
     text: str  # as shown, without `$ `; continuation lines joined by "\\\n" as in the doc
     output: list[str] = field(default_factory=list)  # what the doc shows under it
     expected_exit: int | None = None  # from a following `$ echo $?`
+    console: bool = False  # a `$ ` line of a transcript (run whatever it is), not a listing line
 
     @property
     def words(self) -> str:
@@ -47,8 +50,16 @@ class DocCommand:
         return " ".join(self.text.replace("\\\n", " ").split())
 
     @property
+    def program(self) -> str:
+        """The program run, after any leading `NAME=value` assignments."""
+        words = self.words.split(" ")
+        while words and _ASSIGNMENT.match(words[0]):
+            words.pop(0)
+        return words[0] if words else ""
+
+    @property
     def runs_fpconsole(self) -> bool:
-        return self.words.split(" ", 1)[0] == "fpconsole"
+        return self.program == "fpconsole"
 
     @property
     def export(self) -> tuple[str, str] | None:
@@ -101,6 +112,13 @@ def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+def _runs_fpconsole_after_assignments(line: str) -> bool:
+    words = line.split()
+    while words and _ASSIGNMENT.match(words[0]):
+        words.pop(0)
+    return bool(words) and words[0] == "fpconsole" and words != line.split()
+
+
 def _join_continued(body: list[str], first: int) -> tuple[str, int]:
     """The command starting at body[first], with its `\\` continuation lines; and the next index."""
     parts = [body[first]]
@@ -123,7 +141,7 @@ def extract(path: Path, root: Path) -> list[DocCommand]:
             if console and line.startswith("$ "):
                 text, index_after = _join_continued([line[2:], *body[index + 1 :]], 0)
                 index = index + index_after
-                command = DocCommand(doc, start + index - index_after, text)
+                command = DocCommand(doc, start + index - index_after, text, console=True)
                 while index < len(body) and not body[index].startswith("$ "):
                     command.output.append(body[index])
                     index += 1
@@ -134,7 +152,9 @@ def extract(path: Path, root: Path) -> list[DocCommand]:
                     continue
                 commands.append(command)
                 continue
-            if not console and (line.startswith("fpconsole ") or line.startswith("export ")):
+            if not console and (
+                line.startswith(("fpconsole ", "export ")) or _runs_fpconsole_after_assignments(line)
+            ):
                 text, index_after = _join_continued(body, index)
                 commands.append(DocCommand(doc, start + index, text))
                 index = index_after

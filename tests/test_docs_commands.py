@@ -2,12 +2,14 @@
 and prints what the doc shows (tests/doc_commands.py says what counts as a command and how
 output is compared).
 
-Each doc runs top to bottom in its own world: a fresh FPCONSOLE_HOME, a working folder holding a
-copy of samples/ (and samples/clients.csv as clients.csv, the file the docs' examples name), and
-a config.toml in which the profiles the docs name (`qa`, `test`) are the embedded sandbox under
-those names. Commands run in bash with `set -o pipefail`, so `fpconsole ... | jq` fails when
-fpconsole does. Ids a doc shows in an answer are mapped to the ones this run got, so a flow (add
-a client, issue it a card, read the card) chains as it would for a reader.
+Every `$ ` line of a console transcript runs (its `export`, `chmod` or `curl` belong to the
+flow); in other blocks, the `fpconsole` and `export` lines. Each doc runs top to bottom in its own
+world: a fresh FPCONSOLE_HOME, a working folder holding a copy of samples/ (and
+samples/clients.csv as clients.csv, the file the docs' examples name), and a config.toml in which
+the profiles the docs name (`qa`, `test`) are the embedded sandbox under those names. Commands run
+in bash with `set -o pipefail`, so `fpconsole ... | jq` fails when fpconsole does. Ids a doc shows
+in an answer are mapped to the ones this run got, so a flow (add a client, issue it a card, read
+the card) chains as it would for a reader.
 
 `fpconsole sandbox serve` starts in the background on a free port (the docs' 8642 is rewritten in
 every command of that doc), is checked against the banner the doc shows, serves the commands that
@@ -221,7 +223,7 @@ def run_doc(doc: Path, world: World) -> tuple[list[str], list[str]]:
         if exported:
             world.env[exported[0]] = exported[1]
             continue
-        if not command.runs_fpconsole or command.words in NOT_RUN:
+        if not (command.runs_fpconsole or command.console) or command.words in NOT_RUN:
             continue
         text = world.adapt(command.text)
         missing = [tool for tool in _tools(text) if shutil.which(tool, path=world.env["PATH"]) is None]
@@ -230,7 +232,7 @@ def run_doc(doc: Path, world: World) -> tuple[list[str], list[str]]:
             ran.append(f"{command.where()}: not run, {', '.join(missing)} not installed")
             continue
         ran.append(command.where())
-        if _words(text)[1:3] == ["sandbox", "serve"]:
+        if command.runs_fpconsole and _serves(text):
             problems += start_server(world, command, text)
             continue
         done = subprocess.run(
@@ -254,6 +256,11 @@ def _words(text: str) -> list[str]:
         return shlex.split(text.replace("\\\n", " "), comments=True)
     except ValueError:
         return text.split()
+
+
+def _serves(text: str) -> bool:
+    words = [word for word in _words(text) if "=" not in word or word.startswith("-")]
+    return words[1:3] == ["sandbox", "serve"]
 
 
 def _tools(text: str) -> list[str]:
