@@ -354,6 +354,7 @@ fpconsole locate
 ```sh
 python3 -m venv .venv
 export FP_SECRET='abc'
+FP_SECRET=abc fpconsole locate
 ```
 """
 
@@ -368,12 +369,15 @@ def test_extract_finds_console_sh_and_indented_commands(tmp_path: Path) -> None:
         (22, "fpconsole locate"),
         (25, "fpconsole journal # indented block"),
         (29, "export FP_SECRET='abc'"),
+        (30, "FP_SECRET=abc fpconsole locate"),
     ]
     first, second = commands[0], commands[1]
     assert first.text == "fpconsole call client/add a=1 \\\n    b=2 --wait"
     assert first.output[0].startswith("request_id:") and first.output[-1] == "}"
     assert (first.expected_exit, second.expected_exit) == (None, 1)
-    assert commands[-1].export == ("FP_SECRET", "abc")
+    assert commands[-2].export == ("FP_SECRET", "abc")
+    assert commands[-1].runs_fpconsole and not commands[-1].console
+    assert first.console and first.runs_fpconsole
 
 
 def test_compare_checks_lines_in_order_and_json_by_structure() -> None:
