@@ -43,8 +43,8 @@ def _person_id(holder: Mapping[str, Any], path: str) -> FieldError | None:
         return None
     return FieldError(
         path + "person_id",
-        f"a Kazakhstan resident's IIN has {IIN_DIGITS} digits (e.g. 920417400123); "
-        f"this is {len(text)} character{'s' if len(text) != 1 else ''}. Check it: it is sent as typed",
+        f"a resident's IIN has {IIN_DIGITS} digits, e.g. 920417400123 (this has {len(text)} "
+        f"character{'s' if len(text) != 1 else ''}); it is sent as typed",
     )
 
 
