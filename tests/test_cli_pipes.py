@@ -69,9 +69,14 @@ def run_with_closed_reader(args: list[str], cwd: Path | None = None) -> tuple[in
     )
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()
-    err = process.stderr.read().decode()
-    process.stderr.close()
-    return process.wait(timeout=120), err
+    process.stdout = None  # communicate() reads stderr only
+    try:
+        _, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # a server that never noticed
+        process.kill()
+        _, err = process.communicate()
+        return -1, err.decode()
+    return process.returncode, err.decode()
 
 
 @pytest.mark.parametrize(
@@ -87,6 +92,8 @@ def run_with_closed_reader(args: list[str], cwd: Path | None = None) -> tuple[in
         ["call", "card.info", "card_id=7001001"],
         ["call", "card.info", "card_id=7001001", "--curl"],
         ["call", "client.cards", "client_id=CL-100001", "--wait"],
+        # Its banner is its only output: with no one to read it, it stops rather than serve blind.
+        ["sandbox", "serve", "--port", "0"],
     ],
     ids=lambda args: " ".join(args),
 )
