@@ -1,5 +1,7 @@
 """The request form, driven through a host app at 80x24 with a fake backend: inline validation,
-live status, errors and retries with the same request_id, no double submit, read-only, fit."""
+live status, errors and what ctrl+s does next (a final error: resubmit with a fresh request_id;
+not received: the same id again; unknown: poll the same id), no double submit, read-only, fit.
+The same rules against the embedded sandbox: test_forms_request_id.py."""
 
 from __future__ import annotations
 
@@ -76,6 +78,16 @@ async def settle(app: FormHost, pilot: Any) -> None:
 
 def error_text(screen: RequestFormScreen, widget_id: str) -> str:
     return text_of(screen.query_one(f"#error-{widget_id}", Label))
+
+
+def ctrl_s_says(screen: RequestFormScreen) -> str:
+    """The footer's word for ctrl+s ("" when it is not offered)."""
+    found = screen.active_bindings.get("ctrl+s")
+    return found.binding.description if found is not None else ""
+
+
+def id_line(screen: RequestFormScreen) -> str:
+    return text_of(screen.query_one("#request-id", Static))
 
 
 async def test_invalid_field_shows_its_message_next_to_it_while_typing() -> None:
@@ -178,11 +190,49 @@ async def test_other_requests_updates_are_ignored() -> None:
         assert phase(screen) == "process"
 
 
-async def test_api_error_keeps_data_and_retry_reuses_the_request_id() -> None:
+async def test_api_error_keeps_data_and_resubmit_is_a_new_request() -> None:
     backend = FakeBackend(
         answers=[
             errors.ApiError("PHONE_TAKEN", "a client with this phone exists", request_id=RID),
-            make_result(api.CLIENT_ADD, RID, request_status="success", client_id="5002"),
+            make_result(api.CLIENT_ADD, RID2, request_status="success", client_id="5002"),
+        ]
+    )
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        assert ctrl_s_says(screen) == "Submit" and id_line(screen) == f"request_id {RID} · not sent yet"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+
+        assert phase(screen) == "error"
+        result = text_of(screen.query_one("#result", Static))
+        assert result.startswith("PHONE_TAKEN: a client with this phone exists\nNothing was applied.")
+        assert f"new request (request_id {RID2[:8]}…; {RID[:8]}… is not reused)" in result
+        assert screen.read_input().values == {**screen.read_input().values, **CLIENT}
+        # Before anything is sent again, every place says it will be a new request, and which id.
+        assert screen.request_id == RID2
+        assert id_line(screen) == f"request_id {RID2} · new request (last: error)"
+        assert ctrl_s_says(screen) == "Resubmit (new request)"
+        submit = screen.query_one("#submit", Button)
+        assert submit.display and not submit.disabled and str(submit.label) == "Resubmit ^s"
+        assert app.focused is submit
+        assert not screen.query_one("#field-client_phone").disabled  # open for correcting
+
+        await pilot.press("enter")  # the focused Resubmit: as typed, but a new request
+        await settle(app, pilot)
+        assert backend.request_ids == [RID, RID2]
+        assert phase(screen) == "success"
+        assert "client_id  5002" in text_of(screen.query_one("#result", Static))
+        outcome = screen.outcome()
+        assert outcome is not None and (outcome.request_id, outcome.final_status) == (RID2, "success")
+
+
+async def test_after_an_error_a_correction_is_sent_with_the_one_fresh_id() -> None:
+    backend = FakeBackend(
+        answers=[
+            errors.ApiError("PHONE_TAKEN", "taken"),
+            make_result(api.CLIENT_ADD, None, request_status="success"),
         ]
     )
     app = host(backend=backend)
@@ -191,48 +241,58 @@ async def test_api_error_keeps_data_and_retry_reuses_the_request_id() -> None:
         set_fields(screen, CLIENT)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
+        assert phase(screen) == "error" and screen.request_id == RID2
 
-        assert phase(screen) == "error"
-        result = text_of(screen.query_one("#result", Static))
-        assert "PHONE_TAKEN: a client with this phone exists" in result
-        assert screen.read_input().values == {**screen.read_input().values, **CLIENT}
-        assert screen.query_one("#retry", Button).display and screen.query_one("#edit", Button).display
-        assert screen.query_one("#field-client_phone").disabled  # what was sent stays as sent
+        # Typing changes nothing about the id: made once, at the error, and shown.
+        set_fields(screen, {"client.phone": "7701"})
+        await pilot.pause(RequestFormScreen.VALIDATE_DELAY + 0.1)
+        assert "10–15 digits" in error_text(screen, "client_phone")  # validated as typed
+        assert screen.request_id == RID2 and ctrl_s_says(screen) == "Resubmit (new request)"
+        await pilot.press("ctrl+s")  # refused here: nothing sent, the fresh id stays unspent
+        await pilot.pause()
+        assert backend.request_ids == [RID] and phase(screen) == "error"
+        assert screen.request_id == RID2 and ctrl_s_says(screen) == "Resubmit (new request)"
 
-        await pilot.click("#retry")
+        set_fields(screen, {"client.phone": "77017654321"})
+        await pilot.pause()
+        await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert backend.request_ids == [RID, RID]
-        assert phase(screen) == "success"
-        assert "client_id  5002" in text_of(screen.query_one("#result", Static))
+        assert phase(screen) == "success" and screen.request_id == RID2
+    assert backend.request_ids == [RID, RID2]
+    assert backend.submitted[1]["client"]["phone"] == "77017654321"
 
 
-async def test_edit_gives_a_new_request_id_only_once_the_request_changes() -> None:
+async def test_a_resubmit_after_an_error_is_confirmed_again_and_a_no_keeps_its_words() -> None:
     backend = FakeBackend(
-        answers=[errors.ApiError("PHONE_TAKEN", "taken"), make_result(api.CLIENT_ADD, None)]
+        answers=[
+            errors.ApiError("invalid_state", "card is blocked"),
+            make_result(api.CARD_BLOCK, None, request_status="success"),
+        ]
     )
-    app = host(backend=backend)
+    spec = ConfirmSpec("Block card", "stops")
+    app = host(api.CARD_BLOCK, backend, confirm=spec, initial={"card_id": "7001234"})
     async with app.run_test(size=SIZE) as pilot:
         screen = form(app)
-        set_fields(screen, CLIENT)
+        set_fields(screen, {"description": "lost"})
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
         await settle(app, pilot)
-        await pilot.click("#edit")
-        await pilot.pause()
-        assert phase(screen) == "editing" and screen.request_id == RID
-        assert not screen.query_one("#field-client_phone").disabled
+        assert phase(screen) == "error"
 
-        set_fields(screen, {"client.phone": "77017654321"})
+        await pilot.press("ctrl+s")  # a new request that changes state: asked again
         await pilot.pause()
-        assert screen.request_id == RID2
-        assert "new: the request changed" in text_of(screen.query_one("#request-id", Static))
-        set_fields(screen, {"client.phone": CLIENT["client.phone"]})  # back as sent: the same request
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
         await pilot.pause()
-        assert screen.request_id == RID
+        assert app.screen is screen and phase(screen) == "error"
+        assert ctrl_s_says(screen) == "Resubmit (new request)" and backend.request_ids == [RID]
 
-        set_fields(screen, {"client.phone": "77017654321"})
-        await pilot.pause()
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
         await settle(app, pilot)
+        assert phase(screen) == "success"
     assert backend.request_ids == [RID, RID2]
 
 
@@ -271,10 +331,17 @@ async def test_outcome_unknown_polls_with_the_same_id_and_never_resends() -> Non
         status = text_of(screen.query_one("#status", Static))
         assert "outcome unknown — polling request/status with the same request_id" in status
         assert backend.followed_ids == [RID]
-        assert not screen.query_one("#retry", Button).display
+        # Before pressing, ctrl+s says it only asks about the same request.
+        assert ctrl_s_says(screen) == "Check status (same request_id)"
+        assert str(screen.query_one("#submit", Button).label) == "Check status ^s"
+        assert id_line(screen) == f"request_id {RID} · unknown; never resent"
+        assert screen.query_one("#field-client_phone").disabled  # what may have been applied stays
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert len(backend.submitted) == 1
+        assert len(backend.submitted) == 1 and backend.followed_ids == [RID, RID]
+        assert f"Checking request/status for {RID} again; nothing is resent" in text_of(
+            screen.query_one("#result", Static)
+        )
 
         app.post_message(
             RequestUpdated(
@@ -311,7 +378,11 @@ async def test_not_received_offers_retry_with_the_same_id() -> None:
         await settle(app, pilot)
         assert phase(screen) == "failed"
         assert "cannot connect" in text_of(screen.query_one("#result", Static))
-        await pilot.press("ctrl+s")  # in an error state ctrl+s retries
+        # Never received: the id is unspent, and ctrl+s says it sends it again.
+        assert ctrl_s_says(screen) == "Send again (same request_id)"
+        assert id_line(screen) == f"request_id {RID} · not received, will reuse"
+        assert str(screen.query_one("#submit", Button).label) == "Send again ^s"
+        await pilot.press("ctrl+s")
         await settle(app, pilot)
     assert backend.request_ids == [RID, RID]
 
@@ -479,7 +550,7 @@ async def test_everything_fits_at_80x24() -> None:
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        for name in ("retry", "edit", "close"):
+        for name in ("submit", "close"):
             button = screen.query_one(f"#{name}", Button)
             assert button.region.area > 0 and whole.contains_region(button.region), name
 
@@ -559,8 +630,7 @@ async def test_header_says_an_error_and_esc_still_asks_before_discarding() -> No
         set_fields(screen, CLIENT)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        header = text_of(screen.query_one("#request-id", Static))
-        assert header == f"request_id {RID} · error; Retry reuses it"
+        assert id_line(screen) == f"request_id {RID2} · new request (last: error)"
         assert screen.active_bindings["escape"].binding.description == "Close"
         await pilot.press("escape")
         await pilot.pause()

@@ -1,6 +1,6 @@
 """The whole card lifecycle through the console's UI, against the embedded sandbox: create a client,
 issue a card for it, activate, block (confirmed), unblock, set a PIN, close; then the unhappy
-paths (an invalid form, an injected API error and its retry), read-only mode, and the live
+paths (an invalid form, an injected API error and its resubmit), read-only mode, and the live
 "in process" indicator. Each step is checked twice: in the sandbox's state and on the screen."""
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ async def test_invalid_phone_is_shown_next_to_the_field_and_nothing_is_sent() ->
         assert not [e for e in app.backend.journal.entries() if e.method == "client.add"]  # type: ignore[union-attr]
 
 
-async def test_injected_api_error_keeps_the_reason_and_retry_reuses_the_request_id() -> None:
+async def test_injected_api_error_keeps_the_reason_and_resubmit_is_a_new_request() -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_ready(pilot)
@@ -348,25 +348,29 @@ async def test_injected_api_error_keeps_the_reason_and_retry_reuses_the_request_
         await confirm(pilot)
         await wait_until(pilot, lambda: form.phase == "error")
 
-        first_id = form.request_id
+        sent = form.outcome()
+        assert sent is not None
+        first_id = sent.request_id
         result = result_text(form)
         assert form.error_code == "injected_error" and form.error_description
         assert result.startswith(f"injected_error: {form.error_description}")
-        assert "Retry sends it again with the same request_id" in result
+        assert "press ctrl+s to resubmit as a new request" in result
         assert form.query_one("#result").has_class("-failed")
         assert form.query_one("#field-description", Input).value == "fraud"
-        assert form.query_one("#retry").display and app.focused is form.query_one("#retry")
+        assert app.focused is form.query_one("#submit")  # "Resubmit ^s"
+        assert form.request_id != first_id  # a final error spent the id: the next one is fresh
         assert engine_card(app, card["card_id"])["status"] == "active"  # not applied
 
         await app.backend.client.post_control("/sandbox/faults", {})
-        await pilot.press("enter")  # Retry has the focus
+        await pilot.press("enter")  # Resubmit has the focus; a new state change is confirmed again
+        await confirm(pilot)
         await wait_until(pilot, lambda: form.phase == "success")
-        assert form.request_id == first_id
+        second_id = form.request_id
         assert engine_card(app, card["card_id"])["status"] == "blocked"
         attempts = [e for e in app.backend.journal.entries() if e.method == "card.block"]
         assert [(e.request_id, e.outcome) for e in reversed(attempts)] == [
             (first_id, "error"),
-            (first_id, "success"),
+            (second_id, "success"),
         ]
         await close_form(pilot)
         await status_cell_becomes(pilot, card["card_id"], "blocked")

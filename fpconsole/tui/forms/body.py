@@ -8,8 +8,6 @@ checked here.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,12 +54,6 @@ def sent_values(spec: FormSpec, data: FormInput) -> dict[str, str]:
         if all(spec.is_sent(group, data.values) for group in spec.groups_of(item.name)):
             sent[item.name] = text
     return sent
-
-
-def fingerprint(spec: FormSpec, data: FormInput) -> str:
-    """Identifies the request as typed: equal fingerprints are the same request (same request_id)."""
-    payload = json.dumps([sent_values(spec, data), sorted(data.generate)], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _ensure(body: dict[str, Any], path: str) -> None:

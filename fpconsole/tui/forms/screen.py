@@ -1,15 +1,19 @@
 """A modal form for one registry method: typed fields, inline validation, confirmation, and the
 live status of the request it sends.
 
-The request_id rule, in one place:
+The request_id rule, in one place (DESIGN.md §3). A request_id is spent once the server may
+have recorded it; a spent id is only ever polled, never sent again.
 - A form has one request_id from the start (generated, or given in `initial["request_id"]` to
   resume a journal entry). It is shown, never typed.
-- Retry sends the same request again with the SAME request_id: the server refuses a duplicate,
-  so a retry can never do the thing twice.
-- A changed request is a new request: after Edit, the first change that makes the request differ
-  from what was sent gives it a fresh request_id (changing it back restores the old one).
-- When the outcome is unknown (timeout, dropped connection) nothing is resent; the request is
-  polled on request/status with its own request_id, and the fields stay locked.
+- Not sent, or certainly not received (refused by our own checks, cannot connect): the id is not
+  spent, and the next ctrl+s ("Send again") uses it again, whatever was changed meanwhile.
+- A final `error`: nothing was applied, and the id is spent (the API refuses it as
+  duplicate_request_id). The fields open for correcting at once and the next ctrl+s
+  ("Resubmit") is a new request with a fresh request_id, made and shown before it is sent.
+- An unknown outcome (timeout, dropped connection, cancelled): nothing is resent; the request is
+  polled on request/status with its own request_id (ctrl+s, "Check status", polls it again once
+  polling has given up), and the fields stay locked.
+The footer, the primary button and the request_id line say which of these ctrl+s will do.
 
 Network work runs in a worker that posts `_Answered`/`_Failed`; the handlers own the widgets.
 
@@ -52,7 +56,6 @@ from fpconsole.tui.forms.body import (
     FormInput,
     check_form,
     draft_fields,
-    fingerprint,
     locate,
 )
 from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
@@ -75,6 +78,18 @@ if TYPE_CHECKING:
 Clock = Callable[[], "float | datetime"]
 Phase = Literal["editing", "confirming", "sending", "process", "unknown", "success", "error", "failed"]
 _IN_FLIGHT: Final = frozenset({"confirming", "sending"})
+# Nothing was applied (never sent, refused, not received): the fields are the user's to change.
+_EDITABLE: Final = frozenset({"editing", "error", "failed"})
+# What ctrl+s does, by phase: (its action, as the primary button says it). The footer's words are
+# the bindings' descriptions, so the operator reads before sending which of the three it is.
+_CTRL_S: Final[Mapping[str, tuple[str, str]]] = {
+    "editing": ("submit", "Submit ^s"),
+    "confirming": ("submit", "Submit ^s"),
+    "sending": ("submit", "Submit ^s"),
+    "error": ("resubmit", "Resubmit ^s"),  # a new request, with a fresh request_id
+    "failed": ("send_again", "Send again ^s"),  # not received: the same, unspent request_id
+    "unknown": ("check_status", "Check status ^s"),  # request/status with the same request_id
+}
 _FORM_ERROR: Final = "form-error"
 REASON_FIELD: Final = "description"  # a confirmation's reason is sent as this field
 
@@ -95,6 +110,11 @@ def form_class_for(method_name: str) -> type[RequestFormScreen]:
     if not (isinstance(found, type) and issubclass(found, RequestFormScreen)):
         raise TypeError(f"{where} is not a RequestFormScreen")
     return found
+
+
+def short_id(request_id: str) -> str:
+    """A request_id as an operator names it in a sentence: its first 8 characters."""
+    return f"{request_id[:8]}…"
 
 
 class RequestFormScreen(ModalScreen[FormOutcome | None]):
@@ -142,6 +162,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", id="form.submit"),
+        # The same key once an answer is in: check_action shows the one that applies (_CTRL_S).
+        Binding("ctrl+s", "resubmit", "Resubmit (new request)", id="form.resubmit"),
+        Binding("ctrl+s", "send_again", "Send again (same request_id)", id="form.send_again"),
+        Binding("ctrl+s", "check_status", "Check status (same request_id)", id="form.check_status"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         # The same key once the request has gone out: nothing is left to cancel (check_action
         # shows one of the two, as the Cancel and Close buttons are).
@@ -192,11 +216,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._baseline: dict[str, str] = {item.name: item.default for item in self.spec.fields}
         self._baseline.update(self._given)
 
-        self._sent_id: str = resumed_id or self._new_id()  # the id of the request as sent
-        self._fresh_id: str | None = None  # made when the request first differs from the sent one
-        self._differs = False  # the request as typed now is not the one sent
-        self._sent_key: str | None = None  # fingerprint of what went out with _sent_id
+        self._request_id: str = resumed_id or self._new_id()  # what the next send uses (shown)
+        self._sent_id: str = self._request_id  # the request last sent: polls and news match it
         self.phase: Phase = "editing"
+        self._phase_before_confirm: Phase = "editing"
         self.live = LiveStatus()
         self.submissions = 0
         self.response: dict[str, Any] = {}
@@ -225,8 +248,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     @property
     def request_id(self) -> str:
-        """The id the next send uses (see the module docstring for the rule)."""
-        return self._fresh_id if self._differs and self._fresh_id else self._sent_id
+        """The id the form shows: the next send's while one can be made (a fresh one after a
+        final error), else the id of the request out there (see the module docstring)."""
+        return self._request_id
 
     def read_only_reason(self) -> str | None:
         backend = self.backend
@@ -279,8 +303,6 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 yield Static("", id="result", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Submit ^s", id="submit", variant="primary", compact=True)
-                yield Button("Retry", id="retry", variant="primary", compact=True)
-                yield Button("Edit", id="edit", compact=True)
                 yield Button("Close", id="close", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
@@ -365,10 +387,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if data == self._last:
             return  # a widget reporting its own initial value
         self._last = data
-        if self.phase != "editing":
+        if self.phase not in _EDITABLE:
             return  # locked fields change only from here (a confirmation's reason, clearing a PIN)
         self._apply_visibility(data)
-        self._update_request_id(data)
         self._validate_timer = self._restart(self._validate_timer, self.VALIDATE_DELAY, self._validate_typed)
         if self.form_key:
             self._draft_timer = self._restart(self._draft_timer, self.DRAFT_DELAY, self.save_draft)
@@ -395,17 +416,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 row.display = shown
             for suffix in ("", "-repeat"):
                 entry = self.query_one(f"#field-{wid}{suffix}", Input)
-                entry.disabled = generated or self.phase != "editing"
+                entry.disabled = generated or self.phase not in _EDITABLE
                 if generated and entry.value:
                     entry.value = ""  # a PIN that will not be sent is not kept either
-
-    def _update_request_id(self, data: FormInput) -> None:
-        if self._sent_key is None:
-            return  # nothing sent yet: the first id still stands
-        self._differs = fingerprint(self.spec, data) != self._sent_key
-        if self._differs and self._fresh_id is None:
-            self._fresh_id = self._new_id()  # kept while editing, so the id does not flicker
-        self._refresh_request_id()
 
     # --- validation ------------------------------------------------------------------------------
 
@@ -431,7 +444,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             label.update(text)
 
     def _validate_typed(self) -> None:
-        if self.phase == "editing":
+        if self.phase in _EDITABLE:
             self._show_check(self.check(self.read_input(), self.request_id))
 
     def _error_target(self, error: FieldError) -> str:
@@ -487,10 +500,12 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     # --- submitting ------------------------------------------------------------------------------
 
     def action_submit(self) -> None:
-        if self.phase in ("error", "failed"):
-            self.action_retry()
+        """ctrl+s: send what is typed (with `request_id`, see the module docstring), or, when the
+        outcome is unknown, ask about the request already sent."""
+        if self.phase == "unknown":
+            self.action_check_status()
             return
-        if self.phase != "editing":
+        if self.phase not in _EDITABLE:
             self.app.bell()  # in flight or finished: never a second submission
             return
         problem = self.read_only_reason() or (
@@ -511,6 +526,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if spec is None:
             self._send()
             return
+        self._phase_before_confirm = self.phase  # a "No" leaves ctrl+s saying what it said
         self.phase = "confirming"
         self._refresh_buttons()
         target, target_id = describe_target(self.method, check.body, spec.card_mask)
@@ -525,7 +541,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         return self.confirm
 
     def _confirmed(self, result: ConfirmResult | None) -> None:
-        self.phase = "editing"
+        self.phase = self._phase_before_confirm
         if result is None:
             self._refresh_buttons()
             self.notify("Not sent.", timeout=3)
@@ -535,33 +551,53 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             control.value = result.reason  # the reason given in the confirmation is the one sent
         self._send()
 
-    def action_retry(self) -> None:
-        """The same request again, with the same request_id (the fields are locked, so unchanged)."""
-        if self.phase in ("error", "failed"):
-            self._send()
+    # The footer's other words for ctrl+s (_CTRL_S): each is a submit, said as what it will do.
+    def action_resubmit(self) -> None:
+        self.action_submit()
+
+    def action_send_again(self) -> None:
+        self.action_submit()
+
+    def action_check_status(self) -> None:
+        """An unknown outcome: poll request/status with the same request_id; nothing is resent."""
+        if self.phase != "unknown":
+            return
+        backend = self.backend
+        short = short_id(self._sent_id)
+        follow_id = getattr(backend, "follow_id", None)
+        if not callable(follow_id):
+            self.notify(f"Not connected: check request_id {self._sent_id} in Requests.", severity="warning")
+            return
+        if self._is_polled():
+            self.notify(f"Already polling request/status for {short}; the answer shows here by itself.")
+            return
+        follow_id(self._sent_id, self.method.name)
+        self._set_result(
+            f"Checking request/status for {self._sent_id} again; nothing is resent. "
+            "The answer shows here by itself.",
+            failed=True,
+        )
+        self.notify(f"Polling request/status for {short} (same request_id).", timeout=3)
+
+    def _is_polled(self) -> bool:
+        """The backend is polling the request sent (a fake backend in tests may not say)."""
+        following = getattr(self.backend, "following", None)
+        return isinstance(following, (set, frozenset)) and self._sent_id in following
 
     def _send(self) -> None:
         data = self.read_input()
-        key = fingerprint(self.spec, data)
-        changed = self._sent_key is not None and key != self._sent_key
-        if changed and self._fresh_id is None:
-            self._fresh_id = self._new_id()
-        # Changed since the last send: a new request, so a new request_id.
-        request_id = self._fresh_id if changed and self._fresh_id else self._sent_id
+        request_id = self._request_id
         check = self.check(data, request_id)
         if not check.ok:
-            # Refused here (after a confirmation, or on Retry): nothing goes out, and the form is
-            # back to editing with every problem shown.
-            self.phase = "editing"
+            # Refused here (after a confirmation): nothing goes out, the id stays unspent, and
+            # every problem is shown.
             self._attempted = True
             self._lock(False)
-            self._update_request_id(data)
             self._show_check(check)
             self._refresh_buttons()
             self._focus_first_error()
             return
-        self._sent_id, self._sent_key = request_id, key
-        self._fresh_id, self._differs = None, False
+        self._sent_id = request_id
         self.phase = "sending"
         self.submissions += 1
         # What goes out is no longer a draft: kept, it would come back in a new form with a new
@@ -656,11 +692,14 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         elif status == "failed":
             self._not_received(message.error_description or "the request failed")
         elif status == "unknown":
+            if self._is_polled():
+                return  # the failure that made it unknown, told late: polling goes on
             self.phase = "unknown"
             self.live.advance("unknown", self._now())
             self._set_result(
                 f"Still unknown after polling ({message.error_description or 'no answer'}). "
-                f"Check request_id {self._sent_id} in Requests before doing anything again.",
+                "It may have been applied. ctrl+s checks request/status again with the same "
+                "request_id; nothing is resent.",
                 failed=True,
             )
             self._refresh_status()
@@ -691,30 +730,40 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.query_one("#close", Button).focus()
 
     def _fail(self, code: str | None, description: str | None, response: Mapping[str, Any] | None) -> None:
+        """A final error: nothing was applied, and the id is spent (a second use is refused as
+        duplicate_request_id), so what follows is a new request with a fresh id."""
         self.phase = "error"
         self.error_code, self.error_description = code, description
         self.response = dict(response or {})
         self.live.advance("error", self._now())
         self._stop_ticking()
+        if self._request_id == self._sent_id:
+            self._request_id = self._new_id()
+        self._lock(False)
         self._set_result(
             f"{code or 'error'}: {description or 'the API reported an error'}\n"
-            "Everything you typed is kept. Retry sends it again with the same request_id; "
-            "Edit lets you change it (a changed request gets a new request_id).",
+            "Nothing was applied. Everything you typed is kept: correct it and press ctrl+s to "
+            f"resubmit as a new request (request_id {short_id(self._request_id)}; "
+            f"{short_id(self._sent_id)} is not reused).",
             failed=True,
         )
         self._refresh_buttons()
-        self.query_one("#retry", Button).focus()
+        self.query_one("#submit", Button).focus()
 
     def _not_received(self, why: str) -> None:
+        """Certainly not received: nothing was applied and the id is unspent, so it is kept."""
         self.phase = "failed"
         self.error_code, self.error_description = None, why
         self.live.advance("failed", self._now())
         self._stop_ticking()
+        self._lock(False)
         self._set_result(
-            f"{why}\nThe server did not get it. Retry sends it with the same request_id.", failed=True
+            f"{why}\nThe server did not get it: nothing was applied. ctrl+s sends it again with the "
+            f"same request_id ({short_id(self._sent_id)}); the fields can be corrected first.",
+            failed=True,
         )
         self._refresh_buttons()
-        self.query_one("#retry", Button).focus()
+        self.query_one("#submit", Button).focus()
 
     def _outcome_unknown(self, exc: Exception) -> None:
         self.phase = "unknown"
@@ -772,16 +821,20 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         label.set_class(bool(text), "-shown")
 
     def _refresh_request_id(self) -> None:
+        """Which id the next ctrl+s uses and why, in what fits after a full id at 80 columns."""
         line = self.query_one("#request-id", Static)
         line.display = self.spec.has_request_id
-        if self.request_id != self._sent_id:
-            line.update(f"request_id {self.request_id} · new: the request changed since it was sent")
-        elif self.phase in ("error", "failed"):
-            line.update(f"request_id {self._sent_id} · {self._status_word()}; Retry reuses it")
-        elif self.submissions:
-            line.update(f"request_id {self._sent_id} · {self._status_word()}")
+        if self._request_id != self._sent_id:
+            why = "new request (last: error)"  # the last one was refused: this one is fresh
+        elif self.phase == "failed":
+            why = "not received, will reuse"
+        elif self.phase == "unknown":
+            why = "unknown; never resent"
+        elif not self.submissions or self.phase in _EDITABLE:
+            why = "not sent yet"
         else:
-            line.update(f"request_id {self._sent_id} · generated; reused on retry")
+            why = self._status_word()
+        line.update(f"request_id {self._request_id} · {why}")
 
     def _status_word(self) -> str:
         """The request's live status in a word, for the request_id line."""
@@ -798,16 +851,16 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _refresh_buttons(self) -> None:
         phase = self.phase
         shown = {
-            "submit": phase in ("editing", "confirming", "sending"),
+            "submit": phase in _CTRL_S,
             "cancel": phase in ("editing", "confirming", "sending"),
-            "retry": phase in ("error", "failed"),
-            "edit": phase in ("error", "failed"),
             "close": phase in ("process", "unknown", "success", "error", "failed"),
         }
         for name, visible in shown.items():
             self.query_one(f"#{name}", Button).display = visible
+        submit = self.query_one("#submit", Button)
+        submit.label = _CTRL_S.get(phase, _CTRL_S["editing"])[1]  # says what ctrl+s does now
         # Disabled while in flight: one press, one request.
-        self.query_one("#submit", Button).disabled = phase != "editing" or self.read_only_reason() is not None
+        submit.disabled = phase in _IN_FLIGHT or phase not in _CTRL_S or self.read_only_reason() is not None
         self.query_one("#cancel", Button).disabled = phase in _IN_FLIGHT
         self._refresh_request_id()
         self.refresh_bindings()
@@ -861,9 +914,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.notify("Draft cleared.", timeout=3)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The footer offers Submit only when pressing it would do something.
-        if action == "submit":
-            return self.phase in ("editing", "error", "failed") and self.read_only_reason() is None
+        # The footer offers ctrl+s only when pressing it would do something, in the words of what
+        # it does in this phase (submit, resubmit, send again, check status).
+        if action in ("submit", "resubmit", "send_again", "check_status"):
+            does = _CTRL_S.get(self.phase, ("", ""))[0]
+            return does == action and self.phase not in _IN_FLIGHT and self.read_only_reason() is None
         if action == "clear_draft":
             return self.draft_restored
         # Esc says Cancel while nothing has gone out (or it is going), Close once it has.
@@ -915,21 +970,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self.save_draft()
             self.dismiss(self.outcome())
 
-    def action_edit(self) -> None:
-        if self.phase not in ("error", "failed"):
-            return
-        self.phase = "editing"
-        self._lock(False)
-        self._refresh_buttons()
-        self._focus_first()
-
     @on(Button.Pressed)
     def _button(self, event: Button.Pressed) -> None:
         event.stop()
         actions: dict[str, Callable[[], None]] = {
             "submit": self.action_submit,
-            "retry": self.action_retry,
-            "edit": self.action_edit,
             "close": self.action_cancel,
             "cancel": self.action_cancel,
             "clear-draft": self.action_clear_draft,
