@@ -135,11 +135,13 @@ def stop_server(world: World) -> int | None:
     if server is None:
         return None
     if server.poll() is None:
-        server.send_signal(signal.SIGINT)  # Ctrl+C, as the docs say to stop it
+        # Ctrl+C, as the docs say to stop it; to its process group, as a terminal sends it (the
+        # command may be `NAME=value fpconsole ...`, a shell around the server).
+        os.killpg(server.pid, signal.SIGINT)
     try:
         return server.wait(timeout=WAIT)
     except subprocess.TimeoutExpired:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)
         server.wait()
         return None
 
@@ -156,12 +158,13 @@ def start_server(world: World, command: DocCommand, text: str) -> list[str]:
         text += f" --port {world.port}"
     world.server_lines = queue.Queue()
     server = subprocess.Popen(
-        ["bash", "-c", f"exec {text}"],
+        ["bash", "-c", text],
         cwd=world.cwd,
         env=world.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     world.server = server
     for stream, name in ((server.stdout, "stdout"), (server.stderr, "stderr")):
@@ -170,6 +173,7 @@ def start_server(world: World, command: DocCommand, text: str) -> list[str]:
     err: list[str] = []
     expected = [world.adapt(line) for line in command.output]
     deadline = time.monotonic() + WAIT
+    missing: list[str] = []
     while time.monotonic() < deadline:
         try:
             name, line = world.server_lines.get(timeout=0.2)
@@ -183,10 +187,11 @@ def start_server(world: World, command: DocCommand, text: str) -> list[str]:
                 (out if name == "stdout" else err).append(line)
             world.server = None
             return check(command, server.returncode, "".join(out), "".join(err), world)
-        shown = compare(expected, "".join(out), "".join(err))
-        if not shown.problems and _accepts(world.port):
+        missing = compare(expected, "".join(out), "".join(err)).problems
+        if not missing and _accepts(world.port):
             return []
-    return [f"{command.where()}: `{text}` did not serve as shown within {WAIT:.0f} s: {out + err}"]
+    why = "; ".join(missing) or f"nothing accepted connections on port {world.port}"
+    return [f"{command.where()}: `{text}` did not serve as shown within {WAIT:.0f} s ({why}): {out + err}"]
 
 
 def _accepts(port: int) -> bool:
