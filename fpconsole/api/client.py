@@ -122,6 +122,11 @@ def _discard(event: ClientEvent) -> None:
     return None
 
 
+# Told of every exchange with the server, the client's own status polls included: None when an
+# HTTP answer came back (whatever it said), the TransportError when none did.
+TransportWatcher = Callable[[errors.TransportError | None], None]
+
+
 def _target_ids(method: Method, payload: Mapping[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     for dotted in method.target_fields:
@@ -154,6 +159,7 @@ class CardApiClient:
         self.__secret = secret  # name-mangled so it does not turn up in reprs or vars() dumps
         self.options = options or ClientOptions()
         self.events = EventBus()
+        self._transport_watchers: list[TransportWatcher] = []
         self._clock = clock
         self._sleep = sleep
         self._monotonic = monotonic
@@ -187,6 +193,25 @@ class CardApiClient:
 
     def _emit(self, event: ClientEvent) -> None:
         self.events.emit(event)
+
+    def watch_transport(self, watcher: TransportWatcher) -> Callable[[], None]:
+        """Call `watcher` after every exchange with the server, polls included: whether the
+        server is there at all, which events (polls emit none) cannot tell. Returns the
+        unsubscribe function. A bulk run uses it to stop waiting once the server is gone."""
+        self._transport_watchers.append(watcher)
+
+        def unsubscribe() -> None:
+            if watcher in self._transport_watchers:
+                self._transport_watchers.remove(watcher)
+
+        return unsubscribe
+
+    def _saw(self, failure: errors.TransportError | None) -> None:
+        for watcher in list(self._transport_watchers):
+            try:
+                watcher(failure)
+            except Exception:  # a watcher's bug must not fail the call it watches
+                continue
 
     # --- building -----------------------------------------------------------------------------
 
@@ -234,6 +259,15 @@ class CardApiClient:
     # --- sending ------------------------------------------------------------------------------
 
     async def _send_once(self, path: str, headers: Mapping[str, str], body: bytes) -> httpx.Response:
+        try:
+            response = await self._send_raw(path, headers, body)
+        except errors.TransportError as failure:
+            self._saw(failure)
+            raise
+        self._saw(None)
+        return response
+
+    async def _send_raw(self, path: str, headers: Mapping[str, str], body: bytes) -> httpx.Response:
         try:
             request = self._http.build_request("POST", path, headers=dict(headers), content=body)
             if self._embedded:

@@ -1,13 +1,16 @@
 """`fpconsole bulk FILE.csv [--profile P] [--result FILE] [--in-flight N] [--cards each|bulk]`:
 onboard the file's clients without the console.
 
-stderr gets the bad rows (line and field), a progress line at most every half second and each
-row that fails; stdout gets the summary. Ctrl+C starts no new rows and lets those in flight
-finish (a second Ctrl+C stops waiting for them); either way the state is saved and the result
-file written, and running the same command again continues where this one stopped.
+stderr gets the bad rows (line and field), a progress line at most every half second (and at
+least every HEARTBEAT_S, saying what the run waits on) and each row that fails; stdout gets the
+summary. Ctrl+C, SIGTERM or SIGHUP start no new rows and stop polling: the requests on the wire
+get a few seconds to come back (a second signal cuts them at once); either way the state is
+saved and the result file written, and running the same command again continues where this one
+stopped. When the server stops answering the run stops by itself within seconds, the same way.
 
-Exit codes: 0 every row done; 1 some rows failed; 2 bad file, header or options; 3 nothing could
-be sent (the server could not be reached); 130 interrupted with Ctrl+C.
+Exit codes: 0 every row done; 1 some rows failed; 2 bad file, header or options; 3 the server
+could not be reached, or a row's outcome is unknown; 128 + the signal when stopped by one
+(130 Ctrl+C, 143 SIGTERM, 129 SIGHUP).
 """
 
 from __future__ import annotations
@@ -31,10 +34,24 @@ if TYPE_CHECKING:
     from fpconsole.bulk.state import FileState
     from fpconsole.session import Session
 
-EXIT_INTERRUPTED: Final = 130
+EXIT_INTERRUPTED: Final = 130  # Ctrl+C; another signal gives 128 + its number
 MAX_IN_FLIGHT: Final = 64
 PROGRESS_INTERVAL_S: Final = 0.5
+HEARTBEAT_S: Final = 2.0  # the longest stderr stays silent during a run
 PROG: Final = "fpconsole bulk"
+STOP_SIGNALS: Final = ("SIGINT", "SIGTERM", "SIGHUP")
+RESUME_HINT: Final = (
+    f"{PROG}: run the same command again to continue: rows not finished are continued, and rows "
+    "with an unknown outcome are asked about (request/status), never sent twice"
+)
+
+
+def say(stream: TextIO, text: str) -> None:
+    """Write a line; a reader that went away (a closed pipe, a hung-up terminal) loses it, the
+    run goes on and still saves its state and the result file."""
+    with contextlib.suppress(OSError, ValueError):
+        stream.write(text + "\n")
+        stream.flush()
 
 
 class ProgressPrinter:
@@ -52,22 +69,32 @@ class ProgressPrinter:
         self._quiet = quiet_lines  # bad rows: already listed, field by field, before the run
         self._interval = interval
         self._monotonic = monotonic
-        self._last = float("-inf")
+        self._last = float("-inf")  # the latest progress line
+        self._last_any = float("-inf")  # the latest line of any kind
         self.latest: Progress | None = None
 
     def progress(self, progress: Progress) -> None:
-        from fpconsole.bulk.progress import format_progress
-
         self.latest = progress
-        now = self._monotonic()
-        if now - self._last >= self._interval:
-            self._last = now
-            self._err.write(format_progress(progress) + "\n")
-            self._err.flush()
+        if self._monotonic() - self._last >= self._interval:
+            self._print(progress)
+
+    def heartbeat(self, progress: Progress, *, every: float = HEARTBEAT_S) -> None:
+        """Print `progress` unless a line went out within `every` seconds: a run that waits
+        (rows in process, a server being retried) is never silent for long."""
+        self.latest = progress
+        if self._monotonic() - self._last_any >= every:
+            self._print(progress)
 
     def row(self, result: RowResult) -> None:
-        if result.status == "failed" and result.line not in self._quiet:
-            self._err.write(f"line {result.line}: {result.error}\n")
+        if result.status in ("failed", "unknown") and result.line not in self._quiet:
+            self._last_any = self._monotonic()
+            say(self._err, f"line {result.line}: {result.error}")
+
+    def _print(self, progress: Progress) -> None:
+        from fpconsole.bulk.progress import format_progress
+
+        self._last = self._last_any = self._monotonic()
+        say(self._err, format_progress(progress))
 
 
 def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -137,37 +164,50 @@ async def _run(
         on_row=printer.row,
         policy=RetryPolicy(poll=_poll_policy(session)),
     )
-    interrupted = False
+    stopped_by: signal.Signals | None = None
 
-    def on_interrupt() -> None:
-        nonlocal interrupted
-        if not interrupted:
-            interrupted = True
-            err.write(
-                f"{PROG}: cancelling: no new rows; waiting for those in flight (Ctrl+C again: stop now)\n"
+    def on_signal(signum: signal.Signals) -> None:
+        nonlocal stopped_by
+        name = "Ctrl+C" if signum == signal.SIGINT else signum.name
+        if stopped_by is None:
+            stopped_by = signum
+            say(
+                err,
+                f"{PROG}: {name}: cancelling: no new rows, polling stopped; requests on the wire get a "
+                f"few seconds to answer ({name} again: stop now)",
             )
             runner.cancel()
         else:
-            err.write(f"{PROG}: stopping; rows in flight will be asked about on the next run\n")
+            say(err, f"{PROG}: stopping now; rows in flight will be asked about on the next run")
             runner.abort()
 
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S / 4)
+            printer.heartbeat(runner.progress)
+
+    beating = asyncio.create_task(heartbeat())
     try:
-        with _sigint(on_interrupt):
+        with _stop_signals(on_signal):
             results = await runner.run()
     finally:
+        beating.cancel()
         await session.aclose()
     progress = runner.progress
-    err.write(format_progress(progress) + "\n")
+    say(err, format_progress(progress))
     if runner.stop_reason:
-        err.write(f"{PROG}: {runner.stop_reason}\n")
+        say(err, f"{PROG}: {runner.stop_reason}")
     if runner.adopted:
-        err.write(
+        say(
+            err,
             f"{PROG}: {len(runner.adopted)} row(s) are unchanged from an earlier version of this file; "
-            "they continued from what that run had sent, not sent again\n"
+            "they continued from what that run had sent, not sent again",
         )
     written = write_results(result_path or default_result_path(bulk_file.path), results)
-    out.write(_summary(results, written, progress.skipped) + "\n")
-    return _exit_code(runner, results, interrupted)
+    say(out, _summary(results, written, progress.skipped))
+    if any(r.status in ("pending", "unknown") for r in results):
+        say(err, RESUME_HINT)
+    return _exit_code(runner, results, stopped_by)
 
 
 def _poll_policy(session: Session) -> PollPolicy | None:
@@ -181,37 +221,47 @@ def _poll_policy(session: Session) -> PollPolicy | None:
 
 
 @contextlib.contextmanager
-def _sigint(handler: Callable[[], None]) -> Iterator[None]:
-    """Route Ctrl+C to `handler` for the duration of the run (where the loop can do that: the
-    main thread on Unix); elsewhere Ctrl+C keeps its default effect."""
+def _stop_signals(handler: Callable[[signal.Signals], None]) -> Iterator[None]:
+    """Route Ctrl+C, SIGTERM (kill, systemd, a CI timeout) and SIGHUP (the SSH session dropped) to
+    `handler` for the duration of the run, where the loop can do that (the main thread on Unix);
+    elsewhere they keep their default effect."""
     loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGINT, handler)
-    except (NotImplementedError, RuntimeError, ValueError):
-        yield
-        return
+    installed: list[signal.Signals] = []
+    for name in STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            loop.add_signal_handler(signum, handler, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(signum)
     try:
         yield
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
+        for signum in installed:
+            loop.remove_signal_handler(signum)
 
 
 def _summary(results: list[RowResult], path: Path, skipped: int) -> str:
     counts = {
-        status: sum(1 for r in results if r.status == status) for status in ("done", "failed", "pending")
+        status: sum(1 for r in results if r.status == status)
+        for status in ("done", "failed", "unknown", "pending")
     }
     parts = [f"{counts['done']} done" + (f" ({skipped} by an earlier run)" if skipped else "")]
     parts.append(f"{counts['failed']} failed")
+    if counts["unknown"]:
+        parts.append(f"{counts['unknown']} unknown (a rerun asks about them)")
     if counts["pending"]:
         parts.append(f"{counts['pending']} not finished (run again to continue)")
     return " · ".join(parts) + f"; results in {path}"
 
 
-def _exit_code(runner: BulkRunner, results: list[RowResult], interrupted: bool) -> int:
-    if interrupted:
-        return EXIT_INTERRUPTED
+def _exit_code(runner: BulkRunner, results: list[RowResult], stopped_by: signal.Signals | None) -> int:
+    if stopped_by is not None:
+        return 128 + int(stopped_by)  # as a shell reports a process the signal ended
     if all(r.status == "done" for r in results):
         return EXIT_OK
-    if runner.unreachable:
+    if runner.unreachable or any(r.status == "unknown" for r in results):
         return EXIT_TRANSPORT
     return EXIT_API_ERROR

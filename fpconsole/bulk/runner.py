@@ -8,8 +8,12 @@ card.link of each card to its client, then card.info.
 
 Every request_id is stored (FileState) before its request goes out, and a row that has one is
 resumed by asking request/status about it, never by sending the row again. Every row ends
-`done` or `failed` with its reason; only a cancel leaves rows `pending`, and a rerun of the
-same file continues them.
+`done`, `failed` with its reason, or `unknown` (its request was sent and never answered: the
+rerun asks request/status about it); a stop (cancel, or the server gone) leaves the rows not
+started, and those stopped before sending, `pending`. A rerun of the same file continues them.
+
+Stopping is prompt: cancel() ends every poll at once (ServerWatch does the same when the server
+stops answering), lets a request already on the wire come back for a few seconds, then cuts it.
 
 The console's Bulk screen drives this class directly: `run()` in a worker, `pause()`,
 `resume()`, `cancel()` from key bindings, `on_progress` / `on_row` to render. Nothing here
@@ -19,6 +23,7 @@ imports Textual.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections import defaultdict
@@ -32,11 +37,12 @@ from fpconsole.api import errors
 from fpconsole.api.client import CardApiClient
 from fpconsole.api.methods import CARD_BULK_ISSUE, CARD_INFO, CARD_ISSUE, CARD_LINK, CLIENT_ADD, Method
 from fpconsole.api.models import BulkIssueRequest, CardInfoResponse
-from fpconsole.bulk.calls import RequestCalls, RetryPolicy, Settled
+from fpconsole.bulk.calls import RequestCalls, RetryPolicy, Settled, Stopped
 from fpconsole.bulk.pan import safe_mask, safe_text
 from fpconsole.bulk.progress import Progress, ProgressCounter
 from fpconsole.bulk.rows import BulkRow
 from fpconsole.bulk.state import BatchRecord, FileState, RowRecord, RowStatus
+from fpconsole.bulk.watch import ServerWatch
 from fpconsole.bulk.writer import StateWriter
 
 CardsMode = Literal["each", "bulk"]
@@ -52,6 +58,9 @@ def _max_bulk_count() -> int:
 
 
 MAX_BULK_COUNT: Final = _max_bulk_count()
+# After a stop, how long a request already on the wire may take to come back before it is cut
+# (its row then ends `unknown`): an answer is usually a round trip away, a hung server never.
+STOP_GRACE_S: Final = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +76,10 @@ class RowResult:
 
 
 class RowFailed(Exception):
-    def __init__(self, reason: str, *, unreachable: bool = False) -> None:
+    def __init__(self, reason: str, *, unknown: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.unreachable = unreachable  # the server could not be reached at all
+        self.unknown = unknown  # the request's outcome is unknown: the row ends `unknown`, not `failed`
 
 
 def new_request_id() -> str:
@@ -90,6 +99,8 @@ class BulkRunner:
         on_row: Callable[[RowResult], None] | None = None,
         policy: RetryPolicy | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        watch: Callable[[CardApiClient, Callable[[], None]], ServerWatch] | None = None,
+        stop_grace: float = STOP_GRACE_S,
     ) -> None:
         if in_flight < 1:
             raise ValueError(f"in_flight must be at least 1, got {in_flight}")
@@ -104,7 +115,15 @@ class BulkRunner:
         self._in_flight = in_flight
         self._on_progress = on_progress
         self._on_row = on_row
+        self._client = client
         self._calls = RequestCalls(client, policy or RetryPolicy())
+        # Built when the run starts (it probes from a task); `watch` lets tests make its timing.
+        self._make_watch = watch or (lambda c, changed: ServerWatch(c, on_change=changed))
+        self._watch: ServerWatch | None = None
+        self._server_ok = asyncio.Event()  # cleared while the watch checks the server
+        self._server_ok.set()
+        self._stop_grace = stop_grace
+        self._cutter: asyncio.TimerHandle | None = None
         self._counter = ProgressCounter(len(self._rows), monotonic)
         self._records: dict[int, RowRecord] = {}
         self._slots = asyncio.Semaphore(in_flight)
@@ -118,8 +137,10 @@ class BulkRunner:
         # done + failed + in flight within the file's rows in every progress snapshot.
         self._active: set[int] = set()
         self._awaiting_batch: list[int] = []  # rows with a client, waiting for a card from a batch
-        self._unreachable_streak = 0
-        self.stop_reason: str | None = None  # why the runner cancelled itself, if it did
+        # Rows whose request is out (or stored and maybe out) with no answer yet: cut now, they
+        # end `unknown`. Line → request_id.
+        self._outstanding: dict[int, str] = {}
+        self.stop_reason: str | None = None  # why the runner stopped itself, if it did
         self.adopted: list[int] = []  # lines whose record came from an earlier version of the file
 
     # --- control (safe to call from the event loop at any time) ---------------------------------
@@ -143,18 +164,31 @@ class BulkRunner:
         self._emit()
 
     def cancel(self) -> None:
-        """Start no new rows; rows in flight finish. Unstarted rows stay `pending` (a rerun does them)."""
-        if self._cancelled:
-            return
-        self._cancelled = True
-        self._counter.cancelled = True
-        self._running.set()  # a paused dispatcher must wake up to see the cancel
-        self._emit()
+        """Start no new rows and stop polling: rows in flight end at their next wait. A row whose
+        request is out and unanswered ends `unknown` (a rerun asks request/status about it, never
+        sends it again); one stopped before sending stays `pending`, as do unstarted rows. A
+        request on the wire gets `stop_grace` seconds to come back, then is cut."""
+        self._stop("cancelled")
 
     def abort(self) -> None:
-        """cancel(), and stop waiting for rows in flight too. Their request_ids are stored, so a
+        """cancel(), and cut the requests on the wire now too. Their request_ids are stored, so a
         rerun asks request/status about them: nothing is lost or sent twice."""
-        self.cancel()
+        self._stop("cancelled")
+        self._cut()
+
+    def _stop(self, why: str) -> None:
+        self._calls.stop(why)
+        if not self._cancelled:
+            self._cancelled = True
+            self._counter.cancelled = True
+            self._running.set()  # a paused dispatcher must wake up to see the cancel
+            self._server_ok.set()  # so must one waiting for the server
+            with contextlib.suppress(RuntimeError):  # no loop: nothing is running to cut
+                loop = asyncio.get_running_loop()
+                self._cutter = loop.call_later(self._stop_grace, self._cut)
+            self._emit()
+
+    def _cut(self) -> None:
         for job in list(self._jobs):
             job.cancel()
 
@@ -168,8 +202,10 @@ class BulkRunner:
 
     @property
     def unreachable(self) -> bool:
-        """True when requests were tried and not one got any answer (the command's exit code 3)."""
-        return self._calls.attempted and not self._calls.reached_server
+        """True when the run stopped because the server could not be reached, or requests were
+        tried and not one got any answer (the command's exit code 3)."""
+        watched_down = self._watch is not None and self._watch.state == "down"
+        return watched_down or (self._calls.attempted and not self._calls.reached_server)
 
     # --- the run -----------------------------------------------------------------------------
 
@@ -177,6 +213,8 @@ class BulkRunner:
         if self._started:
             raise RuntimeError("a BulkRunner runs once; make a new one to run again")
         self._started = True
+        self._watch = self._make_watch(self._client, self._server_changed)
+        self._calls.watch = self._watch
         try:
             self._records = await self._writer.call(self._store.rows)
             await self._adopt()
@@ -186,9 +224,29 @@ class BulkRunner:
             if not self._cancelled:
                 await self._batch_stage()
         finally:
+            if self._cutter is not None:
+                self._cutter.cancel()
+            await self._watch.close()
             await self._writer.close()  # whatever happened, what is known is saved
         self._emit()
         return self.results()
+
+    def _server_changed(self) -> None:
+        """The watch's verdict moved: hold new rows while it checks, stop when the server is gone."""
+        watch = self._watch
+        if watch is None:
+            return
+        self._counter.note = watch.note()
+        if watch.state == "ok":
+            self._server_ok.set()
+        elif watch.state == "checking":
+            self._server_ok.clear()
+        elif not self._calls.stopped or self.stop_reason is None:
+            self.stop_reason = (
+                f"the server cannot be reached ({watch.reason}); stopped after {watch.probes} retries"
+            )
+            self._stop("server unreachable")
+        self._emit()
 
     def results(self) -> list[RowResult]:
         """Every row of the file, in file order, with what is known now."""
@@ -246,15 +304,16 @@ class BulkRunner:
     async def _claim_slot(self) -> bool:
         while True:
             await self._running.wait()
+            await self._server_ok.wait()  # no new row while the server is being checked
             if self._cancelled:
                 return False
             await self._slots.acquire()
             if self._cancelled:
                 self._slots.release()
                 return False
-            if self._running.is_set():
+            if self._running.is_set() and self._server_ok.is_set():
                 return True
-            self._slots.release()  # paused while waiting for the slot
+            self._slots.release()  # paused (or the server lost) while waiting for the slot
 
     async def _guarded(self, lines: list[int], work: Awaitable[None]) -> None:
         """Runs one item; whatever happens, its rows end with a status and a reason."""
@@ -267,10 +326,16 @@ class BulkRunner:
             await job
         except RowFailed as failure:
             for line in lines:
-                self._fail(line, failure.reason, unreachable=failure.unreachable)
+                if failure.unknown:
+                    self._unknown(line, failure.reason)
+                else:
+                    self._fail(line, failure.reason)
+        except Stopped:
+            for line in lines:
+                self._interrupted(line, sent=False)
         except asyncio.CancelledError:
             for line in lines:
-                self._interrupted(line)
+                self._interrupted(line, sent=line in self._outstanding)
             current = asyncio.current_task()
             if current is not None and current.cancelling():
                 raise  # the run itself is being cancelled, not just this row's work
@@ -278,6 +343,8 @@ class BulkRunner:
             for line in lines:
                 self._fail(line, f"internal error: {type(exc).__name__}: {exc}")
         finally:
+            for line in lines:
+                self._outstanding.pop(line, None)
             self._jobs.discard(job)
             self._set_active(remove=lines)
             self._slots.release()
@@ -344,7 +411,6 @@ class BulkRunner:
         self._set_active(remove=[line])
         self._counter.done += 1
         self._counter.worked += 1
-        self._unreachable_streak = 0
         self._notify(line)
 
     async def _masked_pan(self, record: RowRecord) -> str | None:
@@ -375,19 +441,25 @@ class BulkRunner:
         one is stored (with `also`) before the request goes out. Raises RowFailed unless success."""
         request_id: str | None = getattr(self._records[line], id_field)
         if request_id is not None:
+            self._outstanding[line] = request_id  # sent by an earlier run, outcome not known
             settled = await self._calls.resolve(method, request_id)
             if settled.ok:
+                self._outstanding.pop(line, None)
                 return settled
             if settled.state == "unknown":
-                raise RowFailed(_failure(method, settled))
+                raise RowFailed(_failure(method, settled), unknown=True)
             if settled.state == "error":
                 request_id = None  # used up by the failed attempt: a fresh try needs a fresh id
+        if self._calls.stopped:
+            raise Stopped(self._calls.stop_reason)  # before storing an id that will not be sent
         if request_id is None:
             request_id = new_request_id()
             await self._intend(line, **{id_field: request_id, **also})
+        self._outstanding[line] = request_id
         settled = await self._calls.submit(method, make_body(request_id), expect=expect)
         if not settled.ok:
-            raise RowFailed(_failure(method, settled), unreachable=settled.state == "not_received")
+            raise RowFailed(_failure(method, settled), unknown=settled.state == "unknown")
+        self._outstanding.pop(line, None)
         return settled
 
     # --- card.bulk_issue -----------------------------------------------------------------------
@@ -441,10 +513,12 @@ class BulkRunner:
         ]
         self._records.update((record.line, record) for record in slotted)
         await self._writer.save(*slotted, batch=batch)  # before sending: a rerun asks about this id
+        self._outstanding.update(dict.fromkeys(lines, batch.request_id))
         settled = await self._calls.submit(CARD_BULK_ISSUE, _batch_body(batch), expect="cards")
         self._settle_batch(lines, settled)
 
     async def _recorded_batch(self, request_id: str, lines: list[int], retry: list[int]) -> None:
+        self._outstanding.update(dict.fromkeys(lines, request_id))
         settled = await self._calls.resolve(CARD_BULK_ISSUE, request_id)
         batch = (await self._writer.call(self._store.batches)).get(request_id)
         if settled.state == "not_received" and batch is not None:
@@ -459,7 +533,9 @@ class BulkRunner:
 
     def _settle_batch(self, lines: list[int], settled: Settled) -> None:
         if not settled.ok:
-            raise RowFailed(_failure(CARD_BULK_ISSUE, settled), unreachable=settled.state == "not_received")
+            raise RowFailed(_failure(CARD_BULK_ISSUE, settled), unknown=settled.state == "unknown")
+        for line in lines:
+            self._outstanding.pop(line, None)
         assigned = []
         for line in lines:
             record = self._records[line]
@@ -491,20 +567,23 @@ class BulkRunner:
         await self._writer.save(record, durable=True)
         return record
 
-    def _fail(self, line: int, reason: str, *, unreachable: bool = False) -> None:
+    def _fail(self, line: int, reason: str) -> None:
         reason = safe_text(reason) or "failed"
         self._update(line, status="failed", error=reason)
         self._set_active(remove=[line])
         self._counter.failed += 1
         self._counter.worked += 1
         self._counter.last_error = f"line {line}: {reason}"
-        if unreachable:
-            self._unreachable_streak += 1
-            if self._unreachable_streak >= max(self._in_flight, 3) and not self._cancelled:
-                # Every row would fail the same way: stop, keep the rest for a rerun.
-                self.stop_reason = f"the server cannot be reached ({reason}); stopped starting rows"
-                self._counter.last_error = f"line {line}: {reason}; the server cannot be reached, stopping"
-                self.cancel()
+        self._notify(line)
+
+    def _unknown(self, line: int, reason: str) -> None:
+        """Its request went out and no answer says what became of it: the rerun asks."""
+        reason = safe_text(reason) or "outcome unknown"
+        self._update(line, status="unknown", error=reason)
+        self._set_active(remove=[line])
+        self._counter.unknown += 1
+        self._counter.worked += 1
+        self._counter.last_error = f"line {line}: {reason}"
         self._notify(line)
 
     def _set_active(self, *, add: Iterable[int] = (), remove: Iterable[int] = ()) -> None:
@@ -512,11 +591,15 @@ class BulkRunner:
         self._active.difference_update(remove)
         self._counter.in_flight = len(self._active)
 
-    def _interrupted(self, line: int) -> None:
-        record = self._records[line]
-        ids = [i for i in (record.client_request_id, record.card_request_id, record.link_request_id) if i]
-        note = f"; a rerun asks request/status about {ids[-1]}" if ids else ""
-        self._update(line, status="pending", error=f"interrupted{note}")
+    def _interrupted(self, line: int, *, sent: bool) -> None:
+        """Stopped in flight. `sent`: its request is out, unanswered (`unknown`); otherwise the
+        row stopped between requests (`pending`: the rerun continues with its next one)."""
+        if sent:
+            self._unknown(line, f"interrupted; a rerun asks request/status about {self._outstanding[line]}")
+            return
+        record = replace(self._records[line], status="pending", error=None)
+        self._records[line] = record
+        self._update(line, error=f"interrupted: {_pending_reason(record, self._calls.stop_reason)}")
         self._notify(line)
 
     def _result(self, line: int) -> RowResult:
@@ -526,7 +609,7 @@ class BulkRunner:
         record = self._records.get(line) or RowRecord(line)
         error = record.error
         if record.status == "pending" and not error:
-            error = _pending_reason(record)
+            error = _pending_reason(record, self._calls.stop_reason)
         return RowResult(line, record.client_id, record.card_id, record.masked_pan, record.status, error)
 
     def _notify(self, line: int) -> None:
@@ -546,12 +629,13 @@ def _failure(method: Method, settled: Settled) -> str:
     return f"{method.name}: {settled.reason}"
 
 
-def _pending_reason(record: RowRecord) -> str:
+def _pending_reason(record: RowRecord, why: str | None = None) -> str:
+    why = why or "cancelled"
     if record.client_id is None:
-        return "not finished (cancelled); a rerun continues"
+        return f"not finished ({why}); a rerun continues"
     if record.card_id is None:
-        return f"client {record.client_id} created, no card yet (cancelled); a rerun continues"
-    return f"card {record.card_id} issued, not finished (cancelled); a rerun continues"
+        return f"client {record.client_id} created, no card yet ({why}); a rerun continues"
+    return f"card {record.card_id} issued, not finished ({why}); a rerun continues"
 
 
 def _discard(work: Awaitable[None]) -> None:

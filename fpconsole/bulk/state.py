@@ -15,6 +15,10 @@ takes over that row's record (`adopt`) instead of being sent again.
 
 Only one run of a given (profile, file) may be active at a time; `open_file_state` takes an
 exclusive lock (flock on a file next to the database) and refuses a second run.
+
+The database holds customer names' row digests, client and card ids and masked PANs: it is created
+0600 (SQLite gives its -wal and -shm the mode of the database), a file an older version left
+readable is tightened, and the folder is 0700.
 """
 
 from __future__ import annotations
@@ -31,13 +35,16 @@ from typing import IO, Final, Literal
 from fpconsole.locations import ensure_private_dir, state_dir
 
 STATE_DB_NAME: Final = "bulk.sqlite3"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2  # 2: status 'unknown'
+FILE_MODE: Final = 0o600
 
-RowStatus = Literal["pending", "done", "failed"]
+# pending: nothing of its current stage was sent (a rerun sends it); unknown: a request was sent
+# and never answered (a rerun asks request/status about it, never sends it again).
+RowStatus = Literal["pending", "done", "failed", "unknown"]
 CardVia = Literal["issue", "bulk"]
 
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS bulk_rows (
+_ROWS_TABLE: Final = """
+CREATE TABLE {name} (
     profile           TEXT    NOT NULL,
     fingerprint       TEXT    NOT NULL,
     line              INTEGER NOT NULL,
@@ -51,13 +58,15 @@ CREATE TABLE IF NOT EXISTS bulk_rows (
     link_request_id   TEXT,
     linked            INTEGER NOT NULL DEFAULT 0,
     masked_pan        TEXT,
-    status            TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    status            TEXT    NOT NULL DEFAULT 'pending'
+                      CHECK (status IN ('pending', 'done', 'failed', 'unknown')),
     error             TEXT,
     updated_at        TEXT    NOT NULL,
     PRIMARY KEY (profile, fingerprint, line)
-);
-CREATE INDEX IF NOT EXISTS bulk_rows_by_digest ON bulk_rows (profile, row_digest);
-CREATE TABLE IF NOT EXISTS bulk_batches (
+)"""
+_ROWS_INDEX: Final = "CREATE INDEX bulk_rows_by_digest ON bulk_rows (profile, row_digest)"
+_BATCHES_TABLE: Final = """
+CREATE TABLE bulk_batches (
     profile     TEXT    NOT NULL,
     fingerprint TEXT    NOT NULL,
     request_id  TEXT    NOT NULL,
@@ -65,8 +74,7 @@ CREATE TABLE IF NOT EXISTS bulk_batches (
     count       INTEGER NOT NULL,
     created_at  TEXT    NOT NULL,
     PRIMARY KEY (profile, fingerprint, request_id)
-);
-"""
+)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,19 +133,61 @@ def default_path() -> Path:
 def connect(path: Path | str) -> sqlite3.Connection:
     # Autocommit (transactions are explicit). check_same_thread off: a run hands its writes to
     # one worker thread (StateWriter), so the event loop never waits for an fsync.
+    if str(path) != ":memory:":
+        _make_private(Path(path))
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 5000")
     if str(path) != ":memory:":
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
+    try:
+        _migrate(conn, path)
+    except BaseException:
         conn.close()
-        raise RuntimeError(f"{path} was written by a newer fpconsole (schema {version})")
-    if version < SCHEMA_VERSION:
-        conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+        raise
     return conn
+
+
+def _make_private(path: Path) -> None:
+    """Create the database 0600 before SQLite does (its -wal and -shm copy the mode), and tighten
+    the files an older version created with the umask's mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if companion.stat().st_mode & 0o077:
+                os.chmod(companion, FILE_MODE)
+
+
+def _migrate(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Bring the schema to SCHEMA_VERSION in one write transaction (two runs of other files may
+    open the database at once: the second finds the work done)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"{path} was written by a newer fpconsole (schema {version})")
+        if version == 0:
+            conn.execute(_ROWS_TABLE.format(name="bulk_rows"))
+            conn.execute(_ROWS_INDEX)
+            conn.execute(_BATCHES_TABLE)
+        elif version == 1:
+            # SQLite cannot change a CHECK in place: copy the rows into a table that allows 'unknown'.
+            conn.execute("ALTER TABLE bulk_rows RENAME TO bulk_rows_v1")
+            conn.execute("DROP INDEX IF EXISTS bulk_rows_by_digest")
+            conn.execute(_ROWS_TABLE.format(name="bulk_rows"))
+            conn.execute("INSERT INTO bulk_rows SELECT * FROM bulk_rows_v1")
+            conn.execute("DROP TABLE bulk_rows_v1")
+            conn.execute(_ROWS_INDEX)
+        if version < SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 @dataclass
@@ -272,7 +322,8 @@ def _take_lock(db_path: Path, profile: str, fingerprint: str) -> IO[bytes] | Non
         return None
     safe_profile = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in profile)
     lock_path = db_path.with_name(f"bulk-{safe_profile}-{fingerprint[:16]}.lock")
-    handle = open(lock_path, "a+b")  # noqa: SIM115 — held open for the run; closed by FileState.close
+    # Held open for the run; closed by FileState.close. Created 0600 like the database.
+    handle = os.fdopen(os.open(lock_path, os.O_CREAT | os.O_RDWR | os.O_APPEND, FILE_MODE), "a+b")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

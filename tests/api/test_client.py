@@ -600,3 +600,40 @@ def test_every_other_method_with_a_request_id_generates_it() -> None:
     for method in REGISTRY:
         if method.name not in lookups:
             assert method.generates_request_id == method.has_request_id, method.name
+
+
+async def test_transport_watchers_see_every_exchange_polls_included(
+    make_client: Any, fake_api: Any, kit: Any
+) -> None:
+    """Whether the server is there at all: an HTTP answer of any kind (an error envelope, a 503)
+    is None, a failure is its TransportError; the client's own status polls (no events) too."""
+    fake_api.on("card/info", httpx.ConnectError("refused"), httpx.Response(503, json={}), kit.ok())
+    fake_api.on("card/block", httpx.ReadTimeout("slow"))
+    fake_api.on("request/status", httpx.RemoteProtocolError("peer closed connection"))
+    client = make_client(read_retries=2, retry_backoff=0.001)
+    seen: list[str] = []
+    unsubscribe = client.watch_transport(lambda failure: seen.append(type(failure).__name__))
+    await client.call("card.info", CARD_INFO)
+    assert seen == ["CannotConnect", "NoneType", "NoneType"]  # refused, the 503, the answer
+    seen.clear()
+    with pytest.raises(errors.TimedOut):
+        await client.call("card.block", BLOCK)  # its recovery poll (emit=False, retried) is seen too
+    assert seen == ["TimedOut"] + ["ConnectionDropped"] * 3
+    unsubscribe()
+    with pytest.raises(errors.TimedOut):
+        await client.call("card.block", BLOCK)
+    assert len(seen) == 4
+
+
+async def test_a_failing_transport_watcher_does_not_break_the_call(
+    make_client: Any, fake_api: Any, kit: Any
+) -> None:
+    fake_api.on("card/info", kit.ok())
+    client = make_client()
+
+    def broken(_: object) -> None:
+        raise RuntimeError("watcher bug")
+
+    client.watch_transport(broken)
+    result = await client.call("card.info", CARD_INFO)
+    assert result.request_status == "success"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from fpconsole.bulk.command import ProgressPrinter
 from fpconsole.bulk.pan import full_pans
 from fpconsole.bulk.progress import ProgressCounter
 from fpconsole.bulk.runner import RowResult
+from fpconsole.bulk.watch import ServerWatch
 from fpconsole.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -108,6 +110,50 @@ def test_progress_lines_are_throttled() -> None:
     assert printed[4:] == ["line 9: card.issue: injected_error: boom\n"]
 
 
+def test_a_waiting_run_is_never_silent_for_long() -> None:
+    """Rows in process for minutes, a server being retried: a line at least every HEARTBEAT_S."""
+    clock = [0.0]
+    printed: list[str] = []
+
+    class Sink:
+        def write(self, text: str) -> None:
+            printed.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    printer = ProgressPrinter(Sink(), quiet_lines=set(), monotonic=lambda: clock[0])  # type: ignore[arg-type]
+    counter = ProgressCounter(10, lambda: clock[0])
+    counter.in_flight = 8
+    printer.progress(counter.snapshot())
+    for step in range(1, 41):  # 10 s of nothing changing, ticking every 0.25 s
+        clock[0] = step * 0.25
+        if step == 20:
+            counter.note = "server unreachable, retrying 2/3"
+        printer.heartbeat(counter.snapshot(), every=2.0)
+    assert len(printed) == 1 + 5  # at 0 s, then at 2, 4, 6, 8 and 10 s
+    assert (
+        printed[3] == "0/10 done · 0 failed · 8 in flight · 0.0 rows/s · server unreachable, retrying 2/3\n"
+    )
+
+
+def test_a_reader_that_went_away_does_not_stop_the_run() -> None:
+    """A hung-up terminal (SIGHUP over SSH) or a closed pipe: the lines are lost, nothing else."""
+    from fpconsole.bulk.command import say
+
+    class Gone:
+        def write(self, text: str) -> None:
+            raise OSError(5, "Input/output error")
+
+        def flush(self) -> None:
+            raise BrokenPipeError
+
+    say(Gone(), "120/200 done")  # type: ignore[arg-type]
+    printer = ProgressPrinter(Gone(), quiet_lines=set())  # type: ignore[arg-type]
+    printer.progress(ProgressCounter(3).snapshot())
+    printer.row(RowResult(2, None, None, None, "failed", "x"))
+
+
 def test_bulk_cards_mode(tmp_path: Path, capsys: Any, bulk_csv: Any) -> None:
     code, _, err = run(capsys, str(bulk_csv(20, bad=False)), "--cards", "bulk")
     assert code == 0, err
@@ -177,16 +223,28 @@ def test_an_unreachable_server_exits_3(
         return Session(client, "dead", "test", "127.0.0.1:9", read_only=False, embedded=False)
 
     monkeypatch.setattr("fpconsole.session.open_session", dead_session)
+    quick = functools.partial(ServerWatch, probe_delays=(0.01, 0.01, 0.01))
+    monkeypatch.setattr("fpconsole.bulk.runner.ServerWatch", quick)
     code, out, err = run(capsys, str(bulk_csv(40, bad=False)), "--in-flight", "4")
     assert code == 3
-    assert (
-        "fpconsole bulk: the server cannot be reached (client.add: could not be sent: cannot connect" in err
-    )
-    assert "not finished (run again to continue)" in out
+    assert "server unreachable" in err
+    assert "fpconsole bulk: the server cannot be reached (cannot connect to http://127.0.0.1:9" in err
+    assert "fpconsole bulk: run the same command again to continue" in err
+    assert "40 not finished (run again to continue)" in out
+    rows = result_rows(tmp_path / "clients.result.csv")
+    assert {r["status"] for r in rows} == {"pending"}
 
 
 @pytest.mark.slow
-def test_ctrl_c_cancels_cleanly_and_a_rerun_resumes(tmp_path: Path, bulk_csv: Any) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(signal.SIGINT, 130, "Ctrl+C: cancelling"), (signal.SIGTERM, 143, "SIGTERM: cancelling")],
+)
+def test_a_stop_signal_cancels_cleanly_and_a_rerun_resumes(
+    tmp_path: Path, bulk_csv: Any, signum: signal.Signals, code: int, said: str
+) -> None:
+    """Ctrl+C, and SIGTERM the same way (kill, systemd, a CI timeout): the state saved, the
+    result file written, the summary and the resume hint printed."""
     path = bulk_csv(80, bad=False)
     env = {**os.environ, "FPCONSOLE_SANDBOX_DELAY": "0.2", "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "fpconsole", "bulk", str(path), "--in-flight", "4"]
@@ -199,13 +257,14 @@ def test_ctrl_c_cancels_cleanly_and_a_rerun_resumes(tmp_path: Path, bulk_csv: An
             break
         if line[0].isdigit() and not line.startswith("0/"):
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=30)
-    assert process.returncode == 130, err
-    assert "cancelling: no new rows" in err
+    assert process.returncode == code, err
+    assert said in err and "no new rows, polling stopped" in err
+    assert "fpconsole bulk: run the same command again to continue" in err
     first = result_rows(tmp_path / "clients.result.csv")
     done_first = sum(r["status"] == "done" for r in first)
-    assert 0 < done_first < 80 and {r["status"] for r in first} <= {"done", "pending"}
+    assert 0 < done_first < 80 and {r["status"] for r in first} <= {"done", "pending", "unknown"}
     assert "not finished (run again to continue)" in out
 
     env["FPCONSOLE_SANDBOX_DELAY"] = "0"
