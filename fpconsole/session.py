@@ -54,7 +54,13 @@ class ClientHooks:
 
 
 class SetupError(Exception):
-    """The connection cannot be set up (bad flags, broken config, missing secret)."""
+    """The connection cannot be set up (bad flags, broken config, missing secret). `short` is the
+    few words the console's top bar keeps on screen ("FP_QA_SECRET unset"); str() is the whole
+    sentence with the fix."""
+
+    def __init__(self, message: str, *, short: str = "profile error") -> None:
+        super().__init__(message)
+        self.short = short
 
 
 @dataclass
@@ -117,15 +123,34 @@ def open_session(
     try:
         config = load_config()
         profile = config.profile(profile_name or config.default_profile or "sandbox")
+    except ConfigError as exc:
+        raise SetupError(str(exc), short="config error") from None
+    try:
         secret = profile.resolve_secret()
+    except SecretError as exc:
+        raise SetupError(str(exc), short=_secret_short(profile)) from None
+    try:
         # Loads the CA bundle now: one without a usable certificate is a ConfigError naming
         # its line, not an SSL traceback at the first request.
         verify = profile.tls_verify()
-    except (ConfigError, SecretError) as exc:
-        raise SetupError(str(exc)) from None
+    except ConfigError as exc:
+        raise SetupError(str(exc), short="CA bundle unusable") from None
     return _profile_session(
         profile, secret, verify, alg, read_timeout, journal, sandbox_delay, sandbox_db, hooks or ClientHooks()
     )
+
+
+def _secret_short(profile: Profile) -> str:
+    """Which secret source failed, from the profile itself (not from the error's wording)."""
+    if profile.secret_env and not os.environ.get(profile.secret_env):
+        return f"{profile.secret_env} unset"
+    if profile.secret_command:
+        return "secret_command failed"
+    if profile.secret_file:
+        return "secret_file unreadable"
+    if profile.secret_env:
+        return f"{profile.secret_env} unusable"
+    return "no secret set"
 
 
 def _check_alg(alg: str | None) -> Any:

@@ -118,7 +118,7 @@ def choose(pane: Pane, label: str, downs: int, shown: str) -> None:
 
 def test_create_a_client_with_keys_and_quit_restores_the_terminal(pane: Pane) -> None:
     pane.keys(console_command(), "Enter")
-    pane.wait_for(lambda screen: "Clients" in screen and "CL-100040" in screen and "● idle" in screen)
+    pane.wait_for(lambda screen: "Clients" in screen and "CL-100040" in screen and "● connected" in screen)
     assert pane.value("alternate_on") == "1"
 
     pane.keys("n")
@@ -156,7 +156,7 @@ def test_create_a_client_with_keys_and_quit_restores_the_terminal(pane: Pane) ->
     assert {"icanon", "echo", "isig"} <= settings and not {"-icanon", "-echo"} & settings, shell
     assert pane.value("alternate_on") == "0"  # the alternate screen was left
     assert pane.value("pane_current_command") == "bash"  # the program exited
-    for leftover in ("fpconsole  Clients", "● idle", "╭"):  # nothing of the UI on the main screen
+    for leftover in ("fpconsole  Clients", "● connected", "╭"):  # nothing of the UI on the main screen
         assert leftover not in shell
     # Everything the console wrote (cache, journal, sandbox) is under the test's home folder.
     assert any(pane.home.rglob("*.sqlite3")), sorted(str(p) for p in pane.home.rglob("*"))

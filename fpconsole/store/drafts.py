@@ -11,7 +11,9 @@ and any remaining value that looks like a card number is masked. Debouncing is t
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -22,6 +24,8 @@ from typing import Final
 
 from fpconsole.store import db
 from fpconsole.store.scrub import is_secret_field, scrub_text
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: Final = (
     db.sql_migration(
@@ -131,3 +135,69 @@ class DraftStore:
                     )
                 )
         return found
+
+
+class FormDrafts:
+    """The console's drafts: local state, opened with the console (not with the connection: a
+    form typed on a profile that never connected is kept too), one profile's drafts apart from
+    another's, and never in the way. A drafts file that is locked beyond the busy timeout,
+    damaged or gone makes each call give up quietly and log it (the form's name and the error,
+    never a field value)."""
+
+    def __init__(self, store: DraftStore | None, *, profile: str) -> None:
+        self.store = store
+        self.profile = profile
+
+    @classmethod
+    def open(cls, *, profile: str, path: Path | None = None) -> FormDrafts:
+        try:
+            store: DraftStore | None = DraftStore.open(path)
+        except (OSError, sqlite3.Error) as exc:
+            _draft_failed("open", "drafts", exc)
+            store = None
+        return cls(store, profile=profile)
+
+    @property
+    def recovered_from(self) -> Path | None:
+        return self.store.recovered_from if self.store is not None else None
+
+    def key(self, form_key: str) -> str:
+        # A draft typed for one profile must not come back in another's form (a test client
+        # offered on production): the key carries the profile.
+        return f"{self.profile}/{form_key}"
+
+    def save_draft(self, form_key: str, fields: dict[str, str]) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.save(self.key(form_key), fields)
+        except (OSError, sqlite3.Error) as exc:
+            _draft_failed("save", form_key, exc)
+
+    def load_draft(self, form_key: str) -> dict[str, str] | None:
+        if self.store is None:
+            return None
+        try:
+            return self.store.load(self.key(form_key))
+        except (OSError, sqlite3.Error) as exc:
+            _draft_failed("load", form_key, exc)
+            return None
+
+    def discard_draft(self, form_key: str) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.discard(self.key(form_key))
+        except (OSError, sqlite3.Error) as exc:
+            _draft_failed("discard", form_key, exc)
+
+    def close(self) -> None:
+        if self.store is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.store.close()
+
+
+def _draft_failed(action: str, form_key: str, exc: Exception) -> None:
+    # SQLite's and the OS's messages name the file and the problem, never bound values; the
+    # fields are not passed here at all.
+    log.warning("could not %s the draft of %s: %s: %s", action, form_key, type(exc).__name__, exc)

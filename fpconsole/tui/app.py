@@ -3,7 +3,9 @@ started after the first frame, and the bindings that work everywhere."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from fpconsole.api.events import RequestSent, ResponseReceived, StatusChanged
+from fpconsole.api.events import RequestFailed, RequestSent, ResponseReceived, StatusChanged
+from fpconsole.tui.connection import CONNECTED, CONNECTING, REPROBE_DELAY, Connection, setup_failed
 from fpconsole.tui.messages import (
     BackendFailed,
     BackendReady,
@@ -28,10 +31,13 @@ from fpconsole.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
     from fpconsole.store.cache import EntityCache
+    from fpconsole.store.drafts import FormDrafts
     from fpconsole.tui.backend import ConsoleBackend, FollowersChanged
 
 
 BACKEND_START_DELAY = 0.3  # seconds after mount, when there is cached data to show meanwhile
+# The exit status after SIGTERM or SIGHUP (128 + the signal, as a shell reports it).
+SIGNAL_EXIT = {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGHUP: 128 + signal.SIGHUP}
 
 
 @dataclass
@@ -51,6 +57,11 @@ class ConsoleContext:
     client_clock: Callable[[], Any] | None = None  # timestamps in the journal
     new_request_id: Callable[[], str] | None = None
     sandbox_engine: Any = None  # a prepared embedded engine (tests, snapshots, screenshots)
+    embedded: bool | None = None  # the in-process sandbox; None: as `host` says
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.embedded if self.embedded is not None else self.host == "embedded sandbox"
 
 
 def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -106,6 +117,12 @@ class FpConsoleApp(TypeAhead, App[int]):
         self.animation_level = "none"
         self.backend: ConsoleBackend | None = None
         self.cache: EntityCache | None = None
+        self.drafts: FormDrafts | None = None
+        # The embedded sandbox is in-process: nothing to reach, connected from the first frame
+        # (a failure to start it still turns this to "cannot connect").
+        self.connection: Connection = CONNECTED if self.context.is_embedded else CONNECTING
+        self._after_connect_done = False
+        self.ended_by_signal: int | None = None
         self.in_process = 0
         self._in_process_ids: set[str] = set()
         self.theme_problems: list[str] = []
@@ -145,7 +162,8 @@ class FpConsoleApp(TypeAhead, App[int]):
 
     def on_mount(self) -> None:
         for problem in self.theme_problems:
-            self.notify(problem, severity="warning")
+            self.notify(problem, severity="warning", timeout=10)
+        self._handle_termination_signals()
         self._notify_local_state(self.local_state_notices)
         if self.context.start_backend:
             if self.cache is not None and self.cache.count("clients", None) + self.cache.count("cards", None):
@@ -174,8 +192,12 @@ class FpConsoleApp(TypeAhead, App[int]):
         from fpconsole.store.cache import EntityCache
 
         # A cache file moved aside is said once the console is up (on mount), where it is seen.
+        from fpconsole.store.drafts import FormDrafts
+
         with local_state_notices() as notices:
             self.cache = EntityCache.open(profile=self.context.profile_name)
+            # Drafts are local state too: a form typed on a profile that never connects is kept.
+            self.drafts = FormDrafts.open(profile=self.context.profile_name)
         self.local_state_notices = notices
 
     def _notify_local_state(self, notices: list[str]) -> None:
@@ -217,14 +239,64 @@ class FpConsoleApp(TypeAhead, App[int]):
                 ),
             )
         except SetupError as exc:
+            self.set_connection(setup_failed(exc.short, str(exc)))
             self.post_message(BackendFailed(str(exc)))
             return
+        except Exception as exc:  # the sandbox's own database, say: visibly broken, not a crash
+            self.set_connection(setup_failed(type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+            self.post_message(BackendFailed(f"cannot start the connection: {type(exc).__name__}: {exc}"))
+            return
         self.post_message(BackendReady(backend))
+        if not self.context.is_embedded:
+            self.set_connection(await self._probe(backend), backend)
+        if self.connection.connected:
+            await self._after_connect(backend)
+
+    async def _probe(self, backend: ConsoleBackend) -> Connection:
+        from fpconsole.tui.connection import from_probe_error
+
+        try:
+            await backend.probe()
+        except Exception as exc:  # every failure is a state the bar shows
+            return from_probe_error(exc, self.context.host) or CONNECTED
+        return CONNECTED
+
+    async def _after_connect(self, backend: ConsoleBackend) -> None:
+        """Once per session, when the profile first connects: the sandbox's data for the lists,
+        and the requests the last session left in process followed again."""
+        if self._after_connect_done:
+            return
+        self._after_connect_done = True
         try:
             await backend.prime_from_sandbox()
         except Exception as exc:  # a failed prime leaves the cache as it was; say so
             self.post_message(BackendFailed(f"could not list the sandbox's data: {exc}"))
         backend.resume_pending()
+
+    @work(exclusive=True, exit_on_error=False, group="reprobe")
+    async def _reprobe(self, backend: ConsoleBackend) -> None:
+        # A read, never a mutation: exclusive only keeps one prober.
+        while self.connection.broken and not self.connection.lasting:
+            await asyncio.sleep(REPROBE_DELAY)
+            self.set_connection(await self._probe(backend), backend)
+        if self.connection.connected:
+            await self._after_connect(backend)
+
+    def set_connection(self, state: Connection, backend: ConsoleBackend | None = None) -> None:
+        """The profile's connection state, in every section's top bar for the whole session."""
+        before = self.connection
+        if before.broken and before.lasting and not state.broken:
+            return  # a missing secret does not heal by itself; only a restart reads it again
+        self.connection = state
+        self._refresh_bars()
+        if state.broken and not before.broken:
+            self.notify(state.detail or state.short, title="Cannot connect", severity="error", timeout=10)
+        if state.broken and not state.lasting:
+            backend = backend or self.backend
+            if backend is not None:
+                self._reprobe(backend)
+        elif state.connected and before.broken:
+            self.notify(f"Connected to {self.context.host}.", title="Connection", timeout=5)
 
     @on(BackendReady)
     def _backend_ready(self, message: BackendReady) -> None:
@@ -233,13 +305,18 @@ class FpConsoleApp(TypeAhead, App[int]):
 
     @on(BackendFailed)
     def _backend_failed(self, message: BackendFailed) -> None:
+        if self.connection.broken and message.message in self.connection.detail:
+            return  # set_connection said it already, and the top bar keeps saying it
         self.notify(message.message, title="Connection", severity="error", timeout=10)
 
     async def on_unmount(self) -> None:
+        self.keep_drafts()
         if self.backend is not None:
             await self.backend.aclose()
         if self.cache is not None:
             self.cache.close()
+        if self.drafts is not None:
+            self.drafts.close()
 
     # --- live status --------------------------------------------------------------------------
 
@@ -263,7 +340,27 @@ class FpConsoleApp(TypeAhead, App[int]):
             # call) counts again while the backend polls it (on_followers_changed).
             self._in_process_ids.discard(event.request_id)
         self._count_in_process()
+        self._note_link(event)
         self._forward(message)
+
+    def _note_link(self, event: Any) -> None:
+        """What the session's own requests say about the link: an answer proves it, a refused
+        connection breaks it (the bar says so, and re-probing starts)."""
+        from fpconsole.tui.connection import from_failed_call
+
+        if isinstance(event, (ResponseReceived, StatusChanged)):
+            if not self.connection.connected and not self.connection.lasting:
+                self.set_connection(CONNECTED)
+                if self.backend is not None and not self._after_connect_done:
+                    self._finish_connecting(self.backend)
+        elif isinstance(event, RequestFailed):
+            state = from_failed_call(event.error, event.message)
+            if state is not None and not self.connection.broken:
+                self.set_connection(state)
+
+    @work(exit_on_error=False, group="backend")
+    async def _finish_connecting(self, backend: ConsoleBackend) -> None:
+        await self._after_connect(backend)
 
     def on_followers_changed(self, message: FollowersChanged) -> None:
         """The backend started or stopped polling a request (found by name: see backend)."""
@@ -278,14 +375,18 @@ class FpConsoleApp(TypeAhead, App[int]):
         self._set_in_process(len(self._in_process_ids | following))
 
     def _set_in_process(self, count: int) -> None:
+        self.in_process = count
+        self._refresh_bars()
+
+    def _refresh_bars(self) -> None:
         from fpconsole.tui.widgets.top_bar import TopBar
 
-        self.in_process = count
         # Every section's bar, not only the top screen's: a request is usually sent from a form
         # (a modal with no bar), and the list under it must show the count once the form closes.
         for screen in self._visible_and_base_screens():
             for bar in screen.query(TopBar):
-                bar.in_process = count
+                bar.in_process = self.in_process
+                bar.connection = self.connection
 
     @on(RequestUpdated)
     def _request_updated(self, message: RequestUpdated) -> None:
@@ -444,9 +545,11 @@ class FpConsoleApp(TypeAhead, App[int]):
             self.notify(f"{key} not found in the local cache.", severity="warning")
 
     async def action_quit(self) -> None:
-        """Quit; with requests still in process, say what becomes of them and ask first."""
+        """Quit; with requests still in process, say what becomes of them and ask first. Any
+        form left open keeps what was typed as its draft (connected or not)."""
         from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
 
+        self.keep_drafts()
         count = self.in_process
         if not count or isinstance(self.screen, ConfirmScreen):
             self.exit()
@@ -459,6 +562,37 @@ class FpConsoleApp(TypeAhead, App[int]):
             confirm_label="Quit",
         )
         self.push_screen(ConfirmScreen(spec), lambda answer: self.exit() if answer is not None else None)
+
+    def keep_drafts(self) -> None:
+        """Write every open form's draft now (the forms save a few seconds after typing stops;
+        quitting or a signal must not lose the last keys)."""
+        for screen in self._visible_and_base_screens():
+            save = getattr(screen, "save_draft", None)
+            if callable(save) and screen.is_attached:
+                try:
+                    save()
+                except Exception:  # a draft is a convenience: quitting must go on
+                    continue
+
+    # --- termination signals ------------------------------------------------------------------
+
+    def _handle_termination_signals(self) -> None:
+        """SIGTERM (a stop, a shutdown) and SIGHUP (the SSH link dropped) end the console as
+        ctrl+q does: drafts kept, requests in process left in the journal for the next start to
+        follow, the terminal restored. Without this the process died mid-frame."""
+        loop = asyncio.get_running_loop()
+        for signum in SIGNAL_EXIT:
+            try:
+                loop.add_signal_handler(signum, self._terminate, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # not the main thread (tests run the app elsewhere), or no signals here
+
+    def _terminate(self, signum: int) -> None:
+        if self.ended_by_signal is not None:
+            return
+        self.ended_by_signal = signum
+        self.keep_drafts()
+        self.exit(SIGNAL_EXIT.get(signal.Signals(signum), 128 + signum))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

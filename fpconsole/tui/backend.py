@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import sqlite3
+import os
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +26,12 @@ from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdat
 if TYPE_CHECKING:
     from fpconsole.session import ClientHooks, Session
     from fpconsole.store.cache import EntityCache
-    from fpconsole.store.drafts import DraftStore
+    from fpconsole.store.drafts import FormDrafts
     from fpconsole.store.journal import Journal
 
 Post = Callable[[Message], object]
 NEW_CARD_METHODS = frozenset({"card.issue", "card.bulk_issue", "card.issue_plastic"})
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
-log = logging.getLogger(__name__)
 
 
 class FollowersChanged(Message):
@@ -52,15 +51,19 @@ class ConsoleBackend:
         *,
         cache: EntityCache,
         journal: Journal,
-        drafts: DraftStore,
+        drafts: FormDrafts,
         post: Post,
         read_only: bool = False,
+        owns_drafts: bool = True,
     ) -> None:
         self.session = session
         self.client = session.client
         self.cache = cache
         self.journal = journal
         self.drafts = drafts
+        # The app opens the drafts with the console (they do not wait for a connection) and
+        # closes them itself; a backend started on its own (tests) owns its drafts.
+        self._owns_drafts = owns_drafts
         self.read_only = read_only or session.read_only
         self.profile_kind = session.kind
         self.profile_name = session.profile_name
@@ -88,9 +91,10 @@ class ConsoleBackend:
         sandbox_delay: float | None = None,
         sandbox_db: str | None = None,
         hooks: ClientHooks | None = None,
+        drafts: FormDrafts | None = None,
     ) -> ConsoleBackend:
         from fpconsole.session import open_session
-        from fpconsole.store.drafts import DraftStore
+        from fpconsole.store.drafts import FormDrafts
         from fpconsole.store.journal import Journal
 
         session = open_session(
@@ -102,8 +106,18 @@ class ConsoleBackend:
         )
         with local_state_notices() as notices:
             journal = Journal.open(profile=session.profile_name)
-            drafts = DraftStore.open()
-        backend = cls(session, cache=cache, journal=journal, drafts=drafts, post=post, read_only=read_only)
+            own = drafts is None
+            if drafts is None:
+                drafts = FormDrafts.open(profile=session.profile_name)
+        backend = cls(
+            session,
+            cache=cache,
+            journal=journal,
+            drafts=drafts,
+            post=post,
+            read_only=read_only,
+            owns_drafts=own,
+        )
         backend.local_state_notices = notices
         return backend
 
@@ -138,7 +152,43 @@ class ConsoleBackend:
             unsubscribe()
         await self.session.aclose()
         self.journal.close()
-        self.drafts.close()
+        if self._owns_drafts:
+            self.drafts.close()
+
+    async def probe(self) -> None:
+        """A cheap signed read that proves the server answers and accepts our signature:
+        request/status of a request_id nobody sent. Not journaled (emit=False): it is the
+        console's own check, not an operator's request. Raises what the call raises; "no such
+        request" is the expected answer."""
+        try:
+            await self.client.call("request.status", {"request_id": str(uuid.uuid4())}, emit=False)
+        except errors.CannotConnect:
+            why = await self._why_unreachable()
+            if why is None:
+                raise
+            raise errors.CannotConnect(f"cannot connect to {self.client.base_url}: {why}") from None
+
+    async def _why_unreachable(self) -> str | None:
+        """httpx says "All connection attempts failed" for a refused port as for a dead route; a
+        plain TCP connect names the reason. Not through a proxy: there the proxy's word counts."""
+        from urllib.parse import urlsplit
+
+        if self.client.options.proxy:
+            return None
+        url = urlsplit(self.client.base_url)
+        if not url.hostname:
+            return None
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(url.hostname, port), self.client.options.connect_timeout
+            )
+        except TimeoutError:
+            return f"no answer within {self.client.options.connect_timeout:g} s"
+        except OSError as exc:
+            return os.strerror(exc.errno) if exc.errno and exc.errno > 0 else str(exc)
+        writer.close()
+        return None  # it connects now: the first failure stands as it was
 
     # --- calls ---------------------------------------------------------------------------------
 
@@ -214,29 +264,17 @@ class ConsoleBackend:
 
     # --- drafts --------------------------------------------------------------------------------
 
-    # A draft is a convenience: a drafts file that is locked by another process beyond the busy
-    # timeout, damaged or gone must never break the form, so each of these gives up quietly.
-    # The log names the form and the error, never a field value.
+    # Drafts are local state (FormDrafts gives up quietly when its file fails); these stay so
+    # the backend still satisfies the forms' Backend protocol.
 
     def save_draft(self, form_key: str, fields: dict[str, str]) -> None:
-        try:
-            self.drafts.save(form_key, fields)
-        except (OSError, sqlite3.Error) as exc:
-            _draft_failed("save", form_key, exc)
+        self.drafts.save_draft(form_key, fields)
 
     def load_draft(self, form_key: str) -> dict[str, str] | None:
-        try:
-            found: dict[str, str] | None = self.drafts.load(form_key)
-        except (OSError, sqlite3.Error) as exc:
-            _draft_failed("load", form_key, exc)
-            return None
-        return found
+        return self.drafts.load_draft(form_key)
 
     def discard_draft(self, form_key: str) -> None:
-        try:
-            self.drafts.discard(form_key)
-        except (OSError, sqlite3.Error) as exc:
-            _draft_failed("discard", form_key, exc)
+        self.drafts.discard_draft(form_key)
 
     # --- events --------------------------------------------------------------------------------
 
@@ -283,9 +321,3 @@ class ConsoleBackend:
             )
         if isinstance(event, ResponseReceived) and event.request_status == "success":
             self._post(CacheChanged())
-
-
-def _draft_failed(action: str, form_key: str, exc: Exception) -> None:
-    # SQLite's and the OS's messages name the file and the problem, never bound values; the
-    # fields are not passed here at all.
-    log.warning("could not %s the draft of %s: %s: %s", action, form_key, type(exc).__name__, exc)

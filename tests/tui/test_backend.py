@@ -111,20 +111,29 @@ async def test_a_damaged_journal_and_drafts_file_are_notified_in_the_console() -
         app = FpConsoleApp(ConsoleContext(start_backend=False, user_host="qa@jumphost"))
         async with app.run_test() as pilot:
             await pilot.pause()
+            # The cache and the drafts open with the console (drafts do not wait for a connection).
             shown = [str(n.message) for n in app._notifications]
-            assert len(shown) == 1 and shown[0].startswith("The entity cache ") and "moved to" in shown[0]
+            assert sorted(message.split(" ")[1] for message in shown) == ["drafts", "entity"]
+            assert all("moved to" in message for message in shown)
             assert app.cache is not None and app.cache.recovered_from is not None
+            assert app.drafts is not None and app.drafts.recovered_from is not None
 
             backend = ConsoleBackend.start(
-                profile_name="sandbox", cache=app.cache, post=lambda m: None, sandbox_delay=0
+                profile_name="sandbox",
+                cache=app.cache,
+                post=lambda m: None,
+                sandbox_delay=0,
+                drafts=app.drafts,
             )
-            assert backend.journal.recovered_from is not None and backend.drafts.recovered_from is not None
+            assert backend.journal.recovered_from is not None
             app.post_message(BackendReady(backend))
             await pilot.pause()
             notes = [n for n in app._notifications if str(n.message) not in shown]
-            assert sorted(str(n.message).split(" ")[1] for n in notes) == ["drafts", "request"]
-            assert all(n.severity == "warning" and n.timeout == 10 for n in notes)
-            assert all(n.title == "Local state" for n in notes)
+            assert [str(n.message).split(" ")[1] for n in notes] == ["request"]
+            assert all(n.severity == "warning" and n.timeout == 10 for n in app._notifications)
+            assert all(n.title == "Local state" for n in app._notifications)
+            await backend.aclose()
+            assert app.drafts.store is not None and app.drafts.load_draft("x") is None  # still open
 
 
 async def test_a_failing_drafts_file_never_breaks_the_form(caplog: Any) -> None:
@@ -145,13 +154,14 @@ async def test_a_failing_drafts_file_never_breaks_the_form(caplog: Any) -> None:
 
             load = discard = save
 
-        real = backend.drafts
-        backend.drafts = Locked()  # type: ignore[assignment]
-        with caplog.at_level(logging.WARNING, logger="fpconsole.tui.backend"):
+        real = backend.drafts.store
+        assert real is not None
+        backend.drafts.store = Locked()  # type: ignore[assignment]
+        with caplog.at_level(logging.WARNING, logger="fpconsole.store.drafts"):
             backend.save_draft("card.block", {"card_id": "7001234", "description": "stolen-wallet"})
             assert backend.load_draft("card.block") is None
             backend.discard_draft("card.block")
-        backend.drafts = real
+        backend.drafts.store = real
         logged = [record.getMessage() for record in caplog.records]
         assert len(logged) == 3 and all(
             "card.block" in line and "database is locked" in line for line in logged

@@ -415,7 +415,7 @@ async def test_live_indicator_counts_a_request_in_process() -> None:
     app = make_app(delay=5.0, clock=clock)  # settles 5 fake seconds after it is sent
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
-        assert live_text(app) == "● idle"
+        assert live_text(app) == "● connected"
         card = seeded_card(app, "inactive")
         await open_card(pilot, card["card_id"])
 
@@ -430,7 +430,7 @@ async def test_live_indicator_counts_a_request_in_process() -> None:
         assert cells_of(app, card["card_id"])[2] == "inactive"  # type: ignore[index]
 
         clock.advance(5)
-        await wait_until(pilot, lambda: live_text(app) == "● idle")
+        await wait_until(pilot, lambda: live_text(app) == "● connected")
         await status_cell_becomes(pilot, card["card_id"], "active")
         assert engine_card(app, card["card_id"])["status"] == "active"
 

@@ -50,6 +50,7 @@ from fpconsole.api.methods import Method
 from fpconsole.api.redaction import redact
 from fpconsole.api.validation import FieldError
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, describe_target
+from fpconsole.tui.connection import not_connected_reason
 from fpconsole.tui.forms.body import (
     REPEAT_SUFFIX,
     FormCheck,
@@ -73,6 +74,7 @@ from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.messages import RequestUpdated
 
 if TYPE_CHECKING:
+    from fpconsole.store.drafts import FormDrafts
     from fpconsole.tui.forms.protocol import Backend
 
 Clock = Callable[[], "float | datetime"]
@@ -242,6 +244,13 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         found: Backend | None = getattr(self.app, "backend", None)
         return found
 
+    @property
+    def drafts(self) -> Backend | FormDrafts | None:
+        """Drafts are local state, kept whether or not the profile ever connected: the app's own
+        store; a host app without one (tests) keeps them in its backend."""
+        found: FormDrafts | None = getattr(self.app, "drafts", None)
+        return found if found is not None else self.backend
+
     def _now(self) -> float:
         reading = self._clock()
         return reading.timestamp() if isinstance(reading, datetime) else float(reading)
@@ -262,9 +271,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _opening_values(self) -> dict[str, str]:
         values = dict(self._baseline)
-        backend = self.backend
-        if self.form_key and backend is not None:
-            draft = backend.load_draft(self.form_key) or {}
+        drafts = self.drafts
+        if self.form_key and drafts is not None:
+            draft = drafts.load_draft(self.form_key) or {}
             # Secrets never come back (the store filters them too), and the caller's values (the
             # selected card, say) win over an older draft's.
             restored = {
@@ -509,9 +518,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self.app.bell()  # in flight or finished: never a second submission
             return
         problem = self.read_only_reason() or (
-            None
-            if self.backend is not None
-            else "Not connected yet: wait for the profile to connect, then submit again."
+            None if self.backend is not None else not_connected_reason(self.app)
         )
         if problem:
             self._form_error(problem)
@@ -876,15 +883,16 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _drop_draft(self) -> None:
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        if self.form_key and self.backend is not None:
-            self.backend.discard_draft(self.form_key)
+        drafts = self.drafts
+        if self.form_key and drafts is not None:
+            drafts.discard_draft(self.form_key)
             self._last_draft = {}
         self.draft_restored = False
         if self.is_mounted:
             self._refresh_notice()
 
     def save_draft(self) -> None:
-        backend = self.backend
+        backend = self.drafts
         # Only what has not gone out (or was refused and is being edited) is a draft.
         if not self.form_key or backend is None or self.phase not in ("editing", "error", "failed"):
             return
@@ -898,7 +906,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._last_draft = fields
 
     def action_clear_draft(self) -> None:
-        backend = self.backend
+        backend = self.drafts
         if not self.form_key or backend is None or self.phase != "editing":
             return
         backend.discard_draft(self.form_key)
@@ -952,7 +960,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             # A request still in process keeps being tracked by the app (see Requests).
             self.dismiss(self.outcome())
             return
-        can_keep = self.form_key is not None and self.backend is not None
+        can_keep = self.form_key is not None and self.drafts is not None
         self.app.push_screen(LeaveScreen(can_keep=can_keep), self._left)
 
     def action_close(self) -> None:
@@ -961,7 +969,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.action_cancel()
 
     def _left(self, choice: LeaveChoice | None) -> None:
-        backend = self.backend
+        backend = self.drafts
         if choice == "discard":
             if self.form_key and backend is not None:
                 backend.discard_draft(self.form_key)

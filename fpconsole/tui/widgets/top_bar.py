@@ -1,5 +1,7 @@
 """The bar that is always on screen: app name, section, profile and its kind (each kind its own
-colour), host, user@host, and the live count of requests still in `process`."""
+colour), host, user@host, and the connection state with the live count of requests still in
+`process` ("● connected", "● 2 in process", "◌ connecting", "✕ cannot connect: FP_QA_SECRET
+unset": a profile that cannot connect stays visibly broken for the whole session)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Static
+
+from fpconsole.tui.connection import CONNECTED, Connection
 
 if TYPE_CHECKING:
     from fpconsole.tui.app import ConsoleContext
@@ -28,10 +33,15 @@ class TopBar(Horizontal):
     TopBar > #host, TopBar > #user-host { color: $text-muted; }
     TopBar > #live { color: $text-muted; }
     TopBar > #live.-busy { color: $status-process; text-style: bold; }
+    TopBar > #live.-connecting { color: $warning; }
+    TopBar > #live.-broken { color: $error; text-style: bold; }
+    /* Broken, the why needs the room: user@host gives way at 80 columns (the profile stays). */
+    .-narrow TopBar.-broken > #user-host { display: none; }
     TopBar > #read-only { color: $warning; text-style: bold; }
     """
 
     in_process: reactive[int] = reactive(0)
+    connection: reactive[Connection] = reactive(CONNECTED)
 
     def __init__(
         self, *, section: str, profile: str, kind: str, host: str, user_host: str, read_only: bool
@@ -64,12 +74,32 @@ class TopBar(Horizontal):
         yield Static("", id="spacer")
         yield Static(self.host, id="host")
         yield Static(self.user_host, id="user-host")
-        yield Static("● idle", id="live")
+        # A bar composed after the state changed (a section opened later) starts from the app's.
+        state = getattr(self.app, "connection", None)
+        if isinstance(state, Connection):
+            self.set_reactive(TopBar.connection, state)
+        yield Static(self.connection.bar_text(self.in_process), id="live")
+
+    def on_mount(self) -> None:
+        self._show_live()
 
     def watch_in_process(self, count: int) -> None:
-        live = self.query_one("#live", Static)
-        live.update(f"● {count} in process" if count else "● idle")
-        live.set_class(bool(count), "-busy")
+        self._show_live()
+
+    def watch_connection(self, state: Connection) -> None:
+        self._show_live()
+
+    def _show_live(self) -> None:
+        state, count = self.connection, self.in_process
+        try:
+            live = self.query_one("#live", Static)
+        except NoMatches:  # set before compose: compose shows it
+            return
+        live.update(state.bar_text(count))
+        live.set_class(bool(count) and state.connected, "-busy")
+        live.set_class(state.phase == "connecting", "-connecting")
+        live.set_class(state.broken, "-broken")
+        self.set_class(state.broken, "-broken")
 
     def set_host(self, host: str) -> None:
         self.host = host

@@ -1,0 +1,197 @@
+"""A profile that cannot connect stays visibly broken, and nothing typed on it is lost (issue 12,
+items 3 and 4): the top bar says the connection state for the whole session, a form says the
+real reason it cannot send, and a half-typed form survives ctrl+q and a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Static
+
+from fpconsole.tui.app import ConsoleContext, FpConsoleApp
+from fpconsole.tui.widgets.top_bar import TopBar
+
+DEADLINE = 60.0  # only a failing test waits this long; a loaded 2-core CI box may need it
+
+
+async def until(pilot: Any, condition: Callable[[], bool]) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+def write_config(home: Path, text: str) -> None:
+    folder = home / "config"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # closed again: nothing listens there
+
+
+QA_UNSET = """
+[profiles.qa]
+kind = "test"
+base_url = "https://qa.example.invalid"
+auth_id = "123456"
+secret_env = "FP_QA_SECRET"
+"""
+
+
+def qa_app(**extra: Any) -> FpConsoleApp:
+    return FpConsoleApp(
+        ConsoleContext(
+            profile_name="qa", kind="test", host="qa.example.invalid", user_host="qa@jumphost", **extra
+        )
+    )
+
+
+def bar_text(app: FpConsoleApp) -> str:
+    return str(app.screen.query_one(TopBar).query_one("#live", Static).render())
+
+
+@pytest.fixture
+def qa_unset(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("FP_QA_SECRET", raising=False)
+    write_config(isolated_home, QA_UNSET)
+    return isolated_home
+
+
+async def test_an_unset_secret_stays_visible_in_the_top_bar_and_a_form_says_why(qa_unset: Path) -> None:
+    app = qa_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.connection.broken)
+        assert bar_text(app) == "✕ cannot connect: FP_QA_SECRET unset"
+        assert app.screen.query_one(TopBar).has_class("-broken")
+        # Still there long after any toast would have faded, in every section opened later.
+        for notification in list(app._notifications):
+            app._unnotify(notification)
+        await pilot.press("f3")
+        await until(pilot, lambda: app.current_mode == "cards")
+        await pilot.pause()
+        assert bar_text(app) == "✕ cannot connect: FP_QA_SECRET unset"
+        await pilot.press("f2")
+        await until(pilot, lambda: app.current_mode == "clients")
+
+        app.open_form("client.add")
+        await until(pilot, lambda: bool(app.screen.query("#field-client_first_name")))
+        app.screen.query_one("#field-client_first_name", Input).value = "ALIYA"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        said = " ".join(str(widget.render()) for widget in app.screen.query(Static))
+        assert "Cannot connect" in said and "FP_QA_SECRET" in said and "export FP_QA_SECRET" in said
+        assert "Not connected yet" not in said
+
+
+async def test_a_half_typed_form_on_a_profile_that_never_connected_survives_quit(qa_unset: Path) -> None:
+    app = qa_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.connection.broken)
+        await pilot.press("n")  # Create client
+        await until(pilot, lambda: bool(app.screen.query("#field-client_first_name")))
+        app.screen.query_one("#field-client_first_name", Input).focus()
+        await pilot.press(*"ALIYA")
+        await pilot.press("ctrl+q")  # at once: no time for the debounced save
+        await until(pilot, lambda: not app.is_running)
+    assert app.backend is None  # it never connected
+
+    again = qa_app()
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: bool(again.screen.query("#field-client_first_name")))
+        assert again.screen.query_one("#field-client_first_name", Input).value == "ALIYA"
+        said = " ".join(str(widget.render()) for widget in again.screen.query(Static))
+        assert "Draft restored" in said
+
+
+async def test_a_draft_on_one_profile_does_not_come_back_on_another(qa_unset: Path) -> None:
+    app = qa_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: bool(app.screen.query("#field-client_first_name")))
+        app.screen.query_one("#field-client_first_name", Input).focus()
+        await pilot.press(*"ALIYA")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running)
+
+    sandbox = FpConsoleApp(ConsoleContext(user_host="qa@jumphost", start_backend=False))
+    async with sandbox.run_test(size=(120, 40)) as pilot:
+        sandbox.open_form("client.add")
+        await until(pilot, lambda: bool(sandbox.screen.query("#field-client_first_name")))
+        assert sandbox.screen.query_one("#field-client_first_name", Input).value == ""
+
+
+async def test_an_unreachable_base_url_is_probed_and_shown(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FP_QA_SECRET", "s3cret")
+    port = unused_port()
+    write_config(
+        isolated_home,
+        QA_UNSET.replace("https://qa.example.invalid", f"http://127.0.0.1:{port}")
+        + "connect_timeout = 2.0\n",
+    )
+    app = FpConsoleApp(
+        ConsoleContext(profile_name="qa", kind="test", host=f"127.0.0.1:{port}", user_host="qa@jumphost")
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.connection.phase == "connecting"
+        assert bar_text(app) == "◌ connecting"
+        await until(pilot, lambda: app.connection.broken)
+        assert bar_text(app) == "✕ cannot connect: connection refused"
+        assert not app.connection.lasting  # re-probed: a server may come up
+        assert app.backend is not None
+    from fpconsole.store.journal import Journal
+
+    with Journal.open(profile="qa") as journal:
+        assert journal.count() == 0  # the probe is the console's own check, not a request
+
+
+async def test_a_served_sandbox_is_probed_and_connected(isolated_home: Path) -> None:
+    """A probe that the server answers ("no such request") is a connection."""
+    import uvicorn
+
+    from fpconsole.sandbox.app import create_app
+    from fpconsole.sandbox.settings import SandboxSettings
+
+    port = unused_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(SandboxSettings.default(db=":memory:", delay=0.0, seed=2)),
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+        )
+    )
+    write_config(isolated_home, f'[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:{port}"\n')
+    serving = asyncio.create_task(server.serve())
+    try:
+        app = FpConsoleApp(
+            ConsoleContext(profile_name="local", kind="sandbox", host=f"127.0.0.1:{port}", user_host="qa@jh")
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: server.started)
+            await until(pilot, lambda: app.connection.connected)
+            await pilot.pause()
+            assert bar_text(app) == "● connected"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def test_the_embedded_sandbox_is_connected_from_the_first_frame() -> None:
+    app = FpConsoleApp(ConsoleContext(user_host="qa@jumphost", start_backend=False))
+    async with app.run_test(size=(80, 24)):
+        assert app.connection.connected
+        assert bar_text(app) == "● connected"
