@@ -15,16 +15,20 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
 
+# SecretError lives with the code that raises it; callers keep importing it from here.
+from fpconsole.config_secrets import SecretError as SecretError
+from fpconsole.config_secrets import SecretFileProblem, read_secret_file, run_secret_command
 from fpconsole.locations import config_file, display_path
 
 if TYPE_CHECKING:
     import ssl
 
+T = TypeVar("T")
 Kind: TypeAlias = Literal["sandbox", "test", "production"]
 Alg: TypeAlias = Literal["HS512", "HS256"]
 
@@ -74,19 +78,50 @@ _TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
 class ConfigError(Exception):
     """config.toml is missing something, has a wrong value, or names an unusable secret file.
 
-    `file`, `line` and `field` are also kept apart so a UI can point at the spot."""
+    `file`, `line` and `field` are also kept apart so a UI can point at the spot. A file with
+    several mistakes raises one ConfigError whose `problems` holds each of them (in the order
+    of the file) and whose text is one line per problem; `file`, `line` and `field` are then
+    the first one's."""
 
     def __init__(
-        self, message: str, *, file: str | None = None, line: int | None = None, field: str | None = None
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        problems: Sequence[ConfigError] = (),
     ) -> None:
         super().__init__(message)
         self.file = file
         self.line = line
         self.field = field
+        self._problems = tuple(problems)
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        """Every mistake found, each with its own file, line and field."""
+        return self._problems or (self,)
+
+    @classmethod
+    def of(cls, problems: Sequence[ConfigError]) -> ConfigError:
+        """One error for them all: the only one as it is, or all of them, a line each."""
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        return cls(
+            "\n".join(str(problem) for problem in problems),
+            file=first.file,
+            line=first.line,
+            field=first.field,
+            problems=problems,
+        )
 
 
-class SecretError(Exception):
-    """The profile's secret could not be fetched (variable unset, command failed, empty)."""
+class SecretFileError(ConfigError, SecretError):
+    """secret_file names something that cannot hold the secret (missing, readable by others,
+    not a regular file, too large): a mistake at a line of config.toml, and a secret that could
+    not be fetched, so either `except` catches it."""
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -146,7 +181,7 @@ class Profile:
                 )
             return value
         if self.secret_command:
-            return _run_secret_command(self.name, self.secret_command)
+            return run_secret_command(self.name, self.secret_command, SECRET_COMMAND_TIMEOUT)
         if self.secret_file:
             return self._read_secret_file(self.secret_file)
         if self.kind == "sandbox":
@@ -155,45 +190,16 @@ class Profile:
         raise SecretError(f"profile {self.name}: no secret source — set one of {_SECRET_SOURCES_HELP}")
 
     def _read_secret_file(self, configured: str) -> str:
-        path = Path(configured).expanduser()
-        where = self._where("secret_file")
-        shown = f'profiles.{self.name}.secret_file = "{configured}"'
         try:
-            info = path.stat()
-        except FileNotFoundError:
-            raise ConfigError(
-                f"{where}{shown}: the file does not exist — create it with the secret on one line and "
-                f"run chmod 600 {path}",
+            return read_secret_file(self.name, Path(configured).expanduser())
+        except SecretFileProblem as exc:
+            # A path that cannot hold the secret is a mistake in the file: say where it is.
+            raise SecretFileError(
+                f'{self._where("secret_file")}profiles.{self.name}.secret_file = "{configured}": {exc}',
                 file=self.source,
                 line=self.key_lines.get("secret_file"),
                 field=f"profiles.{self.name}.secret_file",
             ) from None
-        except OSError as exc:
-            raise ConfigError(
-                f"{where}{shown}: cannot read it ({exc.strerror}) — check the path and its permissions",
-                file=self.source,
-                line=self.key_lines.get("secret_file"),
-                field=f"profiles.{self.name}.secret_file",
-            ) from None
-        # POSIX modes mean nothing on Windows; there the folder's ACL is what protects it.
-        if os.name == "posix":
-            loose = info.st_mode & 0o077
-            if loose:
-                raise ConfigError(
-                    f"{where}{shown}: the file is readable by others (mode {info.st_mode & 0o777:04o}); "
-                    f"a secret file must be 0600 or stricter — run chmod 600 {path}",
-                    file=self.source,
-                    line=self.key_lines.get("secret_file"),
-                    field=f"profiles.{self.name}.secret_file",
-                )
-        try:
-            value = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise SecretError(f"profile {self.name}: cannot read secret_file {path}: {reason}") from None
-        if not value:
-            raise SecretError(f"profile {self.name}: secret_file {path} is empty — put the secret in it")
-        return value
 
     def tls_verify(self) -> ssl.SSLContext | bool:
         """What httpx's `verify=` wants: True (its own CA store) or a context trusting
@@ -225,66 +231,6 @@ class Profile:
             return ""
         line = self.key_lines.get(key)
         return f"{self.source}, line {line}: " if line else f"{self.source}: "
-
-
-def _run_secret_command(profile: str, command: str) -> str:
-    import shlex
-    import subprocess
-
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise SecretError(f"profile {profile}: secret_command cannot be parsed ({exc})") from None
-    if not argv:
-        raise SecretError(f"profile {profile}: secret_command is empty")
-    try:
-        # No shell: the command is split like a shell would, but nothing is interpolated.
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            timeout=SECRET_COMMAND_TIMEOUT,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise SecretError(
-            f"profile {profile}: secret_command `{command}` failed: {argv[0]} was not found — "
-            "install it or give its full path"
-        ) from None
-    except PermissionError:
-        raise SecretError(
-            f"profile {profile}: secret_command `{command}` failed: {argv[0]} is not executable"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise SecretError(
-            f"profile {profile}: secret_command `{command}` did not finish within "
-            f"{SECRET_COMMAND_TIMEOUT:g} s (is it waiting for a passphrase?)"
-        ) from None
-    except OSError as exc:
-        raise SecretError(f"profile {profile}: secret_command `{command}` failed: {exc.strerror}") from None
-    stdout = done.stdout.decode("utf-8", errors="replace").strip()
-    if done.returncode != 0:
-        raise SecretError(
-            f"profile {profile}: secret_command `{command}` exited with status {done.returncode}"
-            + _stderr_hint(done.stderr, stdout)
-        )
-    if not stdout:
-        raise SecretError(f"profile {profile}: secret_command `{command}` printed nothing (exit status 0)")
-    return stdout
-
-
-def _stderr_hint(stderr: bytes, stdout: str) -> str:
-    """The last line of stderr helps ("gpg: decryption failed"), unless it could carry what
-    the command printed on stdout — that may be the secret."""
-    lines = [line.strip() for line in stderr.decode("utf-8", errors="replace").splitlines() if line.strip()]
-    if not lines:
-        return ""
-    last = lines[-1][:200]
-    if stdout and (stdout in last or any(part in last for part in stdout.split() if len(part) >= 6)):
-        return ""
-    from fpconsole.store.scrub import scrub_text
-
-    return f": {scrub_text(last)}"
 
 
 BUILTIN_SANDBOX: Final = Profile(
@@ -329,16 +275,13 @@ def load_config(path: Path | None = None) -> Config:
     sandbox profile only."""
     target = path if path is not None else config_file()
     shown = display_path(target)
-    try:
-        raw = target.read_bytes()
-    except FileNotFoundError:
+    raw = _read_config_bytes(target, shown)
+    if raw is None:
         return Config({BUILTIN_SANDBOX.name: BUILTIN_SANDBOX}, None, None, target)
-    except OSError as exc:
-        raise ConfigError(
-            f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown
-        ) from None
     try:
-        text = raw.decode("utf-8")
+        # Editors on Windows (Notepad) start UTF-8 files with a byte order mark; TOML has no
+        # use for it and tomllib refuses it.
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(
@@ -348,7 +291,85 @@ def load_config(path: Path | None = None) -> Config:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(shown, text, exc) from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables by recursion; thousands of levels
+        # would otherwise end every command with a traceback.
+        raise _too_deep(shown, text) from None
     return _Validator(shown, text, target).config(document)
+
+
+def _read_config_bytes(target: Path, shown: str) -> bytes | None:
+    """The file's bytes, None when there is no file. Only a regular file is read: a FIFO would
+    block every command, a device would never end."""
+    import stat
+
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(
+            f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown
+        ) from None
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{shown}: is not a regular file — config.toml must be a text file", file=shown)
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(
+            f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown
+        ) from None
+
+
+def _too_deep(shown: str, text: str) -> ConfigError:
+    line = _deepest_line(text)
+    near = _key_on_line(text.splitlines(), line)
+    return ConfigError(
+        f"{shown}, line {line}: invalid TOML" + (f" near `{near}`" if near else "") + ": values are nested "
+        "too deeply (arrays or { } tables inside each other, hundreds of levels) — config.toml needs none "
+        "of that: write each profile as [profiles.NAME] with one key = value a line",
+        file=shown,
+        line=line,
+        field=near or None,
+    )
+
+
+def _deepest_line(text: str) -> int:
+    """The line where [ and { nest deepest, strings and comments skipped (best effort: only
+    used to point at the spot)."""
+    depth = deepest = 0
+    line = found = 1
+    index, end = 0, len(text)
+    while index < end:
+        char = text[index]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            stop = text.find("\n", index)
+            index = end if stop < 0 else stop
+            continue
+        elif char in "\"'":
+            if text.startswith(char * 3, index):
+                stop = text.find(char * 3, index + 3)
+                stop = end if stop < 0 else stop + 3
+            else:
+                stop = index + 1
+                while stop < end and text[stop] not in (char, "\n"):
+                    stop += 2 if char == '"' and text[stop] == "\\" else 1
+                stop = min(stop + 1, end) if stop < end and text[stop] == char else stop
+            line += text.count("\n", index, stop)
+            index = stop
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, found = depth, line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        index += 1
+    return found
 
 
 def _syntax_error(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
@@ -364,12 +385,7 @@ def _syntax_error(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> Config
         problem = _TOML_END.sub("", message)
         line = max(1, len(lines))
         where = f"line {line}"
-    # Name the key on that line, never its value: the bad line may hold a pasted secret.
-    near = ""
-    if 0 < line <= len(lines):
-        key = re.match(r"\s*\[*\s*([A-Za-z0-9_.\-\"' ]+?)\s*(?:=|\]|$)", lines[line - 1])
-        if key and key.group(1).strip():
-            near = key.group(1).strip()
+    near = _key_on_line(lines, line)
     return ConfigError(
         f"{shown}, {where}: invalid TOML" + (f" near `{near}`" if near else "") + f": {problem} — "
         f"{_syntax_hint(problem)}",
@@ -377,6 +393,15 @@ def _syntax_error(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> Config
         line=line,
         field=near or None,
     )
+
+
+def _key_on_line(lines: list[str], line: int) -> str:
+    """The key written on that line, never its value: the line may hold a pasted secret."""
+    if 0 < line <= len(lines):
+        key = re.match(r"\s*\[*\s*([A-Za-z0-9_.\-\"' ]+?)\s*(?:=|\]|$)", lines[line - 1])
+        if key and key.group(1).strip():
+            return key.group(1).strip()
+    return ""
 
 
 def _syntax_hint(problem: str) -> str:
@@ -470,10 +495,15 @@ def _looks_secret(key: str) -> bool:
 
 
 class _Validator:
+    """Checks the whole document and collects every mistake: an operator fixing a file wants
+    them all at once, not one per run. A value that is wrong is reported once; checks that
+    depend on it (a test profile needs a base_url) are skipped rather than piled on."""
+
     def __init__(self, shown: str, text: str, path: Path) -> None:
         self.shown = shown
         self.lines = _Lines(text)
         self.path = path
+        self.problems: list[ConfigError] = []
 
     def error(self, where: tuple[str, ...], problem: str, fix: str) -> ConfigError:
         line = self.lines.line(*where)
@@ -485,75 +515,118 @@ class _Validator:
             field=dotted,
         )
 
+    def attempt(self, check: Callable[[], T], fallback: T) -> T:
+        """The check's value, or `fallback` once its ConfigError is noted."""
+        try:
+            return check()
+        except ConfigError as exc:
+            self.problems.append(exc)
+            return fallback
+
     def check_keys(self, where: tuple[str, ...], table: Mapping[str, Any], known: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in known:
+                self.problems.append(self.unknown_key((*where, key), known))
+
+    def unknown_key(self, here: tuple[str, ...], known: tuple[str, ...]) -> ConfigError:
         import difflib
 
-        for key in table:
-            if key in known:
-                continue
-            here = (*where, key)
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
-            if close:
-                raise self.error(here, "is not a known key", f"did you mean {close[0]}?")
-            if _looks_secret(key):
-                # Never echo the value: it is probably the secret.
-                raise self.error(
-                    here,
-                    "looks like a secret, and secrets are never stored in config.toml",
-                    f"remove it and use {_SECRET_SOURCES_HELP}",
-                )
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]}? " if close else ""
-            raise self.error(here, "is not a known key", f"{hint}known keys: {', '.join(known)}")
+        key = here[-1]
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        if close:
+            return self.error(here, "is not a known key", f"did you mean {close[0]}?")
+        if _looks_secret(key):
+            # Never echo the value: it is probably the secret.
+            return self.error(
+                here,
+                "looks like a secret, and secrets are never stored in config.toml",
+                f"remove it and use {_SECRET_SOURCES_HELP}",
+            )
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        return self.error(here, "is not a known key", f"{hint}known keys: {', '.join(known)}")
 
     def config(self, document: dict[str, Any]) -> Config:
         self.check_keys((), document, TOP_KEYS)
         profiles: dict[str, Profile] = {BUILTIN_SANDBOX.name: BUILTIN_SANDBOX}
         section = document.get("profiles", {})
         if not isinstance(section, dict):
-            raise self.error(("profiles",), "must be a table", "write each profile as [profiles.NAME]")
-        for name, table in section.items():
-            profiles[name] = self.profile(name, table)
-        settings = document.get("settings", {})
-        if not isinstance(settings, dict):
-            raise self.error(("settings",), "must be a table", "write it as [settings]")
-        self.check_keys(("settings",), settings, SETTINGS_KEYS)
-        default = self.optional_str(("settings", "default_profile"), settings.get("default_profile"))
-        if default is not None and default not in profiles:
-            import difflib
-
-            close = difflib.get_close_matches(default, list(profiles), n=1)
-            fix = f'use default_profile = "{close[0]}"' if close else f"use one of {', '.join(profiles)}"
-            raise self.error(
-                ("settings", "default_profile"), f"= {_show(default)} is not a defined profile", fix
+            self.problems.append(
+                self.error(("profiles",), "must be a table", "write each profile as [profiles.NAME]")
             )
-        theme = self.optional_str(("settings", "theme"), settings.get("theme"))
+            section = {}
+        for name, table in section.items():
+            profile = self.profile(name, table)
+            if profile is not None:
+                profiles[name] = profile
+        default, theme = self.settings(document.get("settings", {}), [*profiles, *section])
+        if self.problems:
+            # In the order of the file; sorted() keeps the order found within a line.
+            raise ConfigError.of(sorted(self.problems, key=lambda p: p.line or 0))
         return Config(profiles, default, theme, self.path)
 
-    def profile(self, name: str, table: Any) -> Profile:
+    def settings(self, settings: Any, defined: list[str]) -> tuple[str | None, str | None]:
+        """default_profile and theme. `defined` includes profiles with mistakes: naming one of
+        them is not a second mistake."""
+        if not isinstance(settings, dict):
+            self.problems.append(self.error(("settings",), "must be a table", "write it as [settings]"))
+            return None, None
+        self.check_keys(("settings",), settings, SETTINGS_KEYS)
+        here = ("settings", "default_profile")
+        default = self.attempt(lambda: self.optional_str(here, settings.get("default_profile")), None)
+        if default is not None and default not in defined:
+            import difflib
+
+            known = list(dict.fromkeys(defined))
+            close = difflib.get_close_matches(default, known, n=1)
+            fix = f'use default_profile = "{close[0]}"' if close else f"use one of {', '.join(known)}"
+            self.problems.append(self.error(here, f"= {_show(default)} is not a defined profile", fix))
+            default = None
+        theme = self.attempt(lambda: self.optional_str(("settings", "theme"), settings.get("theme")), None)
+        return default, theme
+
+    def profile(self, name: str, table: Any) -> Profile | None:
+        """The profile, or None when it has mistakes (each one noted)."""
         where = ("profiles", name)
+        before = len(self.problems)
         if not _PROFILE_NAME.fullmatch(name):
-            raise self.error(
-                where,
-                "has a name that cannot be typed on a command line",
-                "use letters, digits, '-', '_' or '.', e.g. [profiles.qa-kz]",
+            self.problems.append(
+                self.error(
+                    where,
+                    "has a name that cannot be typed on a command line",
+                    "use letters, digits, '-', '_' or '.', e.g. [profiles.qa-kz]",
+                )
             )
         if not isinstance(table, dict):
-            raise self.error(where, "must be a table", f"write it as [profiles.{name}] followed by its keys")
+            self.problems.append(
+                self.error(where, "must be a table", f"write it as [profiles.{name}] followed by its keys")
+            )
+            return None
         self.check_keys(where, table, PROFILE_KEYS)
         base = BUILTIN_SANDBOX if name == BUILTIN_SANDBOX.name else None
 
-        kind = self.kind(where, table.get("kind"), default=base.kind if base else None)
-        base_url = self.url(where, "base_url", table.get("base_url"), kind)
-        auth_id = self.auth_id(where, table.get("auth_id"), kind)
-        alg = self.alg(where, table.get("alg", "HS512"))
+        default_kind = base.kind if base else None
+        kind: Kind | None = self.attempt(
+            lambda: self.kind(where, table.get("kind"), default=default_kind), None
+        )
+        base_url = self.attempt(lambda: self.url(where, "base_url", table.get("base_url"), kind), None)
+        auth_id = self.attempt(lambda: self.auth_id(where, table.get("auth_id"), kind), "")
+        alg: Alg = self.attempt(lambda: self.alg(where, table.get("alg", "HS512")), "HS512")
         sources = {key: table[key] for key in SECRET_SOURCES if key in table}
         secret_env, secret_command, secret_file = self.secret_sources(where, sources, kind)
-        read_only = self.boolean(where, "read_only", table.get("read_only", kind == "production"))
-        connect_timeout = self.seconds(where, "connect_timeout", table.get("connect_timeout"), 5.0)
-        read_timeout = self.seconds(where, "read_timeout", table.get("read_timeout"), 30.0)
-        proxy = self.proxy(where, table.get("proxy"))
-        ca_bundle = self.ca_bundle(where, table.get("ca_bundle"))
+        read_only = self.attempt(
+            lambda: self.boolean(where, "read_only", table.get("read_only", kind == "production")), True
+        )
+        connect_timeout = self.attempt(
+            lambda: self.seconds(where, "connect_timeout", table.get("connect_timeout"), 5.0), 5.0
+        )
+        read_timeout = self.attempt(
+            lambda: self.seconds(where, "read_timeout", table.get("read_timeout"), 30.0), 30.0
+        )
+        proxy = self.attempt(lambda: self.proxy(where, table.get("proxy")), None)
+        ca_bundle = self.attempt(lambda: self.ca_bundle(where, table.get("ca_bundle")), None)
+        if kind is None or len(self.problems) > before:
+            return None
         key_lines = {key: self.lines.line(*where, key) for key in table}
         return Profile(
             name=name,
@@ -613,19 +686,54 @@ class _Validator:
         from urllib.parse import urlsplit
 
         text = value.strip()
-        parts = urlsplit(text)
+        if any(char.isspace() or not char.isprintable() for char in text):
+            # urlsplit drops tabs and newlines silently; httpx refuses them at the first call.
+            raise self.error(
+                here,
+                f"= {_show(value)} contains a space or a control character",
+                "remove it (a space in a path is written %20)",
+            )
+        try:
+            parts = urlsplit(text)
+        except ValueError as exc:
+            raise self.error(
+                here,
+                f"= {_show(value)} is not a valid URL ({exc})",
+                "write an IPv6 address in brackets, e.g. https://[2001:db8::1]:8443",
+            ) from None
         if parts.scheme.lower() not in schemes or not parts.hostname:
             if "://" not in text:
                 fix = f'use {key} = "{schemes[-1] if key == "base_url" else schemes[0]}://{text}"'
             else:
                 fix = f"it must start with {' or '.join(s + '://' for s in schemes)} and name a host"
             raise self.error(here, f"= {_show(value)} is not a valid URL", fix)
+        self.port(here, value, parts.netloc)
         if key == "base_url" and kind == "production" and parts.scheme.lower() != "https":
             # Card data travels over this connection; plain http is a mistake on production.
             raise self.error(
                 here, f"= {_show(value)} is not https", f'use base_url = "https://{parts.netloc}{parts.path}"'
             )
         return text.rstrip("/") if key == "base_url" else text
+
+    def port(self, here: tuple[str, ...], value: Any, netloc: str) -> None:
+        """urlsplit accepts any port text until .port is read, and a client given port 99999
+        fails with a traceback at the first call: refuse it here, where it is written."""
+        from urllib.parse import urlsplit
+
+        try:
+            port = urlsplit(f"//{netloc}").port
+        except ValueError:
+            port = None
+        else:
+            if port is None or port > 0:
+                return
+        raw = netloc.rpartition("@")[2].rpartition("]")[2].rpartition(":")[2]
+        shown = str(int(raw)) if raw.isascii() and raw.isdigit() else _show(raw)
+        raise self.error(
+            here,
+            f"= {_show(value)} has port {shown}, which is not a port number (1 to 65535)",
+            "use a port from 1 to 65535, or leave it out for the scheme's default",
+        )
 
     def proxy(self, where: tuple[str, ...], value: Any) -> str | None:
         proxy = self.url(where, "proxy", value, None, schemes=("http", "https", "socks5", "socks5h"))
@@ -663,11 +771,13 @@ class _Validator:
             )
         return str(path)
 
-    def auth_id(self, where: tuple[str, ...], value: Any, kind: Kind) -> str:
+    def auth_id(self, where: tuple[str, ...], value: Any, kind: Kind | None) -> str:
         here = (*where, "auth_id")
         if value is None:
             if kind == "sandbox":
                 return BUILTIN_SANDBOX_AUTH_ID
+            if kind is None:
+                return ""  # whether one is needed depends on the kind, already reported
             raise self.error(
                 here, "is missing", f'a {kind} profile needs auth_id = "<partner id from Freedom Pay>"'
             )
@@ -685,20 +795,27 @@ class _Validator:
         raise self.error((*where, "alg"), f"= {_show(value)} is not one of {', '.join(ALGS)}", fix)
 
     def secret_sources(
-        self, where: tuple[str, ...], sources: dict[str, Any], kind: Kind
+        self, where: tuple[str, ...], sources: dict[str, Any], kind: Kind | None
     ) -> tuple[str | None, str | None, str | None]:
         if len(sources) > 1:
             names = sorted(sources, key=SECRET_SOURCES.index)
-            raise self.error(
-                (*where, names[1]),
-                f"conflicts with {names[0]}: a profile takes exactly one secret source",
-                f"keep one of {', '.join(names)}",
+            self.problems.append(
+                self.error(
+                    (*where, names[1]),
+                    f"conflicts with {names[0]}: a profile takes exactly one secret source",
+                    f"keep one of {', '.join(names)}",
+                )
             )
-        if not sources and kind != "sandbox":
-            raise self.error(where, "has no secret source", f"add one of {_SECRET_SOURCES_HELP}")
-        env = sources.get("secret_env")
-        command = sources.get("secret_command")
-        path = sources.get("secret_file")
+        if not sources and kind not in ("sandbox", None):
+            self.problems.append(
+                self.error(where, "has no secret source", f"add one of {_SECRET_SOURCES_HELP}")
+            )
+        env = self.attempt(lambda: self.secret_env(where, sources.get("secret_env")), None)
+        command = self.attempt(lambda: self.secret_command(where, sources.get("secret_command")), None)
+        path = self.attempt(lambda: self.secret_file(where, sources.get("secret_file")), None)
+        return env, command, path
+
+    def secret_env(self, where: tuple[str, ...], env: Any) -> str | None:
         if env is not None and (not isinstance(env, str) or not _ENV_NAME.fullmatch(env)):
             # Not echoed: people paste the secret itself here.
             raise self.error(
@@ -706,28 +823,35 @@ class _Validator:
                 "must be the NAME of an environment variable (letters, digits, _), not the secret",
                 'e.g. secret_env = "FP_QA_SECRET", then export FP_QA_SECRET=...',
             )
-        if command is not None:
-            import shlex
+        return env
 
-            if not isinstance(command, str) or not command.strip():
-                raise self.error(
-                    (*where, "secret_command"),
-                    "must be a command line",
-                    'e.g. secret_command = "pass show fp/qa"',
-                )
-            try:
-                shlex.split(command)
-            except ValueError as exc:
-                raise self.error(
-                    (*where, "secret_command"), f"cannot be parsed ({exc})", "check its quotes"
-                ) from None
+    def secret_command(self, where: tuple[str, ...], command: Any) -> str | None:
+        if command is None:
+            return None
+        import shlex
+
+        if not isinstance(command, str) or not command.strip():
+            raise self.error(
+                (*where, "secret_command"),
+                "must be a command line",
+                'e.g. secret_command = "pass show fp/qa"',
+            )
+        try:
+            shlex.split(command)
+        except ValueError as exc:
+            raise self.error(
+                (*where, "secret_command"), f"cannot be parsed ({exc})", "check its quotes"
+            ) from None
+        return command
+
+    def secret_file(self, where: tuple[str, ...], path: Any) -> str | None:
         if path is not None and (not isinstance(path, str) or not path.strip()):
             raise self.error(
                 (*where, "secret_file"),
                 "must be a file path",
                 'e.g. secret_file = "~/.config/fpconsole/qa.secret"',
             )
-        return env, command, path
+        return path
 
     def boolean(self, where: tuple[str, ...], key: str, value: Any) -> bool:
         if isinstance(value, bool):

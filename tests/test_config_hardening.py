@@ -1,0 +1,383 @@
+"""Broken configs as an operator writes them: every one is a plain message naming the file, the
+line and the key, never a traceback or a hang (issue 12, item 11)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fpconsole import config as config_module
+from fpconsole.config import ConfigError, Profile, SecretError, load_config
+from fpconsole.config_secrets import SECRET_LIMIT
+from fpconsole.locations import config_file
+
+# Generous: a loaded 2-core CI box; only a hang (the bug) gets near it.
+HANG = 60.0
+
+
+def write_home_config(text: str | bytes) -> Path:
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def refused(text: str | bytes) -> ConfigError:
+    path = write_home_config(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert str(caught.value).startswith(str(path)), str(caught.value)
+    return caught.value
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from fpconsole import cli
+
+    code = cli.main(argv)
+    return code, capsys.readouterr().err
+
+
+QA = """\
+[profiles.qa]
+kind = "test"
+auth_id = "1"
+secret_env = "FP_QA_SECRET"
+"""
+
+
+# --- URLs and ports ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        pytest.param("https://h:99999", "has port 99999, which is not a port number (1 to 65535)", id="high"),
+        pytest.param("https://h:0", "has port 0, which is not a port number (1 to 65535)", id="zero"),
+        pytest.param(
+            "https://h:44x3", 'has port "44x3", which is not a port number (1 to 65535)', id="letters"
+        ),
+        pytest.param("https://[::1", "is not a valid URL (Invalid IPv6 URL)", id="ipv6"),
+        pytest.param("https://h\\u0001x", "contains a space or a control character", id="control"),
+        pytest.param("https://my host", "contains a space or a control character", id="space"),
+    ],
+)
+def test_a_bad_port_or_host_is_refused_at_validation(
+    url: str, problem: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    error = refused(QA + f'base_url = "{url}"\n')
+    assert "line 5: profiles.qa.base_url = " in str(error) and problem in str(error), str(error)
+    assert error.line == 5 and error.field == "profiles.qa.base_url"
+    monkeypatch.setenv("FP_QA_SECRET", "s")
+    for argv in (["profiles"], ["call", "--profile", "qa", "card.info", "card_id=1"]):
+        code, err = run_cli(argv, capsys)
+        assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+        assert problem in err
+
+
+def test_a_proxy_port_is_checked_the_same_way() -> None:
+    error = refused(QA + 'base_url = "https://h"\nproxy = "http://proxy:312800"\n')
+    assert 'line 6: profiles.qa.proxy = "http://proxy:312800" has port 312800' in str(error), str(error)
+
+
+def test_a_normal_port_is_kept() -> None:
+    write_home_config(QA + 'base_url = "https://h:8443/"\n')
+    assert load_config().profile("qa").base_url == "https://h:8443"
+
+
+# --- nesting -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("{a = " * 2000 + "1" + " }" * 2000, id="inline-tables"),
+        pytest.param("[" * 2000 + "]" * 2000, id="arrays"),
+    ],
+)
+def test_values_nested_thousands_deep_are_a_config_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    error = refused(f'[profiles.qa]\nkind = "sandbox"\nx = {value}\n')
+    assert "line 3: invalid TOML near `x`: values are nested too deeply" in str(error), str(error)[:300]
+    assert error.line == 3
+    code, err = run_cli(["profiles"], capsys)
+    assert code == 2 and "Traceback" not in err and "RecursionError" not in err and err.count("\n") == 1
+
+
+# --- BOM ---------------------------------------------------------------------------------------
+
+
+def test_a_utf8_bom_is_accepted() -> None:
+    """Notepad and some editors on Windows start the file with one."""
+    write_home_config(b'\xef\xbb\xbf[profiles.qa]\nkind = "sandbox"\n\n[settings]\ndefault_profile = "qa"\n')
+    assert load_config().default_name == "qa"
+    # Lines are still counted from the file's first line.
+    error = refused(b'\xef\xbb\xbf[profiles.qa]\nkind = "prod"\n')
+    assert 'line 2: profiles.qa.kind = "prod"' in str(error)
+
+
+# --- several mistakes ----------------------------------------------------------------------------
+
+SEVERAL = """\
+[profiles.a]
+kind = "prod"
+secret_evn = "X"
+
+[profiles.b]
+kind = "sandbox"
+colour = "red"
+read_timeout = -1
+
+[settings]
+theme = 3
+default_profile = "c"
+"""
+
+
+def test_every_mistake_is_reported_each_with_its_line(capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_home_config(SEVERAL)
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    error = caught.value
+    found = [(p.line, p.field) for p in error.problems]
+    assert found == [
+        (2, "profiles.a.kind"),
+        (3, "profiles.a.secret_evn"),
+        (7, "profiles.b.colour"),
+        (8, "profiles.b.read_timeout"),
+        (11, "settings.theme"),
+        (12, "settings.default_profile"),
+    ]
+    lines = str(error).splitlines()
+    assert len(lines) == 6 and all(line.startswith(f"{path}, line ") for line in lines), lines
+    assert "did you mean secret_env?" in lines[1] and "use one of sandbox, a, b" in lines[5]
+    # The first problem stays where a UI looks for one.
+    assert (error.file, error.line, error.field) == (str(path), 2, "profiles.a.kind")
+    code, err = run_cli(["profiles"], capsys)
+    assert code == 2 and err.count("\n") == 6 and err.startswith(f"fpconsole: {path}, line 2:"), err
+
+
+def test_a_broken_profile_does_not_cascade_into_more_messages() -> None:
+    """default_profile naming a profile with mistakes is not a second mistake; nor is a missing
+    base_url/auth_id/secret when the kind itself could not be read."""
+    error = refused(
+        """\
+        [profiles.qa]
+        kind = "staging"
+
+        [settings]
+        default_profile = "qa"
+        """
+    )
+    assert [p.field for p in error.problems] == ["profiles.qa.kind"]
+    assert error.problems == (error,)
+
+
+def test_one_mistake_is_one_line_as_before() -> None:
+    error = refused('[profiles.qa]\nkind = "prod"\n')
+    assert len(error.problems) == 1 and "\n" not in str(error)
+
+
+# --- secret files --------------------------------------------------------------------------------
+
+
+def profile_with_file(target: Path | str) -> Profile:
+    write_home_config(
+        f'{QA}base_url = "https://h"\n'.replace('secret_env = "FP_QA_SECRET"', f'secret_file = "{target}"')
+    )
+    return load_config().profile("qa")
+
+
+def resolve_in_thread(profile: Profile) -> BaseException | str:
+    """The outcome of resolve_secret(), failing the test (not hanging it) if it never returns."""
+    outcome: list[BaseException | str] = []
+
+    def run() -> None:
+        try:
+            outcome.append(profile.resolve_secret())
+        except BaseException as exc:  # the test looks at whatever it was
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(HANG)
+    assert outcome, f"resolve_secret() still running after {HANG:g} s"
+    return outcome[0]
+
+
+def test_a_fifo_as_secret_file_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "qa.secret"
+    os.mkfifo(fifo, 0o600)
+    profile = profile_with_file(fifo)
+    try:
+        outcome = resolve_in_thread(profile)
+    finally:
+        # Should it hang in open(), a writer releases it so the thread ends.
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert isinstance(outcome, ConfigError), outcome
+    message = str(outcome)
+    assert (
+        f'line 4: profiles.qa.secret_file = "{fifo}": {fifo} is a named pipe, not a regular file' in message
+    )
+    assert "chmod" not in message and outcome.field == "profiles.qa.secret_file"
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        pytest.param(lambda p: (p.mkdir(mode=0o755), p)[1], "is a folder, not a regular file", id="folder"),
+        pytest.param(lambda p: Path("/dev/zero"), "is a character device, not a regular file", id="dev-zero"),
+    ],
+)
+def test_a_secret_file_that_is_not_a_file_says_so(
+    tmp_path: Path, make: Callable[[Path], Path], what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = make(tmp_path / "qa.secret")
+    outcome = resolve_in_thread(profile_with_file(target))
+    # A mistake at a line of the file, and a secret that could not be fetched.
+    assert isinstance(outcome, ConfigError) and isinstance(outcome, SecretError), outcome
+    assert what in str(outcome) and "chmod" not in str(outcome), str(outcome)
+    assert "secret_file must name a file holding only the secret" in str(outcome)
+    code, err = run_cli(["call", "--profile", "qa", "card.info", "card_id=1"], capsys)
+    assert code == 2 and "Traceback" not in err and what in err and err.count("\n") == 1, err
+
+
+def test_a_huge_secret_file_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "qa.secret"
+    big.write_bytes(b"x" * (SECRET_LIMIT + 1))
+    big.chmod(0o600)
+    outcome = resolve_in_thread(profile_with_file(big))
+    assert isinstance(outcome, ConfigError), outcome
+    assert f"is {SECRET_LIMIT + 1} bytes; a secret file holds one secret (at most 64 KiB)" in str(outcome)
+    assert "xxxx" not in str(outcome) and "chmod" not in str(outcome)
+    big.write_bytes(b"y" * SECRET_LIMIT)
+    assert profile_with_file(big).resolve_secret() == "y" * SECRET_LIMIT
+
+
+# --- secret commands -----------------------------------------------------------------------------
+
+
+def profile_with_command(command: str) -> Profile:
+    write_home_config(
+        QA.replace('secret_env = "FP_QA_SECRET"', f"secret_command = '''{command}'''")
+        + 'base_url = "https://h"\n'
+    )
+    return load_config().profile("qa")
+
+
+def script(tmp_path: Path, code: str) -> str:
+    path = tmp_path / "fake-pass.py"
+    path.write_text(textwrap.dedent(code))
+    return shlex.join([sys.executable, str(path)])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("yes", id="yes"),
+        pytest.param(
+            shlex.join([sys.executable, "-c", "import sys\nwhile True: sys.stdout.write('s' * 4096)"]),
+            id="python",
+        ),
+    ],
+)
+def test_a_secret_command_printing_without_end_is_cut_at_64_kib(command: str) -> None:
+    if command == "yes" and not any((Path(d) / "yes").exists() for d in os.get_exec_path()):
+        pytest.skip("no yes(1) here")
+    outcome = resolve_in_thread(profile_with_command(command))
+    assert isinstance(outcome, SecretError), outcome
+    message = str(outcome)
+    assert "printed more than 64 KiB" in message and "a secret command prints only the secret" in message
+    assert "yyyy" not in message and "y\ny" not in message and "ssss" not in message
+
+
+def _alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie nobody reaped (PID 1 in a container may not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return fields[0] != "Z"
+
+
+def _wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + HANG
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"process {pid} still running"
+        time.sleep(0.05)
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+
+@needs_proc
+@pytest.mark.parametrize("keeps_stdout", [True, False], ids=["child-keeps-stdout", "child-detached"])
+def test_a_child_left_behind_by_the_secret_command_is_ended(tmp_path: Path, keeps_stdout: bool) -> None:
+    """A helper that backgrounds a child (an agent, a `sleep &`) must not leave it running, and a
+    child holding stdout open must not make fpconsole wait for it."""
+    pid_file = tmp_path / "child.pid"
+    command = script(
+        tmp_path,
+        f"""
+        import subprocess, sys
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(600)"],
+            stdout=None if {keeps_stdout} else subprocess.DEVNULL,
+        )
+        open({str(pid_file)!r}, "w").write(str(child.pid))
+        print("the-secret")
+        """,
+    )
+    outcome = resolve_in_thread(profile_with_command(command))
+    assert outcome == "the-secret"
+    _wait_gone(int(pid_file.read_text()))
+
+
+@needs_proc
+def test_a_secret_command_that_times_out_is_ended_with_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    command = script(
+        tmp_path,
+        f"""
+        import subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        open({str(pid_file)!r}, "w").write(str(child.pid))
+        time.sleep(600)
+        """,
+    )
+    # Long enough for the script to start its child on a loaded box.
+    monkeypatch.setattr(config_module, "SECRET_COMMAND_TIMEOUT", 5.0)
+    outcome = resolve_in_thread(profile_with_command(command))
+    assert isinstance(outcome, SecretError) and "did not finish within 5 s" in str(outcome), outcome
+    assert pid_file.exists(), "the command did not even start its child within the timeout"
+    _wait_gone(int(pid_file.read_text()))
+
+
+def test_a_config_toml_that_is_a_fifo_is_refused_not_waited_on(capsys: pytest.CaptureFixture[str]) -> None:
+    path = config_file()
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path, 0o600)
+    outcome: list[tuple[int, str]] = []
+    thread = threading.Thread(target=lambda: outcome.append(run_cli(["profiles"], capsys)), daemon=True)
+    try:
+        thread.start()
+        thread.join(HANG)
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+    assert outcome == [(2, f"fpconsole: {path}: is not a regular file — config.toml must be a text file\n")]
