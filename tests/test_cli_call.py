@@ -971,3 +971,16 @@ def test_the_question_on_a_real_terminal(isolated_home: Any) -> None:
     assert process.returncode == 2, err
     assert b"not confirmed; nothing was sent" in err
     assert out == b""
+
+
+def test_yes_does_not_open_a_read_only_production_profile(
+    backend: Backend, isolated_home: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # read_only defaults to true on production: --yes answers the question, it lifts nothing.
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PRODUCTION_CONFIG.replace("read_only = false\n", ""))
+    result = on_live(capsys, *BLOCK, "--yes")
+    assert result.code == 2
+    assert "profile live is read-only; card.block changes state" in result.err
+    assert backend.seen == []
