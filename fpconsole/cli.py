@@ -150,6 +150,13 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Every command, ending quietly when its reader goes away (`fpconsole journal | head -3`)."""
+    if sys.stderr is None:  # started with 2>&-: messages are lost, exit codes still say it all
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
+    if sys.stdout is None:  # started with >&-: no reader from the start, so do nothing
+        sys.stderr.write(
+            "fpconsole: standard output is closed; nothing was done (use > /dev/null to discard it)\n"
+        )
+        return EXIT_INVALID_INPUT
     try:
         # Flushed inside the try: a pipe is block-buffered, so a reader that left often shows up
         # only here, or at the interpreter's own flush on exit ("Exception ignored ...").

@@ -174,3 +174,27 @@ def test_the_installed_metadata_agrees() -> None:
     from importlib.metadata import version
 
     assert version("fpconsole") == fpconsole.__version__
+
+
+def test_a_closed_stdout_from_the_start_does_nothing_and_says_so() -> None:
+    # `fpconsole ... >&-`: no reader at all; nothing is sent, nothing half-done.
+    fpconsole_words = " ".join(FPCONSOLE)
+    done = subprocess.run(
+        ["bash", "-c", f"{fpconsole_words} call card.info card_id=7001001 >&-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "fpconsole: standard output is closed; nothing was done (use > /dev/null to discard it)\n"
+    )
+
+
+def test_a_closed_stderr_keeps_the_exit_code() -> None:
+    # `2>&-`: the message is lost (the user asked for that), the exit status still tells.
+    fpconsole_words = " ".join(FPCONSOLE)
+    done = subprocess.run(
+        ["bash", "-c", f"{fpconsole_words} call card.blok 2>&-"], capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "")
