@@ -582,8 +582,33 @@ class _Validator:
             fix = f'use default_profile = "{close[0]}"' if close else f"use one of {', '.join(known)}"
             self.problems.append(self.error(here, f"= {_show(default)} is not a defined profile", fix))
             default = None
-        theme = self.attempt(lambda: self.optional_str(("settings", "theme"), settings.get("theme")), None)
+        theme = self.attempt(lambda: self.theme(settings.get("theme")), None)
         return default, theme
+
+    def theme(self, value: Any) -> str | None:
+        """One of the console's themes or the user's (the console offers no others)."""
+        here = ("settings", "theme")
+        name = self.optional_str(here, value)
+        if name is None:
+            return None
+        # Textual-free: reads the theme files' names only, as the console would find them.
+        from fpconsole.theme_files import read_theme_tables, user_theme_folder
+
+        found = read_theme_tables()
+        names = sorted({table.name for table in found.tables if table.name})
+        if name in names:
+            return name
+        import difflib
+
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f'use theme = "{close[0]}"; ' if close else ""
+        fix = (
+            f"{hint}themes: {', '.join(names) or 'none found'} "
+            f"(your own go in {display_path(user_theme_folder())}/NAME.toml)"
+        )
+        if found.problems:
+            fix += f"; a theme file could not be read: {found.problems[0]}"
+        raise self.error(here, f"= {_show(name)} is not a theme", fix)
 
     def profile(self, name: str, table: Any) -> Profile | None:
         """The profile, or None when it has mistakes (each one noted)."""

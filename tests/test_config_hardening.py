@@ -381,3 +381,39 @@ def test_a_config_toml_that_is_a_fifo_is_refused_not_waited_on(capsys: pytest.Ca
         with contextlib.suppress(OSError):
             os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
     assert outcome == [(2, f"fpconsole: {path}: is not a regular file — config.toml must be a text file\n")]
+
+
+# --- theme -------------------------------------------------------------------------------------
+
+
+def test_an_unknown_theme_is_refused_with_the_names_there_are(capsys: pytest.CaptureFixture[str]) -> None:
+    error = refused('[settings]\ntheme = "nope"\n')
+    themes_folder = config_file().parent / "themes"
+    assert str(error).endswith(
+        'line 2: settings.theme = "nope" is not a theme — themes: fpconsole-16, fpconsole-dark, '
+        f"fpconsole-light (your own go in {themes_folder}/NAME.toml)"
+    ), str(error)
+    assert error.field == "settings.theme" and error.line == 2
+    error = refused('[settings]\ntheme = "fpconsole-ligth"\n')
+    assert 'is not a theme — use theme = "fpconsole-light"; themes: ' in str(error)
+    code, err = run_cli(["profiles"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_theme_of_the_users_own_is_accepted() -> None:
+    themes = config_file().parent / "themes"
+    themes.mkdir(parents=True)
+    (themes / "night.toml").write_text('name = "night-shift"\nprimary = "#88c0d0"\n')
+    write_home_config('[settings]\ntheme = "night-shift"\n')
+    assert load_config().theme == "night-shift"
+    for name in ("fpconsole-dark", "fpconsole-light", "fpconsole-16"):
+        write_home_config(f'[settings]\ntheme = "{name}"\n')
+        assert load_config().theme == name
+
+
+def test_a_broken_theme_file_is_named_when_its_theme_is_asked_for() -> None:
+    themes = config_file().parent / "themes"
+    themes.mkdir(parents=True)
+    (themes / "night.toml").write_text('name = "night-shift"\nprimary = \n')
+    error = refused('[settings]\ntheme = "night-shift"\n')
+    assert f"a theme file could not be read: {themes / 'night.toml'}: " in str(error), str(error)
