@@ -24,7 +24,7 @@ from typing import Final
 
 from fpconsole.api.dictionaries import TRANSACTION_STATUSES
 
-_DAYS_AGO: Final = re.compile(r"(\d{1,4})d")
+_DAYS_AGO: Final = re.compile(r"([0-9]{1,4})d")  # \d would read other scripts' digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +86,13 @@ def parse_query(text: str, *, now: Callable[[], datetime] | None = None) -> Tran
                 problems.append(f"status: one of {', '.join(TRANSACTION_STATUSES)}")
         else:
             day = _day(value.lower(), clock())
+            try:
+                if day is not None and prefix == "since":
+                    since = _local_midnight(day)
+                elif day is not None:
+                    until = _local_midnight(day + timedelta(days=1))
+            except (OverflowError, ValueError):  # 9999-12-31 has no next day; 0001-01-01 no local midnight
+                day = None
             if day is None:
                 problems.append(f"{prefix}: a date (2026-05-01), 7d or today")
-            elif prefix == "since":
-                since = _local_midnight(day)
-            else:
-                until = _local_midnight(day + timedelta(days=1))
     return TransactionQuery(" ".join(words), card_id, status, since, until, tuple(problems))

@@ -1,0 +1,25 @@
+"""The Transactions filter at the edges of the calendar: a date datetime cannot shift into local
+time (until:9999-12-31, since:0001-01-01) was an OverflowError/ValueError raised in the
+filter's handler, which ends the console; it is a problem the filter reports like any other.
+Days ago read ASCII digits only, as every number the console reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from fpconsole.tui.transaction_query import parse_query
+
+
+@pytest.mark.parametrize(
+    "token", ["until:9999-12-31", "since:0001-01-01", "until:0001-01-01", "since:9999-12-31"]
+)
+def test_dates_at_the_edges_are_reported_not_raised(token: str) -> None:
+    query = parse_query(token)
+    prefix = token.partition(":")[0]
+    assert query.problems == () or query.problems == (f"{prefix}: a date (2026-05-01), 7d or today",)
+
+
+@pytest.mark.parametrize("token", ["since:٣d", "since:３d"])
+def test_days_ago_read_ascii_digits_only(token: str) -> None:
+    query = parse_query(token)
+    assert query.since is None and query.problems == ("since: a date (2026-05-01), 7d or today",)
