@@ -87,7 +87,10 @@ def parse_days(first: str, last: str) -> tuple[Window | None, str]:
         return None, "To is before From"
     if (end - start).days >= MAX_DAYS:
         return None, f"at most {MAX_DAYS} days"
-    return custom_window(start, end), ""
+    try:
+        return custom_window(start, end), ""
+    except (OverflowError, ValueError):  # 9999-12-31 has no next day; 0001-01-01 no local midnight
+        return None, "a date between 0002-01-01 and 9999-12-30"
 
 
 class WindowDialog(ModalScreen[Window | None]):
