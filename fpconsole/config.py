@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
 
-# SecretError lives with the code that raises it; callers keep importing it from here.
+# The errors live with the code that raises them; callers keep importing them from here.
+from fpconsole.config_errors import ConfigError as ConfigError
+from fpconsole.config_errors import SecretFileError as SecretFileError
 from fpconsole.config_secrets import SecretError as SecretError
 from fpconsole.config_secrets import SecretFileProblem, read_secret_file, run_secret_command
+from fpconsole.config_toml import KeyLines, parse_config_text, read_config_text
 from fpconsole.locations import config_file, display_path
 
 if TYPE_CHECKING:
@@ -71,57 +73,6 @@ _SECRET_SOURCES_HELP: Final = (
 _SECRET_WORDS: Final = ("secret", "password", "passwd", "token", "api_key", "private_key")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
-
-
-class ConfigError(Exception):
-    """config.toml is missing something, has a wrong value, or names an unusable secret file.
-
-    `file`, `line` and `field` are also kept apart so a UI can point at the spot. A file with
-    several mistakes raises one ConfigError whose `problems` holds each of them (in the order
-    of the file) and whose text is one line per problem; `file`, `line` and `field` are then
-    the first one's."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        file: str | None = None,
-        line: int | None = None,
-        field: str | None = None,
-        problems: Sequence[ConfigError] = (),
-    ) -> None:
-        super().__init__(message)
-        self.file = file
-        self.line = line
-        self.field = field
-        self._problems = tuple(problems)
-
-    @property
-    def problems(self) -> tuple[ConfigError, ...]:
-        """Every mistake found, each with its own file, line and field."""
-        return self._problems or (self,)
-
-    @classmethod
-    def of(cls, problems: Sequence[ConfigError]) -> ConfigError:
-        """One error for them all: the only one as it is, or all of them, a line each."""
-        if len(problems) == 1:
-            return problems[0]
-        first = problems[0]
-        return cls(
-            "\n".join(str(problem) for problem in problems),
-            file=first.file,
-            line=first.line,
-            field=first.field,
-            problems=problems,
-        )
-
-
-class SecretFileError(ConfigError, SecretError):
-    """secret_file names something that cannot hold the secret (missing, readable by others,
-    not a regular file, too large): a mistake at a line of config.toml, and a secret that could
-    not be fetched, so either `except` catches it."""
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -275,198 +226,11 @@ def load_config(path: Path | None = None) -> Config:
     sandbox profile only."""
     target = path if path is not None else config_file()
     shown = display_path(target)
-    raw = _read_config_bytes(target, shown)
-    if raw is None:
+    text = read_config_text(target, shown)
+    if text is None:
         return Config({BUILTIN_SANDBOX.name: BUILTIN_SANDBOX}, None, None, target)
-    try:
-        # Editors on Windows (Notepad) start UTF-8 files with a byte order mark; TOML has no
-        # use for it and tomllib refuses it.
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{shown}, line {line}: the file is not UTF-8 text — save it as UTF-8", file=shown, line=line
-        ) from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(shown, text, exc) from None
-    except RecursionError:
-        # tomllib parses nested arrays and inline tables by recursion; thousands of levels
-        # would otherwise end every command with a traceback.
-        raise _too_deep(shown, text) from None
+    document = parse_config_text(shown, text)
     return _Validator(shown, text, target).config(document)
-
-
-def _read_config_bytes(target: Path, shown: str) -> bytes | None:
-    """The file's bytes, None when there is no file. Only a regular file is read: a FIFO would
-    block every command, a device would never end."""
-    import stat
-
-    try:
-        info = target.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError(
-            f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown
-        ) from None
-    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
-        raise ConfigError(f"{shown}: is not a regular file — config.toml must be a text file", file=shown)
-    try:
-        return target.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError(
-            f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown
-        ) from None
-
-
-def _too_deep(shown: str, text: str) -> ConfigError:
-    line = _deepest_line(text)
-    near = _key_on_line(text.splitlines(), line)
-    return ConfigError(
-        f"{shown}, line {line}: invalid TOML" + (f" near `{near}`" if near else "") + ": values are nested "
-        "too deeply (arrays or { } tables inside each other, hundreds of levels) — config.toml needs none "
-        "of that: write each profile as [profiles.NAME] with one key = value a line",
-        file=shown,
-        line=line,
-        field=near or None,
-    )
-
-
-def _deepest_line(text: str) -> int:
-    """The line where [ and { nest deepest, strings and comments skipped (best effort: only
-    used to point at the spot)."""
-    depth = deepest = 0
-    line = found = 1
-    index, end = 0, len(text)
-    while index < end:
-        char = text[index]
-        if char == "\n":
-            line += 1
-        elif char == "#":
-            stop = text.find("\n", index)
-            index = end if stop < 0 else stop
-            continue
-        elif char in "\"'":
-            if text.startswith(char * 3, index):
-                stop = text.find(char * 3, index + 3)
-                stop = end if stop < 0 else stop + 3
-            else:
-                stop = index + 1
-                while stop < end and text[stop] not in (char, "\n"):
-                    stop += 2 if char == '"' and text[stop] == "\\" else 1
-                stop = min(stop + 1, end) if stop < end and text[stop] == char else stop
-            line += text.count("\n", index, stop)
-            index = stop
-            continue
-        elif char in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest, found = depth, line
-        elif char in "]}":
-            depth = max(0, depth - 1)
-        index += 1
-    return found
-
-
-def _syntax_error(shown: str, text: str, exc: tomllib.TOMLDecodeError) -> ConfigError:
-    message = str(exc)
-    lines = text.splitlines()
-    found = _TOML_POSITION.search(message)
-    if found:
-        line, where = int(found.group(1)), f"line {found.group(1)}, column {found.group(2)}"
-        problem = _TOML_POSITION.sub("", message)
-    else:
-        # tomllib says "(at end of document)" for an unclosed string or a duplicate key on
-        # the last line: that line is still worth naming.
-        problem = _TOML_END.sub("", message)
-        line = max(1, len(lines))
-        where = f"line {line}"
-    near = _key_on_line(lines, line)
-    return ConfigError(
-        f"{shown}, {where}: invalid TOML" + (f" near `{near}`" if near else "") + f": {problem} — "
-        f"{_syntax_hint(problem)}",
-        file=shown,
-        line=line,
-        field=near or None,
-    )
-
-
-def _key_on_line(lines: list[str], line: int) -> str:
-    """The key written on that line, never its value: the line may hold a pasted secret."""
-    if 0 < line <= len(lines):
-        key = re.match(r"\s*\[*\s*([A-Za-z0-9_.\-\"' ]+?)\s*(?:=|\]|$)", lines[line - 1])
-        if key and key.group(1).strip():
-            return key.group(1).strip()
-    return ""
-
-
-def _syntax_hint(problem: str) -> str:
-    """The usual cause of each tomllib complaint, said the way a fix is typed."""
-    if problem.startswith(("Cannot overwrite", "Cannot declare", "Cannot mutate")):
-        return "a key or [table] is written twice; keep one of them"
-    # A line break inside a string shows up as "Illegal character '\\n'".
-    if problem.startswith("Unterminated string") or problem.startswith("Illegal character '\\n'"):
-        return 'close the string with a double quote on the same line, e.g. kind = "test"'
-    if problem.startswith("Expected ']'"):
-        return "close the table name with ], e.g. [profiles.qa]"
-    return 'fix the syntax there (strings need double quotes, e.g. kind = "test")'
-
-
-# --- locating keys in the text ---------------------------------------------------------------
-
-_HEADER = re.compile(r"^\[\[?\s*(?P<key>[^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(
-    r"^(?P<key>(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
-)
-_INLINE_KEY = re.compile(r"[{,]\s*(?P<key>[A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
-
-
-def _split_key(dotted: str) -> tuple[str, ...]:
-    parts = re.findall(r"\"[^\"]*\"|'[^']*'|[^.\s]+", dotted)
-    return tuple(part[1:-1] if part[:1] in "\"'" else part for part in parts)
-
-
-class _Lines:
-    """Where each table and key first appears. tomllib gives no positions for values, so a
-    light scan of the text finds them (best effort: a key inside a multi-line string can
-    mislead it, and then the table's own line is used)."""
-
-    def __init__(self, text: str) -> None:
-        self.where: dict[tuple[str, ...], int] = {}
-        table: tuple[str, ...] = ()
-        for number, raw in enumerate(text.splitlines(), 1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            header = _HEADER.match(line)
-            if header:
-                table = _split_key(header.group("key"))
-                self._mark(table, number, start=1)
-                continue
-            assign = _ASSIGN.match(line)
-            if assign:
-                key = table + _split_key(assign.group("key"))
-                self._mark(key, number, start=len(table) + 1)
-                rest = line[assign.end() :]
-                if "{" in rest:
-                    for inner in _INLINE_KEY.finditer(rest):
-                        self.where.setdefault((*key, *_split_key(inner.group("key"))), number)
-
-    def _mark(self, key: tuple[str, ...], number: int, *, start: int) -> None:
-        for end in range(max(start, 1), len(key) + 1):
-            self.where.setdefault(key[:end], number)
-
-    def line(self, *path: str) -> int:
-        key = tuple(path)
-        while key:
-            if key in self.where:
-                return self.where[key]
-            key = key[:-1]
-        return 1
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -501,7 +265,7 @@ class _Validator:
 
     def __init__(self, shown: str, text: str, path: Path) -> None:
         self.shown = shown
-        self.lines = _Lines(text)
+        self.lines = KeyLines(text)
         self.path = path
         self.problems: list[ConfigError] = []
 

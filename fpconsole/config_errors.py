@@ -1,0 +1,57 @@
+"""The errors config.toml's checks raise: each names the file, the line and the key, and ends
+with the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fpconsole.config_secrets import SecretError
+
+
+class ConfigError(Exception):
+    """config.toml is missing something, has a wrong value, or names an unusable secret file.
+
+    `file`, `line` and `field` are also kept apart so a UI can point at the spot. A file with
+    several mistakes raises one ConfigError whose `problems` holds each of them (in the order
+    of the file) and whose text is one line per problem; `file`, `line` and `field` are then
+    the first one's."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        problems: Sequence[ConfigError] = (),
+    ) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.field = field
+        self._problems = tuple(problems)
+
+    @property
+    def problems(self) -> tuple[ConfigError, ...]:
+        """Every mistake found, each with its own file, line and field."""
+        return self._problems or (self,)
+
+    @classmethod
+    def of(cls, problems: Sequence[ConfigError]) -> ConfigError:
+        """One error for them all: the only one as it is, or all of them, a line each."""
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        return cls(
+            "\n".join(str(problem) for problem in problems),
+            file=first.file,
+            line=first.line,
+            field=first.field,
+            problems=problems,
+        )
+
+
+class SecretFileError(ConfigError, SecretError):
+    """secret_file names something that cannot hold the secret (missing, readable by others,
+    not a regular file, too large): a mistake at a line of config.toml, and a secret that could
+    not be fetched, so either `except` catches it."""
