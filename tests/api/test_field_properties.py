@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from fpconsole.api.fields import MAX_AMOUNT
 from fpconsole.api.methods import REGISTRY
@@ -174,3 +176,47 @@ def test_amount_with_more_than_two_places_refused(amount: Decimal) -> None:
     _, errors = validate_request(TX_CREATE, _tx(str(amount)))
     assert [e.field for e in errors] == ["amount"]
     assert "at most 2 decimal places" in errors[0].message
+
+
+# --- no field of any request raises anything but a validation error --------------------------
+
+_NASTY = st.one_of(
+    st.text(max_size=24),
+    st.sampled_from(["1e1000000", "٣٠", "²", "1_0", "9999-12-31", "0001-01-01T00:00:00+05:00", "NaN", ""]),
+    st.integers(),
+    st.integers(min_value=-(10**5000), max_value=10**5000),  # past int's str() limit
+    st.floats(),
+    st.decimals().map(str),
+    st.booleans(),
+    st.none(),
+)
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [found for arg in get_args(annotation) for found in _models_in(arg)]
+
+
+def _bodies(model: type[BaseModel], depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
+    optional: dict[str, st.SearchStrategy[Any]] = {}
+    for name, info in model.model_fields.items():
+        choices: list[st.SearchStrategy[Any]] = [_NASTY]
+        if depth < 3:
+            for inner in _models_in(info.annotation):
+                nested = _bodies(inner, depth + 1)
+                choices += [nested, st.lists(nested, max_size=2)]
+        optional[name] = st.one_of(choices)
+    return st.fixed_dictionaries({}, optional=optional)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", [method.name for method in REGISTRY])
+def test_any_value_in_any_field_is_a_validation_error_never_a_crash(name: str) -> None:
+    model = REGISTRY.resolve(name).request
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_bodies(model))
+    def check(body: dict[str, Any]) -> None:
+        validate_request(model, body)  # raises only if a validator lets another exception out
+
+    check()
