@@ -25,6 +25,7 @@ same faults (tests rely on it).
 from __future__ import annotations
 
 import difflib
+import math
 import random
 import re
 from collections.abc import Mapping
@@ -40,13 +41,19 @@ Outcome = Literal["none", "error", "http5xx", "timeout", "drop"]
 DEFAULT_HOLD_S: Final = 120.0
 MAX_HOLD_S: Final = 600.0
 MAX_LATENCY_MS: Final = 60_000.0
+# Random seeds (faults' seed=, serve's --rng-seed): a whole number a 64-bit signed integer holds,
+# so any seed can be written down, stored and passed on unchanged.
+MAX_SEED: Final = 2**63 - 1
 
 # Spec keys → FaultRule attributes; `latency`/`jitter` are durations, the rest rates.
 _DURATION_KEYS: Final = {"latency": "latency_ms", "jitter": "jitter_ms"}
 _RATE_KEYS: Final = ("error_rate", "http5xx_rate", "timeout_rate", "drop_rate")
 _GLOBAL_ONLY_KEYS: Final = ("seed", "hold")
 _ALL_KEYS: Final = (*_DURATION_KEYS, *_RATE_KEYS, *_GLOBAL_ONLY_KEYS)
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s)?")
+# ASCII digits only: \d would take Arabic-Indic or other digits, which float() then accepts.
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s)?")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_WHOLE = re.compile(r"[0-9]{1,19}")
 
 
 class FaultSpecError(ValueError):
@@ -153,25 +160,44 @@ def _method_name(text: str) -> str:
     return method.name
 
 
-def _duration_ms(key: str, text: str) -> float:
+def _duration_ms(key: str, text: str, limit_ms: float = MAX_LATENCY_MS) -> float:
     match = _DURATION.fullmatch(text.strip().lower())
     if match is None:
-        raise FaultSpecError(f"faults: {key} must be a duration such as 200ms or 1.5s, got {text!r}")
+        raise FaultSpecError(f"faults: {key} must be a duration such as 200ms or 1.5s, got {_shown(text)}")
     value = float(match.group(1)) * (1000.0 if match.group(2) == "s" else 1.0)
-    if value > MAX_LATENCY_MS:
-        raise FaultSpecError(f"faults: {key} must be at most {MAX_LATENCY_MS / 1000:g}s, got {text!r}")
+    if value > limit_ms:
+        raise FaultSpecError(f"faults: {key} must be at most {limit_ms / 1000:g}s, got {_shown(text)}")
     return value
 
 
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
 def _rate(key: str, value: object) -> float:
-    text = str(value).strip()
-    try:
-        rate = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        rate = -1.0
-    if isinstance(value, bool) or not 0.0 <= rate <= 1.0:
-        raise FaultSpecError(f"faults: {key} must be a rate between 0 and 1 (or 0%–100%), got {text!r}")
+    rate = -1.0  # refused unless parsed below
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        rate = float(value)  # a JSON number; NaN and infinities fail the range check
+    elif isinstance(value, str):
+        text = value.strip()
+        digits = text.removesuffix("%").strip()
+        if _DECIMAL.fullmatch(digits):
+            rate = float(digits) / 100 if text.endswith("%") else float(digits)
+    if not 0.0 <= rate <= 1.0:
+        raise FaultSpecError(
+            f"faults: {key} must be a rate between 0 and 1 (or 0%–100%), got {_shown(value)}"
+        )
     return rate
+
+
+def _seed(value: object) -> int:
+    """A fault seed: a whole number 0–MAX_SEED (text from the compact form, an int from JSON)."""
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+        raise FaultSpecError(f"faults: seed must be a whole number 0–{MAX_SEED}, got {_shown(value)}")
+    return value
 
 
 def _unknown_key(key: str, where: str) -> FaultSpecError:
@@ -223,11 +249,8 @@ def parse_fault_spec(text: str) -> FaultSpec:
 
 def _with_global(spec: FaultSpec, key: str, value: str) -> FaultSpec:
     if key == "seed":
-        try:
-            return replace(spec, seed=int(value))
-        except ValueError:
-            raise FaultSpecError(f"faults: seed must be a whole number, got {value!r}") from None
-    hold = _duration_ms("hold", value) / 1000 if key == "hold" else 0.0
+        return replace(spec, seed=_seed(value))
+    hold = _duration_ms("hold", value, MAX_HOLD_S * 1000) / 1000 if key == "hold" else 0.0
     if not 0 < hold <= MAX_HOLD_S:
         raise FaultSpecError(f"faults: hold must be more than 0 and at most {MAX_HOLD_S:g}s, got {value!r}")
     return replace(spec, hold_s=hold)
@@ -239,7 +262,7 @@ def _rule_from_json(data: object, where: str) -> FaultRule:
     values: dict[str, float] = {}
     for key, value in data.items():
         if key in ("latency_ms", "jitter_ms"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise FaultSpecError(f"faults: {where}.{key} must be a number of milliseconds, got {value!r}")
             if value > MAX_LATENCY_MS:
                 raise FaultSpecError(f"faults: {where}.{key} must be at most {MAX_LATENCY_MS:g}")
@@ -264,9 +287,7 @@ def fault_spec_from_json(data: object) -> FaultSpec:
     spec = FaultSpec(default=_rule_from_json(rest, "faults"))
     seed = data.get("seed")
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise FaultSpecError(f"faults: seed must be a whole number, got {seed!r}")
-        spec = replace(spec, seed=seed)
+        spec = replace(spec, seed=_seed(seed))
     hold = data.get("hold_s")
     if hold is not None:
         if isinstance(hold, bool) or not isinstance(hold, (int, float)) or not 0 < hold <= MAX_HOLD_S:

@@ -9,24 +9,41 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import ipaddress
 import logging
+import os
+import re
 import socket
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn, TextIO
 
-from fpconsole.sandbox.faults import DroppedConnection, FaultSpecError, describe, parse_fault_spec
+from fpconsole.sandbox.control import MAX_SEED_COUNT
+from fpconsole.sandbox.engine import store
+from fpconsole.sandbox.faults import (
+    MAX_SEED,
+    DroppedConnection,
+    FaultSpecError,
+    describe,
+    parse_fault_spec,
+)
 from fpconsole.sandbox.settings import (
     BUILTIN_SANDBOX_AUTH_ID,
     BUILTIN_SANDBOX_SECRET,
     DEFAULT_DELAY_S,
+    MAX_DELAY_S,
     SandboxSettings,
+    check_delay,
 )
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from fpconsole.sandbox.engine import SandboxEngine
 
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8642
@@ -46,6 +63,65 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _shown(text: str) -> str:
+    # A value is echoed so the user sees what was read, but never a screenful of it.
+    return repr(text) if len(text) <= 24 else repr(text[:21]) + "…"
+
+
+def _whole(low: int, high: int, what: str = "a whole number") -> Callable[[str], int]:
+    """An argparse type: ASCII digits only (int() would take '٨٠' or ' 8_0 ') within a range."""
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        if re.fullmatch(r"[0-9]{1,19}", digits) and low <= int(digits) <= high:
+            return int(digits)
+        raise argparse.ArgumentTypeError(f"must be {what} {low}–{high}, got {_shown(text)}")
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """--delay: plain decimal seconds; NaN, infinities and exponents (1e12) are refused."""
+    digits = text.strip()
+    if re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]*)?|\.[0-9]+", digits):
+        with contextlib.suppress(ValueError):
+            return check_delay(float(digits))
+    raise argparse.ArgumentTypeError(
+        f"must be a number of seconds, 0–{MAX_DELAY_S:g} (e.g. 0.5), got {_shown(text)}"
+    )
+
+
+def _db_path(text: str) -> str:
+    """--db: refuses, before anything is opened or created, a path that cannot be the sandbox's
+    database, saying what to do instead."""
+    if text == ":memory:":
+        return text
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a folder; give a file name in it, e.g. --db {path / 'sandbox.sqlite3'}"
+        )
+    if path.exists():
+        if not path.is_file():
+            raise argparse.ArgumentTypeError(f"{text} is not a regular file; give a SQLite file name")
+        problem = store.check_file(path)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(
+                f"{text} {problem}; give a new file name, or one an earlier `sandbox serve --db` made"
+            )
+        return text
+    folder = path.parent
+    if not folder.exists():
+        raise argparse.ArgumentTypeError(
+            f"the folder {folder} does not exist; create it (mkdir -p {folder}) or give another path"
+        )
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{folder} is not a folder; give another path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot create a file in {folder} (permission denied)")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fpconsole sandbox serve",
@@ -53,9 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     parser.add_argument(
-        "--port", default=DEFAULT_PORT, type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+        "--port",
+        default=DEFAULT_PORT,
+        type=_whole(0, 65535),
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
     )
-    parser.add_argument("--db", default=":memory:", metavar="FILE", help="SQLite file (default: in memory)")
+    parser.add_argument(
+        "--db",
+        default=":memory:",
+        type=_db_path,
+        metavar="FILE",
+        help="SQLite file, kept private (0600) (default: in memory)",
+    )
     parser.add_argument(
         "--partner",
         action="append",
@@ -67,21 +152,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--delay",
         default=DEFAULT_DELAY_S,
-        type=float,
+        type=_seconds,
         metavar="S",
-        help=f"seconds before a 'process' request settles (default {DEFAULT_DELAY_S})",
+        help=f"seconds before a 'process' request settles, 0–{MAX_DELAY_S:g} (default {DEFAULT_DELAY_S})",
     )
     parser.add_argument(
-        "--seed", type=int, metavar="N", help="create N demo clients with cards when the database is empty"
+        "--seed",
+        type=_whole(0, MAX_SEED_COUNT),
+        metavar="N",
+        help=f"create N (0–{MAX_SEED_COUNT}) demo clients with cards when the database is empty",
     )
-    parser.add_argument("--rng-seed", type=int, metavar="N", help="make generated ids and data reproducible")
+    parser.add_argument(
+        "--rng-seed",
+        type=_whole(0, MAX_SEED),
+        metavar="N",
+        help="make generated ids and data reproducible",
+    )
     parser.add_argument(
         "--faults", default="", metavar="SPEC", help="fault injection, e.g. 'latency=200ms,error_rate=0.1'"
     )
     parser.add_argument(
         "--auth-error-status",
         default=200,
-        type=int,
+        type=_whole(100, 599, "an HTTP status"),
         metavar="N",
         help="HTTP status of signature refusals (default 200, as the API documents; e.g. 401)",
     )
@@ -126,16 +219,6 @@ def is_loopback(host: str) -> bool:
 def parse_options(argv: Sequence[str]) -> ServeOptions:
     """Flags → options; raises UsageError naming the bad flag."""
     args = build_parser().parse_args(list(argv))
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"argument --port: must be 0–65535, got {args.port}")
-    if args.delay < 0:
-        raise UsageError(f"argument --delay: must not be negative, got {args.delay:g}")
-    if args.seed is not None and not 0 <= args.seed <= 1000:
-        raise UsageError(f"argument --seed: must be 0–1000, got {args.seed}")
-    if not 100 <= args.auth_error_status <= 599:
-        raise UsageError(
-            f"argument --auth-error-status: must be an HTTP status, got {args.auth_error_status}"
-        )
     if not is_loopback(args.host) and not args.allow_remote:
         raise UsageError(
             f"argument --host: {args.host} is not a loopback address; pass --allow-remote to serve "
@@ -167,12 +250,28 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise UsageError(_bind_problem(host, port, exc)) from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _bind_problem(host: str, port: int, exc: OSError) -> str:
+    """Which flag is at fault when listening fails, and what to do about it."""
+    if isinstance(exc, socket.gaierror):
+        return f"argument --host: cannot resolve {host} ({exc.strerror}); give an IP address of this machine"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"argument --host: {host} is not an address of this machine; see `ip addr` for its addresses"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"argument --port: {port} is already in use on {host}; pick another port, "
+            "or --port 0 for a free one"
+        )
+    if exc.errno == errno.EACCES:
+        return f"argument --port: {port} needs privileges to listen on; pick a port of 1024 or more"
+    return f"argument --host/--port: cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def _url(host: str, port: int) -> str:
@@ -223,21 +322,39 @@ def _log_to_stderr() -> None:
         logger.propagate = False
 
 
+def _open(settings: SandboxSettings) -> SandboxEngine:
+    """The engine, with any problem of the --db file as a UsageError (the file was checked when
+    the flags were read; this covers what only opening it shows: a lock, a full disk)."""
+    from fpconsole.sandbox.app import open_engine
+
+    if store.is_file_target(settings.db):
+        for path in store.make_private(settings.db):
+            print(
+                f"note: made {path} private (0600): it holds full test card numbers and CVVs",
+                file=sys.stderr,
+            )
+    try:
+        return open_engine(settings)
+    except (sqlite3.Error, OSError) as exc:
+        raise UsageError(f"argument --db: cannot use {settings.db}: {exc}") from None
+
+
 def run(options: ServeOptions, out: TextIO) -> int:
     import uvicorn
 
-    from fpconsole.sandbox.app import create_app, open_engine
+    from fpconsole.sandbox.app import create_app
 
-    try:
-        sock = _bind(options.host, options.port)
-    except OSError as exc:
-        raise UsageError(f"argument --port: cannot listen on {options.host}:{options.port}: {exc}") from None
+    sock = _bind(options.host, options.port)
     if not is_loopback(options.host):
         print(
             f"warning: serving on {options.host}, not loopback: anyone who can reach it can use the sandbox",
             file=sys.stderr,
         )
-    engine = open_engine(options.settings)
+    try:
+        engine = _open(options.settings)
+    except BaseException:
+        sock.close()
+        raise
     try:
         app = create_app(options.settings, engine)
         config = uvicorn.Config(

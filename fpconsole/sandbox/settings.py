@@ -10,14 +10,25 @@ from typing import Final
 # console, `fpconsole call` and curl talk to a local sandbox without any setup. Defined once in
 # config (the console's built-in sandbox profile uses it), so both sides always agree.
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
-from fpconsole.sandbox.faults import NO_FAULTS, FaultSpec
+from fpconsole.sandbox.faults import MAX_SEED, NO_FAULTS, FaultSpec
 
-__all__ = ["BUILTIN_SANDBOX_AUTH_ID", "BUILTIN_SANDBOX_SECRET", "SandboxSettings"]
+__all__ = ["BUILTIN_SANDBOX_AUTH_ID", "BUILTIN_SANDBOX_SECRET", "SandboxSettings", "check_delay"]
 
 DEFAULT_DELAY_S: Final = 1.5
+# A day: long enough to keep requests in `process` for any polling test, far from the date
+# overflow (year 9999) that an unbounded delay reaches when it is added to "now".
+MAX_DELAY_S: Final = 86_400.0
 # Generous enough for client/add with a 2 MB base64 document (~2.8 MB), small enough that a
 # runaway body cannot exhaust memory.
 DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+
+
+def check_delay(delay: float) -> float:
+    """The settle delay, or ValueError: NaN, infinities and huge values would crash at the first
+    state change (now + delay overflows) and make /sandbox/health answer invalid JSON."""
+    if not 0 <= delay <= MAX_DELAY_S:  # also False for NaN
+        raise ValueError(f"delay must be 0–{MAX_DELAY_S:g} seconds, got {delay}")
+    return delay
 
 
 @dataclass(frozen=True)
@@ -39,8 +50,9 @@ class SandboxSettings:
             raise ValueError("a sandbox needs at least one partner (auth_id → secret)")
         if not 100 <= self.auth_error_status <= 599:
             raise ValueError(f"auth_error_status must be an HTTP status, not {self.auth_error_status}")
-        if self.delay < 0:
-            raise ValueError(f"delay must not be negative, got {self.delay}")
+        check_delay(self.delay)
+        if self.rng_seed is not None and not 0 <= self.rng_seed <= MAX_SEED:
+            raise ValueError(f"rng_seed must be 0–{MAX_SEED}, got {self.rng_seed}")
 
     @classmethod
     def default(

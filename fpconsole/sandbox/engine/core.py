@@ -27,6 +27,7 @@ from fpconsole.sandbox.engine.context import DEFAULT_STATEMENT_CAP, Ctx, Setting
 from fpconsole.sandbox.engine.money import to_minor
 from fpconsole.sandbox.engine.reads import READS
 from fpconsole.sandbox.errors import SandboxError
+from fpconsole.sandbox.settings import check_delay
 
 # The method name a credit is recorded under in the request table (not a Card API method).
 CREDIT_METHOD: Final = "sandbox.credit"
@@ -61,8 +62,7 @@ class SandboxEngine:
         rng_seed: int | None = None,
         statement_cap: int = DEFAULT_STATEMENT_CAP,
     ) -> None:
-        if delay < 0:
-            raise ValueError("delay must not be negative")
+        check_delay(delay)
         if statement_cap < 1:
             raise ValueError("statement_cap must be at least 1")
         rng: random.Random = random.Random(rng_seed) if rng_seed is not None else random.SystemRandom()

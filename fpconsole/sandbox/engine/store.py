@@ -10,6 +10,8 @@ compares correctly as text; amounts are integer minor units (tiyn), never floats
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -209,6 +211,60 @@ DATA_TABLES: Final = (
 )
 
 
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+# The database and the files SQLite keeps next to it in WAL mode.
+_COMPANIONS: Final = ("", "-wal", "-shm", "-journal")
+
+
+def is_file_target(db: str | Path) -> bool:
+    target = str(db)
+    return target not in ("", ":memory:") and not target.startswith("file::memory:")
+
+
+def make_private(db: str | Path) -> list[str]:
+    """chmod 0600 the database and its -wal/-shm files: they hold full (fake) PANs and CVVs.
+    Returns the files that were readable by others. Files of another user are left alone."""
+    tightened = []
+    for suffix in _COMPANIONS:
+        path = f"{db}{suffix}"
+        try:
+            info = os.stat(path)
+            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+                os.chmod(path, 0o600)
+                tightened.append(path)
+        except OSError:
+            continue  # absent, or not ours to change: SQLite reports what matters when it opens
+    return tightened
+
+
+def check_file(db: str | Path) -> str | None:
+    """Why an existing file cannot be the sandbox's database, or None. Reads only: a file that
+    is not ours (a text file, another program's database) is never touched."""
+    try:
+        with open(db, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not head:
+        return None  # empty: SQLite makes a database of it
+    if head != SQLITE_HEADER:
+        return "is not a SQLite database"
+    try:
+        conn = sqlite3.connect(str(db), timeout=BUSY_TIMEOUT_S)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"cannot be opened as a SQLite database ({exc})"
+    if version > len(MIGRATIONS):
+        return f"was made by a newer fpconsole (schema {version}, this one knows {len(MIGRATIONS)})"
+    if (version == 0 and tables) or (version > 0 and "requests" not in tables):
+        return "is a SQLite database of another program, not a sandbox database"
+    return None
+
+
 def connect(db: str | Path) -> sqlite3.Connection:
     """Open (and create or upgrade) the sandbox database.
 
@@ -218,10 +274,16 @@ def connect(db: str | Path) -> sqlite3.Connection:
     ASGI app may call it from a thread pool.
     """
     target = str(db)
+    if is_file_target(target):
+        # Created private before SQLite writes card secrets into it; SQLite gives its -wal and
+        # -shm files the database's mode, whatever the umask.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        make_private(target)
     conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
-    if target not in ("", ":memory:") and not target.startswith("file::memory:"):
+    if is_file_target(target):
         # WAL lets readers in other processes go on while one process writes.
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
