@@ -25,6 +25,7 @@ from fpconsole.tui.forms.testing import set_fields, text_of
 pytestmark = pytest.mark.usefixtures("deterministic_console")
 
 SIZE = (100, 30)
+WAIT = 60.0  # seconds: only a hung test waits this long (a loaded 2-core CI box is slow, not wrong)
 
 
 def snapshot(app: SnapshotApp) -> dict[str, Any]:
@@ -51,7 +52,7 @@ async def open_form(pilot: Pilot[Any], method: str, initial: dict[str, str]) -> 
     app = pilot.app
     assert isinstance(app, SnapshotApp)
     app.open_form(method, initial)
-    await wait_until(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+    await wait_until(pilot, lambda: isinstance(app.screen, RequestFormScreen), timeout=WAIT)
     await pilot.pause()
     form = app.screen
     assert isinstance(form, RequestFormScreen)
@@ -71,7 +72,7 @@ async def test_a_corrected_resubmit_after_an_error_is_a_new_request_with_a_fresh
         first_id = form.request_id
         set_fields(form, {"product_id": "2000"})
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: form.phase == "error")
+        await wait_until(pilot, lambda: form.phase == "error", timeout=WAIT)
         assert form.error_code == "invalid_state"
         assert journal(app, "card.issue") == [(first_id, "error")]
 
@@ -93,7 +94,7 @@ async def test_a_corrected_resubmit_after_an_error_is_a_new_request_with_a_fresh
         await pilot.pause()
         assert form.request_id == fresh_id and ctrl_s_says(form) == "Resubmit (new request)"
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: form.phase == "success")
+        await wait_until(pilot, lambda: form.phase == "success", timeout=WAIT)
 
         assert journal(app, "card.issue") == [(first_id, "error"), (fresh_id, "success")]
         outcome = form.outcome()
@@ -121,8 +122,8 @@ async def test_an_unknown_outcome_is_checked_with_the_same_id_and_never_resent()
         form = await open_form(pilot, "card.activate", {"card_id": str(card["card_id"])})
         sent_id = form.request_id
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: form.phase == "unknown")
-        await wait_until(pilot, lambda: sent_id not in backend.following, timeout=60)  # polling gave up
+        await wait_until(pilot, lambda: form.phase == "unknown", timeout=WAIT)
+        await wait_until(pilot, lambda: sent_id not in backend.following, timeout=WAIT)  # polling gave up
         await pilot.pause()
 
         # Before anything is sent, the form says ctrl+s asks about the same request.
@@ -134,7 +135,7 @@ async def test_an_unknown_outcome_is_checked_with_the_same_id_and_never_resent()
 
         await backend.client.post_control("/sandbox/faults", {})
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: form.phase == "success", timeout=60)
+        await wait_until(pilot, lambda: form.phase == "success", timeout=WAIT)
 
         # One activation, under the one request_id: nothing new was sent.
         assert journal(app, "card.activate") == [(sent_id, "success")]
