@@ -3,11 +3,13 @@ stopping the submit; an error (a birth date in the future) still does."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
 from fpconsole.api import methods as api
 from fpconsole.tui.forms.screen import RequestFormScreen
@@ -53,6 +55,14 @@ def warning(screen: RequestFormScreen) -> FieldWarning:
     return screen.query_one("#warning-client_person_id", FieldWarning)
 
 
+async def until(pilot: Any, condition: Callable[[], bool], what: str) -> None:
+    """Wait on the condition itself, with a deadline only a stuck test reaches (a loaded CI box)."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        await pilot.pause(0.05)
+
+
 async def test_a_residents_short_iin_is_warned_about_as_typed_and_follows_residency() -> None:
     app = host(FakeBackend())
     async with app.run_test(size=SIZE) as pilot:
@@ -61,18 +71,19 @@ async def test_a_residents_short_iin_is_warned_about_as_typed_and_follows_reside
         await pilot.pause()
         assert not warning(screen).has_class("-shown")
         await type_text(pilot, "#field-client_person_id", "12345")
-        await pilot.pause()
+        await until(pilot, lambda: warning(screen).has_class("-shown"), "the warning")
         shown = warning(screen)
         assert shown.has_class("-shown") and shown.display
         assert "IIN has 12 digits" in text_of(shown)
         assert text_of(screen.query_one("#error-client_person_id", Label)) == ""  # not an error
 
         set_fields(screen, {"client.resident": "2"})  # a non-resident: a passport number is fine
-        await pilot.pause()
-        assert not warning(screen).has_class("-shown") and text_of(warning(screen)) == ""
-        set_fields(screen, {"client.resident": "1", "client.person_id": "920417400123"})
-        await pilot.pause()
-        assert not warning(screen).has_class("-shown")
+        await until(pilot, lambda: not warning(screen).has_class("-shown"), "the warning to go")
+        assert text_of(warning(screen)) == ""
+        set_fields(screen, {"client.resident": "1"})
+        await until(pilot, lambda: warning(screen).has_class("-shown"), "the warning again")
+        set_fields(screen, {"client.person_id": "920417400123"})
+        await until(pilot, lambda: not warning(screen).has_class("-shown"), "a 12-digit IIN to clear it")
 
 
 async def test_a_warning_does_not_stop_the_submit(tmp_path: Path) -> None:
@@ -83,12 +94,11 @@ async def test_a_warning_does_not_stop_the_submit(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = form(app)
         set_fields(screen, {**CLIENT, **_kyc(pdf), "client.person_id": "12345"})
-        await pilot.pause()
-        assert warning(screen).has_class("-shown")
+        await until(pilot, lambda: warning(screen).has_class("-shown"), "the warning")
         await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.phase != "editing", "the submit")
         await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.phase == "success", text_of(screen.query_one("#form-error", Static))
+        await until(pilot, lambda: screen.phase == "success", "success")
     assert backend.submitted[0]["client"]["person_id"] == "12345"  # sent as typed
 
 
@@ -104,6 +114,6 @@ async def test_a_birth_date_in_the_future_is_an_error_that_stops_the_submit(tmp_
         set_fields(screen, {**values, "client.birthdate": later})
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert backend.submitted == []
-        assert "is in the future" in text_of(screen.query_one("#error-client_birthdate", Label))
+        error = screen.query_one("#error-client_birthdate", Label)
+        await until(pilot, lambda: "is in the future" in text_of(error), "the birth date's error")
+        assert backend.submitted == [] and screen.phase == "editing"
