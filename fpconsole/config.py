@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,12 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
 from fpconsole.config_errors import ConfigError as ConfigError
 from fpconsole.config_errors import SecretFileError as SecretFileError
 from fpconsole.config_secrets import SecretError as SecretError
-from fpconsole.config_secrets import SecretFileProblem, read_secret_file, run_secret_command
+from fpconsole.config_secrets import (
+    SecretFileProblem,
+    describe_file_type,
+    read_secret_file,
+    run_secret_command,
+)
 from fpconsole.config_toml import KeyLines, parse_config_text, read_config_text
 from fpconsole.locations import config_file, display_path
 
@@ -73,6 +79,7 @@ _SECRET_SOURCES_HELP: Final = (
 _SECRET_WORDS: Final = ("secret", "password", "passwd", "token", "api_key", "private_key")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_URL_PASSWORD = re.compile(r"^((?:[^:/?#]*://)?[^:/?#@]*:)[^/?#@]*@")
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -103,7 +110,8 @@ class Profile:
             return "embedded sandbox"
         from urllib.parse import urlsplit
 
-        return urlsplit(self.base_url).netloc
+        # user:password@ in a base_url must not reach a screen or a table.
+        return urlsplit(self.base_url).netloc.rpartition("@")[2]
 
     @property
     def is_embedded_sandbox(self) -> bool:
@@ -251,6 +259,11 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
+def _mask_password(url: str) -> str:
+    """`http://user:***@proxy:3128`: the password of a URL is never repeated in a message."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
 
 
 def _looks_secret(key: str) -> bool:
@@ -475,11 +488,13 @@ class _Validator:
         from urllib.parse import urlsplit
 
         text = value.strip()
+        # A proxy URL may carry a password: messages show *** in its place.
+        masked = _mask_password(text)
         if any(char.isspace() or not char.isprintable() for char in text):
             # urlsplit drops tabs and newlines silently; httpx refuses them at the first call.
             raise self.error(
                 here,
-                f"= {_show(value)} contains a space or a control character",
+                f"= {_show(masked)} contains a space or a control character",
                 "remove it (a space in a path is written %20)",
             )
         try:
@@ -487,24 +502,26 @@ class _Validator:
         except ValueError as exc:
             raise self.error(
                 here,
-                f"= {_show(value)} is not a valid URL ({exc})",
+                f"= {_show(masked)} is not a valid URL ({exc})",
                 "write an IPv6 address in brackets, e.g. https://[2001:db8::1]:8443",
             ) from None
         if parts.scheme.lower() not in schemes or not parts.hostname:
             if "://" not in text:
-                fix = f'use {key} = "{schemes[-1] if key == "base_url" else schemes[0]}://{text}"'
+                fix = f'use {key} = "{schemes[-1] if key == "base_url" else schemes[0]}://{masked}"'
             else:
                 fix = f"it must start with {' or '.join(s + '://' for s in schemes)} and name a host"
-            raise self.error(here, f"= {_show(value)} is not a valid URL", fix)
-        self.port(here, value, parts.netloc)
+            raise self.error(here, f"= {_show(masked)} is not a valid URL", fix)
+        self.port(here, masked, parts.netloc)
         if key == "base_url" and kind == "production" and parts.scheme.lower() != "https":
             # Card data travels over this connection; plain http is a mistake on production.
             raise self.error(
-                here, f"= {_show(value)} is not https", f'use base_url = "https://{parts.netloc}{parts.path}"'
+                here,
+                f"= {_show(masked)} is not https",
+                f'use base_url = "https://{parts.netloc}{parts.path}"',
             )
         return text.rstrip("/") if key == "base_url" else text
 
-    def port(self, here: tuple[str, ...], value: Any, netloc: str) -> None:
+    def port(self, here: tuple[str, ...], shown_url: str, netloc: str) -> None:
         """urlsplit accepts any port text until .port is read, and a client given port 99999
         fails with a traceback at the first call: refuse it here, where it is written."""
         from urllib.parse import urlsplit
@@ -520,7 +537,7 @@ class _Validator:
         shown = str(int(raw)) if raw.isascii() and raw.isdigit() else _show(raw)
         raise self.error(
             here,
-            f"= {_show(value)} has port {shown}, which is not a port number (1 to 65535)",
+            f"= {_show(shown_url)} has port {shown}, which is not a port number (1 to 65535)",
             "use a port from 1 to 65535, or leave it out for the scheme's default",
         )
 
@@ -534,7 +551,7 @@ class _Validator:
             if importlib.util.find_spec("socksio") is None:
                 raise self.error(
                     (*where, "proxy"),
-                    f"= {_show(proxy)} needs SOCKS support, which is not installed",
+                    f"= {_show(_mask_password(proxy))} needs SOCKS support, which is not installed",
                     "run pip install 'httpx[socks]' in fpconsole's environment, or use an http:// proxy",
                 )
         return proxy
@@ -551,6 +568,14 @@ class _Validator:
                 (*where, "ca_bundle"),
                 f"= {_show(text)}: {path} does not exist",
                 "give the path of a PEM file of CA certificates (your company's TLS root)",
+            )
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            # OpenSSL would wait on a FIFO for ever, or read a device without end.
+            raise self.error(
+                (*where, "ca_bundle"),
+                f"= {_show(text)}: {path} is {describe_file_type(mode)}, not a file or a folder",
+                "give the path of a PEM file of CA certificates (or a c_rehash folder of them)",
             )
         if not os.access(path, os.R_OK):
             raise self.error(

@@ -51,10 +51,14 @@ class SecretFileProblem(Exception):
 # --- secret_file ---------------------------------------------------------------------------------
 
 
+def describe_file_type(mode: int) -> str:
+    """What a path that is not a regular file is, in words ("a named pipe")."""
+    return next((name for test, name in _FILE_TYPES if test(mode)), "a special file")
+
+
 def _not_regular(path: Path, mode: int) -> SecretFileProblem:
-    what = next((name for test, name in _FILE_TYPES if test(mode)), "not a file")
     return SecretFileProblem(
-        f"{path} is {what}, not a regular file",
+        f"{path} is {describe_file_type(mode)}, not a regular file",
         "secret_file must name a file holding only the secret (mode 0600)",
     )
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from fpconsole.config_errors import ConfigError
 
+# A config.toml is a few kilobytes; anything near this is another file, or a mistake.
+MAX_CONFIG_BYTES = 1024 * 1024
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
 
@@ -57,6 +59,12 @@ def _read_config_bytes(target: Path, shown: str) -> bytes | None:
         ) from None
     if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{shown}: is not a regular file — config.toml must be a text file", file=shown)
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{shown}: is {info.st_size} bytes; a config.toml holds profiles and settings (at most 1 MiB) — "
+            "check that this is the right file",
+            file=shown,
+        )
     try:
         return target.read_bytes()
     except FileNotFoundError:

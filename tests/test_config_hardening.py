@@ -417,3 +417,60 @@ def test_a_broken_theme_file_is_named_when_its_theme_is_asked_for() -> None:
     (themes / "night.toml").write_text('name = "night-shift"\nprimary = \n')
     error = refused('[settings]\ntheme = "night-shift"\n')
     assert f"a theme file could not be read: {themes / 'night.toml'}: " in str(error), str(error)
+
+
+# --- more paths that are not what they seem ----------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_ca_bundle_that_is_not_a_file_or_folder_is_refused_at_load(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """OpenSSL would wait on a FIFO for ever, and read /dev/zero for ever."""
+    target = tmp_path / "corp.pem"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target = Path("/dev/zero")
+    path = write_home_config(f'[profiles.qa]\nkind = "sandbox"\nca_bundle = "{target}"\n')
+    what = "a named pipe" if kind == "fifo" else "a character device"
+    outcome: list[tuple[int, str]] = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(run_cli(["call", "--profile", "qa", "card.info", "card_id=1"], capsys)),
+        daemon=True,
+    )
+    try:
+        thread.start()
+        thread.join(HANG)
+    finally:
+        if kind == "fifo":
+            with contextlib.suppress(OSError):
+                os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
+    assert outcome, "still running"
+    code, err = outcome[0]
+    assert code == 2 and err.count("\n") == 1, err
+    assert f'{path}, line 3: profiles.qa.ca_bundle = "{target}": {target} is {what}, not a file' in err, err
+
+
+def test_a_proxy_password_is_never_echoed() -> None:
+    error = refused(QA + 'base_url = "https://h"\nproxy = "http://ops:Pr0xyPa55@proxy:312800"\n')
+    assert "Pr0xyPa55" not in str(error)
+    assert 'profiles.qa.proxy = "http://ops:***@proxy:312800" has port 312800' in str(error), str(error)
+
+
+def test_a_huge_config_toml_is_refused_without_reading_it() -> None:
+    path = config_file()
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as stream:
+        stream.truncate(2 * 1024 * 1024)  # sparse: costs no disk
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    assert str(caught.value) == (
+        f"{path}: is 2097152 bytes; a config.toml holds profiles and settings (at most 1 MiB) — "
+        "check that this is the right file"
+    )
+
+
+def test_credentials_in_base_url_never_reach_the_host_shown() -> None:
+    write_home_config(QA + 'base_url = "https://ops:Pa55w0rd@h:8443"\n')
+    assert load_config().profile("qa").host == "h:8443"
