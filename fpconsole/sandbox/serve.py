@@ -17,11 +17,12 @@ import re
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn, TextIO
 
+from fpconsole.sandbox import partners
 from fpconsole.sandbox.control import MAX_SEED_COUNT
 from fpconsole.sandbox.engine import store
 from fpconsole.sandbox.faults import (
@@ -31,6 +32,7 @@ from fpconsole.sandbox.faults import (
     describe,
     parse_fault_spec,
 )
+from fpconsole.sandbox.partners import PARTNERS_ENV
 from fpconsole.sandbox.settings import (
     BUILTIN_SANDBOX_AUTH_ID,
     BUILTIN_SANDBOX_SECRET,
@@ -60,6 +62,12 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        head, sep, words = message.partition("unrecognized arguments: ")
+        if sep:
+            # argparse lists every stray word, and one may be a secret (`--partnr 42:s3cret`):
+            # name only the options.
+            options = [word for word in words.split() if word.startswith("-")]
+            message = f"{head}unrecognized arguments: {' '.join(options) or '(values without an option)'}"
         raise UsageError(message)
 
 
@@ -146,8 +154,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID:SECRET",
-        help="a partner auth_id and its secret; repeatable (default: the built-in "
+        help="a partner auth_id and its secret; repeatable. Visible to other users in `ps`: prefer "
+        f"--partner-env or --partners-file (default, with no partner given: the built-in "
         f"{BUILTIN_SANDBOX_AUTH_ID} with secret {BUILTIN_SANDBOX_SECRET})",
+    )
+    parser.add_argument(
+        "--partner-env",
+        action="append",
+        default=[],
+        metavar="VAR",
+        help=f"read partners from environment variable VAR: ID:SECRET entries separated by commas or "
+        f"newlines; repeatable. ${PARTNERS_ENV} is read the same way whenever it is set",
+    )
+    parser.add_argument(
+        "--partners-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="read partners from FILE, one ID:SECRET per line (# comments); it must be private "
+        "(chmod 600); repeatable",
     )
     parser.add_argument(
         "--delay",
@@ -192,19 +217,25 @@ class ServeOptions:
     settings: SandboxSettings
     allow_remote: bool
     access_log: bool
+    # Where each partner came from (--partner, $VAR, FILE line N), for the banner: never a secret.
+    partner_sources: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
-def _partners(values: list[str]) -> dict[str, str]:
-    if not values:
-        return {BUILTIN_SANDBOX_AUTH_ID: BUILTIN_SANDBOX_SECRET}
-    partners: dict[str, str] = {}
-    for value in values:
-        auth_id, sep, secret = value.partition(":")
-        if not sep or not auth_id.strip() or not secret:
-            # The value is not echoed: it may well be a secret typed without its id.
-            raise UsageError("argument --partner: expected ID:SECRET (auth_id, a colon, then the secret)")
-        partners[auth_id.strip()] = secret
-    return partners
+def _partners(args: argparse.Namespace, environ: Mapping[str, str]) -> partners.Partners:
+    try:
+        found = partners.gather(
+            on_command_line=args.partner,
+            env_names=args.partner_env,
+            files=args.partners_file,
+            environ=environ,
+            public_ids=[(BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET)],
+        )
+    except partners.PartnerError as exc:
+        raise UsageError(str(exc)) from None
+    if not found.secrets:
+        found.add(BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET, "built-in")
+    return found
 
 
 def is_loopback(host: str) -> bool:
@@ -216,9 +247,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def parse_options(argv: Sequence[str]) -> ServeOptions:
-    """Flags → options; raises UsageError naming the bad flag."""
+def parse_options(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> ServeOptions:
+    """Flags (and the partner variables of `environ`, default os.environ) → options; raises
+    UsageError naming the bad flag."""
     args = build_parser().parse_args(list(argv))
+    found = _partners(args, os.environ if environ is None else environ)
     if not is_loopback(args.host) and not args.allow_remote:
         raise UsageError(
             f"argument --host: {args.host} is not a loopback address; pass --allow-remote to serve "
@@ -229,7 +262,7 @@ def parse_options(argv: Sequence[str]) -> ServeOptions:
     except FaultSpecError as exc:
         raise UsageError(f"argument --faults: {str(exc).removeprefix('faults: ')}") from None
     settings = SandboxSettings(
-        partners=_partners(args.partner),
+        partners=found.secrets,
         delay=args.delay,
         db=args.db,
         seed=args.seed,
@@ -237,7 +270,15 @@ def parse_options(argv: Sequence[str]) -> ServeOptions:
         auth_error_status=args.auth_error_status,
         rng_seed=args.rng_seed,
     )
-    return ServeOptions(args.host, args.port, settings, args.allow_remote, args.access_log)
+    return ServeOptions(
+        args.host,
+        args.port,
+        settings,
+        args.allow_remote,
+        args.access_log,
+        partner_sources=found.sources,
+        warnings=tuple(found.warnings),
+    )
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -286,7 +327,8 @@ def banner(options: ServeOptions, port: int) -> str:
         if settings.uses_builtin_partner(auth_id):
             lines.append(f"  partner {auth_id}  secret: {BUILTIN_SANDBOX_SECRET} (built-in)")
         else:
-            lines.append(f"  partner {auth_id}  secret: (as given; not shown)")
+            source = options.partner_sources.get(auth_id, "--partner")
+            lines.append(f"  partner {auth_id}  secret: from {source} (not shown)")
     db = "in memory (lost on exit)" if settings.db == ":memory:" else settings.db
     lines.append(f"  db: {db}   delay: {settings.delay:g}s   faults: {describe(settings.faults)}")
     lines.append(f"  OpenAPI: {_url(options.host, port)}/openapi.json   stop: Ctrl+C")
@@ -382,6 +424,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout
     try:
         options = parse_options(sys.argv[1:] if argv is None else argv)
+        for warning in options.warnings:
+            print(warning, file=sys.stderr)
         return run(options, out)
     except UsageError as exc:
         print(f"fpconsole sandbox serve: {exc}", file=sys.stderr)
