@@ -67,3 +67,38 @@ def test_a_utf8_bom_is_accepted(isolated_home: Path) -> None:
     folder = user_themes(isolated_home)
     (folder / "bom.toml").write_bytes('\ufeffname = "with-bom"\nprimary = "red"\n'.encode())
     assert "with-bom" in available_theme_names()
+
+
+def test_a_bad_variable_is_caught_on_load_not_when_textual_applies_it(isolated_home: Path) -> None:
+    # Before, such a theme chosen in config stopped the console from starting (it hung in CSS).
+    folder = user_themes(isolated_home)
+    (folder / "vars.toml").write_text(
+        'name = "bad-vars"\nprimary = "#224488"\n[variables]\nkind-sandbox = "notacolour"\n', encoding="utf-8"
+    )
+    (folder / "good.toml").write_text(
+        'name = "good-vars"\nprimary = "red"\n[variables]\nkind-test = "$warning 50%"\n'
+        'block-cursor-text-style = "bold"\nkind-sandbox = "ansi_green"\n',
+        encoding="utf-8",
+    )
+    themes, problems = load_themes()
+    assert "good-vars" in {theme.name for theme in themes}
+    assert "bad-vars" not in {theme.name for theme in themes}
+    assert problems == [f"{folder / 'vars.toml'}: variables.kind-sandbox = 'notacolour' is not a colour"]
+
+
+async def test_a_broken_chosen_theme_starts_the_console_in_the_default_with_a_warning(
+    isolated_home: Path,
+) -> None:
+    from fpconsole.tui.app import ConsoleContext, FpConsoleApp
+
+    folder = user_themes(isolated_home)
+    (folder / "vars.toml").write_text(
+        'name = "bad-vars"\nprimary = "#224488"\n[variables]\nfooter-background = "zzz"\n', encoding="utf-8"
+    )
+    app = FpConsoleApp(ConsoleContext(user_host="qa@jumphost", start_backend=False, theme="bad-vars"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == DEFAULT_THEME
+        shown = [str(n.message) for n in app._notifications]
+        assert any("vars.toml" in line and "footer-background" in line for line in shown)
+        assert any("'bad-vars'" in line and DEFAULT_THEME in line for line in shown)

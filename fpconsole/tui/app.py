@@ -146,7 +146,10 @@ class FpConsoleApp(TypeAhead, App[int]):
             self.register_theme(theme)
         wanted = self.context.theme or DEFAULT_THEME
         if wanted not in self.available_themes:
-            self.theme_problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
+            self.theme_problems.append(
+                f"theme {wanted!r} is not a known or usable theme; using {DEFAULT_THEME} "
+                f"(themes: {', '.join(sorted(self.available_themes))})"
+            )
             wanted = DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
