@@ -150,7 +150,11 @@ class Profile:
 
     def _read_secret_file(self, configured: str) -> str:
         try:
-            return read_secret_file(self.name, Path(configured).expanduser())
+            try:
+                path = Path(configured).expanduser()
+            except (RuntimeError, KeyError):  # load_config refuses these; a hand-built profile
+                raise SecretFileProblem("the home folder in it is unknown", "write the full path") from None
+            return read_secret_file(self.name, path)
         except SecretFileProblem as exc:
             # A path that cannot hold the secret is a mistake in the file: say where it is.
             raise SecretFileError(
@@ -327,6 +331,7 @@ class _Validator:
         self.check_keys((), document, TOP_KEYS)
         profiles: dict[str, Profile] = {BUILTIN_SANDBOX.name: BUILTIN_SANDBOX}
         section = document.get("profiles", {})
+        defined: list[str] | None = [*profiles, *section] if isinstance(section, dict) else None
         if not isinstance(section, dict):
             self.problems.append(
                 self.error(("profiles",), "must be a table", "write each profile as [profiles.NAME]")
@@ -336,22 +341,22 @@ class _Validator:
             profile = self.profile(name, table)
             if profile is not None:
                 profiles[name] = profile
-        default, theme = self.settings(document.get("settings", {}), [*profiles, *section])
+        default, theme = self.settings(document.get("settings", {}), defined)
         if self.problems:
             # In the order of the file; sorted() keeps the order found within a line.
             raise ConfigError.of(sorted(self.problems, key=lambda p: p.line or 0))
         return Config(profiles, default, theme, self.path)
 
-    def settings(self, settings: Any, defined: list[str]) -> tuple[str | None, str | None]:
+    def settings(self, settings: Any, defined: list[str] | None) -> tuple[str | None, str | None]:
         """default_profile and theme. `defined` includes profiles with mistakes: naming one of
-        them is not a second mistake."""
+        them is not a second mistake; None when the profiles could not be read at all."""
         if not isinstance(settings, dict):
             self.problems.append(self.error(("settings",), "must be a table", "write it as [settings]"))
             return None, None
         self.check_keys(("settings",), settings, SETTINGS_KEYS)
         here = ("settings", "default_profile")
         default = self.attempt(lambda: self.optional_str(here, settings.get("default_profile")), None)
-        if default is not None and default not in defined:
+        if default is not None and defined is not None and default not in defined:
             import difflib
 
             known = list(dict.fromkeys(defined))
@@ -562,14 +567,21 @@ class _Validator:
         text = self.optional_str((*where, "ca_bundle"), value)
         if text is None:
             return None
-        path = Path(text).expanduser()
-        if not path.exists():
+        path = self.path_value((*where, "ca_bundle"), text)
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
             raise self.error(
                 (*where, "ca_bundle"),
                 f"= {_show(text)}: {path} does not exist",
                 "give the path of a PEM file of CA certificates (your company's TLS root)",
-            )
-        mode = path.stat().st_mode
+            ) from None
+        except OSError as exc:  # a name too long, a loop of links, a folder we may not enter
+            raise self.error(
+                (*where, "ca_bundle"),
+                f"= {_show(text)}: {path} cannot be used ({exc.strerror})",
+                "give the path of a PEM file of CA certificates (your company's TLS root)",
+            ) from None
         if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
             # OpenSSL would wait on a FIFO for ever, or read a device without end.
             raise self.error(
@@ -656,6 +668,9 @@ class _Validator:
             raise self.error(
                 (*where, "secret_command"), f"cannot be parsed ({exc})", "check its quotes"
             ) from None
+        if "\0" in command:
+            # Not echoed: it may hold a pasted secret.
+            raise self.error((*where, "secret_command"), "contains a NUL character (\\u0000)", "remove it")
         return command
 
     def secret_file(self, where: tuple[str, ...], path: Any) -> str | None:
@@ -665,7 +680,24 @@ class _Validator:
                 "must be a file path",
                 'e.g. secret_file = "~/.config/fpconsole/qa.secret"',
             )
+        if path is not None:
+            self.path_value((*where, "secret_file"), path)  # read when a connection is made
         return path
+
+    def path_value(self, here: tuple[str, ...], text: str) -> Path:
+        """A path as written, `~` expanded; one no system call can take is refused here rather
+        than failing later with a traceback."""
+        if "\0" in text:
+            raise self.error(here, f"= {_show(text)} contains a NUL character (\\u0000)", "remove it")
+        try:
+            return Path(text).expanduser()
+        except (RuntimeError, KeyError):  # ~name of a user this system does not know, or no home
+            user = text.split("/", 1)[0]
+            raise self.error(
+                here,
+                f"= {_show(text)}: {user} is not a home folder here",
+                "write the full path, or ~/ for your own home",
+            ) from None
 
     def boolean(self, where: tuple[str, ...], key: str, value: Any) -> bool:
         if isinstance(value, bool):

@@ -81,10 +81,9 @@ def read_secret_file(profile: str, path: Path) -> str:
         raise SecretFileProblem(
             "the file does not exist", f"create it with the secret on one line and run chmod 600 {path}"
         ) from None
-    except OSError as exc:
-        raise SecretFileProblem(
-            f"cannot read it ({exc.strerror})", "check the path and its permissions"
-        ) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise SecretFileProblem(f"cannot read it ({reason})", "check the path and its permissions") from None
     # Decided on stat alone: opening a FIFO waits for a writer, and opening some devices acts.
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path, info.st_mode)
@@ -171,8 +170,9 @@ def run_secret_command(profile: str, command: str, timeout: float) -> str:
         ) from None
     except PermissionError:
         raise SecretError(f"{failed} failed: {argv[0]} is not executable") from None
-    except OSError as exc:
-        raise SecretError(f"{failed} failed: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in an argument
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise SecretError(f"{failed} failed: {reason}") from None
     try:
         output = _collect(proc, timeout) if os.name == "posix" else _collect_simply(proc, timeout)
     finally:

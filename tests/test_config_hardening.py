@@ -185,6 +185,11 @@ def test_a_broken_profile_does_not_cascade_into_more_messages() -> None:
     assert error.problems == (error,)
 
 
+def test_profiles_that_are_not_a_table_do_not_make_default_profile_a_mistake() -> None:
+    error = refused('profiles = 3\n[settings]\ndefault_profile = "qa"\n')
+    assert [p.field for p in error.problems] == ["profiles"]
+
+
 def test_one_mistake_is_one_line_as_before() -> None:
     error = refused('[profiles.qa]\nkind = "prod"\n')
     assert len(error.problems) == 1 and "\n" not in str(error)
@@ -474,3 +479,37 @@ def test_a_huge_config_toml_is_refused_without_reading_it() -> None:
 def test_credentials_in_base_url_never_reach_the_host_shown() -> None:
     write_home_config(QA + 'base_url = "https://ops:Pa55w0rd@h:8443"\n')
     assert load_config().profile("qa").host == "h:8443"
+
+
+def test_a_ca_bundle_path_too_long_to_look_up_is_a_config_error() -> None:
+    error = refused(f'[profiles.qa]\nkind = "sandbox"\nca_bundle = "/tmp/{"a" * 5000}"\n')
+    assert "line 3: profiles.qa.ca_bundle = " in str(error) and "cannot be used (File name too long)" in str(
+        error
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param(
+            'ca_bundle = "~no-such-user-fp/corp.pem"',
+            "~no-such-user-fp is not a home folder here",
+            id="ca-user",
+        ),
+        pytest.param(
+            'secret_file = "~no-such-user-fp/qa"',
+            "~no-such-user-fp is not a home folder here",
+            id="file-user",
+        ),
+        pytest.param('ca_bundle = "/tmp/a\\u0000b"', "contains a NUL character", id="ca-nul"),
+        pytest.param('secret_file = "/tmp/a\\u0000b"', "contains a NUL character", id="file-nul"),
+        pytest.param(
+            'secret_command = "pass show a\\u0000b"',
+            "secret_command contains a NUL character",
+            id="command-nul",
+        ),
+    ],
+)
+def test_paths_and_commands_no_system_call_takes_are_refused_at_load(line: str, expected: str) -> None:
+    error = refused(f'[profiles.qa]\nkind = "sandbox"\n{line}\n')
+    assert "line 3: profiles.qa." in str(error) and expected in str(error), str(error)
