@@ -71,6 +71,7 @@ class ProgressPrinter:
         self._monotonic = monotonic
         self._last = float("-inf")  # the latest progress line
         self._last_any = float("-inf")  # the latest line of any kind
+        self._last_text = ""
         self.latest: Progress | None = None
 
     def progress(self, progress: Progress) -> None:
@@ -88,13 +89,22 @@ class ProgressPrinter:
     def row(self, result: RowResult) -> None:
         if result.status in ("failed", "unknown") and result.line not in self._quiet:
             self._last_any = self._monotonic()
+            self._last_text = ""
             say(self._err, f"line {result.line}: {result.error}")
+
+    def final(self, progress: Progress) -> None:
+        """The run's last line, unless it is already the last line printed."""
+        from fpconsole.bulk.progress import format_progress
+
+        if format_progress(progress) != self._last_text:
+            self._print(progress)
 
     def _print(self, progress: Progress) -> None:
         from fpconsole.bulk.progress import format_progress
 
         self._last = self._last_any = self._monotonic()
-        say(self._err, format_progress(progress))
+        self._last_text = format_progress(progress)
+        say(self._err, self._last_text)
 
 
 def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -149,7 +159,6 @@ async def _run(
     err: TextIO,
 ) -> int:
     from fpconsole.bulk.calls import RetryPolicy
-    from fpconsole.bulk.progress import format_progress
     from fpconsole.bulk.results import default_result_path, write_results
     from fpconsole.bulk.runner import BulkRunner
 
@@ -194,7 +203,7 @@ async def _run(
         beating.cancel()
         await session.aclose()
     progress = runner.progress
-    say(err, format_progress(progress))
+    printer.final(progress)
     if runner.stop_reason:
         say(err, f"{PROG}: {runner.stop_reason}")
     if runner.adopted:

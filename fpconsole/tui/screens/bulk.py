@@ -325,7 +325,7 @@ class BulkScreen(Screen[None]):
     def action_cancel_run(self) -> None:
         if self.runner is not None:
             self.runner.cancel()
-            self._say("Cancelling: no new rows start; rows in flight finish. Run the file again to resume.")
+            self._say("Cancelling: no new rows start; polling stopped. Run the file again to resume.")
 
     def on_app_news(self, message: Any) -> None:
         return None
