@@ -31,6 +31,7 @@ ERROR_CODES: Final[dict[str, str]] = {
     "amount_exceeded": "the amount is more than may still be cleared or refunded",
     "pin_locked": "too many wrong PIN attempts; reset the PIN counter",
     "already_linked": "the card already belongs to a client",
+    "request_timeout": "the request did not arrive whole in time; the connection was closed",
     # injected faults
     "injected_error": "an error injected by the sandbox's fault settings",
     "internal_error": "the sandbox failed; this is a bug",

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final, NoReturn, TextIO
 
 from fpconsole.sandbox import partners
 from fpconsole.sandbox.control import MAX_SEED_COUNT
+from fpconsole.sandbox.deadlines import DEFAULT_REQUEST_TIMEOUT_S, BodyDeadline, protocol_with_deadline
 from fpconsole.sandbox.engine import store
 from fpconsole.sandbox.faults import (
     MAX_SEED,
@@ -54,6 +55,9 @@ EXIT_USAGE: Final = 2
 # In-flight answers get this long after Ctrl+C; a request held by a timeout fault does not
 # keep the process alive for its full hold.
 GRACEFUL_SHUTDOWN_S: Final = 3
+# An idle keep-alive connection is closed after this long (uvicorn's default, stated here).
+KEEP_ALIVE_S: Final = 5
+MAX_REQUEST_TIMEOUT_S: Final = 3600.0
 
 
 class UsageError(Exception):
@@ -96,6 +100,17 @@ def _seconds(text: str) -> float:
             return check_delay(float(digits))
     raise argparse.ArgumentTypeError(
         f"must be a number of seconds, 0–{MAX_DELAY_S:g} (e.g. 0.5), got {_shown(text)}"
+    )
+
+
+def _request_seconds(text: str) -> float:
+    digits = text.strip()
+    if re.fullmatch(r"[0-9]{1,4}(?:\.[0-9]*)?|\.[0-9]+", digits):
+        value = float(digits)
+        if 0.1 <= value <= MAX_REQUEST_TIMEOUT_S:
+            return value
+    raise argparse.ArgumentTypeError(
+        f"must be a number of seconds, 0.1–{MAX_REQUEST_TIMEOUT_S:g} (e.g. 15), got {_shown(text)}"
     )
 
 
@@ -204,6 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="HTTP status of signature refusals (default 200, as the API documents; e.g. 401)",
     )
     parser.add_argument(
+        "--request-timeout",
+        default=DEFAULT_REQUEST_TIMEOUT_S,
+        type=_request_seconds,
+        metavar="S",
+        help="seconds a client has to send its request headers, and then its body; a stalled "
+        f"client is dropped (default {DEFAULT_REQUEST_TIMEOUT_S:g}, 0.1–{MAX_REQUEST_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
         "--allow-remote", action="store_true", help="allow binding an address other than loopback"
     )
     parser.add_argument("--access-log", action="store_true", help="log every request")
@@ -217,6 +240,7 @@ class ServeOptions:
     settings: SandboxSettings
     allow_remote: bool
     access_log: bool
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S
     # Where each partner came from (--partner, $VAR, FILE line N), for the banner: never a secret.
     partner_sources: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -276,6 +300,7 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str] | None = None)
         settings,
         args.allow_remote,
         args.access_log,
+        request_timeout=args.request_timeout,
         partner_sources=found.sources,
         warnings=tuple(found.warnings),
     )
@@ -400,9 +425,12 @@ def run(options: ServeOptions, out: TextIO) -> int:
     try:
         app = create_app(options.settings, engine)
         config = uvicorn.Config(
-            _CutConnections(app),
+            _CutConnections(BodyDeadline(app, options.request_timeout)),
+            # uvicorn's own protocol with a deadline for request headers (deadlines.py).
+            http=protocol_with_deadline(options.request_timeout),
             log_level="info",
             access_log=options.access_log,
+            timeout_keep_alive=KEEP_ALIVE_S,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             lifespan="on",
         )
