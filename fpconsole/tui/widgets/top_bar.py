@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from fpconsole.tui.app import ConsoleContext
 
 
+NARROW_BELOW = 110  # columns; the list screens' breakpoint too
+
+
 class TopBar(Horizontal):
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; }
@@ -35,8 +38,11 @@ class TopBar(Horizontal):
     TopBar > #live.-busy { color: $status-process; text-style: bold; }
     TopBar > #live.-connecting { color: $warning; }
     TopBar > #live.-broken { color: $error; text-style: bold; }
-    /* Broken, the why needs the room: user@host gives way at 80 columns (the profile stays). */
-    .-narrow TopBar.-broken > #user-host { display: none; }
+    /* Docked: when the bar overflows (a long profile name at 80 columns), the middle is cut,
+       never the connection state. Broken, the why needs the room: user@host gives way below
+       110 columns (the profile stays). */
+    TopBar > #live { dock: right; }
+    TopBar.-narrow.-broken > #user-host { display: none; }
     TopBar > #read-only { color: $warning; text-style: bold; }
     """
 
@@ -82,6 +88,9 @@ class TopBar(Horizontal):
 
     def on_mount(self) -> None:
         self._show_live()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_BELOW, "-narrow")
 
     def watch_in_process(self, count: int) -> None:
         self._show_live()
