@@ -1,7 +1,7 @@
 """`fpconsole sandbox serve`: the sandbox over HTTP under uvicorn (one worker), on loopback
 unless told otherwise, so curl, Postman and other tools can use it.
 
-Ctrl+C (or SIGTERM) stops it cleanly: uvicorn finishes the answers in flight, then the engine
+Ctrl+C, SIGTERM or SIGHUP stops it cleanly: uvicorn finishes the answers in flight, then the engine
 is closed, which commits a file database. Exit codes: 0 stopped cleanly, 2 bad flags.
 """
 
@@ -14,10 +14,11 @@ import ipaddress
 import logging
 import os
 import re
+import signal
 import socket
 import sqlite3
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn, TextIO
@@ -44,6 +45,9 @@ from fpconsole.sandbox.settings import (
 )
 
 if TYPE_CHECKING:
+    from types import FrameType
+
+    import uvicorn
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from fpconsole.sandbox.engine import SandboxEngine
@@ -438,14 +442,46 @@ def run(options: ServeOptions, out: TextIO) -> int:
         _log_to_stderr()
         server = uvicorn.Server(config)
         print(banner(options, sock.getsockname()[1]), file=out, flush=True)
-        # uvicorn re-raises the SIGINT it handled once it has shut down: that is a clean stop.
-        with contextlib.suppress(KeyboardInterrupt):
+        with _stop_signals(server):
             server.run(sockets=[sock])
     finally:
         engine.close()
         sock.close()
-    print("fpconsole sandbox stopped", file=out, flush=True)
+    # The terminal may be gone (SIGHUP): the stop is clean whether or not this line is seen.
+    with contextlib.suppress(OSError):
+        print("fpconsole sandbox stopped", file=out, flush=True)
     return EXIT_OK
+
+
+class _Stopped(Exception):
+    """A stop signal, re-raised by uvicorn after its graceful shutdown."""
+
+
+@contextlib.contextmanager
+def _stop_signals(server: uvicorn.Server) -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP all stop the server cleanly (answers in flight finish, the
+    engine is closed, exit 0).
+
+    uvicorn handles SIGINT and SIGTERM itself, then restores the handlers it found and raises
+    the signal again: for SIGINT that is a KeyboardInterrupt, for SIGTERM the default action
+    would kill the process before the engine is closed, so the handler it finds is ours. SIGHUP
+    (the SSH session closed) is not uvicorn's: it asks the server to exit the same way."""
+
+    def stopped(signum: int, frame: FrameType | None) -> None:
+        raise _Stopped
+
+    def hang_up(signum: int, frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stopped)}
+    if hasattr(signal, "SIGHUP"):
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)
+    try:
+        with contextlib.suppress(KeyboardInterrupt, _Stopped):
+            yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

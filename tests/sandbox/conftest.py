@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -144,11 +145,9 @@ class Served:
     base_url: str
     banner: str
 
-    def stop(self, timeout: float = 15) -> tuple[int, str, str]:
-        import signal
-
+    def stop(self, timeout: float = 60, sig: int = signal.SIGINT) -> tuple[int, str, str]:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(sig)
         out, err = self.process.communicate(timeout=timeout)
         return self.process.returncode, out, err
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import sqlite3
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +223,36 @@ def test_the_console_knows_where_serve_listens_by_default() -> None:
     from fpconsole.session import SERVED_SANDBOX_BASE_URL
 
     assert f"http://127.0.0.1:{DEFAULT_PORT}" == SERVED_SANDBOX_BASE_URL
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_stop_signal_shuts_down_cleanly_and_closes_the_db(
+    served_factory: Any, kit: Any, tmp_path: Path, sig: int
+) -> None:
+    """SIGTERM (systemd, docker, kill) and SIGHUP (the SSH session closed) stop it as Ctrl+C
+    does: exit 0, the closing line, the database closed (SQLite folds the WAL back in and
+    removes it when the last connection closes)."""
+    db = tmp_path / "sandbox.sqlite3"
+    served = served_factory("--db", str(db), "--delay", "0", "--seed", "1")
+    request_id = str(uuid.uuid4())
+    body = kit.compact({"request_id": request_id, "card_id": "7001001", "amount": 100})
+    credited = httpx.post(
+        served.base_url + "/sandbox/credit",
+        content=body,
+        headers=kit.headers("/sandbox/credit", body),
+        timeout=10,
+    )
+    assert credited.json()["status"] == "ok", credited.text
+    code, out, err = served.stop(sig=sig)
+    assert code == 0, (code, err)
+    assert out.rstrip().endswith("fpconsole sandbox stopped"), out
+    assert "Traceback" not in err
+    assert not Path(f"{db}-wal").exists()  # closed, not just killed
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        (recorded,) = conn.execute(
+            "SELECT status FROM requests WHERE request_id = ?", (request_id,)
+        ).fetchone()
+    conn.close()
+    assert recorded == "success"
