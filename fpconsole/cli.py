@@ -22,6 +22,7 @@ EXIT_TRANSPORT = 3
 # What a shell reports for a writer killed by SIGPIPE (128 + 13): `cat big | head -1` gives it,
 # so `set -o pipefail` scripts already expect it from a command whose reader left early.
 EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl+C
 API_PREFIX = "/v5/card-api/"
 
 
@@ -169,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_broken_streams()
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        # Commands that sent something say what themselves (call: exit 3 with the request_id;
+        # bulk: saves and exits 130); this is Ctrl+C anywhere else, e.g. while a command starts.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write("\nfpconsole: interrupted\n")
+        return EXIT_INTERRUPTED
     return code
 
 

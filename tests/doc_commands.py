@@ -71,6 +71,11 @@ class DocCommand:
             value = value[1:-1]
         return found.group(1), value
 
+    @property
+    def unset(self) -> list[str]:
+        words = self.words.split(" ")
+        return words[1:] if words[0] == "unset" and len(words) > 1 else []
+
     def where(self) -> str:
         return f"{self.doc}:{self.line}"
 

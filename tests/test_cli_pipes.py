@@ -198,3 +198,16 @@ def test_a_closed_stderr_keeps_the_exit_code() -> None:
         ["bash", "-c", f"{fpconsole_words} call card.blok 2>&-"], capture_output=True, text=True, timeout=120
     )
     assert (done.returncode, done.stdout, done.stderr) == (2, "", "")
+
+
+def test_ctrl_c_outside_a_command_s_own_handling_ends_quietly_with_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # E.g. Ctrl+C while `sandbox serve` opens its database, before its server handles signals:
+    # that printed a KeyboardInterrupt traceback.
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert cli.main(["sandbox", "serve"]) == cli.EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "\nfpconsole: interrupted\n"

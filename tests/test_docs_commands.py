@@ -153,7 +153,9 @@ def _pump(stream: object, name: str, lines: queue.Queue[tuple[str, str]]) -> Non
 
 def start_server(world: World, command: DocCommand, text: str) -> list[str]:
     """`sandbox serve` in the background; returns the problems (empty when it serves as shown)."""
-    stop_server(world)  # one at a time, as a reader would press Ctrl+C before the next
+    # One at a time, as a reader presses Ctrl+C before starting the next.
+    if world.server is not None and (code := stop_server(world)) != 0:
+        return [f"{command.where()}: the sandbox started before did not end with 0 after Ctrl+C (got {code})"]
     if "--port" not in text:
         text += f" --port {world.port}"
     world.server_lines = queue.Queue()
@@ -188,16 +190,20 @@ def start_server(world: World, command: DocCommand, text: str) -> list[str]:
             world.server = None
             return check(command, server.returncode, "".join(out), "".join(err), world)
         missing = compare(expected, "".join(out), "".join(err)).problems
-        if not missing and _accepts(world.port):
+        if not missing and _answers(world.port):
             return []
-    why = "; ".join(missing) or f"nothing accepted connections on port {world.port}"
+    why = "; ".join(missing) or f"nothing answered on port {world.port}"
     return [f"{command.where()}: `{text}` did not serve as shown within {WAIT:.0f} s ({why}): {out + err}"]
 
 
-def _accepts(port: int) -> bool:
+def _answers(port: int) -> bool:
+    """Serving: its documented OpenAPI route answers (an open port alone can come before the app
+    is up, and a Ctrl+C then would stop a process still starting)."""
+    import urllib.request
+
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as answer:
+            return bool(answer.status == 200)
     except OSError:
         return False
 
@@ -227,6 +233,10 @@ def run_doc(doc: Path, world: World) -> tuple[list[str], list[str]]:
         exported = command.export
         if exported:
             world.env[exported[0]] = exported[1]
+            continue
+        if command.unset:
+            for name in command.unset:
+                world.env.pop(name, None)
             continue
         if not (command.runs_fpconsole or command.console) or command.words in NOT_RUN:
             continue
