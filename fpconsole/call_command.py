@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from fpconsole.cli import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+from fpconsole.cli import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
 
 
 def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
@@ -216,9 +216,10 @@ def confirm_production(
     try:
         answer = stdin.readline()
     except KeyboardInterrupt:
-        answer = ""
+        err.write("\nfpconsole call: interrupted; nothing was sent\n")
+        return EXIT_INTERRUPTED
     if answer.strip() != name:
-        lead = "" if answer.endswith("\n") else "\n"  # Ctrl+C or Ctrl+D leave the cursor on the question
+        lead = "" if answer.endswith("\n") else "\n"  # Ctrl+D leaves the cursor on the question
         err.write(f"{lead}fpconsole call: not confirmed; nothing was sent (--yes skips this question)\n")
         return EXIT_INVALID_INPUT
     return None

@@ -984,3 +984,17 @@ def test_yes_does_not_open_a_read_only_production_profile(
     assert result.code == 2
     assert "profile live is read-only; card.block changes state" in result.err
     assert backend.seen == []
+
+
+def test_ctrl_c_at_the_production_question_sends_nothing(
+    backend: Backend, production: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Interrupted(Terminal):
+        def readline(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin", Interrupted(""))
+    result = on_live(capsys, *BLOCK)
+    assert result.code == 130
+    assert result.err.endswith("\nfpconsole call: interrupted; nothing was sent\n")
+    assert backend.seen == []
