@@ -63,6 +63,7 @@ class Run:
     server_killed: bool = False
     sigterm: bool = False
     stop_after_sigterm_s: float | None = None
+    exit_after_server_died_s: float | None = None  # when this run stopped by itself (exit 3)
     lines: int = 0
 
 
@@ -195,6 +196,22 @@ class Lines:
         self._thread.join(timeout=30)
 
 
+def restart_in_background(server: Server, figures: Figures, events: dict[str, Any]) -> threading.Thread:
+    def work() -> None:
+        down = time.monotonic()
+        server.kill()
+        time.sleep(server.down)
+        try:
+            server.start()
+        except SystemExit as exc:
+            events["restart_failed"] = str(exc)
+        figures.server_down_s = time.monotonic() - down
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
+
+
 def run_bulk(
     number: int,
     home: Path,
@@ -213,16 +230,15 @@ def run_bulk(
     assert process.stdout is not None and process.stderr is not None
     err, out = Lines(process.stderr), Lines(process.stdout)
     termed_at: float | None = None
+    killed_at: float | None = None
     while process.poll() is None:
         done = err.done
         if not events["killed"] and done >= events["kill_at"]:
             events["killed"] = True
             run.server_killed = True
-            down = time.monotonic()
-            server.kill()
-            time.sleep(server.down)
-            server.start()
-            figures.server_down_s = time.monotonic() - down
+            killed_at = time.monotonic()
+            # In a thread: this loop goes on watching bulk (and timing its exit) meanwhile.
+            events["restarter"] = restart_in_background(server, figures, events)
         elif events["killed"] and not events["termed"] and done >= events["term_at"]:
             events["termed"] = True
             run.sigterm = True
@@ -237,13 +253,16 @@ def run_bulk(
     run.lines = len(err.items)
     if termed_at is not None:
         run.stop_after_sigterm_s = ended - termed_at
+    if killed_at is not None and run.exit_code == 3:
+        run.exit_after_server_died_s = ended - killed_at
     run.summary = " ".join(line for _, line in out.items)
     previous, previous_line = started, "(start)"
     for at, line in [*err.items, (ended, "(exit)")]:
         if at - previous > run.longest_silence_s:
             run.longest_silence_s, run.silence_after = at - previous, previous_line
         previous, previous_line = at, line
-    (home / f"bulk-run-{number}.stderr").write_text("\n".join(line for _, line in err.items) + "\n")
+    stamped = (f"{at - started:7.2f} {line}" for at, line in err.items)
+    (home / f"bulk-run-{number}.stderr").write_text("\n".join(stamped) + f"\n{ended - started:7.2f} (exit)\n")
     return run
 
 
@@ -309,6 +328,11 @@ def drill(
         for number in range(1, MAX_RUNS + 1):
             run = run_bulk(number, home, csv_path, in_flight, figures, server, events)
             figures.runs.append(run)
+            restarter = events.pop("restarter", None)
+            if restarter is not None:
+                restarter.join()  # the next run starts with the server back
+            if "restart_failed" in events:
+                raise SystemExit(events["restart_failed"])
             if run.exit_code == 0 and events["termed"]:
                 break
         figures.longest_silence_s = max(run.longest_silence_s for run in figures.runs)
@@ -332,10 +356,13 @@ def report(figures: Figures) -> str:
     for run in figures.runs:
         events = [e for e, on in (("server killed", run.server_killed), ("SIGTERM", run.sigterm)) if on]
         stop = f", stopped {run.stop_after_sigterm_s:.2f} s after SIGTERM" if run.stop_after_sigterm_s else ""
+        if run.exit_after_server_died_s is not None:
+            stop += f", exit 3 {run.exit_after_server_died_s:.1f} s after the server died"
         lines.append(
             f"  run {run.number}: exit {run.exit_code} in {run.seconds:.1f} s, longest silence "
             f"{run.longest_silence_s:.1f} s{stop}" + (f" [{', '.join(events)}]" if events else "")
         )
+        lines.append(f"         longest silence after: {run.silence_after[:100]}")
         lines.append(f"         {run.summary}")
     lines += [
         f"rows done:   {figures.rows_done}/{figures.rows}",
