@@ -72,7 +72,11 @@ def _json_default(value: object) -> Any:
 
 
 def encode(payload: object) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_json_default).encode()
+    # allow_nan=False: NaN/Infinity are not JSON; a value that slipped through fails here, where
+    # the endpoint answers internal_error, instead of reaching a client as invalid JSON.
+    return json.dumps(
+        payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
+    ).encode()
 
 
 def error_body(code: str, description: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -97,9 +97,10 @@ def _whole(low: int, high: int, what: str = "a whole number") -> Callable[[str],
 
 
 def _seconds(text: str) -> float:
-    """--delay: plain decimal seconds; NaN, infinities and exponents (1e12) are refused."""
+    """--delay: ASCII decimal seconds (1e-3 as a program may print it is fine) within range;
+    NaN, infinities and 1e12 are refused."""
     digits = text.strip()
-    if re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]*)?|\.[0-9]+", digits):
+    if len(digits) <= 40 and re.fullmatch(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?", digits):
         with contextlib.suppress(ValueError):
             return check_delay(float(digits))
     raise argparse.ArgumentTypeError(

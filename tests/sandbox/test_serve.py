@@ -8,6 +8,7 @@ import json
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import uuid
 from pathlib import Path
@@ -249,6 +250,7 @@ def test_a_stop_signal_shuts_down_cleanly_and_closes_the_db(
     assert out.rstrip().endswith("fpconsole sandbox stopped"), out
     assert "Traceback" not in err
     assert not Path(f"{db}-wal").exists()  # closed, not just killed
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600  # full test PANs and CVVs: private
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         (recorded,) = conn.execute(

@@ -168,6 +168,11 @@ def test_numbers_out_of_range_exit_2_naming_the_flag(
     assert len(err) < 400, err  # a 5000-digit value is not echoed back whole
 
 
+@pytest.mark.parametrize(("text", "seconds"), [("0", 0.0), (".5", 0.5), ("1e-05", 1e-05), ("86400", 86400.0)])
+def test_delays_as_people_and_programs_write_them(text: str, seconds: float) -> None:
+    assert parse_options(["--delay", text], environ={}).settings.delay == seconds
+
+
 def test_the_largest_accepted_values_serve(tmp_path: Path) -> None:
     options = parse_options(
         ["--delay", "86400", "--rng-seed", str(2**63 - 1), "--faults", f"seed={2**63 - 1},hold=600s"]
@@ -232,3 +237,12 @@ def test_a_port_in_use_is_named_with_the_way_out() -> None:
     finally:
         taken.close()
     assert "argument --port" in str(caught.value) and "--port 0" in str(caught.value)
+
+
+def test_answers_are_never_invalid_json() -> None:
+    # /sandbox/health once answered "delay": Infinity; the encoder now refuses rather than send it.
+    from fpconsole.sandbox.app import encode
+
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            encode({"delay": value})
