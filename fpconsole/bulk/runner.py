@@ -237,11 +237,11 @@ class BulkRunner:
         if watch is None:
             return
         self._counter.note = watch.note()
-        if watch.state == "ok":
-            self._server_ok.set()
-        elif watch.state == "checking":
+        if watch.state == "checking" and not self._cancelled:
             self._server_ok.clear()
-        elif not self._calls.stopped or self.stop_reason is None:
+        else:
+            self._server_ok.set()  # never held once stopping: the dispatcher must see the stop
+        if watch.state == "down" and self.stop_reason is None:
             self.stop_reason = (
                 f"the server cannot be reached ({watch.reason}); stopped after {watch.probes} retries"
             )

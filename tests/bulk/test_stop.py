@@ -206,3 +206,34 @@ def harness_policy() -> RetryPolicy:
         first_backoff=0.002,
         max_backoff=0.02,
     )
+
+
+async def test_cancel_while_the_server_is_being_checked_ends_the_run(harness: Any, bulk_csv: Any) -> None:
+    """New rows are held while the watch probes (here for ten minutes); a cancel releases them."""
+    path = bulk_csv(20, bad=False)
+    bulk_file = read_bulk_file(path)
+    server = KillableServer(harness.sandbox.transport)
+    server.dead = True
+    client = client_on(server)
+    notes: list[str] = []
+
+    def slow_watch(c: CardApiClient, changed: Any) -> ServerWatch:
+        return ServerWatch(c, probe_delays=(600.0, 600.0, 600.0), on_change=changed)
+
+    with harness.state(bulk_file) as state:
+        runner = harness.runner(
+            bulk_file,
+            state,
+            client=client,
+            in_flight=4,
+            watch=slow_watch,
+            on_progress=lambda p: notes.append(p.note or ""),
+        )
+        task = asyncio.create_task(runner.run())
+        while "server unreachable, retrying 1/3" not in notes:
+            await asyncio.sleep(0.005)
+        runner.cancel()
+        results = await asyncio.wait_for(task, HANG)
+    await client.aclose()
+    assert [r.status for r in results] == ["pending"] * 20  # nothing reached the server
+    assert harness.sandbox.counts() == (0, 0)
