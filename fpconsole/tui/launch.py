@@ -28,7 +28,23 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool) -> i
         user_host=default_user_host(),
         read_only=read_only or chosen.read_only,
         theme=theme or config.theme,
+        embedded=chosen.is_embedded_sandbox,
     )
     app = FpConsoleApp(context)
     result = app.run()
+    if app.ended_by_signal is not None:
+        # Said once the terminal is back: what the stop kept, as ctrl+q would have.
+        sys.stderr.write(f"fpconsole: {stop_summary(app.ended_by_signal, app.in_process)}\n")
     return int(result or 0)
+
+
+def stop_summary(signum: int, in_process: int) -> str:
+    import signal
+
+    name = signal.Signals(signum).name
+    waiting = (
+        f"; {in_process} request{'s' if in_process != 1 else ''} in process, followed again at the next start"
+        if in_process
+        else ""
+    )
+    return f"stopped by {name}: open forms kept as drafts{waiting}"
