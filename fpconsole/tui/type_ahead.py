@@ -1,64 +1,130 @@
-"""Keys typed faster than the console reacts still land in the text box they were meant for.
+"""Keys typed faster than the console reacts still land where they were meant to, in order.
 
-Over SSH, `/kamila` or a pasted `:card 7001234⏎` arrives in one packet. Textual hands each key,
-as soon as it reads it, to the widget focused *then* — the list — and the `/` or `:` that opens
-the text box is acted on only once it has bubbled back up to the app. By then the letters
-behind it are on their way up too: a letter may match a binding (`a` opens Actions) or is
-dropped, and the Enter, checked against a later focus chain, submits what little got through.
+Over SSH, `/kamila`, a pasted `:card 7001234⏎` or `ORD-9⇥⇥500` arrives in one packet. Textual
+hands each key, as soon as it reads it, to the widget focused *then*; what a key does to the
+focus happens later: Tab is acted on only once it has bubbled back up to the app (its binding is
+checked there), a screen pushed by `:` focuses its box once it has mounted, Enter in a form's box
+moves on from a message handler. By then the keys behind it are already queued at the old
+widget: `500` lands in Order id, the letters after `/` hit the list's bindings (`a` opens Actions).
 
-The app mixes this in. A key that bubbles up to it unconsumed is dealt with before bindings:
-- while a screen just pushed (`:`, a form) has nothing focused yet, keys are held, in order,
-  and sent again once it has;
-- a printable key arriving while an Input holds the focus cannot have passed through that
-  Input (it stops every printable key it sees), so it is typed into it.
-Code that shows a text box within a screen focuses it at once (`Screen.set_focus`), not with
-`Widget.focus()`, which would wait behind the queued keys.
+So the app mixes this in and hands keys over one at a time. A key read from the terminal is
+queued; the next one is let through only once the console has settled after the last: every
+message queue of the app and of the screen on top is empty, nothing waits for the next refresh
+(which also covers a screen just pushed: its mount and its first focus are queued messages).
+Then it is routed as Textual routes every key, to whatever holds the focus at that moment.
+A key waits at most `PATIENCE` from its arrival, so a handler stuck on something slow delays
+typing a little, and never stops it.
+
+A printable key that still bubbles up unconsumed while a text box holds the focus cannot have
+passed through that box (it stops every printable key it sees): it is typed into it.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+from time import monotonic
+from typing import TYPE_CHECKING, Any, Final
+
 from textual import events
-from textual.app import App
+from textual.message_pump import MessagePump
 from textual.widgets import Input
 
-HOLD_LIMIT = 50  # refreshes to wait for a pushed screen's focus before letting the keys go
+if TYPE_CHECKING:
+    from textual.app import App
+
+    _AppBase = App[Any]
+else:  # a mixin: App comes after it in the bases of the real class
+    _AppBase = object
+
+PATIENCE: Final = 2.0  # seconds a key waits, from its arrival, for the console to settle
+_SPINS: Final = 20  # event-loop turns polled back to back before polling on a short sleep
+_POLL: Final = 0.004
 
 
-class TypeAhead:
+@dataclass(slots=True)
+class _KeyLine:
+    waiting: deque[tuple[events.Key, float]] = field(default_factory=deque)  # (key, arrival time)
+    # Keys handed back to the app, by id; holding them keeps their ids from being reused.
+    let_through: dict[int, events.Key] = field(default_factory=dict)
+    running: bool = False
+    typing: bool = False  # the last key let through was a character for the focused text box
+
+
+def _idle(pump: MessagePump) -> bool:
+    # Textual keeps each pump's inbox in `_message_queue` and may hold one message aside while it
+    # checks whether the next replaces it; a message being handled has left both.
+    return pump._message_queue.empty() and getattr(pump, "_pending_message", None) is None
+
+
+class TypeAhead(_AppBase):
     """Mix into the App, before App in the bases."""
 
-    _held_keys: list[tuple[str, str | None]]
-    _hold_waits: int
-    _no_focus_screen: object
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._key_line = _KeyLine()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            line = self._key_line
+            if line.let_through.pop(id(event), None) is None:
+                line.waiting.append((event, monotonic()))
+                if not line.running:
+                    line.running = True
+                    self.run_worker(self._let_keys_through(), group="type-ahead", exit_on_error=False)
+                return
+        await super().on_event(event)
+
+    async def _let_keys_through(self) -> None:
+        line = self._key_line
+        try:
+            while line.waiting:
+                key, arrived = line.waiting[0]
+                if not line.typing:
+                    await self._settle(arrived + PATIENCE)
+                line.waiting.popleft()
+                line.typing = self._types_into_box(key)
+                self._let_through(key)
+        finally:
+            # Cancelled (the app is closing) or failed: no key is left behind.
+            while line.waiting:
+                self._let_through(line.waiting.popleft()[0])
+            line.running = False
+
+    def _let_through(self, key: events.Key) -> None:
+        self._key_line.let_through[id(key)] = key
+        if not self.post_message(key):
+            self._key_line.let_through.pop(id(key), None)
+
+    def _types_into_box(self, key: events.Key) -> bool:
+        """The key is a character for the text box that has the focus: it moves no focus, so
+        the key behind it need not wait (a paste into one box goes at full speed)."""
+        if not (isinstance(self.focused, Input) and key.is_printable and key.character):
+            return False
+        bound = self.active_bindings.get(key.key)
+        return bound is None or not bound.binding.priority
+
+    def _settled(self) -> bool:
+        if not self._screen_stack:  # before the first screen or after the last: nothing to wait for
+            return True
+        if not _idle(self):
+            return False
+        screen = self.screen
+        if screen._callbacks:  # work waiting for the next refresh (call_after_refresh)
+            return False
+        return _idle(screen) and all(_idle(node) for node in screen.walk_children())
+
+    async def _settle(self, deadline: float) -> None:
+        spins = 0
+        while not self._settled() and monotonic() < deadline:
+            await asyncio.sleep(0 if spins < _SPINS else _POLL)
+            spins += 1
 
     def on_key(self, event: events.Key) -> None:
         # A plain handler: @on only registers in classes that are message pumps themselves.
-        assert isinstance(self, App)
-        if not hasattr(self, "_held_keys"):
-            self._held_keys, self._hold_waits, self._no_focus_screen = [], 0, None
         focused = self.focused
-        opening = focused is None and len(self.screen_stack) > 1 and self.screen is not self._no_focus_screen
-        if self._held_keys or opening:
-            event.stop()
-            event.prevent_default()
-            if not self._held_keys:
-                self._hold_waits = 0
-                self.call_after_refresh(self._release_held_keys)
-            self._held_keys.append((event.key, event.character))
-        elif isinstance(focused, Input) and event.is_printable and event.character:
+        if isinstance(focused, Input) and event.is_printable and event.character:
             event.stop()
             event.prevent_default()
             focused.insert_text_at_cursor(event.character)
-
-    def _release_held_keys(self) -> None:
-        assert isinstance(self, App)
-        if self.focused is None:
-            if self._hold_waits < HOLD_LIMIT:
-                self._hold_waits += 1
-                self.call_after_refresh(self._release_held_keys)
-                return
-            # A screen with nothing to focus (help, say): stop holding keys for it.
-            self._no_focus_screen = self.screen
-        held, self._held_keys = self._held_keys, []
-        for key, character in held:  # as if read from the terminal again, in the same order
-            self.post_message(events.Key(key, character))

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from snapshot_apps import make_app, settle, wait_ready, wait_until
+from snapshot_apps import SnapshotApp, make_app, settle, wait_ready, wait_until
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.tui.forms.screen import RequestFormScreen
 from fpconsole.tui.screens.base import ListScreen
 from fpconsole.tui.screens.cards import CardsScreen
@@ -80,3 +81,87 @@ async def test_a_screen_with_nothing_to_focus_still_gets_its_keys() -> None:
             await wait_until(pilot, lambda: isinstance(app.screen, ListScreen), timeout=3)
             await pilot.press("question_mark")
             await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), timeout=3)
+
+
+# --- focus moves in a burst (issue 12, item 1) -----------------------------------------------
+
+TAB_NAMES = {**NAMES, "\t": "tab"}
+
+
+def burst_with_tabs(pilot: Pilot[Any], text: str) -> None:
+    """As `burst`, with `\\t` sent as the Tab key (which moves the focus, not a character)."""
+    for char in text:
+        name = TAB_NAMES.get(char, char)
+        character = None if char == "\r" else char
+        pilot.app.post_message(events.Key(name, character))
+
+
+def field(form: RequestFormScreen, name: str) -> str:
+    return form.query_one(f"#field-{name}", Input).value
+
+
+async def open_form_on_card(pilot: Pilot[Any]) -> RequestFormScreen:
+    """`:card <an active card>` → t: the Create transaction form, settled on its first field."""
+    app = pilot.app
+    assert isinstance(app, SnapshotApp)
+    cards = app.engine.snapshot(partner=PARTNER)["cards"]
+    card_id = str(next(card["card_id"] for card in cards if card["status"] == "active"))
+    await wait_ready(pilot)
+    await pilot.press(*f":card {card_id}", "enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen), timeout=30)
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, CardsScreen)
+    row = screen.table.current_row
+    assert row is not None and row.key == card_id
+    await pilot.press("t")
+    await wait_until(pilot, lambda: isinstance(app.screen, RequestFormScreen), timeout=30)
+    await settle(pilot)
+    form = app.screen
+    assert isinstance(form, RequestFormScreen)
+    return form
+
+
+@pytest.mark.parametrize("slowly", [False, True], ids=["burst", "key-by-key"])
+async def test_tab_in_a_burst_moves_on_before_the_next_characters(slowly: bool) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form_on_card(pilot)
+        assert app.focused is form.query_one("#field-order_id", Input)
+        keys = "ORD-9\t\t500"
+        if slowly:
+            await pilot.press(*[TAB_NAMES.get(char, char) for char in keys])
+        else:
+            burst_with_tabs(pilot, keys)
+        await wait_until(pilot, lambda: field(form, "amount") == "500", timeout=30)
+        await settle(pilot)
+        assert field(form, "order_id") == "ORD-9"
+        assert field(form, "amount") == "500"
+
+
+@pytest.mark.parametrize("start", ["form", "phone"])
+async def test_a_burst_across_a_whole_form_fills_each_field_in_turn(start: str) -> None:
+    """Create client from the list, then everything in one write: two Tabs from Product to
+    Phone, three from Phone to First name (over the two selects), one to Last name. Started in
+    the Phone box too: a text box takes every character it is sent, so that is where the
+    letters meant for the next fields used to end up."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestFormScreen), timeout=30)
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RequestFormScreen)
+        keys = "\t\t77011234567\t\t\tALIYA\tSERIKOVA"
+        if start == "phone":
+            await pilot.press("tab", "tab")
+            assert app.focused is form.query_one("#field-client_phone", Input)
+            keys = keys.removeprefix("\t\t")
+        burst_with_tabs(pilot, keys)
+        await wait_until(pilot, lambda: "SERIKOVA" in repr(form.read_input().values), timeout=30)
+        await settle(pilot)
+        values = form.read_input().values
+        assert values["client.phone"] == "77011234567"
+        assert values["client.first_name"] == "ALIYA"
+        assert values["client.last_name"] == "SERIKOVA"
