@@ -158,8 +158,9 @@ async def test_an_unreachable_base_url_is_probed_and_shown(
         assert journal.count() == 0  # the probe is the console's own check, not a request
 
 
-async def test_a_served_sandbox_is_probed_and_connected(isolated_home: Path) -> None:
-    """A probe that the server answers ("no such request") is a connection."""
+@pytest.fixture
+async def served() -> Any:
+    """A sandbox served over HTTP on a free port (the built-in partner only)."""
     import uvicorn
 
     from fpconsole.sandbox.app import create_app
@@ -174,20 +175,46 @@ async def test_a_served_sandbox_is_probed_and_connected(isolated_home: Path) -> 
             log_level="error",
         )
     )
-    write_config(isolated_home, f'[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:{port}"\n')
     serving = asyncio.create_task(server.serve())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    while not server.started:
+        assert loop.time() < deadline and not serving.done(), "the sandbox did not start"
+        await asyncio.sleep(0.02)
     try:
-        app = FpConsoleApp(
-            ConsoleContext(profile_name="local", kind="sandbox", host=f"127.0.0.1:{port}", user_host="qa@jh")
-        )
-        async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: server.started)
-            await until(pilot, lambda: app.connection.connected)
-            await pilot.pause()
-            assert bar_text(app) == "● connected"
+        yield port
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_a_served_sandbox_is_probed_and_connected(isolated_home: Path, served: int) -> None:
+    """A probe that the server answers ("no such request") is a connection."""
+    write_config(
+        isolated_home, f'[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:{served}"\n'
+    )
+    app = FpConsoleApp(
+        ConsoleContext(profile_name="local", kind="sandbox", host=f"127.0.0.1:{served}", user_host="qa@jh")
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.connection.connected)
+        await pilot.pause()
+        assert bar_text(app) == "● connected"
+        await until(pilot, lambda: app.cache is not None and app.cache.count("clients", None) == 2)  # primed
+
+
+async def test_a_refused_signature_is_shown_and_lasts(
+    isolated_home: Path, served: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FP_QA_SECRET", "not-the-partners-secret")
+    write_config(isolated_home, QA_UNSET.replace("https://qa.example.invalid", f"http://127.0.0.1:{served}"))
+    app = FpConsoleApp(
+        ConsoleContext(profile_name="qa", kind="test", host=f"127.0.0.1:{served}", user_host="qa@jh")
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.connection.broken)
+        assert bar_text(app) == "✕ cannot connect: signature refused"
+        assert app.connection.lasting and "auth_id and secret" in app.connection.detail
 
 
 async def test_the_embedded_sandbox_is_connected_from_the_first_frame() -> None:
