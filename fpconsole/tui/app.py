@@ -545,6 +545,14 @@ class FpConsoleApp(TypeAhead, App[int]):
         screen.query_text = key
         screen.reload()
         if not screen.table.move_to_key(key):
+            if backend is None and section in ("cards", "clients"):
+                from fpconsole.tui.connection import not_connected_reason
+
+                # Not looked up at all: say why, not only that the cache lacks it.
+                self.notify(
+                    f"{key} is not in the local cache. {not_connected_reason(self)}", severity="warning"
+                )
+                return
             self.notify(f"{key} not found in the local cache.", severity="warning")
 
     async def action_quit(self) -> None:

@@ -93,6 +93,17 @@ async def test_an_unset_secret_stays_visible_in_the_top_bar_and_a_form_says_why(
         assert "Cannot connect" in said and "FP_QA_SECRET" in said and "export FP_QA_SECRET" in said
         assert "Not connected yet" not in said
 
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "LeaveScreen")
+        await pilot.press("escape")  # back to the form, which keeps what was typed
+        for notification in list(app._notifications):
+            app._unnotify(notification)
+        app.pop_screen()
+        app.open_entity("clients", "CL-123456")  # `:client CL-123456`
+        await until(pilot, lambda: bool(app._notifications))
+        [notice] = [str(n.message) for n in app._notifications]
+        assert notice.startswith("CL-123456 is not in the local cache. Cannot connect: profile qa:")
+
 
 async def test_a_half_typed_form_on_a_profile_that_never_connected_survives_quit(qa_unset: Path) -> None:
     app = qa_app()
