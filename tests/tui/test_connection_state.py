@@ -5,8 +5,9 @@ real reason it cannot send, and a half-typed form survives ctrl+q and a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,12 +173,17 @@ async def test_an_unreachable_base_url_is_probed_and_shown(
 @pytest.fixture
 async def served() -> Any:
     """A sandbox served over HTTP on a free port (the built-in partner only)."""
+    async with serving(unused_port()) as port:
+        yield port
+
+
+@contextlib.asynccontextmanager
+async def serving(port: int) -> AsyncIterator[int]:
     import uvicorn
 
     from fpconsole.sandbox.app import create_app
     from fpconsole.sandbox.settings import SandboxSettings
 
-    port = unused_port()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(SandboxSettings.default(db=":memory:", delay=0.0, seed=2)),
@@ -186,17 +192,17 @@ async def served() -> Any:
             log_level="error",
         )
     )
-    serving = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve())
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DEADLINE
     while not server.started:
-        assert loop.time() < deadline and not serving.done(), "the sandbox did not start"
+        assert loop.time() < deadline and not task.done(), "the sandbox did not start"
         await asyncio.sleep(0.02)
     try:
         yield port
     finally:
         server.should_exit = True
-        await serving
+        await task
 
 
 async def test_a_served_sandbox_is_probed_and_connected(isolated_home: Path, served: int) -> None:
@@ -233,3 +239,25 @@ async def test_the_embedded_sandbox_is_connected_from_the_first_frame() -> None:
     async with app.run_test(size=(80, 24)):
         assert app.connection.connected
         assert bar_text(app) == "● connected"
+
+
+async def test_a_server_that_comes_up_later_is_found_by_the_re_probe(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fpconsole.tui.app
+
+    monkeypatch.setattr(fpconsole.tui.app, "REPROBE_DELAY", 0.05)
+    port = unused_port()
+    write_config(isolated_home, f'[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:{port}"\n')
+    app = FpConsoleApp(
+        ConsoleContext(profile_name="local", kind="sandbox", host=f"127.0.0.1:{port}", user_host="qa@jh")
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.connection.broken)
+        assert bar_text(app) == "✕ cannot connect: connection refused"
+        async with serving(port):
+            await until(pilot, lambda: app.connection.connected)
+            assert bar_text(app) == "● connected"
+            # What waited for the connection runs now: the lists are primed.
+            await until(pilot, lambda: app.cache is not None and app.cache.count("clients", None) == 2)
+            assert any(str(n.message) == f"Connected to 127.0.0.1:{port}." for n in app._notifications)
