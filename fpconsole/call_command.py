@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from fpconsole.cli import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+from fpconsole.cli import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
 
 
 def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
@@ -94,16 +94,21 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
         for problem in exc.errors:
             err.write(f"  {problem}\n")
         return EXIT_INVALID_INPUT
-    if (
-        session.kind == "production"
-        and method.changes_state
-        and not (getattr(args, "yes", False) or args.curl)
-    ):
+    from fpconsole import production_guard as guard
+
+    yes = bool(getattr(args, "yes", False) or args.curl)  # --curl sends nothing
+    if guard.needs_confirmation(session, changes_state=method.changes_state, yes=yes):
         # After validation (a request that cannot be sent is not worth confirming), before
         # anything leaves; outside the event loop, so Ctrl+C at the question simply cancels.
-        refused = confirm_production(
-            session, prepared, stdin or sys.stdin, err, stdin_is_body=args.json_file == "-"
+        question = guard.Question(
+            prog="fpconsole call",
+            where=guard.production_where(session),
+            change=f"{method.name} changes state",
+            shown=guard.summary(prepared.redacted_body()),
+            answer=method.name,
+            answer_is="the method name",
         )
+        refused = guard.confirm(question, stdin or sys.stdin, err, stdin_is_input=args.json_file == "-")
         if refused is not None:
             asyncio.run(session.aclose())
             return refused
@@ -192,59 +197,6 @@ async def _call(
         raise
     finally:
         await session.aclose()
-
-
-def confirm_production(
-    session: Any, prepared: Any, stdin: TextIO, err: TextIO, *, stdin_is_body: bool
-) -> int | None:
-    """A state change on production goes out only with --yes or the method's name typed back
-    on a terminal: a script cannot change production by accident (a default_profile pointing
-    at it, a command line pasted from a test ticket), and a person sees what is sent first.
-    None means go on; otherwise the exit code (nothing was sent)."""
-    name = prepared.method.name
-    where = f"profile {session.profile_name} is production ({session.host})"
-    interactive = not stdin_is_body and _is_terminal(stdin)
-    if not interactive:
-        err.write(
-            f"fpconsole call: {where} and {name} changes state; nothing was sent. "
-            "Add --yes to send it (or run it on a terminal to confirm by typing the method name)\n"
-        )
-        return EXIT_INVALID_INPUT
-    err.write(f"fpconsole call: {where}; {name} changes state:\n  {_summary(prepared.redacted_body())}\n")
-    err.write(f"Type {name} to send it (anything else cancels): ")
-    err.flush()
-    try:
-        answer = stdin.readline()
-    except KeyboardInterrupt:
-        err.write("\nfpconsole call: interrupted; nothing was sent\n")
-        return EXIT_INTERRUPTED
-    if answer.strip() != name:
-        lead = "" if answer.endswith("\n") else "\n"  # Ctrl+D leaves the cursor on the question
-        err.write(f"{lead}fpconsole call: not confirmed; nothing was sent (--yes skips this question)\n")
-        return EXIT_INVALID_INPUT
-    return None
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):  # closed or not a real stream
-        return False
-
-
-def _summary(body: dict[str, Any], prefix: str = "") -> str:
-    """`card_id=7001001 description=lost`, nested fields dotted, long values cut."""
-    parts: list[str] = []
-    for key, value in body.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            parts.append(_summary(value, f"{name}."))
-        elif isinstance(value, list):
-            parts.append(_summary({str(i): item for i, item in enumerate(value)}, f"{name}."))
-        else:
-            text = str(value)
-            parts.append(f"{name}={text if len(text) <= 40 else text[:39] + '…'}")
-    return " ".join(part for part in parts if part)
 
 
 async def _follow(

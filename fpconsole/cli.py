@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="each",
         help="each: card.issue per client (default); bulk: one card.bulk_issue, then card.link each card",
     )
+    bulk.add_argument(
+        "--yes",
+        action="store_true",
+        help="onboard on a production profile without asking "
+        "(otherwise: the number of rows typed back on a terminal, refused elsewhere)",
+    )
     _add_profile_option(bulk)
     return parser
 

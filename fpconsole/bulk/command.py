@@ -1,4 +1,4 @@
-"""`fpconsole bulk FILE.csv [--profile P] [--result FILE] [--in-flight N] [--cards each|bulk]`:
+"""`fpconsole bulk FILE.csv [--profile P] [--result FILE] [--in-flight N] [--cards each|bulk] [--yes]`:
 onboard the file's clients without the console.
 
 stderr gets the bad rows (line and field), a progress line at most every half second (and at
@@ -145,7 +145,46 @@ def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INVALID_INPUT
     result_path = Path(args.result) if args.result else None
     with state:
+        refused = _confirm_production(
+            session, bulk_file, state, yes=bool(getattr(args, "yes", False)), err=err
+        )
+        if refused is not None:
+            asyncio.run(session.aclose())
+            return refused
         return asyncio.run(_run(session, bulk_file, state, in_flight, cards, result_path, out, err))
+
+
+def _confirm_production(
+    session: Session, bulk_file: BulkFile, state: FileState, *, yes: bool, err: TextIO
+) -> int | None:
+    """Onboarding on production needs --yes or, on a terminal, the number of rows to send typed
+    back (a wrong file or the wrong profile shows in that number). Asked after the bad rows are
+    listed and before anything is sent; nothing left to send asks nothing."""
+    import sys
+
+    from fpconsole import production_guard as guard
+
+    if not guard.needs_confirmation(session, changes_state=True, yes=yes):
+        return None
+    records = state.rows()
+    done = sum(1 for row in bulk_file.valid_rows if (r := records.get(row.line)) and r.status == "done")
+    to_send = len(bulk_file.valid_rows) - done
+    if to_send == 0:
+        return None
+    notes = [f"{done} done by an earlier run"] if done else []
+    if bulk_file.invalid_rows:
+        notes.append(f"{len(bulk_file.invalid_rows)} bad, listed above")
+    shown = f"{bulk_file.path}: {len(bulk_file.rows)} rows, {to_send} to send"
+    question = guard.Question(
+        prog=PROG,
+        where=guard.production_where(session),
+        change="bulk onboarding changes state",
+        shown=shown + (f" ({', '.join(notes)})" if notes else ""),
+        answer=str(to_send),
+        answer_is="the number of rows to send",
+        sends="them",
+    )
+    return guard.confirm(question, sys.stdin, err)
 
 
 async def _run(
