@@ -285,6 +285,9 @@ class FpConsoleApp(TypeAhead, App[int]):
         if self.connection.connected:
             await self._after_connect(backend)
 
+    def _reprobing(self) -> bool:
+        return any(worker.group == "reprobe" and not worker.is_finished for worker in self.workers)
+
     def set_connection(self, state: Connection, backend: ConsoleBackend | None = None) -> None:
         """The profile's connection state, in every section's top bar for the whole session."""
         before = self.connection
@@ -296,7 +299,8 @@ class FpConsoleApp(TypeAhead, App[int]):
             self.notify(state.detail or state.short, title="Cannot connect", severity="error", timeout=10)
         if state.broken and not state.lasting:
             backend = backend or self.backend
-            if backend is not None:
+            # One prober at a time: a probe failing again from inside it changes only the text.
+            if backend is not None and not self._reprobing():
                 self._reprobe(backend)
         elif state.connected and before.broken:
             self.notify(f"Connected to {self.context.host}.", title="Connection", timeout=5)
