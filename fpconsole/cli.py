@@ -224,10 +224,13 @@ def _main(argv: Sequence[str] | None) -> int:
 
 @contextlib.contextmanager
 def _plain_local_state_warnings() -> Iterator[None]:
-    """A store that had to replace a damaged file says so with a LocalStateWarning; on a
-    terminal that is one `fpconsole: warning: ...` line, not Python's two-line format with a
-    source line of ours. Every other warning keeps the usual treatment."""
+    """A store that had to replace a damaged file says so with a LocalStateWarning, config.toml
+    with a ConfigWarning (a theme that does not exist); on a terminal that is one
+    `fpconsole: warning: ...` line, not Python's two-line format with a source line of ours,
+    and said once however often the command reads the config. Every other warning keeps the
+    usual treatment."""
     previous = warnings.showwarning
+    said: set[str] = set()
 
     def show(
         message: Warning | str,
@@ -238,11 +241,15 @@ def _plain_local_state_warnings() -> Iterator[None]:
         line: str | None = None,
     ) -> None:
         # Imported only when a warning is shown: `fpconsole methods` never loads the store.
+        from fpconsole.config_errors import ConfigWarning
         from fpconsole.store.db import LocalStateWarning
 
-        if not issubclass(category, LocalStateWarning):
+        if not issubclass(category, (LocalStateWarning, ConfigWarning)):
             previous(message, category, filename, lineno, file, line)
             return
+        if str(message) in said:
+            return
+        said.add(str(message))
         stream = file if file is not None else sys.stderr
         with contextlib.suppress(OSError, ValueError):  # a closed stderr must not end the command
             stream.write(f"fpconsole: warning: {message}\n")

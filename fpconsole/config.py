@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
 
 # The errors live with the code that raises them; callers keep importing them from here.
 from fpconsole.config_errors import ConfigError as ConfigError
+from fpconsole.config_errors import ConfigWarning as ConfigWarning
 from fpconsole.config_errors import SecretFileError as SecretFileError
 from fpconsole.config_secrets import SecretError as SecretError
 from fpconsole.config_secrets import (
@@ -211,6 +212,8 @@ class Config:
     default_profile: str | None
     theme: str | None
     path: Path
+    # Mistakes that stop nothing (load_config has also warned about each).
+    warnings: tuple[ConfigWarning, ...] = ()
 
     def profile(self, name: str) -> Profile:
         found = self.profiles.get(name)
@@ -242,7 +245,12 @@ def load_config(path: Path | None = None) -> Config:
     if text is None:
         return Config({BUILTIN_SANDBOX.name: BUILTIN_SANDBOX}, None, None, target)
     document = parse_config_text(shown, text)
-    return _Validator(shown, text, target).config(document)
+    config = _Validator(shown, text, target).config(document)
+    import warnings
+
+    for warning in config.warnings:
+        warnings.warn(warning, stacklevel=2)
+    return config
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -285,6 +293,7 @@ class _Validator:
         self.lines = KeyLines(text)
         self.path = path
         self.problems: list[ConfigError] = []
+        self.warnings: list[ConfigWarning] = []
 
     def error(self, where: tuple[str, ...], problem: str, fix: str) -> ConfigError:
         line = self.lines.line(*where)
@@ -345,7 +354,7 @@ class _Validator:
         if self.problems:
             # In the order of the file; sorted() keeps the order found within a line.
             raise ConfigError.of(sorted(self.problems, key=lambda p: p.line or 0))
-        return Config(profiles, default, theme, self.path)
+        return Config(profiles, default, theme, self.path, tuple(self.warnings))
 
     def settings(self, settings: Any, defined: list[str] | None) -> tuple[str | None, str | None]:
         """default_profile and theme. `defined` includes profiles with mistakes: naming one of
@@ -368,13 +377,15 @@ class _Validator:
         return default, theme
 
     def theme(self, value: Any) -> str | None:
-        """One of the console's themes or the user's (the console offers no others)."""
+        """One of the console's themes or the user's (the console offers no others). Another
+        name is a warning, not an error: a typo in how the console looks must not stop a script,
+        and the console starts in its default theme (and says so). The name is kept as written."""
         here = ("settings", "theme")
         name = self.optional_str(here, value)
         if name is None:
             return None
         # Textual-free: reads the theme files' names only, as the console would find them.
-        from fpconsole.theme_files import read_theme_tables, user_theme_folder
+        from fpconsole.theme_files import DEFAULT_THEME, read_theme_tables, user_theme_folder
 
         found = read_theme_tables()
         names = sorted({table.name for table in found.tables if table.name})
@@ -390,7 +401,11 @@ class _Validator:
         )
         if found.problems:
             fix += f"; a theme file could not be read: {found.problems[0]}"
-        raise self.error(here, f"= {_show(name)} is not a theme", fix)
+        problem = self.error(here, f"= {_show(name)} is not a theme (the console uses {DEFAULT_THEME})", fix)
+        self.warnings.append(
+            ConfigWarning(str(problem), file=problem.file, line=problem.line, field=problem.field)
+        )
+        return name
 
     def profile(self, name: str, table: Any) -> Profile | None:
         """The profile, or None when it has mistakes (each one noted)."""

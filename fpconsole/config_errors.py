@@ -51,6 +51,19 @@ class ConfigError(Exception):
         )
 
 
+class ConfigWarning(UserWarning):
+    """A mistake in config.toml that stops nothing (a theme that does not exist: the console
+    starts in its default one). Raised with warnings.warn when the file is loaded, so a command
+    prints one `fpconsole: warning:` line and goes on; `file`, `line` and `field` as in
+    ConfigError."""
+
+    def __init__(self, message: str, *, file: str | None, line: int | None, field: str | None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.field = field
+
+
 class SecretFileError(ConfigError, SecretError):
     """secret_file names something that cannot hold the secret (missing, readable by others,
     not a regular file, too large): a mistake at a line of config.toml, and a secret that could

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from fpconsole import config as config_module
-from fpconsole.config import ConfigError, Profile, SecretError, load_config
+from fpconsole.config import ConfigError, ConfigWarning, Profile, SecretError, load_config
 from fpconsole.config_secrets import SECRET_LIMIT
 from fpconsole.locations import config_file
 
@@ -391,18 +391,78 @@ def test_a_config_toml_that_is_a_fifo_is_refused_not_waited_on(capsys: pytest.Ca
 # --- theme -------------------------------------------------------------------------------------
 
 
-def test_an_unknown_theme_is_refused_with_the_names_there_are(capsys: pytest.CaptureFixture[str]) -> None:
-    error = refused('[settings]\ntheme = "nope"\n')
+def theme_warning(text: str) -> ConfigWarning:
+    """The config loads (a theme typo stops nothing) and says what is wrong, once."""
+    write_home_config(text)
+    with pytest.warns(ConfigWarning) as caught:
+        config = load_config()
+    found = [item.message for item in caught if isinstance(item.message, ConfigWarning)]
+    assert len(found) == 1, found
+    assert config.theme is not None
+    return found[0]
+
+
+def test_an_unknown_theme_is_a_warning_with_the_names_there_are() -> None:
+    warning = theme_warning('[settings]\ntheme = "nope"\n')
     themes_folder = config_file().parent / "themes"
-    assert str(error).endswith(
-        'line 2: settings.theme = "nope" is not a theme — themes: fpconsole-16, fpconsole-dark, '
+    assert str(warning) == (
+        f'{config_file()}, line 2: settings.theme = "nope" is not a theme '
+        "(the console uses fpconsole-dark) — themes: fpconsole-16, fpconsole-dark, "
         f"fpconsole-light (your own go in {themes_folder}/NAME.toml)"
-    ), str(error)
-    assert error.field == "settings.theme" and error.line == 2
-    error = refused('[settings]\ntheme = "fpconsole-ligth"\n')
-    assert 'is not a theme — use theme = "fpconsole-light"; themes: ' in str(error)
-    code, err = run_cli(["profiles"], capsys)
-    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    ), str(warning)
+    assert warning.field == "settings.theme" and warning.line == 2
+    warning = theme_warning('[settings]\ntheme = "fpconsole-ligth"\n')
+    assert (
+        'is not a theme (the console uses fpconsole-dark) — use theme = "fpconsole-light"; themes: '
+        in str(warning)
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["profiles"], ["journal"], ["call", "card.info", "card_id=7001001", "--curl"]],
+    ids=lambda argv: argv[0],
+)
+def test_an_unknown_theme_stops_no_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    write_home_config('[settings]\ntheme = "fpconsole-ligth"\n')
+    code, err = run_cli(argv, capsys)
+    assert code == 0, err
+    # One line on stderr, however often the command reads the config.
+    warnings_said = [line for line in err.splitlines() if line.startswith("fpconsole: warning: ")]
+    assert len(warnings_said) == 1, err
+    assert 'settings.theme = "fpconsole-ligth" is not a theme' in warnings_said[0]
+    assert 'use theme = "fpconsole-light"' in warnings_said[0]
+    assert "Traceback" not in err
+
+
+def test_an_unknown_theme_stops_no_bulk_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write_home_config('[settings]\ntheme = "nope"\n')
+    rows = tmp_path / "one.csv"
+    rows.write_text(
+        "product_id,phone,type,resident,first_name,last_name\n2000,77011234567,1,1,ALIYA,SERIKOVA\n"
+    )
+    code, err = run_cli(["bulk", str(rows)], capsys)
+    assert code == 0, err
+    assert err.count("fpconsole: warning: ") == 1 and 'settings.theme = "nope" is not a theme' in err
+
+
+def test_the_console_starts_in_the_default_theme_and_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fpconsole.tui.app import FpConsoleApp
+
+    started: list[tuple[str, list[str]]] = []
+
+    def run(app: FpConsoleApp) -> int:  # the app as it would start, without a terminal
+        started.append((app.theme, list(app.theme_problems)))
+        return 0
+
+    monkeypatch.setattr(FpConsoleApp, "run", run)
+    write_home_config('[settings]\ntheme = "nope"\n')
+    code, err = run_cli([], capsys)
+    assert code == 0, err
+    assert started and started[0][0] == "fpconsole-dark"
+    assert any("'nope'" in problem and "fpconsole-dark" in problem for problem in started[0][1]), started
 
 
 def test_a_theme_of_the_users_own_is_accepted() -> None:
@@ -420,8 +480,8 @@ def test_a_broken_theme_file_is_named_when_its_theme_is_asked_for() -> None:
     themes = config_file().parent / "themes"
     themes.mkdir(parents=True)
     (themes / "night.toml").write_text('name = "night-shift"\nprimary = \n')
-    error = refused('[settings]\ntheme = "night-shift"\n')
-    assert f"a theme file could not be read: {themes / 'night.toml'}: " in str(error), str(error)
+    warning = theme_warning('[settings]\ntheme = "night-shift"\n')
+    assert f"a theme file could not be read: {themes / 'night.toml'}: " in str(warning), str(warning)
 
 
 # --- more paths that are not what they seem ----------------------------------------------------
