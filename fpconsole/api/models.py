@@ -92,7 +92,10 @@ LimitAmountType = Annotated[
     WithJsonSchema({"type": "string", "enum": list(LIMIT_AMOUNT_TYPES)}),
 ]
 
-REQUEST_ID_HELP = "UUID unique per request; generated when left empty, reused on retry"
+REQUEST_ID_HELP = (
+    "UUID unique per request; generated when left empty; "
+    "after an unknown outcome poll request/status with it, never send it again"
+)
 
 
 class ApiRequest(BaseModel):

@@ -824,3 +824,14 @@ def test_a_card_token_message_does_not_offer_to_generate_it() -> None:
 def test_a_number_where_text_is_expected_says_to_quote_it() -> None:
     body = {"request_id": RID, "card_id": 7001234}
     _assert_refused(_errors("card.info", body), "card_id", "must be text (in JSON, a quoted string)")
+
+
+@pytest.mark.parametrize("method", [m for m in REGISTRY if m.changes_state], ids=lambda m: m.name)
+def test_request_id_help_states_the_rule(method: Any) -> None:
+    # The form shows this under Request id: a final error is resubmitted with a fresh id, an
+    # unknown outcome is polled with the same one and never sent again (it said "reused on retry",
+    # which after a final error could only get duplicate_request_id).
+    field = method.request.model_fields.get("request_id")
+    assert field is not None and field.description is not None
+    assert "retry" not in field.description.lower()
+    assert "after an unknown outcome poll request/status with it, never send it again" in field.description

@@ -143,6 +143,9 @@ def test_unknown_outcome_reads_plainly() -> None:
     live.advance("unknown", 1.0)
     assert "outcome unknown — polling request/status with the same request_id" in live.render(2.0).plain
     assert not live.is_final
+    live.polling = False  # the tracker gave up without an answer
+    assert "polling request/status" not in live.render(3.0).plain
+    assert "outcome unknown — polling stopped; ctrl+s checks request/status" in live.render(3.0).plain
 
 
 def test_result_lines_pick_what_was_produced() -> None:

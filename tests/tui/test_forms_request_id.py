@@ -132,6 +132,10 @@ async def test_an_unknown_outcome_is_checked_with_the_same_id_and_never_resent()
         assert str(form.query_one("#submit", Button).label) == "Check status ^s"
         assert sent_id in id_line(form) and "never resent" in id_line(form)
         assert journal(app, "card.activate") == [(sent_id, "unknown")]
+        # The status line says what is true: nothing is polling now; ctrl+s asks again.
+        await wait_until(
+            pilot, lambda: "polling stopped" in text_of(form.query_one("#status", Static)), timeout=WAIT
+        )
 
         await backend.client.post_control("/sandbox/faults", {})
         await pilot.press("ctrl+s")

@@ -363,6 +363,36 @@ async def test_outcome_unknown_polls_with_the_same_id_and_never_resends() -> Non
         assert phase(screen) == "success"
 
 
+async def test_an_unknown_outcome_whose_polling_gave_up_does_not_say_polling() -> None:
+    backend = FakeBackend(answers=[errors.TimedOut("no answer within 30 s", request_id=RID)])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        # The backend's tracker gave up (its bounded total ran out) without a final answer.
+        app.post_message(
+            RequestUpdated(
+                request_id=RID,
+                method="client.add",
+                request_status="unknown",
+                error_description="no answer from request/status",
+            )
+        )
+        await pilot.pause()
+        status = text_of(screen.query_one("#status", Static))
+        assert "polling request/status" not in status, status
+        assert "outcome unknown — polling stopped; ctrl+s checks request/status (same request_id)" in status
+        assert ctrl_s_says(screen) == "Check status (same request_id)"
+
+        await pilot.press("ctrl+s")  # polling again
+        await pilot.pause()
+        status = text_of(screen.query_one("#status", Static))
+        assert "outcome unknown — polling request/status with the same request_id" in status, status
+    assert len(backend.submitted) == 1
+
+
 async def test_recovered_result_in_process_is_followed() -> None:
     result = make_result(api.CLIENT_ADD, RID, request_status="process", recovered=True)
     backend = FakeBackend(answers=[result])

@@ -579,6 +579,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self.notify(f"Already polling request/status for {short}; the answer shows here by itself.")
             return
         follow_id(self._sent_id, self.method.name)
+        self.live.polling = True
+        self._refresh_status()
         self._set_result(
             f"Checking request/status for {self._sent_id} again; nothing is resent. "
             "The answer shows here by itself.",
@@ -703,6 +705,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 return  # the failure that made it unknown, told late: polling goes on
             self.phase = "unknown"
             self.live.advance("unknown", self._now())
+            self.live.polling = False
             self._set_result(
                 f"Still unknown after polling ({message.error_description or 'no answer'}). "
                 "It may have been applied. ctrl+s checks request/status again with the same "
@@ -780,6 +783,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         # Never resend (and never with a new id): ask about this very request until it resolves.
         backend = self.backend
         follow_id = getattr(backend, "follow_id", None)
+        self.live.polling = callable(follow_id)
         if callable(follow_id):
             follow_id(self._sent_id, self.method.name)
             note = "Polling request/status with the same request_id; this updates by itself."

@@ -27,6 +27,10 @@ _LABEL: Final = {
     "unknown": "outcome unknown — polling request/status with the same request_id",
     "failed": "not received",
 }
+# Once the tracker gave up (its bounded total ran out), or there is no backend to poll with.
+_UNKNOWN_NOT_POLLED: Final = (
+    "outcome unknown — polling stopped; ctrl+s checks request/status (same request_id)"
+)
 # Envelope keys say how the call went, not what it produced.
 _ENVELOPE: Final = frozenset({"status", "request_status", "dt", "error_code", "error_description"})
 
@@ -36,6 +40,7 @@ class LiveStatus:
     steps: list[str] = field(default_factory=list)
     started: float | None = None
     finished: float | None = None
+    polling: bool = True  # an unknown outcome is being asked about (the screen says when it is not)
 
     @property
     def current(self) -> str:
@@ -49,6 +54,7 @@ class LiveStatus:
         """A new attempt (a retry starts the clock again)."""
         self.steps = ["sent"]
         self.started, self.finished = now, None
+        self.polling = True
 
     def advance(self, status: str, now: float) -> bool:
         """Record a status; False when it would step back (a late `process` after `success`)."""
@@ -73,7 +79,8 @@ class LiveStatus:
         for index, step in enumerate(self.steps):
             if index:
                 parts.append(" → ")
-            parts.append(Content.styled(_LABEL.get(step, step), f"bold {_STYLE.get(step, '')}".strip()))
+            label = _UNKNOWN_NOT_POLLED if step == "unknown" and not self.polling else _LABEL.get(step, step)
+            parts.append(Content.styled(label, f"bold {_STYLE.get(step, '')}".strip()))
         parts.append(f"  {self.elapsed(now):.1f} s")
         return Content.assemble(*parts)
 
