@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import fpconsole
-from fpconsole.api.fields import Amount, Currency, Identifier, RequestId
+from fpconsole.api.fields import Amount, Currency, Identifier, RequestId, whole_number
 from fpconsole.sandbox.errors import SandboxError, ValidationRefusal
 from fpconsole.sandbox.faults import FaultInjector, FaultSpecError, describe, fault_spec_from_json
 from fpconsole.sandbox.settings import SandboxSettings
@@ -54,12 +54,14 @@ class CreditBody(_Body):
     currency: Currency = "KZT"
 
 
+# Counts read as the API's own (fields.whole_number): ASCII digits or a whole JSON number, never
+# 1_0, true or 1e1, which pydantic's plain int would take.
 class SnapshotBody(_Body):
-    limit: int = Field(default=100_000, ge=1, le=1_000_000)
+    limit: Annotated[int, whole_number(1, 1_000_000, 100)] = 100_000
 
 
 class SeedBody(_Body):
-    count: int = Field(ge=1, le=MAX_SEED_COUNT)
+    count: Annotated[int, whole_number(1, MAX_SEED_COUNT, 10)]
 
 
 class ResetBody(_Body):

@@ -89,6 +89,29 @@ async def test_seed_adds_clients_and_reset_forgets_everything(sandbox: Any, kit:
     assert (await _ok(await kit.post(client, "/sandbox/snapshot", {})))["clients"] == []
 
 
+@pytest.mark.parametrize("bad", ["1_0", True, "1e1", "١٠", " 10x", 1.5, "99999999999999999999"], ids=repr)
+@pytest.mark.parametrize(("route", "field"), [("/sandbox/snapshot", "limit"), ("/sandbox/seed", "count")])
+async def test_counts_read_as_the_api_reads_them(
+    sandbox: Any, kit: Any, route: str, field: str, bad: object
+) -> None:
+    # One rule for a count everywhere (fields.whole_number): ASCII digits or a whole JSON number.
+    client, _ = sandbox
+    await _ok(await kit.post(client, "/sandbox/reset", {}))
+    response = await kit.post(client, route, {field: bad})
+    kit.envelope(response, "validation_error")
+    assert field in response.json()["error_description"], response.json()
+    assert "whole number" in response.json()["error_description"], response.json()
+    assert (await _ok(await kit.post(client, "/sandbox/snapshot", {})))["clients"] == []
+
+
+@pytest.mark.parametrize("good", ["2", 2, 2.0], ids=repr)
+async def test_counts_as_text_or_numbers_are_taken(sandbox: Any, kit: Any, good: object) -> None:
+    client, _ = sandbox
+    await _ok(await kit.post(client, "/sandbox/reset", {}))
+    await _ok(await kit.post(client, "/sandbox/seed", {"count": good}))
+    assert len((await _ok(await kit.post(client, "/sandbox/snapshot", {"limit": good})))["clients"]) == 2
+
+
 async def test_verify_pin_counts_wrong_tries(kit: Any, lifecycle: Any) -> None:
     transport = embedded_transport(SandboxSettings.default(delay=0))
     api = kit.real_client("http://sandbox.embedded", transport)
