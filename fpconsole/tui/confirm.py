@@ -1,9 +1,14 @@
 """Confirmations before a destructive or sensitive request.
 
 Block, Close and Set PIN always confirm. On a production profile Block and Close also need the
-card's last four digits typed back and a reason (sent as the API's `description`), and Close —
-which cannot be undone — needs the card id typed too. Typing is the point: a confirmation that
-Enter can dismiss gets dismissed without reading.
+card's last four digits typed back and a reason (sent as the API's `description`), as the README
+says; when the card's number is not known, its id is typed instead of the last four. Typing is
+the point: a confirmation that Enter can dismiss gets dismissed without reading.
+
+Keys, shown in the dialog's footer: `y` answers yes and `n` no; Enter presses the button that has
+the focus, which starts on No (a stray Enter never confirms); Esc cancels. On production the
+focus starts in the first box and Enter in any box confirms once everything typed is right, or
+says under each box what is still missing. A key typed into a box is the box's: `y` is a letter.
 
 Every refund confirms, saying the amount in words, and so does a clearing of all that is held
 (Amount left empty): see `ledger_confirm_spec`.
@@ -24,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from fpconsole.api.fields import Reason
 from fpconsole.api.methods import CARD_BLOCK, CARD_CLOSE, CARD_SET_PIN, Method
@@ -67,12 +72,12 @@ _MESSAGES: Final[dict[str, tuple[str, bool]]] = {
     CARD_SET_PIN.name: ("The card's PIN will be replaced.", False),
 }
 _TYPED_ON_PRODUCTION: Final = frozenset({CARD_BLOCK.name, CARD_CLOSE.name})
-_ID_ON_PRODUCTION: Final = frozenset({CARD_CLOSE.name})
 
 
 def confirm_spec_for(method: Method, profile_kind: str, card_mask: str | None = None) -> ConfirmSpec | None:
     """The house rule: Block, Close and Set PIN confirm; on production Block and Close need the
-    last four digits and a reason, and Close the card id as well. Other methods: no confirmation."""
+    last four digits (the card id when the number is unknown) and a reason. Other methods: no
+    confirmation."""
     entry = _MESSAGES.get(method.name)
     if entry is None:
         return None
@@ -89,7 +94,7 @@ def confirm_spec_for(method: Method, profile_kind: str, card_mask: str | None = 
         require_last4=digits,
         require_reason=True,
         # Without a known card number the id is what the user types back instead.
-        require_id=method.name in _ID_ON_PRODUCTION or digits is None,
+        require_id=digits is None,
         card_mask=card_mask,
         confirm_label=method.title,
     )
@@ -175,7 +180,15 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
     ConfirmScreen #confirm-buttons { height: auto; margin: 1 0 0 0; align-horizontal: right; }
     ConfirmScreen #confirm-buttons Button { margin: 0 0 0 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "yes", "Yes"),
+        Binding("n", "no", "No"),
+        # Enter does what the focused button (or, in a box, Yes) says; the footer shows the one
+        # that applies (check_action). Priority: a button's or a box's own Enter comes after.
+        Binding("enter", "enter('yes')", "Yes", priority=True),
+        Binding("enter", "enter('no')", "No", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
 
     def __init__(
         self, spec: ConfirmSpec, *, target: str = "", target_id: str | None = None, reason: str = ""
@@ -211,6 +224,7 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
                     variant="error" if spec.danger else "primary",
                     compact=True,
                 )
+        yield Footer()
 
     def _prompt(self, text: str | Content, key: str, *, value: str = "", max_length: int = 0) -> Vertical:
         field = Input(value=value, id=f"confirm-{key}", max_length=max_length, compact=True)
@@ -232,8 +246,12 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
     def problems(self) -> dict[str, str]:
         """What is still wrong, by prompt key ("last4", "id", "reason")."""
         found: dict[str, str] = {}
-        if self.spec.require_last4 and self._typed("last4") != self.spec.require_last4:
-            found["last4"] = "does not match the card's last four digits"
+        digits = self._typed("last4") if self.spec.require_last4 else ""
+        if self.spec.require_last4 and digits != self.spec.require_last4:
+            if len(digits) < 4:
+                found["last4"] = f"type the card's last four digits ({len(digits)} of 4 typed)"
+            else:
+                found["last4"] = "does not match the card's last four digits"
         if self.spec.require_id and self.target_id and self._typed("id") != self.target_id:
             found["id"] = f"type {self.target_id} exactly"
         if self.spec.require_reason:
@@ -267,6 +285,32 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def action_yes(self) -> None:
+        self.action_confirm()
+
+    def action_no(self) -> None:
+        self.action_cancel()
+
+    def action_enter(self, answer: str) -> None:
+        if answer == "yes":
+            self.action_confirm()
+        else:
+            self.action_cancel()
+
+    def _enter_answers(self) -> str:
+        """What Enter does now: the focused button's answer; in a box, yes (once complete)."""
+        focused = self.focused
+        if isinstance(focused, Input) or (isinstance(focused, Button) and focused.id == "confirm-yes"):
+            return "yes"
+        return "no"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("yes", "no"):
+            return not isinstance(self.focused, Input)  # in a box, y and n are letters
+        if action == "enter":
+            return parameters == (self._enter_answers(),)
+        return True
+
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self) -> None:
         self.action_confirm()
@@ -274,14 +318,3 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
     @on(Button.Pressed, "#confirm-no")
     def _no(self) -> None:
         self.action_cancel()
-
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        # Enter moves on through the prompts; on the last one it tries to confirm.
-        event.stop()
-        inputs = list(self.query(Input))
-        position = inputs.index(event.input)
-        if position + 1 < len(inputs):
-            inputs[position + 1].focus()
-        else:
-            self.action_confirm()

@@ -263,12 +263,11 @@ async def confirm(pilot: Pilot[Any], *, last4: str | None = None, card_id: str |
         return
     if dialog.spec.require_last4:
         assert last4 is not None, "this confirmation wants the last four digits"
-        await pilot.press(*last4, "enter")
+        await pilot.press(*last4)
     if dialog.spec.require_id and dialog.target_id:
         assert card_id is not None, "this confirmation wants the id typed back"
-        await pilot.press(*card_id, "enter")
-    if dialog.spec.require_reason:
-        await pilot.press("enter")  # the reason typed in the form is already there
+        await pilot.press(*(["tab"] if dialog.spec.require_last4 else []), *card_id)
+    await pilot.press("enter")  # in a box, Enter confirms: the reason typed in the form is there
     await pilot.pause()
 
 

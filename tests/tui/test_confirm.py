@@ -1,12 +1,15 @@
-"""Confirmations: who confirms what, and the production variant that needs the last four digits,
-a reason and (for Close) the card id typed back."""
+"""Confirmations: who confirms what, the production variant that needs the last four digits and
+a reason typed back (the card id when the number is unknown), and the keys: y / n, Enter on the
+focused button (No to start with), Esc, all shown in the dialog's footer."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from textual.geometry import Region
-from textual.widgets import Button, Input, Label
+from textual.pilot import Pilot
+from textual.widgets import Button, Footer, Input, Label
+from textual.widgets._footer import FooterKey
 
 from fpconsole.api import methods as api
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, confirm_spec_for, describe_target
@@ -33,12 +36,13 @@ def test_who_confirms_and_how() -> None:
         False,
     )
 
+    # As the README says: last four + reason, for Close as for Block.
     prod_close = confirm_spec_for(api.CARD_CLOSE, "production", MASK)
     assert prod_close is not None
     assert (prod_close.require_last4, prod_close.require_reason, prod_close.require_id) == (
         "1234",
         True,
-        True,
+        False,
     )
 
     unknown_card = confirm_spec_for(api.CARD_BLOCK, "production", None)
@@ -119,23 +123,44 @@ async def test_reason_follows_the_api_rules() -> None:
         assert "Latin letters" in text_of(screen.query_one("#error-confirm-reason", Label))
 
 
-async def test_production_close_needs_the_id_typed_and_fits_80x24() -> None:
+async def test_production_close_asks_last_four_and_reason_and_fits_80x24() -> None:
     spec = confirm_spec_for(api.CARD_CLOSE, "production", MASK)
     assert spec is not None
     app = host(spec, target=f"Card {MASK} (7001234)", target_id="7001234", reason="Holder request")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = screen_of(app)
+        assert not screen.query("#confirm-id")  # what the README says: last four and a reason
         yes = screen.query_one("#confirm-yes", Button)
         assert yes.region.area > 0 and Region(0, 0, 80, 24).contains_region(yes.region)
-        screen.query_one("#confirm-last4", Input).value = "1234"
-        await type_text(pilot, "#confirm-id", "7001235")
+        assert Region(0, 0, 80, 24).contains_region(screen.query_one(Footer).region)
+        await type_text(pilot, "#confirm-last4", "1235")
         await pilot.click("#confirm-yes")
+        await pilot.pause()
+        assert app.results == []
+        assert text_of(screen.query_one("#error-confirm-last4", Label)) == (
+            "does not match the card's last four digits"
+        )
+        screen.query_one("#confirm-last4", Input).value = "1234"
+        await pilot.pause(0.25)  # a Button ignores a second press within its 0.2 s press effect
+        await pilot.click("#confirm-yes")
+        await pilot.pause()
+    assert app.results == [ConfirmResult(reason="Holder request")]
+
+
+async def test_production_card_without_a_number_asks_for_its_id() -> None:
+    spec = confirm_spec_for(api.CARD_CLOSE, "production", None)
+    assert spec is not None
+    app = host(spec, target="Card 7001234", target_id="7001234", reason="Holder request")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        assert not screen.query("#confirm-last4")
+        await type_text(pilot, "#confirm-id", "7001235")
+        await pilot.press("enter")
         await pilot.pause()
         assert app.results == []
         assert text_of(screen.query_one("#error-confirm-id", Label)) == "type 7001234 exactly"
         screen.query_one("#confirm-id", Input).value = "7001234"
-        await pilot.pause(0.25)  # a Button ignores a second press within its 0.2 s press effect
-        await pilot.click("#confirm-yes")
+        await pilot.press("enter")
         await pilot.pause()
     assert app.results == [ConfirmResult(reason="Holder request")]
 
@@ -169,3 +194,107 @@ def test_refunds_and_full_clearings_say_the_amount_in_words() -> None:
     assert clear_all.message.startswith("Clear all 3,000.00 KZT that is still held?")
     # A typed, partial clearing goes without a question.
     assert ledger_confirm_spec(api.TRANSACTION_CLEARING, "clearing", Decimal(1200), left, "KZT") is None
+
+
+# --- keys (issue 12, item 8) -------------------------------------------------------------------
+
+
+def footer_keys(screen: ConfirmScreen) -> dict[str, str]:
+    """What the dialog's footer shows: key → description."""
+    return {key.key: key.description for key in screen.query(FooterKey)}
+
+
+async def wait_footer(pilot: Pilot[Any], screen: ConfirmScreen, expected: dict[str, str]) -> None:
+    """The footer is recomposed after a refresh: wait for it (fails after 30 s)."""
+    for _ in range(3000):
+        if footer_keys(screen) == expected:
+            return
+        await pilot.pause(0.01)
+    assert footer_keys(screen) == expected
+
+
+def block_spec(kind: str) -> ConfirmSpec:
+    spec = confirm_spec_for(api.CARD_BLOCK, kind, MASK)
+    assert spec is not None
+    return spec
+
+
+async def answer(spec: ConfirmSpec, *keys: str, reason: str = "") -> list[Any]:
+    app = host(spec, target=f"Card {MASK} (7001234)", target_id="7001234", reason=reason)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*keys)
+        await pilot.pause()
+    return app.results
+
+
+async def test_plain_keys_y_n_enter_escape() -> None:
+    spec = block_spec("sandbox")
+    assert spec.danger and spec.is_plain
+    assert await answer(spec, "y") == [ConfirmResult()]
+    assert await answer(spec, "n") == [None]
+    assert await answer(spec, "escape") == [None]
+    # Enter takes the default, the focused No: a destructive question is never confirmed by it.
+    assert await answer(spec, "enter") == [None]
+    # Tab to the Block button: Enter now presses it.
+    assert await answer(spec, "tab", "enter") == [ConfirmResult()]
+
+
+async def test_plain_footer_says_the_keys_and_what_enter_does() -> None:
+    app = host(block_spec("sandbox"), target=f"Card {MASK} (7001234)")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        await wait_footer(pilot, screen, {"y": "Yes", "n": "No", "enter": "No", "escape": "Cancel"})
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#confirm-yes", Button)
+        await wait_footer(pilot, screen, {"y": "Yes", "n": "No", "enter": "Yes", "escape": "Cancel"})
+    assert app.results == []
+
+
+async def test_production_enter_in_a_box_confirms_once_complete() -> None:
+    # The reason came from the form: the last four digits and Enter are all it takes.
+    assert await answer(block_spec("production"), *"1234", "enter", reason="Lost") == [
+        ConfirmResult(reason="Lost")
+    ]
+
+
+async def test_production_enter_says_what_is_missing() -> None:
+    app = host(block_spec("production"), target=f"Card {MASK} (7001234)", target_id="7001234")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        await pilot.press("1", "2", "enter")  # two digits short, no reason
+        await pilot.pause()
+        assert app.results == []
+        assert text_of(screen.query_one("#error-confirm-last4", Label)) == (
+            "type the card's last four digits (2 of 4 typed)"
+        )
+        assert text_of(screen.query_one("#error-confirm-reason", Label)) == "a reason is required"
+        assert app.focused is screen.query_one("#confirm-last4", Input)
+
+        await pilot.press("3", "4", "enter")  # the digits now match: on to what is still missing
+        await pilot.pause()
+        assert app.results == []
+        assert not screen.query_one("#error-confirm-last4", Label).has_class("-shown")
+        assert app.focused is screen.query_one("#confirm-reason", Input)
+
+        await pilot.press(*"Lost by holder", "enter")
+        await pilot.pause()
+    assert app.results == [ConfirmResult(reason="Lost by holder")]
+
+
+async def test_production_y_and_n_in_a_box_are_letters() -> None:
+    app = host(block_spec("production"), target=f"Card {MASK} (7001234)", target_id="7001234")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        # In a box the footer offers no y / n: Enter (confirms when complete) and Esc.
+        await wait_footer(pilot, screen, {"enter": "Yes", "escape": "Cancel"})
+        await pilot.press(*"1234", "tab")
+        assert app.focused is screen.query_one("#confirm-reason", Input)
+        await pilot.press(*"yn any", "enter")
+        await pilot.pause()
+    assert app.results == [ConfirmResult(reason="yn any")]
+
+
+async def test_production_tab_to_no_then_enter_cancels() -> None:
+    spec = block_spec("production")
+    assert await answer(spec, *"1234", "tab", "tab", "enter", reason="Lost") == [None]
+    assert await answer(spec, *"12", "escape") == [None]

@@ -288,13 +288,13 @@ async def test_production_block_and_close_want_the_last_four_digits_and_a_reason
         history = app.engine.card_history(card_id, partner=PARTNER)
         assert (history[-1]["to_status"], history[-1]["reason"]) == ("blocked", "lost")
 
-        # Close on production: last four, the card id and the reason.
+        # Close on production: last four and the reason, as the README says.
         form = await press_for_form(pilot, "x")
         await type_text(pilot, "#field-description", "stolen")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert app.screen.query("#confirm-id")
-        await confirm(pilot, last4=last_four(mask), card_id=card_id)
+        assert not app.screen.query("#confirm-id")
+        await confirm(pilot, last4=last_four(mask))
         await wait_until(pilot, lambda: form.phase == "success")
         await close_form(pilot)
         await status_cell_becomes(pilot, card_id, "closed")
