@@ -280,8 +280,9 @@ def write_export(
 ) -> Path:
     """Write to `<state>/exports/<stem>-<time>.<suffix>`, readable by the user only (exports can
     hold names and phone numbers). Never overwrites: a clash gets -2, -3…"""
-    target = folder or exports_folder()
-    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from fpconsole.locations import ensure_private_dir
+
+    target = ensure_private_dir(folder or exports_folder())
     moment = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     safe_stem = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in stem).strip("-") or "export"
     for attempt in range(1, 1000):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 from typing import Final
 
@@ -89,9 +90,12 @@ def drafts_db() -> Path:
 def ensure_private_dir(folder: Path) -> Path:
     """Create `folder` and any missing parents, each 0700 (the XDG rule for folders an app
     creates): the journal holds customer names and phone numbers even when redacted, and a
-    new FPCONSOLE_HOME root made 0755 would let anyone list what is in it. Folders that
-    already exist are left as their owner set them."""
+    new FPCONSOLE_HOME root made 0755 would let anyone list what is in it. An existing folder
+    of fpconsole's own (config, cache, state, sandbox and what is in them) that others can
+    read is made 0700 again; any other existing folder (FPCONSOLE_HOME itself, a folder the
+    user named) is left as its owner set it."""
     if folder.is_dir():
+        _tighten_own(folder)
         return folder
     if folder.exists():
         raise FileExistsError(errno.EEXIST, "File exists", str(folder))
@@ -109,7 +113,32 @@ def ensure_private_dir(folder: Path) -> Path:
             continue  # another process made it first; it set its own mode
         # mkdir's mode is filtered by the umask; say exactly what we mean.
         os.chmod(new, PRIVATE_DIR_MODE)
+    _tighten_own(folder)
     return folder
+
+
+def own_folders() -> tuple[Path, ...]:
+    """The folders that are fpconsole's alone (not their parents: ~/.config is the user's)."""
+    return (config_dir(), cache_dir(), state_dir(), sandbox_dir())
+
+
+def _tighten_own(folder: Path) -> None:
+    """Take group and other access away from `folder` and its parents up to the own folder it
+    is in (an older fpconsole, a copy or `mkdir -p` under umask 022 may have left them 0755)."""
+    roots = {Path(os.path.abspath(root)) for root in own_folders()}
+    here = Path(os.path.abspath(folder))
+    inside = [here, *here.parents]
+    if not any(path in roots for path in inside):
+        return
+    for path in inside:
+        try:
+            info = path.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.geteuid():
+                os.chmod(path, stat.S_IMODE(info.st_mode) & PRIVATE_DIR_MODE)
+        except OSError:
+            pass  # not ours to change, or gone: the files inside are private either way
+        if path in roots:
+            return
 
 
 def display_path(path: Path | str) -> str:
