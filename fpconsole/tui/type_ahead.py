@@ -38,16 +38,20 @@ if TYPE_CHECKING:
 else:  # a mixin: App comes after it in the bases of the real class
     _AppBase = object
 
-PATIENCE: Final = 2.0  # seconds a key waits, from its arrival, for the console to settle
+PATIENCE: Final = 3.0  # seconds a key waits, from its arrival, for the console to settle
 _SPINS: Final = 20  # event-loop turns polled back to back before polling on a short sleep
 _POLL: Final = 0.004
 
 
+# A paste (bracketed, one event) keeps its place among the keys typed around it.
+Typed = events.Key | events.Paste
+
+
 @dataclass(slots=True)
 class _KeyLine:
-    waiting: deque[tuple[events.Key, float]] = field(default_factory=deque)  # (key, arrival time)
+    waiting: deque[tuple[Typed, float]] = field(default_factory=deque)  # (key, arrival time)
     # Keys handed back to the app, by id; holding them keeps their ids from being reused.
-    let_through: dict[int, events.Key] = field(default_factory=dict)
+    let_through: dict[int, Typed] = field(default_factory=dict)
     running: bool = False
     typing: bool = False  # the last key let through was a character for the focused text box
 
@@ -66,7 +70,7 @@ class TypeAhead(_AppBase):
         self._key_line = _KeyLine()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             line = self._key_line
             if line.let_through.pop(id(event), None) is None:
                 line.waiting.append((event, monotonic()))
@@ -92,15 +96,19 @@ class TypeAhead(_AppBase):
                 self._let_through(line.waiting.popleft()[0])
             line.running = False
 
-    def _let_through(self, key: events.Key) -> None:
+    def _let_through(self, key: Typed) -> None:
         self._key_line.let_through[id(key)] = key
         if not self.post_message(key):
             self._key_line.let_through.pop(id(key), None)
 
-    def _types_into_box(self, key: events.Key) -> bool:
-        """The key is a character for the text box that has the focus: it moves no focus, so
-        the key behind it need not wait (a paste into one box goes at full speed)."""
-        if not (isinstance(self.focused, Input) and key.is_printable and key.character):
+    def _types_into_box(self, key: Typed) -> bool:
+        """The key is a character (or a paste) for the text box that has the focus: it moves no
+        focus, so the key behind it need not wait (typed-ahead text goes at full speed)."""
+        if not isinstance(self.focused, Input):
+            return False
+        if isinstance(key, events.Paste):
+            return True
+        if not (key.is_printable and key.character):
             return False
         bound = self.active_bindings.get(key.key)
         return bound is None or not bound.binding.priority

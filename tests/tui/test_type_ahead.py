@@ -122,15 +122,18 @@ async def open_form_on_card(pilot: Pilot[Any]) -> RequestFormScreen:
     return form
 
 
-@pytest.mark.parametrize("slowly", [False, True], ids=["burst", "key-by-key"])
-async def test_tab_in_a_burst_moves_on_before_the_next_characters(slowly: bool) -> None:
+@pytest.mark.parametrize("how", ["burst", "key-by-key", "paste"])
+async def test_tab_in_a_burst_moves_on_before_the_next_characters(how: str) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         form = await open_form_on_card(pilot)
         assert app.focused is form.query_one("#field-order_id", Input)
         keys = "ORD-9\t\t500"
-        if slowly:
+        if how == "key-by-key":
             await pilot.press(*[TAB_NAMES.get(char, char) for char in keys])
+        elif how == "paste":  # a bracketed paste right behind the Tabs keeps its place too
+            burst_with_tabs(pilot, "ORD-9\t\t")
+            app.post_message(events.Paste("500"))
         else:
             burst_with_tabs(pilot, keys)
         await wait_until(pilot, lambda: field(form, "amount") == "500", timeout=30)
