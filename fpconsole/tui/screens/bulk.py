@@ -39,7 +39,10 @@ RESULT_COLUMNS = (
     Column("status", "Status", 7),
     Column("error", "Error", 0),
 )
-STATUS_STYLE = {"failed": "error"}
+# unknown: in the warning colour, as the Requests list shows an unknown outcome.
+STATUS_STYLE = {"failed": "error", "unknown": "warning"}
+# Before the runner's reason, so a narrow Error column still shows what happens next.
+UNKNOWN_NOTE = "polled on rerun, never resent · "
 
 
 class ResultRows:
@@ -56,6 +59,10 @@ class ResultRows:
 
 
 def result_row(result: RowResult) -> Row:
+    status = str(result.status)
+    error = result.error or ""
+    if status == "unknown":
+        error = UNKNOWN_NOTE + error
     return Row(
         key=str(result.line),
         cells=(
@@ -63,10 +70,24 @@ def result_row(result: RowResult) -> Row:
             result.client_id or "—",
             result.card_id or "—",
             result.masked_pan or "—",
-            str(result.status),
-            result.error or "",
+            status,
+            error,
         ),
-        style=STATUS_STYLE.get(str(result.status), ""),
+        style=STATUS_STYLE.get(status, ""),
+    )
+
+
+def finish_text(results: list[RowResult], where: str, stop_reason: str | None) -> str:
+    done = sum(1 for r in results if str(r.status) == "done")
+    unknown = sum(1 for r in results if str(r.status) == "unknown")
+    rerun = (
+        f" ({unknown} unknown: run the same file again to ask request/status about them; "
+        "nothing is sent twice)"
+        if unknown
+        else ""
+    )
+    return f"Finished: {done} done, {len(results) - done} not done{rerun}. Result CSV: {where}" + (
+        f" ({stop_reason})" if stop_reason else ""
     )
 
 
@@ -262,16 +283,12 @@ class BulkScreen(Screen[None]):
         self.result_path = write_results(default_result_path(bulk_file.path), results)
         from fpconsole.locations import display_path
 
-        done = sum(1 for r in results if str(r.status) == "done")
         beside = self.result_path.parent == bulk_file.path.parent
         # Next to the input as a rule; in the state folder when the input's folder is read-only.
         where = (
             f"{self.result_path.name}, next to the input file" if beside else display_path(self.result_path)
         )
-        self._say(
-            f"Finished: {done} done, {len(results) - done} not done. Result CSV: {where}"
-            + (f" ({runner.stop_reason})" if runner.stop_reason else "")
-        )
+        self._say(finish_text(results, where, runner.stop_reason))
         self.notify(f"Bulk result written to {where}", timeout=8)
         self.runner = None
 
