@@ -122,6 +122,7 @@ def test_ctrl_c_at_the_question_sends_nothing(
     assert sent == []
 
 
+@pytest.mark.slow
 def test_the_question_on_a_real_terminal(isolated_home: Path, bulk_csv: Any) -> None:
     # A real process, a pty for stdin and a production profile from config.toml: the question
     # appears before anything is sent (the host does not exist), a wrong answer sends nothing.
