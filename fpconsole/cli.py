@@ -241,7 +241,7 @@ def _plain_local_state_warnings() -> Iterator[None]:
         line: str | None = None,
     ) -> None:
         # Imported only when a warning is shown: `fpconsole methods` never loads the store.
-        from fpconsole.config_errors import ConfigWarning
+        from fpconsole.config import ConfigWarning
         from fpconsole.store.db import LocalStateWarning
 
         if not issubclass(category, (LocalStateWarning, ConfigWarning)):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from fpconsole import config as config_module
 from fpconsole.config import (
     BUILTIN_SANDBOX_AUTH_ID,
     BUILTIN_SANDBOX_SECRET,
@@ -18,6 +17,7 @@ from fpconsole.config import (
     SecretError,
     load_config,
 )
+from fpconsole.config import model as config_module
 from fpconsole.locations import config_file
 
 WriteConfig = Callable[[str], Path]

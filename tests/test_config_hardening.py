@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from fpconsole import config as config_module
 from fpconsole.config import ConfigError, ConfigWarning, Profile, SecretError, load_config
-from fpconsole.config_secrets import SECRET_LIMIT
+from fpconsole.config import model as config_module
+from fpconsole.config.secrets import SECRET_LIMIT
 from fpconsole.locations import config_file
 
 # Generous: a loaded 2-core CI box; only a hang (the bug) gets near it.

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from fpconsole.config_errors import ConfigError
+from fpconsole.config.errors import ConfigError
 
 # A config.toml is a few kilobytes; anything near this is another file, or a mistake.
 MAX_CONFIG_BYTES = 1024 * 1024

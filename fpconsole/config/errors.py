@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fpconsole.config_secrets import SecretError
+from fpconsole.config.secrets import SecretError
 
 
 class ConfigError(Exception):

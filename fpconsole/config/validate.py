@@ -1,14 +1,7 @@
-"""Profiles and settings from `config.toml`, validated with messages that say where and how
-to fix a mistake.
-
-Every `ConfigError` names the file, the line and the field, and ends with the fix
+"""config.toml's document checked key by key into a `Config`: every mistake found at once,
+each a ConfigError naming the file, the line and the field, and ending with the fix
 (`... is not one of sandbox, test, production — use kind = "production"`). Unknown keys are
-errors with a "did you mean" so a typo never silently falls back to a default. Secrets never
-live in the TOML: a profile names where to get one (an environment variable, a command, or a
-0600 file) and `Profile.resolve_secret()` fetches it only when a connection is made.
-
-Plain code over pydantic on purpose: this module is on the start path of every command.
-"""
+errors with a "did you mean" so a typo never silently falls back to a default."""
 
 from __future__ import annotations
 
@@ -16,43 +9,27 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
-# The errors live with the code that raises them; callers keep importing them from here.
-from fpconsole.config_errors import ConfigError as ConfigError
-from fpconsole.config_errors import ConfigWarning as ConfigWarning
-from fpconsole.config_errors import SecretFileError as SecretFileError
-from fpconsole.config_secrets import SecretError as SecretError
-from fpconsole.config_secrets import (
-    SecretFileProblem,
-    describe_file_type,
-    read_secret_file,
-    run_secret_command,
+from fpconsole.config.errors import ConfigError, ConfigWarning
+from fpconsole.config.model import (
+    ALGS,
+    BUILTIN_SANDBOX,
+    BUILTIN_SANDBOX_AUTH_ID,
+    KINDS,
+    SECRET_SOURCES,
+    SECRET_SOURCES_HELP,
+    Alg,
+    Config,
+    Kind,
+    Profile,
 )
-from fpconsole.config_toml import KeyLines, parse_config_text, read_config_text
-from fpconsole.locations import config_file, display_path
-
-if TYPE_CHECKING:
-    import ssl
+from fpconsole.config.secrets import describe_file_type
+from fpconsole.config.toml import KeyLines
+from fpconsole.locations import display_path
 
 T = TypeVar("T")
-Kind: TypeAlias = Literal["sandbox", "test", "production"]
-Alg: TypeAlias = Literal["HS512", "HS256"]
-
-KINDS: Final[tuple[Kind, ...]] = ("sandbox", "test", "production")
-ALGS: Final[tuple[Alg, ...]] = ("HS512", "HS256")
-
-# The built-in partner of the embedded sandbox is public on purpose (like a vendor's published
-# test credentials); the sandbox imports these so both sides agree.
-BUILTIN_SANDBOX_AUTH_ID: Final = "100500"
-BUILTIN_SANDBOX_SECRET: Final = "sandbox-secret"
-BUILTIN_SOURCE: Final = "built-in"
-
-DEFAULT_CONNECT_TIMEOUT: Final = 5.0
-DEFAULT_READ_TIMEOUT: Final = 30.0
-SECRET_COMMAND_TIMEOUT: Final = 10.0
 
 PROFILE_KEYS: Final = (
     "kind",
@@ -70,190 +47,11 @@ PROFILE_KEYS: Final = (
 )
 SETTINGS_KEYS: Final = ("default_profile", "theme")
 TOP_KEYS: Final = ("profiles", "settings")
-SECRET_SOURCES: Final = ("secret_env", "secret_command", "secret_file")
-
-_SECRET_SOURCES_HELP: Final = (
-    'secret_env = "FP_QA_SECRET", secret_command = "pass show fp/qa" '
-    'or secret_file = "~/.config/fpconsole/qa.secret" (mode 0600)'
-)
 # Key names that mean someone is about to paste a secret into the file.
 _SECRET_WORDS: Final = ("secret", "password", "passwd", "token", "api_key", "private_key")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _URL_PASSWORD = re.compile(r"^((?:[^:/?#]*://)?[^:/?#@]*:)[^/?#@]*@")
-
-
-# --- profiles -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    name: str
-    kind: Kind
-    base_url: str | None  # None with kind sandbox: the embedded, in-process sandbox
-    auth_id: str
-    alg: Alg = "HS512"
-    secret_env: str | None = None
-    secret_command: str | None = None
-    secret_file: str | None = None
-    read_only: bool = False
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    read_timeout: float = DEFAULT_READ_TIMEOUT
-    proxy: str | None = None
-    ca_bundle: str | None = None
-    source: str = BUILTIN_SOURCE  # "built-in" or the config file that defined it
-    # Line of each key in the file, so errors found later (a secret file's mode) point at it.
-    key_lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def host(self) -> str:
-        if self.base_url is None:
-            return "embedded sandbox"
-        from urllib.parse import urlsplit
-
-        # user:password@ in a base_url must not reach a screen or a table.
-        return urlsplit(self.base_url).netloc.rpartition("@")[2]
-
-    @property
-    def is_embedded_sandbox(self) -> bool:
-        return self.kind == "sandbox" and self.base_url is None
-
-    @property
-    def secret_source(self) -> str:
-        """Where the secret comes from, for display (never the secret itself)."""
-        if self.secret_env:
-            return f"env {self.secret_env}"
-        if self.secret_command:
-            return f"command {self.secret_command}"
-        if self.secret_file:
-            return f"file {self.secret_file}"
-        return "built-in sandbox secret"
-
-    def resolve_secret(self) -> str:
-        """Fetch the partner secret now. Raises SecretError (or ConfigError for a secret file
-        with loose permissions); messages never contain the secret or a command's output."""
-        if self.secret_env:
-            value = os.environ.get(self.secret_env, "")
-            if not value:
-                raise SecretError(
-                    f"profile {self.name}: the environment variable {self.secret_env} is not set or "
-                    f"empty — export {self.secret_env}=... before starting fpconsole"
-                )
-            return value
-        if self.secret_command:
-            return run_secret_command(self.name, self.secret_command, SECRET_COMMAND_TIMEOUT)
-        if self.secret_file:
-            return self._read_secret_file(self.secret_file)
-        if self.kind == "sandbox":
-            return BUILTIN_SANDBOX_SECRET
-        # load_config refuses this; reachable only for hand-built profiles.
-        raise SecretError(f"profile {self.name}: no secret source — set one of {_SECRET_SOURCES_HELP}")
-
-    def _read_secret_file(self, configured: str) -> str:
-        try:
-            try:
-                path = Path(configured).expanduser()
-            except (RuntimeError, KeyError):  # load_config refuses these; a hand-built profile
-                raise SecretFileProblem("the home folder in it is unknown", "write the full path") from None
-            return read_secret_file(self.name, path)
-        except SecretFileProblem as exc:
-            # A path that cannot hold the secret is a mistake in the file: say where it is.
-            raise SecretFileError(
-                f'{self._where("secret_file")}profiles.{self.name}.secret_file = "{configured}": {exc}',
-                file=self.source,
-                line=self.key_lines.get("secret_file"),
-                field=f"profiles.{self.name}.secret_file",
-            ) from None
-
-    def tls_verify(self) -> ssl.SSLContext | bool:
-        """What httpx's `verify=` wants: True (its own CA store) or a context trusting
-        `ca_bundle` (a PEM file or a hashed folder). A context rather than the path, which
-        httpx 0.28 deprecates; a bundle that exists but holds no usable certificate is found
-        here, as a ConfigError naming the line, not as an SSL traceback at the first call."""
-        if not self.ca_bundle:
-            return True
-        import ssl
-
-        path = Path(self.ca_bundle)
-        try:
-            if path.is_dir():
-                return ssl.create_default_context(capath=str(path))
-            return ssl.create_default_context(cafile=str(path))
-        except OSError as exc:  # ssl.SSLError is an OSError too
-            reason = exc.strerror or str(exc)
-            raise ConfigError(
-                f'{self._where("ca_bundle")}profiles.{self.name}.ca_bundle = "{self.ca_bundle}": cannot load '
-                f"CA certificates from it ({reason}) — give a PEM file (or a c_rehash folder) of CA "
-                "certificates",
-                file=self.source,
-                line=self.key_lines.get("ca_bundle"),
-                field=f"profiles.{self.name}.ca_bundle",
-            ) from None
-
-    def _where(self, key: str) -> str:
-        if self.source == BUILTIN_SOURCE:
-            return ""
-        line = self.key_lines.get(key)
-        return f"{self.source}, line {line}: " if line else f"{self.source}: "
-
-
-BUILTIN_SANDBOX: Final = Profile(
-    name="sandbox",
-    kind="sandbox",
-    base_url=None,
-    auth_id=BUILTIN_SANDBOX_AUTH_ID,
-    source=BUILTIN_SOURCE,
-)
-
-
-@dataclass(frozen=True)
-class Config:
-    profiles: dict[str, Profile]
-    default_profile: str | None
-    theme: str | None
-    path: Path
-    # Mistakes that stop nothing (load_config has also warned about each).
-    warnings: tuple[ConfigWarning, ...] = ()
-
-    def profile(self, name: str) -> Profile:
-        found = self.profiles.get(name)
-        if found is not None:
-            return found
-        import difflib
-
-        known = ", ".join(sorted(self.profiles))
-        close = difflib.get_close_matches(name, list(self.profiles), n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise ConfigError(
-            f"{display_path(self.path)}: unknown profile {name!r} — {hint}known profiles: {known} "
-            f"(add [profiles.{name}] to the file to define it)",
-            file=display_path(self.path),
-            field=f"profiles.{name}",
-        )
-
-    @property
-    def default_name(self) -> str:
-        return self.default_profile or BUILTIN_SANDBOX.name
-
-
-def load_config(path: Path | None = None) -> Config:
-    """Read and validate config.toml. A missing file is not an error: you get the built-in
-    sandbox profile only."""
-    target = path if path is not None else config_file()
-    shown = display_path(target)
-    text = read_config_text(target, shown)
-    if text is None:
-        return Config({BUILTIN_SANDBOX.name: BUILTIN_SANDBOX}, None, None, target)
-    document = parse_config_text(shown, text)
-    config = _Validator(shown, text, target).config(document)
-    import warnings
-
-    for warning in config.warnings:
-        warnings.warn(warning, stacklevel=2)
-    return config
-
-
-# --- validation --------------------------------------------------------------------------------
 
 
 def _show(value: Any) -> str:
@@ -283,7 +81,7 @@ def _looks_secret(key: str) -> bool:
     return lowered not in SECRET_SOURCES and any(word in lowered for word in _SECRET_WORDS)
 
 
-class _Validator:
+class Validator:
     """Checks the whole document and collects every mistake: an operator fixing a file wants
     them all at once, not one per run. A value that is wrong is reported once; checks that
     depend on it (a test profile needs a base_url) are skipped rather than piled on."""
@@ -330,7 +128,7 @@ class _Validator:
             return self.error(
                 here,
                 "looks like a secret, and secrets are never stored in config.toml",
-                f"remove it and use {_SECRET_SOURCES_HELP}",
+                f"remove it and use {SECRET_SOURCES_HELP}",
             )
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]}? " if close else ""
@@ -649,7 +447,7 @@ class _Validator:
             )
         if not sources and kind not in ("sandbox", None):
             self.problems.append(
-                self.error(where, "has no secret source", f"add one of {_SECRET_SOURCES_HELP}")
+                self.error(where, "has no secret source", f"add one of {SECRET_SOURCES_HELP}")
             )
         env = self.attempt(lambda: self.secret_env(where, sources.get("secret_env")), None)
         command = self.attempt(lambda: self.secret_command(where, sources.get("secret_command")), None)
