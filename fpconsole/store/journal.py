@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from fpconsole.api.outcome import FINAL, PENDING, of_event
 from fpconsole.store import db
 from fpconsole.store.scrub import scrub_json, scrub_text
 
@@ -38,12 +39,11 @@ if TYPE_CHECKING:
 MAX_AGE_DAYS: Final = 90
 MAX_ROWS: Final = 200_000
 PRUNE_EVERY_S: Final = 3600
-OUTCOMES: Final = ("sent", "process", "success", "error", "failed", "unknown", "cancelled")
 # Outcomes still worth a request/status poll (a `sent` row was cut off before its answer). A
 # state-changing call cancelled after sending is recorded as `unknown`; `cancelled` is a read's.
-PENDING_OUTCOMES: Final = ("sent", "process", "unknown")
+PENDING_OUTCOMES: Final = tuple(sorted(PENDING))
 # The request's own final statuses (SPEC §2): once a row has one, no later event replaces it.
-FINAL_OUTCOMES: Final = ("success", "error")
+FINAL_OUTCOMES: Final = tuple(sorted(FINAL))
 STATUS_METHODS: Final = ("request.status", "transaction.request_status")
 _REMEMBERED_ROWS: Final = 4096
 log = logging.getLogger(__name__)
@@ -166,14 +166,6 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         updated_at=datetime.fromisoformat(row["updated_at"]),
         changes=changes,
     )
-
-
-def answered_outcome(status: str | None, request_status: str | None) -> str:
-    if status == "error":
-        return "error"
-    if request_status in ("success", "process", "error"):
-        return request_status
-    return "success" if status == "ok" else "unknown"
 
 
 @dataclass
@@ -352,14 +344,14 @@ class Journal:
         return cursor.lastrowid
 
     def _answered(self, event: ResponseReceived) -> None:
-        outcome = answered_outcome(event.status, event.request_status)
+        result = of_event(event)
         row_id = self._find(event.request_id, event.method)
         if row_id is None:
-            row_id = self._insert_late(event.request_id, event.method, outcome, event.at, event.response)
+            row_id = self._insert_late(event.request_id, event.method, result, event.at, event.response)
         if row_id is not None:
             self._update(
                 row_id,
-                outcome=outcome,
+                outcome=result,
                 at=event.at,
                 response=event.response,
                 error_code=event.error_code,
@@ -380,7 +372,7 @@ class Journal:
             if original is not None and original != row_id:
                 self._update(
                     original,
-                    outcome=outcome,
+                    outcome=result,
                     at=event.at,
                     response=event.response,
                     error_code=event.error_code,
@@ -389,16 +381,16 @@ class Journal:
                 )
 
     def _status(self, event: StatusChanged) -> None:
-        outcome = event.request_status if event.request_status in OUTCOMES else "unknown"
+        result = of_event(event)
         row_id = self._find(event.request_id, event.method)
         if row_id is None and event.method is not None:
             row_id = self._find(event.request_id, None)
         if row_id is None:
-            self._insert_late(event.request_id, event.method or "unknown", outcome, event.at, event.response)
+            self._insert_late(event.request_id, event.method or "unknown", result, event.at, event.response)
             return
         self._update(
             row_id,
-            outcome=outcome,
+            outcome=result,
             at=event.at,
             response=event.response,
             error_code=event.error_code,
@@ -409,14 +401,14 @@ class Journal:
     def _failed(self, event: RequestFailed) -> None:
         # A state change cancelled after sending comes with outcome_unknown: `unknown`, pending,
         # polled again. A cancelled read has nothing to follow up: `cancelled`.
-        outcome = "unknown" if event.outcome_unknown else "cancelled" if event.cancelled else "failed"
+        result = of_event(event)
         row_id = self._find(event.request_id, event.method)
         if row_id is None:
-            row_id = self._insert_late(event.request_id, event.method, outcome, event.at, None)
+            row_id = self._insert_late(event.request_id, event.method, result, event.at, None)
         if row_id is not None:
             self._update(
                 row_id,
-                outcome=outcome,
+                outcome=result,
                 at=event.at,
                 response=None,
                 error_code=event.error,

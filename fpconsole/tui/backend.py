@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from fpconsole.api import errors
+from fpconsole.api import errors, outcome
 from fpconsole.api.client import CallResult
 from fpconsole.api.events import ClientEvent, RequestFailed, ResponseReceived, StatusChanged
 from fpconsole.api.methods import REGISTRY, Method
@@ -227,7 +227,7 @@ class ConsoleBackend:
                 RequestUpdated(
                     request_id=request_id,
                     method=method or "",
-                    request_status="unknown" if exc.outcome_unknown else "error",
+                    request_status=outcome.polling_ended(outcome_unknown=exc.outcome_unknown),
                     error_code=code or type(exc).__name__,
                     error_description=description,
                 )
@@ -285,7 +285,7 @@ class ConsoleBackend:
                 RequestUpdated(
                     request_id=event.request_id,
                     method=event.method,
-                    request_status=event.request_status or event.status or "",
+                    request_status=outcome.of_event(event),
                     error_code=event.error_code,
                     error_description=event.error_description,
                     response=event.response,
@@ -298,7 +298,7 @@ class ConsoleBackend:
                 RequestUpdated(
                     request_id=event.request_id,
                     method=event.method or "",
-                    request_status=event.request_status,
+                    request_status=outcome.of_event(event),
                     error_code=event.error_code,
                     error_description=event.error_description,
                     response=event.response,
@@ -306,15 +306,11 @@ class ConsoleBackend:
             )
             self._post(CacheChanged())
         elif isinstance(event, RequestFailed) and event.request_id:
-            if event.outcome_unknown:
-                request_status = "unknown"
-            else:
-                request_status = "cancelled" if event.cancelled else "failed"
             self._post(
                 RequestUpdated(
                     request_id=event.request_id,
                     method=event.method,
-                    request_status=request_status,
+                    request_status=outcome.of_event(event),
                     error_code=event.error,
                     error_description=event.message,
                 )

@@ -15,7 +15,10 @@ if TYPE_CHECKING:
 
 
 class RequestUpdated(Message):
-    """A request's status changed (answered, polled, failed). Bodies are redacted."""
+    """A request's status changed (answered, polled, failed). Bodies are redacted.
+
+    `request_status` is the request's outcome as `fpconsole.api.outcome` decides it (success,
+    process, error, unknown, failed, cancelled), never a raw envelope word such as "ok"."""
 
     def __init__(
         self,
