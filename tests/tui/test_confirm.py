@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from form_helpers import FormHost, text_of, type_text
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Button, Footer, Input, Label
@@ -13,7 +14,6 @@ from textual.widgets._footer import FooterKey
 
 from fpconsole.api import methods as api
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, confirm_spec_for, describe_target
-from fpconsole.tui.forms.testing import FormHost, text_of, type_text
 
 MASK = "440043******1234"
 

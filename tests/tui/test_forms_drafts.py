@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from form_helpers import FakeBackend, FormHost, text_of, type_text
 from textual.widgets import Button, Input, Select, Static
 
 from fpconsole.api import methods as api
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.forms.testing import FakeBackend, FormHost, text_of, type_text
 
 SIZE = (80, 24)
 
@@ -78,7 +78,7 @@ async def test_keep_as_draft_on_leaving() -> None:
 async def test_what_was_sent_is_no_longer_a_draft_even_when_left_in_process() -> None:
     """Leaving a form while its request is in process must not keep what was sent as a draft:
     reopened, it would go out again with a new request_id — a second transaction."""
-    from fpconsole.tui.forms.testing import make_result, set_fields
+    from form_helpers import make_result, set_fields
 
     rid = "828cf71d-a447-4a67-a149-c1df8bc197ca"
     backend = FakeBackend(answers=[make_result(api.CARD_BLOCK, rid, request_status="process")])

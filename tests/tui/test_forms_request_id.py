@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import pytest
+from form_helpers import set_fields, text_of
 from snapshot_apps import SnapshotApp, make_app, wait_ready, wait_until
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
@@ -20,7 +21,6 @@ from textual.widgets import Button, Input, Select, Static
 from fpconsole.api.client import PollPolicy
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.forms.testing import set_fields, text_of
 
 pytestmark = pytest.mark.usefixtures("deterministic_console")
 

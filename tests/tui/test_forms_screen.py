@@ -9,6 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from form_helpers import FakeBackend, FormHost, make_result, set_fields, text_of, type_text
 from textual.geometry import Region
 from textual.widgets import Button, Label, Static
 
@@ -18,7 +19,6 @@ from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
 from fpconsole.tui.forms.leave import LeaveScreen
 from fpconsole.tui.forms.outcome import FormOutcome
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.forms.testing import FakeBackend, FormHost, make_result, set_fields, text_of, type_text
 from fpconsole.tui.messages import RequestUpdated
 
 RID = "828cf71d-a447-4a67-a149-c1df8bc197ca"

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from form_helpers import FakeBackend, FormHost, set_fields, text_of, type_text
 from textual.widgets import Label
 
 from fpconsole.api import methods as api
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.forms.testing import FakeBackend, FormHost, set_fields, text_of, type_text
 from fpconsole.tui.forms.widgets import FieldWarning
 
 SIZE = (80, 24)

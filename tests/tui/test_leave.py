@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from form_helpers import FormHost
 from textual.pilot import Pilot
 from textual.widgets import Button
 from textual.widgets._footer import FooterKey
 
 from fpconsole.tui.forms.leave import LeaveScreen
-from fpconsole.tui.forms.testing import FormHost
 
 
 def host(*, can_keep: bool) -> FormHost:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from form_helpers import set_fields, text_of, type_text
 from snapshot_apps import (
     FakeClock,
     SnapshotApp,
@@ -30,7 +31,6 @@ from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.tui.actions_menu import ActionsMenu
 from fpconsole.tui.confirm import ConfirmScreen, last_four
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.forms.testing import set_fields, text_of, type_text
 from fpconsole.tui.screens.base import ListScreen
 from fpconsole.tui.screens.cards import CardsScreen
 from fpconsole.tui.widgets.top_bar import TopBar

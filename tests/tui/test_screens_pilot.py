@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from form_helpers import text_of
 from snapshot_apps import (
     SnapshotApp,
     cells_of,
@@ -31,7 +32,6 @@ from fpconsole.api.redaction import mask_pan
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.config import BUILTIN_SANDBOX_SECRET
 from fpconsole.tui import secret_view
-from fpconsole.tui.forms.testing import text_of
 from fpconsole.tui.help import HelpScreen
 from fpconsole.tui.screens.base import ListScreen
 from fpconsole.tui.screens.cards import CardsScreen

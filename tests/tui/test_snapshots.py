@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from form_helpers import set_fields, type_text
 from snapshot_apps import (
     SIZES,
     SnapshotApp,
@@ -31,7 +32,6 @@ from fpconsole.tui.actions_menu import ActionsMenu
 from fpconsole.tui.command_line import CommandLine
 from fpconsole.tui.confirm import ConfirmScreen
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.forms.testing import set_fields, type_text
 from fpconsole.tui.help import HelpScreen
 from fpconsole.tui.screens.base import ListScreen
 from fpconsole.tui.screens.cards import CardsScreen

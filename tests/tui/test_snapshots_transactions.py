@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from form_helpers import set_fields
 from snapshot_apps import SIZES, make_app, settle, wait_ready, wait_until
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from fpconsole.tui.amount_guard import AmountGuardForm
-from fpconsole.tui.forms.testing import set_fields
 from fpconsole.tui.screens.statement import StatementScreen
 from fpconsole.tui.screens.transactions import TransactionsScreen
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from form_helpers import set_fields, text_of
 from snapshot_apps import (
     SnapshotApp,
     confirm,
@@ -33,7 +34,6 @@ from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.tui.actions_menu import ActionsMenu
 from fpconsole.tui.amount_guard import AmountGuardForm, CreateTransactionForm
 from fpconsole.tui.confirm import ConfirmScreen
-from fpconsole.tui.forms.testing import set_fields, text_of
 from fpconsole.tui.screens.base import ListScreen
 from fpconsole.tui.screens.cards import CardsScreen
 from fpconsole.tui.screens.statement import StatementScreen

@@ -1,7 +1,8 @@
 """A fake backend and a tiny host app, for the form tests and for snapshot tests of forms.
 
-Not used by the console itself. The host forwards `RequestUpdated` to its screens through
-`on_app_news`, exactly as `FpConsoleApp` does, so a test drives the same path as the real app.
+Kept with the tests, out of the package: the console never imports it. The host forwards
+`RequestUpdated` to its screens through `on_app_news`, exactly as `FpConsoleApp` does, so a test
+drives the same path as the real app.
 """
 
 from __future__ import annotations
