@@ -31,6 +31,8 @@ def curl_for_served_sandbox(line: str) -> str:
 
 
 EMBEDDED_SEED_CLIENTS = 40
+# How long the embedded sandbox keeps a state change in `process` (tests and demos set it).
+SANDBOX_DELAY_ENV: Final = "FPCONSOLE_SANDBOX_DELAY"
 # Journal and cache name of a `--base-url` session. A colon cannot appear in a profile name
 # (config.py refuses it), so such a name never mixes with a profile's entries.
 ADHOC_PREFIX: Final = "adhoc:"
@@ -87,6 +89,8 @@ def embedded_transport(delay: float | None = None, db: str | None = None, engine
     from fpconsole.sandbox.embedded import embedded_transport as make_transport
     from fpconsole.sandbox.settings import SandboxSettings
 
+    if delay is None:
+        delay = sandbox_delay_from_env()
     if db is None:
         db = str(ensure_private_dir(sandbox_dir()) / "sandbox.sqlite3")
     fresh = db == ":memory:" or not os.path.exists(db)
@@ -95,10 +99,30 @@ def embedded_transport(delay: float | None = None, db: str | None = None, engine
         os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
     settings = SandboxSettings.default(
         db=db,
-        delay=float(os.environ.get("FPCONSOLE_SANDBOX_DELAY", "1.5")) if delay is None else delay,
+        delay=delay,
         seed=EMBEDDED_SEED_CLIENTS if fresh else None,
     )
     return make_transport(settings, engine)
+
+
+def sandbox_delay_from_env() -> float:
+    """The embedded sandbox's settle delay from FPCONSOLE_SANDBOX_DELAY (empty or unset: the
+    default). Anything else than 0 to 86400 seconds is a SetupError naming the variable and the
+    fix: the CLI exits 2 with it and the console's top bar keeps saying it."""
+    from fpconsole.sandbox.settings import DEFAULT_DELAY_S, MAX_DELAY_S, check_delay
+
+    raw = os.environ.get(SANDBOX_DELAY_ENV, "")
+    if not raw.strip():
+        return DEFAULT_DELAY_S
+    try:
+        return check_delay(float(raw))
+    except ValueError:  # not a number, or NaN, an infinity, a negative or too long a delay
+        raise SetupError(
+            f"{SANDBOX_DELAY_ENV}={raw} is not a number of seconds from 0 to {MAX_DELAY_S:g} — "
+            f"use e.g. export {SANDBOX_DELAY_ENV}=1.5, or unset {SANDBOX_DELAY_ENV} for the "
+            f"default {DEFAULT_DELAY_S:g}",
+            short=f"{SANDBOX_DELAY_ENV} invalid",
+        ) from None
 
 
 def open_session(
