@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from fpconsole.cli import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
 
 
 def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:

@@ -15,14 +15,8 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
-EXIT_OK = 0
-EXIT_API_ERROR = 1
-EXIT_INVALID_INPUT = 2
-EXIT_TRANSPORT = 3
-# What a shell reports for a writer killed by SIGPIPE (128 + 13): `cat big | head -1` gives it,
-# so `set -o pipefail` scripts already expect it from a command whose reader left early.
-EXIT_BROKEN_PIPE = 141
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl+C
+from fpconsole.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_INVALID_INPUT, EXIT_OK
+
 API_PREFIX = "/v5/card-api/"
 
 

@@ -13,11 +13,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
+from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK
+
 if TYPE_CHECKING:
     from fpconsole.store.journal import JournalEntry
 
-EXIT_OK: Final = 0
-EXIT_INVALID_INPUT: Final = 2
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PAGE: Final = 500

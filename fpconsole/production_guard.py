@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, TextIO
 
-from fpconsole.cli import EXIT_INTERRUPTED, EXIT_INVALID_INPUT
+from fpconsole.exit_codes import EXIT_INTERRUPTED, EXIT_INVALID_INPUT
 
 CANCELLED_HINT: Final = "(--yes skips this question)"
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fpconsole import cli
+from fpconsole import cli, exit_codes
 from fpconsole.api.client import CardApiClient
 from fpconsole.api.signing import HEADER_NAME, SignatureError, verify
 
@@ -140,7 +140,7 @@ def test_success_exits_0_and_prints_the_answer_as_json(
     answer = ok(card={"card_id": "7001234", "status": "active"})
     backend.on("card/info", answer)
     result = run(capsys, "card.info", "card_id=7001234", f"request_id={RID}")
-    assert result.code == cli.EXIT_OK == 0
+    assert result.code == exit_codes.EXIT_OK == 0
     assert result.json == answer
     assert f"request_id: {RID}" in result.err
     [(path, body, alg)] = backend.seen
@@ -258,7 +258,7 @@ def test_api_error_exits_1(backend: Backend, capsys: pytest.CaptureFixture[str])
     }
     backend.on("card/info", answer)
     result = run(capsys, "card.info", "card_id=7001234")
-    assert result.code == cli.EXIT_API_ERROR == 1
+    assert result.code == exit_codes.EXIT_API_ERROR == 1
     assert result.json == answer
     assert "not_found: no card 7001234" in result.err
 
@@ -284,7 +284,7 @@ def test_wait_ending_in_error_exits_1(backend: Backend, capsys: pytest.CaptureFi
 
 def test_invalid_field_exits_2_naming_the_field(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "client.update", "client_id=CL-1", "product_id=1000", "client.phone=+77011234567")
-    assert result.code == cli.EXIT_INVALID_INPUT == 2
+    assert result.code == exit_codes.EXIT_INVALID_INPUT == 2
     assert "invalid client.update request" in result.err
     assert "client.phone: must be digits only" in result.err
     assert result.out == ""
@@ -396,7 +396,7 @@ def test_closed_port_exits_3(
     result = run(
         capsys, "card.info", "card_id=7001234", "--timeout", "2", base_url=f"http://127.0.0.1:{closed_port}"
     )
-    assert result.code == cli.EXIT_TRANSPORT == 3
+    assert result.code == exit_codes.EXIT_TRANSPORT == 3
     assert "CannotConnect" in result.err
     assert "outcome unknown" not in result.err  # a refused connection was certainly not received
     assert result.out == ""

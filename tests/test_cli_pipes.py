@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import fpconsole
-from fpconsole import cli
+from fpconsole import cli, exit_codes
 from fpconsole.api.events import RequestSent, ResponseReceived
 from fpconsole.store.journal import Journal
 
@@ -100,7 +100,7 @@ def run_with_closed_reader(args: list[str], cwd: Path | None = None) -> tuple[in
 def test_a_reader_gone_before_the_first_write_ends_the_command_quietly(args: list[str]) -> None:
     fill_journal(3)
     code, err = run_with_closed_reader(args)
-    assert code == cli.EXIT_BROKEN_PIPE == 141, err
+    assert code == exit_codes.EXIT_BROKEN_PIPE == 141, err
     assert not any(noise in err for noise in NOISE), err
 
 
@@ -209,5 +209,5 @@ def test_ctrl_c_outside_a_command_s_own_handling_ends_quietly_with_130(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "_run", interrupted)
-    assert cli.main(["sandbox", "serve"]) == cli.EXIT_INTERRUPTED == 130
+    assert cli.main(["sandbox", "serve"]) == exit_codes.EXIT_INTERRUPTED == 130
     assert capsys.readouterr().err == "\nfpconsole: interrupted\n"

@@ -24,7 +24,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
-from fpconsole.cli import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+from fpconsole.exit_codes import (
+    EXIT_API_ERROR,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    EXIT_TRANSPORT,
+    exit_for_signal,
+)
 
 if TYPE_CHECKING:
     from fpconsole.api.client import PollPolicy
@@ -34,7 +40,6 @@ if TYPE_CHECKING:
     from fpconsole.bulk.state import FileState
     from fpconsole.session import Session
 
-EXIT_INTERRUPTED: Final = 130  # Ctrl+C; another signal gives 128 + its number
 MAX_IN_FLIGHT: Final = 64
 PROGRESS_INTERVAL_S: Final = 0.5
 HEARTBEAT_S: Final = 2.0  # the longest stderr stays silent during a run
@@ -307,7 +312,7 @@ def _summary(results: list[RowResult], path: Path, skipped: int) -> str:
 
 def _exit_code(runner: BulkRunner, results: list[RowResult], stopped_by: signal.Signals | None) -> int:
     if stopped_by is not None:
-        return 128 + int(stopped_by)  # as a shell reports a process the signal ended
+        return exit_for_signal(stopped_by)  # as a shell reports a process the signal ended
     if all(r.status == "done" for r in results):
         return EXIT_OK
     if runner.unreachable or any(r.status == "unknown" for r in results):

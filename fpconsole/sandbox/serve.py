@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn, TextIO
 
+from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK
 from fpconsole.sandbox import partners
 from fpconsole.sandbox.control import MAX_SEED_COUNT
 from fpconsole.sandbox.deadlines import DEFAULT_REQUEST_TIMEOUT_S, BodyDeadline, protocol_with_deadline
@@ -54,8 +55,6 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8642
-EXIT_OK: Final = 0
-EXIT_USAGE: Final = 2
 # In-flight answers get this long after Ctrl+C; a request held by a timeout fault does not
 # keep the process alive for its full hold.
 GRACEFUL_SHUTDOWN_S: Final = 3
@@ -494,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(options, out)
     except UsageError as exc:
         print(f"fpconsole sandbox serve: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_INVALID_INPUT
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_OK
 

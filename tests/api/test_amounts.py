@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fpconsole import cli
+from fpconsole import cli, exit_codes
 from fpconsole.api.fields import MAX_AMOUNT, AmountError, parse_amount
 from fpconsole.api.methods import REGISTRY
 from fpconsole.api.validation import validate_request
@@ -222,7 +222,7 @@ def test_the_console_guard_reads_typed_amounts_by_the_same_rule() -> None:
 def test_call_with_an_overflowing_amount_exits_2_naming_the_field(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["call", "transaction.create", "card_id=7001234", "order_id=ORD-1", f"amount={HUGE}"])
     captured = capsys.readouterr()
-    assert code == cli.EXIT_INVALID_INPUT == 2, captured.err
+    assert code == exit_codes.EXIT_INVALID_INPUT == 2, captured.err
     assert "amount: use digits and an optional '.'" in captured.err
     assert "Traceback" not in captured.err and captured.out == ""
 
