@@ -6,6 +6,7 @@ import sqlite3
 from datetime import timedelta
 from typing import Any
 
+from fpconsole.api.lifecycle import CardAction, card_allows
 from fpconsole.sandbox.engine import clients, ids, ledger, pins, store
 from fpconsole.sandbox.engine.clock import BUSINESS_TZ, add_years, from_db, to_db
 from fpconsole.sandbox.engine.context import Ctx, not_found
@@ -14,8 +15,8 @@ from fpconsole.sandbox.engine.statuses import (
     PLASTIC_DELIVERED,
     PLASTIC_ORDERED,
     PLASTIC_PRODUCED,
-    SECRET_STATUSES,
     next_status,
+    require,
     require_open,
 )
 from fpconsole.sandbox.errors import SandboxError
@@ -79,7 +80,7 @@ def link(ctx: Ctx, *, card_id: str, client_id: str) -> None:
     """Attach a client to a card from Bulk issue (SPEC §3.3)."""
     card = find_card(ctx, card_id)
     client = clients.find_client(ctx, client_id)
-    require_open(card)
+    require(card, "link")
     if card["client_id"] is not None:
         raise SandboxError(
             "already_linked", f"card {card_id} already belongs to {card['client_id']}", field="card_id"
@@ -91,7 +92,7 @@ def link(ctx: Ctx, *, card_id: str, client_id: str) -> None:
     )
 
 
-def change_status(ctx: Ctx, *, card_id: str, action: str, reason: str | None = None) -> sqlite3.Row:
+def change_status(ctx: Ctx, *, card_id: str, action: CardAction, reason: str | None = None) -> sqlite3.Row:
     """activate / block / unblock / close; refusals come from the state machine."""
     card = find_card(ctx, card_id)
     target = next_status(card, action)
@@ -125,7 +126,7 @@ def history(ctx: Ctx, card_id: str) -> list[sqlite3.Row]:
 def order_plastic(ctx: Ctx, *, card_id: str, branch_id: str | None) -> None:
     """One plastic order at a time: a new one is accepted once the last was delivered."""
     card = find_card(ctx, card_id)
-    require_open(card)
+    require(card, "issue_plastic")
     current = plastic_status(ctx, card_id)
     if current is not None and current != PLASTIC_DELIVERED:
         raise SandboxError(
@@ -161,7 +162,7 @@ def plastic_status(ctx: Ctx, card_id: str) -> str | None:
 def set_pin(ctx: Ctx, *, card_id: str, pin_hash: str, pin_salt: str) -> None:
     """Store a new PIN hash; a new PIN also clears the wrong-try counter."""
     card = find_card(ctx, card_id)
-    require_open(card)
+    require(card, "set_pin")
     ctx.conn.execute(
         "UPDATE cards SET pin_hash = ?, pin_salt = ?, pin_tries_left = ?, updated_at = ? WHERE card_id = ?",
         (pin_hash, pin_salt, pins.MAX_TRIES, to_db(ctx.now), card_id),
@@ -170,7 +171,7 @@ def set_pin(ctx: Ctx, *, card_id: str, pin_hash: str, pin_salt: str) -> None:
 
 def reset_pin_counter(ctx: Ctx, *, card_id: str) -> None:
     card = find_card(ctx, card_id)
-    require_open(card)
+    require(card, "reset_pin_counter")
     ctx.conn.execute(
         "UPDATE cards SET pin_tries_left = ?, updated_at = ? WHERE card_id = ?",
         (pins.MAX_TRIES, to_db(ctx.now), card_id),
@@ -219,7 +220,7 @@ def card_info(ctx: Ctx, card_id: str) -> dict[str, Any]:
 
 def secret_data(ctx: Ctx, card_id: str) -> dict[str, str]:
     card = find_card(ctx, card_id)
-    if card["status"] not in SECRET_STATUSES:
+    if not card_allows("read_secret", card["status"]):
         raise SandboxError(
             "invalid_state",
             f"secret data is given for active or blocked cards; card {card_id} is {card['status']}",

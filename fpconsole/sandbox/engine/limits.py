@@ -19,7 +19,7 @@ from fpconsole.sandbox.engine import cards, clients, ledger
 from fpconsole.sandbox.engine.clock import period_start, to_db
 from fpconsole.sandbox.engine.context import Ctx
 from fpconsole.sandbox.engine.money import limit_text, to_minor
-from fpconsole.sandbox.engine.statuses import require_open
+from fpconsole.sandbox.engine.statuses import require
 from fpconsole.sandbox.errors import SandboxError
 
 # transaction kind → the limit types that count it
@@ -49,12 +49,12 @@ def resolve(ctx: Ctx, object_type: str, object_value: str, *, for_change: bool) 
     if object_type == "card":
         card = cards.find_card(ctx, object_value, field=field)
         if for_change:
-            require_open(card)
+            require(card, "set_limits")
         return Scope(object_type, object_value, (card["card_id"],))
     if object_type == "account":
         account = ledger.find_account(ctx, object_value, field=field)
         if for_change:
-            require_open(cards.find_card(ctx, account["card_id"]))
+            require(cards.find_card(ctx, account["card_id"]), "set_limits")
         return Scope(object_type, object_value, (account["card_id"],))
     if object_type == "client":
         clients.find_client(ctx, object_value, field=field)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
+from fpconsole.api import methods
 from fpconsole.api import models as m
+from fpconsole.api.names import MethodName
 from fpconsole.sandbox.engine import cards, clients, limits, pins, transactions
 from fpconsole.sandbox.engine.context import Ctx, Outcome, Settings
 from fpconsole.sandbox.errors import SandboxError
@@ -104,7 +106,12 @@ def _issue_plastic(ctx: Ctx, p: Payload) -> Outcome:
     return _about_card(ctx, p["card_id"])
 
 
-def _status_change(action: str) -> Callable[[Ctx, Payload], Outcome]:
+def _status_change(method: methods.Method) -> Callable[[Ctx, Payload], Outcome]:
+    """A card method that moves the card to another status: its entry's card action."""
+    action = method.card_action
+    if action is None or method.card_status_after is None:
+        raise ValueError(f"{method.name} does not change a card's status")
+
     def apply(ctx: Ctx, p: Payload) -> Outcome:
         cards.change_status(ctx, card_id=p["card_id"], action=action, reason=p.get("description"))
         return _about_card(ctx, p["card_id"])
@@ -192,24 +199,24 @@ def _limits_set(ctx: Ctx, p: Payload) -> Outcome:
 
 
 OPERATIONS: Final[dict[str, Operation]] = {
-    "client.add": Operation(m.ClientAddRequest, _client_add, prepare=_prepare_client_add),
-    "client.update": Operation(m.ClientUpdateRequest, _client_update),
-    "card.link": Operation(m.CardLinkRequest, _card_link),
-    "card.bulk_issue": Operation(m.BulkIssueRequest, _bulk_issue),
-    "card.issue": Operation(m.CardIssueRequest, _issue),
-    "card.issue_plastic": Operation(m.CardIssuePlasticRequest, _issue_plastic),
-    "card.activate": Operation(m.CardRequest, _status_change("activate")),
-    "card.block": Operation(m.CardWithReasonRequest, _status_change("block")),
-    "card.unblock": Operation(m.CardWithReasonRequest, _status_change("unblock")),
-    "card.close": Operation(m.CardWithReasonRequest, _status_change("close")),
-    "card.set_pin": Operation(m.SetPinRequest, _set_pin, prepare=_prepare_set_pin),
-    "card.reset_counter_pin": Operation(m.CardRequest, _reset_pin_counter),
-    "transaction.create": Operation(
+    MethodName.CLIENT_ADD: Operation(m.ClientAddRequest, _client_add, prepare=_prepare_client_add),
+    MethodName.CLIENT_UPDATE: Operation(m.ClientUpdateRequest, _client_update),
+    MethodName.CARD_LINK: Operation(m.CardLinkRequest, _card_link),
+    MethodName.CARD_BULK_ISSUE: Operation(m.BulkIssueRequest, _bulk_issue),
+    MethodName.CARD_ISSUE: Operation(m.CardIssueRequest, _issue),
+    MethodName.CARD_ISSUE_PLASTIC: Operation(m.CardIssuePlasticRequest, _issue_plastic),
+    MethodName.CARD_ACTIVATE: Operation(m.CardRequest, _status_change(methods.CARD_ACTIVATE)),
+    MethodName.CARD_BLOCK: Operation(m.CardWithReasonRequest, _status_change(methods.CARD_BLOCK)),
+    MethodName.CARD_UNBLOCK: Operation(m.CardWithReasonRequest, _status_change(methods.CARD_UNBLOCK)),
+    MethodName.CARD_CLOSE: Operation(m.CardWithReasonRequest, _status_change(methods.CARD_CLOSE)),
+    MethodName.CARD_SET_PIN: Operation(m.SetPinRequest, _set_pin, prepare=_prepare_set_pin),
+    MethodName.CARD_RESET_PIN_COUNTER: Operation(m.CardRequest, _reset_pin_counter),
+    MethodName.TRANSACTION_CREATE: Operation(
         m.TransactionCreateRequest, _transaction_create, on_record=_open_transaction, on_error=_decline
     ),
-    "transaction.clearing": Operation(m.TransactionClearingRequest, _clearing),
-    "transaction.refund": Operation(m.TransactionRefundRequest, _refund),
-    "limits.set": Operation(m.LimitsSetRequest, _limits_set),
+    MethodName.TRANSACTION_CLEARING: Operation(m.TransactionClearingRequest, _clearing),
+    MethodName.TRANSACTION_REFUND: Operation(m.TransactionRefundRequest, _refund),
+    MethodName.LIMITS_SET: Operation(m.LimitsSetRequest, _limits_set),
 }
 
 

@@ -1,35 +1,51 @@
-"""Status names and the card state machine, in one place.
-
-The names come from `fpconsole.api.dictionaries` (INFERRED lists live there); this module says
-which moves between them are allowed.
-
-    inactive --activate--> active --block--> blocked --unblock--> active
-    inactive | active | blocked --close--> closed        (final: every later change → card_closed)
-"""
+"""The sandbox's side of the card lifecycle and the ledger rules (`fpconsole.api.lifecycle`,
+where they are written once): a refusal when a card's state does not allow a change."""
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Final
 
-from fpconsole.api.dictionaries import CARD_STATUSES, PLASTIC_STATUSES, TRANSACTION_STATUSES
+from fpconsole.api.dictionaries import PLASTIC_STATUSES
+from fpconsole.api.lifecycle import (
+    ACTIVE,
+    AUTHORISED,
+    BLOCKED,
+    CARD_RULES,
+    CLOSED,
+    INACTIVE,
+    TX_CLEARED,
+    TX_ERROR,
+    TX_NEW,
+    TX_REFUNDED,
+    TX_SUCCESS,
+    CardAction,
+    card_allows,
+    transaction_status,
+)
 from fpconsole.sandbox.errors import SandboxError
 
-INACTIVE, ACTIVE, BLOCKED, CLOSED = CARD_STATUSES
-TX_NEW, TX_SUCCESS, TX_ERROR, TX_CLEARED, TX_REFUNDED = TRANSACTION_STATUSES
-PLASTIC_ORDERED, PLASTIC_PRODUCED, PLASTIC_DELIVERED = PLASTIC_STATUSES
+__all__ = [
+    "ACTIVE",
+    "AUTHORISED",
+    "BLOCKED",
+    "CLOSED",
+    "INACTIVE",
+    "PLASTIC_DELIVERED",
+    "PLASTIC_ORDERED",
+    "PLASTIC_PRODUCED",
+    "TX_CLEARED",
+    "TX_ERROR",
+    "TX_NEW",
+    "TX_REFUNDED",
+    "TX_SUCCESS",
+    "CardAction",
+    "next_status",
+    "require",
+    "require_open",
+    "transaction_status",
+]
 
-# action → (statuses it may start from, status it leads to)
-TRANSITIONS: Final[dict[str, tuple[frozenset[str], str]]] = {
-    "activate": (frozenset({INACTIVE}), ACTIVE),
-    "block": (frozenset({ACTIVE}), BLOCKED),
-    "unblock": (frozenset({BLOCKED}), ACTIVE),
-    "close": (frozenset({INACTIVE, ACTIVE, BLOCKED}), CLOSED),
-}
-# Card secrets are shown only for a card that can be used or will be again.
-SECRET_STATUSES: Final = frozenset({ACTIVE, BLOCKED})
-# Transactions whose authorisation succeeded (money is or was held).
-AUTHORISED: Final = frozenset({TX_SUCCESS, TX_CLEARED, TX_REFUNDED})
+PLASTIC_ORDERED, PLASTIC_PRODUCED, PLASTIC_DELIVERED = PLASTIC_STATUSES
 
 
 def require_open(card: sqlite3.Row) -> None:
@@ -38,22 +54,22 @@ def require_open(card: sqlite3.Row) -> None:
         raise SandboxError("card_closed", f"card {card['card_id']} is closed", field="card_id")
 
 
-def next_status(card: sqlite3.Row, action: str) -> str:
-    allowed, target = TRANSITIONS[action]
+def require(card: sqlite3.Row, action: CardAction) -> None:
+    """The card's state allows `action` (lifecycle.CARD_RULES), or the API's refusal: card_closed
+    for a closed card, invalid_state for any other state the action does not start from."""
     require_open(card)
-    if card["status"] not in allowed:
+    if not card_allows(action, card["status"]):
         raise SandboxError(
             "invalid_state",
-            f"cannot {action} card {card['card_id']}: it is {card['status']}",
+            f"cannot {action.replace('_', ' ')} card {card['card_id']}: it is {card['status']}",
             field="card_id",
         )
+
+
+def next_status(card: sqlite3.Row, action: CardAction) -> str:
+    """The status `action` leads to, once the card's state allows it."""
+    target = CARD_RULES[action].leads_to
+    if target is None:
+        raise ValueError(f"{action} does not change a card's status")
+    require(card, action)
     return target
-
-
-def transaction_status(cleared: int, refunded: int) -> str:
-    """A transaction's status is the furthest stage it reached (INFERRED lifecycle)."""
-    if refunded > 0:
-        return TX_REFUNDED
-    if cleared > 0:
-        return TX_CLEARED
-    return TX_SUCCESS

@@ -1,11 +1,10 @@
 """Card transactions: authorise (hold) → clear (spend, in parts) → refund (in parts).
 
-Amount rules, enforced here and again by the table's CHECKs:
-    held + cleared <= amount      clearing takes from what is held, never more
-    refunded <= cleared           a refund returns cleared money, never more
+The rules (what a clearing or a refund may take, the statuses) are `fpconsole.api.lifecycle`'s,
+enforced here and again by the table's CHECKs (held + cleared <= amount, refunded <= cleared).
 A transaction is created `new` when the request arrives (its id is given at once), becomes
 `success` (authorised, amount held) or `error` (declined) when the request is applied, then
-`cleared` after a clearing and `refunded` after a refund (statuses.transaction_status).
+`cleared` after a clearing and `refunded` after a refund (lifecycle.transaction_status).
 """
 
 from __future__ import annotations
@@ -14,16 +13,15 @@ import sqlite3
 from decimal import Decimal
 from typing import Any, Final
 
+from fpconsole.api import lifecycle
 from fpconsole.sandbox.engine import cards, ids, ledger, limits, store
 from fpconsole.sandbox.engine.clock import db_to_rfc3339, to_db
 from fpconsole.sandbox.engine.context import Ctx, not_found
 from fpconsole.sandbox.engine.money import json_amount, limit_text, to_minor
 from fpconsole.sandbox.engine.statuses import (
-    ACTIVE,
     AUTHORISED,
     TX_ERROR,
     TX_NEW,
-    TX_REFUNDED,
     require_open,
     transaction_status,
 )
@@ -34,7 +32,7 @@ ATM_MCC: Final = 6011
 
 
 def default_merchant(partner: str) -> ledger.Merchant:
-    """transaction.create names no merchant: the partner that charges the card is the merchant."""
+    """A new transaction names no merchant: the partner that charges the card is the merchant."""
     return ledger.Merchant(f"MERCHANT {partner}"[:40].upper())
 
 
@@ -89,7 +87,7 @@ def authorise(ctx: Ctx, transaction_id: str, *, merchant: ledger.Merchant | None
         raise SandboxError("invalid_state", f"transaction {transaction_id} is already {tx['status']}")
     card = cards.find_card(ctx, tx["card_id"])
     require_open(card)
-    if card["status"] != ACTIVE:
+    if not lifecycle.card_allows("spend", card["status"]):
         raise SandboxError(
             "invalid_state", f"card {card['card_id']} is {card['status']}, not active", field="card_id"
         )
@@ -180,7 +178,7 @@ def _requested(amount: Decimal | None, limit: int, what: str, transaction_id: st
 def clear(ctx: Ctx, transaction_id: str, amount: Decimal | None = None) -> int:
     """Move held money to spent (ledger `pay` or `withdrawal`); returns the amount cleared."""
     tx, account = _authorised(ctx, transaction_id)
-    moved = _requested(amount, int(tx["held"]), "clear", transaction_id)
+    moved = _requested(amount, lifecycle.clearable(int(tx["held"])), "clear", transaction_id)
     cleared = int(tx["cleared"]) + moved
     ctx.conn.execute(
         """UPDATE transactions SET held = held - ?, cleared = ?, status = ?, updated_at = ?
@@ -203,11 +201,17 @@ def clear(ctx: Ctx, transaction_id: str, amount: Decimal | None = None) -> int:
 def refund(ctx: Ctx, transaction_id: str, amount: Decimal | None = None) -> int:
     """Return cleared money to the card (ledger `refund`); returns the amount refunded."""
     tx, account = _authorised(ctx, transaction_id)
-    moved = _requested(amount, int(tx["cleared"]) - int(tx["refunded"]), "refund", transaction_id)
+    left = lifecycle.refundable(int(tx["cleared"]), int(tx["refunded"]))
+    moved = _requested(amount, left, "refund", transaction_id)
     ctx.conn.execute(
         """UPDATE transactions SET refunded = refunded + ?, status = ?, updated_at = ?
            WHERE transaction_id = ?""",
-        (moved, TX_REFUNDED, to_db(ctx.now), transaction_id),
+        (
+            moved,
+            transaction_status(int(tx["cleared"]), int(tx["refunded"]) + moved),
+            to_db(ctx.now),
+            transaction_id,
+        ),
     )
     ledger.post(
         ctx,
