@@ -11,24 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from fpconsole.api import lifecycle
 from fpconsole.api import models as m
-from fpconsole.api.names import MethodName
 
 PREFIX: Final = "/v5/card-api/"
 
 Confidence = Literal["confirmed", "partial", "inferred"]
 Group = Literal["client", "card", "transaction", "limits", "status"]
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmation:
-    """The question the console asks before sending (the house rule: what destroys confirms)."""
-
-    message: str  # what happens, in the operator's words
-    danger: bool = False  # destructive: the dialog is in the error colour
-    # On a production profile the card's last four digits (or its id) and a reason are typed.
-    typed_on_production: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,28 +40,9 @@ class Method:
     # a fresh id would ask about a request that does not exist.
     looks_up_request_id: bool = False
     summary: str = ""
-
-    # What it does to a card (lifecycle.CARD_RULES: the statuses it needs, the status after).
-    card_action: lifecycle.CardAction | None = None
-    # What it does to a transaction's money (lifecycle: the limit, the status after).
-    ledger_move: lifecycle.LedgerMove | None = None
-    confirmation: Confirmation | None = None  # asked before sending; None: sent without a question
-    # Its own form class, as "module:Class" (a string: the core never imports the console).
-    form_class: str = ""
-    creates_cards: bool = False  # a success answers new cards, worth reading at once
-
-    @property
-    def card_status_after(self) -> str | None:
-        return lifecycle.card_status_after(self.card_action) if self.card_action else None
-
-    @property
-    def transaction_status_after(self) -> str | None:
-        return lifecycle.transaction_status_after(self.ledger_move) if self.ledger_move else None
-
-    @property
-    def settlement(self) -> lifecycle.Settlement | None:
-        """Clearing or refund: takes from an existing transaction within a ledger limit."""
-        return lifecycle.settlement_of(self.ledger_move)
+    # (name, title) pairs the same entry is also listed and called under: the docs show one path
+    # under two menu labels (Request status and Transaction request status, SPEC §3.23a).
+    also_named: tuple[tuple[str, str], ...] = ()
 
     @property
     def short_path(self) -> str:
@@ -94,7 +63,7 @@ class Method:
 
 
 def _method(
-    name: MethodName,
+    name: str,
     title: str,
     short: str,
     request: type[m.ApiRequest],
@@ -112,11 +81,7 @@ def _method(
     reads_secret: bool = False,
     looks_up_request_id: bool = False,
     summary: str = "",
-    card_action: lifecycle.CardAction | None = None,
-    ledger_move: lifecycle.LedgerMove | None = None,
-    confirmation: Confirmation | None = None,
-    form_class: str = "",
-    creates_cards: bool = False,
+    also_named: tuple[tuple[str, str], ...] = (),
 ) -> Method:
     return Method(
         name=name,
@@ -136,16 +101,12 @@ def _method(
         reads_secret=reads_secret,
         looks_up_request_id=looks_up_request_id,
         summary=summary,
-        card_action=card_action,
-        ledger_move=ledger_move,
-        confirmation=confirmation,
-        form_class=form_class,
-        creates_cards=creates_cards,
+        also_named=also_named,
     )
 
 
 CLIENT_ADD = _method(
-    MethodName.CLIENT_ADD,
+    "client.add",
     "Create client",
     "client/add",
     m.ClientAddRequest,
@@ -157,7 +118,7 @@ CLIENT_ADD = _method(
     summary="Registers a cardholder; yields client_id",
 )
 CLIENT_UPDATE = _method(
-    MethodName.CLIENT_UPDATE,
+    "client.update",
     "Edit client",
     "client/update",
     m.ClientUpdateRequest,
@@ -170,7 +131,7 @@ CLIENT_UPDATE = _method(
     summary="Changes the phone that receives 3-D Secure codes",
 )
 CARD_LINK = _method(
-    MethodName.CARD_LINK,
+    "card.link",
     "Update client (link card)",
     "card/link",
     m.CardLinkRequest,
@@ -181,10 +142,9 @@ CARD_LINK = _method(
     target_fields=("client_id", "card_id"),
     inferred="menu label 'Update client' mapped to card/link",
     summary="Attaches a client to a card from Bulk issue",
-    card_action="link",
 )
 CLIENT_CARDS = _method(
-    MethodName.CLIENT_CARDS,
+    "client.cards",
     "Cards' list",
     "client/cards",
     m.ClientCardsRequest,
@@ -197,7 +157,7 @@ CLIENT_CARDS = _method(
     summary="Lists a client's cards",
 )
 CARD_BULK_ISSUE = _method(
-    MethodName.CARD_BULK_ISSUE,
+    "card.bulk_issue",
     "Bulk issue",
     "card/bulk_issue",
     m.BulkIssueRequest,
@@ -207,10 +167,9 @@ CARD_BULK_ISSUE = _method(
     confidence="inferred",
     inferred="path and body (count field name); cards[] arrive via request/status",
     summary="Issues N cards with no client, to be linked later",
-    creates_cards=True,
 )
 CARD_ISSUE = _method(
-    MethodName.CARD_ISSUE,
+    "card.issue",
     "Issue card",
     "card/issue",
     m.CardIssueRequest,
@@ -221,10 +180,9 @@ CARD_ISSUE = _method(
     target_fields=("client_id",),
     inferred="body: client_id (current model) or the older draft's cardholder object",
     summary="Issues a virtual card for a client",
-    creates_cards=True,
 )
 CARD_ISSUE_PLASTIC = _method(
-    MethodName.CARD_ISSUE_PLASTIC,
+    "card.issue_plastic",
     "Issue plastic card",
     "card/issue_plastic",
     m.CardIssuePlasticRequest,
@@ -235,11 +193,9 @@ CARD_ISSUE_PLASTIC = _method(
     target_fields=("card_id",),
     inferred="path and body: card_id of the virtual card plus an optional delivery branch_id",
     summary="Orders a physical card for an existing card",
-    card_action="issue_plastic",
-    creates_cards=True,
 )
 CARD_ACTIVATE = _method(
-    MethodName.CARD_ACTIVATE,
+    "card.activate",
     "Activate card",
     "card/activate",
     m.CardRequest,
@@ -249,10 +205,9 @@ CARD_ACTIVATE = _method(
     confidence="inferred",
     target_fields=("card_id",),
     inferred="path and body modelled on sibling card methods",
-    card_action="activate",
 )
 CARD_BLOCK = _method(
-    MethodName.CARD_BLOCK,
+    "card.block",
     "Block card",
     "card/block",
     m.CardWithReasonRequest,
@@ -263,13 +218,9 @@ CARD_BLOCK = _method(
     target_fields=("card_id",),
     inferred="path and body modelled on Unblock card (description = reason)",
     summary="Temporarily blocks a card",
-    card_action="block",
-    confirmation=Confirmation(
-        "The card stops working until it is unblocked.", danger=True, typed_on_production=True
-    ),
 )
 CARD_UNBLOCK = _method(
-    MethodName.CARD_UNBLOCK,
+    "card.unblock",
     "Unblock card",
     "card/unblock",
     m.CardWithReasonRequest,
@@ -279,10 +230,9 @@ CARD_UNBLOCK = _method(
     confidence="confirmed",
     target_fields=("card_id",),
     summary="Lifts a temporary block",
-    card_action="unblock",
 )
 CARD_SET_PIN = _method(
-    MethodName.CARD_SET_PIN,
+    "card.set_pin",
     "Set PIN",
     "card/set_pin",
     m.SetPinRequest,
@@ -292,13 +242,13 @@ CARD_SET_PIN = _method(
     confidence="confirmed",
     target_fields=("card_id",),
     request_secret_fields=frozenset({"pin"}),
-    inferred="request_id is sent although the docs do not list it; PIN encryption format unknown",
+    inferred="request_id is sent although the docs do not list it; the PIN is encrypted with a public "
+    "key of the processing side, in a format the docs leave open: api/pin_block.py is the one place "
+    "that makes the block",
     summary="Sets the PIN, or has one generated",
-    card_action="set_pin",
-    confirmation=Confirmation("The card's PIN will be replaced."),
 )
 CARD_RESET_PIN_COUNTER = _method(
-    MethodName.CARD_RESET_PIN_COUNTER,
+    "card.reset_counter_pin",
     "Reset PIN counter",
     "card/reset_counter_pin",
     m.CardRequest,
@@ -308,10 +258,9 @@ CARD_RESET_PIN_COUNTER = _method(
     confidence="confirmed",
     target_fields=("card_id",),
     summary="Clears the wrong-PIN counter after a lockout",
-    card_action="reset_pin_counter",
 )
 CARD_CLOSE = _method(
-    MethodName.CARD_CLOSE,
+    "card.close",
     "Close card",
     "card/close",
     m.CardWithReasonRequest,
@@ -321,13 +270,9 @@ CARD_CLOSE = _method(
     confidence="confirmed",
     target_fields=("card_id",),
     summary="Closes a card for good",
-    card_action="close",
-    confirmation=Confirmation(
-        "Closing is final: the card can never be used again.", danger=True, typed_on_production=True
-    ),
 )
 CARD_INFO = _method(
-    MethodName.CARD_INFO,
+    "card.info",
     "Card info",
     "card/info",
     m.CardRequest,
@@ -339,7 +284,7 @@ CARD_INFO = _method(
     inferred="response: card{card_id, card_mask, status, client_id, product_id, expiry, ...}",
 )
 CARD_BALANCE = _method(
-    MethodName.CARD_BALANCE,
+    "card.balance",
     "Balance",
     "card/balance",
     m.CardRequest,
@@ -351,7 +296,7 @@ CARD_BALANCE = _method(
     inferred="path; response shaped like statement_extended.balances",
 )
 CARD_SECRET_DATA = _method(
-    MethodName.CARD_SECRET_DATA,
+    "card.secret_data",
     "Secret data",
     "card/secret_data",
     m.CardRequest,
@@ -364,10 +309,9 @@ CARD_SECRET_DATA = _method(
     reads_secret=True,
     inferred="path and response data{pan, expiry, cvv} (sent in clear by the sandbox)",
     summary="PAN, expiry and CVV of an active or blocked card",
-    card_action="read_secret",
 )
 CARD_STATEMENT = _method(
-    MethodName.CARD_STATEMENT,
+    "card.statement",
     "Statement",
     "card/statement",
     m.CardWindowRequest,
@@ -378,10 +322,10 @@ CARD_STATEMENT = _method(
     target_fields=("card_id",),
 )
 CARD_STATEMENT_EXTENDED = _method(
-    MethodName.CARD_STATEMENT_EXTENDED,
+    "card.statement_extended",
     "Statement extended",
     "card/statement_extended",
-    m.CardWindowRequest,
+    m.StatementExtendedRequest,
     m.StatementExtendedResponse,
     group="card",
     changes_state=False,
@@ -390,7 +334,7 @@ CARD_STATEMENT_EXTENDED = _method(
     inferred="operations[] items shaped like authorizations[]",
 )
 REQUEST_STATUS = _method(
-    MethodName.REQUEST_STATUS,
+    "request.status",
     "Request status",
     "request/status",
     m.StatusQuery,
@@ -399,9 +343,12 @@ REQUEST_STATUS = _method(
     changes_state=False,
     confidence="confirmed",
     looks_up_request_id=True,
+    # One path, two menu labels: a transaction request's answer adds transaction_id and
+    # fin_document_id (docs page api-14318518).
+    also_named=(("transaction.request_status", "Transaction request status"),),
 )
 TRANSACTION_CREATE = _method(
-    MethodName.TRANSACTION_CREATE,
+    "transaction.create",
     "Create transaction",
     "transaction/create",
     m.TransactionCreateRequest,
@@ -412,12 +359,9 @@ TRANSACTION_CREATE = _method(
     target_fields=("card_id",),
     inferred="path and body; transaction_id in the answer and in request/status",
     summary="Authorises an amount on a card (held until clearing)",
-    card_action="spend",
-    ledger_move="hold",
-    form_class="fpconsole.tui.amount_guard:CreateTransactionForm",
 )
 TRANSACTION_CLEARING = _method(
-    MethodName.TRANSACTION_CLEARING,
+    "transaction.clearing",
     "Clearing transaction",
     "transaction/clearing",
     m.TransactionClearingRequest,
@@ -428,11 +372,9 @@ TRANSACTION_CLEARING = _method(
     target_fields=("transaction_id",),
     inferred="path and fields (by symmetry with refund)",
     summary="Finalises a held amount, in full or in part",
-    ledger_move="clearing",
-    form_class="fpconsole.tui.amount_guard:TransactionGuardForm",
 )
 TRANSACTION_REFUND = _method(
-    MethodName.TRANSACTION_REFUND,
+    "transaction.refund",
     "Refund transaction",
     "transaction/refund",
     m.TransactionRefundRequest,
@@ -443,11 +385,9 @@ TRANSACTION_REFUND = _method(
     target_fields=("transaction_id",),
     inferred="amount omitted = full refund",
     summary="Returns a cleared amount, in full or in part",
-    ledger_move="refund",
-    form_class="fpconsole.tui.amount_guard:TransactionGuardForm",
 )
 TRANSACTION_INFO = _method(
-    MethodName.TRANSACTION_INFO,
+    "transaction.info",
     "Transaction info",
     "transaction/info",
     m.TransactionInfoRequest,
@@ -458,21 +398,8 @@ TRANSACTION_INFO = _method(
     target_fields=("transaction_id",),
     inferred="path (body confirmed)",
 )
-TRANSACTION_REQUEST_STATUS = _method(
-    MethodName.TRANSACTION_REQUEST_STATUS,
-    "Transaction request status",
-    "transaction/request_status",
-    m.StatusQuery,
-    m.RequestStatusResponse,
-    group="transaction",
-    changes_state=False,
-    confidence="inferred",
-    looks_up_request_id=True,
-    inferred="path and body: the status of a transaction request by its request_id, answered like "
-    "request/status plus transaction_id",
-)
 CARDHOLDER_VALIDATE = _method(
-    MethodName.CARDHOLDER_VALIDATE,
+    "external.cardholder_validate",
     "Cardholder validation",
     "external/cardholder_validate",
     m.CardholderValidateRequest,
@@ -484,7 +411,7 @@ CARDHOLDER_VALIDATE = _method(
     summary="Scores a name and phone against a card token's owner",
 )
 LIMITS_SET = _method(
-    MethodName.LIMITS_SET,
+    "limits.set",
     "Set limits",
     "limits/set",
     m.LimitsSetRequest,
@@ -493,10 +420,9 @@ LIMITS_SET = _method(
     changes_state=True,
     confidence="confirmed",
     target_fields=("object.value",),
-    card_action="set_limits",
 )
 LIMITS_LIST = _method(
-    MethodName.LIMITS_LIST,
+    "limits.list",
     "Limits list",
     "limits/list",
     m.LimitsListRequest,
@@ -516,7 +442,8 @@ class Registry:
 
     def __post_init__(self) -> None:
         for method in self.methods:
-            for key in (method.name, method.path, method.short_path, *method.aliases):
+            also = (name for name, _title in method.also_named)
+            for key in (method.name, method.path, method.short_path, *method.aliases, *also):
                 if key in self._by_key:
                     raise ValueError(f"duplicate registry key {key!r}")
                 self._by_key[key] = method
@@ -526,6 +453,20 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self.methods)
+
+    def listing(self) -> Iterator[tuple[str, str, Method]]:
+        """(name, title, entry) for every name a user can pick, an entry's other names right
+        after it: what `fpconsole methods` and the console's lists show."""
+        for method in self.methods:
+            yield method.name, method.title, method
+            for name, title in method.also_named:
+                yield name, title, method
+
+    def title_for(self, key: str) -> str:
+        """The menu title of the name asked for: `transaction.request_status` is titled
+        "Transaction request status", though its entry is request/status."""
+        method = self.resolve(key)
+        return dict(method.also_named).get(key.strip(), method.title)
 
     def get(self, key: str) -> Method | None:
         key = key.strip()
@@ -541,7 +482,8 @@ class Registry:
         if method is None:
             import difflib
 
-            names = [meth.name for meth in self.methods] + [meth.short_path for meth in self.methods]
+            names = [name for name, _title, _meth in self.listing()]
+            names += [meth.short_path for meth in self.methods]
             close = difflib.get_close_matches(key, names, n=3)
             hint = (
                 f"; did you mean {', '.join(close)}?" if close else "; run `fpconsole methods` for the list"
@@ -574,7 +516,6 @@ REGISTRY: Final = Registry(
         TRANSACTION_CREATE,
         TRANSACTION_CLEARING,
         TRANSACTION_REFUND,
-        TRANSACTION_REQUEST_STATUS,
         TRANSACTION_INFO,
         CARDHOLDER_VALIDATE,
         LIMITS_SET,

@@ -168,13 +168,32 @@ class CardWindowRequest(ApiRequest):
 
     @model_validator(mode="after")
     def _window_in_order(self) -> CardWindowRequest:
-        from datetime import datetime
+        require_window_in_order(self.start_date, self.end_date)
+        return self
 
-        if self.start_date and self.end_date:
-            start = datetime.fromisoformat(self.start_date.replace("Z", "+00:00"))
-            end = datetime.fromisoformat(self.end_date.replace("Z", "+00:00"))
-            if end < start:
-                raise PydanticCustomError("window", "must not be before start_date", {"field": "end_date"})
+
+def require_window_in_order(start_date: str | None, end_date: str | None) -> None:
+    from datetime import datetime
+
+    if start_date and end_date:
+        start = datetime.fromisoformat(start_date.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(end_date.replace("Z", "+00:00"))
+        if end < start:
+            raise PydanticCustomError("window", "must not be before start_date", {"field": "end_date"})
+
+
+class StatementExtendedRequest(ApiRequest):
+    """Statement extended needs its window (SPEC §3.17): start_date and end_date are required
+    here, where Statement (CardWindowRequest) leaves them optional."""
+
+    request_id: RequestId | None = Field(default=None, title="Request id", description=REQUEST_ID_HELP)
+    card_id: Identifier = Field(title="Card id")
+    start_date: Rfc3339 = Field(title="From", description="RFC 3339, e.g. 2025-04-01T00:00:00+05:00")
+    end_date: Rfc3339 = Field(title="To", description="RFC 3339, e.g. 2025-04-30T23:59:59+05:00")
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> StatementExtendedRequest:
+        require_window_in_order(self.start_date, self.end_date)
         return self
 
 
@@ -430,7 +449,10 @@ class CardRef(ApiResponse):
 class RequestStatusResponse(Envelope):
     cards: list[CardRef] = Field(default_factory=list)
     client_id: str | None = None
-    transaction_id: str | None = None  # INFERRED: the sandbox adds it for transaction requests
+    # The "Transaction request status" page (same path) marks both required for a transaction
+    # request (SPEC §3.23a); other requests answer without them.
+    transaction_id: str | None = None
+    fin_document_id: str | None = None
 
 
 class ClientAddResponse(Envelope):
@@ -534,6 +556,8 @@ class CardMask(ApiResponse):
 
 
 class StatementExtendedResponse(Envelope):
+    # The docs mark every field of this answer optional, status included (SPEC §3.17).
+    status: str | None = None  # type: ignore[assignment]
     client_id: str | None = None
     card: CardMask | None = None
     balances: Balances | None = None

@@ -594,9 +594,23 @@ async def test_a_status_lookup_never_generates_the_id_it_asks_about(
     assert fake_api.seen == []
 
 
+async def test_transaction_request_status_posts_to_request_status(make_client: Any, fake_api: Any) -> None:
+    """Docs page api-14318518: the transaction twin is the same path, signed for that path, and
+    its answer's transaction_id and fin_document_id are read."""
+    tx = "019ab688-bef2-72c4-6a29-d0e08be76d95"
+    answer = {"status": "ok", "request_status": "success", "transaction_id": tx, "fin_document_id": "FD-7"}
+    fake_api.on("request/status", answer)
+    result = await make_client().call("transaction.request_status", {"request_id": RID})
+    [seen] = fake_api.seen
+    assert seen.path == "/v5/card-api/request/status" and seen.signature_error is None
+    assert seen.json == {"request_id": RID}
+    response: Any = result.response
+    assert (response.transaction_id, response.fin_document_id) == (tx, "FD-7")
+
+
 def test_every_other_method_with_a_request_id_generates_it() -> None:
     lookups = {m.name for m in REGISTRY if m.looks_up_request_id}
-    assert lookups == {"request.status", "transaction.request_status"}
+    assert lookups == {"request.status"}
     for method in REGISTRY:
         if method.name not in lookups:
             assert method.generates_request_id == method.has_request_id, method.name

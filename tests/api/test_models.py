@@ -225,7 +225,15 @@ TABLE: dict[str, Case] = {
     "card.secret_data": Case(CARD, card_cases(CARD)),
     # SPEC §3.16's example.
     "card.statement": Case(WINDOW, window_cases(WINDOW)),
-    "card.statement_extended": Case(WINDOW, window_cases(WINDOW)),
+    # SPEC §3.17: its own request model, the window required (Statement's is optional).
+    "card.statement_extended": Case(
+        WINDOW,
+        (
+            *window_cases(WINDOW),
+            Bad(with_changes(WINDOW, start_date=DROP), "start_date", "is required"),
+            Bad(with_changes(WINDOW, end_date=DROP), "end_date", "is required"),
+        ),
+    ),
     "client.add": Case(
         CLIENT_ADD,
         (
@@ -298,13 +306,6 @@ TABLE: dict[str, Case] = {
             Bad(with_changes(REFUND, amount="ten"), "amount", "use digits and an optional '.'"),
         ),
     ),
-    "transaction.request_status": Case(
-        {"request_id": RID},
-        (
-            Bad({}, "request_id", "is required"),
-            Bad({"request_id": RID, "transaction_id": TOKEN}, "transaction_id", "not a field"),
-        ),
-    ),
     # SPEC §3.23's example.
     "transaction.info": Case(
         {"request_id": TOKEN, "transaction_id": TOKEN},
@@ -371,7 +372,7 @@ def _assert_refused(errors: list[FieldError], field: str, expect: str) -> FieldE
 
 def test_table_covers_every_registry_method() -> None:
     assert set(TABLE) == {method.name for method in REGISTRY}
-    assert len(TABLE) == len(REGISTRY) == 27
+    assert len(TABLE) == len(REGISTRY) == 26
     thin = [name for name, case in TABLE.items() if len(case.invalid) < 2]
     assert not thin, f"fewer than two invalid examples: {thin}"
 
@@ -732,6 +733,46 @@ def test_request_status_response_spec_example() -> None:
     assert parsed.client_id == "CL-100045"
     assert [c.card_id for c in parsed.cards] == ["7001234"]
     assert parsed.cards[0].model_extra == {"mask": "440043******1237"}
+
+
+def test_transaction_request_status_is_request_status() -> None:
+    """Docs page api-14318518: "Transaction request status" posts {request_id} to request/status,
+    so it is the same entry, and its model refuses a transaction_id in the request."""
+    method = REGISTRY.resolve("transaction.request_status")
+    assert method is REGISTRY.resolve("request.status")
+    assert method.path == "/v5/card-api/request/status"
+    with pytest.raises(Exception, match="transaction_id"):
+        method.request.model_validate({"request_id": RID, "transaction_id": TOKEN})
+
+
+def test_transaction_request_status_response_carries_both_ids() -> None:
+    raw = {
+        "status": "ok",
+        "request_status": "success",
+        "transaction_id": TOKEN,
+        "fin_document_id": "FD-42",
+        "dt": "2025-05-01T09:31:10+05:00",
+    }
+    parsed: Any = REGISTRY.resolve("transaction.request_status").response.model_validate(raw)
+    assert (parsed.transaction_id, parsed.fin_document_id) == (TOKEN, "FD-42")
+    assert parsed.model_extra == {}
+
+
+def test_statement_window_optional_but_extended_window_required() -> None:
+    card_only = {"card_id": "7001234"}
+    assert REGISTRY.resolve("card.statement").request.model_validate(card_only)
+    model, errors = validate_request(REGISTRY.resolve("card.statement_extended").request, card_only)
+    assert model is None
+    assert {error.field for error in errors} == {"start_date", "end_date"}
+
+
+def test_statement_extended_answer_without_status_parses() -> None:
+    """SPEC §3.17 marks every field of the answer optional, status included, and lists no dt."""
+    raw = {"request_status": "success", "client_id": "CL-1", "card": {"card_id": "7001234"}}
+    parsed: Any = REGISTRY.resolve("card.statement_extended").response.model_validate(raw)
+    assert (parsed.status, parsed.client_id, parsed.card.card_id) == (None, "CL-1", "7001234")
+    with pytest.raises(Exception, match="status"):
+        REGISTRY.resolve("card.statement").response.model_validate(raw)
 
 
 def test_statement_response_spec_example() -> None:

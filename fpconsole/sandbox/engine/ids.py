@@ -88,6 +88,12 @@ def transaction_id(created: datetime, seq: int) -> str:
     return str(uuid.UUID(int=value))
 
 
+def fin_document_id(ledger_id: int) -> str:
+    """FD- and the ledger entry's number, e.g. FD-42: the financial document a transaction
+    request produced (the docs name the field, not its shape)."""
+    return f"FD-{ledger_id}"
+
+
 def rrn(moment: datetime, seq: int) -> str:
     """Retrieval reference number, 12 digits laid out like ISO 8583's YDDDHHNNNNNN
     (last digit of year, day of year, hour, 6-digit sequence), e.g. 510218765432."""

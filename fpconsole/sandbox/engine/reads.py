@@ -35,7 +35,7 @@ def _as(request: m.ApiRequest, model: type[R]) -> R:
 
 
 def _request_status(ctx: Ctx, request: m.ApiRequest) -> Body:
-    return requests.status_json(requests.find(ctx, _as(request, m.RequestIdOnly).request_id))
+    return requests.status_json(ctx, requests.find(ctx, _as(request, m.RequestIdOnly).request_id))
 
 
 def _card_info(ctx: Ctx, request: m.ApiRequest) -> Body:
@@ -58,7 +58,7 @@ def _statement(ctx: Ctx, request: m.ApiRequest) -> Body:
 
 
 def _statement_extended(ctx: Ctx, request: m.ApiRequest) -> Body:
-    req = _as(request, m.CardWindowRequest)
+    req = _as(request, m.StatementExtendedRequest)
     return statements.statement_extended(ctx, req.card_id, req.start_date, req.end_date)
 
 
@@ -87,10 +87,9 @@ def _limits_list(ctx: Ctx, request: m.ApiRequest) -> Body:
 
 
 READS: Final[dict[str, Callable[[Ctx, m.ApiRequest], Body]]] = {
+    # Also the docs' "Transaction request status" (same path): a transaction request's answer
+    # carries transaction_id and fin_document_id.
     "request.status": _request_status,
-    # INFERRED: answers for any request of the partner, like request/status (the tracker may use
-    # either); the transaction_id is included when the request concerns a transaction.
-    "transaction.request_status": _request_status,
     "card.info": _card_info,
     "card.balance": _balance,
     "card.secret_data": _secret_data,

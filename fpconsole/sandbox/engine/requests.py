@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from fpconsole.sandbox.engine import store
+from fpconsole.sandbox.engine import ids, store
 from fpconsole.sandbox.engine.clock import from_db, to_db
 from fpconsole.sandbox.engine.context import Ctx, Outcome, Settings
 from fpconsole.sandbox.errors import ERROR_CODES, SandboxError
@@ -161,6 +161,18 @@ def finish_error(conn: sqlite3.Connection, seq: int, now: datetime, error: Sandb
     )
 
 
+def fin_document_id(ctx: Ctx, transaction_id: str, request_id: str) -> str | None:
+    """The financial document a transaction request produced: its first ledger entry (the hold
+    of a create, the spend of a clearing, the credit of a refund); None when it posted none
+    (still in process, declined, refused)."""
+    # By transaction first: the ledger is indexed on it, not on request_id.
+    row = ctx.conn.execute(
+        "SELECT MIN(id) FROM ledger WHERE transaction_id = ? AND partner = ? AND request_id = ?",
+        (transaction_id, ctx.partner, request_id),
+    ).fetchone()
+    return None if row is None or row[0] is None else ids.fin_document_id(int(row[0]))
+
+
 def find(ctx: Ctx, request_id: str) -> sqlite3.Row:
     row: sqlite3.Row | None = ctx.conn.execute(
         "SELECT * FROM requests WHERE partner = ? AND request_id = ?", (ctx.partner, request_id)
@@ -172,7 +184,7 @@ def find(ctx: Ctx, request_id: str) -> sqlite3.Row:
     return row
 
 
-def status_json(row: sqlite3.Row) -> dict[str, Any]:
+def status_json(ctx: Ctx, row: sqlite3.Row) -> dict[str, Any]:
     """The request/status body (without the envelope's status and dt)."""
     body: dict[str, Any] = {
         "request_status": row["status"],
@@ -180,7 +192,10 @@ def status_json(row: sqlite3.Row) -> dict[str, Any]:
         "cards": [{"card_id": card_id} for card_id in json.loads(row["cards"])],
     }
     if row["transaction_id"] is not None:
+        # "Transaction request status" (SPEC §3.23a): both keys are always there for a
+        # transaction request; fin_document_id is null until the request has posted its entry.
         body["transaction_id"] = row["transaction_id"]
+        body["fin_document_id"] = fin_document_id(ctx, row["transaction_id"], row["request_id"])
     if row["status"] == ERROR:
         body["error_code"] = row["error_code"]
         body["error_description"] = row["error_description"]
