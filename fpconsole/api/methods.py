@@ -11,12 +11,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from fpconsole.api import lifecycle
 from fpconsole.api import models as m
+from fpconsole.api.names import MethodName
 
 PREFIX: Final = "/v5/card-api/"
 
 Confidence = Literal["confirmed", "partial", "inferred"]
 Group = Literal["client", "card", "transaction", "limits", "status"]
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The question the console asks before sending (the house rule: what destroys confirms)."""
+
+    message: str  # what happens, in the operator's words
+    danger: bool = False  # destructive: the dialog is in the error colour
+    # On a production profile the card's last four digits (or its id) and a reason are typed.
+    typed_on_production: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +56,28 @@ class Method:
     # under two menu labels (Request status and Transaction request status, SPEC §3.23a).
     also_named: tuple[tuple[str, str], ...] = ()
 
+    # What it does to a card (lifecycle.CARD_RULES: the statuses it needs, the status after).
+    card_action: lifecycle.CardAction | None = None
+    # What it does to a transaction's money (lifecycle: the limit, the status after).
+    ledger_move: lifecycle.LedgerMove | None = None
+    confirmation: Confirmation | None = None  # asked before sending; None: sent without a question
+    # Its own form class, as "module:Class" (a string: the core never imports the console).
+    form_class: str = ""
+    creates_cards: bool = False  # a success answers new cards, worth reading at once
+
+    @property
+    def card_status_after(self) -> str | None:
+        return lifecycle.card_status_after(self.card_action) if self.card_action else None
+
+    @property
+    def transaction_status_after(self) -> str | None:
+        return lifecycle.transaction_status_after(self.ledger_move) if self.ledger_move else None
+
+    @property
+    def settlement(self) -> lifecycle.Settlement | None:
+        """Clearing or refund: takes from an existing transaction within a ledger limit."""
+        return lifecycle.settlement_of(self.ledger_move)
+
     @property
     def short_path(self) -> str:
         return self.path.removeprefix(PREFIX)
@@ -63,7 +97,7 @@ class Method:
 
 
 def _method(
-    name: str,
+    name: MethodName,
     title: str,
     short: str,
     request: type[m.ApiRequest],
@@ -82,6 +116,11 @@ def _method(
     looks_up_request_id: bool = False,
     summary: str = "",
     also_named: tuple[tuple[str, str], ...] = (),
+    card_action: lifecycle.CardAction | None = None,
+    ledger_move: lifecycle.LedgerMove | None = None,
+    confirmation: Confirmation | None = None,
+    form_class: str = "",
+    creates_cards: bool = False,
 ) -> Method:
     return Method(
         name=name,
@@ -102,11 +141,16 @@ def _method(
         looks_up_request_id=looks_up_request_id,
         summary=summary,
         also_named=also_named,
+        card_action=card_action,
+        ledger_move=ledger_move,
+        confirmation=confirmation,
+        form_class=form_class,
+        creates_cards=creates_cards,
     )
 
 
 CLIENT_ADD = _method(
-    "client.add",
+    MethodName.CLIENT_ADD,
     "Create client",
     "client/add",
     m.ClientAddRequest,
@@ -118,7 +162,7 @@ CLIENT_ADD = _method(
     summary="Registers a cardholder; yields client_id",
 )
 CLIENT_UPDATE = _method(
-    "client.update",
+    MethodName.CLIENT_UPDATE,
     "Edit client",
     "client/update",
     m.ClientUpdateRequest,
@@ -131,7 +175,7 @@ CLIENT_UPDATE = _method(
     summary="Changes the phone that receives 3-D Secure codes",
 )
 CARD_LINK = _method(
-    "card.link",
+    MethodName.CARD_LINK,
     "Update client (link card)",
     "card/link",
     m.CardLinkRequest,
@@ -142,9 +186,10 @@ CARD_LINK = _method(
     target_fields=("client_id", "card_id"),
     inferred="menu label 'Update client' mapped to card/link",
     summary="Attaches a client to a card from Bulk issue",
+    card_action="link",
 )
 CLIENT_CARDS = _method(
-    "client.cards",
+    MethodName.CLIENT_CARDS,
     "Cards' list",
     "client/cards",
     m.ClientCardsRequest,
@@ -157,7 +202,7 @@ CLIENT_CARDS = _method(
     summary="Lists a client's cards",
 )
 CARD_BULK_ISSUE = _method(
-    "card.bulk_issue",
+    MethodName.CARD_BULK_ISSUE,
     "Bulk issue",
     "card/bulk_issue",
     m.BulkIssueRequest,
@@ -167,9 +212,10 @@ CARD_BULK_ISSUE = _method(
     confidence="inferred",
     inferred="path and body (count field name); cards[] arrive via request/status",
     summary="Issues N cards with no client, to be linked later",
+    creates_cards=True,
 )
 CARD_ISSUE = _method(
-    "card.issue",
+    MethodName.CARD_ISSUE,
     "Issue card",
     "card/issue",
     m.CardIssueRequest,
@@ -180,9 +226,10 @@ CARD_ISSUE = _method(
     target_fields=("client_id",),
     inferred="body: client_id (current model) or the older draft's cardholder object",
     summary="Issues a virtual card for a client",
+    creates_cards=True,
 )
 CARD_ISSUE_PLASTIC = _method(
-    "card.issue_plastic",
+    MethodName.CARD_ISSUE_PLASTIC,
     "Issue plastic card",
     "card/issue_plastic",
     m.CardIssuePlasticRequest,
@@ -193,9 +240,11 @@ CARD_ISSUE_PLASTIC = _method(
     target_fields=("card_id",),
     inferred="path and body: card_id of the virtual card plus an optional delivery branch_id",
     summary="Orders a physical card for an existing card",
+    card_action="issue_plastic",
+    creates_cards=True,
 )
 CARD_ACTIVATE = _method(
-    "card.activate",
+    MethodName.CARD_ACTIVATE,
     "Activate card",
     "card/activate",
     m.CardRequest,
@@ -205,9 +254,10 @@ CARD_ACTIVATE = _method(
     confidence="inferred",
     target_fields=("card_id",),
     inferred="path and body modelled on sibling card methods",
+    card_action="activate",
 )
 CARD_BLOCK = _method(
-    "card.block",
+    MethodName.CARD_BLOCK,
     "Block card",
     "card/block",
     m.CardWithReasonRequest,
@@ -218,9 +268,13 @@ CARD_BLOCK = _method(
     target_fields=("card_id",),
     inferred="path and body modelled on Unblock card (description = reason)",
     summary="Temporarily blocks a card",
+    card_action="block",
+    confirmation=Confirmation(
+        "The card stops working until it is unblocked.", danger=True, typed_on_production=True
+    ),
 )
 CARD_UNBLOCK = _method(
-    "card.unblock",
+    MethodName.CARD_UNBLOCK,
     "Unblock card",
     "card/unblock",
     m.CardWithReasonRequest,
@@ -230,9 +284,10 @@ CARD_UNBLOCK = _method(
     confidence="confirmed",
     target_fields=("card_id",),
     summary="Lifts a temporary block",
+    card_action="unblock",
 )
 CARD_SET_PIN = _method(
-    "card.set_pin",
+    MethodName.CARD_SET_PIN,
     "Set PIN",
     "card/set_pin",
     m.SetPinRequest,
@@ -246,9 +301,11 @@ CARD_SET_PIN = _method(
     "key of the processing side, in a format the docs leave open: api/pin_block.py is the one place "
     "that makes the block",
     summary="Sets the PIN, or has one generated",
+    card_action="set_pin",
+    confirmation=Confirmation("The card's PIN will be replaced."),
 )
 CARD_RESET_PIN_COUNTER = _method(
-    "card.reset_counter_pin",
+    MethodName.CARD_RESET_PIN_COUNTER,
     "Reset PIN counter",
     "card/reset_counter_pin",
     m.CardRequest,
@@ -258,9 +315,10 @@ CARD_RESET_PIN_COUNTER = _method(
     confidence="confirmed",
     target_fields=("card_id",),
     summary="Clears the wrong-PIN counter after a lockout",
+    card_action="reset_pin_counter",
 )
 CARD_CLOSE = _method(
-    "card.close",
+    MethodName.CARD_CLOSE,
     "Close card",
     "card/close",
     m.CardWithReasonRequest,
@@ -270,9 +328,13 @@ CARD_CLOSE = _method(
     confidence="confirmed",
     target_fields=("card_id",),
     summary="Closes a card for good",
+    card_action="close",
+    confirmation=Confirmation(
+        "Closing is final: the card can never be used again.", danger=True, typed_on_production=True
+    ),
 )
 CARD_INFO = _method(
-    "card.info",
+    MethodName.CARD_INFO,
     "Card info",
     "card/info",
     m.CardRequest,
@@ -284,7 +346,7 @@ CARD_INFO = _method(
     inferred="response: card{card_id, card_mask, status, client_id, product_id, expiry, ...}",
 )
 CARD_BALANCE = _method(
-    "card.balance",
+    MethodName.CARD_BALANCE,
     "Balance",
     "card/balance",
     m.CardRequest,
@@ -296,7 +358,7 @@ CARD_BALANCE = _method(
     inferred="path; response shaped like statement_extended.balances",
 )
 CARD_SECRET_DATA = _method(
-    "card.secret_data",
+    MethodName.CARD_SECRET_DATA,
     "Secret data",
     "card/secret_data",
     m.CardRequest,
@@ -309,9 +371,10 @@ CARD_SECRET_DATA = _method(
     reads_secret=True,
     inferred="path and response data{pan, expiry, cvv} (sent in clear by the sandbox)",
     summary="PAN, expiry and CVV of an active or blocked card",
+    card_action="read_secret",
 )
 CARD_STATEMENT = _method(
-    "card.statement",
+    MethodName.CARD_STATEMENT,
     "Statement",
     "card/statement",
     m.CardWindowRequest,
@@ -322,7 +385,7 @@ CARD_STATEMENT = _method(
     target_fields=("card_id",),
 )
 CARD_STATEMENT_EXTENDED = _method(
-    "card.statement_extended",
+    MethodName.CARD_STATEMENT_EXTENDED,
     "Statement extended",
     "card/statement_extended",
     m.StatementExtendedRequest,
@@ -334,7 +397,7 @@ CARD_STATEMENT_EXTENDED = _method(
     inferred="operations[] items shaped like authorizations[]",
 )
 REQUEST_STATUS = _method(
-    "request.status",
+    MethodName.REQUEST_STATUS,
     "Request status",
     "request/status",
     m.StatusQuery,
@@ -345,10 +408,10 @@ REQUEST_STATUS = _method(
     looks_up_request_id=True,
     # One path, two menu labels: a transaction request's answer adds transaction_id and
     # fin_document_id (docs page api-14318518).
-    also_named=(("transaction.request_status", "Transaction request status"),),
+    also_named=((MethodName.TRANSACTION_REQUEST_STATUS, "Transaction request status"),),
 )
 TRANSACTION_CREATE = _method(
-    "transaction.create",
+    MethodName.TRANSACTION_CREATE,
     "Create transaction",
     "transaction/create",
     m.TransactionCreateRequest,
@@ -359,9 +422,12 @@ TRANSACTION_CREATE = _method(
     target_fields=("card_id",),
     inferred="path and body; transaction_id in the answer and in request/status",
     summary="Authorises an amount on a card (held until clearing)",
+    card_action="spend",
+    ledger_move="hold",
+    form_class="fpconsole.tui.amount_guard:CreateTransactionForm",
 )
 TRANSACTION_CLEARING = _method(
-    "transaction.clearing",
+    MethodName.TRANSACTION_CLEARING,
     "Clearing transaction",
     "transaction/clearing",
     m.TransactionClearingRequest,
@@ -372,9 +438,11 @@ TRANSACTION_CLEARING = _method(
     target_fields=("transaction_id",),
     inferred="path and fields (by symmetry with refund)",
     summary="Finalises a held amount, in full or in part",
+    ledger_move="clearing",
+    form_class="fpconsole.tui.amount_guard:TransactionGuardForm",
 )
 TRANSACTION_REFUND = _method(
-    "transaction.refund",
+    MethodName.TRANSACTION_REFUND,
     "Refund transaction",
     "transaction/refund",
     m.TransactionRefundRequest,
@@ -385,9 +453,11 @@ TRANSACTION_REFUND = _method(
     target_fields=("transaction_id",),
     inferred="amount omitted = full refund",
     summary="Returns a cleared amount, in full or in part",
+    ledger_move="refund",
+    form_class="fpconsole.tui.amount_guard:TransactionGuardForm",
 )
 TRANSACTION_INFO = _method(
-    "transaction.info",
+    MethodName.TRANSACTION_INFO,
     "Transaction info",
     "transaction/info",
     m.TransactionInfoRequest,
@@ -399,7 +469,7 @@ TRANSACTION_INFO = _method(
     inferred="path (body confirmed)",
 )
 CARDHOLDER_VALIDATE = _method(
-    "external.cardholder_validate",
+    MethodName.CARDHOLDER_VALIDATE,
     "Cardholder validation",
     "external/cardholder_validate",
     m.CardholderValidateRequest,
@@ -411,7 +481,7 @@ CARDHOLDER_VALIDATE = _method(
     summary="Scores a name and phone against a card token's owner",
 )
 LIMITS_SET = _method(
-    "limits.set",
+    MethodName.LIMITS_SET,
     "Set limits",
     "limits/set",
     m.LimitsSetRequest,
@@ -420,9 +490,10 @@ LIMITS_SET = _method(
     changes_state=True,
     confidence="confirmed",
     target_fields=("object.value",),
+    card_action="set_limits",
 )
 LIMITS_LIST = _method(
-    "limits.list",
+    MethodName.LIMITS_LIST,
     "Limits list",
     "limits/list",
     m.LimitsListRequest,
