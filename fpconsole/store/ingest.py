@@ -13,26 +13,44 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from fpconsole.api.names import MethodName
+
 if TYPE_CHECKING:
     from datetime import datetime
 
     from fpconsole.api.events import ClientEvent, ResponseReceived, StatusChanged
+    from fpconsole.api.methods import Method
     from fpconsole.store.cache import EntityCache
 
 # Requests in flight we remember; a console rarely has more than a few dozen.
 MAX_REMEMBERED: Final = 4096
-STATUS_METHODS: Final = frozenset({"request.status", "transaction.request_status"})
-CARD_STATUS_AFTER: Final = {
-    "card.activate": "active",
-    "card.block": "blocked",
-    "card.unblock": "active",
-    "card.close": "closed",
-}
-TRANSACTION_STATUS_AFTER: Final = {"transaction.clearing": "cleared", "transaction.refund": "refunded"}
+
+
+def _entry(method: str | None) -> Method | None:
+    # The registry loads pydantic: on the first event, not when the cache is opened.
+    from fpconsole.api.methods import REGISTRY
+
+    return REGISTRY.get(method) if method else None
+
+
+def _polls(method: str | None) -> bool:
+    """request/status (under either name): it asks about an earlier request, it is not one."""
+    entry = _entry(method)
+    return entry is not None and entry.looks_up_request_id
 
 
 def _obj(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def _card_status_after(method: str | None) -> str | None:
+    entry = _entry(method)
+    return entry.card_status_after if entry is not None else None
+
+
+def _transaction_status_after(method: str | None) -> str | None:
+    entry = _entry(method)
+    return entry.transaction_status_after if entry is not None else None
 
 
 def _card_refs(response: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -53,7 +71,7 @@ class CacheIngest:
     def __call__(self, event: ClientEvent) -> None:
         if event.kind == "sent":
             # A manual request.status poll carries the original's request_id: not a new request.
-            if event.request_id and event.method not in STATUS_METHODS:
+            if event.request_id and not _polls(event.method):
                 self.requests[event.request_id] = (event.method, event.request)
                 self.requests.move_to_end(event.request_id)
                 while len(self.requests) > MAX_REMEMBERED:
@@ -69,14 +87,14 @@ class CacheIngest:
         return remembered[1] if remembered else {}
 
     def _answered(self, event: ResponseReceived) -> None:
-        if event.method in STATUS_METHODS and event.status == "error":
+        if _polls(event.method) and event.status == "error":
             # request/status itself answered with an error: a failed poll, which says nothing
             # about the original. Keep its body, so a later successful poll can still apply it.
             return
         if event.status == "error" or event.request_status == "error":
             self._forget(event.request_id)
             return
-        if event.method in STATUS_METHODS:
+        if _polls(event.method):
             # Someone polled by hand (`fpconsole call request.status`): the original settled.
             if event.request_status == "success":
                 self._succeeded(event.request_id, None, event.response, event.at)
@@ -84,7 +102,7 @@ class CacheIngest:
         method, response, at = event.method, event.response, event.at
         body = self._body(event.request_id)
         cache = self.cache
-        if method == "card.info":
+        if method == MethodName.CARD_INFO:
             card = _obj(response.get("card"))
             if card.get("card_id"):
                 cache.upsert_card(
@@ -97,7 +115,7 @@ class CacheIngest:
                     product_id=card.get("product_id"),
                     expiry=card.get("expiry"),
                 )
-        elif method == "client.cards":
+        elif method == MethodName.CLIENT_CARDS:
             for card in _card_refs(response):
                 cache.upsert_card(
                     str(card["card_id"]),
@@ -107,9 +125,9 @@ class CacheIngest:
                     status=card.get("status"),
                     client_id=body.get("client_id"),
                 )
-        elif method == "transaction.create" and response.get("transaction_id"):
+        elif method == MethodName.TRANSACTION_CREATE and response.get("transaction_id"):
             self._transaction_created(str(response["transaction_id"]), body, response, at)
-        elif method == "transaction.info" and body.get("transaction_id"):
+        elif method == MethodName.TRANSACTION_INFO and body.get("transaction_id"):
             status = _obj(response.get("transaction")).get("status")
             if status:
                 cache.upsert_transaction(str(body["transaction_id"]), seen_at=at, touch=False, status=status)
@@ -151,7 +169,7 @@ class CacheIngest:
         method = method or (remembered[0] if remembered else None)
         body: Mapping[str, Any] = remembered[1] if remembered else {}
         cache = self.cache
-        if method == "client.add":
+        if method == MethodName.CLIENT_ADD:
             client_id = response.get("client_id")
             if client_id:
                 item = {
@@ -161,9 +179,9 @@ class CacheIngest:
                     "branch_id": body.get("branch_id"),
                 }
                 cache.upsert("clients", item, seen_at=at)
-        elif method in ("card.issue", "card.bulk_issue"):
+        elif method in (MethodName.CARD_ISSUE, MethodName.CARD_BULK_ISSUE):
             # Bulk-issued cards belong to no client until card.link.
-            owner = body.get("client_id") if method == "card.issue" else None
+            owner = body.get("client_id") if method == MethodName.CARD_ISSUE else None
             for card in _card_refs(response):
                 cache.upsert_card(
                     str(card["card_id"]),
@@ -173,13 +191,13 @@ class CacheIngest:
                     client_id=owner,
                     product_id=body.get("product_id"),
                 )
-        elif method == "card.link":
+        elif method == MethodName.CARD_LINK:
             if body.get("card_id") and body.get("client_id"):
                 cache.upsert_card(str(body["card_id"]), seen_at=at, client_id=body["client_id"])
-        elif method in CARD_STATUS_AFTER:
+        elif (card_status := _card_status_after(method)) is not None:
             if body.get("card_id"):
-                cache.upsert_card(str(body["card_id"]), seen_at=at, status=CARD_STATUS_AFTER[method])
-        elif method == "client.update":
+                cache.upsert_card(str(body["card_id"]), seen_at=at, status=card_status)
+        elif method == MethodName.CLIENT_UPDATE:
             if body.get("client_id"):
                 cache.upsert_client(
                     str(body["client_id"]),
@@ -187,12 +205,12 @@ class CacheIngest:
                     phone=_obj(body.get("client")).get("phone"),
                     product_id=body.get("product_id"),
                 )
-        elif method == "transaction.create":
+        elif method == MethodName.TRANSACTION_CREATE:
             transaction_id = response.get("transaction_id")
             if transaction_id:
                 self._transaction_created(str(transaction_id), body, response, at)
-        elif method in TRANSACTION_STATUS_AFTER:
+        elif (settled := _transaction_status_after(method)) is not None:
             transaction_id = body.get("transaction_id") or response.get("transaction_id")
             if transaction_id:
-                status = _obj(response.get("transaction")).get("status") or TRANSACTION_STATUS_AFTER[method]
+                status = _obj(response.get("transaction")).get("status") or settled
                 cache.upsert_transaction(str(transaction_id), seen_at=at, status=status)
