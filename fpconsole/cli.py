@@ -323,13 +323,16 @@ def run_methods(out: TextIO, *, as_json: bool = False) -> int:
 
     from fpconsole.api.methods import REGISTRY
 
+    # Every name a user can pick: request/status is listed twice, as Request status and as
+    # Transaction request status (docs page api-14318518); `entry` is the registry entry.
     if as_json:
-        for method in REGISTRY:
+        for name, title, method in REGISTRY.listing():
             out.write(
                 json.dumps(
                     {
-                        "name": method.name,
-                        "title": method.title,
+                        "name": name,
+                        "title": title,
+                        "entry": method.name,
                         "path": method.path,
                         "changes_state": method.changes_state,
                         "may_process": method.may_process,
@@ -345,21 +348,26 @@ def run_methods(out: TextIO, *, as_json: bool = False) -> int:
     rows = [("NAME", "PATH", "CHANGES STATE", "MAY PROCESS", "CONFIDENCE")]
     rows += [
         (
-            m.name,
+            name,
             m.path.removeprefix(API_PREFIX),
             "yes" if m.changes_state else "no",
             "yes" if m.may_process else "no",
             m.confidence,
         )
-        for m in REGISTRY
+        for name, _title, m in REGISTRY.listing()
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         out.write(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
         )
+    twins = [
+        f"{name}: another name of {m.name} (same path)\n"
+        for name, _title, m in REGISTRY.listing()
+        if name != m.name
+    ]
     out.write(
-        f"\npath: after {API_PREFIX} (`fpconsole call` takes either form)\n"
+        "\n" + "".join(twins) + f"path: after {API_PREFIX} (`fpconsole call` takes either form)\n"
         "may process: the answer can be `process`; `call --wait` follows it to a final status\n"
         "confidence: confirmed = vendor docs; partial/inferred = our reading (docs/api-inferred.md)\n"
     )

@@ -781,14 +781,37 @@ def test_methods_table_shows_may_process_within_100_columns() -> None:
     lines = out.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 100
     assert lines[0].split() == ["NAME", "PATH", "CHANGES", "STATE", "MAY", "PROCESS", "CONFIDENCE"]
-    rows = {line.split()[0]: line.split() for line in lines[1 : len(REGISTRY) + 1]}
-    assert set(rows) == {method.name for method in REGISTRY}
-    for method in REGISTRY:
-        _, path, changes, may_process, _ = rows[method.name]
+    names = [name for name, _title, _method in REGISTRY.listing()]
+    rows = {line.split()[0]: line.split() for line in lines[1 : len(names) + 1]}
+    assert set(rows) == set(names) == {method.name for method in REGISTRY} | {"transaction.request_status"}
+    for name, _title, method in REGISTRY.listing():
+        _, path, changes, may_process, _ = rows[name]
         assert changes == ("yes" if method.changes_state else "no")
         assert may_process == ("yes" if method.may_process else "no")
         assert REGISTRY.resolve(path) is method  # the short path is one `call` accepts
     assert rows["card.block"][3] == "yes" and rows["card.info"][3] == "no"
+
+
+def test_methods_lists_transaction_request_status_as_request_status() -> None:
+    """Docs page api-14318518: one path under two menu labels, so one entry shown under both."""
+    out = io.StringIO()
+    assert cli.run_methods(out) == 0
+    lines = out.getvalue().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("request.status "))
+    status, twin = lines[at].split(), lines[at + 1].split()  # listed right after its entry
+    assert twin[0] == "transaction.request_status"
+    assert twin[1:] == status[1:] and twin[1] == "request/status"
+    assert "transaction.request_status: another name of request.status" in out.getvalue()
+    assert "transaction/request_status" not in out.getvalue()
+    listed = io.StringIO()
+    assert cli.run_methods(listed, as_json=True) == 0
+    by_name = {row["name"]: row for row in map(json.loads, listed.getvalue().splitlines())}
+    assert by_name["transaction.request_status"] == {
+        **by_name["request.status"],
+        "name": "transaction.request_status",
+        "title": "Transaction request status",
+    }
+    assert by_name["transaction.request_status"]["entry"] == "request.status"
 
 
 # --- production: a state change needs --yes or the method's name typed back -------------------
