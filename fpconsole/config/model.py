@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
+# The built-in profile signs as the sandbox's built-in partner (written once, in the API core);
+# re-exported (`as`) because config.validate and config/__init__ read them from here.
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID as BUILTIN_SANDBOX_AUTH_ID
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_SECRET as BUILTIN_SANDBOX_SECRET
 from fpconsole.config.errors import ConfigError, ConfigWarning, SecretFileError
 from fpconsole.config.secrets import SecretError, SecretFileProblem, read_secret_file, run_secret_command
 from fpconsole.locations import display_path
@@ -27,10 +31,6 @@ Alg: TypeAlias = Literal["HS512", "HS256"]
 KINDS: Final[tuple[Kind, ...]] = ("sandbox", "test", "production")
 ALGS: Final[tuple[Alg, ...]] = ("HS512", "HS256")
 
-# The built-in partner of the embedded sandbox is public on purpose (like a vendor's published
-# test credentials); the sandbox imports these so both sides agree.
-BUILTIN_SANDBOX_AUTH_ID: Final = "100500"
-BUILTIN_SANDBOX_SECRET: Final = "sandbox-secret"
 BUILTIN_SOURCE: Final = "built-in"
 
 DEFAULT_CONNECT_TIMEOUT: Final = 5.0

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NoReturn, TextIO
 
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK
 from fpconsole.sandbox import partners
 from fpconsole.sandbox.control import MAX_SEED_COUNT
@@ -37,8 +38,6 @@ from fpconsole.sandbox.faults import (
 )
 from fpconsole.sandbox.partners import PARTNERS_ENV
 from fpconsole.sandbox.settings import (
-    BUILTIN_SANDBOX_AUTH_ID,
-    BUILTIN_SANDBOX_SECRET,
     DEFAULT_DELAY_S,
     MAX_DELAY_S,
     SandboxSettings,

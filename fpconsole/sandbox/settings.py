@@ -6,13 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-# The built-in partner is public on purpose (like a vendor's test credentials): it lets the
-# console, `fpconsole call` and curl talk to a local sandbox without any setup. Defined once in
-# config (the console's built-in sandbox profile uses it), so both sides always agree.
-from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
+# The built-in partner (public on purpose) is written once in the API core, which the config's
+# built-in profile reads too: the sandbox never imports the config.
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 from fpconsole.sandbox.faults import MAX_SEED, NO_FAULTS, FaultSpec
-
-__all__ = ["BUILTIN_SANDBOX_AUTH_ID", "BUILTIN_SANDBOX_SECRET", "SandboxSettings", "check_delay"]
 
 DEFAULT_DELAY_S: Final = 1.5
 # A day: long enough to keep requests in `process` for any polling test, far from the date

@@ -18,6 +18,7 @@ import pytest
 
 from fpconsole.api.client import CardApiClient, ClientOptions, PollPolicy
 from fpconsole.api.events import ClientEvent, RequestSent
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 from fpconsole.bulk.calls import RetryPolicy
 from fpconsole.bulk.columns import COLUMNS
 from fpconsole.bulk.csvfile import BulkFile, read_bulk_file
@@ -25,7 +26,7 @@ from fpconsole.bulk.runner import BulkRunner, CardsMode, RowResult
 from fpconsole.bulk.state import FileState, open_file_state
 from fpconsole.sandbox.embedded import SandboxTransport, embedded_transport
 from fpconsole.sandbox.faults import FaultSpec
-from fpconsole.sandbox.settings import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET, SandboxSettings
+from fpconsole.sandbox.settings import SandboxSettings
 
 PARTNER = BUILTIN_SANDBOX_AUTH_ID
 

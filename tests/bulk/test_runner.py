@@ -406,7 +406,7 @@ async def test_cancel_while_paused_finishes_the_run(harness: Any, bulk_csv: Any)
 
 async def test_an_unreachable_server_stops_the_run(tmp_path: Path, harness: Any, bulk_csv: Any) -> None:
     from fpconsole.api.client import CardApiClient, ClientOptions
-    from fpconsole.sandbox.settings import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
+    from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 
     dead = CardApiClient(
         base_url="http://127.0.0.1:9",  # discard port: nothing listens on loopback

@@ -14,12 +14,12 @@ from typing import Any
 import httpx
 
 from fpconsole.api.client import CardApiClient, ClientOptions, PollPolicy
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 from fpconsole.bulk.calls import RetryPolicy
 from fpconsole.bulk.csvfile import read_bulk_file
 from fpconsole.bulk.progress import Progress
 from fpconsole.bulk.runner import BulkRunner, RowResult
 from fpconsole.bulk.watch import ServerWatch
-from fpconsole.sandbox.settings import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 
 HANG = 60.0  # a run that outlives this hangs: the bug
 # The client's own polling, as a real server gets it: ten minutes before giving up.

@@ -25,10 +25,11 @@ from fpconsole.api.client import CallResult, CardApiClient, ClientOptions, PollP
 from fpconsole.api.errors import ApiError
 from fpconsole.api.methods import Method
 from fpconsole.api.models import ApiRequest
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
 from fpconsole.sandbox.app import create_app, now_rfc3339
 from fpconsole.sandbox.errors import SandboxError
-from fpconsole.sandbox.settings import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET, SandboxSettings
+from fpconsole.sandbox.settings import SandboxSettings
 
 AUTH_ID = BUILTIN_SANDBOX_AUTH_ID
 SECRET = BUILTIN_SANDBOX_SECRET

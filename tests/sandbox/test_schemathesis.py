@@ -21,10 +21,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
 from fpconsole.api.signing import HEADER_NAME, sign
 from fpconsole.sandbox.app import create_app
 from fpconsole.sandbox.openapi import build_openapi
-from fpconsole.sandbox.settings import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET, SandboxSettings
+from fpconsole.sandbox.settings import SandboxSettings
 
 # Demo data, so some generated ids may meet real cards; delay 0 settles requests on the next call.
 APP = create_app(SandboxSettings.default(delay=0, seed=2, rng_seed=1))
