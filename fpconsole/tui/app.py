@@ -7,7 +7,7 @@ import asyncio
 import os
 import signal
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,14 +17,17 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from fpconsole.api.events import RequestFailed, RequestSent, ResponseReceived, StatusChanged
+from fpconsole.config import BUILTIN_SANDBOX, ResolvedProfile, resolved
 from fpconsole.tui.connection import CONNECTED, CONNECTING, REPROBE_DELAY, Connection, setup_failed
 from fpconsole.tui.messages import (
+    AppNews,
     BackendFailed,
     BackendReady,
     CacheChanged,
     ClientEventPosted,
     RequestUpdated,
     local_state_notices,
+    news_signal,
 )
 from fpconsole.tui.themes import DEFAULT_THEME, load_themes
 from fpconsole.tui.type_ahead import TypeAhead
@@ -44,11 +47,10 @@ SIGNAL_EXIT = {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGHUP: 128 + signal
 class ConsoleContext:
     """What the console knows before any heavy import: enough for the first frame."""
 
-    profile_name: str = "sandbox"
-    kind: str = "sandbox"
-    host: str = "embedded sandbox"
+    # Resolved once by the launch (config loaded, --read-only applied): the top bar, the
+    # session and the forms all read this one object.
+    profile: ResolvedProfile = field(default_factory=lambda: resolved(BUILTIN_SANDBOX))
     user_host: str = ""
-    read_only: bool = False
     theme: str | None = None
     sandbox_delay: float | None = None
     sandbox_db: str | None = None
@@ -57,11 +59,26 @@ class ConsoleContext:
     client_clock: Callable[[], Any] | None = None  # timestamps in the journal
     new_request_id: Callable[[], str] | None = None
     sandbox_engine: Any = None  # a prepared embedded engine (tests, snapshots, screenshots)
-    embedded: bool | None = None  # the in-process sandbox; None: as `host` says
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name
+
+    @property
+    def kind(self) -> str:
+        return self.profile.kind
+
+    @property
+    def host(self) -> str:
+        return self.profile.host
+
+    @property
+    def read_only(self) -> bool:
+        return self.profile.read_only
 
     @property
     def is_embedded(self) -> bool:
-        return self.embedded if self.embedded is not None else self.host == "embedded sandbox"
+        return self.profile.embedded
 
 
 def _lazy_screen(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -117,6 +134,8 @@ class FpConsoleApp(TypeAhead, App[int]):
         self.animation_level = "none"
         self.backend: ConsoleBackend | None = None
         self.cache: EntityCache | None = None
+        # App-level news for the screens that subscribe (messages.subscribe_news).
+        self.news = news_signal(self)
         self.drafts: FormDrafts | None = None
         # The embedded sandbox is in-process: nothing to reach, connected from the first frame
         # (a failure to start it still turns this to "cannot connect").
@@ -229,10 +248,9 @@ class FpConsoleApp(TypeAhead, App[int]):
         assert self.cache is not None
         try:
             backend = ConsoleBackend.start(
-                profile_name=self.context.profile_name,
+                profile=self.context.profile,
                 cache=self.cache,
                 post=self.post_message,
-                read_only=self.context.read_only,
                 sandbox_delay=self.context.sandbox_delay,
                 sandbox_db=self.context.sandbox_db,
                 hooks=ClientHooks(
@@ -410,12 +428,9 @@ class FpConsoleApp(TypeAhead, App[int]):
     def _cache_changed(self, message: CacheChanged) -> None:
         self._forward(message)
 
-    def _forward(self, message: ClientEventPosted | RequestUpdated | CacheChanged) -> None:
-        """App-level news reaches the screens of every section (each mode has its own stack)."""
-        for screen in self._visible_and_base_screens():
-            handler = getattr(screen, "on_app_news", None)
-            if handler is not None:
-                handler(message)
+    def _forward(self, message: AppNews) -> None:
+        """App-level news reaches the screens that subscribed, in every section."""
+        self.news.publish(message)
 
     def _visible_and_base_screens(self) -> Iterable[Screen[Any]]:
         seen: set[int] = set()
@@ -476,6 +491,9 @@ class FpConsoleApp(TypeAhead, App[int]):
         on the first frame."""
         from fpconsole.api.methods import REGISTRY
 
+        # A second name keeps its own title: transaction.request_status opens request/status's
+        # form as "Transaction request status".
+        title = REGISTRY.title_for(method) if isinstance(method, str) else None
         if isinstance(method, str):
             method = REGISTRY.resolve(method)
         if self.context.read_only and method.changes_state:
@@ -490,6 +508,7 @@ class FpConsoleApp(TypeAhead, App[int]):
                 method,
                 initial=initial,
                 form_key=method.name,
+                title=title,
                 confirm=spec,
                 clock=self.context.clock,
                 new_request_id=self.context.new_request_id,

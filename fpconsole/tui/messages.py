@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from textual.dom import DOMNode
 from textual.message import Message
+from textual.signal import Signal
 
 if TYPE_CHECKING:
     from fpconsole.api.events import ClientEvent
@@ -65,6 +67,26 @@ class CacheChanged(Message):
     def can_replace(self, message: Message) -> bool:
         # A burst of updates collapses into one reload.
         return isinstance(message, CacheChanged)
+
+
+AppNews: TypeAlias = RequestUpdated | ClientEventPosted | CacheChanged
+
+
+def news_signal(owner: DOMNode) -> Signal[AppNews]:
+    """The app's one channel for app-level news: the app publishes every RequestUpdated,
+    ClientEventPosted and CacheChanged on it, and a screen that cares subscribes (every section
+    keeps its own screen stack, so a screen under another section's gets it too)."""
+    return Signal(owner, "news")
+
+
+def subscribe_news(node: DOMNode, callback: Callable[[AppNews], object]) -> None:
+    """Have `callback` called with each piece of app-level news while `node` is mounted (the
+    signal forgets a node once it is removed). Called at once, as the app handles the message,
+    so a screen sees the news in the order the app does. A host app without the channel (a
+    test's) sends nothing."""
+    news = getattr(node.app, "news", None)
+    if isinstance(news, Signal):
+        news.subscribe(node, callback, immediate=True)
 
 
 @contextlib.contextmanager

@@ -19,9 +19,9 @@ Network work runs in a worker that posts `_Answered`/`_Failed`; the handlers own
 
 Checks only a caller can make (an amount over what the ledger allows, say) come from the public
 hook `extra_errors`: every check the form makes (`check`) adds them, so a subclass never has to
-override the private ways in and out. A method whose form needs such checks is named in
-`OWN_FORMS`, and whoever opens a form by method (the app's `open_form`) builds
-`form_class_for(method)`, so every way of opening it gets the same checks.
+override the private ways in and out. A method whose form needs such checks names its
+class in its registry entry (`Method.form_class`), and whoever opens a form by method (the app's
+`open_form`) builds `form_class_for(method)`, so every way of opening it gets the same checks.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ from fpconsole.tui.forms.spec import (
 )
 from fpconsole.tui.forms.status import LiveStatus, result_lines
 from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
-from fpconsole.tui.messages import RequestUpdated
+from fpconsole.tui.messages import RequestUpdated, subscribe_news
 
 if TYPE_CHECKING:
     from fpconsole.store.drafts import FormDrafts
@@ -95,17 +95,16 @@ _CTRL_S: Final[Mapping[str, tuple[str, str]]] = {
 _FORM_ERROR: Final = "form-error"
 REASON_FIELD: Final = "description"  # a confirmation's reason is sent as this field
 
-# Methods whose form is a subclass with checks of its own, as "module:Class". Named, not
-# imported: the subclass imports this module, and loads (with its method) on first use.
-OWN_FORMS: Final[Mapping[str, str]] = {
-    "transaction.create": "fpconsole.tui.amount_guard:CreateTransactionForm",
-}
 
+def form_class_for(method: Method | str) -> type[RequestFormScreen]:
+    """The form class a method opens in: its own subclass (the entry's `form_class`, named as
+    "module:Class" and imported on first use: the subclass imports this module) if it has one."""
+    if isinstance(method, str):
+        from fpconsole.api.methods import REGISTRY
 
-def form_class_for(method_name: str) -> type[RequestFormScreen]:
-    """The form class a method opens in: its own subclass if it has one."""
-    where = OWN_FORMS.get(method_name)
-    if where is None:
+        method = REGISTRY.resolve(method)
+    where = method.form_class
+    if not where:
         return RequestFormScreen
     module_name, _, class_name = where.partition(":")
     found = getattr(importlib.import_module(module_name), class_name)
@@ -331,6 +330,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             # A restored draft may hold mistakes from last time: show them now.
             self._show_check(self.check(self._last, self.request_id))
         self._focus_first()
+        subscribe_news(self, self.on_app_news)
 
     def _focus_first(self) -> None:
         """Focus the first field still to be filled: a form opened for the selected card or
@@ -681,7 +681,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     # --- live status -----------------------------------------------------------------------------
 
     def on_app_news(self, message: object) -> None:
-        """The app forwards app-level news to every screen; only our request matters here."""
+        """App-level news (the app's `news` signal): only our request matters here."""
         if isinstance(message, RequestUpdated):
             self._request_updated(message)
 

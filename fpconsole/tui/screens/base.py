@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from fpconsole.tui.messages import AppNews, subscribe_news
 from fpconsole.tui.widgets.detail import DetailPanel
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row, RowSource
 from fpconsole.tui.widgets.top_bar import TopBar
@@ -125,6 +126,10 @@ class ListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TopBar).in_process = self.fp_app.in_process
+        subscribe_news(self, self.on_app_news)
+
+    def on_app_news(self, message: AppNews) -> None:
+        """App-level news (the app's `news` signal): a list reacts to what changes it."""
 
     # --- data: subclasses say what to list ----------------------------------------------
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -343,6 +343,3 @@ class BulkScreen(Screen[None]):
         if self.runner is not None:
             self.runner.cancel()
             self._say("Cancelling: no new rows start; polling stopped. Run the file again to resume.")
-
-    def on_app_news(self, message: Any) -> None:
-        return None
