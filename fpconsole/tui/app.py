@@ -464,7 +464,14 @@ class FpConsoleApp(TypeAhead, App[int]):
     def action_masked_screenshot(self) -> None:
         from fpconsole.tui.screenshot import save_masked_screenshot
 
-        path = save_masked_screenshot(self)
+        try:
+            path = save_masked_screenshot(self)
+        except OSError as exc:
+            # A full disk or a state folder we cannot write must not end the session.
+            where = exc.filename or self.screenshot_folder()
+            reason = exc.strerror or str(exc)
+            self.notify(f"Screenshot not saved: {where}: {reason}", title="F8", severity="error", timeout=10)
+            return
         self.notify(f"Screenshot saved to {path}", title="F8", timeout=6)
 
     def copy_text(self, text: str, what: str) -> None:
