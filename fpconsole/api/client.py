@@ -15,7 +15,7 @@ import json
 import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +37,10 @@ from fpconsole.api.methods import REGISTRY, REQUEST_STATUS, Method
 from fpconsole.api.models import ApiRequest, Envelope, RequestStatusResponse
 from fpconsole.api.redaction import redact, scrub_optional
 from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
+
+# PollPolicy is the tracker's; importable from here too, since ClientOptions carries one.
+from fpconsole.api.tracker import PollPolicy as PollPolicy
+from fpconsole.api.tracker import track_request
 from fpconsole.api.validation import describe_errors
 
 USER_AGENT = "fpconsole/0.1"
@@ -84,22 +88,6 @@ class CallResult:
     @property
     def in_process(self) -> bool:
         return self.response.request_status == "process"
-
-
-@dataclass(frozen=True, slots=True)
-class PollPolicy:
-    """request/status polling: back off from about half a second, bounded in total."""
-
-    first_delay: float = 0.5
-    factor: float = 1.6
-    max_delay: float = 5.0
-    total: float = 600.0  # SPEC §2 suggests giving up after about ten minutes
-
-    def delays(self) -> Iterator[float]:
-        delay = self.first_delay
-        while True:
-            yield delay
-            delay = min(delay * self.factor, self.max_delay)
 
 
 @dataclass
@@ -501,6 +489,22 @@ class CardApiClient:
         return raw
 
     # --- request status ---------------------------------------------------------------------
+    # now / monotonic / pause / poll_status are what the tracker uses (tracker.StatusPoller).
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def monotonic(self) -> float:
+        return self._monotonic()
+
+    async def pause(self, seconds: float) -> None:
+        await self._sleep(seconds)
+
+    async def poll_status(self, request_id: str) -> tuple[RequestStatusResponse, dict[str, Any]]:
+        result = await self.call(REQUEST_STATUS, {"request_id": request_id}, emit=False)
+        # The registry gives request/status this response model; the assert tells mypy.
+        assert isinstance(result.response, RequestStatusResponse)
+        return result.response, result.raw
 
     def track(
         self,
@@ -510,8 +514,6 @@ class CardApiClient:
         initial: str | None = "process",
         policy: PollPolicy | None = None,
     ) -> AsyncIterator[RequestStatusResponse]:
-        from fpconsole.api.tracker import track_request
-
         return track_request(
             self, request_id, method=method, initial=initial, policy=policy or self.options.poll
         )

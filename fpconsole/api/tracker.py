@@ -16,24 +16,56 @@ raised as ApiError: proof the request never arrived.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from fpconsole.api import errors
 from fpconsole.api.dictionaries import FINAL_REQUEST_STATUSES
-from fpconsole.api.events import StatusChanged
-from fpconsole.api.methods import REQUEST_STATUS
+from fpconsole.api.events import EventBus, StatusChanged
 from fpconsole.api.models import RequestStatusResponse
 from fpconsole.api.redaction import redact, scrub_optional
-
-if TYPE_CHECKING:
-    from fpconsole.api.client import CardApiClient, PollPolicy
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class PollPolicy:
+    """request/status polling: back off from about half a second, bounded in total."""
+
+    first_delay: float = 0.5
+    factor: float = 1.6
+    max_delay: float = 5.0
+    total: float = 600.0  # SPEC §2 suggests giving up after about ten minutes
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first_delay
+        while True:
+            yield delay
+            delay = min(delay * self.factor, self.max_delay)
+
+
+class StatusPoller(Protocol):
+    """What following a request needs from a client (CardApiClient is one). Declared here so the
+    client imports the tracker and not the other way round; the clocks are the client's because
+    tests give it fake ones."""
+
+    events: EventBus
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    async def pause(self, seconds: float) -> None: ...
+
+    async def poll_status(self, request_id: str) -> tuple[RequestStatusResponse, dict[str, Any]]:
+        """One request/status call that emits no event of its own: the answer and its raw JSON."""
+        ...
+
+
 async def track_request(
-    client: CardApiClient,
+    client: StatusPoller,
     request_id: str,
     *,
     method: str | None,
@@ -41,21 +73,21 @@ async def track_request(
     policy: PollPolicy,
 ) -> AsyncIterator[RequestStatusResponse]:
     previous = initial
-    started = client._monotonic()
+    started = client.monotonic()
     delays = policy.delays()
     failed_poll: str | None = None  # why the newest poll failed, while the next one has not answered
     while True:
         delay = next(delays)
-        if client._monotonic() - started + delay > policy.total:
+        if client.monotonic() - started + delay > policy.total:
             why = f" (the last request/status poll failed: {failed_poll})" if failed_poll else ""
             raise errors.TrackingTimedOut(
                 f"{request_id} still '{previous}' after {policy.total:g} s{why}; poll it again later",
                 method=method or "",
                 request_id=request_id,
             )
-        await client._sleep(delay)
+        await client.pause(delay)
         try:
-            result = await client.call(REQUEST_STATUS, {"request_id": request_id}, emit=False)
+            status, raw = await client.poll_status(request_id)
         except errors.ApiError as refusal:
             if errors.is_unknown_request(refusal):
                 raise  # request/status does not know the id: that is about the request itself
@@ -68,17 +100,15 @@ async def track_request(
             failed_poll = type(exc).__name__
             continue
         failed_poll = None
-        status = result.response
-        assert isinstance(status, RequestStatusResponse)
         current = status.request_status
         if current != previous:
-            client._emit(
+            client.events.emit(
                 StatusChanged(
                     request_id=request_id,
                     request_status=current or "",
                     previous=previous,
-                    response=redact(result.raw),
-                    at=client._clock(),
+                    response=redact(raw),
+                    at=client.now(),
                     method=method,
                     error_code=scrub_optional(status.error_code),
                     error_description=scrub_optional(status.error_description),
