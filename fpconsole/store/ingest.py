@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from fpconsole.api.names import MethodName
 
@@ -20,10 +20,38 @@ if TYPE_CHECKING:
 
     from fpconsole.api.events import ClientEvent, ResponseReceived, StatusChanged
     from fpconsole.api.methods import Method
-    from fpconsole.store.cache import EntityCache
+    from fpconsole.store.cache_schema import EntityKind
 
 # Requests in flight we remember; a console rarely has more than a few dozen.
 MAX_REMEMBERED: Final = 4096
+
+
+class CacheWriter(Protocol):
+    """What ingesting writes to (EntityCache is one). Declared here so the cache imports this
+    module, to hand it its events, and this module never imports the cache."""
+
+    def get(self, kind: EntityKind, key: str) -> object | None: ...
+
+    def upsert(
+        self,
+        kind: EntityKind,
+        item: Mapping[str, Any],
+        *,
+        seen_at: datetime | None = None,
+        touch: bool = True,
+    ) -> None: ...
+
+    def upsert_client(
+        self, client_id: str, *, seen_at: datetime | None = None, touch: bool = True, **fields: Any
+    ) -> None: ...
+
+    def upsert_card(
+        self, card_id: str, *, seen_at: datetime | None = None, touch: bool = True, **fields: Any
+    ) -> None: ...
+
+    def upsert_transaction(
+        self, transaction_id: str, *, seen_at: datetime | None = None, touch: bool = True, **fields: Any
+    ) -> None: ...
 
 
 def _entry(method: str | None) -> Method | None:
@@ -64,7 +92,7 @@ def _card_refs(response: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 class CacheIngest:
-    def __init__(self, cache: EntityCache) -> None:
+    def __init__(self, cache: CacheWriter) -> None:
         self.cache = cache
         self.requests: OrderedDict[str, tuple[str, Mapping[str, Any]]] = OrderedDict()
 
