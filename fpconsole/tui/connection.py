@@ -114,6 +114,16 @@ def _os_reason(message: str) -> str:
     return errno.group(1).strip()[:30] if errno else "unreachable"
 
 
+def unavailable_reason(app: object) -> str:
+    """Why a screen cannot fetch or copy what it was asked for: the profile's real reason when it
+    is broken, so an operator is not left waiting for a connection that cannot come."""
+    state = getattr(app, "connection", None)
+    state = state if isinstance(state, Connection) else CONNECTING
+    if state.broken:
+        return f"Cannot connect: {state.detail or state.short}."
+    return "Not connected yet: the profile is still connecting; try again in a moment."
+
+
 def not_connected_reason(app: object) -> str:
     """What a form says when the app has no backend to send with (why, when we know it)."""
     state = getattr(app, "connection", None)

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 
 from fpconsole.api import errors
 from fpconsole.api.redaction import REDACTED, mask_pan
+from fpconsole.tui.connection import unavailable_reason
 
 REVEAL_SECONDS = 30
 
@@ -61,7 +62,7 @@ class SecretDataScreen(ModalScreen[None]):
     async def fetch(self) -> None:
         backend = getattr(self.app, "backend", None)
         if backend is None:
-            self.query_one("#values", Static).update("Not connected yet.")
+            self.query_one("#values", Static).update(unavailable_reason(self.app))
             return
         try:
             result = await backend.read("card.secret_data", {"card_id": self.card_id})

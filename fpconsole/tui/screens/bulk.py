@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
+from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -209,7 +210,7 @@ class BulkScreen(Screen[None]):
             return
         backend = self.fp_app.backend
         if backend is None:
-            self._say("Not connected yet; try again in a moment.")
+            self._say(f"{unavailable_reason(self.app)} Nothing was sent.")
             return
         from fpconsole.bulk.csvfile import CsvFormatError, read_bulk_file
 

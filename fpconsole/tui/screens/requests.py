@@ -12,6 +12,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
 from fpconsole.tui import data
+from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
@@ -168,7 +169,7 @@ class RequestsScreen(ListScreen):
     def copy_curl(self, entry: dict[str, Any]) -> None:
         backend = self.fp_app.backend
         if backend is None:
-            self.notify("Not connected yet.", severity="warning")
+            self.notify(unavailable_reason(self.app), severity="warning")
             return
         from fpconsole.api import errors
         from fpconsole.api.curl import to_curl

@@ -25,6 +25,7 @@ from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 
 from fpconsole.api import errors
 from fpconsole.api import methods as api
+from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.statement_model import Operation, SpendKey, Statement, build_statement
 from fpconsole.tui.statement_window import Preset, Window, WindowDialog, preset_window
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
@@ -229,7 +230,7 @@ class StatementScreen(Screen[None]):
             waited += 0.1
         backend = app.backend
         if backend is None:
-            self._failed("Not connected: the statement cannot be fetched.")
+            self._failed(f"{unavailable_reason(app)} The statement was not fetched.")
             return
         body = window.body(self.card_id)
         problems: list[str] = []
