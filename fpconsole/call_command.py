@@ -76,14 +76,13 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
             alg=args.alg,
             read_timeout=args.timeout,
             journal=not args.curl,
+            read_only=bool(getattr(args, "read_only", False)),
         )
     except SetupError as exc:
         err.write(f"fpconsole call: {exc}\n")
         return EXIT_INVALID_INPUT
-    read_only = session.read_only or getattr(args, "read_only", False)
-    if read_only and method.changes_state:
-        why = f"profile {session.profile_name} is read-only" if session.read_only else "--read-only is set"
-        err.write(f"fpconsole call: {why}; {method.name} changes state\n")
+    if session.read_only and method.changes_state:
+        err.write(f"fpconsole call: {session.profile.read_only_reason}; {method.name} changes state\n")
         asyncio.run(session.aclose())
         return EXIT_INVALID_INPUT
     try:

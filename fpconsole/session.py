@@ -16,7 +16,7 @@ from fpconsole.api.client import CardApiClient, ClientOptions
 if TYPE_CHECKING:
     import ssl
 
-    from fpconsole.config import Profile
+    from fpconsole.config import Profile, ResolvedProfile
 
 EMBEDDED_BASE_URL = "http://sandbox.embedded"
 # Where `fpconsole sandbox serve` listens by default (sandbox.serve.DEFAULT_PORT, kept equal by a
@@ -68,12 +68,28 @@ class SetupError(Exception):
 @dataclass
 class Session:
     client: CardApiClient
-    profile_name: str
-    kind: str  # sandbox | test | production
-    host: str
-    read_only: bool
-    embedded: bool
+    profile: ResolvedProfile  # the one the process resolved: what the bar shows is what is used
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name
+
+    @property
+    def kind(self) -> str:  # sandbox | test | production
+        return self.profile.kind
+
+    @property
+    def host(self) -> str:
+        return self.profile.host
+
+    @property
+    def read_only(self) -> bool:
+        return self.profile.read_only
+
+    @property
+    def embedded(self) -> bool:
+        return self.profile.embedded
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -128,6 +144,8 @@ def sandbox_delay_from_env() -> float:
 def open_session(
     *,
     profile_name: str | None = None,
+    profile: ResolvedProfile | None = None,
+    read_only: bool = False,
     base_url: str | None = None,
     auth_id: str | None = None,
     secret_env: str | None = None,
@@ -138,25 +156,27 @@ def open_session(
     sandbox_db: str | None = None,
     hooks: ClientHooks | None = None,
 ) -> Session:
-    """`hooks` freeze time and ids for tests and snapshots; `hooks.sandbox_engine` is a
-    prepared embedded engine (its own clock and seed)."""
+    """A session on `profile` (resolved once by the caller: the console's launch), or on
+    `profile_name` from config.toml (or the default one), with `--read-only` applied; or on
+    the `--base-url` flags. `hooks` freeze time and ids for tests and snapshots;
+    `hooks.sandbox_engine` is a prepared embedded engine (its own clock and seed)."""
     if base_url:
-        return _explicit_session(base_url, auth_id, secret_env, alg, read_timeout, journal)
-    from fpconsole.config import ConfigError, SecretError, load_config
+        return _explicit_session(base_url, auth_id, secret_env, alg, read_timeout, journal, read_only)
+    from fpconsole.config import ConfigError, SecretError, resolve_profile
 
+    if profile is None:
+        try:
+            profile = resolve_profile(profile_name, read_only=read_only)
+        except ConfigError as exc:
+            raise SetupError(str(exc), short="config error") from None
     try:
-        config = load_config()
-        profile = config.profile(profile_name or config.default_profile or "sandbox")
-    except ConfigError as exc:
-        raise SetupError(str(exc), short="config error") from None
-    try:
-        secret = profile.resolve_secret()
+        secret = profile.profile.resolve_secret()
     except SecretError as exc:
-        raise SetupError(str(exc), short=_secret_short(profile)) from None
+        raise SetupError(str(exc), short=_secret_short(profile.profile)) from None
     try:
         # Loads the CA bundle now: one without a usable certificate is a ConfigError naming
         # its line, not an SSL traceback at the first request.
-        verify = profile.tls_verify()
+        verify = profile.profile.tls_verify()
     except ConfigError as exc:
         raise SetupError(str(exc), short="CA bundle unusable") from None
     return _profile_session(
@@ -202,6 +222,7 @@ def _explicit_session(
     alg: str | None,
     read_timeout: float | None,
     journal: bool,
+    read_only: bool,
 ) -> Session:
     if not base_url.startswith(("http://", "https://")):
         raise SetupError(f"--base-url must start with http:// or https://, got {base_url!r}")
@@ -215,13 +236,31 @@ def _explicit_session(
     secret = os.environ.get(secret_env)
     if not secret:
         raise SetupError(f"--secret-env: the environment variable {secret_env} is not set or empty")
+    from fpconsole.config import Profile, ResolvedProfile, read_only_reason
+
+    checked_alg = _check_alg(alg)
     options = ClientOptions(read_timeout=read_timeout or 30.0)
     client = CardApiClient(
-        base_url=base_url, auth_id=auth_id, secret=secret, alg=_check_alg(alg), options=options
+        base_url=base_url, auth_id=auth_id, secret=secret, alg=checked_alg, options=options
     )
-    session = Session(
-        client, adhoc_profile_name(base_url, auth_id), "test", _url_host(base_url), False, False
+    # Journalled as a test profile of its own name; the secret stays where the flag says.
+    adhoc = Profile(
+        name=adhoc_profile_name(base_url, auth_id),
+        kind="test",
+        base_url=base_url,
+        auth_id=auth_id,
+        alg=checked_alg,
+        secret_env=secret_env,
+        read_timeout=options.read_timeout,
+        source="--base-url",
     )
+    resolved = ResolvedProfile(
+        adhoc,
+        host=_url_host(base_url),
+        embedded=False,
+        read_only_reason=read_only_reason(adhoc, flag=read_only),
+    )
+    session = Session(client, resolved)
     if journal:
         # Journalled like a profile session: a request sent by hand is the one most worth
         # finding again (and its pending outcome the one most worth settling).
@@ -230,7 +269,7 @@ def _explicit_session(
 
 
 def _profile_session(
-    profile: Profile,
+    resolved: ResolvedProfile,
     secret: str,
     verify: ssl.SSLContext | bool,
     alg: str | None,
@@ -240,6 +279,7 @@ def _profile_session(
     sandbox_db: str | None,
     hooks: ClientHooks,
 ) -> Session:
+    profile = resolved.profile
     options = ClientOptions(
         connect_timeout=profile.connect_timeout,
         read_timeout=read_timeout or profile.read_timeout,
@@ -248,7 +288,7 @@ def _profile_session(
     )
     transport = None
     base_url = profile.base_url or EMBEDDED_BASE_URL
-    if profile.is_embedded_sandbox:
+    if resolved.embedded:
         transport = embedded_transport(sandbox_delay, sandbox_db, hooks.sandbox_engine)
     client = CardApiClient(
         base_url=base_url,
@@ -259,14 +299,7 @@ def _profile_session(
         options=options,
         **hooks.client_kwargs(),
     )
-    session = Session(
-        client,
-        profile.name,
-        profile.kind,
-        "embedded sandbox" if profile.is_embedded_sandbox else profile.host,
-        profile.read_only,
-        profile.is_embedded_sandbox,
-    )
+    session = Session(client, resolved)
     if journal:
         attach_local_state(session)
     return session

@@ -134,12 +134,12 @@ def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for problem in row.errors:
             err.write(f"{problem}\n")
     try:
-        session = open_session(profile_name=args.profile)
+        session = open_session(profile_name=args.profile, read_only=bool(getattr(args, "read_only", False)))
     except SetupError as exc:
         err.write(f"{PROG}: {exc}\n")
         return EXIT_INVALID_INPUT
     if session.read_only:
-        err.write(f"{PROG}: profile {session.profile_name} is read-only; bulk onboarding changes state\n")
+        err.write(f"{PROG}: {session.profile.read_only_reason}; bulk onboarding changes state\n")
         asyncio.run(session.aclose())
         return EXIT_INVALID_INPUT
     try:

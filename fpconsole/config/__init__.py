@@ -3,8 +3,8 @@ fix a mistake.
 
 One module a job: `model` (Profile, Config and the built-in sandbox), `load` (find, read and
 check the file), `validate` (each key's rules), `toml` (text, syntax errors, key lines),
-`secrets` (fetching a partner secret from a file or a command) and `errors`. Callers import
-from here.
+`resolve` (the profile a process runs with; read-only decided there), `secrets` (fetching a
+partner secret from a file or a command) and `errors`. Callers import from here.
 """
 
 from fpconsole.config.errors import ConfigError, ConfigWarning, SecretFileError
@@ -24,6 +24,7 @@ from fpconsole.config.model import (
     Kind,
     Profile,
 )
+from fpconsole.config.resolve import ResolvedProfile, read_only_reason, resolve_profile, resolved
 from fpconsole.config.secrets import SecretError
 
 __all__ = [
@@ -42,7 +43,11 @@ __all__ = [
     "ConfigWarning",
     "Kind",
     "Profile",
+    "ResolvedProfile",
     "SecretError",
     "SecretFileError",
     "load_config",
+    "read_only_reason",
+    "resolve_profile",
+    "resolved",
 ]

@@ -25,6 +25,7 @@ from fpconsole.config.model import (
     Kind,
     Profile,
 )
+from fpconsole.config.resolve import read_only_by_default
 from fpconsole.config.secrets import describe_file_type
 from fpconsole.config.toml import KeyLines
 from fpconsole.locations import display_path
@@ -235,7 +236,8 @@ class Validator:
         sources = {key: table[key] for key in SECRET_SOURCES if key in table}
         secret_env, secret_command, secret_file = self.secret_sources(where, sources, kind)
         read_only = self.attempt(
-            lambda: self.boolean(where, "read_only", table.get("read_only", kind == "production")), True
+            lambda: self.boolean(where, "read_only", table.get("read_only", read_only_by_default(kind))),
+            True,
         )
         connect_timeout = self.attempt(
             lambda: self.seconds(where, "connect_timeout", table.get("connect_timeout"), 5.0), 5.0

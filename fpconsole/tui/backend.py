@@ -24,6 +24,7 @@ from fpconsole.api.redaction import scrub_optional
 from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated, local_state_notices
 
 if TYPE_CHECKING:
+    from fpconsole.config import ResolvedProfile
     from fpconsole.session import ClientHooks, Session
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.drafts import FormDrafts
@@ -53,7 +54,6 @@ class ConsoleBackend:
         journal: Journal,
         drafts: FormDrafts,
         post: Post,
-        read_only: bool = False,
         owns_drafts: bool = True,
     ) -> None:
         self.session = session
@@ -64,7 +64,7 @@ class ConsoleBackend:
         # The app opens the drafts with the console (they do not wait for a connection) and
         # closes them itself; a backend started on its own (tests) owns its drafts.
         self._owns_drafts = owns_drafts
-        self.read_only = read_only or session.read_only
+        self.read_only = session.read_only  # the resolved profile's: decided once, at launch
         self.profile_kind = session.kind
         self.profile_name = session.profile_name
         self._post = post
@@ -84,10 +84,10 @@ class ConsoleBackend:
     def start(
         cls,
         *,
-        profile_name: str | None,
+        profile_name: str | None = None,
+        profile: ResolvedProfile | None = None,
         cache: EntityCache,
         post: Post,
-        read_only: bool = False,
         sandbox_delay: float | None = None,
         sandbox_db: str | None = None,
         hooks: ClientHooks | None = None,
@@ -99,6 +99,7 @@ class ConsoleBackend:
 
         session = open_session(
             profile_name=profile_name,
+            profile=profile,
             journal=False,
             sandbox_delay=sandbox_delay,
             sandbox_db=sandbox_db,
@@ -115,7 +116,6 @@ class ConsoleBackend:
             journal=journal,
             drafts=drafts,
             post=post,
-            read_only=read_only,
             owns_drafts=own,
         )
         backend.local_state_notices = notices
@@ -124,7 +124,7 @@ class ConsoleBackend:
     async def prime_from_sandbox(self) -> int:
         """The Card API has no list-all method; on a sandbox profile the sandbox's control route
         tells us what exists, so the lists are not empty at first start."""
-        if self.profile_kind != "sandbox":
+        if self.profile_kind != "sandbox" and not self.session.embedded:
             return 0
         snapshot = await self.client.post_control("/sandbox/snapshot", {"limit": 100_000})
         # A big snapshot takes seconds to write; off the event loop so the console stays live.

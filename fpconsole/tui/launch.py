@@ -10,26 +10,18 @@ import sys
 
 
 def run_console(*, profile: str | None, theme: str | None, read_only: bool) -> int:
-    from fpconsole.config import ConfigError, load_config
+    from fpconsole.config import ConfigError, resolve_profile
 
     try:
-        config = load_config()
-        chosen = config.profile(profile or config.default_profile or "sandbox")
+        # Once for the whole console: its bar, its session and its forms read this object.
+        chosen = resolve_profile(profile, read_only=read_only)
     except ConfigError as exc:
         # The console does not start on a broken config, and says why.
         sys.stderr.write(f"fpconsole: {exc}\n")
         return 2
     from fpconsole.tui.app import ConsoleContext, FpConsoleApp, default_user_host
 
-    context = ConsoleContext(
-        profile_name=chosen.name,
-        kind=chosen.kind,
-        host="embedded sandbox" if chosen.is_embedded_sandbox else chosen.host,
-        user_host=default_user_host(),
-        read_only=read_only or chosen.read_only,
-        theme=theme or config.theme,
-        embedded=chosen.is_embedded_sandbox,
-    )
+    context = ConsoleContext(profile=chosen, user_host=default_user_host(), theme=theme or chosen.theme)
     app = FpConsoleApp(context)
     result = app.run()
     if app.ended_by_signal is not None:

@@ -211,6 +211,7 @@ def test_an_unreachable_server_exits_3(
     tmp_path: Path, capsys: Any, bulk_csv: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from fpconsole.api.client import CardApiClient, ClientOptions
+    from fpconsole.config import Profile, ResolvedProfile
     from fpconsole.session import Session
 
     def dead_session(**_: Any) -> Session:
@@ -220,7 +221,14 @@ def test_an_unreachable_server_exits_3(
             secret="sandbox-secret",
             options=ClientOptions(read_retries=0, retry_backoff=0.001),
         )
-        return Session(client, "dead", "test", "127.0.0.1:9", read_only=False, embedded=False)
+        dead = Profile(
+            name="dead",
+            kind="test",
+            base_url="http://127.0.0.1:9",
+            auth_id="100500",
+            secret_env="FP_DEAD_SECRET",
+        )
+        return Session(client, ResolvedProfile(dead, host=dead.host, embedded=False))
 
     monkeypatch.setattr("fpconsole.session.open_session", dead_session)
     quick = functools.partial(ServerWatch, probe_delays=(0.01, 0.01, 0.01))

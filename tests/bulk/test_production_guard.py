@@ -26,6 +26,7 @@ class Terminal(io.StringIO):
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A production profile 'live' whose requests reach the embedded sandbox; the paths sent."""
     from fpconsole.api.events import RequestSent
+    from fpconsole.config import Profile, ResolvedProfile
     from fpconsole.session import Session, open_session
 
     paths: list[str] = []
@@ -33,10 +34,13 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     def live_session(**_: Any) -> Session:
         real = open_session(journal=False)
         real.client.subscribe(lambda event: isinstance(event, RequestSent) and paths.append(event.path))
-        return Session(
-            real.client, "live", "production", "card-api.test", read_only=False, embedded=True,
-            closers=real.closers,
+        live = Profile(
+            name="live", kind="production", base_url="https://card-api.test", auth_id="100500",
+            secret_env="FP_LIVE_SECRET", read_only=False,
         )  # fmt: skip
+        return Session(
+            real.client, ResolvedProfile(live, host=live.host, embedded=True), closers=real.closers
+        )
 
     monkeypatch.setattr("fpconsole.session.open_session", live_session)
     return paths

@@ -19,12 +19,14 @@ starts from a quiet app.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from textual import on
 from textual.content import Content
@@ -33,7 +35,16 @@ from textual.widgets import OptionList
 
 import fpconsole.tui.app as app_module
 from fpconsole.api.client import PollPolicy
-from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID
+from fpconsole.config import (
+    BUILTIN_SANDBOX,
+    BUILTIN_SANDBOX_AUTH_ID,
+    BUILTIN_SANDBOX_SECRET,
+    KINDS,
+    Kind,
+    ResolvedProfile,
+    read_only_reason,
+    resolved,
+)
 from fpconsole.sandbox.engine import SandboxEngine
 from fpconsole.tui.actions_menu import ActionsMenu
 from fpconsole.tui.app import ConsoleContext, FpConsoleApp
@@ -132,11 +143,8 @@ def make_app(
     clock = clock or FakeClock()
     engine = make_engine(clock, delay=delay)
     context = ConsoleContext(
-        profile_name="sandbox",
-        kind=kind,
-        host="embedded sandbox",
+        profile=embedded_profile(kind, read_only=read_only),
         user_host="qa@jumphost",
-        read_only=read_only,
         theme=theme,
         sandbox_delay=delay,
         clock=clock,
@@ -147,6 +155,26 @@ def make_app(
     for key, value in overrides.items():
         setattr(context, key, value)
     return SnapshotApp(context, clock=clock, engine=engine, poll_delay=poll_delay)
+
+
+# A test or production look over the embedded sandbox takes its secret from here (it is the
+# sandbox's public built-in one: the built-in fallback is for kind sandbox only).
+LOOK_ALIKE_SECRET_ENV = "FPCONSOLE_TEST_LOOK_ALIKE_SECRET"
+
+
+def embedded_profile(kind: str = "sandbox", *, read_only: bool = False) -> ResolvedProfile:
+    """The built-in sandbox profile, or one of another kind that still runs on the embedded
+    sandbox (how production's confirmations are tested without a production API)."""
+    if kind == "sandbox":
+        return resolved(BUILTIN_SANDBOX, read_only=read_only)
+    os.environ.setdefault(LOOK_ALIKE_SECRET_ENV, BUILTIN_SANDBOX_SECRET)
+    assert kind in KINDS, kind
+    profile = dataclasses.replace(
+        BUILTIN_SANDBOX, kind=cast(Kind, kind), secret_env=LOOK_ALIKE_SECRET_ENV, read_only=False
+    )
+    return ResolvedProfile(
+        profile, host=profile.host, embedded=True, read_only_reason=read_only_reason(profile, flag=read_only)
+    )
 
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], *, timeout: float = 5.0) -> None:

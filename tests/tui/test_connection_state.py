@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Static
 
+from fpconsole.config import resolve_profile
 from fpconsole.tui.app import ConsoleContext, FpConsoleApp
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -51,11 +52,7 @@ secret_env = "FP_QA_SECRET"
 
 
 def qa_app(**extra: Any) -> FpConsoleApp:
-    return FpConsoleApp(
-        ConsoleContext(
-            profile_name="qa", kind="test", host="qa.example.invalid", user_host="qa@jumphost", **extra
-        )
-    )
+    return FpConsoleApp(ConsoleContext(profile=resolve_profile("qa"), user_host="qa@jumphost", **extra))
 
 
 def bar_text(app: FpConsoleApp) -> str:
@@ -154,9 +151,7 @@ async def test_an_unreachable_base_url_is_probed_and_shown(
         QA_UNSET.replace("https://qa.example.invalid", f"http://127.0.0.1:{port}")
         + "connect_timeout = 2.0\n",
     )
-    app = FpConsoleApp(
-        ConsoleContext(profile_name="qa", kind="test", host=f"127.0.0.1:{port}", user_host="qa@jumphost")
-    )
+    app = FpConsoleApp(ConsoleContext(profile=resolve_profile("qa"), user_host="qa@jumphost"))
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.connection.phase == "connecting"
         assert bar_text(app) == "◌ connecting"
@@ -210,9 +205,7 @@ async def test_a_served_sandbox_is_probed_and_connected(isolated_home: Path, ser
     write_config(
         isolated_home, f'[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:{served}"\n'
     )
-    app = FpConsoleApp(
-        ConsoleContext(profile_name="local", kind="sandbox", host=f"127.0.0.1:{served}", user_host="qa@jh")
-    )
+    app = FpConsoleApp(ConsoleContext(profile=resolve_profile("local"), user_host="qa@jh"))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.connection.connected)
         await pilot.pause()
@@ -225,9 +218,7 @@ async def test_a_refused_signature_is_shown_and_lasts(
 ) -> None:
     monkeypatch.setenv("FP_QA_SECRET", "not-the-partners-secret")
     write_config(isolated_home, QA_UNSET.replace("https://qa.example.invalid", f"http://127.0.0.1:{served}"))
-    app = FpConsoleApp(
-        ConsoleContext(profile_name="qa", kind="test", host=f"127.0.0.1:{served}", user_host="qa@jh")
-    )
+    app = FpConsoleApp(ConsoleContext(profile=resolve_profile("qa"), user_host="qa@jh"))
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.connection.broken)
         assert bar_text(app) == "✕ cannot connect: signature refused"
@@ -249,9 +240,7 @@ async def test_a_server_that_comes_up_later_is_found_by_the_re_probe(
     monkeypatch.setattr(fpconsole.tui.app, "REPROBE_DELAY", 0.05)
     port = unused_port()
     write_config(isolated_home, f'[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:{port}"\n')
-    app = FpConsoleApp(
-        ConsoleContext(profile_name="local", kind="sandbox", host=f"127.0.0.1:{port}", user_host="qa@jh")
-    )
+    app = FpConsoleApp(ConsoleContext(profile=resolve_profile("local"), user_host="qa@jh"))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.connection.broken)
         assert bar_text(app) == "✕ cannot connect: connection refused"
