@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from fpconsole.api.lifecycle import CardAction
 from fpconsole.sandbox.engine import cards, clients, ledger, limits, pins, store, transactions
 from fpconsole.sandbox.engine.clock import rfc3339
 from fpconsole.sandbox.engine.context import Ctx
@@ -317,7 +318,8 @@ class _Seeder:
                 if key in opened:  # skipped when the authorisation was declined
                     self.settle(ctx, event.kind, opened[key], value)
             elif event.kind in ("block", "close"):
-                cards.change_status(ctx, card_id=card_id, action=event.kind, reason=event.args[0])
+                action: CardAction = "block" if event.kind == "block" else "close"
+                cards.change_status(ctx, card_id=card_id, action=action, reason=event.args[0])
 
     def authorise(self, ctx: Ctx, card_id: str, merchant: Merchant, amount: int) -> str | None:
         self.orders += 1

@@ -32,6 +32,7 @@ from textual import work
 
 from fpconsole.api import errors
 from fpconsole.api import methods as api
+from fpconsole.api.names import MethodName
 from fpconsole.api.validation import FieldError
 from fpconsole.tui.confirm import ledger_confirm_spec
 from fpconsole.tui.forms.screen import RequestFormScreen
@@ -42,7 +43,6 @@ from fpconsole.tui.ledger_limits import (
     amount_problem,
     funds_note,
     funds_problem,
-    kind_of,
     limit_note,
     typed_amount,
 )
@@ -195,34 +195,59 @@ class AmountGuardForm(RequestFormScreen, Generic[Limit]):
 
 
 class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
-    """A clearing or refund form that knows the transaction's ledger limit."""
+    """A clearing or refund form that knows the transaction's ledger limit: the form of every
+    method whose entry has a `settlement` (its `form_class`), opened through the app's
+    `open_form` like any other. Until transaction.info answers, the cached amounts stand in."""
 
     KEY_FIELD = TRANSACTION_ID
-    SOURCE = "transaction.info"
-    WAITING = "Not sent: still asking transaction.info what the ledger allows. Submit again."
+    SOURCE = MethodName.TRANSACTION_INFO
+    WAITING = f"Not sent: still asking {SOURCE} what the ledger allows. Submit again."
 
     def __init__(
         self,
         method: api.Method,
         *,
-        amounts: LedgerAmounts | None,
         initial: Mapping[str, str] | None = None,
         form_key: str | None = None,
+        title: str | None = None,
+        confirm: ConfirmSpec | None = None,
         clock: Clock | None = None,
         new_request_id: Callable[[], str] | None = None,
+        amounts: LedgerAmounts | None = None,
     ) -> None:
-        kind = kind_of(method.name)
+        kind = method.settlement
         if kind is None:
             raise ValueError(f"{method.name} has no ledger limit to guard")
+        transaction_id = (initial or {}).get(TRANSACTION_ID, "").strip()
+        if form_key and transaction_id:
+            # One draft per transaction: an amount typed for one must never come back for another.
+            form_key = f"{form_key}:{transaction_id}"
         super().__init__(
             method,
             initial=initial,
             form_key=form_key,
+            title=title,
+            confirm=confirm,
             clock=clock,
             new_request_id=new_request_id,
             known=amounts,
         )
         self.kind: GuardKind = kind
+
+    def on_mount(self) -> None:
+        if self.known is None:
+            self.known = self._cached_amounts()
+        super().on_mount()
+
+    def _cached_amounts(self) -> LedgerAmounts | None:
+        """What the cache knows of the transaction typed (the list's held/cleared/refunded)."""
+        transaction_id = self.typed_key()
+        if not transaction_id:
+            return None
+        from fpconsole.tui import data
+
+        record = data.get_transaction(getattr(self.app, "cache", None), transaction_id)
+        return LedgerAmounts.from_record(record, fresh=False) if record is not None else None
 
     @property
     def amounts(self) -> LedgerAmounts | None:
@@ -266,11 +291,11 @@ class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
 
 class CreateTransactionForm(AmountGuardForm[CardFunds]):
     """Create transaction, refusing more than the card has available. Opened through
-    `form_class_for` (see `OWN_FORMS`), so it takes RequestFormScreen's arguments."""
+    `form_class_for` (its entry's `form_class`), so it takes RequestFormScreen's arguments."""
 
     KEY_FIELD = CARD_ID
-    SOURCE = "card.balance"
-    WAITING = "Not sent: still asking card.balance what the card has available. Submit again."
+    SOURCE = MethodName.CARD_BALANCE
+    WAITING = f"Not sent: still asking {SOURCE} what the card has available. Submit again."
 
     async def read_limit(self, backend: Any, key: str) -> CardFunds:
         result = await backend.read(api.CARD_BALANCE, {CARD_ID: key})

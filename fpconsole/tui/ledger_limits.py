@@ -3,8 +3,9 @@ knows of a transaction or a card.
 
 Pure (no widgets): the Transactions screen uses it to offer only the actions a transaction's
 state allows, and the amount guard (`tui.amount_guard`) to refuse an amount before sending.
-Rules (docs/sandbox-state.md): a clearing takes at most what is still held; a refund at most
-what was cleared and not yet refunded; a new transaction at most the card's available balance
+Rules (`fpconsole.api.lifecycle`, docs/sandbox-state.md): a clearing takes at most what is still
+held; a refund at most what was cleared and not yet refunded; a new transaction at most the
+card's available balance
 (card.balance's `amount`; its `blocked_amount` is held by other authorisations), in the
 account's own currency.
 """
@@ -14,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Literal
+from typing import Any, Final
 
+from fpconsole.api import lifecycle
 from fpconsole.api.fields import AmountError, parse_amount
+from fpconsole.api.names import MethodName
 
-GuardKind = Literal["clearing", "refund"]
+# Clearing or refund: what a guarded form checks an amount against (a method's `settlement`).
+GuardKind = lifecycle.Settlement
+INFO: Final = MethodName.TRANSACTION_INFO  # the read that tells a transaction's limit
 # An answer's figure beyond this is not money: arithmetic on it would overflow (1E+1000000).
 _IMPLAUSIBLE: Final = Decimal(10) ** 18
 
@@ -71,9 +76,9 @@ class LedgerAmounts:
         status = str(record.get("status") or "")
         amount = to_decimal(record.get("amount"))
         held, cleared, refunded = (to_decimal(record.get(k)) for k in ("held", "cleared", "refunded"))
-        if status in ("new", "error"):
+        if status in lifecycle.NEVER_AUTHORISED:
             held, cleared, refunded = held or Decimal(0), cleared or Decimal(0), refunded or Decimal(0)
-        elif status == "success" and held is None and cleared is None:
+        elif status == lifecycle.TX_SUCCESS and held is None and cleared is None:
             held, cleared, refunded = amount, Decimal(0), Decimal(0)
         return cls(
             str(record.get("transaction_id") or ""),
@@ -88,16 +93,16 @@ class LedgerAmounts:
 
     def may_clear(self) -> Decimal | None:
         """What a clearing may still take; None when unknown."""
-        if self.status in ("new", "error"):
+        if self.status in lifecycle.NEVER_AUTHORISED:
             return Decimal(0)
-        return self.held
+        return None if self.held is None else lifecycle.clearable(self.held)
 
     def may_refund(self) -> Decimal | None:
-        if self.status in ("new", "error"):
+        if self.status in lifecycle.NEVER_AUTHORISED:
             return Decimal(0)
         if self.cleared is None:
             return None
-        return self.cleared - (self.refunded or Decimal(0))
+        return lifecycle.refundable(self.cleared, self.refunded or Decimal(0))
 
     def limit(self, kind: GuardKind) -> Decimal | None:
         return self.may_clear() if kind == "clearing" else self.may_refund()
@@ -108,13 +113,6 @@ def allows(kind: GuardKind, amounts: LedgerAmounts | None) -> bool:
     then fetches the limit before it lets anything go out)."""
     limit = amounts.limit(kind) if amounts is not None else None
     return limit is None or limit > 0
-
-
-_KINDS: Final[dict[str, GuardKind]] = {"transaction.clearing": "clearing", "transaction.refund": "refund"}
-
-
-def kind_of(method_name: str) -> GuardKind | None:
-    return _KINDS.get(method_name)
 
 
 _WHAT: Final[dict[GuardKind, str]] = {"clearing": "still held", "refund": "cleared and not yet refunded"}
@@ -142,8 +140,8 @@ def limit_note(kind: GuardKind, amounts: LedgerAmounts | None) -> str:
     """The text under the amount field while the limit is known or being asked for."""
     limit = amounts.limit(kind) if amounts is not None else None
     if amounts is None or limit is None:
-        return "Limit: asking transaction.info…"
-    source = "transaction.info" if amounts.fresh else "cached; asking transaction.info…"
+        return f"Limit: asking {INFO}…"
+    source = INFO if amounts.fresh else f"cached; asking {INFO}…"
     currency = f" {amounts.currency}" if amounts.currency else ""
     return f"At most {money(limit)}{currency} {_WHAT[kind]}; empty = all of it ({source})"
 
@@ -203,13 +201,15 @@ def funds_problem(text: str, funds: CardFunds, currency: str) -> str | None:
 def funds_note(funds: CardFunds | None, currency: str) -> str:
     """The text under a new transaction's amount: the limit, or why there is none to check."""
     if funds is None:
-        return "Limit: asking card.balance…"
+        return f"Limit: asking {MethodName.CARD_BALANCE}…"
     available = funds.available_in(currency)
     code = currency.strip().upper()
     if available is not None:
-        return f"At most {money(available)} {code} available on card {funds.card_id} (card.balance)"
+        return (
+            f"At most {money(available)} {code} available on card {funds.card_id} ({MethodName.CARD_BALANCE})"
+        )
     if not funds.available:
-        return f"Limit unknown: card.balance named no account for card {funds.card_id}; the API checks it."
+        return f"Limit unknown: {MethodName.CARD_BALANCE} named no account for card {funds.card_id}; the API checks it."
     return (
         f"Card {funds.card_id}'s balance is in {funds.currencies()}: the limit cannot be checked in"
         f" {code or 'no currency'}; the API checks it."

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from fpconsole.api.methods import REGISTRY
 from fpconsole.tui.ledger_limits import (
     CardFunds,
     LedgerAmounts,
@@ -14,7 +15,6 @@ from fpconsole.tui.ledger_limits import (
     amount_problem,
     funds_note,
     funds_problem,
-    kind_of,
     limit_note,
 )
 
@@ -85,10 +85,10 @@ def test_limit_note_says_where_the_limit_comes_from() -> None:
     assert limit_note("refund", None) == "Limit: asking transaction.info…"
 
 
-def test_kind_of() -> None:
-    assert kind_of("transaction.clearing") == "clearing"
-    assert kind_of("transaction.refund") == "refund"
-    assert kind_of("transaction.create") is None
+def test_the_guarded_kind_is_the_entrys_settlement() -> None:
+    assert REGISTRY.resolve("transaction.clearing").settlement == "clearing"
+    assert REGISTRY.resolve("transaction.refund").settlement == "refund"
+    assert REGISTRY.resolve("transaction.create").settlement is None
 
 
 def balance(*accounts: dict[str, object]) -> CardFunds:

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
 from fpconsole.api import errors
+from fpconsole.api.names import MethodName
 from fpconsole.tui import data
 from fpconsole.tui.ledger_limits import LedgerAmounts, allows, to_decimal
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
@@ -25,8 +26,15 @@ from fpconsole.tui.transaction_query import TransactionQuery, parse_query
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
 STATUS_STYLE = {"error": "error", "new": "muted"}
-LEDGER_METHODS = frozenset({"transaction.create", "transaction.clearing", "transaction.refund"})
 FILTER_HINT = "card:7001234 status:cleared since:2026-05-01 until:… · any part of an id"
+
+
+def moves_money(method_name: str) -> bool:
+    """A method that holds, clears or refunds money (its entry's ledger move)."""
+    from fpconsole.api.methods import REGISTRY
+
+    entry = REGISTRY.get(method_name) if method_name else None
+    return entry is not None and entry.ledger_move is not None
 
 
 def short_money(value: Any) -> str:
@@ -150,7 +158,7 @@ class TransactionsScreen(ListScreen):
         backend = self.fp_app.backend
         if backend is not None and data.get_transaction(self.fp_app.cache, transaction_id) is None:
             try:
-                result = await backend.read("transaction.info", {"transaction_id": transaction_id})
+                result = await backend.read(MethodName.TRANSACTION_INFO, {"transaction_id": transaction_id})
             except errors.CardApiError as exc:
                 self.notify(f"{transaction_id}: {exc.message}", severity="error")
                 return
@@ -204,14 +212,14 @@ class TransactionsScreen(ListScreen):
             Action(
                 "c",
                 "Clearing…",
-                lambda: self.open_guarded("transaction.clearing", row),
+                lambda: self.open_settlement(MethodName.TRANSACTION_CLEARING, row),
                 allows("clearing", amounts),
                 why_not=status_why if final else "nothing is still held",
             ),
             Action(
                 "r",
                 "Refund…",
-                lambda: self.open_guarded("transaction.refund", row),
+                lambda: self.open_settlement(MethodName.TRANSACTION_REFUND, row),
                 allows("refund", amounts),
                 why_not=status_why if final else "nothing is cleared and not yet refunded",
             ),
@@ -239,7 +247,11 @@ class TransactionsScreen(ListScreen):
 
     def palette_commands(self) -> list[SystemCommand]:
         row = self.table.current_row
-        found = [SystemCommand("Create transaction", "transaction.create", lambda: self.run_action_key("n"))]
+        found = [
+            SystemCommand(
+                "Create transaction", MethodName.TRANSACTION_CREATE, lambda: self.run_action_key("n")
+            )
+        ]
         if row is None:
             return found
         found += self.palette_from_actions(self.actions(row)[2:], row.cells[0])
@@ -253,45 +265,29 @@ class TransactionsScreen(ListScreen):
         return found
 
     def open_create(self, row: Row | None) -> None:
-        # open_form builds the guarded CreateTransactionForm (forms.screen.OWN_FORMS), as Cards' t does.
+        # open_form builds the guarded CreateTransactionForm (the entry's form_class), as Cards' t does.
         card_id = self.current_query.card_id or (str(row.data.get("card_id") or "") if row else "")
         currency = str(row.data.get("currency") or "KZT") if row else "KZT"
         self.fp_app.open_form(
-            "transaction.create", {"currency": currency, **({"card_id": card_id} if card_id else {})}
+            MethodName.TRANSACTION_CREATE, {"currency": currency, **({"card_id": card_id} if card_id else {})}
         )
 
-    def open_guarded(self, method_name: str, row: Row) -> None:
-        # Resolved here, not at import: the registry (pydantic) loads on the first action.
-        from fpconsole.api.methods import REGISTRY
-        from fpconsole.tui.amount_guard import TransactionGuardForm
-
-        app, method = self.fp_app, REGISTRY.resolve(method_name)
-        if app.context.read_only:
-            self.notify(f"Read-only: {method.title} changes state.", severity="warning")
-            return
+    def open_settlement(self, method: MethodName, row: Row) -> None:
+        """Clearing or refund of this transaction: open_form builds the entry's guarded form
+        (read-only refusal, drafts, one draft per transaction), as for every other method."""
         initial = {"transaction_id": row.key}
         if row.data.get("order_id"):
             initial["order_id"] = str(row.data["order_id"])
-        app.push_screen(
-            TransactionGuardForm(
-                method,
-                amounts=self.amounts(row),
-                initial=initial,
-                # One draft per transaction: an amount typed for one must never come back for another.
-                form_key=f"{method.name}:{row.key}",
-                clock=app.context.clock,
-                new_request_id=app.context.new_request_id,
-            )
-        )
+        self.fp_app.open_form(method, initial)
 
     def open_info(self, row: Row) -> None:
-        self.fp_app.open_form("transaction.info", {"transaction_id": row.key})
+        self.fp_app.open_form(MethodName.TRANSACTION_INFO, {"transaction_id": row.key})
 
     def open_request_status(self, requests: list[Any]) -> None:
         """The newest request still in process (else the newest): its status, polled live."""
         pending = [e for e in requests if e.outcome in ("sent", "process", "unknown")]
         entry = (pending or requests)[-1]
-        self.fp_app.open_form("transaction.request_status", {"request_id": str(entry.request_id)})
+        self.fp_app.open_form(MethodName.TRANSACTION_REQUEST_STATUS, {"request_id": str(entry.request_id)})
 
     def open_export(self) -> None:
         from fpconsole.tui.export_menu import export_screen
@@ -343,7 +339,10 @@ class TransactionsScreen(ListScreen):
             ("order", str(item.get("order_id") or "—")),
             ("id", row.key),
             ("created", local_time(item.get("created_at"), "%Y-%m-%d %H:%M:%S") or "—"),
-            ("source", "transaction.info" if row.key in self.fetched else self._source_note(row.key)),
+            (
+                "source",
+                MethodName.TRANSACTION_INFO if row.key in self.fetched else self._source_note(row.key),
+            ),
         ]
         sections: list[tuple[str, list[tuple[str, str]]]] = [("", pairs)]
         requests = self.requests_of(row)
@@ -381,7 +380,7 @@ class TransactionsScreen(ListScreen):
             f"{short_money(amount)} · "
             if amount is not None
             else "full · "
-            if entry.method != "transaction.create"
+            if entry.method != MethodName.TRANSACTION_CREATE
             else ""
         )
 
@@ -392,7 +391,7 @@ class TransactionsScreen(ListScreen):
         if backend is None:
             return
         try:
-            result = await backend.read("transaction.info", {"transaction_id": transaction_id})
+            result = await backend.read(MethodName.TRANSACTION_INFO, {"transaction_id": transaction_id})
         except errors.CardApiError as exc:
             self.fetch_errors[transaction_id] = exc.message
         else:
@@ -414,7 +413,7 @@ class TransactionsScreen(ListScreen):
         if isinstance(message, CacheChanged):
             self.table.reload()
             return
-        if not isinstance(message, RequestUpdated) or message.method not in LEDGER_METHODS:
+        if not isinstance(message, RequestUpdated) or not moves_money(message.method):
             return
         current = self.table.current_row
         if current is None:
