@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from textual import on
 from textual.content import Content
@@ -40,7 +40,6 @@ from fpconsole.config import (
     BUILTIN_SANDBOX_AUTH_ID,
     BUILTIN_SANDBOX_SECRET,
     KINDS,
-    Kind,
     ResolvedProfile,
     read_only_reason,
     resolved,
@@ -170,7 +169,7 @@ def embedded_profile(kind: str = "sandbox", *, read_only: bool = False) -> Resol
     os.environ.setdefault(LOOK_ALIKE_SECRET_ENV, BUILTIN_SANDBOX_SECRET)
     assert kind in KINDS, kind
     profile = dataclasses.replace(
-        BUILTIN_SANDBOX, kind=cast(Kind, kind), secret_env=LOOK_ALIKE_SECRET_ENV, read_only=False
+        BUILTIN_SANDBOX, kind=kind, secret_env=LOOK_ALIKE_SECRET_ENV, read_only=False
     )
     return ResolvedProfile(
         profile, host=profile.host, embedded=True, read_only_reason=read_only_reason(profile, flag=read_only)
