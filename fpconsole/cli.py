@@ -294,7 +294,7 @@ def _run(args: argparse.Namespace) -> int:
     if command == "journal":
         from fpconsole.local_commands import run_journal
 
-        return run_journal(args.profile or _default_profile_name(), args.since, args.json, out)
+        return run_journal(args.profile, args.since, args.json, out)
     if command == "bulk":
         from fpconsole.bulk.command import run_bulk
 
@@ -307,15 +307,6 @@ def _words_after(argv: list[str], command: str, subcommand: str) -> list[str]:
         if argv[index] == command and argv[index + 1] == subcommand:
             return argv[index + 2 :]
     return []
-
-
-def _default_profile_name() -> str:
-    from fpconsole.config import ConfigError, load_config
-
-    try:
-        return load_config().default_name
-    except ConfigError:
-        return "sandbox"  # run_journal reports the broken config itself
 
 
 def run_methods(out: TextIO, *, as_json: bool = False) -> int:

@@ -154,8 +154,9 @@ def _line(entry: JournalEntry) -> str:
     return "  ".join(parts)
 
 
-def run_journal(profile: str, since: str | None, as_json: bool, out: TextIO) -> int:
-    """The profile's journal, oldest first: a line per request, or JSON lines with `--json`."""
+def run_journal(profile: str | None, since: str | None, as_json: bool, out: TextIO) -> int:
+    """The profile's journal (None: the config's default profile), oldest first: a line per
+    request, or JSON lines with `--json`."""
     import json
 
     from fpconsole.config import ConfigError, load_config
@@ -170,6 +171,7 @@ def run_journal(profile: str, since: str | None, as_json: bool, out: TextIO) -> 
         config = load_config()
     except ConfigError as exc:
         return _fail(str(exc))
+    profile = profile or config.default_name
     path = journal_db()
     if profile not in config.profiles and not _has_entries(path, profile):
         try:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import fpconsole.config as config_package
 from fpconsole import cli
 from fpconsole.config import BUILTIN_SANDBOX, Profile, load_config, read_only_reason, resolve_profile
 from fpconsole.config import load as load_module
@@ -53,7 +54,9 @@ def counted_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return real(path)
 
+    # Both names callers use: the package's and the module's.
     monkeypatch.setattr(load_module, "load_config", counting)
+    monkeypatch.setattr(config_package, "load_config", counting)
     return calls
 
 
@@ -142,3 +145,12 @@ def test_bulk_honours_read_only_as_call_does(tmp_path: Path, capsys: pytest.Capt
     assert "fpconsole bulk: --read-only is set; bulk onboarding changes state" in capsys.readouterr().err
     assert cli.main(["--read-only", "call", "card.block", "card_id=7001234", "reason=lost"]) == 2
     assert "fpconsole call: --read-only is set; card.block changes state" in capsys.readouterr().err
+
+
+def test_journal_reads_the_default_profile_from_one_load(
+    isolated_home: Path, counted_loads: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(isolated_home, PROD)
+    assert cli.main(["journal"]) == 0
+    assert capsys.readouterr().out == "no requests recorded for profile prod yet\n"
+    assert len(counted_loads) == 1
