@@ -1,19 +1,11 @@
 """A modal form for one registry method: typed fields, inline validation, confirmation, and the
 live status of the request it sends.
 
-The request_id rule, in one place (DESIGN.md §3). A request_id is spent once the server may
-have recorded it; a spent id is only ever polled, never sent again.
-- A form has one request_id from the start (generated, or given in `initial["request_id"]` to
-  resume a journal entry). It is shown, never typed.
-- Not sent, or certainly not received (refused by our own checks, cannot connect): the id is not
-  spent, and the next ctrl+s ("Send again") uses it again, whatever was changed meanwhile.
-- A final `error`: nothing was applied, and the id is spent (the API refuses it as
-  duplicate_request_id). The fields open for correcting at once and the next ctrl+s
-  ("Resubmit") is a new request with a fresh request_id, made and shown before it is sent.
-- An unknown outcome (timeout, dropped connection, cancelled): nothing is resent; the request is
-  polled on request/status with its own request_id (ctrl+s, "Check status", polls it again once
-  polling has given up), and the fields stay locked.
-The footer, the primary button and the request_id line say which of these ctrl+s will do.
+The request_id rule and the phases (what ctrl+s does: submit, resubmit with a fresh id after an
+error, send again with the same id when not received, check status after an unknown outcome) are
+`submission.Submission`'s, without widgets; this screen shows them. A request_id is shown, never
+typed (`initial["request_id"]` resumes a journal entry). The footer, the primary button and the
+request_id line say which of these ctrl+s will do.
 
 Network work runs in a worker that posts `_Answered`/`_Failed`; the handlers own the widgets.
 
@@ -31,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -47,6 +39,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from fpconsole.api import errors
 from fpconsole.api.client import CallResult
 from fpconsole.api.methods import Method
+from fpconsole.api.outcome import Outcome, answered
 from fpconsole.api.redaction import redact
 from fpconsole.api.validation import FieldError
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, describe_target
@@ -70,6 +63,7 @@ from fpconsole.tui.forms.spec import (
     widget_id,
 )
 from fpconsole.tui.forms.status import LiveStatus, result_lines
+from fpconsole.tui.forms.submission import Phase, Submission
 from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
 
@@ -78,20 +72,6 @@ if TYPE_CHECKING:
     from fpconsole.tui.forms.protocol import Backend
 
 Clock = Callable[[], "float | datetime"]
-Phase = Literal["editing", "confirming", "sending", "process", "unknown", "success", "error", "failed"]
-_IN_FLIGHT: Final = frozenset({"confirming", "sending"})
-# Nothing was applied (never sent, refused, not received): the fields are the user's to change.
-_EDITABLE: Final = frozenset({"editing", "error", "failed"})
-# What ctrl+s does, by phase: (its action, as the primary button says it). The footer's words are
-# the bindings' descriptions, so the operator reads before sending which of the three it is.
-_CTRL_S: Final[Mapping[str, tuple[str, str]]] = {
-    "editing": ("submit", "Submit ^s"),
-    "confirming": ("submit", "Submit ^s"),
-    "sending": ("submit", "Submit ^s"),
-    "error": ("resubmit", "Resubmit ^s"),  # a new request, with a fresh request_id
-    "failed": ("send_again", "Send again ^s"),  # not received: the same, unspent request_id
-    "unknown": ("check_status", "Check status ^s"),  # request/status with the same request_id
-}
 _FORM_ERROR: Final = "form-error"
 REASON_FIELD: Final = "description"  # a confirmation's reason is sent as this field
 
@@ -163,7 +143,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", id="form.submit"),
-        # The same key once an answer is in: check_action shows the one that applies (_CTRL_S).
+        # The same key once an answer is in: check_action shows the one that applies (submission.CTRL_S).
         Binding("ctrl+s", "resubmit", "Resubmit (new request)", id="form.resubmit"),
         Binding("ctrl+s", "send_again", "Send again (same request_id)", id="form.send_again"),
         Binding("ctrl+s", "check_status", "Check status (same request_id)", id="form.check_status"),
@@ -217,12 +197,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._baseline: dict[str, str] = {item.name: item.default for item in self.spec.fields}
         self._baseline.update(self._given)
 
-        self._request_id: str = resumed_id or self._new_id()  # what the next send uses (shown)
-        self._sent_id: str = self._request_id  # the request last sent: polls and news match it
-        self.phase: Phase = "editing"
-        self._phase_before_confirm: Phase = "editing"
+        self.submission = Submission(self._new_id, request_id=resumed_id)
         self.live = LiveStatus()
-        self.submissions = 0
         self.response: dict[str, Any] = {}
         self.error_code: str | None = None
         self.error_description: str | None = None
@@ -258,7 +234,16 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def request_id(self) -> str:
         """The id the form shows: the next send's while one can be made (a fresh one after a
         final error), else the id of the request out there (see the module docstring)."""
-        return self._request_id
+        return self.submission.request_id
+
+    @property
+    def phase(self) -> Phase:
+        return self.submission.phase
+
+    @property
+    def submissions(self) -> int:
+        """How many requests this form has sent."""
+        return self.submission.submissions
 
     def read_only_reason(self) -> str | None:
         backend = self.backend
@@ -396,7 +381,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if data == self._last:
             return  # a widget reporting its own initial value
         self._last = data
-        if self.phase not in _EDITABLE:
+        if not self.submission.editable:
             return  # locked fields change only from here (a confirmation's reason, clearing a PIN)
         self._apply_visibility(data)
         self._validate_timer = self._restart(self._validate_timer, self.VALIDATE_DELAY, self._validate_typed)
@@ -425,7 +410,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 row.display = shown
             for suffix in ("", "-repeat"):
                 entry = self.query_one(f"#field-{wid}{suffix}", Input)
-                entry.disabled = generated or self.phase not in _EDITABLE
+                entry.disabled = generated or not self.submission.editable
                 if generated and entry.value:
                     entry.value = ""  # a PIN that will not be sent is not kept either
 
@@ -453,7 +438,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             label.update(text)
 
     def _validate_typed(self) -> None:
-        if self.phase in _EDITABLE:
+        if self.submission.editable:
             self._show_check(self.check(self.read_input(), self.request_id))
 
     def _error_target(self, error: FieldError) -> str:
@@ -511,10 +496,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def action_submit(self) -> None:
         """ctrl+s: send what is typed (with `request_id`, see the module docstring), or, when the
         outcome is unknown, ask about the request already sent."""
-        if self.phase == "unknown":
+        if self.submission.ctrl_s == "check_status":
             self.action_check_status()
             return
-        if self.phase not in _EDITABLE:
+        if not self.submission.editable:
             self.app.bell()  # in flight or finished: never a second submission
             return
         problem = self.read_only_reason() or (
@@ -533,8 +518,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if spec is None:
             self._send()
             return
-        self._phase_before_confirm = self.phase  # a "No" leaves ctrl+s saying what it said
-        self.phase = "confirming"
+        self.submission.confirming()
         self._refresh_buttons()
         target, target_id = describe_target(self.method, check.body, spec.card_mask)
         reason = self.read_input().values.get(REASON_FIELD, "")
@@ -548,7 +532,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         return self.confirm
 
     def _confirmed(self, result: ConfirmResult | None) -> None:
-        self.phase = self._phase_before_confirm
+        self.submission.confirmed()
         if result is None:
             self._refresh_buttons()
             self.notify("Not sent.", timeout=3)
@@ -558,7 +542,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             control.value = result.reason  # the reason given in the confirmation is the one sent
         self._send()
 
-    # The footer's other words for ctrl+s (_CTRL_S): each is a submit, said as what it will do.
+    # The footer's other words for ctrl+s (submission.CTRL_S): each is a submit, said as what it will do.
     def action_resubmit(self) -> None:
         self.action_submit()
 
@@ -567,22 +551,24 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def action_check_status(self) -> None:
         """An unknown outcome: poll request/status with the same request_id; nothing is resent."""
-        if self.phase != "unknown":
+        if self.submission.ctrl_s != "check_status":
             return
         backend = self.backend
-        short = short_id(self._sent_id)
+        short = short_id(self.submission.sent_id)
         follow_id = getattr(backend, "follow_id", None)
         if not callable(follow_id):
-            self.notify(f"Not connected: check request_id {self._sent_id} in Requests.", severity="warning")
+            self.notify(
+                f"Not connected: check request_id {self.submission.sent_id} in Requests.", severity="warning"
+            )
             return
         if self._is_polled():
             self.notify(f"Already polling request/status for {short}; the answer shows here by itself.")
             return
-        follow_id(self._sent_id, self.method.name)
+        follow_id(self.submission.sent_id, self.method.name)
         self.live.polling = True
         self._refresh_status()
         self._set_result(
-            f"Checking request/status for {self._sent_id} again; nothing is resent. "
+            f"Checking request/status for {self.submission.sent_id} again; nothing is resent. "
             "The answer shows here by itself.",
             failed=True,
         )
@@ -591,12 +577,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _is_polled(self) -> bool:
         """The backend is polling the request sent (a fake backend in tests may not say)."""
         following = getattr(self.backend, "following", None)
-        return isinstance(following, (set, frozenset)) and self._sent_id in following
+        return isinstance(following, (set, frozenset)) and self.submission.sent_id in following
 
     def _send(self) -> None:
         data = self.read_input()
-        request_id = self._request_id
-        check = self.check(data, request_id)
+        check = self.check(data, self.submission.request_id)
         if not check.ok:
             # Refused here (after a confirmation): nothing goes out, the id stays unspent, and
             # every problem is shown.
@@ -606,9 +591,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._refresh_buttons()
             self._focus_first_error()
             return
-        self._sent_id = request_id
-        self.phase = "sending"
-        self.submissions += 1
+        self.submission.send()
         # What goes out is no longer a draft: kept, it would come back in a new form with a new
         # request_id and be sent twice. The journal has it; an error reopens editing here.
         self._drop_draft()
@@ -637,23 +620,27 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _answered(self, message: _Answered) -> None:
         result = message.result
         response = redact(result.raw, self.method.response_secret_fields)
-        status = result.request_status or ("success" if result.response.status == "ok" else "error")
+        outcome = answered(result.response.status, result.request_status)
         if result.recovered:
             self.notify(
                 "The connection failed after sending; request/status (same request_id) answered.", timeout=6
             )
-        if status == "process":
-            self.phase = "process"
+        if outcome is Outcome.PROCESS:
+            self.submission.settle(outcome)
             self.live.advance("process", self._now())
             self._refresh_buttons()
             self._refresh_status()
             backend = self.backend
             if backend is not None:
                 backend.follow(result)
-        elif status == "success":
+        elif outcome is Outcome.SUCCESS:
             self._succeed(response)
-        else:
+        elif outcome is Outcome.ERROR:
             self._fail(result.response.error_code, result.response.error_description, response)
+        else:  # an answer that does not say whether it was applied: ask, never resend
+            self._outcome_unknown(
+                f"The answer's request_status '{result.request_status}' is not one the API uses."
+            )
 
     @on(_Failed)
     def _failed(self, message: _Failed) -> None:
@@ -662,7 +649,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._fail(exc.error_code, exc.error_description, exc.response)
         elif isinstance(exc, errors.InvalidRequest):
             # Refused before sending (read-only, or the client's own checks): back to editing.
-            self.phase = "editing"
+            self.submission.refused_before_sending()
             self.live.steps.clear()
             self._lock(False)
             self._refresh_status()
@@ -676,7 +663,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         elif isinstance(exc, errors.CardApiError) and not exc.outcome_unknown:
             self._not_received(exc.message)
         else:
-            self._outcome_unknown(exc)
+            why = exc.message if isinstance(exc, errors.CardApiError) else f"{type(exc).__name__}: {exc}"
+            self._outcome_unknown(why)
 
     # --- live status -----------------------------------------------------------------------------
 
@@ -691,7 +679,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _request_updated(self, message: RequestUpdated) -> None:
         # While sending, the submit's own answer is authoritative; afterwards polls take over.
-        if message.request_id != self._sent_id or self.phase not in ("process", "unknown"):
+        if not self.submission.concerns(message.request_id):
             return
         status = message.request_status
         if status == "success":
@@ -703,7 +691,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         elif status == "unknown":
             if self._is_polled():
                 return  # the failure that made it unknown, told late: polling goes on
-            self.phase = "unknown"
+            self.submission.settle(Outcome.UNKNOWN)
             self.live.advance("unknown", self._now())
             self.live.polling = False
             self._set_result(
@@ -715,12 +703,12 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._refresh_status()
             self._refresh_buttons()
         elif status == "process" and self.live.advance("process", self._now()):
-            self.phase = "process"
+            self.submission.settle(Outcome.PROCESS)
             self._refresh_status()
             self._refresh_buttons()
 
     def _succeed(self, response: Mapping[str, Any]) -> None:
-        self.phase = "success"
+        self.submission.settle(Outcome.SUCCESS)
         self.response = dict(response)
         self.live.advance("success", self._now())
         self._stop_ticking()
@@ -742,19 +730,17 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _fail(self, code: str | None, description: str | None, response: Mapping[str, Any] | None) -> None:
         """A final error: nothing was applied, and the id is spent (a second use is refused as
         duplicate_request_id), so what follows is a new request with a fresh id."""
-        self.phase = "error"
+        self.submission.settle(Outcome.ERROR)  # the id is spent: the next send gets a fresh one
         self.error_code, self.error_description = code, description
         self.response = dict(response or {})
         self.live.advance("error", self._now())
         self._stop_ticking()
-        if self._request_id == self._sent_id:
-            self._request_id = self._new_id()
         self._lock(False)
         self._set_result(
             f"{code or 'error'}: {description or 'the API reported an error'}\n"
             "Nothing was applied. Everything you typed is kept: correct it and press ctrl+s to "
-            f"resubmit as a new request (request_id {short_id(self._request_id)}; "
-            f"{short_id(self._sent_id)} is not reused).",
+            f"resubmit as a new request (request_id {short_id(self.submission.request_id)}; "
+            f"{short_id(self.submission.sent_id)} is not reused).",
             failed=True,
         )
         self._refresh_buttons()
@@ -762,22 +748,21 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _not_received(self, why: str) -> None:
         """Certainly not received: nothing was applied and the id is unspent, so it is kept."""
-        self.phase = "failed"
+        self.submission.settle(Outcome.FAILED)
         self.error_code, self.error_description = None, why
         self.live.advance("failed", self._now())
         self._stop_ticking()
         self._lock(False)
         self._set_result(
             f"{why}\nThe server did not get it: nothing was applied. ctrl+s sends it again with the "
-            f"same request_id ({short_id(self._sent_id)}); the fields can be corrected first.",
+            f"same request_id ({short_id(self.submission.sent_id)}); the fields can be corrected first.",
             failed=True,
         )
         self._refresh_buttons()
         self.query_one("#submit", Button).focus()
 
-    def _outcome_unknown(self, exc: Exception) -> None:
-        self.phase = "unknown"
-        why = exc.message if isinstance(exc, errors.CardApiError) else f"{type(exc).__name__}: {exc}"
+    def _outcome_unknown(self, why: str) -> None:
+        self.submission.settle(Outcome.UNKNOWN)
         self.error_description = why
         self.live.advance("unknown", self._now())
         # Never resend (and never with a new id): ask about this very request until it resolves.
@@ -785,10 +770,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         follow_id = getattr(backend, "follow_id", None)
         self.live.polling = callable(follow_id)
         if callable(follow_id):
-            follow_id(self._sent_id, self.method.name)
+            follow_id(self.submission.sent_id, self.method.name)
             note = "Polling request/status with the same request_id; this updates by itself."
         else:
-            note = f"Check request_id {self._sent_id} in Requests before doing anything again."
+            note = f"Check request_id {self.submission.sent_id} in Requests before doing anything again."
         self._set_result(f"{why}\nThe request may have been applied. {note}", failed=True)
         self._refresh_status()
         self._refresh_buttons()
@@ -835,17 +820,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         """Which id the next ctrl+s uses and why, in what fits after a full id at 80 columns."""
         line = self.query_one("#request-id", Static)
         line.display = self.spec.has_request_id
-        if self._request_id != self._sent_id:
-            why = "new request (last: error)"  # the last one was refused: this one is fresh
-        elif self.phase == "failed":
-            why = "not received, will reuse"
-        elif self.phase == "unknown":
-            why = "unknown; never resent"
-        elif not self.submissions or self.phase in _EDITABLE:
-            why = "not sent yet"
-        else:
-            why = self._status_word()
-        line.update(f"request_id {self._request_id} · {why}")
+        why = self.submission.id_reason(self._status_word())
+        line.update(f"request_id {self.submission.request_id} · {why}")
 
     def _status_word(self) -> str:
         """The request's live status in a word, for the request_id line."""
@@ -860,19 +836,21 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.query_one("#clear-draft", Button).display = self.draft_restored and not read_only
 
     def _refresh_buttons(self) -> None:
-        phase = self.phase
+        submission = self.submission
         shown = {
-            "submit": phase in _CTRL_S,
-            "cancel": phase in ("editing", "confirming", "sending"),
-            "close": phase in ("process", "unknown", "success", "error", "failed"),
+            "submit": submission.ctrl_s is not None,
+            "cancel": submission.can_cancel,
+            "close": not submission.can_cancel,
         }
         for name, visible in shown.items():
             self.query_one(f"#{name}", Button).display = visible
         submit = self.query_one("#submit", Button)
-        submit.label = _CTRL_S.get(phase, _CTRL_S["editing"])[1]  # says what ctrl+s does now
+        submit.label = submission.ctrl_s_label  # says what ctrl+s does now
         # Disabled while in flight: one press, one request.
-        submit.disabled = phase in _IN_FLIGHT or phase not in _CTRL_S or self.read_only_reason() is not None
-        self.query_one("#cancel", Button).disabled = phase in _IN_FLIGHT
+        submit.disabled = (
+            submission.in_flight or submission.ctrl_s is None or self.read_only_reason() is not None
+        )
+        self.query_one("#cancel", Button).disabled = submission.in_flight
         self._refresh_request_id()
         self.refresh_bindings()
 
@@ -898,7 +876,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def save_draft(self) -> None:
         backend = self.drafts
         # Only what has not gone out (or was refused and is being edited) is a draft.
-        if not self.form_key or backend is None or self.phase not in ("editing", "error", "failed"):
+        if not self.form_key or backend is None or not self.submission.keeps_draft:
             return
         fields = draft_fields(self.spec, self.read_input()) if self.is_dirty() else {}
         if fields == (self._last_draft or {}) and self._last_draft is not None:
@@ -929,15 +907,17 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         # The footer offers ctrl+s only when pressing it would do something, in the words of what
         # it does in this phase (submit, resubmit, send again, check status).
         if action in ("submit", "resubmit", "send_again", "check_status"):
-            does = _CTRL_S.get(self.phase, ("", ""))[0]
-            return does == action and self.phase not in _IN_FLIGHT and self.read_only_reason() is None
+            submission = self.submission
+            return (
+                submission.ctrl_s == action and not submission.in_flight and self.read_only_reason() is None
+            )
         if action == "clear_draft":
             return self.draft_restored
         # Esc says Cancel while nothing has gone out (or it is going), Close once it has.
         if action == "cancel":
-            return self.phase in ("editing", "confirming", "sending")
+            return self.submission.can_cancel
         if action == "close":
-            return self.phase not in ("editing", "confirming", "sending")
+            return not self.submission.can_cancel
         return True
 
     # --- leaving ---------------------------------------------------------------------------------
@@ -947,15 +927,15 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             return None
         return FormOutcome(
             method=self.method,
-            request_id=self._sent_id,
-            final_status=self.phase if self.phase != "editing" else self.live.current or "error",
+            request_id=self.submission.sent_id,
+            final_status=self.submission.final_status(self.live.current),
             response=self.response,
             error_code=self.error_code,
             error_description=self.error_description,
         )
 
     def action_cancel(self) -> None:
-        if self.phase in _IN_FLIGHT:
+        if self.submission.in_flight:
             self.notify("Waiting for the answer; close the form once it arrives.", timeout=3)
             return
         if self.phase in ("process", "unknown", "success") or not self.is_dirty():

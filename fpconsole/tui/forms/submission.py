@@ -1,0 +1,153 @@
+"""A form's submission: which phase it is in, which request_id its next send uses, and what
+ctrl+s does. No widgets here (and no Textual): the form screen asks and shows.
+
+The request_id rule, in one place (DESIGN.md §3). A request_id is spent once the server may
+have recorded it; a spent id is only ever polled, never sent again.
+- A form has one request_id from the start (generated, or given to resume a journal entry).
+- Not sent, or certainly not received (refused by our own checks, cannot connect): the id is not
+  spent, and the next send ("Send again") uses it again, whatever was changed meanwhile.
+- A final `error`: nothing was applied, and the id is spent (the API refuses it as
+  duplicate_request_id). The fields open for correcting and the next send ("Resubmit") is a new
+  request with a fresh request_id, made at once so the form can show it before it goes out.
+- An unknown outcome (timeout, dropped connection, cancelled): nothing is resent; the request is
+  polled on request/status with its own request_id ("Check status"), the fields stay locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from fpconsole.api.outcome import Outcome
+
+Phase = Literal["editing", "confirming", "sending", "process", "unknown", "success", "error", "failed"]
+CtrlS = Literal["submit", "resubmit", "send_again", "check_status"]
+
+IN_FLIGHT: Final = frozenset({"confirming", "sending"})
+# Nothing was applied (never sent, refused, not received): the fields are the user's to change.
+EDITABLE: Final = frozenset({"editing", "error", "failed"})
+# Nothing has gone out yet (or it is going): Esc cancels; afterwards it closes.
+NOT_OUT: Final = frozenset({"editing", "confirming", "sending"})
+# A request that has gone out and was not refused: closing leaves it to the app and the journal.
+OUT: Final = frozenset({"process", "unknown", "success", "error", "failed"})
+# What ctrl+s does, by phase: (its action, as the primary button says it). The footer's words are
+# the bindings' descriptions, so the operator reads before sending which of the three it is.
+CTRL_S: Final[Mapping[str, tuple[CtrlS, str]]] = {
+    "editing": ("submit", "Submit ^s"),
+    "confirming": ("submit", "Submit ^s"),
+    "sending": ("submit", "Submit ^s"),
+    "error": ("resubmit", "Resubmit ^s"),  # a new request, with a fresh request_id
+    "failed": ("send_again", "Send again ^s"),  # not received: the same, unspent request_id
+    "unknown": ("check_status", "Check status ^s"),  # request/status with the same request_id
+}
+# The phase an outcome puts a sent request in.
+_PHASE_OF: Final[Mapping[Outcome, Phase]] = {
+    Outcome.SUCCESS: "success",
+    Outcome.ERROR: "error",
+    Outcome.PROCESS: "process",
+    Outcome.UNKNOWN: "unknown",
+    Outcome.FAILED: "failed",
+    # A send cancelled before its answer: whether it arrived is not known.
+    Outcome.CANCELLED: "unknown",
+    Outcome.SENT: "sending",
+}
+
+
+@dataclass
+class Submission:
+    """One form's requests, sent one at a time."""
+
+    new_id: Callable[[], str]
+    request_id: str = ""  # what the next send uses (shown)
+    sent_id: str = ""  # the request last sent: polls and news are about it
+    phase: Phase = "editing"
+    submissions: int = 0
+    _before_confirm: Phase = field(default="editing", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.request_id:
+            self.request_id = self.new_id()
+        if not self.sent_id:
+            self.sent_id = self.request_id
+
+    # --- what the form may do now -----------------------------------------------------------------
+
+    @property
+    def editable(self) -> bool:
+        return self.phase in EDITABLE
+
+    @property
+    def in_flight(self) -> bool:
+        return self.phase in IN_FLIGHT
+
+    @property
+    def ctrl_s(self) -> CtrlS | None:
+        """What ctrl+s does now (None: nothing, e.g. in process or done)."""
+        found = CTRL_S.get(self.phase)
+        return found[0] if found is not None else None
+
+    @property
+    def ctrl_s_label(self) -> str:
+        """The primary button's words: what ctrl+s does now."""
+        return CTRL_S.get(self.phase, CTRL_S["editing"])[1]
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.phase in NOT_OUT
+
+    @property
+    def keeps_draft(self) -> bool:
+        """Only what has not gone out (or was refused and is being edited) is a draft."""
+        return self.phase in EDITABLE
+
+    def id_reason(self, live_word: str) -> str:
+        """Why the shown request_id is the one the next ctrl+s uses; `live_word` is the request's
+        live status in a word, for a request out there."""
+        if self.request_id != self.sent_id:
+            return "new request (last: error)"  # the last one was refused: this one is fresh
+        if self.phase == "failed":
+            return "not received, will reuse"
+        if self.phase == "unknown":
+            return "unknown; never resent"
+        if not self.submissions or self.phase in EDITABLE:
+            return "not sent yet"
+        return live_word
+
+    # --- moving on --------------------------------------------------------------------------------
+
+    def confirming(self) -> None:
+        self._before_confirm = self.phase  # a "No" leaves ctrl+s saying what it said
+        self.phase = "confirming"
+
+    def confirmed(self) -> None:
+        """The confirmation closed (yes or no): back where it was asked from."""
+        self.phase = self._before_confirm
+
+    def send(self) -> str:
+        """A send starts: the id it uses, spent from now on unless it is certainly not received."""
+        self.sent_id = self.request_id
+        self.phase = "sending"
+        self.submissions += 1
+        return self.sent_id
+
+    def refused_before_sending(self) -> None:
+        """Our own checks stopped it: nothing went out, the id stays unspent."""
+        self.phase = "editing"
+
+    def settle(self, outcome: Outcome) -> Phase:
+        """The sent request's outcome (its answer, a failure, or news about it): the new phase.
+        A final error spends the id, so the next send gets a fresh one at once."""
+        self.phase = _PHASE_OF[outcome]
+        if self.phase == "error" and self.request_id == self.sent_id:
+            self.request_id = self.new_id()
+        return self.phase
+
+    def concerns(self, request_id: str) -> bool:
+        """News about `request_id` is ours to apply: about the request sent, and only once the
+        submit's own answer is in (while sending, that answer is authoritative)."""
+        return request_id == self.sent_id and self.phase in ("process", "unknown")
+
+    def final_status(self, live_current: str | None) -> str:
+        """What the form hands back on closing (FormOutcome.final_status)."""
+        return self.phase if self.phase != "editing" else live_current or "error"
