@@ -34,7 +34,7 @@ EMBEDDED_SEED_CLIENTS = 40
 # How long the embedded sandbox keeps a state change in `process` (tests and demos set it).
 SANDBOX_DELAY_ENV: Final = "FPCONSOLE_SANDBOX_DELAY"
 # Journal and cache name of a `--base-url` session. A colon cannot appear in a profile name
-# (config.py refuses it), so such a name never mixes with a profile's entries.
+# (the config refuses it), so such a name never mixes with a profile's entries.
 ADHOC_PREFIX: Final = "adhoc:"
 
 

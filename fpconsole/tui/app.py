@@ -234,7 +234,7 @@ class FpConsoleApp(TypeAhead, App[int]):
         import fpconsole.session
         import fpconsole.tui.backend
 
-        if self.context.kind == "sandbox":
+        if self.context.is_embedded:
             import fpconsole.sandbox.embedded  # noqa: F401
 
     @work(exit_on_error=False, group="backend")
