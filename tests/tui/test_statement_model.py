@@ -193,3 +193,17 @@ def test_custom_days_are_checked() -> None:
     assert parse_days("May 1", "") == (None, "From: a date such as 2026-05-01")
     assert parse_days("2026-05-02", "2026-05-01") == (None, "To is before From")
     assert parse_days("2025-01-01", "2026-05-01") == (None, "at most 366 days")
+
+
+@pytest.mark.parametrize("preset", ["today", "7d", "month"])
+def test_every_window_body_is_valid_for_statement_extended(preset: Any) -> None:
+    """Statement extended requires start_date and end_date (SPEC §3.17): the console's window
+    always sends both, so its body passes that method's own request model as well as Statement's."""
+    from fpconsole.api.methods import CARD_STATEMENT, CARD_STATEMENT_EXTENDED
+
+    now = datetime(2026, 5, 14, 4, 30, tzinfo=UTC)
+    for window in (preset_window(preset, now), custom_window(date(2026, 5, 1), date(2026, 5, 31))):
+        body = window.body("7001001")
+        extended: Any = CARD_STATEMENT_EXTENDED.request.model_validate(body)
+        assert (extended.start_date, extended.end_date) == (body["start_date"], body["end_date"])
+        CARD_STATEMENT.request.model_validate(body)

@@ -1,6 +1,7 @@
 """Statements, built from the ledger.
 
-The window defaults to the last 30 days; an answer lists at most `statement_cap` operations (a
+Statement's window defaults to the last 30 days; Statement extended's is required (SPEC §3.17,
+its own request model). An answer lists at most `statement_cap` operations (a
 constructor setting, 1000 by default), the newest first, because the API documents no paging
 (SPEC §5.11).
 """
@@ -68,9 +69,7 @@ def _params(**values: Any) -> list[dict[str, Any]]:
     return [{"key": key, "value": value} for key, value in values.items() if value is not None]
 
 
-def statement_extended(
-    ctx: Ctx, card_id: str, start_date: str | None, end_date: str | None
-) -> dict[str, Any]:
+def statement_extended(ctx: Ctx, card_id: str, start_date: str, end_date: str) -> dict[str, Any]:
     card = cards.find_card(ctx, card_id)
     account = ledger.account_of(ctx, card_id)
     start, end = window(ctx, start_date, end_date)
