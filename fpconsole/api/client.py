@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from fpconsole.api import errors
+from fpconsole.api import errors, pin_block
 from fpconsole.api.events import (
     CANCELLED,
     ClientEvent,
@@ -41,7 +41,7 @@ from fpconsole.api.signing import HEADER_NAME, Algorithm, sign
 # PollPolicy is the tracker's; importable from here too, since ClientOptions carries one.
 from fpconsole.api.tracker import PollPolicy as PollPolicy
 from fpconsole.api.tracker import track_request
-from fpconsole.api.validation import describe_errors
+from fpconsole.api.validation import FieldError, describe_errors
 
 USER_AGENT = "fpconsole/0.1"
 UNKNOWN_REQUEST_CODES = errors.UNKNOWN_REQUEST_CODES  # kept importable from here
@@ -223,7 +223,11 @@ class CardApiClient:
 
     def prepare(self, method: Method | str, data: Mapping[str, Any] | BaseModel) -> PreparedRequest:
         meth = self.resolve(method)
-        request = self.build(meth, data)
+        try:
+            # Set PIN's pin is encrypted here, the one place a body is made for the wire.
+            request = pin_block.encode_request(self.build(meth, data))
+        except pin_block.PinBlockError as exc:
+            raise errors.InvalidRequest([FieldError(exc.field, str(exc))], method=meth.name) from None
         body = request.model_dump_json(exclude_none=True).encode()
         return PreparedRequest(
             method=meth,

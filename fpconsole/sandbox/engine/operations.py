@@ -126,7 +126,8 @@ def _prepare_set_pin(settings: Settings, request: m.ApiRequest) -> Payload:
         pin = pins.generate_pin(settings.rng)
         payload["pin_generated"] = True
     salt = pins.new_salt(settings.rng)
-    payload.update(pin_salt=salt, pin_hash=pins.hash_pin(str(pin), salt))
+    clear = str(pin) if payload.get("pin_generated") else pins.pin_from_block(str(pin))
+    payload.update(pin_salt=salt, pin_hash=pins.hash_pin(clear, salt))
     return payload
 
 
