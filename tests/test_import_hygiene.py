@@ -228,8 +228,9 @@ def imports_in(source: str, module: str, *, is_package: bool, known: set[str]) -
                 else Import(module, base, node.lineno)
                 for alias in node.names
             ]
+    # One per imported module and line: `from fpconsole.cli import A, B` is one arrow.
     return sorted(
-        (each for each in found if each.imported != module), key=lambda each: (each.line, each.imported)
+        {each for each in found if each.imported != module}, key=lambda each: (each.line, each.imported)
     )
 
 
@@ -326,6 +327,17 @@ def test_every_module_has_a_layer() -> None:
 
 def test_arrows_point_down() -> None:
     assert arrows_up(ALL_IMPORTS) == []
+
+
+def test_no_test_code_in_the_package() -> None:
+    # Fakes and pilots live in tests/ (tests/tui/form_helpers.py): the installed console carries
+    # none, and nothing of it can come to depend on them.
+    test_machinery = ("pytest", "textual.pilot", "unittest")
+    assert [
+        f"{each.importer} imports {each.imported}"
+        for each in ALL_IMPORTS
+        if _within(each.imported, test_machinery)
+    ] == []
 
 
 def test_the_exceptions_are_still_needed() -> None:
