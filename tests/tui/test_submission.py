@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import fpconsole.tui.forms.drafts as drafts_module
 import fpconsole.tui.forms.submission as submission_module
 from fpconsole.api.outcome import Outcome
 from fpconsole.tui.forms.submission import Submission
@@ -134,8 +135,9 @@ def test_final_status_of_a_form_back_to_editing_is_its_live_status() -> None:
     assert s.final_status(None) == "error"
 
 
-def test_no_textual_here() -> None:
-    tree = ast.parse(Path(submission_module.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [submission_module, drafts_module])
+def test_no_textual_in_the_forms_rules(module: object) -> None:
+    tree = ast.parse(Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8"))
     imported = {
         name
         for node in ast.walk(tree)

@@ -52,6 +52,7 @@ from fpconsole.tui.forms.body import (
     draft_fields,
     locate,
 )
+from fpconsole.tui.forms.drafts import FormDraft
 from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
 from fpconsole.tui.forms.outcome import FormOutcome
 from fpconsole.tui.forms.spec import (
@@ -202,10 +203,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.response: dict[str, Any] = {}
         self.error_code: str | None = None
         self.error_description: str | None = None
-        self.draft_restored = False
+        self.draft = FormDraft(form_key, lambda: self.drafts)
         self._attempted = False  # after a submit, every error shows, not only typed fields'
         self._last: FormInput | None = None
-        self._last_draft: dict[str, str] | None = None
         self._controls: dict[str, Input | Select[str]] = {}
         self._rows: dict[str, Widget] = {}  # item path → its row, for showing and hiding
         self._validate_timer: Timer | None = None
@@ -218,6 +218,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def backend(self) -> Backend | None:
         found: Backend | None = getattr(self.app, "backend", None)
         return found
+
+    @property
+    def draft_restored(self) -> bool:
+        """The form opened with values from an earlier draft (and they are not cleared)."""
+        return self.draft.restored
 
     @property
     def drafts(self) -> Backend | FormDrafts | None:
@@ -254,22 +259,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     # --- layout ----------------------------------------------------------------------------------
 
     def _opening_values(self) -> dict[str, str]:
-        values = dict(self._baseline)
-        drafts = self.drafts
-        if self.form_key and drafts is not None:
-            draft = drafts.load_draft(self.form_key) or {}
-            # Secrets never come back (the store filters them too), and the caller's values (the
-            # selected card, say) win over an older draft's.
-            restored = {
-                name: value
-                for name, value in draft.items()
-                if (item := self.spec.get_field(name)) is not None
-                and not item.secret
-                and name not in self._given
-            }
-            self.draft_restored = any(value != self._baseline[name] for name, value in restored.items())
-            values.update(restored)
-        return values
+        return {**self._baseline, **self.draft.restore(self.spec, self._given, self._baseline)}
 
     def compose(self) -> ComposeResult:
         values = self._opening_values()
@@ -865,35 +855,20 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _drop_draft(self) -> None:
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        drafts = self.drafts
-        if self.form_key and drafts is not None:
-            drafts.discard_draft(self.form_key)
-            self._last_draft = {}
-        self.draft_restored = False
+        self.draft.discard()
         if self.is_mounted:
             self._refresh_notice()
 
     def save_draft(self) -> None:
-        backend = self.drafts
         # Only what has not gone out (or was refused and is being edited) is a draft.
-        if not self.form_key or backend is None or not self.submission.keeps_draft:
+        if not self.draft.can_keep or not self.submission.keeps_draft:
             return
-        fields = draft_fields(self.spec, self.read_input()) if self.is_dirty() else {}
-        if fields == (self._last_draft or {}) and self._last_draft is not None:
-            return
-        if fields:
-            backend.save_draft(self.form_key, fields)
-        elif self._last_draft or self.draft_restored:
-            backend.discard_draft(self.form_key)
-        self._last_draft = fields
+        self.draft.keep(draft_fields(self.spec, self.read_input()) if self.is_dirty() else {})
 
     def action_clear_draft(self) -> None:
-        backend = self.drafts
-        if not self.form_key or backend is None or self.phase != "editing":
+        if not self.draft.can_keep or self.phase != "editing":
             return
-        backend.discard_draft(self.form_key)
-        self._last_draft = {}
-        self.draft_restored = False
+        self.draft.discard()
         for name, control in self._controls.items():
             value = self._baseline.get(name, "")
             if isinstance(control, Select):
@@ -944,8 +919,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             # A request still in process keeps being tracked by the app (see Requests).
             self.dismiss(self.outcome())
             return
-        can_keep = self.form_key is not None and self.drafts is not None
-        self.app.push_screen(LeaveScreen(can_keep=can_keep), self._left)
+        self.app.push_screen(LeaveScreen(can_keep=self.draft.can_keep), self._left)
 
     def action_close(self) -> None:
         """Esc once the request has gone out: the same rules as Cancel (an error's typed fields
@@ -953,10 +927,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.action_cancel()
 
     def _left(self, choice: LeaveChoice | None) -> None:
-        backend = self.drafts
         if choice == "discard":
-            if self.form_key and backend is not None:
-                backend.discard_draft(self.form_key)
+            self.draft.discard()
             self.dismiss(self.outcome())
         elif choice == "keep":
             self.save_draft()
