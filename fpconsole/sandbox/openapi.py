@@ -57,12 +57,15 @@ _SIGNATURE_PARAMETER: Final = {
 
 def _operation(method: Method, operation_id: str, schemas: dict[str, str], error_ref: str) -> dict[str, Any]:
     description = method.summary or method.title
+    for name, title in method.also_named:
+        description += f"\n\nAlso the docs' {title} ({name}): the same path and body."
     if method.inferred:
         description += f"\n\nINFERRED: {method.inferred}"
     return {
         "operationId": operation_id,
         "summary": method.title,
         "description": description,
+        "x-also-named": [{"name": name, "title": title} for name, title in method.also_named] or None,
         "tags": [method.group],
         "x-method": method.name,
         "x-confidence": method.confidence,

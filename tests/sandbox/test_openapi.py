@@ -40,6 +40,31 @@ def test_one_post_operation_per_method_and_alias() -> None:
         }
 
 
+def test_request_status_is_also_transaction_request_status() -> None:
+    """Docs page api-14318518: one path under two titles; no transaction/request_status path."""
+    document = build_openapi()
+    assert "/v5/card-api/transaction/request_status" not in document["paths"]
+    operation = document["paths"]["/v5/card-api/request/status"]["post"]
+    assert operation["x-also-named"] == [
+        {"name": "transaction.request_status", "title": "Transaction request status"}
+    ]
+    assert "Transaction request status" in operation["description"]
+    assert document["paths"]["/v5/card-api/card/info"]["post"]["x-also-named"] is None
+    answer = document["components"]["schemas"]["RequestStatusResponse"]["properties"]
+    assert {"transaction_id", "fin_document_id"} <= set(answer)
+
+
+def test_statement_extended_has_its_own_request_and_an_optional_status() -> None:
+    schemas = build_openapi()["components"]["schemas"]
+    operation = build_openapi()["paths"]["/v5/card-api/card/statement_extended"]["post"]
+    request_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert request_ref == "#/components/schemas/StatementExtendedRequest"
+    assert set(schemas["StatementExtendedRequest"]["required"]) == {"card_id", "start_date", "end_date"}
+    assert "start_date" not in schemas["CardWindowRequest"].get("required", [])
+    assert "status" not in schemas["StatementExtendedResponse"].get("required", [])
+    assert "status" in schemas["StatementResponse"]["required"]
+
+
 def test_every_reference_resolves() -> None:
     document = build_openapi()
     schemas = document["components"]["schemas"]
