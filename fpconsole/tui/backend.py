@@ -20,6 +20,7 @@ from fpconsole.api import errors, outcome
 from fpconsole.api.client import CallResult
 from fpconsole.api.events import ClientEvent, RequestFailed, ResponseReceived, StatusChanged
 from fpconsole.api.methods import REGISTRY, Method
+from fpconsole.api.names import MethodName
 from fpconsole.api.redaction import scrub_optional
 from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated, local_state_notices
 
@@ -31,8 +32,12 @@ if TYPE_CHECKING:
     from fpconsole.store.journal import Journal
 
 Post = Callable[[Message], object]
-NEW_CARD_METHODS = frozenset({"card.issue", "card.bulk_issue", "card.issue_plastic"})
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
+
+
+def _creates_cards(method_name: str | None) -> bool:
+    entry = REGISTRY.get(method_name) if method_name else None
+    return entry is not None and entry.creates_cards
 
 
 class FollowersChanged(Message):
@@ -161,7 +166,7 @@ class ConsoleBackend:
         console's own check, not an operator's request. Raises what the call raises; "no such
         request" is the expected answer."""
         try:
-            await self.client.call("request.status", {"request_id": str(uuid.uuid4())}, emit=False)
+            await self.client.call(MethodName.REQUEST_STATUS, {"request_id": str(uuid.uuid4())}, emit=False)
         except errors.CannotConnect:
             why = await self._why_unreachable()
             if why is None:
@@ -260,7 +265,7 @@ class ConsoleBackend:
     async def _card_infos(self, card_ids: list[str]) -> None:
         for card_id in card_ids:
             with contextlib.suppress(errors.CardApiError):
-                await self.client.call("card.info", {"card_id": card_id})
+                await self.client.call(MethodName.CARD_INFO, {"card_id": card_id})
 
     # --- drafts --------------------------------------------------------------------------------
 
@@ -292,7 +297,7 @@ class ConsoleBackend:
                 )
             )
         elif isinstance(event, StatusChanged):
-            if event.request_status == "success" and event.method in NEW_CARD_METHODS:
+            if event.request_status == "success" and _creates_cards(event.method):
                 self._read_new_cards(event.response)
             self._post(
                 RequestUpdated(

@@ -9,6 +9,8 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
+from fpconsole.api.lifecycle import card_may
+from fpconsole.api.names import MethodName
 from fpconsole.tui import data
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
@@ -51,20 +53,12 @@ def card_why_not(status: str) -> str:
     return f"not possible for {article} {status} card"
 
 
-def card_actions(status: str) -> dict[str, bool]:
-    """Which lifecycle actions the card's state allows (closed is final)."""
-    open_card = status != "closed"
-    return {
-        "activate": status == "inactive",
-        "block": status == "active",
-        "unblock": status == "blocked",
-        "close": open_card,
-        "set_pin": open_card,
-        "reset_counter_pin": open_card,
-        "secret_data": status in ("active", "blocked"),
-        "issue_plastic": open_card,
-        "limits": open_card,
-    }
+def card_allows(method: MethodName, status: str) -> bool:
+    """Whether the card's state allows the method (its entry's card action, by the lifecycle)."""
+    from fpconsole.api.methods import REGISTRY
+
+    action = REGISTRY.resolve(method).card_action
+    return action is None or card_may(action, status)
 
 
 class CardsScreen(ListScreen):
@@ -163,30 +157,42 @@ class CardsScreen(ListScreen):
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
         found = [
-            Action("n", "Issue card", lambda: app.open_form("card.issue")),
-            Action("B", "Bulk issue", lambda: app.open_form("card.bulk_issue")),
+            Action("n", "Issue card", lambda: app.open_form(MethodName.CARD_ISSUE)),
+            Action("B", "Bulk issue", lambda: app.open_form(MethodName.CARD_BULK_ISSUE)),
         ]
         if row is None:
             return found
         card_id, mask, status, client = row.key, row.cells[1], row.cells[2], row.cells[3]
-        allowed = card_actions(status)
         why = card_why_not(status)
         target = {"card_id": card_id}
 
-        def form(method: str, initial: dict[str, str] | None = None) -> Any:
+        def allowed(method: MethodName) -> bool:
+            return card_allows(method, status)
+
+        def form(method: MethodName, initial: dict[str, str] | None = None) -> Any:
             return lambda: app.open_form(method, initial or target, card_mask=mask)
 
         found += [
-            Action("A", "Activate", form("card.activate"), allowed["activate"], why_not=why),
-            Action("b", "Block…", form("card.block"), allowed["block"], why_not=why),
-            Action("u", "Unblock…", form("card.unblock"), allowed["unblock"], why_not=why),
-            Action("x", "Close…", form("card.close"), allowed["close"], why_not=why),
-            Action("p", "Set PIN…", form("card.set_pin"), allowed["set_pin"], why_not=why),
+            Action(
+                "A",
+                "Activate",
+                form(MethodName.CARD_ACTIVATE),
+                allowed(MethodName.CARD_ACTIVATE),
+                why_not=why,
+            ),
+            Action("b", "Block…", form(MethodName.CARD_BLOCK), allowed(MethodName.CARD_BLOCK), why_not=why),
+            Action(
+                "u", "Unblock…", form(MethodName.CARD_UNBLOCK), allowed(MethodName.CARD_UNBLOCK), why_not=why
+            ),
+            Action("x", "Close…", form(MethodName.CARD_CLOSE), allowed(MethodName.CARD_CLOSE), why_not=why),
+            Action(
+                "p", "Set PIN…", form(MethodName.CARD_SET_PIN), allowed(MethodName.CARD_SET_PIN), why_not=why
+            ),
             Action(
                 "r",
                 "Reset PIN counter",
-                form("card.reset_counter_pin"),
-                allowed["reset_counter_pin"],
+                form(MethodName.CARD_RESET_PIN_COUNTER),
+                allowed(MethodName.CARD_RESET_PIN_COUNTER),
                 short="Reset PIN tries",
                 why_not=why,
             ),
@@ -194,39 +200,39 @@ class CardsScreen(ListScreen):
                 "s",
                 "Secret data…",
                 lambda: app.open_secret_data(card_id, mask),
-                allowed["secret_data"],
+                allowed(MethodName.CARD_SECRET_DATA),
                 False,
                 why_not=why,
             ),
             Action(
                 "P",
                 "Issue plastic card",
-                form("card.issue_plastic"),
-                allowed["issue_plastic"],
+                form(MethodName.CARD_ISSUE_PLASTIC),
+                allowed(MethodName.CARD_ISSUE_PLASTIC),
                 short="Plastic",
                 why_not=why,
             ),
             Action(
                 "L",
                 "Set limits",
-                form("limits.set", {"object.type": "card", "object.value": card_id}),
-                allowed["limits"],
+                form(MethodName.LIMITS_SET, {"object.type": "card", "object.value": card_id}),
+                allowed(MethodName.LIMITS_SET),
                 why_not=why,
             ),
             Action(
                 "l",
                 "Link to a client",
-                form("card.link"),
-                allowed["close"] and client == "—",
+                form(MethodName.CARD_LINK),
+                allowed(MethodName.CARD_LINK) and client == "—",
                 short="Link",
-                why_not=why if not allowed["close"] else f"already linked to {client}",
+                why_not=why if not allowed(MethodName.CARD_LINK) else f"already linked to {client}",
             ),
             Action("S", "Statement…", lambda: app.open_statement(card_id), True, False),
             Action(
                 "t",
                 "Create transaction",
-                form("transaction.create", {"card_id": card_id, "currency": "KZT"}),
-                status == "active",
+                form(MethodName.TRANSACTION_CREATE, {"card_id": card_id, "currency": "KZT"}),
+                allowed(MethodName.TRANSACTION_CREATE),
                 short="Transaction",
                 why_not=why,
             ),
@@ -314,9 +320,9 @@ class CardsScreen(ListScreen):
             return
         found: dict[str, Any] = {}
         for method, body, key in (
-            ("card.info", {"card_id": card_id}, "card"),
-            ("card.balance", {"card_id": card_id}, "balances"),
-            ("limits.list", {"object": {"type": "card", "value": card_id}}, "limits"),
+            (MethodName.CARD_INFO, {"card_id": card_id}, "card"),
+            (MethodName.CARD_BALANCE, {"card_id": card_id}, "balances"),
+            (MethodName.LIMITS_LIST, {"object": {"type": "card", "value": card_id}}, "limits"),
         ):
             try:
                 result = await backend.read(method, body)
