@@ -64,6 +64,7 @@ from fpconsole.tui.forms.spec import (
     widget_id,
 )
 from fpconsole.tui.forms.status import LiveStatus, result_lines
+from fpconsole.tui.forms.styles import default_css
 from fpconsole.tui.forms.submission import Phase, Submission
 from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
@@ -109,39 +110,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     RESULT_KEY_WIDTH: ClassVar[int] = 28  # a long answer's keys are padded to at most this
     SHORT_RESULT: ClassVar[int] = 3  # lines of an answer shown without lining values up
 
-    DEFAULT_CSS = """
-    RequestFormScreen { align: center middle; }
-    RequestFormScreen > #dialog { width: 100%; max-width: 100; height: 100%; max-height: 44; border: round $primary; background: $surface; padding: 0 1; }
-    RequestFormScreen.-danger > #dialog { border: round $error; }
-    RequestFormScreen #form-title { text-style: bold; }
-    RequestFormScreen #request-id { color: $text-muted; }
-    RequestFormScreen #fields { height: 1fr; scrollbar-size-vertical: 1; }
-    RequestFormScreen .group-row { height: auto; margin: 1 0 0 0; }
-    RequestFormScreen .group-row:first-child { margin: 0; }
-    RequestFormScreen .group-title { text-style: bold; color: $accent; }
-    RequestFormScreen .group-help { color: $text-muted; }
-    RequestFormScreen .field-row { height: auto; }
-    RequestFormScreen .field-line { height: auto; }
-    RequestFormScreen .field-label { width: 22; }
-    RequestFormScreen .field-line > Input, RequestFormScreen .field-line > Select, RequestFormScreen .field-line > Checkbox { width: 1fr; }
-    RequestFormScreen .field-line > Input { background: $panel; }  /* visible slots: $boost vanishes on dark themes */
-    RequestFormScreen .field-row.-current .field-label { color: $accent; text-style: bold; }
-    RequestFormScreen .field-help { color: $text-muted; padding: 0 0 0 22; }
-    RequestFormScreen Static.-error { color: $error; display: none; }
-    RequestFormScreen .field-row Static.-error, RequestFormScreen .group-row Static.-error { width: 100%; }
-    RequestFormScreen .field-row Static.-error { padding: 0 0 0 22; }
-    RequestFormScreen Static.-error.-shown { display: block; }
-    RequestFormScreen #notice-row { height: auto; display: none; }
-    RequestFormScreen #notice-row.-shown { display: block; }
-    RequestFormScreen #notice { width: 1fr; color: $warning; }
-    RequestFormScreen #status, RequestFormScreen #result { height: auto; display: none; }
-    RequestFormScreen #status.-shown, RequestFormScreen #result.-shown { display: block; }
-    RequestFormScreen #result.-failed { color: $error; }
-    RequestFormScreen #result-box { height: auto; max-height: 60%; scrollbar-size-vertical: 1; display: none; }
-    RequestFormScreen #result-box.-shown { display: block; }
-    RequestFormScreen #buttons { height: auto; }
-    RequestFormScreen #buttons Button { margin: 0 2 0 0; }
-    """
+    DEFAULT_CSS = default_css("screen.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Submit", id="form.submit"),
         # The same key once an answer is in: check_action shows the one that applies (submission.CTRL_S).

@@ -26,6 +26,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from fpconsole.api.advice import request_warnings
 from fpconsole.fields_input import FieldSyntaxError, parse_assignments
 from fpconsole.tui.forms.spec import FieldSpec, GroupSpec, widget_id
+from fpconsole.tui.forms.styles import default_css
 
 REQUIRED_MARK = " *"
 SELECT_PROMPT = "Select…"
@@ -59,10 +60,7 @@ class FieldWarning(Static):
     confirm, so it is shown and never stops the submit. It re-checks itself whenever a field
     it reads changes (`FieldSpec.warn_reads`), so the form screen takes no part in it."""
 
-    DEFAULT_CSS = """
-    FieldWarning { color: $warning; width: 100%; padding: 0 0 0 22; display: none; }
-    FieldWarning.-shown { display: block; }
-    """
+    DEFAULT_CSS = default_css("widgets.tcss")
 
     def __init__(self, item: FieldSpec) -> None:
         super().__init__("", id=f"warning-{item.widget_id}", markup=False)
