@@ -45,6 +45,12 @@ SECRET_SOURCES_HELP: Final = (
 )
 
 
+def read_only_by_default(kind: Kind | None) -> bool:
+    """A production profile without `read_only = false` only reads (what `--read-only` adds
+    is decided in resolve.read_only_reason)."""
+    return kind == "production"
+
+
 # --- profiles -------------------------------------------------------------------------------
 
 

@@ -45,17 +45,12 @@ class ResolvedProfile:
 
 def read_only_reason(profile: Profile, *, flag: bool) -> str:
     """Why this process may not change state with `profile` ("" when it may): the profile's
-    `read_only` (true by default on production, see `read_only_by_default`) or `--read-only`."""
+    `read_only` (true by default on production: `model.read_only_by_default`) or `--read-only`."""
     if profile.read_only:
         return f"profile {profile.name} is read-only"
     if flag:
         return "--read-only is set"
     return ""
-
-
-def read_only_by_default(kind: Kind | None) -> bool:
-    """A production profile without `read_only = false` only reads."""
-    return kind == "production"
 
 
 def resolved(profile: Profile, *, read_only: bool = False, theme: str | None = None) -> ResolvedProfile:

@@ -24,8 +24,8 @@ from fpconsole.config.model import (
     Config,
     Kind,
     Profile,
+    read_only_by_default,
 )
-from fpconsole.config.resolve import read_only_by_default
 from fpconsole.config.secrets import describe_file_type
 from fpconsole.config.toml import KeyLines
 from fpconsole.locations import display_path
