@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from fpconsole.api.names import MethodName
 from fpconsole.api.outcome import FINAL, PENDING, of_event
 from fpconsole.store import db
 from fpconsole.store.scrub import scrub_json, scrub_text
@@ -44,7 +45,7 @@ PRUNE_EVERY_S: Final = 3600
 PENDING_OUTCOMES: Final = tuple(sorted(PENDING))
 # The request's own final statuses (SPEC §2): once a row has one, no later event replaces it.
 FINAL_OUTCOMES: Final = tuple(sorted(FINAL))
-STATUS_METHODS: Final = ("request.status", "transaction.request_status")
+STATUS_METHODS: Final = (MethodName.REQUEST_STATUS, MethodName.TRANSACTION_REQUEST_STATUS)
 _REMEMBERED_ROWS: Final = 4096
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from fpconsole.api.events import RequestFailed, RequestSent, ResponseReceived, StatusChanged
+from fpconsole.api.names import MethodName
 from fpconsole.config import BUILTIN_SANDBOX, ResolvedProfile, resolved
 from fpconsole.tui.connection import CONNECTED, CONNECTING, REPROBE_DELAY, Connection, setup_failed
 from fpconsole.tui.messages import (
@@ -565,7 +566,7 @@ class FpConsoleApp(TypeAhead, App[int]):
             return
         backend = self.backend
         if backend is not None and section in ("cards", "clients"):
-            method = "card.info" if section == "cards" else "client.cards"
+            method = MethodName.CARD_INFO if section == "cards" else MethodName.CLIENT_CARDS
             body = {"card_id": key} if section == "cards" else {"client_id": key}
             try:
                 await backend.read(method, body)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from fpconsole.api.names import MethodName
+
 if TYPE_CHECKING:
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.journal import Journal
@@ -159,7 +161,7 @@ def transaction_requests(
         return []
     found = {e.id: e for e in journal.entries(query=transaction_id, limit=limit) if e.changes_state}
     if card_id:
-        for entry in journal.entries(method="transaction.create", query=card_id, limit=limit):
+        for entry in journal.entries(method=MethodName.TRANSACTION_CREATE, query=card_id, limit=limit):
             if (entry.response or {}).get("transaction_id") == transaction_id:
                 found[entry.id] = entry
     return [found[key] for key in sorted(found)]

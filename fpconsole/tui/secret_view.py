@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from fpconsole.api import errors
+from fpconsole.api.names import MethodName
 from fpconsole.api.redaction import REDACTED, mask_pan
 from fpconsole.tui.connection import unavailable_reason
 
@@ -65,7 +66,7 @@ class SecretDataScreen(ModalScreen[None]):
             self.query_one("#values", Static).update(unavailable_reason(self.app))
             return
         try:
-            result = await backend.read("card.secret_data", {"card_id": self.card_id})
+            result = await backend.read(MethodName.CARD_SECRET_DATA, {"card_id": self.card_id})
         except errors.CardApiError as exc:
             self.query_one("#values", Static).update(f"[b]Refused[/b]: {exc.message}")
             return

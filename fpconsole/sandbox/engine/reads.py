@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 from fpconsole.api import models as m
+from fpconsole.api.names import MethodName
 from fpconsole.sandbox.engine import (
     cardholder,
     cards,
@@ -89,14 +90,14 @@ def _limits_list(ctx: Ctx, request: m.ApiRequest) -> Body:
 READS: Final[dict[str, Callable[[Ctx, m.ApiRequest], Body]]] = {
     # Also the docs' "Transaction request status" (same path): a transaction request's answer
     # carries transaction_id and fin_document_id.
-    "request.status": _request_status,
-    "card.info": _card_info,
-    "card.balance": _balance,
-    "card.secret_data": _secret_data,
-    "card.statement": _statement,
-    "card.statement_extended": _statement_extended,
-    "client.cards": _client_cards,
-    "transaction.info": _transaction_info,
-    "external.cardholder_validate": _cardholder_validate,
-    "limits.list": _limits_list,
+    MethodName.REQUEST_STATUS: _request_status,
+    MethodName.CARD_INFO: _card_info,
+    MethodName.CARD_BALANCE: _balance,
+    MethodName.CARD_SECRET_DATA: _secret_data,
+    MethodName.CARD_STATEMENT: _statement,
+    MethodName.CARD_STATEMENT_EXTENDED: _statement_extended,
+    MethodName.CLIENT_CARDS: _client_cards,
+    MethodName.TRANSACTION_INFO: _transaction_info,
+    MethodName.CARDHOLDER_VALIDATE: _cardholder_validate,
+    MethodName.LIMITS_LIST: _limits_list,
 }

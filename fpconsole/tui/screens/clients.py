@@ -10,6 +10,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
 from fpconsole.api.dictionaries import CLIENT_TYPES, PRODUCTS
+from fpconsole.api.names import MethodName
 from fpconsole.tui import data
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
@@ -65,7 +66,7 @@ class ClientsScreen(ListScreen):
 
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
-        found: list[Action] = [Action("n", "Create client", lambda: app.open_form("client.add"))]
+        found: list[Action] = [Action("n", "Create client", lambda: app.open_form(MethodName.CLIENT_ADD))]
         if row is None:
             return found
         client_id = row.key
@@ -75,14 +76,14 @@ class ClientsScreen(ListScreen):
             Action(
                 "i",
                 "Issue card for this client",
-                lambda: app.open_form("card.issue", initial),
+                lambda: app.open_form(MethodName.CARD_ISSUE, initial),
                 short="Issue card",
             ),
-            Action("e", "Edit phone", lambda: app.open_form("client.update", initial)),
+            Action("e", "Edit phone", lambda: app.open_form(MethodName.CLIENT_UPDATE, initial)),
             Action(
                 "l",
                 "Link a card to this client",
-                lambda: app.open_form("card.link", {"client_id": client_id}),
+                lambda: app.open_form(MethodName.CARD_LINK, {"client_id": client_id}),
                 short="Link card",
             ),
             Action(
@@ -102,8 +103,12 @@ class ClientsScreen(ListScreen):
         ]
         if row is not None:
             found += [
-                SystemCommand(f"Issue card for {row.key}", "card.issue", lambda: self.run_action_key("i")),
-                SystemCommand(f"Edit phone of {row.key}", "client.update", lambda: self.run_action_key("e")),
+                SystemCommand(
+                    f"Issue card for {row.key}", MethodName.CARD_ISSUE, lambda: self.run_action_key("i")
+                ),
+                SystemCommand(
+                    f"Edit phone of {row.key}", MethodName.CLIENT_UPDATE, lambda: self.run_action_key("e")
+                ),
                 SystemCommand(
                     f"Copy client_id {row.key}",
                     "to the clipboard",
@@ -152,7 +157,7 @@ class ClientsScreen(ListScreen):
         if backend is None:
             return
         try:
-            await backend.read("client.cards", {"client_id": client_id})
+            await backend.read(MethodName.CLIENT_CARDS, {"client_id": client_id})
         except Exception:
             return  # the cached cards stay on screen; errors show in Requests
         self.table.reload()  # client.cards wrote to the cache
