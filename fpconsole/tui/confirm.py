@@ -32,7 +32,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from fpconsole.api.fields import Reason
-from fpconsole.api.methods import CARD_BLOCK, CARD_CLOSE, CARD_SET_PIN, Method
+from fpconsole.api.methods import Method
 from fpconsole.api.validation import describe_errors
 from fpconsole.tui.ledger_limits import GuardKind, money
 
@@ -65,24 +65,15 @@ def last_four(card_mask: str | None) -> str | None:
     return found.group(1) if found else None
 
 
-_MESSAGES: Final[dict[str, tuple[str, bool]]] = {
-    # method name → (what happens, destructive?)
-    CARD_BLOCK.name: ("The card stops working until it is unblocked.", True),
-    CARD_CLOSE.name: ("Closing is final: the card can never be used again.", True),
-    CARD_SET_PIN.name: ("The card's PIN will be replaced.", False),
-}
-_TYPED_ON_PRODUCTION: Final = frozenset({CARD_BLOCK.name, CARD_CLOSE.name})
-
-
 def confirm_spec_for(method: Method, profile_kind: str, card_mask: str | None = None) -> ConfirmSpec | None:
-    """The house rule: Block, Close and Set PIN confirm; on production Block and Close need the
-    last four digits (the card id when the number is unknown) and a reason. Other methods: no
-    confirmation."""
-    entry = _MESSAGES.get(method.name)
-    if entry is None:
+    """The house rule, as each registry entry states it (`Method.confirmation`): Block, Close and
+    Set PIN confirm; on production Block and Close need the last four digits (the card id when
+    the number is unknown) and a reason. Other methods: no confirmation."""
+    asked = method.confirmation
+    if asked is None:
         return None
-    message, danger = entry
-    if profile_kind != PRODUCTION or method.name not in _TYPED_ON_PRODUCTION:
+    message, danger = asked.message, asked.danger
+    if profile_kind != PRODUCTION or not asked.typed_on_production:
         return ConfirmSpec(
             method.title, message, danger=danger, card_mask=card_mask, confirm_label=method.title
         )
