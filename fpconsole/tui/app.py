@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.signal import Signal
 
 from fpconsole.api.events import RequestFailed, RequestSent, ResponseReceived, StatusChanged
 from fpconsole.api.names import MethodName
@@ -137,6 +138,8 @@ class FpConsoleApp(TypeAhead, App[int]):
         self.cache: EntityCache | None = None
         # App-level news for the screens that subscribe (messages.subscribe_news).
         self.news = news_signal(self)
+        # (in process, connection) for every top bar, in every section (TopBar subscribes).
+        self.bar_news: Signal[tuple[int, Connection]] = Signal(self, "bar")
         self.drafts: FormDrafts | None = None
         # The embedded sandbox is in-process: nothing to reach, connected from the first frame
         # (a failure to start it still turns this to "cannot connect").
@@ -405,14 +408,9 @@ class FpConsoleApp(TypeAhead, App[int]):
         self._refresh_bars()
 
     def _refresh_bars(self) -> None:
-        from fpconsole.tui.widgets.top_bar import TopBar
-
         # Every section's bar, not only the top screen's: a request is usually sent from a form
         # (a modal with no bar), and the list under it must show the count once the form closes.
-        for screen in self._visible_and_base_screens():
-            for bar in screen.query(TopBar):
-                bar.in_process = self.in_process
-                bar.connection = self.connection
+        self.bar_news.publish((self.in_process, self.connection))
 
     @on(RequestUpdated)
     def _request_updated(self, message: RequestUpdated) -> None:

@@ -67,3 +67,26 @@ async def test_a_form_hears_its_request_and_stops_once_closed(monkeypatch: pytes
         app.post_message(_sent("r-2"))
         await pilot.pause()
         assert heard == []
+
+
+async def test_the_bar_of_a_section_out_of_view_shows_the_count_and_the_connection() -> None:
+    from fpconsole.tui.connection import CONNECTING
+    from fpconsole.tui.widgets.top_bar import TopBar
+
+    app = FpConsoleApp(ConsoleContext(start_backend=False, user_host="qa@jumphost"))
+    async with app.run_test() as pilot:
+        await app.switch_mode("requests")
+        await pilot.pause()
+        requests = app.screen
+        await app.switch_mode("clients")
+        await pilot.pause()
+        app.post_message(_sent("r-3"))  # a state change sent, not answered: 1 in process
+        await pilot.pause()
+        app.set_connection(CONNECTING)
+        await pilot.pause()
+        bar = requests.query_one(TopBar)
+        assert (bar.in_process, bar.connection) == (1, CONNECTING)
+        await app.switch_mode("cards")  # a section opened later starts from the app's state
+        await pilot.pause()
+        later = app.screen.query_one(TopBar)
+        assert (later.in_process, later.connection) == (1, CONNECTING)

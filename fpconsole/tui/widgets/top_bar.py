@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.reactive import reactive
+from textual.signal import Signal
 from textual.widgets import Static
 
 from fpconsole.tui.connection import CONNECTED, Connection
@@ -84,10 +85,20 @@ class TopBar(Horizontal):
         state = getattr(self.app, "connection", None)
         if isinstance(state, Connection):
             self.set_reactive(TopBar.connection, state)
+        count = getattr(self.app, "in_process", None)
+        if isinstance(count, int):
+            self.set_reactive(TopBar.in_process, count)
         yield Static(self.connection.bar_text(self.in_process), id="live")
 
     def on_mount(self) -> None:
         self._show_live()
+        # The app publishes (in process, connection) to every bar, in whatever section it is.
+        news = getattr(self.app, "bar_news", None)
+        if isinstance(news, Signal):
+            news.subscribe(self, self._app_state, immediate=True)
+
+    def _app_state(self, state: tuple[int, Connection]) -> None:
+        self.in_process, self.connection = state
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_BELOW, "-narrow")
