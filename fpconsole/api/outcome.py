@@ -4,7 +4,8 @@ live updates and the forms.
 An answer's envelope (`status`, `request_status`) or a client event maps to one `Outcome`:
 - `success`, `process`, `error`: the request's own status (SPEC §2). An error envelope is an
   error whatever `request_status` says; `status: ok` with no `request_status` (a read) is a
-  success.
+  success. An answer without `status` that its model accepted (statement_extended's envelope
+  leaves it out) reads the same way: its `request_status` if it has one, else a success.
 - `unknown`: it may have been applied and nobody can say (a timeout, a call cancelled after
   sending a state change, an answer this console cannot read): poll request/status, never resend.
 - `failed`: certainly not received (refused connection, bad HTTP status before the API): nothing
@@ -42,13 +43,13 @@ PENDING: Final = frozenset({Outcome.SENT, Outcome.PROCESS, Outcome.UNKNOWN})
 
 
 def answered(status: str | None, request_status: str | None) -> Outcome:
-    """An answer's envelope: `status` ("ok" | "error") and `request_status`."""
+    """An answer's envelope: `status` ("ok" | "error", or absent) and `request_status`."""
     if status == "error":
         return Outcome.ERROR
-    if status != "ok":
-        return Outcome.UNKNOWN  # not an envelope this console can read
+    if status not in ("ok", None, ""):
+        return Outcome.UNKNOWN  # a status the API does not use: not an envelope this console can read
     if request_status is None or request_status == "":
-        return Outcome.SUCCESS  # a read answers ok with no request status
+        return Outcome.SUCCESS  # a read answers with no request status
     if request_status in REQUEST_STATUSES:
         return Outcome(request_status)
     # A request status the API does not define: whether it was applied is not known.

@@ -12,6 +12,7 @@ Retention: 90 days and 200,000 rows per profile by default, applied at open at m
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -23,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from fpconsole.api.names import MethodName
 from fpconsole.api.outcome import FINAL, PENDING, of_event
 from fpconsole.store import db
 from fpconsole.store.scrub import scrub_json, scrub_text
@@ -45,7 +45,6 @@ PRUNE_EVERY_S: Final = 3600
 PENDING_OUTCOMES: Final = tuple(sorted(PENDING))
 # The request's own final statuses (SPEC §2): once a row has one, no later event replaces it.
 FINAL_OUTCOMES: Final = tuple(sorted(FINAL))
-STATUS_METHODS: Final = (MethodName.REQUEST_STATUS, MethodName.TRANSACTION_REQUEST_STATUS)
 _REMEMBERED_ROWS: Final = 4096
 log = logging.getLogger(__name__)
 
@@ -124,6 +123,20 @@ class JournalEntry:
             "request": self.request,
             "response": self.response,
         }
+
+
+@functools.cache
+def status_methods() -> tuple[str, ...]:
+    """request/status under every name its registry entry answers to (transaction.request_status
+    is one): a row of one of these is a poll about an earlier request, not a request of its own.
+    Asked on first use, so opening the journal does not load the registry's models."""
+    from fpconsole.api.methods import REQUEST_STATUS
+
+    return (REQUEST_STATUS.name, *(name for name, _title in REQUEST_STATUS.also_named))
+
+
+def _marks(values: tuple[str, ...]) -> str:
+    return ", ".join("?" for _ in values)
 
 
 def _iso(moment: datetime) -> str:
@@ -260,10 +273,11 @@ class Journal:
                 (self.profile, request_id, method),
             ).fetchone()
         else:
+            polls = status_methods()
             row = self.conn.execute(
                 "SELECT id FROM requests WHERE profile = ? AND request_id IS ? "
-                "AND method NOT IN (?, ?) ORDER BY id DESC LIMIT 1",
-                (self.profile, request_id, *STATUS_METHODS),
+                f"AND method NOT IN ({_marks(polls)}) ORDER BY id DESC LIMIT 1",
+                (self.profile, request_id, *polls),
             ).fetchone()
         return int(row[0]) if row is not None else None
 
@@ -360,7 +374,7 @@ class Journal:
                 latency_ms=event.latency_ms,
             )
         if (
-            event.method in STATUS_METHODS
+            event.method in status_methods()
             and event.request_id
             and event.request_status
             and event.status != "error"
@@ -491,28 +505,29 @@ class Journal:
 
     def get(self, request_id: str) -> JournalEntry | None:
         """The newest attempt of the request itself (not a manual status poll about it)."""
+        polls = status_methods()
         with self._lock:
             row = self.conn.execute(
                 "SELECT * FROM requests WHERE profile = ? AND request_id = ? "
-                "ORDER BY method IN (?, ?), id DESC LIMIT 1",
-                (self.profile, request_id, *STATUS_METHODS),
+                f"ORDER BY method IN ({_marks(polls)}), id DESC LIMIT 1",
+                (self.profile, request_id, *polls),
             ).fetchone()
         return _entry(row) if row is not None else None
 
     def pending(self) -> list[JournalEntry]:
         """State-changing requests whose latest attempt has no final answer yet (process, an
         unknown outcome, or cut off after sending): poll them again with the same request_id."""
-        marks = ", ".join("?" for _ in PENDING_OUTCOMES)
+        marks, polls = _marks(PENDING_OUTCOMES), status_methods()
         with self._lock:
             rows = self.conn.execute(
                 f"""SELECT * FROM requests r
                     WHERE profile = ? AND outcome IN ({marks}) AND changes_state = 1
-                      AND request_id IS NOT NULL AND method NOT IN (?, ?)
+                      AND request_id IS NOT NULL AND method NOT IN ({_marks(polls)})
                       AND NOT EXISTS (SELECT 1 FROM requests later
                                       WHERE later.request_id = r.request_id AND later.id > r.id
                                         AND later.profile = r.profile AND later.method = r.method)
                     ORDER BY id DESC""",
-                (self.profile, *PENDING_OUTCOMES, *STATUS_METHODS),
+                (self.profile, *PENDING_OUTCOMES, *polls),
             ).fetchall()
         return [_entry(row) for row in rows]
 

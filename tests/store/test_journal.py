@@ -327,3 +327,22 @@ def test_two_processes_appending_lose_nothing(tmp_path: Path) -> None:
     )
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
+
+
+def test_a_poll_under_either_name_of_request_status_is_a_poll(journal: Journal, clock: Clock) -> None:
+    # transaction.request_status is request/status under its other name (the registry's entry):
+    # its row (an older journal's, say) is a poll, never the request it asks about.
+    journal.record(sent("transaction.refund", "r1", {"request_id": "r1"}, clock()))
+    journal.record(answered("transaction.refund", "r1", {}, clock(), request_status="process"))
+    journal.record(answered("transaction.request_status", "r1", {}, clock(), request_status="success"))
+    entry = journal.get("r1")
+    assert entry is not None and entry.method == "transaction.refund" and entry.outcome == "success"
+    assert journal.pending() == []
+
+
+def test_an_answer_without_status_that_its_model_took_is_a_success(journal: Journal, clock: Clock) -> None:
+    # statement_extended's envelope may leave `status` out (vendor docs): a read that answered.
+    journal.record(sent("card.statement_extended", "r1", {"request_id": "r1"}, clock()))
+    journal.record(answered("card.statement_extended", "r1", {}, clock(), request_status=None, status=None))
+    entry = journal.get("r1")
+    assert entry is not None and entry.outcome == "success"
