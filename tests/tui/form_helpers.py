@@ -1,8 +1,8 @@
 """A fake backend and a tiny host app, for the form tests and for snapshot tests of forms.
 
-Kept with the tests, out of the package: the console never imports it. The host forwards
-`RequestUpdated` to its screens through `on_app_news`, exactly as `FpConsoleApp` does, so a test
-drives the same path as the real app.
+Kept with the tests, out of the package: the console never imports it. The host publishes
+`RequestUpdated` on its `news` signal, which forms subscribe to, exactly as `FpConsoleApp` does,
+so a test drives the same path as the real app.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.widgets import Input, Select, Static
 
 from fpconsole.api.client import CallResult
 from fpconsole.api.methods import Method
-from fpconsole.tui.messages import RequestUpdated
+from fpconsole.tui.messages import RequestUpdated, news_signal
 
 Answer = CallResult | Exception | Callable[[Method, dict[str, Any]], CallResult]
 
@@ -101,15 +101,13 @@ class FormHost(App[None]):
         self._make_screen = make_screen
         self.backend = backend
         self.results: list[Any] = []
+        self.news = news_signal(self)  # the console's channel: forms subscribe to it
 
     def on_mount(self) -> None:
         self.push_screen(self._make_screen(), self.results.append)
 
     def on_request_updated(self, message: RequestUpdated) -> None:
-        for screen in self.screen_stack:
-            handler = getattr(screen, "on_app_news", None)
-            if handler is not None:
-                handler(message)
+        self.news.publish(message)
 
 
 def text_of(widget: Static) -> str:

@@ -632,10 +632,6 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if isinstance(message, RequestUpdated):
             self._request_updated(message)
 
-    @on(RequestUpdated)
-    def _request_updated_posted(self, message: RequestUpdated) -> None:
-        self._request_updated(message)
-
     def _request_updated(self, message: RequestUpdated) -> None:
         # While sending, the submit's own answer is authoritative; afterwards polls take over.
         if not self.submission.concerns(message.request_id):
