@@ -95,8 +95,6 @@ async def test_a_declined_transaction_has_no_document_and_other_requests_no_keys
 
 async def test_the_invented_path_is_an_unknown_path(served: Any, kit: Any) -> None:
     _, raw, _ = served
-    response = await kit.post(
-        raw, "/v5/card-api/transaction/request_status", {"request_id": kit.REQUEST_ID}
-    )
+    response = await kit.post(raw, "/v5/card-api/transaction/request_status", {"request_id": kit.REQUEST_ID})
     data = kit.envelope(response, "unknown_method", status=404)
     assert "transaction/request_status" in data["error_description"]
