@@ -414,7 +414,7 @@ class FpConsoleApp(TypeAhead, App[int]):
 
     @on(RequestUpdated)
     def _request_updated(self, message: RequestUpdated) -> None:
-        if message.request_status == "unknown":
+        if message.outcome == "unknown":
             self.notify(
                 f"{message.method}: outcome unknown ({message.error_description}). "
                 "Poll it again from Requests.",

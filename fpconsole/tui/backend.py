@@ -232,7 +232,7 @@ class ConsoleBackend:
                 RequestUpdated(
                     request_id=request_id,
                     method=method or "",
-                    request_status=outcome.polling_ended(outcome_unknown=exc.outcome_unknown),
+                    outcome=outcome.polling_ended(outcome_unknown=exc.outcome_unknown),
                     error_code=code or type(exc).__name__,
                     error_description=description,
                 )
@@ -290,7 +290,7 @@ class ConsoleBackend:
                 RequestUpdated(
                     request_id=event.request_id,
                     method=event.method,
-                    request_status=outcome.of_event(event),
+                    outcome=outcome.of_event(event),
                     error_code=event.error_code,
                     error_description=event.error_description,
                     response=event.response,
@@ -303,7 +303,7 @@ class ConsoleBackend:
                 RequestUpdated(
                     request_id=event.request_id,
                     method=event.method or "",
-                    request_status=outcome.of_event(event),
+                    outcome=outcome.of_event(event),
                     error_code=event.error_code,
                     error_description=event.error_description,
                     response=event.response,
@@ -315,7 +315,7 @@ class ConsoleBackend:
                 RequestUpdated(
                     request_id=event.request_id,
                     method=event.method,
-                    request_status=outcome.of_event(event),
+                    outcome=outcome.of_event(event),
                     error_code=event.error,
                     error_description=event.message,
                 )

@@ -11,23 +11,25 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.signal import Signal
 
+from fpconsole.api.outcome import Outcome
+
 if TYPE_CHECKING:
     from fpconsole.api.events import ClientEvent
     from fpconsole.tui.backend import ConsoleBackend
 
 
 class RequestUpdated(Message):
-    """A request's status changed (answered, polled, failed). Bodies are redacted.
+    """A request's outcome changed (answered, polled, failed). Bodies are redacted.
 
-    `request_status` is the request's outcome as `fpconsole.api.outcome` decides it (success,
-    process, error, unknown, failed, cancelled), never a raw envelope word such as "ok"."""
+    `outcome` is decided by `fpconsole.api.outcome` (success, process, error, unknown, failed,
+    cancelled), never a raw envelope word such as "ok"."""
 
     def __init__(
         self,
         *,
         request_id: str,
         method: str,
-        request_status: str,
+        outcome: str,
         error_code: str | None = None,
         error_description: str | None = None,
         response: dict[str, Any] | None = None,
@@ -35,7 +37,7 @@ class RequestUpdated(Message):
         super().__init__()
         self.request_id = request_id
         self.method = method
-        self.request_status = request_status
+        self.outcome = Outcome(outcome)
         self.error_code = error_code
         self.error_description = error_description
         self.response = response or {}

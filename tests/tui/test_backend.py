@@ -239,7 +239,7 @@ async def test_a_failed_status_poll_is_not_the_requests_outcome() -> None:
         await _until(lambda: not backend.following)
 
         updates = [m for m in posted if isinstance(m, RequestUpdated) and m.request_id == request_id]
-        assert [m.request_status for m in updates] == ["unknown", "success"]
+        assert [m.outcome for m in updates] == ["unknown", "success"]
         assert all("injected" not in (m.error_description or "") for m in updates[1:])
 
         # Later polls (here through the console's own read; the CLI's is the same event) fail
@@ -276,7 +276,7 @@ async def test_polling_that_ends_in_an_api_error_says_its_code_once() -> None:
         await _until(lambda: backend.in_process == 0)
         await asyncio.sleep(0)
         [update] = [m for m in posted if isinstance(m, RequestUpdated)]
-        assert update.request_status == "error"
+        assert update.outcome == "error"
         assert update.error_code in errors.UNKNOWN_REQUEST_CODES
         assert update.error_description and not update.error_description.startswith(update.error_code)
         changes = [(m.request_id[:8], m.following) for m in posted if isinstance(m, FollowersChanged)]
@@ -306,7 +306,7 @@ async def test_a_cancelled_read_is_journaled_as_cancelled_and_reraised() -> None
         assert entry.outcome == "cancelled" and entry.error_code == "Cancelled"
         assert backend.journal.pending() == []
         updates = [m for m in posted if isinstance(m, RequestUpdated)]
-        assert [(m.request_id, m.request_status) for m in updates] == [(entry.request_id, "cancelled")]
+        assert [(m.request_id, m.outcome) for m in updates] == [(entry.request_id, "cancelled")]
     finally:
         await backend.aclose()
         cache.close()

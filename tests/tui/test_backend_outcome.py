@@ -19,7 +19,7 @@ def updates_for(*events: object) -> list[str]:
     backend._post = posted.append
     for event in events:
         backend._on_event(event)  # type: ignore[arg-type]
-    return [m.request_status for m in posted if isinstance(m, RequestUpdated)]
+    return [m.outcome for m in posted if isinstance(m, RequestUpdated)]
 
 
 def test_a_read_answered_ok_is_a_success_not_ok() -> None:

@@ -166,7 +166,7 @@ async def test_success_path_shows_live_status_and_result() -> None:
 
         response = {"status": "ok", "request_status": "success", "client_id": "5001"}
         app.post_message(
-            RequestUpdated(request_id=RID, method="client.add", request_status="success", response=response)
+            RequestUpdated(request_id=RID, method="client.add", outcome="success", response=response)
         )
         await pilot.pause()
         assert text_of(screen.query_one("#status", Static)) == "sent → process → success  0.0 s"
@@ -193,7 +193,7 @@ async def test_other_requests_updates_are_ignored() -> None:
         set_fields(screen, CLIENT)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        app.post_message(RequestUpdated(request_id=RID2, method="client.add", request_status="success"))
+        app.post_message(RequestUpdated(request_id=RID2, method="client.add", outcome="success"))
         await pilot.pause()
         assert phase(screen) == "process"
 
@@ -355,7 +355,7 @@ async def test_outcome_unknown_polls_with_the_same_id_and_never_resends() -> Non
             RequestUpdated(
                 request_id=RID,
                 method="client.add",
-                request_status="success",
+                outcome="success",
                 response={"status": "ok", "client_id": "5003"},
             )
         )
@@ -376,7 +376,7 @@ async def test_an_unknown_outcome_whose_polling_gave_up_does_not_say_polling() -
             RequestUpdated(
                 request_id=RID,
                 method="client.add",
-                request_status="unknown",
+                outcome="unknown",
                 error_description="no answer from request/status",
             )
         )
@@ -650,7 +650,7 @@ async def test_header_and_footer_follow_the_request_once_it_is_sent() -> None:
 
         response = {"status": "ok", "request_status": "success", "client_id": "5001"}
         app.post_message(
-            RequestUpdated(request_id=RID, method="client.add", request_status="success", response=response)
+            RequestUpdated(request_id=RID, method="client.add", outcome="success", response=response)
         )
         await pilot.pause()
         assert header() == f"request_id {RID} · success"

@@ -57,7 +57,7 @@ async def test_a_form_hears_its_request_and_stops_once_closed(monkeypatch: pytes
         await pilot.pause()
         form = app.screen
         assert isinstance(form, RequestFormScreen)
-        update = RequestUpdated(request_id=form.request_id, method="client.add", request_status="success")
+        update = RequestUpdated(request_id=form.request_id, method="client.add", outcome="success")
         app.post_message(update)
         await pilot.pause()
         assert update in heard

@@ -636,7 +636,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         # While sending, the submit's own answer is authoritative; afterwards polls take over.
         if not self.submission.concerns(message.request_id):
             return
-        status = message.request_status
+        status = message.outcome
         if status == "success":
             self._succeed(message.response)
         elif status == "error":

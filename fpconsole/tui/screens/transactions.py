@@ -419,7 +419,7 @@ class TransactionsScreen(ListScreen):
         if current is None:
             return
         # A clearing or refund that settled changed the amounts: ask again.
-        self.show_detail(current, fetch=message.request_status == "success")
+        self.show_detail(current, fetch=message.outcome == "success")
 
 
 def open_transaction(app: Any, transaction_id: str) -> None:
