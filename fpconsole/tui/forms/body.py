@@ -15,7 +15,7 @@ from typing import Any
 from fpconsole.api.validation import FieldError, validate_request
 from fpconsole.fields_input import FieldSyntaxError, parse_assignments
 from fpconsole.tui.forms.document import DocumentError, resolve_document
-from fpconsole.tui.forms.spec import REQUEST_ID, FieldSpec, FormSpec
+from fpconsole.tui.forms.spec import REQUEST_ID, FieldSpec, FormSpec, widget_id
 
 REPEAT_SUFFIX = ":repeat"  # a secret's second entry; ':' never occurs in a field name
 
@@ -152,6 +152,46 @@ def locate(spec: FormSpec, path: str) -> str:
             return candidate + ".0"
         parts.pop()
     return ""
+
+
+FORM_ERROR = "form-error"  # the id of the line for the form's own errors, above the buttons
+
+
+def _error_target(spec: FormSpec, error: FieldError) -> str:
+    """The id of the line an error goes under: its field's, its group's, or the form's."""
+    if error.field.endswith(REPEAT_SUFFIX):
+        return f"error-{widget_id(error.field.removesuffix(REPEAT_SUFFIX))}-repeat"
+    where = locate(spec, error.field)
+    return f"error-{widget_id(where)}" if where else FORM_ERROR
+
+
+def _shows_now(spec: FormSpec, error: FieldError, data: FormInput) -> bool:
+    """While typing, only fields the user has filled in get messages."""
+    name = error.field.removesuffix(REPEAT_SUFFIX)
+    item = spec.get_field(name)
+    if item is None:
+        return False
+    text = (data.repeats if error.field.endswith(REPEAT_SUFFIX) else data.values).get(name, "")
+    return bool(text.strip()) and text != item.default
+
+
+def place_errors(
+    spec: FormSpec, errors: list[FieldError], data: FormInput, *, attempted: bool
+) -> dict[str, list[str]]:
+    """Each error line's messages, by the line's id. While typing only the fields filled in get
+    theirs; once a submit was attempted every error shows, and the form's line counts the
+    problems in the fields (they may be scrolled away)."""
+    messages: dict[str, list[str]] = {}
+    for error in errors:
+        if attempted or _shows_now(spec, error, data):
+            target = _error_target(spec, error)
+            text = error.message if target != FORM_ERROR or not error.field else str(error)
+            messages.setdefault(target, []).append(text)
+    on_fields = sum(len(found) for target, found in messages.items() if target != FORM_ERROR)
+    if attempted and on_fields:
+        summary = f"Not sent: {on_fields} problem{'s' if on_fields > 1 else ''} in the fields above."
+        messages.setdefault(FORM_ERROR, []).insert(0, summary)
+    return messages
 
 
 def draft_fields(spec: FormSpec, data: FormInput, *, max_length: int = 4096) -> dict[str, str]:

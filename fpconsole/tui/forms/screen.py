@@ -45,12 +45,12 @@ from fpconsole.api.validation import FieldError
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, describe_target
 from fpconsole.tui.connection import not_connected_reason
 from fpconsole.tui.forms.body import (
-    REPEAT_SUFFIX,
+    FORM_ERROR,
     FormCheck,
     FormInput,
     check_form,
     draft_fields,
-    locate,
+    place_errors,
 )
 from fpconsole.tui.forms.drafts import FormDraft
 from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
@@ -74,7 +74,6 @@ if TYPE_CHECKING:
     from fpconsole.tui.forms.protocol import Backend
 
 Clock = Callable[[], "float | datetime"]
-_FORM_ERROR: Final = "form-error"
 REASON_FIELD: Final = "description"  # a confirmation's reason is sent as this field
 
 
@@ -248,7 +247,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             with Horizontal(id="notice-row"):
                 yield Static("", id="notice", markup=False)
                 yield Button("Clear draft", id="clear-draft", compact=True)
-            yield Static("", id=_FORM_ERROR, classes="-error", markup=False)
+            yield Static("", id=FORM_ERROR, classes="-error", markup=False)
             yield Static("", id="status")
             # A long answer (transaction.info) scrolls here rather than pushing the buttons away.
             with VerticalScroll(id="result-box"):
@@ -400,37 +399,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if self.submission.editable:
             self._show_check(self.check(self.read_input(), self.request_id))
 
-    def _error_target(self, error: FieldError) -> str:
-        """The id of the Label an error goes under."""
-        if error.field.endswith(REPEAT_SUFFIX):
-            return f"error-{widget_id(error.field.removesuffix(REPEAT_SUFFIX))}-repeat"
-        where = locate(self.spec, error.field)
-        return f"error-{widget_id(where)}" if where else _FORM_ERROR
-
-    def _shows_now(self, error: FieldError, data: FormInput) -> bool:
-        """While typing, only fields the user has filled in get messages; after a submit, all."""
-        if self._attempted:
-            return True
-        name = error.field.removesuffix(REPEAT_SUFFIX)
-        item = self.spec.get_field(name)
-        if item is None:
-            return False
-        text = (data.repeats if error.field.endswith(REPEAT_SUFFIX) else data.values).get(name, "")
-        return bool(text.strip()) and text != item.default
-
     def _show_check(self, check: FormCheck) -> None:
-        data = self.read_input()
-        messages: dict[str, list[str]] = {}
-        for error in check.errors:
-            if self._shows_now(error, data):
-                target = self._error_target(error)
-                text = error.message if target != _FORM_ERROR or not error.field else str(error)
-                messages.setdefault(target, []).append(text)
-        on_fields = sum(len(found) for target, found in messages.items() if target != _FORM_ERROR)
-        if self._attempted and on_fields:
-            # The fields may be scrolled away; say so where the buttons are.
-            summary = f"Not sent: {on_fields} problem{'s' if on_fields > 1 else ''} in the fields above."
-            messages.setdefault(_FORM_ERROR, []).insert(0, summary)
+        messages = place_errors(self.spec, check.errors, self.read_input(), attempted=self._attempted)
         for label in self.query("Static.-error").results(Static):
             text = "; ".join(messages.get(label.id or "", []))
             label.update(text)
@@ -767,7 +737,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.query_one("#result-box").set_class(bool(text), "-shown")
 
     def _form_error(self, text: str) -> None:
-        label = self.query_one(f"#{_FORM_ERROR}", Static)
+        label = self.query_one(f"#{FORM_ERROR}", Static)
         label.update(text)
         label.set_class(bool(text), "-shown")
 
