@@ -10,12 +10,13 @@ first, in batches of 1 % so that a busy session does not pay a DELETE per insert
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -285,6 +286,9 @@ class EntityCache:
     _fts: bool = field(default=False, repr=False)
     _ingest: CacheIngest | None = field(default=None, repr=False)
     _verify: bool | None = field(default=None, repr=False)
+    # Bumped by every write through this object: a reader may keep a query's answer while it
+    # is unchanged (the Clients detail reads a client's cards once per row, not per repaint).
+    changes: int = field(default=0, repr=False)
 
     @classmethod
     def open(
@@ -351,9 +355,18 @@ class EntityCache:
         )
         self.conn, _ = db.open_database(self.path, MIGRATIONS, label="entity cache", verify=False)
         self.recovered_from = aside
+        self.changes += 1
         self._setup()
 
     # --- writing ---
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with db.write(self.conn) as conn:
+                yield conn
+        finally:
+            self.changes += 1
 
     def upsert(
         self,
@@ -398,7 +411,7 @@ class EntityCache:
 
         def run() -> int:
             written = 0
-            with db.write(self.conn):
+            with self._write():
                 for item in rows:
                     written += self._upsert_one(kind, spec, item, seen, touch)
             self._evict_if_needed(kind)
@@ -475,7 +488,7 @@ class EntityCache:
                 return 0
             keep = self.max_entities - max(1, self.max_entities // 100)
             excess = total - max(keep, 0)
-            with db.write(self.conn):
+            with self._write():
                 self.conn.execute(
                     f"DELETE FROM {spec.table} WHERE id IN (SELECT id FROM {spec.table} "
                     "WHERE profile = ? ORDER BY last_seen ASC LIMIT ?)",
@@ -501,7 +514,7 @@ class EntityCache:
 
         def run() -> int:
             written = 0
-            with db.write(self.conn):
+            with self._write():
                 for kind, items in lists.items():
                     spec = SPECS[kind]
                     # Later items are newer: give each a distinct, increasing last_seen.

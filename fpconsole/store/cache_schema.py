@@ -7,6 +7,10 @@ v2: a normalised `search` column (casefolded ids, names, phone digits, card mask
     The recent-first index also carries the search text, for filters shorter than a trigram.
 v3: an index of cards by their last four digits, so that the Clients filter finds the owner of
     a card ending in "6806" by an index lookup.
+v4: the per-owner indexes (a client's cards, a card's transactions) end with the list's whole
+    order (recency, then id). With only (profile, owner, last_seen) SQLite preferred walking the
+    recent-first index to save a sort, reading every card of the profile: 20-28 ms per lookup
+    at 100,000 cards instead of a few microseconds.
 
 Each table has an explicit INTEGER PRIMARY KEY: the FTS index refers to rows by rowid, and an
 implicit rowid may be renumbered by VACUUM.
@@ -203,10 +207,20 @@ _V3 = sql_migration(
     "CREATE INDEX IF NOT EXISTS cards_last4 ON cards (profile, last4, client_id)",
 )
 
+_V4 = sql_migration(
+    4,
+    "per-owner indexes in the lists' order",
+    "DROP INDEX IF EXISTS cards_client",
+    "CREATE INDEX cards_client ON cards (profile, client_id, last_seen, card_id)",
+    "DROP INDEX IF EXISTS transactions_card",
+    "CREATE INDEX transactions_card ON transactions (profile, card_id, last_seen, transaction_id)",
+)
+
 MIGRATIONS: Final = (
     _V1,
     Migration(2, "normalised search column and trigram index", _v2),
     _V3,
+    _V4,
 )
 
 # --- query text ----------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ class ClientsScreen(ListScreen):
         Binding("c", "act('c')", "Cards", show=False),
     ]
 
+    _cards_memo: tuple[tuple[str, int, int], list[dict[str, Any]]] | None = None
+
     def make_source(self, query: str) -> RowSource:
         cache = self.fp_app.cache
         return QueryRows(
@@ -143,7 +145,14 @@ class ClientsScreen(ListScreen):
             self.refresh_cards(row.key)
 
     def cached_cards(self, client_id: str) -> list[dict[str, Any]]:
-        return list(data.fetch_cards(self.fp_app.cache, "", 0, 20, client_id=client_id))
+        """The client's cards as cached. A cursor move needs them twice (the detail and its
+        state) and the fetch's answer twice again: one lookup serves each until the cache is
+        written (its `changes` counter moves)."""
+        cache = self.fp_app.cache
+        stamp = (client_id, id(cache), cache.changes if cache is not None else 0)
+        if self._cards_memo is None or self._cards_memo[0] != stamp:
+            self._cards_memo = (stamp, list(data.fetch_cards(cache, "", 0, 20, client_id=client_id)))
+        return self._cards_memo[1]
 
     def detail_state(self, row: Row) -> object:
         # The detail lists the client's cards: a card issued, linked or blocked is news too.
