@@ -147,3 +147,21 @@ def test_no_textual_in_the_forms_rules(module: object) -> None:
         )
     }
     assert not any(name.split(".")[0] == "textual" for name in imported), imported
+
+
+def test_what_the_form_says_names_the_id_the_next_ctrl_s_uses() -> None:
+    s = Submission(lambda: "bbbbbbbb-fresh", request_id="aaaaaaaa-spent")
+    s.send()
+    s.settle(Outcome.ERROR)
+    note = s.error_note("duplicate_card", None)
+    assert note.startswith("duplicate_card: the API reported an error\nNothing was applied.")
+    assert "new request (request_id bbbbbbbb…; aaaaaaaa… is not reused)" in note
+    s.send()
+    s.settle(Outcome.FAILED)
+    assert "same request_id (bbbbbbbb…)" in s.not_received_note("connection refused")
+    s.send()
+    s.settle(Outcome.UNKNOWN)
+    assert s.unknown_note("timed out", polling=True).endswith(
+        "may have been applied. Polling request/status with the same request_id; this updates by itself."
+    )
+    assert "Check request_id bbbbbbbb-fresh in Requests" in s.unknown_note("timed out", polling=False)

@@ -65,7 +65,7 @@ from fpconsole.tui.forms.spec import (
 )
 from fpconsole.tui.forms.status import LiveStatus, result_lines
 from fpconsole.tui.forms.styles import default_css
-from fpconsole.tui.forms.submission import Phase, Submission
+from fpconsole.tui.forms.submission import Phase, Submission, short_id
 from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
 
@@ -92,11 +92,6 @@ def form_class_for(method: Method | str) -> type[RequestFormScreen]:
     if not (isinstance(found, type) and issubclass(found, RequestFormScreen)):
         raise TypeError(f"{where} is not a RequestFormScreen")
     return found
-
-
-def short_id(request_id: str) -> str:
-    """A request_id as an operator names it in a sentence: its first 8 characters."""
-    return f"{request_id[:8]}…"
 
 
 class RequestFormScreen(ModalScreen[FormOutcome | None]):
@@ -661,13 +656,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.live.advance("error", self._now())
         self._stop_ticking()
         self._lock(False)
-        self._set_result(
-            f"{code or 'error'}: {description or 'the API reported an error'}\n"
-            "Nothing was applied. Everything you typed is kept: correct it and press ctrl+s to "
-            f"resubmit as a new request (request_id {short_id(self.submission.request_id)}; "
-            f"{short_id(self.submission.sent_id)} is not reused).",
-            failed=True,
-        )
+        self._set_result(self.submission.error_note(code, description), failed=True)
         self._refresh_buttons()
         self.query_one("#submit", Button).focus()
 
@@ -678,11 +667,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.live.advance("failed", self._now())
         self._stop_ticking()
         self._lock(False)
-        self._set_result(
-            f"{why}\nThe server did not get it: nothing was applied. ctrl+s sends it again with the "
-            f"same request_id ({short_id(self.submission.sent_id)}); the fields can be corrected first.",
-            failed=True,
-        )
+        self._set_result(self.submission.not_received_note(why), failed=True)
         self._refresh_buttons()
         self.query_one("#submit", Button).focus()
 
@@ -696,10 +681,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.live.polling = callable(follow_id)
         if callable(follow_id):
             follow_id(self.submission.sent_id, self.method.name)
-            note = "Polling request/status with the same request_id; this updates by itself."
-        else:
-            note = f"Check request_id {self.submission.sent_id} in Requests before doing anything again."
-        self._set_result(f"{why}\nThe request may have been applied. {note}", failed=True)
+        self._set_result(self.submission.unknown_note(why, polling=callable(follow_id)), failed=True)
         self._refresh_status()
         self._refresh_buttons()
         self.query_one("#close", Button).focus()

@@ -54,6 +54,11 @@ _PHASE_OF: Final[Mapping[Outcome, Phase]] = {
 }
 
 
+def short_id(request_id: str) -> str:
+    """A request_id as an operator names it in a sentence: its first 8 characters."""
+    return f"{request_id[:8]}…"
+
+
 @dataclass
 class Submission:
     """One form's requests, sent one at a time."""
@@ -151,3 +156,29 @@ class Submission:
     def final_status(self, live_current: str | None) -> str:
         """What the form hands back on closing (FormOutcome.final_status)."""
         return self.phase if self.phase != "editing" else live_current or "error"
+
+    # --- what the form says after an answer -------------------------------------------------------
+
+    def error_note(self, code: str | None, description: str | None) -> str:
+        """After a final error: nothing applied, and the next send is a new request (its id)."""
+        return (
+            f"{code or 'error'}: {description or 'the API reported an error'}\n"
+            "Nothing was applied. Everything you typed is kept: correct it and press ctrl+s to "
+            f"resubmit as a new request (request_id {short_id(self.request_id)}; "
+            f"{short_id(self.sent_id)} is not reused)."
+        )
+
+    def not_received_note(self, why: str) -> str:
+        """Certainly not received: nothing applied, and the next send uses the same id."""
+        return (
+            f"{why}\nThe server did not get it: nothing was applied. ctrl+s sends it again with the "
+            f"same request_id ({short_id(self.sent_id)}); the fields can be corrected first."
+        )
+
+    def unknown_note(self, why: str, *, polling: bool) -> str:
+        """Maybe applied: never resent (and never with a new id), only asked about."""
+        if polling:
+            note = "Polling request/status with the same request_id; this updates by itself."
+        else:
+            note = f"Check request_id {self.sent_id} in Requests before doing anything again."
+        return f"{why}\nThe request may have been applied. {note}"
