@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from fpconsole.tui.forms.styles import default_css
+
 LeaveChoice = Literal["discard", "keep", "stay"]
 _CHOICES: dict[str, LeaveChoice] = {"leave-keep": "keep", "leave-discard": "discard"}
 _BACK: Final = "Back to the form"
@@ -22,12 +24,7 @@ _BACK_KEY: Final = "Back"  # the footer's word for it: five keys fit in 80 colum
 
 
 class LeaveScreen(ModalScreen[LeaveChoice]):
-    DEFAULT_CSS = """
-    LeaveScreen { align: center middle; }
-    LeaveScreen > Vertical { width: 60; max-width: 100%; height: auto; border: round $warning; background: $surface; padding: 0 1; }
-    LeaveScreen #leave-buttons { height: auto; margin: 1 0 0 0; }
-    LeaveScreen #leave-buttons Button { margin: 0 1 0 0; }
-    """
+    DEFAULT_CSS = default_css("leave.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "choose('discard')", "Discard"),
         Binding("n", "choose('stay')", _BACK_KEY),
