@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from fpconsole.store.ingest import CacheIngest
 
 DEFAULT_MAX_ENTITIES: Final = 100_000
+# Entities per write transaction of an incremental prime: ~10 ms of writing, the most a list
+# read waits for while a big snapshot is written.
+PRIME_CHUNK: Final = 500
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
 
@@ -268,6 +272,21 @@ _VALUES: Final[dict[EntityKind, Callable[[Mapping[str, Any]], dict[str, Any]]]] 
     "cards": card_values,
     "transactions": transaction_values,
 }
+
+
+def _would_change(kind: EntityKind, spec: KindSpec, values: Mapping[str, Any], old: sqlite3.Row) -> bool:
+    """Whether upserting `values` over the cached row changes it (a None keeps the cached value,
+    a client's `extra` is merged key by key), as `EntityCache._upsert_one` would merge them."""
+    for column in spec.columns:
+        new = values[column]
+        if new is None or new == old[column]:
+            continue
+        if kind == "clients" and column == "extra" and old[column]:
+            before = json.loads(old[column])
+            if {**before, **json.loads(new)} == before:
+                continue
+        return True
+    return False
 
 
 # --- the cache -----------------------------------------------------------------------------------
@@ -525,6 +544,73 @@ class EntityCache:
             return written
 
         return self._guard(run)
+
+    def prime_changes(
+        self,
+        clients: Iterable[Mapping[str, Any]] = (),
+        cards: Iterable[Mapping[str, Any]] = (),
+        transactions: Iterable[Mapping[str, Any]] = (),
+        *,
+        chunk: int = PRIME_CHUNK,
+        between: Callable[[int], object] | None = None,
+    ) -> int:
+        """Prime from a snapshot (each list oldest first), writing only the entities that are
+        new or differ from what is cached: a console that starts on an unchanged sandbox writes
+        nothing. `chunk` entities per short transaction, the lock released between chunks, so a
+        list read waits for one chunk at most, not the whole snapshot; `between(written so far)`
+        runs after each chunk (a caller on another thread yields there, or reports progress).
+
+        The newest chunk goes first, so a list on an empty cache fills from the top. New
+        entities are stamped in snapshot order above what is cached; a changed one keeps its
+        place in the lists (the sandbox changed it, nobody here looked at it). Returns how many
+        entities were written."""
+        base = now_us()
+        written = 0
+        lists: dict[EntityKind, Iterable[Mapping[str, Any]]] = {
+            "clients": clients,
+            "cards": cards,
+            "transactions": transactions,
+        }
+        for kind, items in lists.items():
+            rows = [i for i in items if isinstance(i, Mapping)]
+            size = max(1, chunk)
+            for start in reversed(range(0, len(rows), size)):
+                part = rows[start : start + size]
+                first_seen = base - len(rows) + start + 1
+                written += self._guard(partial(self._prime_chunk, kind, part, first_seen))
+                if between is not None:
+                    between(written)
+            self._guard(partial(self._evict_if_needed, kind))
+        return written
+
+    def _prime_chunk(self, kind: EntityKind, part: list[Mapping[str, Any]], first_seen: int) -> int:
+        spec = SPECS[kind]
+        keyed: dict[str, tuple[int, Mapping[str, Any]]] = {}
+        for offset, item in enumerate(part):
+            key = _text(item.get(spec.key))
+            if key is not None:
+                keyed[key] = (offset, item)
+        if not keyed:
+            return 0
+        old = {
+            row[0]: row
+            for row in self.conn.execute(
+                f"SELECT {spec.key}, {', '.join(spec.columns)} FROM {spec.table} "
+                f"WHERE profile = ? AND {spec.key} IN ({', '.join('?' for _ in keyed)})",
+                (self.profile, *keyed),
+            )
+        }
+        todo = [
+            (key, offset, item)
+            for key, (offset, item) in keyed.items()
+            if key not in old or _would_change(kind, spec, _VALUES[kind](item), old[key])
+        ]
+        if not todo:
+            return 0
+        with self._write():
+            for key, offset, item in todo:
+                self._upsert_one(kind, spec, item, first_seen + offset, touch=key not in old)
+        return len(todo)
 
     # --- reading ---
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -33,11 +35,16 @@ if TYPE_CHECKING:
 
 Post = Callable[[Message], object]
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
+PRIME_YIELD_S = 0.002  # the prime's pause between chunks of cache writes
 
 
 def _creates_cards(method_name: str | None) -> bool:
     entry = REGISTRY.get(method_name) if method_name else None
     return entry is not None and entry.creates_cards
+
+
+class _PrimeStopped(Exception):
+    """The console is closing: the prime stops between two chunks."""
 
 
 class FollowersChanged(Message):
@@ -77,6 +84,7 @@ class ConsoleBackend:
         self.local_state_notices: list[str] = []
         self._followers: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._prime_stop = threading.Event()
         self._unsubscribe = [
             self.client.subscribe(journal.record),
             self.client.subscribe(cache.ingest),
@@ -128,19 +136,53 @@ class ConsoleBackend:
 
     async def prime_from_sandbox(self) -> int:
         """The Card API has no list-all method; on a sandbox profile the sandbox's control route
-        tells us what exists, so the lists are not empty at first start."""
+        tells us what exists, so the lists are not empty at first start.
+
+        None of it on the event loop: the embedded sandbox builds its snapshot on a thread, and
+        the cache writes only what changed since the last prime, in chunks between which the
+        lists read (a 100,000-client sandbox once held the first key for 4 s)."""
         if self.profile_kind != "sandbox" and not self.session.embedded:
             return 0
-        snapshot = await self.client.post_control("/sandbox/snapshot", {"limit": 100_000})
-        # A big snapshot takes seconds to write; off the event loop so the console stays live.
-        count = await asyncio.to_thread(
-            self.cache.prime,
-            clients=snapshot.get("clients", []),
-            cards=snapshot.get("cards", []),
-            transactions=snapshot.get("transactions", []),
+        snapshot = await self._sandbox_snapshot()
+        shown = False
+
+        def between_chunks(written: int) -> None:
+            nonlocal shown
+            if self._prime_stop.is_set():
+                raise _PrimeStopped
+            if written and not shown:
+                shown = True  # an empty list fills from the first chunk, not after the last
+                self._post(CacheChanged())
+            time.sleep(PRIME_YIELD_S)  # the UI thread takes the GIL here
+
+        try:
+            count = await asyncio.to_thread(
+                self.cache.prime_changes,
+                clients=snapshot.get("clients", []),
+                cards=snapshot.get("cards", []),
+                transactions=snapshot.get("transactions", []),
+                between=between_chunks,
+            )
+        except _PrimeStopped:
+            return 0
+        except Exception:
+            if self._prime_stop.is_set():
+                return 0  # the console closed the cache under the prime: nothing to say
+            raise
+        if count:
+            self._post(CacheChanged())
+        return count
+
+    async def _sandbox_snapshot(self) -> dict[str, Any]:
+        body = {"limit": 100_000}
+        if not self.session.embedded:
+            return await self.client.post_control("/sandbox/snapshot", body)
+        # The embedded sandbox answers in-process: building, encoding and parsing a big snapshot
+        # is a second of CPU per 100,000 clients. Its transport keeps no connection bound to the
+        # UI's loop, so the request runs on a loop of its own, on a thread.
+        return await asyncio.to_thread(
+            lambda: asyncio.run(self.client.post_control("/sandbox/snapshot", body))
         )
-        self._post(CacheChanged())
-        return int(count or 0)
 
     def resume_pending(self) -> int:
         """Requests still in `process` when the console last closed are polled again."""
@@ -150,7 +192,12 @@ class ConsoleBackend:
                 self.follow_id(entry.request_id, entry.method)
         return len(pending)
 
+    def stop_priming(self) -> None:
+        """A prime still running stops before its next chunk (the console is closing)."""
+        self._prime_stop.set()
+
     async def aclose(self) -> None:
+        self.stop_priming()
         for task in [*self._followers.values(), *self._background]:
             task.cancel()
         for unsubscribe in self._unsubscribe:
