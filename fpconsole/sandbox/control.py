@@ -58,6 +58,8 @@ class CreditBody(_Body):
 # 1_0, true or 1e1, which pydantic's plain int would take.
 class SnapshotBody(_Body):
     limit: Annotated[int, whole_number(1, 1_000_000, 100)] = 100_000
+    # Pages: skip the `offset` newest of each list (the console primes a page at a time).
+    offset: Annotated[int, whole_number(0, 1_000_000, 1000)] = 0
 
 
 class SeedBody(_Body):
@@ -110,7 +112,7 @@ def snapshot(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, 
     """Everything the partner owns, for priming the console's cache (the Card API has no
     list-all method). Masked PANs only; secret keys are dropped even if the engine sent any."""
     data = _parse(SnapshotBody, body)
-    found = runtime.engine.snapshot(partner=partner, limit=data.limit)
+    found = runtime.engine.snapshot(partner=partner, limit=data.limit, offset=data.offset)
     return {key: _scrub(found.get(key)) for key in ("clients", "cards", "transactions")}
 
 

@@ -289,6 +289,16 @@ def _would_change(kind: EntityKind, spec: KindSpec, values: Mapping[str, Any], o
     return False
 
 
+@dataclass
+class PrimeState:
+    """How far a prime has gone through a snapshot read in pages (newest page first): per kind,
+    how many newer entities it has seen and the stamp the next older one must stay below."""
+
+    base: int = field(default_factory=now_us)
+    done: dict[EntityKind, int] = field(default_factory=dict)
+    ceiling: dict[EntityKind, int] = field(default_factory=dict)
+
+
 # --- the cache -----------------------------------------------------------------------------------
 
 
@@ -553,6 +563,7 @@ class EntityCache:
         *,
         chunk: int = PRIME_CHUNK,
         between: Callable[[int], object] | None = None,
+        state: PrimeState | None = None,
     ) -> int:
         """Prime from a snapshot (each list oldest first), writing only the entities that are
         new or differ from what is cached: a console that starts on an unchanged sandbox writes
@@ -560,11 +571,13 @@ class EntityCache:
         list read waits for one chunk at most, not the whole snapshot; `between(written so far)`
         runs after each chunk (a caller on another thread yields there, or reports progress).
 
-        The newest chunk goes first, so a list on an empty cache fills from the top. New
-        entities are stamped in snapshot order above what is cached; a changed one keeps its
-        place in the lists (the sandbox changed it, nobody here looked at it). Returns how many
-        entities were written."""
-        base = now_us()
+        The newest chunk goes first, so a list on an empty cache fills from the top. A new
+        entity is placed by its rank in the snapshot, below its newer neighbours as cached (one
+        missing from an interrupted prime goes back to its place, not to the top); a changed
+        one keeps its place (the sandbox changed it, nobody here looked at it). A snapshot read
+        in pages, newest page first, passes one `state` to every page. Returns how many entities
+        were written."""
+        state = state if state is not None else PrimeState()
         written = 0
         lists: dict[EntityKind, Iterable[Mapping[str, Any]]] = {
             "clients": clients,
@@ -576,40 +589,50 @@ class EntityCache:
             size = max(1, chunk)
             for start in reversed(range(0, len(rows), size)):
                 part = rows[start : start + size]
-                first_seen = base - len(rows) + start + 1
-                written += self._guard(partial(self._prime_chunk, kind, part, first_seen))
+                written += self._guard(partial(self._prime_chunk, kind, part, state))
                 if between is not None:
                     between(written)
             self._guard(partial(self._evict_if_needed, kind))
         return written
 
-    def _prime_chunk(self, kind: EntityKind, part: list[Mapping[str, Any]], first_seen: int) -> int:
+    def _prime_chunk(self, kind: EntityKind, part: list[Mapping[str, Any]], state: PrimeState) -> int:
         spec = SPECS[kind]
-        keyed: dict[str, tuple[int, Mapping[str, Any]]] = {}
-        for offset, item in enumerate(part):
+        newest_first: list[tuple[str, Mapping[str, Any]]] = []
+        keys: set[str] = set()
+        for item in reversed(part):
             key = _text(item.get(spec.key))
-            if key is not None:
-                keyed[key] = (offset, item)
-        if not keyed:
+            if key is not None and key not in keys:
+                keys.add(key)
+                newest_first.append((key, item))
+        if not newest_first:
             return 0
         old = {
             row[0]: row
             for row in self.conn.execute(
-                f"SELECT {spec.key}, {', '.join(spec.columns)} FROM {spec.table} "
-                f"WHERE profile = ? AND {spec.key} IN ({', '.join('?' for _ in keyed)})",
-                (self.profile, *keyed),
+                f"SELECT {spec.key}, last_seen, {', '.join(spec.columns)} FROM {spec.table} "
+                f"WHERE profile = ? AND {spec.key} IN ({', '.join('?' for _ in keys)})",
+                (self.profile, *keys),
             )
         }
-        todo = [
-            (key, offset, item)
-            for key, (offset, item) in keyed.items()
-            if key not in old or _would_change(kind, spec, _VALUES[kind](item), old[key])
-        ]
+        todo: list[tuple[Mapping[str, Any], int, bool]] = []
+        ceiling = state.ceiling.get(kind, state.base + 1)
+        rank = state.done.get(kind, 0)
+        for key, item in newest_first:
+            row = old.get(key)
+            if row is None:
+                ceiling = min(state.base - rank, ceiling - 1)
+                todo.append((item, ceiling, True))
+            else:
+                if _would_change(kind, spec, _VALUES[kind](item), row):
+                    todo.append((item, row["last_seen"], False))
+                ceiling = min(ceiling, row["last_seen"])
+            rank += 1
+        state.ceiling[kind], state.done[kind] = ceiling, rank
         if not todo:
             return 0
         with self._write():
-            for key, offset, item in todo:
-                self._upsert_one(kind, spec, item, first_seen + offset, touch=key not in old)
+            for item, seen, new in todo:
+                self._upsert_one(kind, spec, item, seen, touch=new)
         return len(todo)
 
     # --- reading ---

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 Post = Callable[[Message], object]
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
 PRIME_YIELD_S = 0.002  # the prime's pause between chunks of cache writes
+PRIME_PAGE = 1000  # entities of each kind per snapshot request
+# The newest this many of each kind, within 99 % of the cache's bound: the cache then never
+# evicts part of what it was just given (and has it missing at the next start).
+PRIME_LIMIT = 100_000
+_SNAPSHOT_KINDS = ("clients", "cards", "transactions")
 
 
 def _creates_cards(method_name: str | None) -> bool:
@@ -138,51 +143,67 @@ class ConsoleBackend:
         """The Card API has no list-all method; on a sandbox profile the sandbox's control route
         tells us what exists, so the lists are not empty at first start.
 
-        None of it on the event loop: the embedded sandbox builds its snapshot on a thread, and
-        the cache writes only what changed since the last prime, in chunks between which the
-        lists read (a 100,000-client sandbox once held the first key for 4 s)."""
+        None of it holds the event loop for long: the snapshot comes in pages of PRIME_PAGE
+        (the embedded sandbox builds each on a thread), and the cache writes only what changed
+        since the last prime, in chunks between which the lists read (a 100,000-client sandbox
+        once held the first key for 4 s)."""
         if self.profile_kind != "sandbox" and not self.session.embedded:
             return 0
-        snapshot = await self._sandbox_snapshot()
-        shown = False
+        from fpconsole.store.cache import PrimeState
 
-        def between_chunks(written: int) -> None:
-            nonlocal shown
+        state, offset, written = PrimeState(), 0, 0
+        limit = min(PRIME_LIMIT, self.cache.max_entities * 99 // 100)
+
+        def between_chunks(_written: int) -> None:
             if self._prime_stop.is_set():
                 raise _PrimeStopped
-            if written and not shown:
-                shown = True  # an empty list fills from the first chunk, not after the last
-                self._post(CacheChanged())
             time.sleep(PRIME_YIELD_S)  # the UI thread takes the GIL here
 
         try:
-            count = await asyncio.to_thread(
-                self.cache.prime_changes,
-                clients=snapshot.get("clients", []),
-                cards=snapshot.get("cards", []),
-                transactions=snapshot.get("transactions", []),
-                between=between_chunks,
-            )
+            while offset < limit:
+                page = await self._sandbox_snapshot(offset, min(PRIME_PAGE, limit - offset), limit)
+                written += await asyncio.to_thread(
+                    self.cache.prime_changes,
+                    clients=page.get("clients", []),
+                    cards=page.get("cards", []),
+                    transactions=page.get("transactions", []),
+                    between=between_chunks,
+                    state=state,
+                )
+                if written and offset == 0:
+                    self._post(CacheChanged())  # the newest page: the top of every list, at once
+                if page.get("whole") or max(len(page.get(k) or []) for k in _SNAPSHOT_KINDS) < PRIME_PAGE:
+                    break
+                offset += PRIME_PAGE
         except _PrimeStopped:
-            return 0
+            return written
         except Exception:
             if self._prime_stop.is_set():
-                return 0  # the console closed the cache under the prime: nothing to say
+                return written  # the console closed the cache under the prime: nothing to say
             raise
-        if count:
+        if written and offset:
             self._post(CacheChanged())
-        return count
+        return written
 
-    async def _sandbox_snapshot(self) -> dict[str, Any]:
-        body = {"limit": 100_000}
+    async def _sandbox_snapshot(self, offset: int, limit: int, whole: int) -> dict[str, Any]:
+        if self._prime_stop.is_set():
+            raise _PrimeStopped
+        body = {"limit": limit, "offset": offset}
+        try:
+            return await self._control("/sandbox/snapshot", body)
+        except errors.ApiError as exc:
+            if offset or exc.error_code != "validation_error":
+                raise
+        # A sandbox older than paging refuses `offset`: its whole snapshot in one answer.
+        return {**await self._control("/sandbox/snapshot", {"limit": whole}), "whole": True}
+
+    async def _control(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         if not self.session.embedded:
-            return await self.client.post_control("/sandbox/snapshot", body)
-        # The embedded sandbox answers in-process: building, encoding and parsing a big snapshot
-        # is a second of CPU per 100,000 clients. Its transport keeps no connection bound to the
-        # UI's loop, so the request runs on a loop of its own, on a thread.
-        return await asyncio.to_thread(
-            lambda: asyncio.run(self.client.post_control("/sandbox/snapshot", body))
-        )
+            return await self.client.post_control(path, body)
+        # The embedded sandbox answers in-process: building, encoding and parsing a snapshot is
+        # CPU. Its transport keeps no connection bound to the UI's loop, so the request runs on
+        # a loop of its own, on a thread.
+        return await asyncio.to_thread(lambda: asyncio.run(self.client.post_control(path, body)))
 
     def resume_pending(self) -> int:
         """Requests still in `process` when the console last closed are polled again."""

@@ -50,6 +50,19 @@ async def test_snapshot_lists_seeded_data_with_masked_pans_only(sandbox: Any, ki
     kit.envelope(await kit.post(client, "/sandbox/snapshot", {"limit": 0}), "validation_error")
 
 
+async def test_snapshot_pages_with_an_offset_newest_first(sandbox: Any, kit: Any) -> None:
+    client, _ = sandbox
+    whole = (await _ok(await kit.post(client, "/sandbox/snapshot", {})))["clients"]
+    pages = [
+        (await _ok(await kit.post(client, "/sandbox/snapshot", {"limit": 2, "offset": offset})))["clients"]
+        for offset in (0, 2)
+    ]
+    # Each page oldest first, the first page the newest: together the whole list, none twice.
+    assert len(whole) == 3 and len(pages[0]) == 2
+    assert pages[1] + pages[0] == whole
+    kit.envelope(await kit.post(client, "/sandbox/snapshot", {"offset": -1}), "validation_error")
+
+
 async def test_snapshot_is_per_partner(kit: Any) -> None:
     settings = SandboxSettings(partners={kit.AUTH_ID: kit.SECRET, "777": "s2"}, delay=0, seed=2)
     async with httpx.AsyncClient(transport=embedded_transport(settings), base_url=kit.BASE) as client:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from fpconsole.store.cache import EntityCache
+from fpconsole.store.cache import EntityCache, PrimeState
 
 
 def snapshot(clients: int, cards: int) -> dict[str, list[dict[str, Any]]]:
@@ -91,3 +91,29 @@ def test_other_threads_read_between_chunks_and_see_the_list_fill(tmp_path: Any) 
 
         assert cache.prime_changes(**snapshot(50, 0), chunk=10, between=read_elsewhere) == 50
     assert seen == [10, 20, 30, 40, 50]
+
+
+def test_what_an_interrupted_prime_left_out_goes_back_to_its_place(tmp_path: Any) -> None:
+    data = snapshot(40, 0)
+    with (
+        EntityCache.open(tmp_path / "g.sqlite3", profile="qa") as whole,
+        EntityCache.open(tmp_path / "h.sqlite3", profile="qa") as resumed,
+    ):
+        whole.prime_changes(**data, chunk=5)
+        # Stopped after the newest 15, then started again later with the whole snapshot.
+        resumed.prime_changes(clients=data["clients"][-15:], chunk=5)
+        assert resumed.prime_changes(**data, chunk=5) == 25
+        assert keys(resumed, "clients") == keys(whole, "clients")
+
+
+def test_a_snapshot_in_pages_lists_as_in_one_piece(tmp_path: Any) -> None:
+    data = snapshot(23, 0)["clients"]
+    with (
+        EntityCache.open(tmp_path / "i.sqlite3", profile="qa") as whole,
+        EntityCache.open(tmp_path / "j.sqlite3", profile="qa") as paged,
+    ):
+        whole.prime_changes(clients=data)
+        state = PrimeState()
+        for end in (23, 13, 3):  # newest page first, each page oldest first
+            paged.prime_changes(clients=data[max(0, end - 10) : end], chunk=4, state=state)
+        assert keys(paged, "clients") == keys(whole, "clients")

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from textual.message import Message
 
+from fpconsole.api import errors
 from fpconsole.sandbox.engine.core import SandboxEngine
 from fpconsole.store.cache import EntityCache
+from fpconsole.tui import backend as backend_module
 from fpconsole.tui.backend import ConsoleBackend
 from fpconsole.tui.messages import CacheChanged
 
@@ -54,9 +56,60 @@ async def test_a_closing_console_stops_the_prime_between_chunks(monkeypatch: pyt
 
     monkeypatch.setattr(SandboxEngine, "snapshot", closing_meanwhile)
     try:
-        assert await backend.prime_from_sandbox() == 0
+        await backend.prime_from_sandbox()
         # The demo's clients are one chunk: it went in, and the cards' chunks never started.
         assert cache.count("clients") > 0 and cache.count("cards") == 0
+    finally:
+        await backend.aclose()
+        cache.close()
+
+
+async def test_a_snapshot_read_in_pages_lists_as_the_whole_snapshot_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(backend_module, "PRIME_PAGE", 7)
+    pages: list[dict[str, Any]] = []
+    snapshot = SandboxEngine.snapshot
+
+    def paged(engine: SandboxEngine, **kwargs: Any) -> dict[str, Any]:
+        pages.append(kwargs)
+        return snapshot(engine, **kwargs)
+
+    monkeypatch.setattr(SandboxEngine, "snapshot", paged)
+    cache = EntityCache.open(profile="sandbox")
+    backend = ConsoleBackend.start(profile_name="sandbox", cache=cache, post=lambda m: None, sandbox_delay=0)
+    try:
+        await backend.prime_from_sandbox()
+        whole = await backend.client.post_control("/sandbox/snapshot", {})
+    finally:
+        await backend.aclose()
+    try:
+        paged_reads = [p for p in pages[:-1] if "offset" in p]  # the last: `whole`
+        assert len(paged_reads) > 3 and {p["limit"] for p in paged_reads} == {7}
+        for kind, key in (("clients", "client_id"), ("cards", "card_id"), ("transactions", "transaction_id")):
+            listed = [e.key for e in cache.search(kind, limit=10_000)]  # type: ignore[arg-type]
+            assert listed == [str(item[key]) for item in reversed(whole[kind])], kind
+    finally:
+        cache.close()
+
+
+async def test_a_sandbox_that_does_not_page_gives_its_whole_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = EntityCache.open(profile="sandbox")
+    backend = ConsoleBackend.start(profile_name="sandbox", cache=cache, post=lambda m: None, sandbox_delay=0)
+    control = backend._control
+    asked: list[dict[str, Any]] = []
+
+    async def older_sandbox(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        asked.append(body)
+        if "offset" in body:  # as a sandbox before paging answers an unknown field
+            raise errors.ApiError("validation_error", "offset: extra inputs are not permitted")
+        return await control(path, body)
+
+    monkeypatch.setattr(backend, "_control", older_sandbox)
+    try:
+        assert await backend.prime_from_sandbox() > 0
+        assert cache.count("clients") >= 40
+        assert asked[-1] == {"limit": 99_000} and len(asked) == 2
     finally:
         await backend.aclose()
         cache.close()

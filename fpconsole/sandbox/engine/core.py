@@ -144,16 +144,17 @@ class SandboxEngine:
                 "balances": {"accounts": accounts},
             }
 
-    def snapshot(self, *, partner: str, limit: int = 100_000) -> dict[str, Any]:
+    def snapshot(self, *, partner: str, limit: int = 100_000, offset: int = 0) -> dict[str, Any]:
         """What the partner has, for the console to prime its cache (the API cannot list all).
-        Cards carry only their masked PAN. Each list holds the newest `limit` rows, oldest first."""
+        Cards carry only their masked PAN. Each list holds the newest `limit` rows after the
+        `offset` newest (a page), oldest first."""
         partner = _partner(partner)
         with self._lock:
             self._tick()
             with store.read(self._conn):
-                client_rows = self._newest("clients", partner, limit)
-                card_rows = self._newest("cards", partner, limit)
-                transaction_rows = self._newest("transactions", partner, limit)
+                client_rows = self._newest("clients", partner, limit, offset)
+                card_rows = self._newest("cards", partner, limit, offset)
+                transaction_rows = self._newest("transactions", partner, limit, offset)
         return {
             "clients": [
                 {
@@ -285,9 +286,10 @@ class SandboxEngine:
             body["request_id"] = request_id
         return body
 
-    def _newest(self, table: str, partner: str, limit: int) -> list[sqlite3.Row]:
+    def _newest(self, table: str, partner: str, limit: int, offset: int = 0) -> list[sqlite3.Row]:
         rows = self._conn.execute(
-            f"SELECT * FROM {table} WHERE partner = ? ORDER BY seq DESC LIMIT ?", (partner, max(limit, 0))
+            f"SELECT * FROM {table} WHERE partner = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (partner, max(limit, 0), max(offset, 0)),
         ).fetchall()
         return rows[::-1]
 
