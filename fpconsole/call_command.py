@@ -28,6 +28,10 @@ def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        # json decodes arrays and objects by recursion: a few thousand levels would end the
+        # command in a traceback instead of a message.
+        raise ValueError("not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise ValueError("the --json body must be a JSON object")
     return data

@@ -1021,3 +1021,24 @@ def test_ctrl_c_at_the_production_question_sends_nothing(
     assert result.code == 130
     assert result.err.endswith("\nfpconsole call: interrupted; nothing was sent\n")
     assert backend.seen == []
+
+
+@pytest.mark.parametrize("source", ["stdin", "file"])
+def test_json_nested_too_deeply_exits_2_without_a_traceback(
+    backend: Backend,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    source: str,
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    if source == "stdin":
+        monkeypatch.setattr(sys, "stdin", io.StringIO(deep))
+        result = run(capsys, "card.info", "--json", "-")
+    else:
+        path = tmp_path / "deep.json"
+        path.write_text(deep, encoding="utf-8")
+        result = run(capsys, "card.info", "--json", str(path))
+    assert result.code == 2
+    assert "--json: not valid JSON (nested too deeply)" in result.err
+    assert backend.seen == []
