@@ -246,3 +246,42 @@ def test_answers_are_never_invalid_json() -> None:
     for value in (float("nan"), float("inf")):
         with pytest.raises(ValueError):
             encode({"delay": value})
+
+
+def _own_database(kind: str, path: Path) -> None:
+    if kind == "journal":
+        from fpconsole.store.journal import Journal
+
+        Journal.open(path, profile="sandbox").close()
+    elif kind == "cache":
+        from fpconsole.store.cache import EntityCache
+
+        EntityCache.open(path, profile="sandbox").close()
+    elif kind == "drafts":
+        from fpconsole.store.drafts import DraftStore
+
+        DraftStore.open(path).close()
+    else:
+        from fpconsole.bulk.state import open_file_state
+
+        open_file_state("sandbox", "0" * 64, path).close()
+
+
+@pytest.mark.parametrize("kind", ["journal", "cache", "drafts", "bulk"])
+def test_a_database_of_fpconsoles_own_is_refused_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    own = tmp_path / f"{kind}.sqlite3"
+    _own_database(kind, own)
+    before = own.read_bytes()
+    err = _refused(["--db", str(own)], capsys)
+    assert "--db" in err and str(own) in err and "not a sandbox database" in err
+    assert own.read_bytes() == before
+
+
+def test_a_sandbox_database_made_earlier_is_accepted(tmp_path: Path) -> None:
+    from fpconsole.sandbox.engine import store
+
+    made = tmp_path / "sandbox.sqlite3"
+    SandboxEngine(made, delay=0).close()
+    assert store.check_file(made) is None

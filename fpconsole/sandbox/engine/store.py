@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -258,11 +259,37 @@ def check_file(db: str | Path) -> str | None:
             conn.close()
     except sqlite3.Error as exc:
         return f"cannot be opened as a SQLite database ({exc})"
+    if version == 0 and not tables:
+        return None  # an empty database: migrate() makes it a sandbox one
+    if not tables >= _SANDBOX_TABLES:
+        return f"is {_whose(tables)}, not a sandbox database"
     if version > len(MIGRATIONS):
         return f"was made by a newer fpconsole (schema {version}, this one knows {len(MIGRATIONS)})"
-    if (version == 0 and tables) or (version > 0 and "requests" not in tables):
-        return "is a SQLite database of another program, not a sandbox database"
     return None
+
+
+# Every sandbox database has the first migration's tables; fpconsole's own files (journal,
+# cache, drafts, bulk state) share some names with it ("requests", "meta"), so one name is
+# not enough to tell them apart.
+_SANDBOX_TABLES: Final = frozenset(
+    match.group(1)
+    for statement in MIGRATIONS[0]
+    if (match := re.match(r"\s*CREATE TABLE (\w+)", statement)) is not None
+)
+# A table only that file of fpconsole's has -> what the file is, for the message.
+_OWN_FILES: Final = (
+    ("bulk_batches", "fpconsole's bulk resume state (bulk.sqlite3)"),
+    ("drafts", "fpconsole's form drafts"),
+    ("transactions", "fpconsole's entity cache"),
+    ("requests", "fpconsole's request journal"),
+)
+
+
+def _whose(tables: set[str]) -> str:
+    for table, what in _OWN_FILES:
+        if table in tables:
+            return what
+    return "a SQLite database of another program"
 
 
 def connect(db: str | Path) -> sqlite3.Connection:
