@@ -69,12 +69,33 @@ class HttpStatusError(TransportError):
         # Redacted as a JSON body first (a CVV or PIN by key, the method's secret fields by path),
         # then cut: cutting first would leave JSON that no longer parses, so only card numbers
         # would be masked.
-        text = redact_json_text(body[:65536].decode("utf-8", "replace"), secret_paths)[:200]
-        super().__init__(f"HTTP {status_code} from the server: {text}", **kwargs)
+        raw = body[:65536].decode("utf-8", "replace")
+        try:
+            text = redact_json_text(raw, secret_paths)[:200]
+        except RecursionError:  # JSON nested thousands deep: scrubbed as text instead
+            text = scrub_text(raw)[:200]
+        message = f"HTTP {status_code} from the server ({_status_hint(status_code)})"
+        super().__init__(f"{message}: {text}" if text.strip() else message, **kwargs)
         self.status_code = status_code
         self.body = body
         # A 5xx may come after the server acted; only a 4xx certainly did nothing.
         self.outcome_unknown = status_code >= 500
+
+
+def _status_hint(status_code: int) -> str:
+    """What an operator should check for a status the Card API itself never answers with:
+    it comes from something in between (a proxy, a gateway) or from a wrong address."""
+    if status_code == 404:
+        return "no such path: check the profile's base_url"
+    if status_code in (401, 403):
+        return "access refused before the API: check auth_id, the secret and any proxy"
+    if status_code == 413:
+        return "the request is too large for the server"
+    if status_code == 429:
+        return "too many requests: wait and check the status before sending again"
+    if status_code >= 500:
+        return "a server or gateway error; the outcome is unknown: check the request's status"
+    return "not an answer of the Card API: check the profile's base_url and proxy"
 
 
 class BadResponse(TransportError):
