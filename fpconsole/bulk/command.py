@@ -114,7 +114,8 @@ class ProgressPrinter:
 
 def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from fpconsole.bulk.csvfile import CsvFormatError, read_bulk_file
-    from fpconsole.bulk.state import FileBusy, open_file_state
+    from fpconsole.bulk.results import result_path_problem
+    from fpconsole.bulk.state import FileBusy, StateUnusable, open_file_state
     from fpconsole.session import SetupError, open_session
 
     in_flight: int = args.in_flight
@@ -130,6 +131,10 @@ def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not bulk_file.rows:
         err.write(f"{PROG}: {bulk_file.path} has a header but no data rows\n")
         return EXIT_INVALID_INPUT
+    result_path = Path(args.result).expanduser() if args.result else None
+    if result_path is not None and (unusable := result_path_problem(result_path, bulk_file.path)):
+        err.write(f"{PROG}: --result {result_path} {unusable}\n")
+        return EXIT_INVALID_INPUT
     for row in bulk_file.invalid_rows:
         for problem in row.errors:
             err.write(f"{problem}\n")
@@ -144,11 +149,10 @@ def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_INVALID_INPUT
     try:
         state = open_file_state(session.profile_name, bulk_file.fingerprint)
-    except FileBusy as exc:
+    except (FileBusy, StateUnusable) as exc:
         err.write(f"{PROG}: {exc}\n")
         asyncio.run(session.aclose())
         return EXIT_INVALID_INPUT
-    result_path = Path(args.result) if args.result else None
     with state:
         refused = _confirm_production(
             session, bulk_file, state, yes=bool(getattr(args, "yes", False)), err=err
@@ -203,7 +207,7 @@ async def _run(
     err: TextIO,
 ) -> int:
     from fpconsole.bulk.calls import RetryPolicy
-    from fpconsole.bulk.results import default_result_path, write_results
+    from fpconsole.bulk.results import default_result_path
     from fpconsole.bulk.runner import BulkRunner
 
     printer = ProgressPrinter(err, quiet_lines={row.line for row in bulk_file.invalid_rows})
@@ -256,11 +260,25 @@ async def _run(
             f"{PROG}: {len(runner.adopted)} row(s) are unchanged from an earlier version of this file; "
             "they continued from what that run had sent, not sent again",
         )
-    written = write_results(result_path or default_result_path(bulk_file.path), results)
+    written = _write_results(result_path or default_result_path(bulk_file.path), results, err)
     say(out, _summary(results, written, progress.skipped))
     if any(r.status in ("pending", "unknown") for r in results):
         say(err, RESUME_HINT)
     return _exit_code(runner, results, stopped_by)
+
+
+def _write_results(path: Path, results: list[RowResult], err: TextIO) -> Path:
+    """The place was checked before the run; should it have gone since (a folder removed, a
+    full disk), the results go to the state folder rather than being lost with a traceback."""
+    from fpconsole.bulk.results import write_results
+    from fpconsole.locations import ensure_private_dir, state_dir
+
+    try:
+        return write_results(path, results)
+    except OSError as exc:
+        fallback = ensure_private_dir(state_dir() / "bulk-results") / path.name
+        say(err, f"{PROG}: cannot write {path} ({exc.strerror}); writing the results to {fallback}")
+        return write_results(fallback, results)
 
 
 def _poll_policy(session: Session) -> PollPolicy | None:

@@ -10,6 +10,8 @@ import csv
 import difflib
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +51,28 @@ def fingerprint(data: bytes) -> str:
 def read_bulk_file(path: Path | str) -> BulkFile:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(path)
     except OSError as exc:
         raise CsvFormatError(f"{path}: cannot read the file: {exc.strerror}") from None
     return parse_bulk_bytes(data, path)
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """Only a regular file is read: a FIFO or a device would block the reader (the console's
+    whole loop, in the worst case) until something writes to it. Checked before opening, and
+    again on the opened file (opened non-blocking, so even a swapped-in FIFO cannot hold it)."""
+    _require_regular(path, os.stat(path).st_mode)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        _require_regular(path, os.fstat(handle.fileno()).st_mode)
+        return handle.read()
+
+
+def _require_regular(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    what = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
+    raise CsvFormatError(f"{path}: not a regular file ({what}); give the path of a saved CSV file")
 
 
 def parse_bulk_bytes(data: bytes, path: Path) -> BulkFile:
@@ -62,9 +82,23 @@ def parse_bulk_bytes(data: bytes, path: Path) -> BulkFile:
         line = data[: exc.start].count(b"\n") + 1
         raise CsvFormatError(f"{path}: line {line} is not UTF-8; save the file as 'CSV UTF-8'") from None
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
-    columns = _header(reader, path)
-    rows = tuple(_rows(reader, columns, path.parent))
+    try:
+        columns = _header(reader, path)
+        rows = tuple(_rows(reader, columns, path.parent))
+    except csv.Error as exc:
+        raise CsvFormatError(_csv_problem(path, reader.line_num, exc)) from None
     return BulkFile(path=path, fingerprint=fingerprint(data), columns=columns, rows=rows)
+
+
+def _csv_problem(path: Path, line: int, exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        # An unclosed quote makes the rest of the file one cell: the likelier cause than a real
+        # 128 KB name, so the fix says so.
+        return (
+            f"{path} line {line}: a cell is longer than {csv.field_size_limit():,} characters; "
+            "check that quotes are closed on that line (or before it), or shorten the cell"
+        )
+    return f"{path} line {line}: not readable as CSV ({exc}); fix that line and try again"
 
 
 def _dialect(text: str) -> type[csv.Dialect]:

@@ -33,13 +33,45 @@ def default_result_path(input_path: Path | str, *, writable: Callable[[Path], bo
     return ensure_private_dir(state_dir() / "bulk-results") / beside.name
 
 
+def result_path_problem(result: Path, input_path: Path) -> str | None:
+    """Why the result CSV cannot be written at `result`, said before anything is sent (a run
+    that finds out at its end has sent every row for nothing); None when it can."""
+    example = f"e.g. {result / default_result_path(input_path).name}"
+    if result.is_dir():
+        return f"is a folder; give a file name in it, {example}"
+    if result.exists() and not result.is_file():
+        return "is not a regular file; give the path of a CSV file to write"
+    if _same_file(result, input_path):
+        return "is the input file: the results would replace it; give another name, e.g. " + str(
+            default_result_path(input_path, writable=lambda _: True)
+        )
+    folder = result.parent if str(result.parent) else Path(".")
+    if not folder.exists():
+        return f"cannot be written: the folder {folder} does not exist; create it or pick another folder"
+    if not folder.is_dir():
+        return f"cannot be written: {folder} is not a folder"
+    if not _folder_writable(folder):
+        return f"cannot be written: cannot write in the folder {folder}; pick a folder you can write to"
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _folder_writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
 def write_results(path: Path | str, results: Iterable[RowResult]) -> Path:
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():  # else the temporary file would land in its parent, '/' for '/tmp'
+        raise IsADirectoryError(21, "Is a directory", str(path))
+    # Next to the target, so the rename is atomic (same file system) and never in '/'.
+    folder = path.absolute().parent
     temporary: Path | None = None
     try:
         with tempfile.NamedTemporaryFile(

@@ -126,6 +126,28 @@ class FileBusy(Exception):
     """Another run of the same file (and profile) is in progress."""
 
 
+class StateUnusable(Exception):
+    """The resume state cannot be opened (damaged, from a newer version, unreadable). Nothing
+    was sent; the message names the file and the fix.
+
+    Refused rather than moved aside: the file is the only record of which rows earlier runs
+    sent, and a damaged one cannot say whether it holds an unfinished run. Moving it aside is
+    the operator's decision, and the message says what it costs."""
+
+
+def damaged_message(path: Path | str, problem: str) -> str:
+    return (
+        f"the bulk resume state {path} is damaged ({problem}); nothing was sent. It records which "
+        "rows earlier runs sent, so that a rerun never sends a row twice. To start afresh, move it "
+        f"aside (mv {path} {path}.damaged): rows of an unfinished earlier run will then be sent "
+        "again unless you remove them from the file first (each run's result CSV lists its rows)"
+    )
+
+
+class NewerSchema(RuntimeError):
+    """The database's schema is newer than this version knows."""
+
+
 def default_path() -> Path:
     return state_dir() / STATE_DB_NAME
 
@@ -169,7 +191,9 @@ def _migrate(conn: sqlite3.Connection, path: Path | str) -> None:
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(f"{path} was written by a newer fpconsole (schema {version})")
+            raise NewerSchema(
+                f"the bulk resume state {path} was written by a newer fpconsole (schema {version})"
+            )
         if version == 0:
             conn.execute(_ROWS_TABLE.format(name="bulk_rows"))
             conn.execute(_ROWS_INDEX)
@@ -343,10 +367,30 @@ def open_file_state(profile: str, fingerprint: str, path: Path | str | None = No
     lock: IO[bytes] | None = None
     if str(path) != ":memory:":
         db_path = Path(path)
-        ensure_private_dir(db_path.parent)
-        lock = _take_lock(db_path, profile, fingerprint)
+        try:
+            ensure_private_dir(db_path.parent)
+            lock = _take_lock(db_path, profile, fingerprint)
+        except OSError as exc:
+            raise StateUnusable(
+                f"cannot open the bulk resume state next to {db_path}: {exc.strerror}; nothing was sent. "
+                "Check that folder's permissions (fpconsole locate state)"
+            ) from None
     try:
         conn = connect(path)
+    except sqlite3.OperationalError as exc:
+        if lock is not None:
+            lock.close()
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise StateUnusable(damaged_message(path, str(exc))) from None
+        raise StateUnusable(f"cannot open the bulk resume state {path}: {exc}; nothing was sent") from None
+    except sqlite3.DatabaseError as exc:  # not a database, malformed: the file itself is bad
+        if lock is not None:
+            lock.close()
+        raise StateUnusable(damaged_message(path, str(exc))) from None
+    except NewerSchema as exc:
+        if lock is not None:
+            lock.close()
+        raise StateUnusable(f"{exc}; nothing was sent. Use that version, or a newer one") from None
     except BaseException:
         if lock is not None:
             lock.close()

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from fpconsole.bulk.state import BatchRecord, FileBusy, RowRecord, default_path, open_file_state
+from fpconsole.bulk.state import (
+    BatchRecord,
+    FileBusy,
+    RowRecord,
+    StateUnusable,
+    default_path,
+    open_file_state,
+)
 
 FP = "a" * 64
 
@@ -73,7 +80,7 @@ def test_a_second_run_of_the_same_file_is_refused() -> None:
 def test_a_newer_schema_is_not_touched(tmp_path: Path) -> None:
     path = tmp_path / "bulk.sqlite3"
     sqlite3.connect(path).execute("PRAGMA user_version = 99")
-    with pytest.raises(RuntimeError, match="newer fpconsole"):
+    with pytest.raises(StateUnusable, match="newer fpconsole"):
         open_file_state("sandbox", FP, path)
 
 
