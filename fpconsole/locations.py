@@ -31,6 +31,20 @@ def _home_override() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def why_not_a_folder(path: Path) -> str | None:
+    """When opening `path` fails with "Not a directory": which part of it is a file, said so an
+    operator can fix it (FPCONSOLE_HOME pointed at a file is the usual cause)."""
+    home = _home_override()
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            if home is not None and part == home:
+                return (
+                    f"{HOME_ENV}={part} is a file, not a folder — point {HOME_ENV} at a folder (or unset it)"
+                )
+            return f"{part} is a file, not a folder — move it away or choose another path"
+    return None
+
+
 def config_dir() -> Path:
     home = _home_override()
     if home is not None:

@@ -573,3 +573,16 @@ def test_a_ca_bundle_path_too_long_to_look_up_is_a_config_error() -> None:
 def test_paths_and_commands_no_system_call_takes_are_refused_at_load(line: str, expected: str) -> None:
     error = refused(f'[profiles.qa]\nkind = "sandbox"\n{line}\n')
     assert "line 3: profiles.qa." in str(error) and expected in str(error), str(error)
+
+
+def test_fpconsole_home_set_to_a_file_says_so_not_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "home.txt"
+    a_file.write_text("not a folder\n")
+    monkeypatch.setenv("FPCONSOLE_HOME", str(a_file))
+    code, err = run_cli(["profiles"], capsys)
+    assert code == 2
+    assert f"FPCONSOLE_HOME={a_file} is a file, not a folder" in err, err
+    assert "permissions" not in err
+    assert a_file.read_text() == "not a folder\n"

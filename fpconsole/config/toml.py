@@ -54,9 +54,7 @@ def _read_config_bytes(target: Path, shown: str) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConfigError(
-            f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown
-        ) from None
+        raise _unreadable(target, shown, exc) from None
     if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{shown}: is not a regular file — config.toml must be a text file", file=shown)
     if info.st_size > MAX_CONFIG_BYTES:
@@ -70,9 +68,18 @@ def _read_config_bytes(target: Path, shown: str) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConfigError(
-            f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown
-        ) from None
+        raise _unreadable(target, shown, exc) from None
+
+
+def _unreadable(target: Path, shown: str, exc: OSError) -> ConfigError:
+    import errno
+
+    from fpconsole.locations import why_not_a_folder
+
+    reason = why_not_a_folder(target) if exc.errno == errno.ENOTDIR else None
+    if reason is not None:
+        return ConfigError(f"{shown}: cannot be read: {reason}", file=shown)
+    return ConfigError(f"{shown}: cannot read the file ({exc.strerror}) — check its permissions", file=shown)
 
 
 def _too_deep(shown: str, text: str) -> ConfigError:
