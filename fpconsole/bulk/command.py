@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from fpconsole.bulk.csvfile import BulkFile
     from fpconsole.bulk.progress import Progress
     from fpconsole.bulk.runner import BulkRunner, CardsMode, RowResult
-    from fpconsole.bulk.state import FileState
+    from fpconsole.bulk.state import FileState, RowRecord
+    from fpconsole.production_guard import Question
     from fpconsole.session import Session
 
 MAX_IN_FLIGHT: Final = 64
@@ -175,7 +176,17 @@ def _confirm_production(
 
     if not guard.needs_confirmation(session, changes_state=True, yes=yes):
         return None
-    records = state.rows()
+    question = production_question(guard.production_where(session), bulk_file, state.rows())
+    if question is None:
+        return None
+    return guard.confirm(question, sys.stdin, err)
+
+
+def production_question(where: str, bulk_file: BulkFile, records: Mapping[int, RowRecord]) -> Question | None:
+    """What the production guard asks (the console's Bulk screen asks the same): the file, its
+    rows, how many will be sent; the answer is that number. None: nothing left to send."""
+    from fpconsole import production_guard as guard
+
     done = sum(1 for row in bulk_file.valid_rows if (r := records.get(row.line)) and r.status == "done")
     to_send = len(bulk_file.valid_rows) - done
     if to_send == 0:
@@ -184,16 +195,15 @@ def _confirm_production(
     if bulk_file.invalid_rows:
         notes.append(f"{len(bulk_file.invalid_rows)} bad, listed above")
     shown = f"{bulk_file.path}: {len(bulk_file.rows)} rows, {to_send} to send"
-    question = guard.Question(
+    return guard.Question(
         prog=PROG,
-        where=guard.production_where(session),
+        where=where,
         change="bulk onboarding changes state",
         shown=shown + (f" ({', '.join(notes)})" if notes else ""),
         answer=str(to_send),
         answer_is="the number of rows to send",
         sends="them",
     )
-    return guard.confirm(question, sys.stdin, err)
 
 
 async def _run(

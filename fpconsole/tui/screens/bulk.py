@@ -9,6 +9,7 @@ file again skips the rows already done.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -100,6 +101,19 @@ def progress_text(progress: Progress) -> str:
     return format_progress(progress)
 
 
+def _write_results(input_path: Path, results: list[RowResult]) -> Path:
+    """Next to the input (or the state folder's bulk-results when that folder cannot be
+    written); should the place have gone during the run, the state folder's."""
+    from fpconsole.bulk.results import default_result_path, write_results
+    from fpconsole.locations import ensure_private_dir, state_dir
+
+    path = default_result_path(input_path)
+    try:
+        return write_results(path, results)
+    except OSError:
+        return write_results(ensure_private_dir(state_dir() / "bulk-results") / path.name, results)
+
+
 class BulkScreen(Screen[None]):
     SECTION = "Bulk onboarding"
     HELP = (
@@ -139,6 +153,7 @@ class BulkScreen(Screen[None]):
         self.bulk_file: BulkFile | None = None
         self.last_progress: Progress | None = None
         self.result_path: Path | None = None
+        self.starting = False  # between ctrl+s and the run: reading, opening the state, asking
 
     @property
     def fp_app(self) -> FpConsoleApp:
@@ -206,14 +221,12 @@ class BulkScreen(Screen[None]):
         self.action_cancel_run()
 
     def action_start(self) -> None:
-        if self.runner is not None or self.fp_app.context.read_only:
+        if self.runner is not None or self.starting or self.fp_app.context.read_only:
             return
         backend = self.fp_app.backend
         if backend is None:
             self._say(f"{unavailable_reason(self.app)} Nothing was sent.")
             return
-        from fpconsole.bulk.csvfile import CsvFormatError, read_bulk_file
-
         raw_path = self.query_one("#file", Input).value.strip()
         if not raw_path:
             self._say("CSV file: give the path of a CSV of clients (see docs/bulk.md).")
@@ -225,9 +238,38 @@ class BulkScreen(Screen[None]):
         if not 1 <= in_flight <= 64:
             self._say("In flight: a whole number from 1 to 64.")
             return
+        mode = str(self.query_one("#cards-mode", Select).value)
+        self.starting = True
+        self._say(f"Reading {raw_path}…")
+        self.run_bulk(Path(raw_path).expanduser(), mode, in_flight)
+
+    @work(exit_on_error=False, group="bulk")
+    async def run_bulk(self, path: Path, mode: str, in_flight: int) -> None:
+        """Read the file, open its resume state, ask on production, run. Whatever goes wrong is
+        said on the screen (never a crash, never a silent ctrl+s); nothing was sent unless the
+        run started."""
         try:
-            bulk_file = read_bulk_file(Path(raw_path).expanduser())
-        except (CsvFormatError, OSError) as exc:
+            await self._read_and_run(path, mode, in_flight)
+        except Exception as exc:
+            self._say(f"Bulk stopped by an internal error ({type(exc).__name__}: {exc}); see the log.")
+            self.log.error("bulk run failed", exc)
+        finally:
+            self.starting = False
+            self.runner = None
+            self._set_running(False)
+
+    async def _read_and_run(self, path: Path, mode: str, in_flight: int) -> None:
+        from fpconsole.bulk.command import production_question
+        from fpconsole.bulk.csvfile import CsvFormatError, read_bulk_file
+        from fpconsole.bulk.runner import BulkRunner
+        from fpconsole.bulk.state import FileBusy, StateUnusable, open_file_state
+
+        backend = self.fp_app.backend
+        assert backend is not None
+        try:
+            # Off the loop: a big file (or a slow disk) never freezes the console.
+            bulk_file = await asyncio.to_thread(read_bulk_file, path)
+        except CsvFormatError as exc:
             self._say(f"CSV file: {exc}")
             return
         if not bulk_file.rows:
@@ -245,23 +287,24 @@ class BulkScreen(Screen[None]):
             if problems
             else ""
         )
-        mode = str(self.query_one("#cards-mode", Select).value)
-        self.run_bulk(bulk_file, mode, in_flight)
-
-    @work(exit_on_error=False, group="bulk")
-    async def run_bulk(self, bulk_file: BulkFile, mode: str, in_flight: int) -> None:
-        from fpconsole.bulk.results import default_result_path, write_results
-        from fpconsole.bulk.runner import BulkRunner
-        from fpconsole.bulk.state import FileBusy, open_file_state
-
-        backend = self.fp_app.backend
-        assert backend is not None
         try:
-            state = open_file_state(backend.profile_name, bulk_file.fingerprint)
-        except FileBusy as exc:
-            self._say(str(exc))
+            state = await asyncio.to_thread(open_file_state, backend.profile_name, bulk_file.fingerprint)
+        except (FileBusy, StateUnusable) as exc:
+            self._say(f"Not started: {exc}")
             return
         with state:
+            context = self.fp_app.context
+            if context.kind == "production":
+                from fpconsole.production_guard import production_where
+                from fpconsole.tui.screens.bulk_guard import BulkProductionGuard
+
+                records = await asyncio.to_thread(state.rows)
+                question = production_question(production_where(context), bulk_file, records)
+                if question is not None and not await self.app.push_screen_wait(
+                    BulkProductionGuard(question)
+                ):
+                    self._say("Not confirmed: nothing was sent.")
+                    return
             runner = BulkRunner(
                 backend.client,
                 bulk_file.rows,
@@ -281,7 +324,7 @@ class BulkScreen(Screen[None]):
         # The table ends as the result CSV reads: every row, those an earlier run had done too.
         self.results.items[:] = [result_row(result) for result in results]
         self.query_one("#results", PagedTable).reload()
-        self.result_path = write_results(default_result_path(bulk_file.path), results)
+        self.result_path = await asyncio.to_thread(_write_results, bulk_file.path, results)
         from fpconsole.locations import display_path
 
         beside = self.result_path.parent == bulk_file.path.parent
