@@ -168,14 +168,16 @@ async def _call(
                 if exc.outcome_unknown and not follows
                 else ""
             )
-            err.write(f"fpconsole call: {type(exc).__name__}: {scrub_text(exc.message)}{hint}\n")
+            # request_id first, as after an answer: it is what the operator needs to look the
+            # request up, and it comes before anything that may be long (the body).
+            if exc.request_id:
+                err.write(f"request_id: {exc.request_id}\n")
+            err.write(f"fpconsole call: {scrub_text(exc.message)}{hint}\n")
             if isinstance(exc, errors.BadResponse):
                 # The raw answer is what a person needs to report it; redacted like any body.
                 text = exc.body[:65536].decode("utf-8", "replace")
                 shown = redact_json_text(text, method.response_secret_fields)
                 err.write(f"body: {shown[:2000]}\n")
-            if exc.request_id:
-                err.write(f"request_id: {exc.request_id}\n")
             if not follows or exc.request_id is None:
                 return EXIT_TRANSPORT
             # --wait: the outcome is unknown, so ask request/status about the same request_id
