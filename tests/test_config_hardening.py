@@ -586,3 +586,25 @@ def test_fpconsole_home_set_to_a_file_says_so_not_permissions(
     assert f"FPCONSOLE_HOME={a_file} is a file, not a folder" in err, err
     assert "permissions" not in err
     assert a_file.read_text() == "not a folder\n"
+
+
+def test_a_theme_warning_is_reported_with_the_mistakes_not_dropped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = write_home_config(
+        '[profiles.a]\nkind = "prod"\n\n[settings]\ntheme = "nope"\ndefault_profile = "c"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config()
+    error = caught.value
+    assert [(p.line, p.field) for p in error.problems] == [
+        (2, "profiles.a.kind"),
+        (6, "settings.default_profile"),
+    ]
+    assert [(w.line, w.field) for w in error.warnings] == [(5, "settings.theme")]
+    lines = str(error).splitlines()
+    assert len(lines) == 3, lines
+    assert lines[1].startswith(f'warning: {path}, line 5: settings.theme = "nope" is not a theme'), lines
+    code, err = run_cli(["profiles"], capsys)
+    assert code == 2 and 'settings.theme = "nope" is not a theme' in err, err
+    assert err.count("is not a theme") == 1, err

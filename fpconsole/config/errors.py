@@ -24,12 +24,16 @@ class ConfigError(Exception):
         line: int | None = None,
         field: str | None = None,
         problems: Sequence[ConfigError] = (),
+        warnings: Sequence[ConfigWarning] = (),
     ) -> None:
         super().__init__(message)
         self.file = file
         self.line = line
         self.field = field
         self._problems = tuple(problems)
+        # Said with the mistakes, as `warning:` lines: a file that stops every command is
+        # when its owner fixes it, so nothing found in it is left for a second round.
+        self.warnings = tuple(warnings)
 
     @property
     def problems(self) -> tuple[ConfigError, ...]:
@@ -37,17 +41,21 @@ class ConfigError(Exception):
         return self._problems or (self,)
 
     @classmethod
-    def of(cls, problems: Sequence[ConfigError]) -> ConfigError:
-        """One error for them all: the only one as it is, or all of them, a line each."""
-        if len(problems) == 1:
+    def of(cls, problems: Sequence[ConfigError], warnings: Sequence[ConfigWarning] = ()) -> ConfigError:
+        """One error for them all: the only one as it is, or all of them (and the warnings), a
+        line each in the order of the file."""
+        if len(problems) == 1 and not warnings:
             return problems[0]
         first = problems[0]
+        lines = [(problem.line or 0, str(problem)) for problem in problems]
+        lines += [(warning.line or 0, f"warning: {warning}") for warning in warnings]
         return cls(
-            "\n".join(str(problem) for problem in problems),
+            "\n".join(text for _, text in sorted(lines, key=lambda item: item[0])),
             file=first.file,
             line=first.line,
             field=first.field,
             problems=problems,
+            warnings=warnings,
         )
 
 

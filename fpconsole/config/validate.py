@@ -152,7 +152,7 @@ class Validator:
         default, theme = self.settings(document.get("settings", {}), defined)
         if self.problems:
             # In the order of the file; sorted() keeps the order found within a line.
-            raise ConfigError.of(sorted(self.problems, key=lambda p: p.line or 0))
+            raise ConfigError.of(sorted(self.problems, key=lambda p: p.line or 0), self.warnings)
         return Config(profiles, default, theme, self.path, tuple(self.warnings))
 
     def settings(self, settings: Any, defined: list[str] | None) -> tuple[str | None, str | None]:
