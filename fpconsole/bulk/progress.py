@@ -3,6 +3,11 @@ that produces it, and the one-line rendering the headless command prints.
 
 Counts are of rows. `done` includes rows a previous run had already finished (`skipped` of them),
 so a progress bar is simply `finished` (done + failed + unknown) / total.
+
+A run made of phases (`--cards bulk`: client.add for every row, then the card.bulk_issue batches,
+then card.link row by row) finishes no row until its last phase, so a rate of rows finished says
+nothing while the first one runs (a run of 56 s showed an ETA of 36 minutes). There the ETA is
+the current phase's: its own items done over its own time, and it says which phase it is for.
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ class Progress:
     # rows whose last request was sent but never answered: a rerun asks request/status about it
     unknown: int = 0
     note: str | None = None  # what the run is waiting on, when not its rows: "server unreachable, …"
+    # The phase running, in a run made of phases: its name, items done and total; eta_seconds is
+    # then the phase's (None until one of its items is done).
+    phase: str | None = None
+    phase_done: int = 0
+    phase_total: int = 0
 
     @property
     def finished(self) -> int:
@@ -62,12 +72,29 @@ class ProgressCounter:
         self._monotonic = monotonic
         self._started = monotonic()
         self.started_at = datetime.now(UTC)
+        self.phase: str | None = None
+        self.phase_done = 0
+        self.phase_total = 0
+        self._phase_started = 0.0
+
+    def begin_phase(self, name: str, total: int) -> None:
+        self.phase, self.phase_done, self.phase_total = name, 0, total
+        self._phase_started = self._monotonic()
+
+    def end_phase(self) -> None:
+        self.phase, self.phase_done, self.phase_total = None, 0, 0
 
     def snapshot(self) -> Progress:
-        elapsed = self._monotonic() - self._started
+        now = self._monotonic()
+        elapsed = now - self._started
         rate = self.worked / elapsed if elapsed > 0 and self.worked else 0.0
         remaining = max(self.total - self.done - self.failed - self.unknown, 0)
         eta = remaining / rate if rate > 0 else (0.0 if remaining == 0 else None)
+        if self.phase is not None:
+            phase_elapsed = now - self._phase_started
+            left = max(self.phase_total - self.phase_done, 0)
+            phase_rate = self.phase_done / phase_elapsed if phase_elapsed > 0 and self.phase_done else 0.0
+            eta = left / phase_rate if phase_rate > 0 else (0.0 if left == 0 else None)
         return Progress(
             total=self.total,
             done=self.done,
@@ -82,6 +109,9 @@ class ProgressCounter:
             cancelled=self.cancelled,
             unknown=self.unknown,
             note=self.note,
+            phase=self.phase,
+            phase_done=self.phase_done,
+            phase_total=self.phase_total,
         )
 
 
@@ -98,7 +128,8 @@ def _duration(seconds: float) -> str:
 
 def format_progress(progress: Progress) -> str:
     """`120/200 done · 3 failed · 8 in flight · 41.2 rows/s · ETA 2s`, with `· 2 unknown` after
-    failed when some outcome is unknown, and what the run waits on at the end."""
+    failed when some outcome is unknown, and what the run waits on at the end. In a run of
+    phases: `0/200 done · … · client.add 150/200 · ETA 13s for client.add`."""
     parts = [f"{progress.done}/{progress.total} done"]
     if progress.skipped:
         parts[0] += f" ({progress.skipped} earlier)"
@@ -106,9 +137,12 @@ def format_progress(progress: Progress) -> str:
     if progress.unknown:
         parts.append(f"{progress.unknown} unknown")
     parts += [f"{progress.in_flight} in flight", f"{progress.rate:.1f} rows/s"]
+    if progress.phase is not None:
+        parts.append(f"{progress.phase} {progress.phase_done}/{progress.phase_total}")
     running = not (progress.paused or progress.cancelled or progress.note)
     if running and progress.eta_seconds is not None and progress.remaining:
-        parts.append(f"ETA {_duration(progress.eta_seconds)}")  # an estimate only while it runs
+        eta = f"ETA {_duration(progress.eta_seconds)}"  # an estimate only while it runs
+        parts.append(eta if progress.phase is None else f"{eta} for {progress.phase}")
     if progress.cancelled:
         parts.append("cancelling" if progress.in_flight else "cancelled")
     elif progress.paused:

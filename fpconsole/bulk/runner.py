@@ -220,7 +220,11 @@ class BulkRunner:
             await self._adopt()
             todo = self._triage()
             self._emit()
-            await self._dispatch(([line], self._row_stage(line)) for line in todo)
+            # In bulk mode this stage only adds the clients: no row finishes in it.
+            phase = CLIENT_ADD.name if self._cards == "bulk" else None
+            await self._dispatch(
+                (([line], self._row_stage(line)) for line in todo), phase=phase, total=len(todo)
+            )
             if not self._cancelled:
                 await self._batch_stage()
         finally:
@@ -281,8 +285,21 @@ class BulkRunner:
                 todo.append(line)
         return todo
 
-    async def _dispatch(self, items: Iterable[tuple[list[int], Awaitable[None]]]) -> None:
-        """Start each item when a slot is free (and not paused or cancelled); wait for all."""
+    async def _dispatch(
+        self, items: Iterable[tuple[list[int], Awaitable[None]]], *, phase: str | None = None, total: int = 0
+    ) -> None:
+        """Start each item when a slot is free (and not paused or cancelled); wait for all.
+        `phase`: these `total` items are a phase of the run, with an ETA of their own."""
+        if phase is None:
+            await self._dispatch_items(items)
+            return
+        self._counter.begin_phase(phase, total)
+        try:
+            await self._dispatch_items(items)
+        finally:
+            self._counter.end_phase()
+
+    async def _dispatch_items(self, items: Iterable[tuple[list[int], Awaitable[None]]]) -> None:
         started: list[asyncio.Task[None]] = []
         for lines, work in items:
             claimed = False
@@ -347,6 +364,8 @@ class BulkRunner:
                 self._outstanding.pop(line, None)
             self._jobs.discard(job)
             self._set_active(remove=lines)
+            if self._counter.phase is not None:
+                self._counter.phase_done += 1
             self._slots.release()
             self._emit()
 
@@ -478,7 +497,12 @@ class BulkRunner:
                 fresh.append(line)
         retry: list[int] = []
         await self._dispatch(
-            (lines, self._recorded_batch(request_id, lines, retry)) for request_id, lines in recorded.items()
+            (
+                (lines, self._recorded_batch(request_id, lines, retry))
+                for request_id, lines in recorded.items()
+            ),
+            phase=CARD_BULK_ISSUE.name,
+            total=len(recorded),
         )
         if self._cards == "each":
             # Rows whose earlier batch failed get their card the way this run issues cards.
@@ -486,14 +510,21 @@ class BulkRunner:
         else:
             fresh += retry
         if fresh and not self._cancelled:
-            await self._dispatch((lines, self._new_batch(lines)) for lines in self._plan_batches(fresh))
+            batches = self._plan_batches(fresh)
+            await self._dispatch(
+                ((lines, self._new_batch(lines)) for lines in batches),
+                phase=CARD_BULK_ISSUE.name,
+                total=len(batches),
+            )
         ready = sorted(
             line
             for line in self._awaiting_batch
             if self._records[line].card_id is not None and self._records[line].status == "pending"
         )
         if not self._cancelled:
-            await self._dispatch(([line], self._finish(line)) for line in ready)
+            await self._dispatch(
+                (([line], self._finish(line)) for line in ready), phase=CARD_LINK.name, total=len(ready)
+            )
 
     def _plan_batches(self, lines: list[int]) -> list[list[int]]:
         by_product: dict[int, list[int]] = defaultdict(list)

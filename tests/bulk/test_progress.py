@@ -59,3 +59,24 @@ def test_a_finished_run_has_no_eta_shown() -> None:
     assert progress.eta_seconds == 0.0 and progress.fraction == 1.0
     assert format_progress(progress) == "2/2 done · 0 failed · 0 in flight · 2.0 rows/s"
     assert ProgressCounter(0).snapshot().fraction == 1.0
+
+
+def test_in_a_run_of_phases_the_eta_is_the_phases_own() -> None:
+    """QA: `--cards bulk` showed an ETA of 36 minutes during client.add for a run of 56 s: no
+    row finishes before its card is linked, so the rate of finished rows (2 failures in 40 s)
+    said nothing. The ETA is the phase's: 150 clients in 40 s, 50 left."""
+    clock = Clock()
+    counter = ProgressCounter(200, clock)
+    counter.begin_phase("client.add", 200)
+    assert counter.snapshot().eta_seconds is None  # no rate for the phase yet: no ETA
+    assert "ETA" not in format_progress(counter.snapshot())
+    clock.now += 40
+    counter.phase_done = 150
+    counter.failed = counter.worked = 2
+    progress = counter.snapshot()
+    assert progress.eta_seconds == 50 / (150 / 40)
+    assert format_progress(progress) == (
+        "0/200 done · 2 failed · 0 in flight · 0.1 rows/s · client.add 150/200 · ETA 13s for client.add"
+    )
+    counter.end_phase()
+    assert counter.snapshot().phase is None

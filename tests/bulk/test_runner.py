@@ -439,3 +439,31 @@ async def test_a_runner_runs_once(harness: Any, bulk_csv: Any) -> None:
 def test_bad_options_are_refused(harness: Any, kwargs: dict[str, Any], message: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=message):
         BulkRunner(harness.sandbox.client, [], store=None, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_bulk_cards_run_reports_its_phases_each_with_its_own_eta(harness: Any, bulk_csv: Any) -> None:
+    """`--cards bulk`: client.add for every row, the batch, then card.link; the ETA of each
+    snapshot is its phase's (items of the phase over the phase's time), never the rate of rows
+    finished, which is nil until the last phase."""
+    ticks = [0.0]
+
+    def clock() -> float:
+        ticks[0] += 0.01  # every look at the clock is 10 ms later: rates are exact and non-zero
+        return ticks[0]
+
+    snapshots: list[Progress] = []
+    results, _ = await harness.run(
+        bulk_csv(40), cards="bulk", in_flight=4, on_progress=snapshots.append, monotonic=clock
+    )
+    assert sum(1 for r in results if r.status == "done") == 40 - 2  # lines 7 and 40 are bad
+    phases = [p.phase for p in snapshots if p.phase is not None]
+    assert list(dict.fromkeys(phases)) == ["client.add", "card.bulk_issue", "card.link"]
+    adding = [p for p in snapshots if p.phase == "client.add"]
+    assert all(p.done == 0 for p in adding)  # no row finishes while clients are added...
+    assert any(p.eta_seconds is not None for p in adding)  # ...yet the phase has an ETA
+    for progress in adding:
+        if progress.phase_done == 0:
+            assert progress.eta_seconds is None, progress
+        else:  # the ETA is at most the phase's remaining items at its slowest observed rate
+            left = progress.phase_total - progress.phase_done
+            assert progress.eta_seconds is not None and progress.eta_seconds <= left * ticks[0], progress
