@@ -85,3 +85,23 @@ def test_call_refuses_a_birth_date_in_the_future(capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert code == 2
     assert "client.birthdate: is in the future" in captured.err
+
+
+@pytest.mark.parametrize("birthdate", ["0001-01-01", "1800-06-30", "1900-01-01"])
+def test_a_birthdate_more_than_120_years_ago_is_warned_about(birthdate: str) -> None:
+    [warning] = request_warnings(_client(birthdate=birthdate))
+    assert warning.field == "client.birthdate"
+    assert "more than 120 years ago" in warning.message and "sent as typed" in warning.message
+
+
+@pytest.mark.parametrize("birthdate", ["1992-04-17", "1950-01-01", "not a date", "", "2999-01-01"])
+def test_a_plausible_or_unreadable_birthdate_says_nothing_here(birthdate: str) -> None:
+    # An unreadable or future date is the model's to refuse, not a warning.
+    assert request_warnings(_client(birthdate=birthdate)) == []
+
+
+def test_call_warns_about_birthdate_0001_and_sends_anyway(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["call", *_CLIENT_ARGS, "client.birthdate=0001-01-01", "--curl"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert re.search(r"fpconsole call: warning: client\.birthdate: .*more than 120 years ago", captured.err)

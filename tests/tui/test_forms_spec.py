@@ -142,5 +142,6 @@ def test_fields_with_a_warning_know_what_it_reads() -> None:
         "client.resident",
         "client.country",
     )
-    assert [item.name for item in spec.fields if item.warn_reads] == ["client.person_id"]
+    assert spec.field("client.birthdate").warn_reads == ("client.birthdate",)
+    assert [item.name for item in spec.fields if item.warn_reads] == ["client.birthdate", "client.person_id"]
     assert all(not item.warn_reads for item in build_form_spec(api.CARD_ISSUE).fields)

@@ -117,3 +117,15 @@ async def test_a_birth_date_in_the_future_is_an_error_that_stops_the_submit(tmp_
         error = screen.query_one("#error-client_birthdate", Label)
         await until(pilot, lambda: "is in the future" in text_of(error), "the birth date's error")
         assert backend.submitted == [] and screen.phase == "editing"
+
+
+async def test_a_birthdate_more_than_120_years_ago_is_warned_about_not_refused() -> None:
+    app = host(FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await type_text(pilot, "#field-client_birthdate", "0001-01-01")
+        shown = screen.query_one("#warning-client_birthdate", FieldWarning)
+        await until(pilot, lambda: shown.has_class("-shown"), "the birth date's warning")
+        assert "more than 120 years ago" in text_of(shown)
+        assert text_of(screen.query_one("#error-client_birthdate", Label)) == ""  # not an error
