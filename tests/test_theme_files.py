@@ -102,3 +102,28 @@ async def test_a_broken_chosen_theme_starts_the_console_in_the_default_with_a_wa
         shown = [str(n.message) for n in app._notifications]
         assert any("vars.toml" in line and "footer-background" in line for line in shown)
         assert any("'bad-vars'" in line and DEFAULT_THEME in line for line in shown)
+
+
+async def test_a_chosen_theme_whose_file_is_broken_names_the_file_and_its_error(isolated_home: Path) -> None:
+    from fpconsole.tui.app import ConsoleContext, FpConsoleApp
+
+    folder = user_themes(isolated_home)
+    (folder / "broken.toml").write_text('name = "broken"\nprimary = \n', encoding="utf-8")
+    (folder / "colour.toml").write_text('name = "bad-colour"\nprimary = "nocolour"\n', encoding="utf-8")
+    (folder / "night.toml").write_text('name = "night-shift"\nprimary = "#88c0d0"\n', encoding="utf-8")
+    for wanted, file, error in [
+        ("broken", "broken.toml", "Invalid value"),
+        ("bad-colour", "colour.toml", "nocolour"),
+    ]:
+        app = FpConsoleApp(ConsoleContext(user_host="qa@jumphost", start_backend=False, theme=wanted))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert app.theme == DEFAULT_THEME
+            [said] = [problem for problem in app.theme_problems if f"{wanted!r}" in problem]
+            assert str(folder / file) in said and error in said, said
+            # The user's usable themes are offered next to the built-in ones.
+            assert "night-shift" in said and "fpconsole-light" in said, said
+            # Said once: the file's error is not a second notification as well.
+            assert not [p for p in app.theme_problems if p != said and str(folder / file) in p], (
+                app.theme_problems
+            )

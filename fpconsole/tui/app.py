@@ -31,7 +31,7 @@ from fpconsole.tui.messages import (
     local_state_notices,
     news_signal,
 )
-from fpconsole.tui.themes import DEFAULT_THEME, load_themes
+from fpconsole.tui.themes import DEFAULT_THEME, load_themes, unusable_theme_problems
 from fpconsole.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
@@ -169,9 +169,8 @@ class FpConsoleApp(TypeAhead, App[int]):
             self.register_theme(theme)
         wanted = self.context.theme or DEFAULT_THEME
         if wanted not in self.available_themes:
-            self.theme_problems.append(
-                f"theme {wanted!r} is not a known or usable theme; using {DEFAULT_THEME} "
-                f"(themes: {', '.join(sorted(self.available_themes))})"
+            self.theme_problems = unusable_theme_problems(
+                wanted, sorted(self.available_themes), self.theme_problems
             )
             wanted = DEFAULT_THEME
         if wanted in self.available_themes:

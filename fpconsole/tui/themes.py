@@ -10,9 +10,9 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from fpconsole.theme_files import DEFAULT_THEME, read_theme_tables
+from fpconsole.theme_files import DEFAULT_THEME, read_theme_tables, user_theme_folder
 
-__all__ = ["DEFAULT_THEME", "load_themes", "theme_from_toml"]
+__all__ = ["DEFAULT_THEME", "load_themes", "theme_from_toml", "unusable_theme_problems"]
 
 _THEME_FIELDS = {
     "name",
@@ -110,3 +110,35 @@ def fallback_theme() -> Theme:
         warning="#f2c14e",
         error="#ff6b6b",
     )
+
+
+def unusable_theme_problems(wanted: str, usable: list[str], problems: list[str]) -> list[str]:
+    """The problems to tell when the chosen theme cannot be used: first one line saying so, with
+    the error of the file that was meant to hold it (found by its name inside or its file name,
+    since a file that does not parse has no name) and the themes there are, built-in and the
+    user's; then the other problems, without the one already said."""
+    from pathlib import Path
+
+    from fpconsole.locations import display_path
+
+    read = read_theme_tables()
+    sources = {table.source for table in read.tables if table.name == wanted}
+    user_names = sorted(
+        {table.name for table in read.tables if table.name and not table.source.startswith("built-in ")}
+    )
+    built_in = sorted(name for name in usable if name not in user_names)
+
+    def is_its_file(problem: str) -> bool:
+        source = problem.split(": ", 1)[0]
+        return source in sources or Path(source).stem == wanted
+
+    its = [problem for problem in problems if is_its_file(problem)]
+    line = f"theme {wanted!r} is not a known or usable theme; using {DEFAULT_THEME}"
+    if its:
+        line += f" — {'; '.join(its)}"
+    mine = [name for name in user_names if name in usable]
+    line += (
+        f" (built-in: {', '.join(built_in)}; yours in {display_path(user_theme_folder())}: "
+        f"{', '.join(mine) or 'none'})"
+    )
+    return [line, *(problem for problem in problems if problem not in its)]
