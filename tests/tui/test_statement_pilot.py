@@ -141,3 +141,22 @@ async def test_presets_charts_and_export() -> None:
 
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(pilot.app.screen, StatementScreen))
+
+
+async def test_a_statement_of_an_unknown_card_says_why_in_full_at_80_columns() -> None:
+    clock = FakeClock()
+    engine, _card_id = busy_card_engine(clock, 0)
+    app = make_app(clock=clock, sandbox_engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        app.open_statement("9999999999")  # type: ignore[attr-defined]
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, StatementScreen) and bool(app.screen.query("#heading"))
+        )
+        heading = app.screen.query_one("#heading")
+        await wait_until(pilot, lambda: "Could not fetch" in str(heading.render()), timeout=10)
+        await pilot.pause()
+        said = str(heading.render())
+        assert len(said) > 78, said  # the case at hand: longer than one line
+        # The heading grows to hold all of it (padding 1 each side), not cut at the edge.
+        assert heading.size.height * (heading.size.width - 2) >= len(said), (heading.size, said)

@@ -111,6 +111,8 @@ class StatementScreen(Screen[None]):
     StatementScreen.-narrow TopBar > #host { display: none; }
     StatementScreen #heading { height: 1; padding: 0 1; color: $text-muted; }
     StatementScreen #heading.-loading { color: $warning; }
+    /* Why the fetch failed is read in full: it wraps instead of being cut at the edge. */
+    StatementScreen #heading.-failed { height: auto; max-height: 6; color: $error; }
     StatementScreen #presets { height: 1; padding: 0 1; }
     StatementScreen #presets Button { margin: 0 1 0 0; min-width: 0; }
     StatementScreen #presets Button.-current { text-style: bold reverse; }
@@ -259,7 +261,7 @@ class StatementScreen(Screen[None]):
             except errors.CardApiError as exc:
                 problems.append(f"card.statement after the window: {exc.message}")
         if answers["statement"] is None and answers["extended"] is None:
-            self._failed("; ".join(problems))
+            self._failed(_said_once(problems))
             return
         statement = build_statement(
             self.card_id,
@@ -279,11 +281,13 @@ class StatementScreen(Screen[None]):
         heading = self.query_one("#heading", Static)
         heading.update(f"Could not fetch the statement: {why}")
         heading.set_class(False, "-loading")
+        heading.set_class(True, "-failed")
 
     # --- showing --------------------------------------------------------------------------------
 
     def _show_heading(self) -> None:
         heading = self.query_one("#heading", Static)
+        heading.set_class(False, "-failed")
         window = self.window
         parts = [self.statement.card_mask if self.statement and self.statement.card_mask else ""]
         if window is not None:
@@ -449,3 +453,13 @@ class StatementScreen(Screen[None]):
             self.notify("The statement is still loading.", timeout=3)
             return
         open_export_menu(self.fp_app, "statement", self.export_choices())
+
+
+def _said_once(problems: list[str]) -> str:
+    """ "method: message" lines with the same message (an unknown card fails all three reads
+    alike) as one: "card.statement, card.balance: message"."""
+    by_message: dict[str, list[str]] = {}
+    for problem in problems:
+        name, _, message = problem.partition(": ")
+        by_message.setdefault(message, []).append(name)
+    return "; ".join(f"{', '.join(names)}: {message}" for message, names in by_message.items())
