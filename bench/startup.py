@@ -1,13 +1,24 @@
-"""Start-up and key latency of the console in a real pseudo-terminal, side by side with a bare
-Textual app, using the shared harness (../shared/tools/tui_startup.py).
+"""Start-up, key latency and memory of the console in a real pseudo-terminal, side by side with
+stock Textual apps measured in the same run, using the shared harness
+(../shared/tools/tui_startup.py, called, not copied).
 
-Prints medians and ratios for:
-- first frame and "demo data visible", against the bare app's first frame (target: data
-  visible within 1.6x; Posting needs about 4x);
-- peak memory (target: under 70 MiB);
-- key-to-screen latency while moving through 100,000 cached cards (target: under 50 ms).
+Two harness runs, each interleaving its commands (A B C A B C …):
 
-Run: python bench/startup.py [-n 7]. Figures only; nothing is asserted.
+startup   bare Textual app (hello_min.py) · fpconsole on a warm home · fpconsole on a real first
+          start (the home is deleted before every run, so every run creates its config, cache,
+          journal and sandbox) — first frame and "demo data visible", ratios to the bare app.
+keys      a stock DataTable of 40 rows (bench/apps/datatable40.py) · fpconsole over 100,000
+          cached clients and cards (end / home in Clients, then in Cards) · fpconsole on a
+          sandbox of 100,000 clients with its cache kept (an unchanged prime) · the same sandbox
+          with the cache deleted before every run (the whole prime runs behind the keys) —
+          the first key after start, later keys and the whole session's peak RSS, ratios to the DataTable app.
+
+Goals (issue 13): data visible on a real first start ≤ 2.5× bare, warm ≤ 1.5×; keys over
+100,000 cards and clients ≤ 1.2× the DataTable app; first key on a 100,000-client sandbox
+≤ 100 ms; peak RSS ≤ 70 MiB.
+
+Run: python bench/startup.py [-n 5] [--only startup|keys]. Needs pyte and psutil (the harness
+says how). Figures only; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -16,7 +27,9 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -27,7 +40,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 HARNESS = Path(os.environ.get("FPCONSOLE_TUI_STARTUP", ROOT.parent / "shared" / "tools" / "tui_startup.py"))
 HELLO = HARNESS.parent / "hello_min.py"
-CARDS = 100_000
+DATATABLE = ROOT / "bench" / "apps" / "datatable40.py"
+MANY = 100_000
+TOP_BAR = "  SANDBOX"  # the top bar's "<Section>  SANDBOX": which section is on screen
 
 
 def fpconsole_command() -> str:
@@ -35,61 +50,96 @@ def fpconsole_command() -> str:
     return found or f"{sys.executable} -m fpconsole"
 
 
-async def _prepare_home(home: Path) -> str:
-    """A home as a user has it after a first start: sandbox state and a primed cache.
-    Returns the name of the client shown first (the 'data visible' marker)."""
-    os.environ["FPCONSOLE_HOME"] = str(home)
+# --- homes, each prepared in its own process (locations are resolved once per process) ----------
+
+
+async def _first_start(home: Path) -> str:
+    """A home as a first start leaves it: seeded sandbox, primed cache. Returns the name of the
+    client listed first (the "data visible" marker)."""
     from fpconsole.session import open_session
     from fpconsole.store.cache import EntityCache
 
     session = open_session(journal=False)
-    snapshot = await session.client.post_control("/sandbox/snapshot", {"limit": 100_000})
+    snapshot = await session.client.post_control("/sandbox/snapshot", {"limit": MANY})
     await session.aclose()
-    cache = EntityCache.open(profile="sandbox")
-    cache.prime(clients=snapshot["clients"], cards=snapshot["cards"], transactions=snapshot["transactions"])
-    first = cache.search("clients", limit=1)[0]
-    cache.close()
+    with EntityCache.open(profile="sandbox") as cache:
+        cache.prime(
+            clients=snapshot["clients"], cards=snapshot["cards"], transactions=snapshot["transactions"]
+        )
+        first = cache.search("clients", limit=1)[0]
     return str(getattr(first, "name", "") or first.key)
 
 
-def _prime_many_cards(home: Path) -> tuple[str, str]:
-    """100,000 cards in the cache (its bound), older than the sandbox's. Returns the card the
-    console shows on top (the newest sandbox card: the console primes the sandbox at start) and
-    the oldest card, shown last."""
-    os.environ["FPCONSOLE_HOME"] = str(home)
+def _fill_cache(found: dict[str, str]) -> None:
+    """100,000 clients and cards in the cache (its bound), older than the sandbox's, so the
+    console still opens on the demo data. Adds the ids listed last (the `end` markers)."""
     from fpconsole.store.cache import EntityCache
 
-    cache = EntityCache.open(profile="sandbox")
-    sandbox_cards = cache.search("cards", limit=CARDS)
-    cards = [
-        {
-            "card_id": f"9{index:07d}",
-            "card_mask": f"440043******{index % 10_000:04d}",
-            "status": ("active", "inactive", "blocked", "closed")[index % 4],
-            "client_id": f"CL-{200_000 + index % 5_000}",
-            "product_id": 2000,
-        }
-        for index in range(CARDS - len(sandbox_cards))
-    ]
-    cache.prime(cards=cards)
-    # Seen again after the bulk: the sandbox's cards stay the most recent, as after a start.
-    cache.prime(
-        cards=[
-            {"card_id": c.key, "card_mask": c.card_mask, "status": c.status} for c in reversed(sandbox_cards)
+    with EntityCache.open(profile="sandbox") as cache:
+        have = {kind: cache.search(kind, limit=MANY) for kind in ("clients", "cards")}  # type: ignore[misc]
+        clients = [
+            {"client_id": f"CL-{900_000 + n}", "first_name": "BENCH", "last_name": f"CLIENT{n}", "phone": n}
+            for n in range(MANY - len(have["clients"]))
         ]
+        cards = [
+            {
+                "card_id": f"9{n:07d}",
+                "card_mask": f"440043******{n % 10_000:04d}",
+                "status": ("active", "inactive", "blocked", "closed")[n % 4],
+                "client_id": f"CL-{900_000 + n % 5_000}",
+                "product_id": 2000,
+            }
+            for n in range(MANY - len(have["cards"]))
+        ]
+        cache.prime(clients=clients, cards=cards)
+        # Seen again after the bulk: the sandbox's own stay on top, as after a start.
+        cache.prime(
+            clients=[{"client_id": c.key} for c in reversed(have["clients"])],
+            cards=[{"card_id": c.key} for c in reversed(have["cards"])],
+        )
+        for kind in ("clients", "cards"):
+            total = cache.count(kind)  # type: ignore[arg-type]
+            found[f"last_{kind}"] = cache.search(kind, limit=1, offset=total - 1)[0].key  # type: ignore[arg-type]
+
+
+def _fill_sandbox(home: Path) -> None:
+    """100,000 more clients in the embedded sandbox's own database, numbered after its demo
+    clients (the console primes them from the sandbox's snapshot at every start)."""
+    path = next(home.rglob("sandbox.sqlite3"))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    top = conn.execute("SELECT max(seq) FROM clients").fetchone()[0]
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+        "INSERT INTO clients (client_id, seq, partner, product_id, phone, type, resident, first_name, "
+        "last_name, created_at, updated_at) "
+        "SELECT 'CL-' || (t.seq + n.i), t.seq + n.i, t.partner, t.product_id, 77000000000 + n.i, t.type, "
+        "t.resident, 'BENCH', 'SANDBOX' || n.i, t.created_at, t.updated_at "
+        "FROM n, (SELECT * FROM clients WHERE seq = ?) t",
+        (MANY, top),
     )
-    top = cache.search("cards", limit=1)[0].key
-    total = cache.count("cards")
-    last = cache.search("cards", limit=1, offset=total - 1)[0].key
-    cache.close()
-    return top, last
+    conn.execute("UPDATE sequences SET value = ? WHERE name = 'client'", (top + MANY,))
+    conn.execute("COMMIT")
+    conn.close()
 
 
-def _prepare_in_subprocess(home: Path, many_cards: bool) -> dict[str, str]:
-    """Locations are resolved once per process, so each home is prepared in its own."""
-    flags = ["--many-cards"] if many_cards else []
+def _prepare(home: Path, kind: str) -> None:
+    found = {"marker": asyncio.run(_first_start(home))}
+    if kind == "cache":
+        _fill_cache(found)
+    elif kind == "sandbox":
+        _fill_sandbox(home)
+        asyncio.run(_first_start(home))  # the cache as the last start left it: 100,000 clients
+        from fpconsole.store.cache import EntityCache
+
+        with EntityCache.open(profile="sandbox") as cache:
+            found["newest_client"] = cache.search("clients", limit=1)[0].key
+    print(json.dumps(found))
+
+
+def _prepare_in_subprocess(home: Path, kind: str) -> dict[str, str]:
     output = subprocess.run(
-        [sys.executable, __file__, "--prepare", str(home), *flags],
+        [sys.executable, __file__, "--prepare", str(home), "--kind", kind],
         check=True,
         capture_output=True,
         text=True,
@@ -99,18 +149,42 @@ def _prepare_in_subprocess(home: Path, many_cards: bool) -> dict[str, str]:
     return found
 
 
-def _prepare(home: Path, many_cards: bool) -> None:
-    marker = asyncio.run(_prepare_home(home))
-    found = {"marker": marker}
-    if many_cards:
-        found["top"], found["last"] = _prime_many_cards(home)
-    print(json.dumps(found))
+# --- running the harness ------------------------------------------------------------------------
+
+
+def _fresh(command: str, *paths: Path) -> str:
+    """A shell line that deletes `paths` and then execs `command`: each run starts without them
+    (the shell and rm cost a few ms, about the harness's own floor)."""
+    doomed = " ".join(shlex.quote(str(p)) for p in paths)
+    return f"rm -rf {doomed} && exec {command}"
+
+
+def _peak_rss(work: Path, spec: list[dict[str, Any]]) -> None:
+    """Each command under /usr/bin/time, which appends its whole session's peak RSS (the
+    harness samples memory only at the first frame and when the screen settles, before a
+    background prime ends)."""
+    if not Path("/usr/bin/time").exists():
+        return
+    for target in spec:
+        record = work / f"peak-{target['name']}.txt"
+        command = target["cmd"]
+        head, _, tail = command.rpartition("exec ")
+        wrapped = f"/usr/bin/time -a -o {shlex.quote(str(record))} -f %M {tail}"
+        target["cmd"] = f"{head}exec {wrapped}"
+        target["shell"] = True
+
+
+def _whole_session_peak(work: Path, name: str) -> float:
+    record = work / f"peak-{name}.txt"
+    if not record.exists():
+        return float("nan")
+    kib = [int(line) for line in record.read_text().split() if line.isdigit()]
+    return _median([k / 1024 for k in kib[1:] or kib])  # the harness's warm-up run first
 
 
 def _run(spec: list[dict[str, Any]], runs: int, extra: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
-        spec_path = Path(scratch) / "spec.json"
-        out_path = Path(scratch) / "out.json"
+        spec_path, out_path = Path(scratch) / "spec.json", Path(scratch) / "out.json"
         spec_path.write_text(json.dumps(spec))
         command = [
             sys.executable,
@@ -122,71 +196,203 @@ def _run(spec: list[dict[str, Any]], runs: int, extra: list[str]) -> dict[str, A
             "--json",
             str(out_path),
         ]
-        subprocess.run([*command, *extra], check=True)
+        subprocess.run([*command, *extra], check=False)
+        if not out_path.exists():
+            return {"targets": spec, "rounds": []}
         result: dict[str, Any] = json.loads(out_path.read_text())
         return result
+
+
+def _values(result: dict[str, Any], name: str, pick: Any) -> list[float]:
+    names = [t["name"] for t in result["targets"]]
+    index = names.index(name)
+    found = [pick(r[index]) for r in result["rounds"] if r[index] and r[index].get("ok")]
+    return [v for v in found if v is not None]
 
 
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _ratio(result: dict[str, Any], name: str, base: str, pick: Any) -> float:
+    """The median of per-round ratios, as the harness gives them."""
+    names = [t["name"] for t in result["targets"]]
+    i, j = names.index(name), names.index(base)
+    ratios = [
+        pick(r[i]) / pick(r[j])
+        for r in result["rounds"]
+        if r[i] and r[j] and r[i].get("ok") and r[j].get("ok") and pick(r[i]) and pick(r[j])
+    ]
+    return _median(ratios)
+
+
+def _first_key(run: dict[str, Any]) -> float | None:
+    firsts = [v for k, v in run.items() if k.startswith("key1st:")]
+    return firsts[0] if firsts else None
+
+
+def _later_keys(
+    run: dict[str, Any], prefixes: tuple[str, ...] = ("key:end", "key:home", "key:ctrl+")
+) -> float | None:
+    """The median of the later presses of the list keys (end / home), without section switches."""
+    found = [v for k, vs in run.items() if k.startswith(prefixes) for v in vs]
+    return statistics.median(found) if found else None
+
+
+def _switches(run: dict[str, Any]) -> float | None:
+    return _later_keys(run, ("key:f",))
+
+
+def _data_visible(run: dict[str, Any]) -> float | None:
+    found = [v for k, v in run.items() if k.startswith("at:")]
+    return found[0] if found else None
+
+
+def startup_case(work: Path, fp: str, runs: int) -> None:
+    warm = work / "warm"
+    marker = _prepare_in_subprocess(warm, "warm")["marker"]
+    first = work / "first"
+    env = {"FPCONSOLE_SANDBOX_DELAY": "0.5"}
+    spec = [
+        {"name": "bare", "cmd": f"{sys.executable} {HELLO}", "marker": "Hello, Textual"},
+        {
+            "name": "warm",
+            "cmd": fp,
+            "marker": "SANDBOX",
+            "milestones": [marker],
+            "env": {**env, "FPCONSOLE_HOME": str(warm)},
+        },
+        {
+            "name": "first-start",
+            "cmd": _fresh(fp, first),
+            "shell": True,
+            "marker": "SANDBOX",
+            "milestones": [marker],
+            "env": {**env, "FPCONSOLE_HOME": str(first)},
+        },
+    ]
+    _peak_rss(work, spec)
+    print(f"== startup: {runs} runs each, every first-start run on a new home; data marker {marker!r}\n")
+    result = _run(spec, runs, ["--abba"])
+    (work / "startup.json").write_text(json.dumps(result, indent=1))
+    bare = _median(_values(result, "bare", lambda r: r.get("startup_ms")))
+    print(f"\nstartup summary (medians; ratios are medians of per-round ratios to bare {bare:.0f} ms)")
+    for name in ("warm", "first-start"):
+        frame = _median(_values(result, name, lambda r: r.get("startup_ms")))
+        data = _median(_values(result, name, _data_visible))
+        peak = _whole_session_peak(work, name)
+        frame_ratio = _ratio(result, name, "bare", lambda r: r.get("startup_ms"))
+        print(
+            f"  {name:<12} first frame {frame:6.0f} ms ({frame_ratio:.2f}x)"
+            f"   data visible {data:6.0f} ms ({_data_ratio(result, name):.2f}x)   peak RSS {peak:.0f} MiB"
+        )
+
+
+def _data_ratio(result: dict[str, Any], name: str) -> float:
+    names = [t["name"] for t in result["targets"]]
+    i, j = names.index(name), names.index("bare")
+    ratios = [
+        _data_visible(r[i]) / r[j]["startup_ms"]  # type: ignore[operator]
+        for r in result["rounds"]
+        if r[i] and r[j] and r[i].get("ok") and r[j].get("ok") and _data_visible(r[i])
+    ]
+    return _median(ratios)
+
+
+def keys_case(work: Path, fp: str, runs: int) -> None:
+    cached, sandbox = work / "cache100k", work / "sandbox100k"
+    prepared = _prepare_in_subprocess(cached, "cache")
+    newest = _prepare_in_subprocess(sandbox, "sandbox")["newest_client"]
+    # Its own copy: a run that deletes the cache must not leave the other case a partial one.
+    renewed = work / "sandbox100k-new-cache"
+    shutil.copytree(sandbox, renewed)
+    sandbox_cache = next(renewed.rglob("cache.sqlite3"))
+    companions = [sandbox_cache.with_name(sandbox_cache.name + s) for s in ("-wal", "-shm")]
+    env = {"FPCONSOLE_SANDBOX_DELAY": "0.5"}
+    lists = [
+        f"end={prepared['last_clients']}",
+        f"home=!{prepared['last_clients']}",
+        f"f3=Cards{TOP_BAR}",
+        f"end={prepared['last_cards']}",
+        f"home=!{prepared['last_cards']}",
+        f"f2=Clients{TOP_BAR}",
+    ]
+    # On a priming sandbox the list's last row is not known yet, its first is: `end` takes it
+    # off the screen, `home` brings it back.
+    sections = [f"end=!{newest}", f"home={newest}"]
+    spec = [
+        {
+            "name": "datatable40",
+            "cmd": f"{sys.executable} {DATATABLE}",
+            "marker": "selected row-00",
+            "steps": ["ctrl+end=selected row-39", "ctrl+home=selected row-00"],
+        },
+        {
+            "name": "cache-100k",
+            "cmd": fp,
+            "marker": f"Clients{TOP_BAR}",
+            "env": {**env, "FPCONSOLE_HOME": str(cached)},
+            "steps": lists,
+        },
+        {
+            "name": "sandbox-100k",
+            "cmd": fp,
+            "marker": f"Clients{TOP_BAR}",
+            "env": {**env, "FPCONSOLE_HOME": str(sandbox)},
+            "steps": sections,
+        },
+        {
+            "name": "sandbox-100k-new-cache",
+            "cmd": _fresh(fp, sandbox_cache, *companions),
+            "shell": True,
+            "marker": f"Clients{TOP_BAR}",
+            "env": {**env, "FPCONSOLE_HOME": str(renewed)},
+            "milestones": [newest],  # the keys start once the prime's first chunk is listed
+            "steps": sections,
+        },
+    ]
+    _peak_rss(work, spec)
+    print(f"\n== keys: {MANY:,} cached clients and cards; a sandbox of {MANY:,} clients\n")
+    result = _run(spec, runs, ["--rounds", "3"])
+    (work / "keys.json").write_text(json.dumps(result, indent=1))
+    print("\nkeys summary (medians; ratios to the 40-row DataTable app in the same run)")
+    for name in ("datatable40", "cache-100k", "sandbox-100k", "sandbox-100k-new-cache"):
+        first = _median(_values(result, name, _first_key))
+        later = _median(_values(result, name, _later_keys))
+        peak = _whole_session_peak(work, name)
+        ratio = "" if name == "datatable40" else f" ({_ratio(result, name, 'datatable40', _later_keys):.2f}x)"
+        switch = _median(_values(result, name, _switches))
+        sections = f"   F2/F3 {switch:4.0f} ms" if switch == switch else ""
+        print(
+            f"  {name:<23} first key after start {first:5.0f} ms   list keys {later:4.0f} ms{ratio}"
+            f"{sections}   peak RSS {peak:.0f} MiB"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("-n", "--runs", type=int, default=7)
+    parser.add_argument("-n", "--runs", type=int, default=5)
+    parser.add_argument("--only", choices=["startup", "keys"])
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--many-cards", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--kind", choices=["warm", "cache", "sandbox"], default="warm", help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.prepare:
-        _prepare(args.prepare, args.many_cards)
+        _prepare(args.prepare, args.kind)
         return 0
     if not HARNESS.exists():
         print(f"the shared harness is missing: {HARNESS} (set FPCONSOLE_TUI_STARTUP)")
         return 2
     work = Path(tempfile.mkdtemp(prefix="fpconsole-bench-"))
-    warm_home, cards_home = work / "warm", work / "cards"
-    marker = _prepare_in_subprocess(warm_home, many_cards=False)["marker"]
-    prepared = _prepare_in_subprocess(cards_home, many_cards=True)
-    last_card = prepared["last"]
     fp = fpconsole_command()
-    env = {"FPCONSOLE_SANDBOX_DELAY": "0.5"}
-    spec = [
-        {"name": "hello", "cmd": f"{sys.executable} {HELLO}", "marker": "Hello, Textual"},
-        {
-            "name": "fpconsole",
-            "cmd": fp,
-            "marker": "SANDBOX",
-            "milestones": [marker],
-            "env": {**env, "FPCONSOLE_HOME": str(warm_home)},
-        },
-        {
-            "name": "fpconsole-first-start",
-            "cmd": fp,
-            "marker": "SANDBOX",
-            "milestones": [marker],
-            "env": {**env, "FPCONSOLE_HOME": "{tmpdir}/home"},
-        },
-    ]
-    print(f"startup: {args.runs} runs each; data marker {marker!r}\n")
-    startup = _run(spec, args.runs, ["--abba"])
-    keys_spec = [
-        {
-            "name": "fpconsole-100k-cards",
-            "cmd": fp,
-            "marker": "SANDBOX",
-            "env": {**env, "FPCONSOLE_HOME": str(cards_home)},
-            # Each key changes what is on screen: sections switch, the oldest card appears on `end`
-            # and leaves again on `home`.
-            "steps": ["f3=Cards  SANDBOX", f"end={last_card}", f"home=!{last_card}", "f2=Clients  SANDBOX"],
-        }
-    ]
-    print(f"\nkeys: moving through {CARDS:,} cached cards\n")
-    keys = _run(keys_spec, max(3, args.runs // 2), ["--rounds", "5"])
-    (work / "startup.json").write_text(json.dumps(startup, indent=1))
-    (work / "keys.json").write_text(json.dumps(keys, indent=1))
-    print(f"\nraw results: {work}/startup.json, keys.json")
+    if args.only in (None, "startup"):
+        startup_case(work, fp, args.runs)
+    if args.only in (None, "keys"):
+        keys_case(work, fp, args.runs)
+    print(f"\nraw results and homes: {work}")
     return 0
 
 

@@ -68,6 +68,7 @@ async def test_a_snapshot_read_in_pages_lists_as_the_whole_snapshot_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(backend_module, "PRIME_PAGE", 7)
+    monkeypatch.setattr(backend_module, "PRIME_SHARE", 1.0)  # no rests: 300 pages of 7
     pages: list[dict[str, Any]] = []
     snapshot = SandboxEngine.snapshot
 
