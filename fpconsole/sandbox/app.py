@@ -201,6 +201,25 @@ async def read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+MIB: Final = 1024 * 1024
+# How much of a refused body is read and dropped so the client hears the 413; a body larger
+# still is cut off (the connection closes), since reading it would only feed a runaway sender.
+DRAIN_LIMIT_BYTES: Final = 256 * MIB
+
+
+async def _drain(receive: Receive, most: int) -> bool:
+    """Reads the rest of a body, dropping it; False when the client left (nobody to answer)."""
+    drained = 0
+    while drained <= most:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return True
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -248,8 +267,13 @@ class _Endpoint:
         try:
             return await read_body(receive, limit)
         except _BodyTooLarge:
-            message = f"the body is larger than {limit} bytes"
-            await send_json(send, 200, encode(error_body("validation_error", message)))
+            # The rest is read and dropped first: answering with the body still arriving makes
+            # the server close a socket with unread data, which the client sees as a reset
+            # instead of this answer.
+            if await _drain(receive, DRAIN_LIMIT_BYTES):
+                shown = f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit} bytes"
+                message = f"the body is larger than {shown} ({limit} bytes), the most this sandbox accepts"
+                await send_json(send, 413, encode(error_body("body_too_large", message)))
         except _ClientGone:
             pass
         return None

@@ -32,6 +32,7 @@ ERROR_CODES: Final[dict[str, str]] = {
     "pin_locked": "too many wrong PIN attempts; reset the PIN counter",
     "already_linked": "the card already belongs to a client",
     "request_timeout": "the request did not arrive whole in time; the connection was closed",
+    "body_too_large": "the body is larger than the sandbox accepts (4 MiB by default); HTTP 413",
     # injected faults
     "injected_error": "an error injected by the sandbox's fault settings",
     "internal_error": "the sandbox failed; this is a bug",

@@ -165,7 +165,7 @@ async def test_a_body_over_the_limit_is_refused(recording_engine: Any, kit: Any)
     app = create_app(settings, recording_engine)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=kit.BASE) as client:
         body = kit.compact({**CARD_BODY, "pad": "x" * 2000})
-        data = kit.envelope(await kit.post(client, kit.CARD_INFO, body=body), "validation_error")
+        data = kit.envelope(await kit.post(client, kit.CARD_INFO, body=body), "body_too_large", status=413)
     assert "1000 bytes" in data["error_description"]
     assert recording_engine.calls == []
 

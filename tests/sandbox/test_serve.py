@@ -258,3 +258,40 @@ def test_a_stop_signal_shuts_down_cleanly_and_closes_the_db(
         ).fetchone()
     conn.close()
     assert recorded == "success"
+
+
+@pytest.mark.slow
+def test_a_20_mb_body_gets_a_413_answer_not_a_connection_reset(served_factory: Any, kit: Any) -> None:
+    served = served_factory("--delay", "0")
+    body = kit.compact({**BODY, "pad": "x" * (20 * 1024 * 1024)})
+    response = httpx.post(
+        served.base_url + kit.CARD_INFO, content=body, headers=kit.headers(kit.CARD_INFO, body), timeout=60
+    )
+    data = kit.envelope(response, "body_too_large", status=413)
+    assert "4 MiB" in data["error_description"]
+    # The server goes on answering on new connections.
+    assert post(served.base_url, "/v5/card-api/card/balance", BODY, kit).json()["error_code"] == "not_found"
+    code, _, err = served.stop()
+    assert code == 0 and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_client_writing_the_whole_oversized_body_first_reads_the_413(served_factory: Any, kit: Any) -> None:
+    """curl and most clients send the whole body before reading: they must not meet a reset."""
+    import socket
+    from urllib.parse import urlsplit
+
+    served = served_factory("--delay", "0")
+    body = kit.compact({**BODY, "pad": "x" * (20 * 1024 * 1024)})
+    headers = kit.headers(kit.CARD_INFO, body)
+    split = urlsplit(served.base_url)
+    head = f"POST {kit.CARD_INFO} HTTP/1.1\r\nHost: {split.netloc}\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "Connection: close\r\n\r\n"
+    with socket.create_connection((split.hostname, split.port), timeout=60) as sock:
+        sock.sendall(head.encode("latin-1") + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert b'"error_code":"body_too_large"' in answer
+    served.stop()
