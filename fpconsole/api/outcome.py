@@ -8,8 +8,8 @@ An answer's envelope (`status`, `request_status`) or a client event maps to one 
   leaves it out) reads the same way: its `request_status` if it has one, else a success.
 - `unknown`: it may have been applied and nobody can say (a timeout, a call cancelled after
   sending a state change, an answer this console cannot read): poll request/status, never resend.
-- `failed`: certainly not received (refused connection, bad HTTP status before the API): nothing
-  applied, the request_id unspent.
+- `failed`: certainly not received (refused connection, bad HTTP status before the API,
+  request/status not knowing the request_id): nothing applied, the request_id unspent.
 - `cancelled`: a read cancelled after sending: nothing to follow up.
 - `sent`: gone out, no answer yet (the journal's first state).
 """
@@ -36,6 +36,10 @@ class Outcome(StrEnum):
 
 
 OUTCOMES: Final = tuple(Outcome)
+# error_code of a send refused because its request_id was used before: the server HAS a request
+# with that id (a resend after a status lookup that lagged), so what became of it is asked on
+# request/status with that id; the refusal is not that request's outcome.
+DUPLICATE_REQUEST: Final = "duplicate_request_id"
 # The request's own final statuses: once known, nothing later replaces them.
 FINAL: Final = frozenset(Outcome(status) for status in FINAL_REQUEST_STATUSES)
 # Still worth a request/status poll (`sent` was cut off before its answer).
@@ -70,9 +74,11 @@ def not_answered(*, outcome_unknown: bool, cancelled: bool) -> Outcome:
 
 def polling_ended(*, outcome_unknown: bool) -> Outcome:
     """Polling request/status stopped without a final status: given up on (still unknown, poll
-    again later), or refused in a way that is about the request (request/status does not know
-    the id): an error."""
-    return Outcome.UNKNOWN if outcome_unknown else Outcome.ERROR
+    again later), or refused because request/status does not know the id: certainly not
+    received (`failed`), so nothing was applied and it may go again with the SAME request_id.
+    Never `error`: an error spends the id, and the next send would be a new request with a
+    fresh one, which the API's duplicate check cannot catch if the status lookup only lagged."""
+    return Outcome.UNKNOWN if outcome_unknown else Outcome.FAILED
 
 
 def of_event(event: ClientEvent) -> Outcome:

@@ -9,8 +9,9 @@ A failed poll is a transport failure *or an error envelope answering request/sta
 the poll, not about the request asked about, so it never becomes the request's outcome: the
 status stays what it was and polling goes on with backoff. Two answers do speak about the request:
 `status: ok` with a `request_status` (success, process, error + error_code — that error IS the
-request's outcome), and the refusal meaning "no such request" (errors.UNKNOWN_REQUEST_CODES),
-raised as ApiError: proof the request never arrived.
+request's outcome), and the refusal meaning "no such request" (errors.UNKNOWN_REQUEST_CODES):
+proof the request never arrived. That one is emitted as a RequestFailed for the request followed
+(outcome `failed`: not received, the same request_id may go again) and raised as ApiError.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 
 from fpconsole.api import errors
 from fpconsole.api.dictionaries import FINAL_REQUEST_STATUSES
-from fpconsole.api.events import EventBus, StatusChanged
+from fpconsole.api.events import EventBus, RequestFailed, StatusChanged
 from fpconsole.api.models import RequestStatusResponse
 from fpconsole.api.redaction import redact, scrub_optional
 
@@ -90,7 +91,12 @@ async def track_request(
             status, raw = await client.poll_status(request_id)
         except errors.ApiError as refusal:
             if errors.is_unknown_request(refusal):
-                raise  # request/status does not know the id: that is about the request itself
+                # request/status does not know the id: that is about the request itself. Its
+                # journal entry and the console learn "not received" from this event (the poll
+                # emits none of its own), then the caller decides; nothing is resent here.
+                if method:
+                    client.events.emit(_not_received(request_id, method, refusal, client.now()))
+                raise
             # request/status itself answered with an error: a failed poll, not the outcome.
             failed_poll = scrub_optional(refusal.error_code) or "error"
             log.info("request/status poll of %s failed (%s); polling again", request_id, failed_poll)
@@ -118,3 +124,16 @@ async def track_request(
             yield status
         if current in FINAL_REQUEST_STATUSES:
             return
+
+
+def _not_received(request_id: str, method: str, refusal: errors.ApiError, at: datetime) -> RequestFailed:
+    """The followed request, as request/status's "no such request" leaves it: never received."""
+    code = refusal.error_code or "unknown_request_id"
+    return RequestFailed(
+        method=method,
+        request_id=request_id,
+        error=code,
+        message=f"request/status does not know request_id {request_id} ({code}): not received",
+        outcome_unknown=False,
+        at=at,
+    )

@@ -395,9 +395,22 @@ class Journal:
                     latency_ms=None,
                 )
 
+    def _unsettled(self, request_id: str, method: str | None) -> int | None:
+        """The newest row of this request not yet final. A poll's news is about the request the
+        server holds, and a later attempt refused as duplicate_request_id has ended (error):
+        the first attempt's row is the one the news settles."""
+        if method is None:
+            return None
+        row = self.conn.execute(
+            "SELECT id FROM requests WHERE profile = ? AND request_id = ? AND method = ? "
+            f"AND outcome NOT IN ({_marks(FINAL_OUTCOMES)}) ORDER BY id DESC LIMIT 1",
+            (self.profile, request_id, method, *FINAL_OUTCOMES),
+        ).fetchone()
+        return int(row[0]) if row is not None else None
+
     def _status(self, event: StatusChanged) -> None:
         result = of_event(event)
-        row_id = self._find(event.request_id, event.method)
+        row_id = self._unsettled(event.request_id, event.method) or self._find(event.request_id, event.method)
         if row_id is None and event.method is not None:
             row_id = self._find(event.request_id, None)
         if row_id is None:

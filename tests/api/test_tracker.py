@@ -10,10 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from fpconsole.api import errors
+from fpconsole.api import errors, outcome
 from fpconsole.api.client import CardApiClient, PollPolicy
-from fpconsole.api.events import ClientEvent, StatusChanged
+from fpconsole.api.events import ClientEvent, RequestFailed, StatusChanged
 from fpconsole.api.models import RequestStatusResponse
+from fpconsole.api.names import MethodName
+from fpconsole.api.outcome import Outcome
 
 RID = "3f0c9a52-8a4e-4bd2-9d43-2f5d1c2b7a10"
 
@@ -157,6 +159,28 @@ async def test_no_such_request_from_request_status_is_raised(
         await collect(make_client(read_retries=0))
     assert caught.value.error_code == code
     assert len(fake_api.seen) == 1
+
+
+async def test_no_such_request_settles_the_followed_request_as_not_received(
+    make_client: Any, fake_api: Any, kit: Any
+) -> None:
+    # QA finding 6: the journal kept such a request `unknown` forever (the poll emits no event of
+    # its own), and the console made it an `error` whose next send got a fresh request_id.
+    fake_api.on("request/status", kit.api_error("unknown_request_id", "no request with this request_id"))
+    client = make_client(read_retries=0)
+    seen: list[ClientEvent] = []
+    client.subscribe(seen.append)
+    with pytest.raises(errors.ApiError):
+        await collect(client, method=MethodName.TRANSACTION_CREATE)
+    [event] = seen
+    assert isinstance(event, RequestFailed)
+    assert (event.method, event.request_id, event.error) == (
+        MethodName.TRANSACTION_CREATE,
+        RID,
+        "unknown_request_id",
+    )
+    assert outcome.of_event(event) is Outcome.FAILED  # nothing applied: the same request_id may go again
+    assert RID in event.message and "not received" in event.message
 
 
 async def test_an_error_answer_to_the_poll_itself_is_a_failed_poll_not_the_outcome(

@@ -39,7 +39,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
 from fpconsole.api import errors
 from fpconsole.api.client import CallResult
 from fpconsole.api.methods import Method
-from fpconsole.api.outcome import Outcome, answered
+from fpconsole.api.outcome import DUPLICATE_REQUEST, Outcome, answered
 from fpconsole.api.redaction import redact
 from fpconsole.api.validation import FieldError
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, describe_target
@@ -650,6 +650,15 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _fail(self, code: str | None, description: str | None, response: Mapping[str, Any] | None) -> None:
         """A final error: nothing was applied, and the id is spent (a second use is refused as
         duplicate_request_id), so what follows is a new request with a fresh id."""
+        if code == DUPLICATE_REQUEST:
+            # The server already has a request with this id (sent again after a status lookup
+            # that lagged): that one may have been applied. Ask about it; a fresh id would be a
+            # second request the duplicate check exists to stop.
+            self._outcome_unknown(
+                f"{code}: the server already has request_id {self.submission.sent_id}, so it "
+                "arrived earlier; this send was refused."
+            )
+            return
         self.submission.settle(Outcome.ERROR)  # the id is spent: the next send gets a fresh one
         self.error_code, self.error_description = code, description
         self.response = dict(response or {})

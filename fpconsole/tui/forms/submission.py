@@ -11,6 +11,10 @@ have recorded it; a spent id is only ever polled, never sent again.
   request with a fresh request_id, made at once so the form can show it before it goes out.
 - An unknown outcome (timeout, dropped connection, cancelled): nothing is resent; the request is
   polled on request/status with its own request_id ("Check status"), the fields stay locked.
+  If request/status does not know the id (the server lost it), it was not received: the form
+  says so and only the operator's next ctrl+s ("Send again") sends it, with the SAME id, so that
+  the API's duplicate check still catches a status lookup that merely lagged. A send refused as
+  duplicate_request_id means the server has that request: it is polled, never given a fresh id.
 """
 
 from __future__ import annotations
