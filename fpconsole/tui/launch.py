@@ -27,7 +27,10 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool) -> i
     if app.ended_by_signal is not None:
         # Said once the terminal is back: what the stop kept, as ctrl+q would have.
         sys.stderr.write(f"fpconsole: {stop_summary(app.ended_by_signal, app.in_process)}\n")
-    return int(result or 0)
+    if result is not None:
+        return int(result)
+    # After an unexpected error run() returns None and the code (1) is on the app: not success.
+    return app.return_code or 0
 
 
 def stop_summary(signum: int, in_process: int) -> str:
