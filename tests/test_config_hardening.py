@@ -608,3 +608,14 @@ def test_a_theme_warning_is_reported_with_the_mistakes_not_dropped(
     code, err = run_cli(["profiles"], capsys)
     assert code == 2 and 'settings.theme = "nope" is not a theme' in err, err
     assert err.count("is not a theme") == 1, err
+
+
+def test_the_docs_promise_only_what_ending_the_process_group_keeps() -> None:
+    """The command's own process group is ended (tested above); a child that starts a session of
+    its own (setsid, a daemon) has left that group and cannot be found without privileges, so
+    docs/local-state.md must not promise that *anything* left running is ended."""
+    docs = (Path(__file__).parent.parent / "docs" / "local-state.md").read_text(encoding="utf-8")
+    text = " ".join(docs.split())
+    assert "anything the command leaves running is ended" not in text
+    assert "whatever it leaves running" not in text
+    assert "process group" in text and "setsid" in text

@@ -256,8 +256,9 @@ def _collect_simply(proc: subprocess.Popen[bytes], timeout: float) -> _Output:
 
 
 def _end(proc: subprocess.Popen[bytes]) -> None:
-    """End the command's whole session (the command if still running, and anything it left
-    behind), then reap it: nothing it started outlives the secret lookup."""
+    """End the command's process group (the command if still running, and what it left behind
+    in that group), then reap it. A child that moved to a group or session of its own (setsid)
+    is out of reach without privileges; docs/local-state.md says so."""
     import signal
 
     if os.name == "posix":
