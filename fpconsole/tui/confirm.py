@@ -8,7 +8,9 @@ the point: a confirmation that Enter can dismiss gets dismissed without reading.
 Keys, shown in the dialog's footer: `y` answers yes and `n` no; Enter presses the button that has
 the focus, which starts on No (a stray Enter never confirms); Esc cancels. On production the
 focus starts in the first box and Enter in any box confirms once everything typed is right, or
-says under each box what is still missing. A key typed into a box is the box's: `y` is a letter.
+says under each box what is still missing (judged on what the boxes hold once every key typed
+before Enter has reached them: `2407⏎` in one write counts four digits). A key typed into a box
+is the box's: `y` is a letter.
 
 Every refund confirms, saying the amount in words, and so does a clearing of all that is held
 (Amount left empty): see `ledger_confirm_spec`.
@@ -28,6 +30,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
@@ -282,11 +285,26 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
     def action_no(self) -> None:
         self.action_cancel()
 
+    class _EnterInBox(Message):
+        """Enter pressed in a box, judged once the box has taken the keys typed before it."""
+
     def action_enter(self, answer: str) -> None:
-        if answer == "yes":
+        focused = self.focused
+        if answer == "yes" and isinstance(focused, Input):
+            # A priority binding runs as the key reaches the app, while the keys typed before it
+            # in the same write (`2407⏎`) may still wait in the box's own queue. Queued behind
+            # them, this reaches the screen (it bubbles) once the box's value holds them all.
+            focused.post_message(self._EnterInBox())
+        elif answer == "yes":
             self.action_confirm()
         else:
             self.action_cancel()
+
+    @on(_EnterInBox)
+    def _enter_in_box(self, event: _EnterInBox) -> None:
+        event.stop()
+        if self.is_active:  # a second Enter in the same write: the first one already answered
+            self.action_confirm()
 
     def _enter_answers(self) -> str:
         """What Enter does now: the focused button's answer; in a box, yes (once complete)."""

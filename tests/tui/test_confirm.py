@@ -4,9 +4,12 @@ focused button (No to start with), Esc, all shown in the dialog's footer."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from form_helpers import FormHost, text_of, type_text
+from textual import events
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Button, Footer, Input, Label
@@ -108,6 +111,47 @@ async def test_production_block_refuses_wrong_digits_and_empty_reason() -> None:
         await pilot.press("enter")  # Enter on the last prompt confirms
         await pilot.pause()
     assert app.results == [ConfirmResult(reason="Lost")]
+
+
+def burst(pilot: Pilot[Any], text: str) -> None:
+    """Every key queued at once, as one write over SSH arrives (pilot.press waits for each)."""
+    for char in text:
+        pilot.app.post_message(events.Key("enter" if char == "\r" else char, None if char == "\r" else char))
+
+
+async def test_digits_and_enter_in_one_write_are_judged_on_what_was_typed() -> None:
+    """QA finding 9: `2407⏎` in one write was judged before the box held it ("0 of 4 typed")."""
+    spec = confirm_spec_for(api.CARD_BLOCK, "production", "440043******2407")
+    assert spec is not None
+    app = host(spec, target_id="7001234", reason="Lost card")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        assert app.focused is screen.query_one("#confirm-last4", Input)
+        burst(pilot, "2407\r\r")  # a second Enter in the same write answers nothing more
+        await wait_for(pilot, lambda: bool(app.results))
+        await pilot.pause()
+    assert app.results == [ConfirmResult(reason="Lost card")]
+
+
+async def test_a_short_burst_and_enter_says_how_many_digits_were_typed() -> None:
+    spec = confirm_spec_for(api.CARD_BLOCK, "production", "440043******2407")
+    assert spec is not None
+    app = host(spec, target_id="7001234", reason="Lost card")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(app)
+        label = screen.query_one("#error-confirm-last4", Label)
+        burst(pilot, "24\r")
+        await wait_for(pilot, lambda: label.has_class("-shown"))
+        assert text_of(label) == "type the card's last four digits (2 of 4 typed)"
+        assert app.results == []
+
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Let the app run until `condition()` holds; fails only after a generous `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await pilot.pause(0.01)
 
 
 async def test_reason_follows_the_api_rules() -> None:
