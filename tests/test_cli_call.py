@@ -1045,3 +1045,12 @@ def test_json_nested_too_deeply_exits_2_without_a_traceback(
     assert result.code == 2
     assert "--json: not valid JSON (nested too deeply)" in result.err
     assert backend.seen == []
+
+
+def test_an_answer_nested_too_deeply_is_a_bad_response_not_a_traceback(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend.on("card/info", httpx.Response(200, content=b'{"status":"ok","card":' + b"[" * 100_000 + b"}"))
+    result = run(capsys, "card.info", "card_id=7001234")
+    assert result.code == 3
+    assert "nested too deeply" in result.err and "Traceback" not in result.err

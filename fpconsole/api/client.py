@@ -288,6 +288,8 @@ class CardApiClient:
             raw = json.loads(body)
         except ValueError:
             raise errors.BadResponse("the answer is not JSON", body) from None
+        except RecursionError:
+            raise errors.BadResponse("the answer is JSON nested too deeply to read", body) from None
         if not isinstance(raw, dict):
             raise errors.BadResponse("the answer is not a JSON object", body)
         try:
@@ -484,6 +486,10 @@ class CardApiClient:
             raw = json.loads(response.content)
         except ValueError:
             raise errors.BadResponse("the answer is not JSON", response.content) from None
+        except RecursionError:
+            raise errors.BadResponse(
+                "the answer is JSON nested too deeply to read", response.content
+            ) from None
         if not isinstance(raw, dict):
             raise errors.BadResponse("the answer is not a JSON object", response.content)
         if raw.get("status") == "error":

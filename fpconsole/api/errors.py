@@ -69,11 +69,7 @@ class HttpStatusError(TransportError):
         # Redacted as a JSON body first (a CVV or PIN by key, the method's secret fields by path),
         # then cut: cutting first would leave JSON that no longer parses, so only card numbers
         # would be masked.
-        raw = body[:65536].decode("utf-8", "replace")
-        try:
-            text = redact_json_text(raw, secret_paths)[:200]
-        except RecursionError:  # JSON nested thousands deep: scrubbed as text instead
-            text = scrub_text(raw)[:200]
+        text = redact_json_text(body[:65536].decode("utf-8", "replace"), secret_paths)[:200]
         message = f"HTTP {status_code} from the server ({_status_hint(status_code)})"
         super().__init__(f"{message}: {text}" if text.strip() else message, **kwargs)
         self.status_code = status_code

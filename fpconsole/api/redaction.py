@@ -117,7 +117,7 @@ def redact_json_text(text: str, secret_paths: Iterable[str] = ()) -> str:
 
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         return scrub_text(text)
     if isinstance(parsed, dict):
         return json.dumps(redact(parsed, secret_paths), ensure_ascii=False, separators=(",", ":"))

@@ -390,8 +390,9 @@ async def test_final_request_status_error_with_status_ok_is_a_result(
         (b'{"request_status": "success"}', "does not match card.info's response"),
         (b'{"status": "ok", "card": {"card_mask": "x"}}', "does not match card.info's response"),
         (b'{"status": 7}', "does not match"),
+        (b'{"status": "ok", "card": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
     ],
-    ids=["html", "empty", "array", "string", "no-status", "card-without-id", "status-not-text"],
+    ids=["html", "empty", "array", "string", "no-status", "card-without-id", "status-not-text", "too-deep"],
 )
 async def test_bad_response_keeps_the_raw_body(
     make_client: Any, fake_api: Any, body: bytes, says: str
