@@ -39,6 +39,7 @@ NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on
 # work, and a key's handling waits for the GIL: at a third, a key costs about 1.5x, not 2-3x.
 PRIME_SHARE = 1 / 3
 PRIME_YIELD_S = 0.002  # the least pause between two pieces of the prime
+PRIME_REST_MAX_S = 0.1  # and the longest (a piece that waited on I/O did not hold the GIL)
 PRIME_PAGE = 1000  # entities of each kind per snapshot request
 # The newest this many of each kind, within 99 % of the cache's bound: the cache then never
 # evicts part of what it was just given (and has it missing at the next start).
@@ -62,8 +63,12 @@ class _Pacer:
     def rest_s(self) -> float:
         now = time.perf_counter()
         pause = max(PRIME_YIELD_S, (now - self.mark) * (1 - self.share) / self.share)
+        pause = min(pause, PRIME_REST_MAX_S)
         self.mark = now + pause
         return pause
+
+    def restart(self) -> None:
+        self.mark = time.perf_counter()
 
 
 class _PrimeStopped(Exception):
@@ -188,7 +193,10 @@ class ConsoleBackend:
         try:
             while offset < limit:
                 page = await self._sandbox_snapshot(offset, min(PRIME_PAGE, limit - offset), limit)
-                await asyncio.sleep(pace.rest_s())
+                if offset:
+                    await asyncio.sleep(pace.rest_s())
+                else:
+                    pace.restart()  # the first page shows at once (it may have opened the sandbox)
                 written += await asyncio.to_thread(
                     self.cache.prime_changes,
                     clients=page.get("clients", []),
