@@ -112,6 +112,9 @@ class FpConsoleApp(TypeAhead, App[int]):
     DEFAULT_MODE = "clients"
     CSS_PATH = "app.tcss"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {}
+    # `:card ID` / `:transaction ID` select their row only once looked up: keys typed behind
+    # them (t for a transaction on that card) wait for that (type_ahead).
+    KEY_ROUTING_WORKERS: ClassVar[frozenset[str]] = frozenset({"open-entity", "open-transaction"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("colon", "command_line", "Open", id="command-line"),

@@ -15,6 +15,15 @@ Then it is routed as Textual routes every key, to whatever holds the focus at th
 A key waits at most `PATIENCE` from its arrival, so a handler stuck on something slow delays
 typing a little, and never stops it.
 
+Some keys start work that decides where the next key goes: `:card 7001001⏎` selects the card
+only once it has been looked up (a fetch, when the cache does not have it yet). The app names
+those workers' groups in `KEY_ROUTING_WORKERS`; while one runs, keys wait for it with no cap (a
+fetch ends by its own timeout), then for the console to settle as after any key. Otherwise a
+`t` typed right behind `:card …⏎` acted on whatever row was highlighted meanwhile.
+
+Keys typed before the console took the terminal are read by `early_keys.TypedAheadDriver`
+(their Enter restored) and queued here like any other.
+
 A printable key that still bubbles up unconsumed while a text box holds the focus cannot have
 passed through that box (it stops every printable key it sees): it is typed into it.
 """
@@ -25,7 +34,7 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import events
 from textual.message_pump import MessagePump
@@ -33,6 +42,7 @@ from textual.widgets import Input
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.driver import Driver
 
     _AppBase = App[Any]
 else:  # a mixin: App comes after it in the bases of the real class
@@ -59,15 +69,34 @@ class _KeyLine:
 def _idle(pump: MessagePump) -> bool:
     # Textual keeps each pump's inbox in `_message_queue` and may hold one message aside while it
     # checks whether the next replaces it; a message being handled has left both.
-    return pump._message_queue.empty() and getattr(pump, "_pending_message", None) is None
+    return (
+        pump._message_queue.empty()
+        and getattr(pump, "_pending_message", None) is None
+        and not pump._next_callbacks  # call_next: runs right after the message being handled
+    )
 
 
 class TypeAhead(_AppBase):
     """Mix into the App, before App in the bases."""
 
+    # Worker groups whose work decides where the next key goes (see the module's docstring).
+    KEY_ROUTING_WORKERS: ClassVar[frozenset[str]] = frozenset()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._key_line = _KeyLine()
+
+    def get_driver_class(self) -> type[Driver]:
+        driver_class = super().get_driver_class()
+        # Only the real terminal's driver on Linux/macOS: not headless tests, not Windows.
+        if (driver_class.__module__, driver_class.__name__) == (
+            "textual.drivers.linux_driver",
+            "LinuxDriver",
+        ):
+            from fpconsole.tui.early_keys import TypedAheadDriver
+
+            return TypedAheadDriver
+        return driver_class
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -123,9 +152,20 @@ class TypeAhead(_AppBase):
             return False
         return _idle(screen) and all(_idle(node) for node in screen.walk_children())
 
+    def _routing(self) -> bool:
+        groups = self.KEY_ROUTING_WORKERS
+        return bool(groups) and any(
+            worker.group in groups and not worker.is_finished for worker in self.workers
+        )
+
     async def _settle(self, deadline: float) -> None:
         spins = 0
-        while not self._settled() and monotonic() < deadline:
+        while True:
+            if self._routing():
+                # Its end is where the key's wait for the console to settle starts.
+                deadline = max(deadline, monotonic() + PATIENCE)
+            elif self._settled() or monotonic() >= deadline:
+                return
             await asyncio.sleep(0 if spins < _SPINS else _POLL)
             spins += 1
 

@@ -4,6 +4,7 @@ form's first empty field — never on the list's bindings (`a` would open Action
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -168,3 +169,78 @@ async def test_a_burst_across_a_whole_form_fills_each_field_in_turn(start: str) 
         assert values["client.phone"] == "77011234567"
         assert values["client.first_name"] == "ALIYA"
         assert values["client.last_name"] == "SERIKOVA"
+
+
+# --- keys typed while the console starts (QA finding 11) --------------------------------------
+
+STARTUP_BURST = "\x1b[13~:card 7001001\rtORD-55\t\t77"  # F3 first (its escape sequence)
+
+
+def post_startup_burst(app: Any) -> None:
+    """F3, `:card 7001001⏎`, t, `ORD-55⇥⇥77`: all queued before the console has even mounted."""
+    app.post_message(events.Key("f3", None))
+    for char in STARTUP_BURST.removeprefix("\x1b[13~"):
+        name = TAB_NAMES.get(char, char)
+        app.post_message(events.Key(name, None if char in "\r\t" else char))
+
+
+def form_value(app: Any, name: str) -> str | None:
+    form = app.screen
+    if not isinstance(form, RequestFormScreen):
+        return None
+    found = form.query(f"#field-{name}")
+    return found.first(Input).value if found else None
+
+
+async def test_a_burst_typed_at_start_lands_as_on_an_idle_console() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        post_startup_burst(app)
+        await wait_until(pilot, lambda: form_value(app, "amount") == "77", timeout=60)
+        await settle(pilot)
+        assert form_value(app, "order_id") == "ORD-55"
+        assert form_value(app, "card_id") == "7001001"
+        assert form_value(app, "amount") == "77"
+
+
+async def test_keys_behind_a_card_lookup_wait_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`:card ID⏎` for a card not cached yet fetches it; `t` typed behind it used to act on the
+    list before the card was selected (nothing selected: the rest was lost; another card
+    selected: a transaction on the wrong card). The list is not primed here and the lookup is
+    held until every key has had its chance to be let through."""
+    from fpconsole.tui.backend import ConsoleBackend
+
+    never_primed = asyncio.Event()
+    lookup_may_answer = asyncio.Event()
+    lookups: list[str] = []
+    read = ConsoleBackend.read
+
+    async def held_prime(self: ConsoleBackend) -> int:
+        await never_primed.wait()
+        return 0
+
+    async def held_read(self: ConsoleBackend, method: Any, body: dict[str, Any]) -> Any:
+        lookups.append(str(body))
+        await lookup_may_answer.wait()
+        return await read(self, method, body)
+
+    monkeypatch.setattr(ConsoleBackend, "prime_from_sandbox", held_prime)
+    monkeypatch.setattr(ConsoleBackend, "read", held_read)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.backend is not None, timeout=30)
+        post_startup_burst(app)
+        line = app._key_line
+        # The lookup has started; then either every key went on (the bug) or the next one
+        # waits for the lookup: only then may it answer.
+        await wait_until(
+            pilot,
+            lambda: bool(lookups) and (not line.waiting or (app._routing() and app._settled())),
+            timeout=30,
+        )
+        assert line.waiting and line.waiting[0][0].key == "t", [key.key for key, _ in line.waiting][:3]
+        lookup_may_answer.set()
+        await wait_until(pilot, lambda: form_value(app, "amount") == "77", timeout=60)
+        assert form_value(app, "order_id") == "ORD-55"
+        assert form_value(app, "card_id") == "7001001"
+        never_primed.set()
