@@ -12,32 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from fpconsole.api.redaction import luhn_ok, mask_pan, scrub_text
+from fpconsole.api.redaction import PAN_KEYS, REDACTED, luhn_ok, mask_pan, scrub_text
+from fpconsole.api.redaction import SECRET_KEYS as API_SECRET_KEYS
 
 __all__ = ["DRAFT_SECRET_FIELDS", "REDACTED", "SECRET_KEYS", "luhn_ok", "mask_pan", "scrub_text"]
 
-REDACTED: Final = "[redacted]"
-
-# Keys whose value is dropped wherever they appear in a stored JSON document.
-SECRET_KEYS: Final = frozenset(
-    {
-        "pin",
-        "pin_confirm",
-        "new_pin",
-        "pin_block",
-        "cvv",
-        "cvv2",
-        "cvc",
-        "cvc2",
-        "secret",
-        "partner_secret",
-        "password",
-        "pan",
-        "card_number",
-        "cardnumber",
-        "full_pan",
-    }
-)
+# Keys whose value is dropped wherever they appear in a stored JSON document: the API layer's
+# secret keys, and card numbers too (dropped here, where the API layer masks them).
+SECRET_KEYS: Final = API_SECRET_KEYS | PAN_KEYS
 # Form fields never saved in a draft: the secrets above plus the ID document (a scan of a
 # passport has no business in a draft file).
 DRAFT_SECRET_FIELDS: Final = SECRET_KEYS | {"document"}
