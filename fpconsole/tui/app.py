@@ -20,6 +20,7 @@ from textual.signal import Signal
 from fpconsole.api.events import RequestFailed, RequestSent, ResponseReceived, StatusChanged
 from fpconsole.api.names import MethodName
 from fpconsole.config import BUILTIN_SANDBOX, ResolvedProfile, resolved
+from fpconsole.exit_codes import exit_for_signal
 from fpconsole.tui.connection import CONNECTED, CONNECTING, REPROBE_DELAY, Connection, setup_failed
 from fpconsole.tui.messages import (
     AppNews,
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
 
 
 BACKEND_START_DELAY = 0.3  # seconds after mount, when there is cached data to show meanwhile
-# The exit status after SIGTERM or SIGHUP (128 + the signal, as a shell reports it).
-SIGNAL_EXIT = {signal.SIGTERM: 128 + signal.SIGTERM, signal.SIGHUP: 128 + signal.SIGHUP}
+# The signals that end the console as ctrl+q does (exit status: exit_for_signal, as a shell says).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass
@@ -623,7 +624,7 @@ class FpConsoleApp(TypeAhead, App[int]):
         ctrl+q does: drafts kept, requests in process left in the journal for the next start to
         follow, the terminal restored. Without this the process died mid-frame."""
         loop = asyncio.get_running_loop()
-        for signum in SIGNAL_EXIT:
+        for signum in STOP_SIGNALS:
             try:
                 loop.add_signal_handler(signum, self._terminate, signum)
             except (NotImplementedError, RuntimeError, ValueError):
@@ -634,7 +635,7 @@ class FpConsoleApp(TypeAhead, App[int]):
             return
         self.ended_by_signal = signum
         self.keep_drafts()
-        self.exit(SIGNAL_EXIT.get(signal.Signals(signum), 128 + signum))
+        self.exit(exit_for_signal(signum))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -11,6 +11,7 @@ import sys
 
 def run_console(*, profile: str | None, theme: str | None, read_only: bool) -> int:
     from fpconsole.config import ConfigError, resolve_profile
+    from fpconsole.exit_codes import EXIT_INVALID_INPUT
 
     try:
         # Once for the whole console: its bar, its session and its forms read this object.
@@ -18,7 +19,7 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool) -> i
     except ConfigError as exc:
         # The console does not start on a broken config, and says why.
         sys.stderr.write(f"fpconsole: {exc}\n")
-        return 2
+        return EXIT_INVALID_INPUT
     from fpconsole.tui.app import ConsoleContext, FpConsoleApp, default_user_host
 
     context = ConsoleContext(profile=chosen, user_host=default_user_host(), theme=theme or chosen.theme)
