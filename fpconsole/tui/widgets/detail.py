@@ -1,7 +1,10 @@
 """A key/value panel for the selected client, card or request.
 
-It updates one renderable in place (no widgets mounted per selection), so it can follow the
-cursor on every key press without lagging behind it."""
+It follows the cursor on every key press, so what a move costs matters: over SSH each repainted
+cell is written to the terminal again. The panel draws its own lines (line API) and, when it is
+given new content, repaints only the cells that differ from what it painted last (the next
+client's values, not its labels), with no layout pass: its size never depends on its content.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +13,38 @@ from collections.abc import Iterable
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual import events
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.visual import Visual, visualize
+
+from fpconsole.tui.widgets.line_diff import changed_span
+
+# Below the content: no segments at all, so the line is the panel's own blank, as one run with
+# its padding (as a container's empty line is), not a run of its own.
+_NOTHING = Strip([], 0)
 
 
-class DetailPanel(VerticalScroll, can_focus=True):
+class DetailPanel(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    DetailPanel { width: 44; border-left: solid $panel; padding: 0 1; }
-    DetailPanel > #detail-body { width: 1fr; }
+    DetailPanel {
+        width: 44; height: 1fr; border-left: solid $panel; padding: 0 1;
+        overflow-x: hidden; overflow-y: auto;
+    }
     """
 
-    def compose(self) -> Iterable[Static]:
-        yield Static("", id="detail-body")
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._content: RenderableType = Text("")
+        # The content rendered at the width it is shown at; re-rendered on a resize or a theme
+        # change (its styles may change the strips), compared line by line on an update.
+        self._lines: list[Strip] = []
+        self._lines_width = -1
+        # What each line of the window showed when last painted, for the diff.
+        self._painted: dict[int, Strip] = {}
 
-    def _update(self, renderable: RenderableType) -> None:
-        self.query_one("#detail-body", Static).update(renderable)
+    # --- content ------------------------------------------------------------------------
 
     def show(
         self, title: str, sections: Iterable[tuple[str, Iterable[tuple[str, str]]]], hint: str = ""
@@ -50,3 +70,86 @@ class DetailPanel(VerticalScroll, can_focus=True):
         theme = self.app.current_theme
         style = (theme.error or "red") if error else "dim"
         self._update(Group(Text(title, style=f"bold {theme.primary}"), Text(""), Text(message, style=style)))
+
+    def _update(self, renderable: RenderableType) -> None:
+        self._content = renderable
+        if self._lines_width < 0 or not self.is_mounted:
+            return  # not laid out yet: the first paint renders it
+        if self._fit_scrollbar(rerender=True):
+            self.refresh()
+            return
+        self._refresh_changed()
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def _render_at(self, width: int) -> list[Strip]:
+        """The content as a Static shows it (Textual's own Visual pipeline), `width` wide."""
+        if width <= 0:
+            return []
+        visual = visualize(self, self._content)
+        return Visual.to_strips(self, visual, width, None, self.visual_style)
+
+    def _widths(self) -> tuple[int, int]:
+        """The content width without and with the vertical scrollbar."""
+        full = self.content_region.width
+        return full, max(full - self.styles.scrollbar_size_vertical, 0)
+
+    def _fit_scrollbar(self, *, rerender: bool = False) -> bool:
+        """Render at the width left by the scrollbar when the content is taller than the panel
+        (the scrollbar shows then), else at the whole width; set the scrollable size. True when
+        the width changed (all is repainted then)."""
+        full, narrow = self._widths()
+        height = self.content_region.height
+        lines: list[Strip] | None = None
+        if self._lines_width == narrow != full:  # the scrollbar is shown: most likely it stays
+            lines = self._render_at(narrow) if rerender else self._lines
+            width = narrow
+            if len(lines) <= height:
+                lines = None
+        if lines is None:
+            lines = self._render_at(full) if rerender or self._lines_width != full else self._lines
+            width = full
+            if len(lines) > height and narrow != full:
+                lines, width = self._render_at(narrow), narrow
+        changed = width != self._lines_width
+        self._lines, self._lines_width = lines, width
+        size = Size(width, len(lines))
+        if size != self.virtual_size:
+            # Not through the reactive, which asks for a layout pass: a layout repaints the whole
+            # panel. The scrollbar is told directly (its appearing changes the width: all is
+            # repainted then anyway).
+            self.set_reactive(DetailPanel.virtual_size, size)
+            self._scroll_update(size)
+        return changed
+
+    def _refresh_changed(self) -> None:
+        """Mark dirty only the cells that will show something else than they do now."""
+        width = self.scrollable_content_region.width
+        top = self.scroll_offset.y
+        regions: list[Region] = []
+        for y in range(self.content_region.height):
+            index = top + y
+            new = self._lines[index] if index < len(self._lines) else _NOTHING
+            span = changed_span(self._painted.get(y), new, width)
+            if span is not None:
+                regions.append(Region(span[0], y, span[1] - span[0], 1))
+        if regions:
+            self.refresh(*regions)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_scrollbar(rerender=True)
+        self._painted.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # A theme or class change restyles the content: render it again, all of it.
+        super().notify_style_update()
+        if self._lines_width >= 0:
+            self._lines = self._render_at(self._lines_width)
+            self._painted.clear()
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        line = self._lines[index] if index < len(self._lines) else _NOTHING
+        self._painted[y] = line
+        return line

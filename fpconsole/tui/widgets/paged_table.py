@@ -106,7 +106,7 @@ class PagedTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False),
     ]
 
-    cursor_row: reactive[int] = reactive(0)
+    cursor_row: reactive[int] = reactive(0, repaint=False)  # watch_cursor_row repaints two lines
 
     class Highlighted(Message):
         def __init__(self, table: PagedTable, row: Row | None) -> None:
@@ -140,6 +140,10 @@ class PagedTable(ScrollView, can_focus=True):
         self._announced: str | None = None  # the row key last sent in Highlighted
         self._style_memo: dict[str, Style] = {}
         self._layout_memo: tuple[int, list[tuple[Column, int, int]]] | None = None
+        # What each line of the window showed when last painted: a cursor move or a reload
+        # repaints only the lines whose row, cells, style or cursor changed, not the whole list
+        # (over SSH every repainted cell is written to the terminal again).
+        self._painted: dict[int, object] = {}
 
     def on_mount(self) -> None:
         self.reload()
@@ -163,7 +167,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self._content_width(), self._count + 1)
         if self.cursor_row >= self._count:
             self.cursor_row = max(self._count - 1, 0)
-        self.refresh()
+        self.refresh_changed_lines()
         row = self.current_row
         if previous is not None and (row is None or row.key != previous):
             self.move_to_key(previous)
@@ -242,7 +246,37 @@ class PagedTable(ScrollView, can_focus=True):
             self._style_memo[name] = found
         return found
 
+    def _line_state(self, y: int) -> object:
+        """What line `y` of the window shows, as far as its paint depends on it."""
+        width = self.size.width
+        if y == 0:
+            return ("header", width)
+        if self._count == 0:
+            return ("empty", width, self.empty_text)
+        index = self.scroll_offset.y + y - 1
+        row = self.row_at(index)
+        if row is None:
+            return ("blank", width)
+        return (width, row.key, row.cells, row.style, index == self.cursor_row)
+
+    def refresh_changed_lines(self) -> None:
+        """Repaint the lines of the window that would now show something else."""
+        if not self.is_mounted:
+            return
+        width = max(self.virtual_size.width, self.size.width)
+        changed = [y for y in range(self.size.height) if self._painted.get(y) != self._line_state(y)]
+        regions: list[Region] = []
+        for y in changed:  # consecutive lines as one region
+            if regions and regions[-1].bottom == y:
+                last = regions.pop()
+                regions.append(Region(0, last.y, width, last.height + 1))
+            else:
+                regions.append(Region(0, y, width, 1))
+        if regions:
+            self.refresh(*regions)
+
     def render_line(self, y: int) -> Strip:
+        self._painted[y] = self._line_state(y)
         layout = self._layout()
         width = self.size.width
         if y == 0:
@@ -282,7 +316,9 @@ class PagedTable(ScrollView, can_focus=True):
             self.scroll_to(y=new, animate=False, immediate=True)
         elif new >= top + visible:
             self.scroll_to(y=new - visible + 1, animate=False, immediate=True)
-        self.refresh()
+        # A move within the window repaints two lines, as a stock DataTable does; one that
+        # scrolls repaints the window (the scroll itself asks for that).
+        self.refresh_changed_lines()
         self._post_highlight()
 
     def _post_highlight(self) -> None:
