@@ -294,7 +294,8 @@ class PrimeState:
     """How far a prime has gone through a snapshot read in pages (newest page first): per kind,
     how many newer entities it has seen and the stamp the next older one must stay below."""
 
-    base: int = field(default_factory=now_us)
+    # Looked up at each call (not bound at import), so the one clock a test pins is the one used.
+    base: int = field(default_factory=lambda: now_us())
     done: dict[EntityKind, int] = field(default_factory=dict)
     ceiling: dict[EntityKind, int] = field(default_factory=dict)
 
