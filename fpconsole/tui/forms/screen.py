@@ -174,6 +174,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._validate_timer: Timer | None = None
         self._draft_timer: Timer | None = None
         self._tick_timer: Timer | None = None
+        self._reveal_pending = False  # a scroll to the focused field is due after the refresh
 
     # --- context ---------------------------------------------------------------------------------
 
@@ -272,7 +273,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _focus_first(self) -> None:
         """Focus the first field still to be filled: a form opened for the selected card or
-        client has its id filled in, and the user came to type what follows it."""
+        client has its id filled in, and the user came to type what follows it. With every
+        field filled (a restored draft), the first one the caller did not give: typing at once
+        must not land behind the card id the form was opened for."""
         controls = [
             w for w in self.query_one("#fields").query("Input, Select").results(Widget) if w.focusable
         ]
@@ -281,8 +284,31 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             for w in controls
             if (isinstance(w, Input) and not w.value) or (isinstance(w, Select) and w.value is Select.NULL)
         ]
+        given = {self._controls[name] for name in self._given if name in self._controls}
+        not_given = [w for w in controls if w not in given]
         # set_focus, at once: keys typed while the form opens are held until then (type_ahead.py)
-        self.set_focus((empty or controls or [self.query_one("#submit", Button)])[0])
+        self.set_focus((empty or not_given or controls or [self.query_one("#submit", Button)])[0])
+
+    def _keep_focus_in_view(self) -> None:
+        """After the next refresh, scroll the focused field (and its row) into the visible part
+        of the fields: the rows' heights are only known then, and they change after the focus
+        moved (a restored draft's errors, an error line shown or gone, a limit read late)."""
+        if not self._reveal_pending:
+            self._reveal_pending = True
+            self.call_after_refresh(self._reveal_focused)
+
+    def _reveal_focused(self) -> None:
+        self._reveal_pending = False
+        focused = self.focused
+        if focused is None or not self.is_mounted:
+            return
+        fields = self.query_one("#fields")
+        if fields not in focused.ancestors:
+            return
+        row = next((node for node in focused.ancestors if node.has_class("field-row")), None)
+        if isinstance(row, Widget):
+            fields.scroll_to_widget(row, animate=False, immediate=True)  # its label and help too
+        fields.scroll_to_widget(focused, animate=False, immediate=True)  # the box wins in a tall row
 
     @on(events.DescendantFocus)
     def _mark_current_row(self, event: events.DescendantFocus) -> None:
@@ -294,6 +320,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             if node.has_class("field-row"):
                 node.add_class("-current")
                 break
+        self._keep_focus_in_view()  # Textual's own scroll on focus runs before the rows settle
 
     # --- reading the form ------------------------------------------------------------------------
 
@@ -353,7 +380,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _apply_visibility(self, data: FormInput) -> None:
         for item in self.spec.items:
-            self._rows[item.path].display = self.spec.is_visible(item, data.values)
+            row, shown = self._rows[item.path], self.spec.is_visible(item, data.values)
+            if row.display != shown:
+                row.display = shown
+                self._keep_focus_in_view()  # rows shown or hidden above it move the field
         for name in data.repeats:
             wid = widget_id(name)
             shown = self.spec.is_visible(self.spec.field(name), data.values)
@@ -389,6 +419,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             return
         for label in self.query(f"#help-{item.widget_id}").results(Static):
             label.update(text)
+        self._keep_focus_in_view()  # a longer note pushes the rows below it down
 
     def _validate_typed(self) -> None:
         if self.submission.editable:
@@ -402,6 +433,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             label.set_class(bool(text), "-shown")
         for name, control in self._controls.items():
             control.set_class(f"error-{widget_id(name)}" in messages, "-invalid")
+        self._keep_focus_in_view()  # an error line shown or gone moves the rows below it
 
     def _focus_first_error(self) -> None:
         for label in self.query("#fields Static.-error.-shown").results(Static):
