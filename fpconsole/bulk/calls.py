@@ -26,12 +26,11 @@ from fpconsole.api import errors
 from fpconsole.api.client import UNKNOWN_REQUEST_CODES, CallResult, CardApiClient, PollPolicy
 from fpconsole.api.methods import Method
 from fpconsole.api.models import Envelope
+from fpconsole.api.outcome import DUPLICATE_REQUEST
 from fpconsole.bulk.pan import safe_text
 from fpconsole.bulk.watch import ServerWatch, wait_any
 
 T = TypeVar("T")
-
-DUPLICATE_REQUEST_ID = "duplicate_request_id"
 
 
 class Stopped(Exception):
@@ -149,7 +148,7 @@ class RequestCalls:
                 result = await self.client.call(method, body)
             except errors.ApiError as exc:
                 self.reached_server = True
-                if exc.error_code == DUPLICATE_REQUEST_ID:
+                if exc.error_code == DUPLICATE_REQUEST:
                     return await self.resolve(method, request_id)  # it did arrive, earlier
                 return Settled("error", request_id, reason=_reason(exc))
             except errors.TransportError as exc:
