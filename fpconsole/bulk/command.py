@@ -193,7 +193,7 @@ def production_question(where: str, bulk_file: BulkFile, records: Mapping[int, R
         return None
     notes = [f"{done} done by an earlier run"] if done else []
     if bulk_file.invalid_rows:
-        notes.append(f"{len(bulk_file.invalid_rows)} bad, listed above")
+        notes.append(f"{len(bulk_file.invalid_rows)} bad, not sent")
     shown = f"{bulk_file.path}: {len(bulk_file.rows)} rows, {to_send} to send"
     return guard.Question(
         prog=PROG,

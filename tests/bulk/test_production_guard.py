@@ -81,7 +81,7 @@ def test_on_a_terminal_the_question_shows_profile_host_file_and_rows(
     code, out, err = run(capsys, str(path))
     assert code == 1, err  # the bad row fails, the rest are done
     assert "fpconsole bulk: profile live is production (card-api.test); bulk onboarding changes state:" in err
-    assert f"{path}: 9 rows, 8 to send (1 bad, listed above)" in err
+    assert f"{path}: 9 rows, 8 to send (1 bad, not sent)" in err
     assert "Type 8 to send them" in err
     assert "8 done · 1 failed" in out and sent
 

@@ -87,3 +87,23 @@ def test_bulk_paused_mid_run(snap_compare: Any, size: str, tmp_path: Path) -> No
         await pilot.pause(0.1)
 
     assert snap_compare(make_app(), run_before=run_before, terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_bulk_production_question(
+    snap_compare: Any, size: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On production the console asks for the row count typed back, as `fpconsole bulk` does."""
+    from fpconsole.tui.screens.bulk_guard import BulkProductionGuard
+
+    csv_file(tmp_path)
+    monkeypatch.chdir(tmp_path)  # a relative path, so the picture is the same on every machine
+
+    async def run_before(pilot: Any) -> None:
+        screen = await open_bulk(pilot)
+        screen.query_one("#file", Input).value = "clients.csv"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, BulkProductionGuard), timeout=20)
+        await pilot.pause(0.1)
+
+    assert snap_compare(make_app(kind="production"), run_before=run_before, terminal_size=SIZES[size])
