@@ -523,9 +523,15 @@ class CardApiClient:
         method: str | None = None,
         initial: str | None = "process",
         policy: PollPolicy | None = None,
+        on_poll_failed: Callable[[errors.TransportError], object] | None = None,
     ) -> AsyncIterator[RequestStatusResponse]:
         return track_request(
-            self, request_id, method=method, initial=initial, policy=policy or self.options.poll
+            self,
+            request_id,
+            method=method,
+            initial=initial,
+            policy=policy or self.options.poll,
+            on_poll_failed=on_poll_failed,
         )
 
     async def wait(

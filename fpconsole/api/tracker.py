@@ -17,7 +17,7 @@ proof the request never arrived. That one is emitted as a RequestFailed for the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -72,7 +72,11 @@ async def track_request(
     method: str | None,
     initial: str | None,
     policy: PollPolicy,
+    on_poll_failed: Callable[[errors.TransportError], object] | None = None,
 ) -> AsyncIterator[RequestStatusResponse]:
+    """Poll request/status until a final status. `on_poll_failed` hears each poll the link
+    failed (the request's fate is unchanged by it), so a console can say the server is gone
+    while it waits instead of staying silent until the policy's total."""
     previous = initial
     started = client.monotonic()
     delays = policy.delays()
@@ -104,6 +108,8 @@ async def track_request(
         except errors.TransportError as exc:
             # A failed poll says nothing about the request; try again after backing off.
             failed_poll = type(exc).__name__
+            if on_poll_failed is not None:
+                on_poll_failed(exc)
             continue
         failed_poll = None
         current = status.request_status

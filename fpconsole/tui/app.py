@@ -38,7 +38,7 @@ from fpconsole.tui.type_ahead import TypeAhead
 if TYPE_CHECKING:
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.drafts import FormDrafts
-    from fpconsole.tui.backend import ConsoleBackend, FollowersChanged
+    from fpconsole.tui.backend import ConsoleBackend, FollowersChanged, PollFailing
 
 
 BACKEND_START_DELAY = 0.3  # seconds after mount, when there is cached data to show meanwhile
@@ -393,6 +393,15 @@ class FpConsoleApp(TypeAhead, App[int]):
     @work(exit_on_error=False, group="backend")
     async def _finish_connecting(self, backend: ConsoleBackend) -> None:
         await self._after_connect(backend)
+
+    def on_poll_failing(self, message: PollFailing) -> None:
+        """A request being followed cannot be polled: the link is down (a refused connection
+        breaks it in the bar, and re-probing starts) even though no call of ours failed."""
+        from fpconsole.tui.connection import from_failed_call
+
+        state = from_failed_call(message.error, message.message)
+        if state is not None and not self.connection.broken:
+            self.set_connection(state)
 
     def on_followers_changed(self, message: FollowersChanged) -> None:
         """The backend started or stopped polling a request (found by name: see backend)."""

@@ -85,6 +85,16 @@ class FollowersChanged(Message):
         self.following = following
 
 
+class PollFailing(Message):
+    """A request/status poll of a request being followed could not reach the server (handler
+    `on_poll_failing`, found by name): the top bar says so while the request waits."""
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__()
+        self.error = error
+        self.message = message
+
+
 class ConsoleBackend:
     def __init__(
         self,
@@ -320,7 +330,9 @@ class ConsoleBackend:
 
     async def _track(self, request_id: str, method: str | None) -> None:
         try:
-            async for _status in self.client.track(request_id, method=method):
+            async for _status in self.client.track(
+                request_id, method=method, on_poll_failed=self._poll_failed
+            ):
                 pass  # each change reaches the UI through the client's StatusChanged events
         except errors.CardApiError as exc:
             if method and errors.is_unknown_request(exc):
@@ -344,6 +356,9 @@ class ConsoleBackend:
             if self._followers.get(request_id) is asyncio.current_task():
                 del self._followers[request_id]
             self._post(FollowersChanged(request_id, following=False))
+
+    def _poll_failed(self, exc: errors.TransportError) -> None:
+        self._post(PollFailing(type(exc).__name__, exc.message))
 
     @property
     def in_process(self) -> int:

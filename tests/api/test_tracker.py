@@ -260,3 +260,23 @@ async def test_cancellation_while_sleeping_propagates_and_stops_polling(
         await asyncio.sleep(0)
     assert len(fake_api.seen) == 1  # no poll after the cancellation
     assert len(fake_time.delays) == 2
+
+
+async def test_each_failed_poll_is_told_to_whoever_follows_the_request(
+    make_client: Any, fake_api: Any, fake_time: Any, kit: Any
+) -> None:
+    # The console shows the link broken while it waits (a server gone down mid-request left the
+    # form and the top bar silent for up to the policy's total): the tracker says each failure.
+    fake_api.on(
+        "request/status",
+        httpx.ConnectError("refused"),
+        httpx.ConnectError("refused"),
+        kit.ok("success"),
+    )
+    client = make_client(read_retries=0)
+    failures: list[errors.TransportError] = []
+    statuses = await collect(
+        client, initial=None, method=MethodName.CARD_BLOCK, on_poll_failed=failures.append
+    )
+    assert [s.request_status for s in statuses] == ["success"]
+    assert [type(f).__name__ for f in failures] == ["CannotConnect", "CannotConnect"]
