@@ -97,17 +97,46 @@ def _phone_as_text(value: Any) -> str:
     return str(_to_phone(value))
 
 
-# The API sends phones as JSON integers (SPEC §1.4).
+# What people put between a phone's digits: `+7 701 123-45-67`, `+7 (701) 123.45.67`.
+_PHONE_DECORATION = re.compile(r"[ \t\-().]+")
+PHONE_EXAMPLE = "+7 701 123-45-67 or 77011234567"
+
+
+def phone_digits(text: str) -> str:
+    """`+7 701 123-45-67` → `77011234567`, as the console's search reads a phone. Only a leading
+    '+' and the spaces, dashes, dots and brackets between digits go; anything else (a letter, a
+    '+' inside) is left as typed, so the validator says what is wrong with it. The API itself
+    takes digits only: this is for what a person types, not for what is sent as it is."""
+    stripped = text.strip()
+    candidate = _PHONE_DECORATION.sub("", stripped.removeprefix("+"))
+    return candidate if _DIGITS.fullmatch(candidate) else stripped
+
+
+def phone_problem(label: str, text: str) -> str | None:
+    """What is wrong with a typed phone (after `phone_digits`), naming the field and the form it
+    takes; None when it is a phone the API accepts."""
+    digits = phone_digits(text)
+    if _DIGITS.fullmatch(digits) and 10 <= len(digits) <= 15 and not digits.startswith("0"):
+        return None
+    if not _DIGITS.fullmatch(digits):
+        got = "letters or signs other than + ( ) - ."
+    else:
+        got = f"{len(digits)} digit{'s' if len(digits) != 1 else ''}"
+    return f"{label}: expected the country code and number, 10–15 digits, e.g. {PHONE_EXAMPLE} (got {got})"
+
+
+# The API sends phones as JSON integers (SPEC §1.4). `x-phone` tells the console's forms to read
+# the field as a phone (`phone_digits`).
 Phone = Annotated[
     int,
     BeforeValidator(_to_phone),
-    WithJsonSchema({"type": "integer", "minimum": 1000000000, "maximum": 999999999999999}),
+    WithJsonSchema({"type": "integer", "minimum": 1000000000, "maximum": 999999999999999, "x-phone": True}),
 ]
 # Cardholder validation is the one method that sends the phone as a string.
 PhoneText = Annotated[
     str,
     BeforeValidator(_phone_as_text),
-    WithJsonSchema({"type": "string", "pattern": "^[1-9][0-9]{9,14}$"}),
+    WithJsonSchema({"type": "string", "pattern": "^[1-9][0-9]{9,14}$", "x-phone": True}),
 ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fpconsole.api.fields import phone_digits, phone_problem
 from fpconsole.api.validation import FieldError, validate_request
 from fpconsole.fields_input import FieldSyntaxError, parse_assignments
 from fpconsole.tui.forms.document import DocumentError, resolve_document
@@ -40,8 +41,11 @@ class FormCheck:
 
 
 def _clean(item: FieldSpec, text: str) -> str:
-    # A secret is sent exactly as typed; everything else loses stray spaces.
-    return text if item.secret else text.strip()
+    # A secret is sent exactly as typed; everything else loses stray spaces, and a phone the
+    # spaces, dashes and '+' people write it with (as the lists' search reads it).
+    if item.secret:
+        return text
+    return phone_digits(text) if item.phone else text.strip()
 
 
 def sent_values(spec: FormSpec, data: FormInput) -> dict[str, str]:
@@ -129,13 +133,28 @@ def _missing_required(spec: FormSpec, data: FormInput, reported: set[str]) -> li
     return errors
 
 
+def _phone_errors(spec: FormSpec, data: FormInput) -> list[FieldError]:
+    """A phone is read as typed with spaces and '+' (`phone_digits`): the model's own message
+    ("no '+', spaces or dashes") would then be wrong here, so a bad one says what the form takes."""
+    errors: list[FieldError] = []
+    for item in spec.fields:
+        text = data.values.get(item.name, "")
+        if not item.phone or not text.strip() or not spec.is_visible(item, data.values):
+            continue
+        problem = phone_problem(item.label, text)
+        if problem is not None:
+            errors.append(FieldError(item.name, problem))
+    return errors
+
+
 def check_form(spec: FormSpec, data: FormInput, request_id: str | None) -> FormCheck:
     """Build and validate: the body as it would be sent, and every error by field."""
     built = build_body(spec, data, request_id)
     _, model_errors = validate_request(spec.method.request, built.body)
-    # A document that could not be read already has its own, clearer message.
-    own = {error.field for error in built.errors}
-    errors = [*built.errors, *(e for e in model_errors if e.field not in own)]
+    # A document that could not be read, or a phone, already has its own, clearer message.
+    phones = _phone_errors(spec, data)
+    own = {error.field for error in (*built.errors, *phones)}
+    errors = [*built.errors, *phones, *(e for e in model_errors if e.field not in own)]
     errors += _missing_required(spec, data, {error.field for error in errors})
     errors += _secret_errors(spec, data)
     return FormCheck(built.body, errors)

@@ -60,6 +60,7 @@ class FieldSpec:
     visible_when: Condition | None = None
     # The fields a warning about this one reads (itself first; see `api.advice`); empty: none.
     warn_reads: tuple[str, ...] = ()
+    phone: bool = False  # typed as people write phones (`+7 701 123-45-67`), sent as digits
 
     @property
     def path(self) -> str:
@@ -267,6 +268,7 @@ class _Walker:
             default="" if default is None else str(default),
             help=help_text,
             secret=secret,
+            phone=bool(node.get("x-phone")),
         )
 
 
