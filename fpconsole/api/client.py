@@ -250,18 +250,22 @@ class CardApiClient:
 
     # --- sending ------------------------------------------------------------------------------
 
-    async def _send_once(self, path: str, headers: Mapping[str, str], body: bytes) -> httpx.Response:
+    async def _send_once(
+        self, path: str, headers: Mapping[str, str], body: bytes, *, verb: str = "POST"
+    ) -> httpx.Response:
         try:
-            response = await self._send_raw(path, headers, body)
+            response = await self._send_raw(path, headers, body, verb=verb)
         except errors.TransportError as failure:
             self._saw(failure)
             raise
         self._saw(None)
         return response
 
-    async def _send_raw(self, path: str, headers: Mapping[str, str], body: bytes) -> httpx.Response:
+    async def _send_raw(
+        self, path: str, headers: Mapping[str, str], body: bytes, *, verb: str = "POST"
+    ) -> httpx.Response:
         try:
-            request = self._http.build_request("POST", path, headers=dict(headers), content=body)
+            request = self._http.build_request(verb, path, headers=dict(headers), content=body)
             if self._embedded:
                 # httpx's timeouts do not apply to an in-process ASGI app; bound it ourselves.
                 budget = self.options.read_timeout + self.options.connect_timeout
@@ -497,6 +501,11 @@ class CardApiClient:
                 raw.get("error_code"), raw.get("error_description"), response=raw, method=path
             )
         return raw
+
+    async def get_unsigned(self, path: str) -> httpx.Response:
+        """An unsigned GET (the sandbox's /sandbox/health), through the same transport, timeouts
+        and error mapping as every call; the caller reads the answer."""
+        return await self._send_once(path, {}, b"", verb="GET")
 
     # --- request status ---------------------------------------------------------------------
     # now / monotonic / pause / poll_status are what the tracker uses (tracker.StatusPoller).
