@@ -70,6 +70,14 @@ class ControlRouteMissing(errors.ApiError):
 # --- typed results ----------------------------------------------------------------------------
 
 
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
 def _decimal(value: object) -> Decimal:
     try:
         return Decimal(str(value)) if value is not None else Decimal(0)
@@ -188,6 +196,8 @@ class Faults:
 
     settings: FaultSettings
     spec: str
+    # "partner": set by this partner; "default": the sandbox's own (`serve --faults`).
+    source: str = "partner"
 
     @property
     def active(self) -> bool:
@@ -199,7 +209,8 @@ class Health:
     status: str
     service: str
     version: str
-    partners: tuple[str, ...]
+    partners: tuple[str, ...]  # ids (never secrets); empty when the sandbox gives a count only
+    partners_count: int
     delay_s: float | None
     db: str
     faults: str
@@ -208,14 +219,18 @@ class Health:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Health:
         partners = data.get("partners")
-        delay = data.get("delay")
+        listed = tuple(str(p) for p in partners) if isinstance(partners, list) else ()
+        count = _number(data.get("partners_count"))
+        if count is None:
+            count = _number(partners) if not listed else len(listed)
         faults = data.get("faults")
         return cls(
             status=str(data.get("status") or ""),
             service=str(data.get("service") or ""),
             version=str(data.get("version") or ""),
-            partners=tuple(str(p) for p in partners) if isinstance(partners, list) else (),
-            delay_s=float(delay) if isinstance(delay, (int, float)) and not isinstance(delay, bool) else None,
+            partners=listed,
+            partners_count=int(count or 0),
+            delay_s=_number(data.get("delay")),
             db=str(data.get("db") or ""),
             faults=faults if isinstance(faults, str) else json.dumps(faults),
             raw=dict(data),
@@ -230,6 +245,137 @@ class Seeded:
     raw: dict[str, Any] = field(repr=False, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Delay:
+    """How long a state change stays in `process` for this partner."""
+
+    seconds: float
+    default_s: float | None  # the sandbox's own (`serve --delay`)
+    source: str  # "partner" (set here) or "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """One request that `settle` or a clock advance brought to its final status."""
+
+    request_id: str
+    method: str
+    request_status: str
+    error_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The partner's sandbox time and how far it runs ahead of real time."""
+
+    now: str
+    offset_s: float
+    settled_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    name: str
+    created_at: str
+    clients: int
+    cards: int
+    transactions: int
+    requests: int
+    size_bytes: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Backup:
+        def count(key: str) -> int:
+            return int(_number(data.get(key)) or 0)
+
+        return cls(
+            name=_text(data.get("name")),
+            created_at=_text(data.get("created_at")),
+            clients=count("clients"),
+            cards=count("cards"),
+            transactions=count("transactions"),
+            requests=count("requests"),
+            size_bytes=count("size_bytes"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One entry of a card's history, oldest first: a status change (`kind` "status"), a ledger
+    entry ("ledger") or a plastic step ("plastic"). `details` keeps the kind's own fields."""
+
+    at: str
+    kind: str
+    request_id: str | None
+    details: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HistoryEvent:
+        request_id = data.get("request_id")
+        return cls(
+            at=_text(data.get("at")),
+            kind=_text(data.get("kind")),
+            request_id=str(request_id) if request_id else None,
+            details={k: v for k, v in data.items() if k not in ("at", "kind", "request_id")},
+        )
+
+    def summary(self) -> str:
+        """One readable line: `active → blocked (lost)`, `credit 5000 KZT`."""
+        d = self.details
+        if self.kind == "status":
+            reason = f" ({d['reason']})" if d.get("reason") else ""
+            return f"{d.get('from_status') or '-'} → {d.get('to_status') or '-'}{reason}"
+        if self.kind == "ledger":
+            parts = [_text(d.get("type")), _text(d.get("amount")), _text(d.get("currency"))]
+            if d.get("merchant_name"):
+                parts.append(f"at {d['merchant_name']}")
+            if d.get("transaction_id"):
+                parts.append(f"transaction {d['transaction_id']}")
+            return " ".join(part for part in parts if part)
+        shown = {k: v for k, v in d.items() if v is not None}
+        return " ".join(f"{k}={v}" for k, v in shown.items())
+
+
+@dataclass(frozen=True, slots=True)
+class CardHistory:
+    card_id: str
+    events: tuple[HistoryEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    """A Card API call the sandbox received (no body is kept: nothing secret)."""
+
+    at: str
+    method: str
+    path: str
+    request_id: str | None
+    http_status: int | None
+    status: str
+    request_status: str | None
+    error_code: str | None
+    latency_ms: float | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReceivedRequest:
+        def optional(key: str) -> str | None:
+            value = data.get(key)
+            return str(value) if value not in (None, "") else None
+
+        http_status = _number(data.get("http_status"))
+        return cls(
+            at=_text(data.get("at")),
+            method=_text(data.get("method")),
+            path=_text(data.get("path")),
+            request_id=optional("request_id"),
+            http_status=int(http_status) if http_status is not None else None,
+            status=_text(data.get("status")),
+            request_status=optional("request_status"),
+            error_code=optional("error_code"),
+            latency_ms=_number(data.get("latency_ms")),
+        )
+
+
 # --- input checks ------------------------------------------------------------------------------
 
 
@@ -242,6 +388,18 @@ class _TopUpInput(BaseModel):
 
 def _invalid(method: str, *problems: FieldError) -> errors.InvalidRequest:
     return errors.InvalidRequest(list(problems), method=method)
+
+
+class _CardInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    card_id: Identifier
+
+
+def _check_card_id(method: str, card_id: str) -> str:
+    try:
+        return _CardInput(card_id=card_id).card_id
+    except ValidationError as exc:
+        raise errors.InvalidRequest(describe_errors(exc), method=method) from None
 
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d|w)")
@@ -281,6 +439,22 @@ def _check_rate(method: str, name: str, value: float | None) -> None:
 def _check_ms(method: str, name: str, value: float | None) -> None:
     if value is not None and not 0 <= value <= MAX_LATENCY_MS:
         raise _invalid(method, FieldError(name, f"must be from 0 to {MAX_LATENCY_MS:g} ms, not {value:g}"))
+
+
+_BACKUP_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def check_backup_name(name: str, *, method: str = "sandbox.backup") -> str:
+    if not _BACKUP_NAME.fullmatch(name) or name in (".", ".."):
+        raise _invalid(
+            method,
+            FieldError(
+                "name",
+                f"{name!r} is not a backup name — use 1 to 64 letters, digits, '.', '_' or '-', "
+                "e.g. before-demo",
+            ),
+        )
+    return name
 
 
 def check_fault_settings(settings: FaultSettings) -> None:
@@ -421,8 +595,13 @@ class SandboxControl:
         the sandbox, which names the bad key or method."""
         return self._faults(await self._post(PREFIX + "faults", {"spec": spec}, name="sandbox.faults"))
 
+    async def get_faults(self) -> Faults:
+        """The faults in force for this partner (its own, or the sandbox's `--faults`)."""
+        return self._faults(await self._post(PREFIX + "faults/get", {}, name="sandbox.faults"))
+
     async def clear_faults(self) -> Faults:
-        return await self.set_faults(FaultSettings())
+        """No faults for this partner, whatever the sandbox was started with."""
+        return self._faults(await self._post(PREFIX + "faults/clear", {}, name="sandbox.faults"))
 
     @staticmethod
     def _faults(raw: Mapping[str, Any]) -> Faults:
@@ -431,6 +610,127 @@ class SandboxControl:
         return Faults(
             FaultSettings.from_json(settings if isinstance(settings, Mapping) else {}),
             spec if isinstance(spec, str) else "none",
+            _text(raw.get("source")) or "partner",
+        )
+
+    async def get_delay(self) -> Delay:
+        return self._delay(await self._post(PREFIX + "delay/get", {}, name="sandbox.delay"))
+
+    async def set_delay(self, seconds: float | None) -> Delay:
+        """Seconds a state change stays in `process` (0: settled on the next call); None goes
+        back to the sandbox's default."""
+        if seconds is not None and (
+            isinstance(seconds, bool) or not math.isfinite(seconds) or not 0 <= seconds <= MAX_DELAY_S
+        ):
+            raise _invalid(
+                "sandbox.delay",
+                FieldError(
+                    "seconds", f"must be from 0 to {MAX_DELAY_S:g} seconds, e.g. 1.5, not {seconds!r}"
+                ),
+            )
+        body = {"seconds": seconds}
+        return self._delay(await self._post(PREFIX + "delay/set", body, name="sandbox.delay"))
+
+    @staticmethod
+    def _delay(raw: Mapping[str, Any]) -> Delay:
+        return Delay(
+            seconds=_number(raw.get("delay")) or 0.0,
+            default_s=_number(raw.get("default")),
+            source=_text(raw.get("source")) or "partner",
+        )
+
+    async def settle(self) -> tuple[Settled, ...]:
+        """Every request of this partner still in `process` reaches its final status now."""
+        raw = await self._post(PREFIX + "settle", {}, name="sandbox.settle")
+        items = raw.get("settled")
+        return tuple(
+            Settled(
+                request_id=_text(item.get("request_id")),
+                method=_text(item.get("method")),
+                request_status=_text(item.get("request_status")),
+                error_code=_text(item.get("error_code")) or None,
+            )
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, Mapping)
+        )
+
+    async def get_clock(self) -> Clock:
+        return self._clock(await self._post(PREFIX + "clock/get", {}, name="sandbox.clock"))
+
+    async def advance_clock(self, seconds: float) -> Clock:
+        """Moves this partner's sandbox time forward (whole seconds, up to 366 days): requests
+        that come due settle, statement windows and expiries move with it."""
+        whole = int(seconds) if isinstance(seconds, (int, float)) and math.isfinite(seconds) else None
+        if whole is None or isinstance(seconds, bool) or whole != seconds or not 1 <= whole <= MAX_ADVANCE_S:
+            raise _invalid(
+                "sandbox.clock",
+                FieldError(
+                    "seconds",
+                    f"must be whole seconds from 1 to {MAX_ADVANCE_S} (366 days), e.g. 2h, not {seconds!r}",
+                ),
+            )
+        raw = await self._post(PREFIX + "clock/advance", {"seconds": whole}, name="sandbox.clock")
+        return self._clock(raw)
+
+    @staticmethod
+    def _clock(raw: Mapping[str, Any]) -> Clock:
+        settled = raw.get("settled")
+        count = len(settled) if isinstance(settled, list) else int(_number(settled) or 0)
+        return Clock(_text(raw.get("now")), _number(raw.get("offset_s")) or 0.0, count)
+
+    async def save_backup(self, name: str, *, replace: bool = False) -> Backup:
+        """Saves this partner's whole state under `name`; an existing name only with replace."""
+        body = {"name": check_backup_name(name), "replace": replace}
+        return self._backup(await self._post(PREFIX + "backup/save", body, name="sandbox.backup"))
+
+    async def load_backup(self, name: str) -> Backup:
+        """This partner's state becomes exactly the saved one (its clock included)."""
+        body = {"name": check_backup_name(name)}
+        return self._backup(await self._post(PREFIX + "backup/load", body, name="sandbox.backup"))
+
+    async def list_backups(self) -> tuple[Backup, ...]:
+        raw = await self._post(PREFIX + "backup/list", {}, name="sandbox.backup")
+        items = raw.get("backups")
+        return tuple(
+            Backup.from_json(item)
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, Mapping)
+        )
+
+    async def delete_backup(self, name: str) -> str:
+        raw = await self._post(
+            PREFIX + "backup/delete", {"name": check_backup_name(name)}, name="sandbox.backup"
+        )
+        return _text(raw.get("deleted")) or name
+
+    @staticmethod
+    def _backup(raw: Mapping[str, Any]) -> Backup:
+        found = raw.get("backup")
+        return Backup.from_json(found if isinstance(found, Mapping) else {})
+
+    async def card_history(self, card_id: str) -> CardHistory:
+        """Every status change, ledger entry and plastic step of the card, oldest first."""
+        checked = _check_card_id("sandbox.history", card_id)
+        raw = await self._post(PREFIX + "card/history", {"card_id": checked}, name="sandbox.history")
+        events = raw.get("events")
+        return CardHistory(
+            _text(raw.get("card_id")) or checked,
+            tuple(
+                HistoryEvent.from_json(item)
+                for item in (events if isinstance(events, list) else [])
+                if isinstance(item, Mapping)
+            ),
+        )
+
+    async def received_requests(self, limit: int = 100) -> tuple[ReceivedRequest, ...]:
+        """The Card API calls the sandbox received from this partner, newest first (no bodies)."""
+        _check_count("sandbox.requests", "limit", limit, 1, MAX_LIMIT)
+        raw = await self._post(PREFIX + "requests", {"limit": limit}, name="sandbox.requests")
+        items = raw.get("requests")
+        return tuple(
+            ReceivedRequest.from_json(item)
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, Mapping)
         )
 
     async def seed(self, count: int) -> Seeded:
@@ -444,9 +744,16 @@ class SandboxControl:
         }
         return Seeded(counts, raw)
 
-    async def reset(self) -> None:
-        """Forgets this partner's clients, cards, transactions and requests."""
-        await self._post(PREFIX + "reset", {}, name="sandbox.reset")
+    async def reset(self) -> dict[str, int]:
+        """Forgets this partner's clients, cards, transactions and requests (its faults, delay
+        and backups stay); answers how many of each went."""
+        raw = await self._post(PREFIX + "reset", {}, name="sandbox.reset")
+        deleted = raw.get("deleted")
+        return {
+            str(key): int(value)
+            for key, value in (deleted.items() if isinstance(deleted, Mapping) else ())
+            if isinstance(value, int) and not isinstance(value, bool)
+        }
 
 
 def amount_problem(text: str) -> str | None:

@@ -112,7 +112,7 @@ async def test_faults_set_and_cleared_answer_the_settings_in_force(control: Sand
     faults = await control.set_faults(wanted)
     assert faults.active and faults.settings == wanted
     assert faults.spec == "latency=5ms;card.block:error_rate=1"
-    cleared = await control.clear_faults()
+    cleared = await control.set_faults(FaultSettings())
     assert not cleared.active and cleared.spec == "none"
 
 
