@@ -300,6 +300,24 @@ class PrimeState:
     ceiling: dict[EntityKind, int] = field(default_factory=dict)
 
 
+def _owner_filters(
+    kind: EntityKind,
+    client_id: str | None,
+    card_id: str | None,
+    status: str | None,
+    product_id: int | None,
+) -> dict[str, str | int | None]:
+    """The exact-match columns of a search, for the kinds that have them: a client's own id
+    (the unique index) or its cards (cards_client), a card's transactions (transactions_card)."""
+    filters: dict[str, str | int | None] = {
+        "client_id": client_id if kind in ("clients", "cards") else None,
+        "card_id": card_id if kind == "transactions" else None,
+        "status": status if kind != "clients" else None,
+        "product_id": product_id if kind != "transactions" else None,
+    }
+    return filters
+
+
 # --- the cache -----------------------------------------------------------------------------------
 
 
@@ -653,8 +671,9 @@ class EntityCache:
         self,
         kind: EntityKind,
         query: str | None,
-        filters: Mapping[str, str | None],
+        filters: Mapping[str, str | int | None],
         select: str,
+        seen_since: datetime | None = None,
     ) -> tuple[str, list[Any]]:
         spec = SPECS[kind]
         tokens = query_tokens(query)
@@ -664,10 +683,17 @@ class EntityCache:
         indexed = [t for t in tokens if len(t) >= 3] if self._fts else []
         where = ["t.profile = ?"]
         params: list[Any] = [self.profile]
+        owner = any(filters.get(c) is not None for c in ("client_id", "card_id"))
         for column, value in filters.items():
             if value is not None:
-                where.append(f"t.{column} = ?")
+                # With an owner (a client's cards) its index is the narrow one: `+` keeps SQLite
+                # from reading every blocked card of the profile instead (it has no statistics).
+                unindexed = "+" if owner and column in ("status", "product_id") else ""
+                where.append(f"{unindexed}t.{column} = ?")
                 params.append(value)
+        if seen_since is not None:  # a range of the recent-first index (and of the owner indexes)
+            where.append("t.last_seen >= ?")
+            params.append(to_micros(seen_since))
         for token in tokens:
             if token not in indexed:
                 where.append("t.search LIKE ? ESCAPE '\\'")
@@ -725,17 +751,19 @@ class EntityCache:
         client_id: str | None = None,
         card_id: str | None = None,
         after: CachedEntity | None = None,
+        status: str | None = None,
+        product_id: int | None = None,
+        seen_since: datetime | None = None,
     ) -> list[CachedEntity]:
         """Recent first. `query` matches any part of ids and names (case-insensitive), phone
         digits and the card's last four (for clients: of any of their cards); several words
         must all match. Page with
         `limit`/`offset`, or with `after=<last record of the previous page>` (keyset: no
-        cost for deep pages)."""
+        cost for deep pages). `status`, `product_id` (clients, cards) and `seen_since` (last
+        seen at or after) narrow it further: the `/` filter's qualifiers (fpconsole.list_filters)."""
         spec = SPECS[kind]
-        filters = {"client_id": client_id if kind == "cards" else None}
-        if kind == "transactions":
-            filters["card_id"] = card_id
-        sql, params = self._query(kind, query, filters, "t.*")
+        filters = _owner_filters(kind, client_id, card_id, status, product_id)
+        sql, params = self._query(kind, query, filters, "t.*", seen_since)
         if after is not None:
             sql += f" AND (t.last_seen, t.{spec.key}) < (?, ?)"
             params += [to_micros(after.last_seen), after.key]
@@ -750,11 +778,12 @@ class EntityCache:
         *,
         client_id: str | None = None,
         card_id: str | None = None,
+        status: str | None = None,
+        product_id: int | None = None,
+        seen_since: datetime | None = None,
     ) -> int:
-        filters = {"client_id": client_id if kind == "cards" else None}
-        if kind == "transactions":
-            filters["card_id"] = card_id
-        sql, params = self._query(kind, query, filters, "count(*)")
+        filters = _owner_filters(kind, client_id, card_id, status, product_id)
+        sql, params = self._query(kind, query, filters, "count(*)", seen_since)
         return self._guard(lambda: int(self.conn.execute(sql, params).fetchone()[0]))
 
     # --- events ---

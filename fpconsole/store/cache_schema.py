@@ -11,6 +11,9 @@ v4: the per-owner indexes (a client's cards, a card's transactions) end with the
     order (recency, then id). With only (profile, owner, last_seen) SQLite preferred walking the
     recent-first index to save a sort, reading every card of the profile: 20-28 ms per lookup
     at 100,000 cards instead of a few microseconds.
+v5: indexes for the `/` filter's qualifiers (fpconsole.list_filters): cards by status and by
+    product, clients by product, each in the lists' order. Without them `status:blocked` read
+    every card of the profile: 75 ms to count at 100,000 cards, `product:1000` 100 ms.
 
 Each table has an explicit INTEGER PRIMARY KEY: the FTS index refers to rows by rowid, and an
 implicit rowid may be renumbered by VACUUM.
@@ -216,11 +219,20 @@ _V4 = sql_migration(
     "CREATE INDEX transactions_card ON transactions (profile, card_id, last_seen, transaction_id)",
 )
 
+_V5 = sql_migration(
+    5,
+    "list filters by status and product",
+    "CREATE INDEX IF NOT EXISTS cards_status ON cards (profile, status, last_seen, card_id)",
+    "CREATE INDEX IF NOT EXISTS cards_product ON cards (profile, product_id, last_seen, card_id)",
+    "CREATE INDEX IF NOT EXISTS clients_product ON clients (profile, product_id, last_seen, client_id)",
+)
+
 MIGRATIONS: Final = (
     _V1,
     Migration(2, "normalised search column and trigram index", _v2),
     _V3,
     _V4,
+    _V5,
 )
 
 # --- query text ----------------------------------------------------------------------------------

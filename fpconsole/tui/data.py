@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fpconsole.api.names import MethodName
 
 if TYPE_CHECKING:
+    from fpconsole.list_filters import ListFilter
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.journal import Journal
     from fpconsole.tui.transaction_query import TransactionQuery
@@ -22,28 +23,61 @@ def as_dict(item: Any) -> dict[str, Any]:
     return dict(item)
 
 
-def count_clients(cache: EntityCache | None, query: str) -> int:
-    return 0 if cache is None else cache.count("clients", query=query or None)
+def list_filter(section: str, query: str | ListFilter) -> ListFilter:
+    """The `/` text of a list as its qualifiers and free words (fpconsole.list_filters); a
+    screen passes it parsed already (with its own clock), an export passes the text."""
+    if not isinstance(query, str):
+        return query
+    from fpconsole.list_filters import LIST_QUALIFIERS, parse_filter
+
+    return parse_filter(query, LIST_QUALIFIERS[section])
 
 
-def fetch_clients(cache: EntityCache | None, query: str, offset: int, limit: int) -> Sequence[dict[str, Any]]:
+def _entity_filters(found: ListFilter, client_id: str | None = None) -> dict[str, Any]:
+    return {
+        "query": found.text or None,
+        "client_id": client_id or found.client,
+        "status": found.status,
+        "product_id": found.product,
+        "seen_since": found.since,
+    }
+
+
+def count_clients(cache: EntityCache | None, query: str | ListFilter) -> int:
     if cache is None:
-        return []
-    return [as_dict(c) for c in cache.search("clients", query=query or None, limit=limit, offset=offset)]
+        return 0
+    found = list_filter("clients", query)
+    return cache.count("clients", **_entity_filters(found))
 
 
-def count_cards(cache: EntityCache | None, query: str, client_id: str | None = None) -> int:
-    return 0 if cache is None else cache.count("cards", query=query or None, client_id=client_id)
-
-
-def fetch_cards(
-    cache: EntityCache | None, query: str, offset: int, limit: int, client_id: str | None = None
+def fetch_clients(
+    cache: EntityCache | None, query: str | ListFilter, offset: int, limit: int
 ) -> Sequence[dict[str, Any]]:
     if cache is None:
         return []
+    found = list_filter("clients", query)
+    return [as_dict(c) for c in cache.search("clients", limit=limit, offset=offset, **_entity_filters(found))]
+
+
+def count_cards(cache: EntityCache | None, query: str | ListFilter, client_id: str | None = None) -> int:
+    if cache is None:
+        return 0
+    return cache.count("cards", **_entity_filters(list_filter("cards", query), client_id))
+
+
+def fetch_cards(
+    cache: EntityCache | None,
+    query: str | ListFilter,
+    offset: int,
+    limit: int,
+    client_id: str | None = None,
+) -> Sequence[dict[str, Any]]:
+    if cache is None:
+        return []
+    found = list_filter("cards", query)
     return [
         as_dict(c)
-        for c in cache.search("cards", query=query or None, limit=limit, offset=offset, client_id=client_id)
+        for c in cache.search("cards", limit=limit, offset=offset, **_entity_filters(found, client_id))
     ]
 
 
@@ -61,16 +95,41 @@ def get_client(cache: EntityCache | None, client_id: str) -> dict[str, Any] | No
     return as_dict(found) if found is not None else None
 
 
-def count_requests(journal: Journal | None, query: str, *, changes_only: bool = False) -> int:
-    return 0 if journal is None else journal.count(query=query or None, changes_only=changes_only)
+def _request_where(journal: Journal, found: ListFilter, changes_only: bool) -> tuple[str, list[Any]]:
+    """The journal's own filters, and a client's or a card's requests (their id among the
+    request's targets) next to the free words: the journal's `query` takes one text only."""
+    from fpconsole.store.cache_schema import like_pattern
+
+    where, params = journal._filters(
+        found.since, found.method, found.status, found.text or None, changes_only
+    )
+    for target in (found.client, found.card):
+        if target:
+            where += " AND target_ids LIKE ? ESCAPE '\\'"
+            params.append(like_pattern(f'"{target}"'))
+    return where, params
+
+
+def count_requests(journal: Journal | None, query: str | ListFilter, *, changes_only: bool = False) -> int:
+    if journal is None:
+        return 0
+    where, params = _request_where(journal, list_filter("requests", query), changes_only)
+    with journal._lock:
+        return int(journal.conn.execute(f"SELECT count(*) FROM requests WHERE {where}", params).fetchone()[0])
 
 
 def fetch_requests(
-    journal: Journal | None, query: str, offset: int, limit: int, *, changes_only: bool = False
+    journal: Journal | None, query: str | ListFilter, offset: int, limit: int, *, changes_only: bool = False
 ) -> Sequence[Any]:
     if journal is None:
         return []
-    return list(journal.entries(query=query or None, limit=limit, offset=offset, changes_only=changes_only))
+    from fpconsole.store.journal import _entry
+
+    where, params = _request_where(journal, list_filter("requests", query), changes_only)
+    sql = f"SELECT * FROM requests WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?"
+    with journal._lock:
+        rows = journal.conn.execute(sql, [*params, max(0, limit), max(0, offset)]).fetchall()
+    return [_entry(row) for row in rows]
 
 
 # --- transactions ---------------------------------------------------------------------------------
@@ -87,14 +146,20 @@ _TRANSACTION_FIELDS = (
 )
 
 
-def _transaction_where(cache: EntityCache, query: TransactionQuery) -> tuple[str, list[Any]]:
+def _transaction_where(cache: EntityCache, query: TransactionQuery | ListFilter) -> tuple[str, list[Any]]:
+    from fpconsole.list_filters import ListFilter
     from fpconsole.store.cache_schema import like_pattern, query_tokens
 
     where = ["profile = ?"]
     params: list[Any] = [cache.profile]
-    if query.card_id:
+    card_id = query.card if isinstance(query, ListFilter) else query.card_id
+    if card_id:
         where.append("card_id = ?")
-        params.append(query.card_id)
+        params.append(card_id)
+    if isinstance(query, ListFilter) and query.client:
+        # The client's cards through their index (cards_client), then each card's transactions.
+        where.append("card_id IN (SELECT card_id FROM cards WHERE profile = ? AND client_id = ?)")
+        params += [cache.profile, query.client]
     if query.status:
         where.append("status = ?")
         params.append(query.status)
@@ -111,7 +176,7 @@ def _transaction_where(cache: EntityCache, query: TransactionQuery) -> tuple[str
     return " AND ".join(where), params
 
 
-def count_transactions(cache: EntityCache | None, query: TransactionQuery) -> int:
+def count_transactions(cache: EntityCache | None, query: TransactionQuery | ListFilter) -> int:
     if cache is None:
         return 0
     where, params = _transaction_where(cache, query)
@@ -120,7 +185,7 @@ def count_transactions(cache: EntityCache | None, query: TransactionQuery) -> in
 
 
 def fetch_transactions(
-    cache: EntityCache | None, query: TransactionQuery, offset: int, limit: int
+    cache: EntityCache | None, query: TransactionQuery | ListFilter, offset: int, limit: int
 ) -> Sequence[dict[str, Any]]:
     if cache is None:
         return []

@@ -100,7 +100,7 @@ def test_migration_from_v3_keeps_the_cards_and_orders_the_owner_indexes(tmp_path
     conn.execute("PRAGMA user_version = 3")
     conn.close()
     with EntityCache.open(path, profile="qa") as cache:
-        assert user_version(cache.conn) == 4
+        assert user_version(cache.conn) == len(cache_schema.MIGRATIONS)
         columns = [row[2] for row in cache.conn.execute("PRAGMA index_info(cards_client)")]
         assert columns == ["profile", "client_id", "last_seen", "card_id"]
         columns = [row[2] for row in cache.conn.execute("PRAGMA index_info(transactions_card)")]
