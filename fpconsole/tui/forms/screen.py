@@ -52,6 +52,7 @@ from fpconsole.tui.forms.body import (
     draft_fields,
     place_errors,
 )
+from fpconsole.tui.forms.created import Created, created_by
 from fpconsole.tui.forms.drafts import FormDraft
 from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
 from fpconsole.tui.forms.outcome import FormOutcome
@@ -116,6 +117,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         # shows one of the two, as the Cancel and Close buttons are).
         Binding("escape", "close", "Close", id="form.close"),
         Binding("ctrl+d", "clear_draft", "Clear draft", show=False, id="form.clear_draft"),
+        # Once a card or client is created: go to it (forms/created.py). One of the two shows.
+        Binding("o", "open_created('card')", "Open the new card", id="form.open_card"),
+        Binding("o", "open_created('client')", "Open the new client", id="form.open_client"),
     ]
 
     class _Answered(Message):
@@ -250,6 +254,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 yield Static("", id="result", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Submit ^s", id="submit", variant="primary", compact=True)
+                yield Button("Open", id="open-created", compact=True)
                 yield Button("Close", id="close", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
@@ -799,6 +804,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             submission.in_flight or submission.ctrl_s is None or self.read_only_reason() is not None
         )
         self.query_one("#cancel", Button).disabled = submission.in_flight
+        created = self.created
+        opener = self.query_one("#open-created", Button)
+        opener.display = created is not None
+        if created is not None:
+            opener.label = f"Open {created.noun} {created.key} o"
         self._refresh_request_id()
         self.refresh_bindings()
 
@@ -846,12 +856,37 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             )
         if action == "clear_draft":
             return self.draft_restored
+        if action == "open_created":
+            # The footer names what `o` opens: one of the two bindings, by the thing created.
+            created = self.created
+            return created is not None and parameters == (created.noun,)
         # Esc says Cancel while nothing has gone out (or it is going), Close once it has.
         if action == "cancel":
             return self.submission.can_cancel
         if action == "close":
             return not self.submission.can_cancel
         return True
+
+    # --- what the request created ----------------------------------------------------------------
+
+    @property
+    def created(self) -> Created | None:
+        """The card or client this form's request created, once it succeeded."""
+        if self.submission.phase != "success":
+            return None
+        return created_by(self.method.name, self.response)
+
+    def action_open_created(self, noun: str = "") -> None:
+        """Close the form and show what it created in its section (as `:card ID` would)."""
+        created = self.created
+        if created is None:
+            return
+        run = getattr(self.app, "run_command_line", None)
+        self.dismiss(self.outcome())
+        if callable(run):
+            run(created.command)
+        else:
+            self.notify(f"{created.noun} {created.key}: open it with :{created.command}", timeout=6)
 
     # --- leaving ---------------------------------------------------------------------------------
 
@@ -900,6 +935,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             "close": self.action_cancel,
             "cancel": self.action_cancel,
             "clear-draft": self.action_clear_draft,
+            "open-created": lambda: self.action_open_created(),
         }
         action = actions.get(event.button.id or "")
         if action is not None:
