@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from fpconsole.api.lifecycle import card_may
 from fpconsole.api.names import MethodName
 from fpconsole.tui import data
+from fpconsole.tui.card_history import SCANNED, SHOWN, CardChange, card_changes, status_reason
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
@@ -266,13 +267,17 @@ class CardsScreen(ListScreen):
         # The cache's status wins: every card.info answer is written to the cache, so the cache
         # is never older than a fetch, and an action that settled since is only there.
         cached_status = row.cells[2] if row.cells[2] not in ("", "?") else None
+        status = str(cached_status or card.get("status") or "?")
+        changes: list[CardChange] = info.get("changes") or []
         pairs = [
             ("card_id", row.key),
             ("number", row.cells[1]),
-            ("status", str(cached_status or card.get("status") or "?")),
-            ("client", row.cells[3]),
-            ("product", row.cells[4]),
+            ("status", status),
         ]
+        reason = status_reason(status, card, changes)
+        if reason:
+            pairs.append(("reason", reason))
+        pairs += [("client", row.cells[3]), ("product", row.cells[4])]
         for key in ("expiry", "currency", "iban", "plastic_status", "pin_tries_left"):
             value = card.get(key, item.get(key))
             if value not in (None, ""):
@@ -293,6 +298,8 @@ class CardsScreen(ListScreen):
                 )
             )
         limits = info.get("limits") or []
+        if "limits" in info and not limits:
+            sections.append(("Limits", [("", "none set")]))
         if limits:
             sections.append(
                 (
@@ -306,6 +313,9 @@ class CardsScreen(ListScreen):
                     ],
                 )
             )
+        if changes:
+            # This console's own changes to the card, newest first (the rest are in Requests).
+            sections.append(("Last changes", [(c.when, c.what) for c in changes[:SHOWN]]))
         if "error" in info:
             sections.append(("Not fetched", [("reason", str(info["error"]))]))
         self.detail.show(row.cells[1], sections, hint=self.keys_hint(row))
@@ -330,6 +340,9 @@ class CardsScreen(ListScreen):
                 found.setdefault("error", str(exc))
                 continue
             found[key] = result.raw.get(key)
+        # The journal is local: its changes show even when a read above failed.
+        journal = getattr(backend, "journal", None)
+        found["changes"] = card_changes(journal, card_id, shown=SCANNED)
         self.fetched[card_id] = found
         self.table.reload()  # card.info wrote to the cache: show the row as it is now
         current = self.table.current_row
