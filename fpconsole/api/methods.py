@@ -491,6 +491,7 @@ LIMITS_SET = _method(
     confidence="confirmed",
     target_fields=("object.value",),
     card_action="set_limits",
+    form_class="fpconsole.tui.forms.limits:SetLimitsForm",  # shows the limits in force
 )
 LIMITS_LIST = _method(
     MethodName.LIMITS_LIST,
