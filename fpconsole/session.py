@@ -109,7 +109,9 @@ def embedded_transport(delay: float | None = None, db: str | None = None, engine
         delay = sandbox_delay_from_env()
     if db is None:
         db = str(ensure_private_dir(sandbox_dir()) / "sandbox.sqlite3")
-    fresh = db == ":memory:" or not os.path.exists(db)
+    # An empty file is fresh too: made private by an earlier run that never opened the engine
+    # (`fpconsole sandbox health` first), it would otherwise never get its demo data.
+    fresh = db == ":memory:" or not os.path.exists(db) or os.path.getsize(db) == 0
     if fresh and db != ":memory:":
         # Created private before SQLite writes (fake) card secrets into it.
         os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))

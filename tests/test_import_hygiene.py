@@ -175,6 +175,7 @@ LAYER_OF: dict[str, str] = {  # the first name under fpconsole → its layer
     "production_guard": "front",
     "exports": "front",
     "fields_input": "front",
+    "sandbox_commands": "front",
     "cli": "entry",
     "__main__": "entry",
 }

@@ -78,6 +78,16 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _amount_text(value: object) -> str:
+    """An amount as money is written: 4410.5 → 4410.50."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return _text(value)
+    try:
+        return f"{Decimal(str(value)):.2f}"
+    except ArithmeticError:
+        return _text(value)
+
+
 def _decimal(value: object) -> Decimal:
     try:
         return Decimal(str(value)) if value is not None else Decimal(0)
@@ -212,8 +222,9 @@ class Health:
     partners: tuple[str, ...]  # ids (never secrets); empty when the sandbox gives a count only
     partners_count: int
     delay_s: float | None
-    db: str
-    faults: str
+    db: str  # "memory" or the database file's path
+    faults: str  # the sandbox's default faults (a partner may have set its own)
+    workers: int
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @classmethod
@@ -233,6 +244,7 @@ class Health:
             delay_s=_number(data.get("delay")),
             db=str(data.get("db") or ""),
             faults=faults if isinstance(faults, str) else json.dumps(faults),
+            workers=int(_number(data.get("workers")) or 1),
             raw=dict(data),
         )
 
@@ -326,7 +338,7 @@ class HistoryEvent:
             reason = f" ({d['reason']})" if d.get("reason") else ""
             return f"{d.get('from_status') or '-'} → {d.get('to_status') or '-'}{reason}"
         if self.kind == "ledger":
-            parts = [_text(d.get("type")), _text(d.get("amount")), _text(d.get("currency"))]
+            parts = [_text(d.get("type")), _amount_text(d.get("amount")), _text(d.get("currency"))]
             if d.get("merchant_name"):
                 parts.append(f"at {d['merchant_name']}")
             if d.get("transaction_id"):
