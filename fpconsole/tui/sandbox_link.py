@@ -1,0 +1,122 @@
+"""The Sandbox section's calls: each control route through the core's client
+(`fpconsole.api.sandbox_control`), run so that the console never waits on them, and what the
+lists must do afterwards (the local cache follows a reset, a seed or a loaded backup).
+
+On the embedded sandbox the route runs in-process and some are CPU work (seeding a thousand
+clients, loading a backup): those run on a thread with a loop of their own, as the backend's
+snapshot does, so keys are answered meanwhile. A served sandbox is awaited on the UI's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fpconsole.api.sandbox_control import Clock, Delay, Faults, SandboxControl
+from fpconsole.store.cache_schema import KINDS, SPECS
+from fpconsole.tui.sandbox_inputs import describe_faults, span
+from fpconsole.tui.sandbox_state import set_faults_text
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from fpconsole.store.cache import EntityCache
+    from fpconsole.tui.backend import ConsoleBackend
+
+T = TypeVar("T")
+
+
+async def control_call(backend: ConsoleBackend, call: Callable[[SandboxControl], Awaitable[T]]) -> T:
+    """Run `call` on a SandboxControl of the console's own client (signed as its partner)."""
+    # The client's own request_id maker: tests pin it, and a top-up is journal-like (single use).
+    control = SandboxControl(backend.client, new_request_id=backend.client._new_request_id)
+    if not backend.session.embedded:
+        return await call(control)
+
+    def in_thread() -> T:
+        async def run() -> T:
+            return await call(control)
+
+        return asyncio.run(run())
+
+    return await asyncio.to_thread(in_thread)
+
+
+def forget_cached(cache: EntityCache) -> None:
+    """Drop every client, card and transaction this profile has cached: after a reset or a loaded
+    backup the sandbox's data is another, and rows it no longer has must not stay listed.
+    (EntityCache has no such call yet; it keeps its own write lock and counters, used here.)"""
+
+    def run() -> None:
+        with cache._write() as conn:
+            for kind in KINDS:
+                conn.execute(f"DELETE FROM {SPECS[kind].table} WHERE profile = ?", (cache.profile,))
+        cache._counts.clear()
+
+    cache._guard(run)
+
+
+async def refill_lists(backend: ConsoleBackend, *, forget: bool) -> int:
+    """After a reset, a seed or a loaded backup: the cache as the sandbox now is, and the lists
+    told (the prime posts CacheChanged)."""
+    from fpconsole.tui.messages import CacheChanged
+
+    if forget:
+        await asyncio.to_thread(forget_cached, backend.cache)
+    written = await backend.prime_from_sandbox()
+    backend._post(CacheChanged())
+    return written
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxState:
+    """This partner's faults, delay and clock, as the sandbox has them."""
+
+    faults: Faults | None
+    delay: Delay | None
+    clock: Clock | None
+
+    def clock_line(self) -> str:
+        parts = []
+        if self.clock is not None:
+            ahead = f" ({span(self.clock.offset_s)} ahead of real time)" if self.clock.offset_s else ""
+            parts.append(f"Sandbox time {self.clock.now}{ahead}")
+        if self.delay is not None:
+            parts.append(f"delay {self.delay.seconds:g} s")
+        return " · ".join(parts)
+
+
+async def read_state(control: SandboxControl) -> SandboxState:
+    """The three reads, each on its own: a sandbox without one of them still shows the others."""
+    from fpconsole.api import errors
+
+    async def attempt(read: Callable[[], Awaitable[T]]) -> T | None:
+        try:
+            return await read()
+        except errors.CardApiError:
+            return None
+
+    return SandboxState(
+        await attempt(control.get_faults), await attempt(control.get_delay), await attempt(control.get_clock)
+    )
+
+
+async def show_faults_in_force(app: App[Any], backend: ConsoleBackend) -> None:
+    """Read this partner's faults and put them in every top bar (nothing when the sandbox cannot
+    say: an older one without the route shows no indicator rather than a wrong one)."""
+    from fpconsole.api import errors
+
+    try:
+        faults = await control_call(backend, lambda control: control.get_faults())
+    except errors.CardApiError:
+        return
+    set_faults_text(app, faults_summary(faults))
+
+
+def faults_summary(faults: Faults) -> str:
+    summary = describe_faults(faults.settings.to_json())
+    if not summary and faults.active:
+        summary = faults.spec  # a form the settings do not carry (e.g. only http5xx)
+    return summary

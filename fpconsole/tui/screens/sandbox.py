@@ -1,0 +1,811 @@
+"""Sandbox (F7, `:sandbox`; sandbox profiles only): fund, settle, fail and rewind the sandbox
+without leaving the keyboard.
+
+A menu on the left picks a panel: Top up a card, Settle · clock · delay, Faults, Seed · reset,
+Backups, Card history. Each panel is a few boxes and buttons; Enter in a box (or ctrl+s) runs
+that box's action, esc goes back to the menu. Every call runs in a worker, so the console keeps
+answering keys; a refusal is shown under the box it is about (or on the panel's result line) and
+the boxes keep what was typed. What changes the lists (a top-up, a reset, a seed, a loaded
+backup) refreshes them, and faults in force are shown in every section's top bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from fpconsole.tui import sandbox_inputs as inputs
+from fpconsole.tui.sandbox_state import faults_text, set_faults_text
+from fpconsole.tui.widgets.top_bar import TopBar
+
+if TYPE_CHECKING:
+    from fpconsole.api.sandbox_control import Faults, SandboxControl
+    from fpconsole.tui.app import FpConsoleApp
+    from fpconsole.tui.backend import ConsoleBackend
+
+ONLY_ON_SANDBOX: Final = "The Sandbox section exists on sandbox profiles only."
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    key: str  # the panel's id and the letter that opens it
+    letter: str
+    title: str
+
+
+PANELS: Final = (
+    Panel("topup", "t", "Top up a card"),
+    Panel("clock", "c", "Settle · clock"),
+    Panel("faults", "f", "Faults"),
+    Panel("data", "d", "Seed · reset"),
+    Panel("backups", "b", "Backups"),
+    Panel("history", "h", "Card history"),
+)
+
+# Which action Enter (or ctrl+s) in a box runs.
+BOX_ACTIONS: Final = {
+    "card_id": "topup",
+    "amount": "topup",
+    "currency": "topup",
+    "advance": "advance",
+    "delay": "delay",
+    "method": "faults",
+    "latency": "faults",
+    "error_rate": "faults",
+    "timeout_rate": "faults",
+    "drop_rate": "faults",
+    "count": "seed",
+    "backup": "save",
+    "history_card": "history",
+}
+# The panel each action reports on (its result line, its busy state).
+ACTION_PANEL: Final = {
+    "topup": "topup",
+    "settle": "clock",
+    "advance": "clock",
+    "delay": "clock",
+    "faults": "faults",
+    "clear_faults": "faults",
+    "seed": "data",
+    "reset": "data",
+    "save": "backups",
+    "load": "backups",
+    "list_backups": "backups",
+    "history": "history",
+}
+# A field the sandbox names in a refusal → the box it is about, per panel.
+SERVER_FIELDS: Final = {
+    "topup": {"card_id": "card_id", "amount": "amount", "currency": "currency"},
+    "clock": {"seconds": "advance", "delay": "delay"},
+    "faults": {
+        "latency": "latency",
+        "latency_ms": "latency",
+        "error_rate": "error_rate",
+        "timeout_rate": "timeout_rate",
+        "drop_rate": "drop_rate",
+        "methods": "method",
+    },
+    "data": {"count": "count"},
+    "backups": {"name": "backup"},
+    "history": {"card_id": "history_card"},
+}
+LABELS: Final = {
+    "card_id": "Card id",
+    "amount": "Amount",
+    "currency": "Currency",
+    "advance": "Advance by",
+    "delay": "Delay",
+    "method": "Method",
+    "latency": "Latency",
+    "error_rate": "Error rate",
+    "timeout_rate": "Timeouts",
+    "drop_rate": "Drops",
+    "count": "Clients",
+    "backup": "Name",
+    "history_card": "Card id",
+}
+_NUMERIC: Final = frozenset({"amount", "count"})
+
+
+def boxes_of(action: str) -> list[str]:
+    """The boxes an action reads (their error lines are its to show and clear)."""
+    if action == "load":
+        return ["backup"]
+    return [key for key, name in BOX_ACTIONS.items() if name == action]
+
+
+def _money(value: object) -> str:
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except ArithmeticError:
+        return str(value)
+
+
+class SandboxScreen(Screen[None]):
+    SECTION: ClassVar[str] = "Sandbox"
+    HELP: ClassVar[str] = (
+        "Fund, settle, fail and rewind the sandbox this profile talks to (this partner's data "
+        "only). Pick a panel in the menu (or its letter), Enter moves into it; Enter in a box or "
+        "ctrl+s runs that box's action; esc goes back to the menu."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "run", "Run", id="sandbox-run"),
+        Binding("escape", "menu", "Menu", id="sandbox-menu"),
+        *(
+            Binding(panel.letter, f"panel('{panel.key}')", panel.title, show=False, id=f"sandbox-{panel.key}")
+            for panel in PANELS
+        ),
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    DEFAULT_CSS = """
+    SandboxScreen #sb-body { height: 1fr; }
+    SandboxScreen #sb-menu { width: 26; height: 1fr; border: none; border-right: solid $panel-lighten-2; }
+    SandboxScreen.-narrow #sb-menu { width: 24; }
+    SandboxScreen #sb-panels { width: 1fr; height: 1fr; }
+    SandboxScreen .panel { height: 1fr; padding: 0 1; }
+    SandboxScreen .panel-title { text-style: bold; color: $primary; }
+    SandboxScreen .about { color: $text-muted; }
+    SandboxScreen .box { height: auto; }
+    SandboxScreen .box-line { height: 1; }
+    SandboxScreen .box-line Label { width: 13; }
+    SandboxScreen .box-line Input { width: 1fr; max-width: 40; }
+    SandboxScreen .box Label.-error { color: $error; display: none; padding: 0 0 0 13; }
+    SandboxScreen .box Label.-error.-shown { display: block; }
+    SandboxScreen .buttons { height: 1; margin: 1 0 0 0; }
+    SandboxScreen .buttons Button { margin: 0 2 0 0; width: auto; min-width: 0; }
+    SandboxScreen.-narrow TopBar > #host { display: none; }
+    SandboxScreen .state { margin: 1 0 0 0; }
+    SandboxScreen .result { margin: 1 0 0 0; }
+    SandboxScreen .result.-ok { color: $success; }
+    SandboxScreen .result.-failed { color: $error; }
+    SandboxScreen .result.-busy { color: $warning; }
+    SandboxScreen #backup-list { height: auto; max-height: 8; margin: 1 0 0 0; }
+    SandboxScreen #history-lines { height: auto; margin: 1 0 0 0; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy: set[str] = set()  # panels with a call in flight
+        self.prefilled_card: str | None = None  # the card id last put in by selection
+        self.history: list[dict[str, Any]] = []
+        self.backups: list[dict[str, Any]] = []
+
+    @property
+    def fp_app(self) -> FpConsoleApp:
+        from fpconsole.tui.app import FpConsoleApp
+
+        assert isinstance(self.app, FpConsoleApp)
+        return self.app
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield TopBar.for_context(self.fp_app.context, self.SECTION)
+        with Horizontal(id="sb-body"):
+            yield OptionList(
+                *(Option(f"{panel.letter}  {panel.title}", id=panel.key) for panel in PANELS), id="sb-menu"
+            )
+            with ContentSwitcher(id="sb-panels", initial="panel-topup"):
+                yield from self._panels()
+        yield Footer()
+
+    def _panels(self) -> Iterable[VerticalScroll]:
+        yield self._panel(
+            "topup",
+            "Top up a card",
+            "Money on the card at once (a sandbox-only credit), so transactions have funds.",
+            [
+                self._box("card_id", "7001234"),
+                self._box("amount", "50000"),
+                self._box("currency", "KZT", "KZT"),
+            ],
+            [("btn-topup", "Top up")],
+        )
+        yield self._panel(
+            "clock",
+            "Settle · clock · delay",
+            "Changes answer 'process' and settle after the delay: settle them now, move the "
+            "sandbox's clock forward (statements, expiries), or change the delay.",
+            [self._box("advance", "90s, 2h, 1d"), self._box("delay", "1.5s, 0 = at the next call")],
+            [("btn-settle", "Settle now"), ("btn-advance", "Advance"), ("btn-delay", "Set delay")],
+            state="clock-state",
+        )
+        yield self._panel(
+            "faults",
+            "Faults",
+            "Make this partner's requests fail on purpose. Set replaces the faults in force; empty "
+            "boxes inject nothing; a method limits the faults to it.",
+            [
+                self._box("method", "every method, or card.block"),
+                self._box("latency", "200ms"),
+                self._box("error_rate", "30%"),
+                self._box("timeout_rate", "5%"),
+                self._box("drop_rate", "5%"),
+            ],
+            [("btn-faults", "Set faults"), ("btn-clear-faults", "Clear faults")],
+            state="faults-state",
+        )
+        yield self._panel(
+            "data",
+            "Seed · reset",
+            "Add demo clients (cards in every status, six months of history), or erase this "
+            "partner's clients, cards and transactions (other partners keep theirs).",
+            [self._box("count", "10")],
+            [("btn-seed", "Seed"), ("btn-reset", "Reset data…")],
+        )
+        yield self._panel(
+            "backups",
+            "Backups",
+            "Save this partner's sandbox as it is now, and go back to it later (Enter on a "
+            "backup in the list loads it).",
+            [self._box("backup", "before-refunds")],
+            [("btn-save", "Save"), ("btn-load", "Load…"), ("btn-list", "List")],
+            extra=[OptionList(id="backup-list")],
+        )
+        yield self._panel(
+            "history",
+            "Card history",
+            "Every state change and ledger entry of a card, oldest first.",
+            [self._box("history_card", "7001234")],
+            [("btn-history", "Show")],
+            extra=[Static("", id="history-lines", markup=False)],
+        )
+
+    def _box(self, key: str, placeholder: str, value: str = "") -> Vertical:
+        field = Input(
+            value=value,
+            placeholder=placeholder,
+            id=f"sb-{key}",
+            compact=True,
+            select_on_focus=False,
+            type="number" if key in _NUMERIC and key != "amount" else "text",
+        )
+        field.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
+        return Vertical(
+            Horizontal(Label(LABELS[key]), field, classes="box-line"),
+            Label("", id=f"error-{key}", classes="-error", markup=False),
+            classes="box",
+            id=f"box-{key}",
+        )
+
+    def _panel(
+        self,
+        key: str,
+        title: str,
+        about: str,
+        boxes: list[Vertical],
+        buttons: list[tuple[str, str]],
+        *,
+        state: str | None = None,
+        extra: list[Any] | None = None,
+    ) -> VerticalScroll:
+        children: list[Any] = [
+            Static(title, classes="panel-title"),
+            Static(about, classes="about", markup=False),
+            *boxes,
+            Horizontal(
+                *(Button(text, id=button_id, compact=True) for button_id, text in buttons), classes="buttons"
+            ),
+        ]
+        if state:
+            children.append(Static("", id=state, classes="state", markup=False))
+        children.append(Static("", id=f"result-{key}", classes="result", markup=False))
+        children += extra or []
+        return VerticalScroll(*children, id=f"panel-{key}", classes="panel", can_focus=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#sb-menu", OptionList).highlighted = 0
+        self.query_one("#sb-menu", OptionList).focus()
+        self._show_faults(faults_text(self.app))
+        self.prefill_card()
+        self.read_state()
+
+    def on_screen_resume(self) -> None:
+        self.prefill_card()
+
+    # --- navigation -----------------------------------------------------------------------------
+
+    @property
+    def panel(self) -> str:
+        return (self.query_one("#sb-panels", ContentSwitcher).current or "panel-topup").removeprefix("panel-")
+
+    @on(OptionList.OptionHighlighted, "#sb-menu")
+    def _menu_moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.query_one("#sb-panels", ContentSwitcher).current = f"panel-{event.option.id}"
+            if event.option.id == "backups" and not self.backups:
+                self.refresh_backups()
+
+    @on(OptionList.OptionSelected, "#sb-menu")
+    def _menu_chosen(self, event: OptionList.OptionSelected) -> None:
+        self._enter_panel()
+
+    def _enter_panel(self) -> None:
+        first = self.query_one(f"#panel-{self.panel}").query(Input).first(Input)
+        first.focus()
+        first.cursor_position = len(first.value)
+
+    def action_panel(self, key: str) -> None:
+        menu = self.query_one("#sb-menu", OptionList)
+        menu.highlighted = next(i for i, panel in enumerate(PANELS) if panel.key == key)
+        self.query_one("#sb-panels", ContentSwitcher).current = f"panel-{key}"
+        self._enter_panel()
+
+    def action_menu(self) -> None:
+        self.query_one("#sb-menu", OptionList).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # esc "Menu" only where it moves something; in the menu the app's own esc is left alone.
+        if action == "menu":
+            return self.focused is not self.query_one("#sb-menu", OptionList)
+        return True
+
+    # --- what the operator selected elsewhere ---------------------------------------------------
+
+    def selected_card(self) -> str | None:
+        """The card highlighted in Cards, if that section was opened."""
+        from fpconsole.tui.screens.cards import CardsScreen
+
+        for screen in self.fp_app._visible_and_base_screens():
+            if isinstance(screen, CardsScreen) and screen.is_mounted:
+                row = screen.table.current_row
+                return row.key if row is not None else None
+        return None
+
+    def prefill_card(self) -> None:
+        """The card selected in Cards goes into the top-up and history boxes, unless the operator
+        typed another one there."""
+        card = self.selected_card()
+        if not card:
+            return
+        for key in ("card_id", "history_card"):
+            box = self.query_one(f"#sb-{key}", Input)
+            if not box.value or box.value == self.prefilled_card:
+                box.value = card
+        self.prefilled_card = card
+
+    # --- running --------------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+            return
+        if isinstance(focused, Input) and focused.id:
+            self.run(BOX_ACTIONS.get(focused.id.removeprefix("sb-"), ""))
+            return
+        primary = {"topup": "topup", "clock": "settle", "faults": "faults", "data": "seed"}
+        self.run(primary.get(self.panel, {"backups": "save", "history": "history"}.get(self.panel, "")))
+
+    @on(Input.Submitted)
+    def _box_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id:
+            self.run(BOX_ACTIONS.get(event.input.id.removeprefix("sb-"), ""))
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        event.stop()
+        action = {
+            "btn-topup": "topup",
+            "btn-settle": "settle",
+            "btn-advance": "advance",
+            "btn-delay": "delay",
+            "btn-faults": "faults",
+            "btn-clear-faults": "clear_faults",
+            "btn-seed": "seed",
+            "btn-reset": "reset",
+            "btn-save": "save",
+            "btn-load": "load",
+            "btn-list": "list_backups",
+            "btn-history": "history",
+        }.get(event.button.id or "", "")
+        self.run(action)
+
+    @on(OptionList.OptionSelected, "#backup-list")
+    def _backup_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.query_one("#sb-backup", Input).value = event.option.id
+            self.run("load")
+
+    def value(self, key: str) -> str:
+        return self.query_one(f"#sb-{key}", Input).value
+
+    def run(self, action: str) -> None:
+        """Check the boxes the action reads; refuse in place, or start its worker."""
+        if not action:
+            return
+        panel = ACTION_PANEL[action]
+        if panel in self.busy:
+            self._result(panel, "Still waiting for the last answer here; try again once it shows.", "busy")
+            return
+        checked = self._check(action)
+        boxes = boxes_of(action)
+        self._show_problems(boxes if checked is not None else [], checked.problems if checked else {})
+        if checked is not None and not checked.ok:
+            first = next(iter(checked.problems))
+            self.query_one(f"#sb-{first}", Input).focus()
+            self._result(
+                panel, f"Not sent: {len(checked.problems)} box(es) to correct (shown in red).", "failed"
+            )
+            return
+        values = checked.values if checked is not None else {}
+        if action == "reset":
+            self._ask_reset()
+            return
+        if action == "load":
+            self._ask_load(values["name"])
+            return
+        self._start(action, values)
+
+    def _check(self, action: str) -> inputs.Checked | None:
+        if action == "topup":
+            return inputs.check_top_up(self.value("card_id"), self.value("amount"), self.value("currency"))
+        if action == "advance":
+            return inputs.check_advance(self.value("advance"))
+        if action == "delay":
+            return inputs.check_delay(self.value("delay"))
+        if action == "faults":
+            rates = {key: self.value(key) for key, _label, _plural in inputs.FAULT_RATES}
+            return inputs.check_faults(self.value("method"), self.value("latency"), rates)
+        if action == "seed":
+            return inputs.check_count(self.value("count"))
+        if action in ("save", "load"):
+            return inputs.check_backup_name(self.value("backup"))
+        if action == "history":
+            found = inputs.Checked()
+            card = self.value("history_card").strip()
+            if card:
+                found.values["card_id"] = card
+            else:
+                found.problems["history_card"] = "Card id: type the card's id, or pick a card in Cards (F3)"
+            return found
+        return None
+
+    def _show_problems(self, boxes: list[str], problems: Mapping[str, str]) -> None:
+        for key in boxes:
+            label = self.query_one(f"#error-{key}", Label)
+            message = problems.get(key, "")
+            label.update(message)
+            label.set_class(bool(message), "-shown")
+
+    def _result(self, panel: str, text: str, kind: str) -> None:
+        line = self.query_one(f"#result-{panel}", Static)
+        line.update(text)
+        for name in ("ok", "failed", "busy"):
+            line.set_class(name == kind, f"-{name}")
+
+    # --- confirmations --------------------------------------------------------------------------
+
+    def _ask_reset(self) -> None:
+        from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
+
+        partner = self.partner
+        spec = ConfirmSpec(
+            "Reset this partner's sandbox data?",
+            f"Every client, card, transaction and request of partner {partner} on this sandbox is "
+            "erased (faults, delay and backups stay). Other partners keep theirs. Save a backup "
+            "first if you may want it back.",
+            danger=True,
+            require_id=True,
+            confirm_label="Reset",
+        )
+        self.app.push_screen(
+            ConfirmScreen(spec, target=f"Partner {partner} · {self.fp_app.context.host}", target_id=partner),
+            lambda answer: self._start("reset", {}) if answer is not None else self._cancelled("data"),
+        )
+
+    def _ask_load(self, name: str) -> None:
+        from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
+
+        spec = ConfirmSpec(
+            f"Load backup {name}?",
+            "This partner's clients, cards, balances, transactions and sandbox clock become "
+            "exactly what the backup holds; what is there now is lost unless saved first.",
+            danger=True,
+            confirm_label="Load",
+        )
+        self.app.push_screen(
+            ConfirmScreen(spec),
+            lambda answer: (
+                self._start("load", {"name": name}) if answer is not None else self._cancelled("backups")
+            ),
+        )
+
+    def _cancelled(self, panel: str) -> None:
+        self._result(panel, "Cancelled: nothing was sent.", "")
+
+    @property
+    def partner(self) -> str:
+        backend = self.fp_app.backend
+        if backend is not None:
+            return str(backend.client.auth_id)
+        return str(self.fp_app.context.profile.profile.auth_id)
+
+    # --- calls ----------------------------------------------------------------------------------
+
+    def _start(self, action: str, values: dict[str, Any]) -> None:
+        panel = ACTION_PANEL[action]
+        backend = self.fp_app.backend
+        if backend is None:
+            from fpconsole.tui.connection import not_connected_reason
+
+            self._result(panel, f"Not sent: {not_connected_reason(self.fp_app)}", "failed")
+            return
+        self.busy.add(panel)
+        self._result(panel, f"{WORKING[action]}…", "busy")
+        self._call(action, values, backend)
+
+    @work(exit_on_error=False, group="sandbox-control")
+    async def _call(self, action: str, values: dict[str, Any], backend: ConsoleBackend) -> None:
+        from fpconsole.api import errors
+        from fpconsole.tui.sandbox_link import control_call
+
+        panel = ACTION_PANEL[action]
+        try:
+            answer = await control_call(backend, CALLS[action](values))
+        except errors.CardApiError as exc:
+            self.busy.discard(panel)
+            self._failed(action, exc)
+            return
+        except Exception as exc:  # whatever it was, the operator sees it here, not a traceback
+            self.busy.discard(panel)
+            self._result(panel, f"{WORKING[action]} failed: {type(exc).__name__}: {exc}", "failed")
+            return
+        self.busy.discard(panel)
+        await self._done(action, values, answer, backend)
+
+    def _failed(self, action: str, exc: Exception) -> None:
+        from fpconsole.api import errors
+
+        panel = ACTION_PANEL[action]
+        fields = SERVER_FIELDS.get(panel, {})
+        placed: dict[str, str] = {}
+        if isinstance(exc, errors.InvalidRequest):
+            for problem in exc.errors:
+                top = problem.field.split(".")[0]
+                box = fields.get(top) or fields.get(problem.field.split(".")[-1])
+                if action == "delay" and top == "seconds":
+                    box = "delay"
+                if box:
+                    placed.setdefault(box, f"{LABELS[box]}: {problem.message}")
+        elif (
+            isinstance(exc, errors.ApiError)
+            and exc.error_code == "not_found"
+            and action in ("topup", "history")
+        ):
+            box = "card_id" if action == "topup" else "history_card"
+            placed[box] = f"{LABELS[box]}: {exc.error_description or 'no such card'} on this sandbox"
+        elif isinstance(exc, errors.ApiError) and exc.error_code == "not_found" and action == "load":
+            placed["backup"] = f"Name: {exc.error_description or 'no such backup'}"
+        if placed:
+            self._show_problems(list(placed), placed)
+            self.query_one(f"#sb-{next(iter(placed))}", Input).focus()
+        self._result(panel, f"{WORKING[action]} failed: {exc}", "failed")
+
+    async def _done(self, action: str, values: dict[str, Any], answer: Any, backend: ConsoleBackend) -> None:
+        panel = ACTION_PANEL[action]
+        self._show_problems(boxes_of(action), {})
+        text = describe_answer(action, values, answer)
+        self._result(panel, text, "ok")
+        if action in ("faults", "clear_faults"):
+            self._faults_answer(answer)
+        elif action == "topup":
+            self._after_top_up(values["card_id"], backend)
+        elif action in ("reset", "seed", "load"):
+            await self._refill(backend, forget=action != "seed", panel=panel, text=text)
+        elif action in ("settle", "advance"):
+            from fpconsole.tui.messages import CacheChanged
+
+            self.app.post_message(CacheChanged())
+        if action == "list_backups":
+            self._list_backups(answer)
+        elif action in ("save", "load"):
+            self.refresh_backups()
+        if action == "history":
+            self._show_history(answer)
+        if action in ("advance", "delay", "settle", "reset", "load"):
+            self.read_state()
+
+    def _after_top_up(self, card_id: str, backend: ConsoleBackend) -> None:
+        """The lists follow (CacheChanged), and Cards shows the card's new balance."""
+        from fpconsole.tui.messages import CacheChanged
+        from fpconsole.tui.screens.cards import CardsScreen
+
+        self.app.post_message(CacheChanged())
+        for screen in self.fp_app._visible_and_base_screens():
+            if isinstance(screen, CardsScreen) and screen.is_mounted:
+                screen.fetched.pop(card_id, None)
+                row = screen.table.current_row
+                if row is not None and row.key == card_id:
+                    screen.fetch_card(card_id)
+
+    async def _refill(self, backend: ConsoleBackend, *, forget: bool, panel: str, text: str) -> None:
+        from fpconsole.tui.sandbox_link import refill_lists
+
+        try:
+            await refill_lists(backend, forget=forget)
+        except Exception as exc:  # the sandbox changed; only the local lists lag behind
+            self._result(
+                panel, f"{text} The lists could not be refreshed: {exc} (ctrl+r in a list).", "failed"
+            )
+
+    # --- state shown ----------------------------------------------------------------------------
+
+    def _faults_answer(self, answer: Faults) -> None:
+        from fpconsole.tui.sandbox_link import faults_summary
+
+        summary = faults_summary(answer)
+        set_faults_text(self.app, summary)
+        self._show_faults(summary)
+
+    def _show_faults(self, summary: str) -> None:
+        self.query_one("#faults-state", Static).update(
+            f"In force: {summary}" if summary else "In force: none (requests are answered normally)"
+        )
+
+    @work(exit_on_error=False, group="sandbox-state")
+    async def read_state(self) -> None:
+        """Faults, delay and clock as the sandbox has them for this partner (reads)."""
+        from fpconsole.tui.sandbox_link import control_call, read_state
+
+        backend = self.fp_app.backend
+        if backend is None:
+            return
+        try:
+            state = await control_call(backend, read_state)
+        except Exception:
+            return  # an older sandbox without these reads: the panels still work
+        if state.faults is not None:
+            self._faults_answer(state.faults)
+        self.query_one("#clock-state", Static).update(state.clock_line())
+
+    @work(exit_on_error=False, group="sandbox-state")
+    async def refresh_backups(self) -> None:
+        """The list of backups, read again without touching the panel's result line."""
+        from fpconsole.tui.sandbox_link import control_call
+
+        backend = self.fp_app.backend
+        if backend is None:
+            return
+        try:
+            found = await control_call(backend, lambda control: control.list_backups())
+        except Exception:
+            return  # the panel still saves and loads by name; List says what went wrong
+        self._list_backups(found)
+
+    def _list_backups(self, answer: Any) -> None:
+        listed = self.query_one("#backup-list", OptionList)
+        listed.clear_options()
+        backups = list(answer or ())
+        self.backups = backups
+        for backup in backups:
+            listed.add_option(Option(backup_line(backup), id=str(_get(backup, "name", ""))))
+        if not backups:
+            listed.add_option(Option("No backups yet: type a name and Save.", disabled=True))
+
+    def _show_history(self, answer: Any) -> None:
+        events = list(_get(answer, "events", ()) or ())
+        lines = [history_line(event) for event in events]
+        self.query_one("#history-lines", Static).update("\n".join(lines) or "No history for this card.")
+
+
+# --- what each action calls and says ---------------------------------------------------------------
+
+WORKING: Final = {
+    "topup": "Top up",
+    "settle": "Settle",
+    "advance": "Advance the clock",
+    "delay": "Set the delay",
+    "faults": "Set faults",
+    "clear_faults": "Clear faults",
+    "seed": "Seed",
+    "reset": "Reset",
+    "save": "Save backup",
+    "load": "Load backup",
+    "list_backups": "List backups",
+    "history": "Card history",
+}
+
+Call = Callable[[dict[str, Any]], Callable[["SandboxControl"], Awaitable[Any]]]
+
+
+def _faults_call(values: dict[str, Any]) -> Callable[[SandboxControl], Awaitable[Any]]:
+    from fpconsole.api.sandbox_control import FaultSettings
+
+    settings = FaultSettings.from_json(values)
+    return lambda control: control.set_faults(settings)
+
+
+CALLS: Final[dict[str, Call]] = {
+    "topup": lambda v: lambda c: c.top_up(v["card_id"], v["amount"], v["currency"]),
+    "settle": lambda v: lambda c: c.settle(),
+    "advance": lambda v: lambda c: c.advance_clock(v["seconds"]),
+    "delay": lambda v: lambda c: c.set_delay(v["delay"]),
+    "faults": _faults_call,
+    "clear_faults": lambda v: lambda c: c.clear_faults(),
+    "seed": lambda v: lambda c: c.seed(v["count"]),
+    "reset": lambda v: lambda c: c.reset(),
+    "save": lambda v: lambda c: c.save_backup(v["name"]),
+    "load": lambda v: lambda c: c.load_backup(v["name"]),
+    "list_backups": lambda v: lambda c: c.list_backups(),
+    "history": lambda v: lambda c: c.card_history(v["card_id"]),
+}
+
+
+def _get(item: Any, name: str, default: Any = None) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
+    """The panel's result line for a call that succeeded."""
+    if action == "topup":
+        accounts = _get(answer, "accounts", ()) or ()
+        mine = [a for a in accounts if _get(a, "currency") == values["currency"]] or list(accounts)
+        available = f" · available {_money(_get(mine[0], 'amount'))} {values['currency']}" if mine else ""
+        return f"Topped up card {values['card_id']} with {_money(values['amount'])} {values['currency']}{available}."
+    if action == "settle":
+        settled = list(answer or ())
+        if not settled:
+            return "Nothing was pending: every request already has its final status."
+        failed = sum(1 for item in settled if _get(item, "request_status") == "error")
+        tail = f" ({failed} ended in error)" if failed else ""
+        return f"Settled {len(settled)} pending request(s){tail}."
+    if action == "advance":
+        now = _get(answer, "now", "")
+        settled = _get(answer, "settled_count", 0)
+        tail = f"; {settled} request(s) came due and settled" if settled else ""
+        return f"Clock moved {inputs.span(values['seconds'])} ahead: sandbox time {now}{tail}."
+    if action == "delay":
+        return f"Delay set to {values['delay']:g} s: changes settle that long after they are sent."
+    if action == "faults":
+        return f"Faults set: {inputs.describe_faults(values)}. The top bar shows them until cleared."
+    if action == "clear_faults":
+        return "Faults cleared: requests are answered normally."
+    if action == "seed":
+        counts = _get(answer, "counts", {}) or {}
+        made = ", ".join(f"{value} {key}" for key, value in counts.items()) or f"{values['count']} clients"
+        return f"Seeded: {made}."
+    if action == "reset":
+        gone = ", ".join(f"{value} {key}" for key, value in dict(answer or {}).items())
+        return f"Erased this partner's sandbox data ({gone or 'nothing was there'})."
+    if action == "save":
+        return f"Saved backup {values['name']}."
+    if action == "load":
+        return f"Loaded backup {values['name']}: the lists show its data."
+    if action == "list_backups":
+        return f"{len(list(answer or ()))} backup(s)."
+    if action == "history":
+        count = len(list(_get(answer, "events", ()) or ()))
+        return f"{count} event(s) for card {values['card_id']}."
+    return "Done."
+
+
+def backup_line(backup: Any) -> str:
+    parts = [str(_get(backup, "name", "?")), str(_get(backup, "created_at", "") or "")]
+    counts = [
+        f"{_get(backup, key)} {key}"
+        for key in ("clients", "cards", "transactions")
+        if _get(backup, key) is not None
+    ]
+    return "  ".join(p for p in (*parts, ", ".join(counts)) if p)
+
+
+def history_line(event: Any) -> str:
+    """'2026-05-14 09:30:01  ledger  credit 50000 KZT' for one HistoryEvent."""
+    at = str(_get(event, "at", "") or "")[:19].replace("T", " ")
+    summary = event.summary() if hasattr(event, "summary") else ""
+    return f"{at}  {_get(event, 'kind', '')}  {summary}".rstrip()
