@@ -15,6 +15,8 @@ from typing import Any, TextIO
 
 from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
 
+LAST = "last"  # --from-journal last: the newest request sent on the profile
+
 
 def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
     if not json_file:
@@ -37,29 +39,143 @@ def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
     return data
 
 
+def _check_modes(args: argparse.Namespace) -> str | None:
+    """METHOD, --from-journal and --edit together: what is wrong, or None."""
+    replaying = getattr(args, "from_journal", None)
+    if replaying is not None:
+        if args.method and "=" in args.method:  # `call --from-journal ID amount=5`: a field
+            args.fields = [args.method, *args.fields]
+            args.method = None
+        if args.method:
+            return "--from-journal takes the method from the journal entry; leave METHOD out"
+        if getattr(args, "edit", False):
+            return "--from-journal and --edit: pick one (replay with FIELD=VALUE overrides)"
+        if args.json_file:
+            return "--from-journal and --json: pick one (replay with FIELD=VALUE overrides)"
+        if not replaying.strip():
+            return "--from-journal needs a request_id (Requests in the console, or fpconsole journal)"
+        return None
+    if not args.method:
+        return "METHOD is required (fpconsole methods lists them), or --from-journal REQUEST_ID"
+    if getattr(args, "edit", False) and args.json_file == "-":
+        return "--edit reads the body from the editor, not stdin; use --json FILE to start from a file"
+    return None
+
+
+def _edited_body(method: Any, args: argparse.Namespace, err: TextIO) -> dict[str, Any] | int:
+    """--edit: the body written in the editor, or an exit code (nothing to send, or a problem)."""
+    from pathlib import Path
+
+    from fpconsole.editor import EditError, edit_body
+
+    start = Path(args.json_file) if args.json_file else None
+    try:
+        edited = edit_body(method, start)
+    except EditError as exc:
+        err.write(f"fpconsole call: --edit: {exc}\n")
+        if exc.kept is not None:
+            err.write(
+                f"fpconsole call: your text is kept in {exc.kept} (0600); edit it again with: "
+                f"fpconsole call {method.name} --edit --json {exc.kept}\n"
+            )
+        return EXIT_INVALID_INPUT
+    if edited.body is None:
+        edited.path.unlink(missing_ok=True)
+        err.write("fpconsole call: --edit: the file was left empty or unchanged; nothing sent\n")
+        return EXIT_OK
+    args.edited_file = edited.path  # deleted once the request is prepared (it may hold a PIN)
+    return edited.body
+
+
+def _replayed(
+    session: Any, request_id: str, fields: list[str], err: TextIO
+) -> tuple[Any, dict[str, Any]] | int:
+    """--from-journal: the entry's method and body (secrets left out), FIELD=VALUE on top."""
+    from fpconsole.api.methods import REGISTRY
+    from fpconsole.fields_input import FieldSyntaxError, parse_assignments
+    from fpconsole.replay import replay_of
+    from fpconsole.store.journal import Journal
+
+    with Journal.open(profile=session.profile_name, prune=False) as journal:
+        entry = _newest(journal) if request_id.strip() == LAST else journal.get(request_id.strip())
+    if entry is None:
+        err.write(
+            f"fpconsole call: --from-journal: no request {request_id} in the journal of profile "
+            f"{session.profile_name} (fpconsole journal lists them)\n"
+        )
+        return EXIT_INVALID_INPUT
+    try:
+        method = REGISTRY.resolve(entry.method)
+    except KeyError as exc:
+        err.write(f"fpconsole call: --from-journal: {exc.args[0]}\n")
+        return EXIT_INVALID_INPUT
+    replay = replay_of(method, entry.request)
+    try:
+        body = parse_assignments(fields, replay.body)
+    except FieldSyntaxError as exc:
+        err.write(f"fpconsole call: {exc}\n")
+        return EXIT_INVALID_INPUT
+    given = {item.partition("=")[0].strip() for item in fields}
+    missing = [name for name in replay.reenter if name not in given]
+    if missing:
+        # Sent without them, the request would mean something else (card.set_pin without its
+        # pin asks the processor to generate one): they are asked for, never left out silently.
+        err.write(
+            f"fpconsole call: --from-journal: {', '.join(missing)} of the original request "
+            "is never kept in the journal; give it again: " + " ".join(f"{name}=…" for name in missing) + "\n"
+        )
+        return EXIT_INVALID_INPUT
+    err.write(f"replaying {method.name} {entry.request_id or entry.id} with a new request_id\n")
+    return method, body
+
+
+def _newest(journal: Any) -> Any:
+    """`--from-journal last`: the newest request of the profile, not counting status polls."""
+    from fpconsole.store.journal import status_methods
+
+    polls = status_methods()
+    return next((e for e in journal.entries(limit=50) if e.method not in polls), None)
+
+
 def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+    try:
+        return _run_call(args, out, err, stdin)
+    finally:
+        _forget_edited(args)
+
+
+def _run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
     from fpconsole.api import errors
     from fpconsole.api.methods import REGISTRY
     from fpconsole.fields_input import FieldSyntaxError, parse_assignments
 
-    try:
-        method = REGISTRY.resolve(args.method)
-    except KeyError as exc:
-        err.write(f"fpconsole call: {exc.args[0]}\n")
+    wrong = _check_modes(args)
+    if wrong is not None:
+        err.write(f"fpconsole call: {wrong}\n")
         return EXIT_INVALID_INPUT
-    try:
-        body = parse_assignments(args.fields, _load_body(args.json_file, stdin or sys.stdin))
-    except FieldSyntaxError as exc:
-        err.write(f"fpconsole call: {exc}\n")
-        return EXIT_INVALID_INPUT
-    except (OSError, ValueError) as exc:
-        err.write(f"fpconsole call: --json: {exc}\n")
-        return EXIT_INVALID_INPUT
-    from fpconsole.api.advice import request_warnings
-
-    for warning in request_warnings(body):  # said, never refused: the API decides (api/advice.py)
-        err.write(f"fpconsole call: warning: {warning}\n")
-
+    replaying: str | None = getattr(args, "from_journal", None)
+    method: Any = None
+    body: dict[str, Any] = {}
+    if replaying is None:
+        try:
+            method = REGISTRY.resolve(args.method)
+        except KeyError as exc:
+            err.write(f"fpconsole call: {exc.args[0]}\n")
+            return EXIT_INVALID_INPUT
+        try:
+            if getattr(args, "edit", False):
+                edited = _edited_body(method, args, err)
+                if isinstance(edited, int):
+                    return edited
+                body = parse_assignments(args.fields, edited)
+            else:
+                body = parse_assignments(args.fields, _load_body(args.json_file, stdin or sys.stdin))
+        except FieldSyntaxError as exc:
+            err.write(f"fpconsole call: {exc}\n")
+            return EXIT_INVALID_INPUT
+        except (OSError, ValueError) as exc:
+            err.write(f"fpconsole call: --json: {exc}\n")
+            return EXIT_INVALID_INPUT
     if not args.base_url and (args.auth_id or args.secret_env):
         # Silently using the profile (the embedded sandbox by default) instead would send the
         # request somewhere the user did not ask for.
@@ -85,6 +201,16 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
     except SetupError as exc:
         err.write(f"fpconsole call: {exc}\n")
         return EXIT_INVALID_INPUT
+    if replaying is not None:
+        found = _replayed(session, replaying, list(args.fields), err)
+        if isinstance(found, int):
+            asyncio.run(session.aclose())
+            return found
+        method, body = found
+    from fpconsole.api.advice import request_warnings
+
+    for warning in request_warnings(body):  # said, never refused: the API decides (api/advice.py)
+        err.write(f"fpconsole call: warning: {warning}\n")
     if session.read_only and method.changes_state:
         err.write(f"fpconsole call: {session.profile.read_only_reason}; {method.name} changes state\n")
         asyncio.run(session.aclose())
@@ -96,6 +222,13 @@ def run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO |
         err.write(f"fpconsole call: invalid {method.name} request:\n")
         for problem in exc.errors:
             err.write(f"  {problem}\n")
+        kept = getattr(args, "edited_file", None)
+        if kept is not None:  # the text typed in the editor is kept for a second try
+            args.edited_file = None
+            err.write(
+                f"fpconsole call: your text is kept in {kept} (0600); edit it again with: "
+                f"fpconsole call {method.name} --edit --json {kept}\n"
+            )
         return EXIT_INVALID_INPUT
     from fpconsole import production_guard as guard
 
@@ -232,6 +365,14 @@ async def _follow(
         return EXIT_API_ERROR
     show(final)
     return _exit_for(final.get("request_status"))
+
+
+def _forget_edited(args: argparse.Namespace) -> None:
+    """The --edit file may hold a PIN: gone once the call is over (kept only for a second try)."""
+    path = getattr(args, "edited_file", None)
+    if path is not None:
+        path.unlink(missing_ok=True)
+        args.edited_file = None
 
 
 def _exit_for(request_status: str | None) -> int:

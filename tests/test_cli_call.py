@@ -377,10 +377,10 @@ def test_unset_secret_env_var_exits_2(
     assert f"{SECRET_ENV} is not set" in result.err
 
 
-def test_missing_method_is_an_argparse_usage_error() -> None:
-    with pytest.raises(SystemExit) as caught:
-        cli.main(["call"])
-    assert caught.value.code == 2
+def test_missing_method_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    # METHOD is optional for argparse (--from-journal takes it from the journal), not for call.
+    assert cli.main(["call"]) == 2
+    assert "METHOD is required (fpconsole methods lists them), or --from-journal" in capsys.readouterr().err
 
 
 # --- 3: transport -----------------------------------------------------------------------
