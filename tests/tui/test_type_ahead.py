@@ -59,7 +59,7 @@ async def test_typing_straight_after_opening_a_form_fills_its_first_empty_field(
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_ready(pilot)
-        burst(pilot, "e77012345678")  # Edit phone for the selected client
+        burst(pilot, "E77012345678")  # Edit phone for the selected client
         await wait_until(pilot, lambda: isinstance(app.screen, RequestFormScreen))
         await settle(pilot)
         form = app.screen

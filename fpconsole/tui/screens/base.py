@@ -78,6 +78,8 @@ class ListScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
         Binding("a", "actions", "Actions", id="actions"),
+        # Every list exports what it shows (filtered), as the palette's "Export…" does.
+        Binding("e", "export", "Export", id="export"),
     ]
     # Below 110 columns the detail panel narrows and the top bar drops the host, so at 80x24
     # the list keeps its status column and the live "in process" count stays on screen.
@@ -256,6 +258,11 @@ class ListScreen(Screen[None]):
         self.table.focus()
 
     # --- actions ------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        from fpconsole.tui.export_menu import export_screen
+
+        export_screen(self.fp_app, self)
 
     def action_actions(self) -> None:
         from fpconsole.tui.actions_menu import ActionsMenu

@@ -48,7 +48,7 @@ class ClientsScreen(ListScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "act('n')", "New client", id="new-client"),
         Binding("i", "act('i')", "Issue card", show=False),
-        Binding("e", "act('e')", "Edit phone", show=False),
+        Binding("E", "act('E')", "Edit phone", show=False),
         Binding("l", "act('l')", "Link card", show=False),
         Binding("c", "act('c')", "Cards", show=False),
     ]
@@ -81,7 +81,7 @@ class ClientsScreen(ListScreen):
                 lambda: app.open_form(MethodName.CARD_ISSUE, initial),
                 short="Issue card",
             ),
-            Action("e", "Edit phone", lambda: app.open_form(MethodName.CLIENT_UPDATE, initial)),
+            Action("E", "Edit phone", lambda: app.open_form(MethodName.CLIENT_UPDATE, initial)),
             Action(
                 "l",
                 "Link a card to this client",
@@ -109,7 +109,7 @@ class ClientsScreen(ListScreen):
                     f"Issue card for {row.key}", MethodName.CARD_ISSUE, lambda: self.run_action_key("i")
                 ),
                 SystemCommand(
-                    f"Edit phone of {row.key}", MethodName.CLIENT_UPDATE, lambda: self.run_action_key("e")
+                    f"Edit phone of {row.key}", MethodName.CLIENT_UPDATE, lambda: self.run_action_key("E")
                 ),
                 SystemCommand(
                     f"Copy client_id {row.key}",

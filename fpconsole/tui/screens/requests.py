@@ -89,7 +89,7 @@ class RequestsScreen(ListScreen):
         Binding("C", "act('C')", "Copy curl", show=False),
         Binding("p", "act('p')", "Poll again", show=False),
         Binding("t", "act('t')", "Ticket", show=False),
-        Binding("e", "act('e')", "Export", show=False),
+        Binding("e", "act('e')", "Export"),
         Binding("v", "toggle_changes_only", "Changes only", id="changes-only"),
     ]
     # Every card the cursor rests on is read (info, balance, limits): the changes an operator
