@@ -51,6 +51,18 @@ def save(app: FpConsoleApp, choice: ExportChoice, fmt: Format) -> Path | None:
     return path
 
 
+def page_export(app: FpConsoleApp, choice: ExportChoice) -> None:
+    """The export's text in $PAGER (or in the console), nothing written to disk."""
+    from fpconsole.tui.text_pager import show_text
+
+    try:
+        text = choice.render(choice.formats[0])
+    except OSError as exc:
+        app.notify(f"Export failed: {exc}", title="Export", severity="error", timeout=8)
+        return
+    show_text(app, choice.title, text)
+
+
 def open_export_menu(app: FpConsoleApp, title: str, choices: Sequence[ExportChoice]) -> None:
     from fpconsole.tui.actions_menu import ActionsMenu
 
@@ -68,6 +80,14 @@ def open_export_menu(app: FpConsoleApp, title: str, choices: Sequence[ExportChoi
                     changes_state=False,
                 )
             )
+        actions.append(
+            Action(
+                str(len(actions) + 1),
+                f"{choice.title} · view in pager",
+                lambda choice=choice: page_export(app, choice),  # type: ignore[misc]
+                changes_state=False,
+            )
+        )
 
     def run(chosen: Action | None) -> None:
         if chosen is not None:
