@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final, Literal
 
@@ -23,6 +23,29 @@ from fpconsole.tui.ledger_limits import to_decimal
 SIGN: Final[dict[str, int]] = {"pay": -1, "withdrawal": -1, "refund": 1, "credit": 1}
 SPENDING: Final = frozenset({"pay", "withdrawal"})
 SpendKey = Literal["mcc", "merchant"]
+# The screen shows times in the console's local zone (`astimezone()`); an export is written in
+# the same zone, and says which, so a spreadsheet and the screen show the same times.
+SCREEN_ZONE: Final[tzinfo | None] = None  # None: the local zone, as `astimezone()` reads it
+TIME_FORMAT: Final = "%Y-%m-%d %H:%M"  # with the year: a window may span a new year
+
+
+def in_zone(at: datetime, zone: tzinfo | None = SCREEN_ZONE) -> datetime:
+    return at.astimezone(zone)
+
+
+def shown_time(at: datetime) -> str:
+    """A time as the statement screen shows it: local zone, with the year."""
+    return in_zone(at).strftime(TIME_FORMAT)
+
+
+def zone_label(at: datetime) -> str:
+    """`UTC+05:00`, or `CET (UTC+01:00)` when the zone has a name of its own."""
+    offset = at.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    label = f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    name = at.tzname() or ""
+    return f"{name} ({label})" if name and name[0].isalpha() and not name.startswith("UTC") else label
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -63,9 +86,9 @@ class Operation:
         """What it did to the balance."""
         return SIGN.get(self.type, 0) * self.amount - self.commission
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, zone: tzinfo | None = SCREEN_ZONE) -> dict[str, Any]:
         return {
-            "datetime": self.at.isoformat(),
+            "datetime": in_zone(self.at, zone).isoformat(),
             "type": self.type,
             "amount": str(self.amount),
             "commission": str(self.commission),
@@ -116,9 +139,9 @@ class Authorization:
     merchant: str
     transaction_id: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, zone: tzinfo | None = SCREEN_ZONE) -> dict[str, Any]:
         return {
-            "datetime": self.at.isoformat() if self.at else None,
+            "datetime": in_zone(self.at, zone).isoformat() if self.at else None,
             "held": str(self.held),
             "full_amount": None if self.full_amount is None else str(self.full_amount),
             "currency": self.currency,
@@ -308,15 +331,17 @@ class Statement:
             ranked = [*ranked[: top - 1], ("other", rest)]
         return ranked
 
-    def to_json(self) -> dict[str, Any]:
-        """The statement for an export: plain JSON types, amounts as decimal strings."""
+    def to_json(self, zone: tzinfo | None = SCREEN_ZONE) -> dict[str, Any]:
+        """The statement for an export: plain JSON types, amounts as decimal strings, times in
+        the screen's zone (`time_zone` says which; each time carries its offset too)."""
         end = self.end_balance()
         return {
             "card_id": self.card_id,
             "card_mask": self.card_mask,
             "client_id": self.client_id,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
+            "time_zone": zone_label(in_zone(self.end, zone)),
+            "start": in_zone(self.start, zone).isoformat(),
+            "end": in_zone(self.end, zone).isoformat(),
             "currency": self.currency,
             "balance_at_end": None if end is None else str(end),
             "accounts": [a.to_json() for a in self.accounts],
@@ -324,8 +349,8 @@ class Statement:
                 {"type": t.type, "count": t.count, "amount": str(t.amount), "commission": str(t.commission)}
                 for t in self.totals()
             ],
-            "authorizations": [a.to_json() for a in self.authorizations],
-            "operations": [op.to_json() for op in self.operations],
+            "authorizations": [a.to_json(zone) for a in self.authorizations],
+            "operations": [op.to_json(zone) for op in self.operations],
         }
 
 

@@ -26,7 +26,14 @@ from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 from fpconsole.api import errors
 from fpconsole.api import methods as api
 from fpconsole.tui.connection import unavailable_reason
-from fpconsole.tui.statement_model import Operation, SpendKey, Statement, build_statement
+from fpconsole.tui.statement_model import (
+    Operation,
+    SpendKey,
+    Statement,
+    build_statement,
+    shown_time,
+    zone_label,
+)
 from fpconsole.tui.statement_window import Preset, Window, WindowDialog, preset_window
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
@@ -35,14 +42,15 @@ if TYPE_CHECKING:
     from fpconsole.tui.app import FpConsoleApp
 
 OPERATION_COLUMNS: Final = (
-    Column("datetime", "Date", 11),
-    Column("type", "Type", 10),
-    Column("amount", "Amount", 13, "right"),
-    Column("commission", "Fee", 6, "right"),
-    Column("currency", "Cur", 3),
-    Column("mcc", "MCC", 4),
-    Column("merchant", "Merchant", 0),
-    Column("rrn", "RRN", 12),
+    # The date with its year (a window may span a new year); narrow, the RRN and MCC go first.
+    Column("datetime", "Date", 16, priority=9),
+    Column("type", "Type", 10, priority=8),
+    Column("amount", "Amount", 13, "right", priority=9),
+    Column("commission", "Fee", 6, "right", priority=4),
+    Column("currency", "Cur", 3, priority=5),
+    Column("mcc", "MCC", 4, priority=2),
+    Column("merchant", "Merchant", 0, priority=6),
+    Column("rrn", "RRN", 12, priority=1),
 )
 # The API documents no paging and the sandbox caps an answer (1,000 by default): a statement this
 # long may be cut, and the user should narrow the window to be sure.
@@ -58,7 +66,7 @@ def operation_row(index: int, op: Operation) -> Row:
     return Row(
         key=f"{index}:{op.rrn}",
         cells=(
-            op.at.astimezone().strftime("%m-%d %H:%M"),
+            shown_time(op.at),
             op.type,
             money(op.signed + op.commission, signed=True),
             money(op.commission),
@@ -294,6 +302,7 @@ class StatementScreen(Screen[None]):
             start, end = window.start.astimezone(), window.end.astimezone()
             same_year = start.year == end.year
             parts.append(f"{start:%Y-%m-%d %H:%M} → {end:%m-%d %H:%M}" if same_year else window.label())
+            parts.append(f"times {zone_label(end)}")  # exports are written in the same zone
         if self.loading:
             parts.append("loading…")
         elif self.statement is not None:
@@ -366,7 +375,7 @@ class StatementScreen(Screen[None]):
             held.add_column(name, justify="right" if name in ("Held", "Of") else "left", no_wrap=True)
         for auth in statement.authorizations[:20]:
             held.add_row(
-                auth.at.astimezone().strftime("%m-%d %H:%M") if auth.at else "",
+                shown_time(auth.at) if auth.at else "",
                 money(auth.held),
                 "" if auth.full_amount is None else money(auth.full_amount),
                 auth.merchant,
