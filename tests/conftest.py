@@ -17,4 +17,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("FPCONSOLE_USER_HOST", "qa@jumphost")
     monkeypatch.setenv("FPCONSOLE_SANDBOX_DELAY", "0")
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # A developer's own default profile or config file must not reach the tests.
+    monkeypatch.delenv("FPCONSOLE_PROFILE", raising=False)
+    monkeypatch.delenv("FPCONSOLE_CONFIG", raising=False)
     yield home

@@ -25,7 +25,7 @@ class ActionsMenu(ModalScreen["Action | None"]):
     ActionsMenu Label { text-style: bold; width: 1fr; }
     ActionsMenu OptionList, ActionsMenu OptionList:focus { height: auto; max-height: 18; border: none; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss_none", "Close", id="actions-close")]
 
     def __init__(self, title: str, actions: list[Action]) -> None:
         super().__init__()

@@ -175,13 +175,13 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
     ConfirmScreen #confirm-buttons Button { margin: 0 0 0 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "yes", "Yes"),
-        Binding("n", "no", "No"),
+        Binding("y", "yes", "Yes", id="confirm-yes"),
+        Binding("n", "no", "No", id="confirm-no"),
         # Enter does what the focused button (or, in a box, Yes) says; the footer shows the one
         # that applies (check_action). Priority: a button's or a box's own Enter comes after.
-        Binding("enter", "enter('yes')", "Yes", priority=True),
-        Binding("enter", "enter('no')", "No", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "enter('yes')", "Yes", priority=True, id="confirm-enter"),
+        Binding("enter", "enter('no')", "No", priority=True, id="confirm-enter"),
+        Binding("escape", "cancel", "Cancel", id="confirm-cancel"),
     ]
 
     def __init__(

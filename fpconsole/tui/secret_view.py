@@ -33,10 +33,10 @@ class SecretDataScreen(ModalScreen[None]):
     SecretDataScreen .hint { color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "reveal", "Reveal 30 s"),
-        Binding("h", "hide", "Hide"),
-        Binding("c", "copy_masked", "Copy (masked)"),
-        Binding("escape", "close", "Close"),
+        Binding("v", "reveal", "Reveal 30 s", id="secret-reveal"),
+        Binding("h", "hide", "Hide", id="secret-hide"),
+        Binding("c", "copy_masked", "Copy (masked)", id="secret-copy"),
+        Binding("escape", "close", "Close", id="secret-close"),
     ]
 
     def __init__(self, card_id: str, card_mask: str) -> None:

@@ -26,15 +26,15 @@ _BACK_KEY: Final = "Back"  # the footer's word for it: five keys fit in 80 colum
 class LeaveScreen(ModalScreen[LeaveChoice]):
     DEFAULT_CSS = default_css("leave.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "choose('discard')", "Discard"),
-        Binding("n", "choose('stay')", _BACK_KEY),
-        Binding("k", "choose('keep')", "Keep as draft"),
+        Binding("y", "choose('discard')", "Discard", id="leave-discard"),
+        Binding("n", "choose('stay')", _BACK_KEY, id="leave-stay"),
+        Binding("k", "choose('keep')", "Keep as draft", id="leave-keep"),
         # Enter presses the focused button; the footer says which (check_action). Priority:
         # before the button's own Enter, which the footer would not show.
-        Binding("enter", "enter('stay')", _BACK_KEY, priority=True),
-        Binding("enter", "enter('keep')", "Keep as draft", priority=True),
-        Binding("enter", "enter('discard')", "Discard", priority=True),
-        Binding("escape", "stay", _BACK_KEY),
+        Binding("enter", "enter('stay')", _BACK_KEY, priority=True, id="leave-enter"),
+        Binding("enter", "enter('keep')", "Keep as draft", priority=True, id="leave-enter"),
+        Binding("enter", "enter('discard')", "Discard", priority=True, id="leave-enter"),
+        Binding("escape", "stay", _BACK_KEY, id="leave-back"),
     ]
 
     def __init__(self, *, can_keep: bool) -> None:

@@ -30,7 +30,7 @@ class BulkProductionGuard(ModalScreen[bool]):
     BulkProductionGuard #guard-buttons { height: auto; margin: 1 0 0 0; align-horizontal: right; }
     BulkProductionGuard #guard-buttons Button { margin: 0 0 0 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="bulk-guard-cancel")]
 
     def __init__(self, question: Question) -> None:
         super().__init__()

@@ -97,13 +97,13 @@ class PagedTable(ScrollView, can_focus=True):
         "paged-table--muted",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="list-up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="list-down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list-page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list-page-down"),
+        Binding("home,g", "first", "First", show=False, id="list-first"),
+        Binding("end,G", "last", "Last", show=False, id="list-last"),
+        Binding("enter", "select", "Open", show=False, id="list-open"),
     ]
 
     cursor_row: reactive[int] = reactive(0, repaint=False)  # watch_cursor_row repaints two lines
