@@ -12,6 +12,7 @@ from typing import Final
 
 EXIT_OK: Final = 0
 EXIT_API_ERROR: Final = 1  # the API answered with an error (or a row failed)
+EXIT_CHAIN_BROKEN: Final = 1  # `journal verify`: the audit chain is broken
 EXIT_INVALID_INPUT: Final = 2  # bad arguments, file, config or profile: nothing was sent
 EXIT_TRANSPORT: Final = 3  # the server could not be reached, or an outcome is unknown
 # What a shell reports for a process a signal ended is 128 + the signal's number; these two are

@@ -8,6 +8,11 @@ own, and an answer or status change updates the newest matching row.
 
 Everything written passes through `scrub_json` first, whatever the client already did.
 Retention: 90 days and 200,000 rows per profile by default, applied at open at most hourly.
+
+Each entry also records who sent it and why, and is hash-chained (store/audit.py): an insert
+or an update is one short write transaction (BEGIN IMMEDIATE), so two consoles writing the same
+file keep one valid chain. A team's append-only copy (config `[audit]`) is written after the
+entry is committed; a copy that fails is a warning, never a lost entry.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from fpconsole.api.outcome import FINAL, PENDING, of_event
-from fpconsole.store import db
+from fpconsole.store import audit, db
 from fpconsole.store.scrub import scrub_json, scrub_text
 
 if TYPE_CHECKING:
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
         ResponseReceived,
         StatusChanged,
     )
+    from fpconsole.store.audit_copy import AuditCopies
 
 MAX_AGE_DAYS: Final = 90
 MAX_ROWS: Final = 200_000
@@ -46,6 +52,20 @@ PENDING_OUTCOMES: Final = tuple(sorted(PENDING))
 # The request's own final statuses (SPEC §2): once a row has one, no later event replaces it.
 FINAL_OUTCOMES: Final = tuple(sorted(FINAL))
 _REMEMBERED_ROWS: Final = 4096
+# A new row's columns before an event fills them: its hashes cover every column, so each is
+# given as SQLite will store it (the schema's defaults, written out).
+_NEW_ROW: Final[dict[str, Any]] = {
+    "path": None,
+    "target_ids": "{}",
+    "request": None,
+    "response": None,
+    "changes_state": 0,
+    "error_code": None,
+    "error_description": None,
+    "latency_ms": None,
+    "changes": "[]",
+    "reason": None,
+}
 log = logging.getLogger(__name__)
 
 MIGRATIONS: Final = (
@@ -77,6 +97,16 @@ MIGRATIONS: Final = (
         "CREATE INDEX requests_sent ON requests (sent_ts)",
         "CREATE INDEX requests_pending ON requests (profile, outcome)",
     ),
+    db.sql_migration(
+        2,
+        "operator, reason and the audit hash chain",
+        "ALTER TABLE requests ADD COLUMN operator TEXT",  # user@host
+        "ALTER TABLE requests ADD COLUMN reason TEXT",  # typed for block/unblock/close/refund
+        "ALTER TABLE requests ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE requests ADD COLUMN hash TEXT",
+        "ALTER TABLE requests ADD COLUMN state_hash TEXT",
+        audit.CHAIN_TABLE,
+    ),
 )
 
 
@@ -103,6 +133,13 @@ class JournalEntry:
     sent_at: datetime
     updated_at: datetime
     changes: list[StatusChange]
+    # Who and why (None on entries written before fpconsole recorded them).
+    operator: str | None = None
+    reason: str | None = None
+    # The audit chain (store/audit.py); None on entries written before it existed.
+    prev_hash: str | None = None
+    hash: str | None = None
+    state_hash: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,8 +157,13 @@ class JournalEntry:
             "updated_at": self.updated_at.isoformat(),
             "changes": [{"status": c.status, "at": c.at.isoformat()} for c in self.changes],
             "changes_state": self.changes_state,
+            "operator": self.operator,
+            "reason": self.reason,
             "request": self.request,
             "response": self.response,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "state_hash": self.state_hash,
         }
 
 
@@ -179,6 +221,11 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         sent_at=datetime.fromisoformat(row["sent_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         changes=changes,
+        operator=row["operator"],
+        reason=row["reason"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+        state_hash=row["state_hash"],
     )
 
 
@@ -188,13 +235,24 @@ class Journal:
     path: Path
     profile: str
     recovered_from: Path | None = None
+    # Who is recorded as having sent what this journal writes (`user@host`).
+    operator: str = field(default_factory=audit.operator_name)
+    # The team's append-only copy; None: read `[audit]` from config.toml at the first write.
+    copies: AuditCopies | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # (request_id, method) → row id of the newest attempt this process wrote.
     _rows: OrderedDict[tuple[str | None, str], int] = field(default_factory=OrderedDict, repr=False)
 
     @classmethod
     def open(
-        cls, path: Path | None = None, *, profile: str, prune: bool = True, verify: bool | None = None
+        cls,
+        path: Path | None = None,
+        *,
+        profile: str,
+        prune: bool = True,
+        verify: bool | None = None,
+        operator: str | None = None,
+        copies: AuditCopies | None = None,
     ) -> Journal:
         if path is None:
             from fpconsole.locations import journal_db
@@ -202,7 +260,7 @@ class Journal:
             path = journal_db()
         conn, aside = db.open_database(path, MIGRATIONS, label="request journal", verify=verify)
         conn.row_factory = sqlite3.Row
-        journal = cls(conn, path, profile, aside)
+        journal = cls(conn, path, profile, aside, operator or audit.operator_name(), copies)
         if prune and journal._prune_due():
             journal.prune()
         return journal
@@ -210,6 +268,8 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            if self.copies is not None:
+                self.copies.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -231,8 +291,18 @@ class Journal:
             else:
                 self._failed(event)
 
-    def _execute(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
-        return db.retry_busy(lambda: self.conn.execute(sql, params))
+    def _copy_out(self, row_id: int, *, written: bool) -> None:
+        """The team's copy of an entry just written (`written`) or just ended. After the commit:
+        the journal has the entry whatever becomes of the copy."""
+        if self.copies is None:
+            from fpconsole.store.audit_copy import AuditCopies
+
+            self.copies = AuditCopies.from_config()
+        if not self.copies:
+            return
+        row = self.conn.execute("SELECT * FROM requests WHERE id = ?", (row_id,)).fetchone()
+        if row is not None:
+            self.copies.send(row, event="recorded" if written else "ended")
 
     def _remember(self, request_id: str | None, method: str, row_id: int) -> None:
         self._rows[(request_id, method)] = row_id
@@ -240,27 +310,49 @@ class Journal:
         while len(self._rows) > _REMEMBERED_ROWS:
             self._rows.popitem(last=False)
 
+    def _insert(self, columns: dict[str, Any]) -> int:
+        """A new entry, chained after the profile's last one in the same write transaction
+        (another process appending at the same moment waits for the lock, then chains after it)."""
+        with db.write(self.conn):
+            # The id is chosen here (the write lock is ours) so that the hashes, which cover
+            # it, are computed before the one INSERT instead of read back and updated.
+            row_id = int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM requests").fetchone()[0])
+            row = audit.sealed(
+                {
+                    **_NEW_ROW,
+                    **columns,
+                    "id": row_id,
+                    "profile": self.profile,
+                    "operator": self.operator,
+                    "prev_hash": audit.previous_hash(self.conn, self.profile),
+                }
+            )
+            self.conn.execute(
+                f"INSERT INTO requests ({', '.join(row)}) VALUES ({_marks(tuple(row))})", tuple(row.values())
+            )
+            audit.advance_head(self.conn, self.profile, row_id, row["hash"])
+        self._copy_out(row_id, written=True)
+        return row_id
+
     def _sent(self, event: RequestSent) -> None:
         at = _iso(event.at)
-        cursor = self._execute(
-            """INSERT INTO requests (profile, request_id, method, path, target_ids, request,
-                   changes_state, outcome, sent_at, sent_ts, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?)""",
-            (
-                self.profile,
-                event.request_id,
-                event.method,
-                event.path,
-                _dumps(event.target_ids),
-                _dumps(event.request),
-                int(event.changes_state),
-                at,
-                event.at.timestamp(),
-                at,
-            ),
+        reason = audit.reason_of(event.method, event.request)
+        row_id = self._insert(
+            {
+                "request_id": event.request_id,
+                "method": event.method,
+                "path": event.path,
+                "target_ids": _dumps(event.target_ids),
+                "request": _dumps(event.request),
+                "changes_state": int(event.changes_state),
+                "outcome": "sent",
+                "sent_at": at,
+                "sent_ts": event.at.timestamp(),
+                "updated_at": at,
+                "reason": scrub_text(reason) if reason else None,
+            }
         )
-        if cursor.lastrowid is not None:
-            self._remember(event.request_id, event.method, cursor.lastrowid)
+        self._remember(event.request_id, event.method, row_id)
 
     def _find(self, request_id: str | None, method: str | None) -> int | None:
         """The newest row for this request: of that method, or else its original (not a poll)."""
@@ -299,7 +391,40 @@ class Journal:
         # disagrees — a request/status poll answered by a fault or a confused server, a late
         # failure — is therefore logged and ignored instead of rewriting history (QA saw
         # sent → unknown → success → error when a failed poll overwrote a success).
-        cursor = self._execute(
+        with db.write(self.conn):
+            updated = self._apply_update(
+                row_id, outcome, when, response, error_code, error_description, latency_ms
+            )
+            if updated is not None:
+                audit.reseal(self.conn, updated)
+        if updated is not None:
+            if outcome in FINAL:
+                self._copy_out(row_id, written=False)
+            return
+        kept = self.conn.execute(
+            "SELECT request_id, method, outcome FROM requests WHERE id = ?", (row_id,)
+        ).fetchone()
+        if kept is not None:
+            log.warning(
+                "journal: %s %s already ended %s; a later %s is ignored",
+                kept[1],
+                kept[0],
+                kept[2],
+                outcome,
+            )
+
+    def _apply_update(
+        self,
+        row_id: int,
+        outcome: str,
+        when: str,
+        response: dict[str, Any] | None,
+        error_code: str | None,
+        error_description: str | None,
+        latency_ms: float | None,
+    ) -> sqlite3.Row | None:
+        """The row as updated, or None when it had already ended otherwise."""
+        cursor = self.conn.execute(
             """UPDATE requests SET outcome = ?, updated_at = ?,
                    response = coalesce(?, response),
                    error_code = coalesce(?, error_code),
@@ -307,7 +432,8 @@ class Journal:
                    latency_ms = coalesce(?, latency_ms),
                    changes = CASE WHEN outcome = ? THEN changes  -- the same status again: no change
                        ELSE json_insert(changes, '$[#]', json_object('status', ?, 'at', ?)) END
-               WHERE id = ? AND (outcome NOT IN (?, ?) OR outcome = ?)""",
+               WHERE id = ? AND (outcome NOT IN (?, ?) OR outcome = ?)
+               RETURNING *""",
             (
                 outcome,
                 when,
@@ -323,40 +449,26 @@ class Journal:
                 outcome,
             ),
         )
-        if cursor.rowcount == 0:
-            kept = self.conn.execute(
-                "SELECT request_id, method, outcome FROM requests WHERE id = ?", (row_id,)
-            ).fetchone()
-            if kept is not None:
-                log.warning(
-                    "journal: %s %s already ended %s; a later %s is ignored",
-                    kept[1],
-                    kept[0],
-                    kept[2],
-                    outcome,
-                )
+        rows = cursor.fetchall()
+        return rows[0] if rows else None
 
     def _insert_late(
         self, request_id: str | None, method: str, outcome: str, at: datetime, response: dict[str, Any] | None
     ) -> int | None:
         """An answer for a request this journal never saw sent (e.g. opened mid-flight)."""
         when = _iso(at)
-        cursor = self._execute(
-            """INSERT INTO requests (profile, request_id, method, response, outcome, sent_at,
-                   sent_ts, updated_at, changes_state)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)""",
-            (
-                self.profile,
-                request_id,
-                method,
-                _dumps(response) if response is not None else None,
-                outcome,
-                when,
-                at.timestamp(),
-                when,
-            ),
+        return self._insert(
+            {
+                "request_id": request_id,
+                "method": method,
+                "response": _dumps(response) if response is not None else None,
+                "outcome": outcome,
+                "sent_at": when,
+                "sent_ts": at.timestamp(),
+                "updated_at": when,
+                "changes_state": 1,
+            }
         )
-        return cursor.lastrowid
 
     def _answered(self, event: ResponseReceived) -> None:
         result = of_event(event)
@@ -553,6 +665,11 @@ class Journal:
                 is not None
             )
 
+    def verify(self) -> audit.ChainReport:
+        """Whether this profile's hash chain is intact, and where it breaks if not."""
+        with self._lock:
+            return audit.verify_chain(self.conn, self.profile)
+
     # --- retention ---
 
     def _prune_due(self) -> bool:
@@ -566,18 +683,26 @@ class Journal:
         """Delete entries older than `max_age_days` (every profile) and all but the newest
         `max_rows` of each profile. Returns how many rows went."""
         cutoff = (datetime.now(UTC) - timedelta(days=max_age_days)).timestamp()
+        removed = 0
         with self._lock, db.write(self.conn):
-            removed = self.conn.execute("DELETE FROM requests WHERE sent_ts < ?", (cutoff,)).rowcount
             profiles = [r[0] for r in self.conn.execute("SELECT DISTINCT profile FROM requests")]
             for profile in profiles:
-                # The id of the oldest row to keep is found by walking the (profile, id) index.
+                # Each profile loses the start of its chain only (store/audit.py), so entries go
+                # by position: everything up to the newest one older than the cutoff (an entry
+                # whose clock ran back 90 days goes with its elders), and all but the newest
+                # max_rows (the edge is found by walking the (profile, id) index).
+                old = self.conn.execute(
+                    "SELECT max(id) FROM requests WHERE profile = ? AND sent_ts < ?", (profile, cutoff)
+                ).fetchone()
                 edge = self.conn.execute(
                     "SELECT id FROM requests WHERE profile = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
                     (profile, max(0, max_rows)),
                 ).fetchone()
-                if edge is not None:
+                last = max(old[0] or 0, edge[0] if edge is not None else 0)
+                if last:
+                    audit.note_pruned(self.conn, profile, last)
                     removed += self.conn.execute(
-                        "DELETE FROM requests WHERE profile = ? AND id <= ?", (profile, edge[0])
+                        "DELETE FROM requests WHERE profile = ? AND id <= ?", (profile, last)
                     ).rowcount
             self.conn.execute(
                 "INSERT INTO meta(key, value) VALUES('pruned_at', ?) "
