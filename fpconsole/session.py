@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from fpconsole.api.client import CardApiClient, ClientOptions
+from fpconsole.logs import hide as hide_in_logs
 
 if TYPE_CHECKING:
     import ssl
@@ -175,6 +176,7 @@ def open_session(
         secret = profile.profile.resolve_secret()
     except SecretError as exc:
         raise SetupError(str(exc), short=_secret_short(profile.profile)) from None
+    hide_in_logs(secret)
     try:
         # Loads the CA bundle now: one without a usable certificate is a ConfigError naming
         # its line, not an SSL traceback at the first request.
@@ -238,6 +240,7 @@ def _explicit_session(
     secret = os.environ.get(secret_env)
     if not secret:
         raise SetupError(f"--secret-env: the environment variable {secret_env} is not set or empty")
+    hide_in_logs(secret)
     from fpconsole.config import Profile, ResolvedProfile, read_only_reason
 
     checked_alg = _check_alg(alg)
