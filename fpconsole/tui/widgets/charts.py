@@ -12,8 +12,9 @@ stays readable on light and dark terminals alike.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,49 @@ def _ticks(start: float, end: float, count: int) -> list[float]:
         return [start]
     step = (end - start) / (count - 1)
     return [start + step * index for index in range(count)]
+
+
+DAY_FORMAT = "%m-%d"
+TIME_FORMATS = ("%H:%M", "%H:%M:%S")
+DAY_SPAN = 36 * 3600  # a window longer than this is labelled by day, else by time of day
+
+
+def _distinct(ticks: list[float], labels: list[str]) -> tuple[list[float], list[str]]:
+    """Leave out a tick whose label repeats the one before it (the last resort: a window of a
+    few seconds labelled to the second)."""
+    kept: list[tuple[float, str]] = []
+    for tick, label in zip(ticks, labels, strict=True):
+        if all(label != seen for _, seen in kept):
+            kept.append((tick, label))
+    return [t for t, _ in kept], [label for _, label in kept]
+
+
+def time_ticks(start: float, end: float, count: int) -> tuple[list[float], list[str]]:
+    """Ticks for a time axis (epoch seconds) and their labels in the local zone, no label twice.
+    Over more than a day and a half: at local midnights, a whole number of days apart, labelled
+    with the date (with the year when the window spans two); shorter: evenly spaced, labelled
+    with the time of day (to the second when minutes would repeat)."""
+    count = max(2, count)
+    if end - start > DAY_SPAN:
+        first = datetime.fromtimestamp(start).astimezone()
+        last = datetime.fromtimestamp(end).astimezone()
+        midnight = first.replace(hour=0, minute=0, second=0, microsecond=0)
+        if midnight < first:
+            midnight = (midnight + timedelta(days=1)).replace(hour=0)
+        days = max((last - midnight).days, 0) + 1
+        step = max(1, math.ceil(days / count))
+        fmt = DAY_FORMAT if first.year == last.year else "%Y-%m-%d"
+        moments = [midnight + timedelta(days=day) for day in range(0, days, step)]
+        # A day's midnight is found again in the zone it falls in (a DST change moves it).
+        moments = [m.replace(tzinfo=None).astimezone() for m in moments if m.timestamp() <= end]
+        return _distinct([m.timestamp() for m in moments], [m.strftime(fmt) for m in moments])
+    ticks = _ticks(start, end, count)
+    labels: list[str] = []
+    for fmt in TIME_FORMATS:
+        labels = [datetime.fromtimestamp(t).astimezone().strftime(fmt) for t in ticks]
+        if len(set(labels)) == len(labels):
+            return ticks, labels
+    return _distinct(ticks, labels)
 
 
 def axis_labels(values: Sequence[float]) -> list[str]:
@@ -120,11 +164,8 @@ class BalanceChart(ThemedPlot):
         end = self.points[-1][1]
         plt.title(f"Balance ({self.currency}) · ends at {end:,.2f}")
         plt.plot(xs, ys, marker="hd", color=plot_color(self.app, "primary"))
-        span = xs[-1] - xs[0]
-        fmt = "%H:%M" if span <= 36 * 3600 else "%m-%d"
         width = max(self.size.width, 20)
-        ticks = _ticks(xs[0], xs[-1], max(2, min(6, width // 14)))
-        plt.xticks(ticks, [datetime.fromtimestamp(t).astimezone().strftime(fmt) for t in ticks])
+        plt.xticks(*time_ticks(xs[0], xs[-1], max(2, min(6, width // 14))))
         low, high = min(ys), max(ys)
         if high > low:
             y_ticks = _ticks(low, high, max(2, min(5, self.size.height // 3)))
