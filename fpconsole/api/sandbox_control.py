@@ -71,7 +71,14 @@ class ControlRouteMissing(errors.ApiError):
 
 
 def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A JSON number, finite (json.loads reads Infinity and NaN, and int() of them raises)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _text(value: object) -> str:
@@ -147,9 +154,9 @@ class FaultRule:
     def from_json(cls, data: Mapping[str, Any]) -> FaultRule:
         found: dict[str, float] = {}
         for name in FAULT_KEYS:
-            value = data.get(name)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                found[name] = float(value)
+            value = _number(data.get(name))
+            if value is not None:
+                found[name] = value
         return cls(**found)
 
     def is_empty(self) -> bool:
@@ -196,7 +203,7 @@ class FaultSettings:
                 if isinstance(rule, Mapping)
             },
             seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-            hold_s=float(hold) if isinstance(hold, (int, float)) and not isinstance(hold, bool) else None,
+            hold_s=_number(hold),
         )
 
 

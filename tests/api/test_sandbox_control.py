@@ -225,3 +225,77 @@ def test_a_bad_duration_names_the_field_and_the_fix(text: str) -> None:
 def test_any_text_is_a_duration_or_an_invalid_request(text: str) -> None:
     with contextlib.suppress(errors.InvalidRequest):
         assert 0 <= parse_duration(text) < float("inf")
+
+
+# --- answers of any shape read without a traceback ---------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+_FIELDS = st.sampled_from(
+    [
+        "name",
+        "created_at",
+        "clients",
+        "size_bytes",
+        "at",
+        "kind",
+        "request_id",
+        "amount",
+        "type",
+        "from_status",
+        "to_status",
+        "reason",
+        "merchant_name",
+        "http_status",
+        "latency_ms",
+        "partners",
+        "partners_count",
+        "delay",
+        "faults",
+        "workers",
+        "methods",
+        "seed",
+        "hold_s",
+        "error_rate",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_FIELDS, _JSON, max_size=8))
+def test_any_answer_reads_as_a_typed_result_or_defaults(data: dict[str, Any]) -> None:
+    from fpconsole.api.sandbox_control import Backup, FaultSettings, Health, HistoryEvent, ReceivedRequest
+
+    Backup.from_json(data)
+    Health.from_json(data)
+    FaultSettings.from_json(data)
+    ReceivedRequest.from_json(data)
+    assert isinstance(HistoryEvent.from_json(data).summary(), str)
+
+
+def test_history_events_read_as_people_write_them() -> None:
+    from fpconsole.api.sandbox_control import HistoryEvent
+
+    status = {"at": "x", "kind": "status", "from_status": "active", "to_status": "blocked", "reason": "lost"}
+    ledger = {"at": "x", "kind": "ledger", "type": "credit", "amount": 4410.5, "currency": "KZT"}
+    assert HistoryEvent.from_json(status).summary() == "active → blocked (lost)"
+    assert HistoryEvent.from_json(ledger).summary() == "credit 4410.50 KZT"
+
+
+def test_health_takes_a_partner_list_or_a_count() -> None:
+    from fpconsole.api.sandbox_control import Health
+
+    assert Health.from_json({"partners": ["1", "2"]}).partners_count == 2
+    assert Health.from_json({"partners": 3}).partners_count == 3
+
+
+@pytest.mark.parametrize("odd", [float("inf"), float("nan"), 10**400])
+def test_numbers_no_float_holds_read_as_absent(odd: Any) -> None:
+    from fpconsole.api.sandbox_control import Backup, Health
+
+    assert Backup.from_json({"clients": odd}).clients == 0
+    assert Health.from_json({"workers": odd, "delay": odd}).delay_s is None
+    assert FaultSettings.from_json({"error_rate": odd, "hold_s": odd}) == FaultSettings()
