@@ -396,3 +396,18 @@ def test_extra_words_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["sandbox", "health", "please"])
     assert done.value.code == exit_codes.EXIT_INVALID_INPUT
     assert "unrecognized arguments: please" in capsys.readouterr().err
+
+
+def test_fpconsole_profile_is_used_when_it_names_a_sandbox(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(isolated_home, TEST_PROFILE.replace('[profiles.local]\nkind = "sandbox"', LOCAL_SERVED))
+    monkeypatch.setenv("FPCONSOLE_PROFILE", "local")
+    code, _, err = run(capsys, "health")
+    # `local` is a served sandbox on a port nobody listens on: it was the one tried.
+    assert code == exit_codes.EXIT_TRANSPORT and "127.0.0.1:9" in err
+    monkeypatch.setenv("FPCONSOLE_PROFILE", "qa")  # a test profile: the built-in sandbox instead
+    assert run(capsys, "health")[0] == 0
+
+
+LOCAL_SERVED = '[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:9"'
