@@ -307,3 +307,20 @@ async def test_no_sandbox_section_on_other_profiles() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ListScreen)
+
+
+async def test_keys_typed_in_one_burst_land_in_their_boxes() -> None:
+    """F7, the panel's letter, Tab and an amount in one write: the letter's box takes the focus at
+    once, so Tab moves on from it (the tmux lifecycle test typed the amount into Card id)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        screen = await open_sandbox(pilot)
+        screen.action_panel("faults")
+        assert app.focused is box(screen, "method")  # at once, before any refresh
+        screen.action_menu()
+        await pilot.pause()
+        screen.action_panel("topup")
+        app.simulate_key("tab")  # handled right behind the letter, as in one write
+        await pilot.pause()
+        assert app.focused is box(screen, "amount")

@@ -331,8 +331,13 @@ class SandboxScreen(Screen[None]):
         self._enter_panel()
 
     def _enter_panel(self) -> None:
-        first = self.query_one(f"#panel-{self.panel}").query(Input).first(Input)
-        first.focus()
+        panel = self.query_one(f"#panel-{self.panel}")
+        first = panel.query(Input).first(Input)
+        # At once, not first.focus() (which waits for the next refresh): a Tab typed right behind
+        # the panel's letter must move on from this box. Its styles first: a panel the switcher
+        # has just shown is still display:none until then, and could not take the focus.
+        self.app.update_styles(panel)
+        self.set_focus(first)
         first.cursor_position = len(first.value)
 
     def action_panel(self, key: str) -> None:
