@@ -45,6 +45,10 @@ class TopBar(Horizontal):
     TopBar > #live { dock: right; }
     TopBar.-narrow.-broken > #user-host { display: none; }
     TopBar > #read-only { color: $warning; text-style: bold; }
+    /* Faults injected into the sandbox: said in every section while they are on. */
+    TopBar > #faults { display: none; color: $warning; text-style: bold; }
+    TopBar.-faults > #faults { display: block; }
+    TopBar.-narrow.-faults > #user-host { display: none; }
     """
 
     in_process: reactive[int] = reactive(0)
@@ -78,6 +82,7 @@ class TopBar(Horizontal):
         yield Static(f"{self.kind.upper()} · {self.profile}", id="kind", classes=f"-{self.kind}")
         if self.read_only:
             yield Static("READ-ONLY", id="read-only")
+        yield Static("", id="faults", markup=False)
         yield Static("", id="spacer")
         yield Static(self.host, id="host")
         yield Static(self.user_host, id="user-host")
@@ -96,6 +101,16 @@ class TopBar(Horizontal):
         news = getattr(self.app, "bar_news", None)
         if isinstance(news, Signal):
             news.subscribe(self, self._app_state, immediate=True)
+        from fpconsole.tui.sandbox_state import faults_news, faults_text
+
+        self._show_faults(faults_text(self.app))
+        faults_news(self.app).subscribe(self, self._show_faults, immediate=True)
+
+    def _show_faults(self, summary: str) -> None:
+        from fpconsole.tui.sandbox_state import bar_text
+
+        self.query_one("#faults", Static).update(bar_text(summary))
+        self.set_class(bool(summary), "-faults")
 
     def _app_state(self, state: tuple[int, Connection]) -> None:
         self.in_process, self.connection = state
