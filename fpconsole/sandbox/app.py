@@ -16,6 +16,7 @@ import contextlib
 import difflib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -36,7 +37,7 @@ from fpconsole.sandbox import control
 from fpconsole.sandbox.auth import AUTH_ERROR_CODES, authenticate
 from fpconsole.sandbox.engine.clock import rfc3339
 from fpconsole.sandbox.errors import ERROR_CODES, SandboxError, ValidationRefusal
-from fpconsole.sandbox.faults import DroppedConnection, FaultInjector
+from fpconsole.sandbox.faults import DroppedConnection, FaultBoard
 from fpconsole.sandbox.openapi import OPENAPI_PATH, openapi_bytes
 from fpconsole.sandbox.settings import SandboxSettings
 
@@ -157,7 +158,8 @@ class SandboxRuntime:
     def __init__(self, settings: SandboxSettings, engine: SandboxEngine | None = None) -> None:
         self.settings = settings
         self.partners = dict(settings.partners)
-        self.faults = FaultInjector(settings.faults)
+        # Per partner: each partner's own settings (in the database), else serve's --faults.
+        self.faults = FaultBoard(settings.faults, control.partner_faults(self))
         self._engine = engine
         self._owns_engine = engine is None
 
@@ -308,45 +310,71 @@ class ApiEndpoint(_Endpoint):
         body = await self._read(receive, send)
         if body is None:
             return
-        decision = self.runtime.faults.decide(self.method.name)
+        heard = control.Heard(self.method.name, scope["path"], started=time.perf_counter())
+        try:
+            await self._respond(scope, receive, send, body, heard)
+        finally:
+            control.record_received(self.runtime, heard)
+
+    async def _respond(
+        self, scope: Scope, receive: Receive, send: Send, body: bytes, heard: control.Heard
+    ) -> None:
+        # Faults are the calling partner's own (None when the signature fails: the default).
+        heard.partner = self._caller(scope, body)
+        decision = self.runtime.faults.decide(self.method.name, heard.partner)
         if decision.delay_s:
             await anyio.sleep(decision.delay_s)
         if decision.outcome == "http5xx":
             log.info("fault: HTTP 503 for %s", self.method.name)
             refusal = error_body("injected_error", "injected HTTP 503: the request was not applied")
+            heard.answered(503, refusal, request_id=control.request_id_of(body))
             await send_json(send, 503, encode(refusal))
             return
         if decision.outcome == "error":
             log.info("fault: injected_error for %s", self.method.name)
             refusal = error_body("injected_error", "injected error: the request was not applied")
+            heard.answered(200, refusal, request_id=control.request_id_of(body))
             await send_json(send, 200, encode(refusal))
             return
-        status, data = self.answer(scope, body)
+        status, data = self.answer(scope, body, heard)
         if decision.outcome == "timeout":
             log.info("fault: holding %s without an answer", self.method.name)
-            if await _hold(receive, self.runtime.faults.spec.hold_s):
+            heard.fault = "timeout"
+            if await _hold(receive, decision.hold_s):
                 return  # the client gave up: nobody to answer
             await _cut(send, data)
         if decision.outcome == "drop":
             log.info("fault: dropping the connection of %s", self.method.name)
+            heard.fault = "drop"
             await _cut(send, data)
         await send_json(send, status, data)
 
-    def answer(self, scope: Scope, body: bytes) -> tuple[int, bytes]:
+    def _caller(self, scope: Scope, body: bytes) -> str | None:
+        try:
+            return self._authenticate(scope, body)
+        except SandboxError:
+            return None
+
+    def answer(self, scope: Scope, body: bytes, heard: control.Heard | None = None) -> tuple[int, bytes]:
         """Authenticate, parse, validate, apply: the HTTP status and the JSON answer."""
+        heard = heard or control.Heard(self.method.name, scope["path"])
         try:
             try:
                 partner = self._authenticate(scope, body)
+                fields = parse_object(body)
+                heard.request_id = control.request_id_in(fields)
                 try:
-                    request = self.method.request.model_validate(parse_object(body))
+                    request = self.method.request.model_validate(fields)
                 except ValidationError as exc:
                     raise ValidationRefusal(exc) from None
                 status, payload = 200, self.runtime.engine.handle(self.method, request, partner=partner)
             except SandboxError as exc:
                 status, payload = self._refusal(exc)
+            heard.answered(status, payload)
             return status, encode(payload)
         except Exception:
             log.exception("sandbox bug while answering %s", self.method.name)
+            heard.answered(200, {"status": "error", "error_code": "internal_error"})
             return 200, encode(error_body("internal_error"))
 
 

@@ -2,22 +2,40 @@
 
 Each handler takes the running sandbox, the calling partner (the routes are signed like API
 calls, except health) and the parsed JSON body, and returns the fields of an `ok` answer or
-raises SandboxError. The HTTP plumbing (body, signature, envelope) lives in `app.py`.
+raises SandboxError. Every route acts for the calling partner only: its data, faults, delay,
+clock and backups; no partner can see or change another's. The HTTP plumbing (body, signature,
+envelope) lives in `app.py`. docs/sandbox.md lists the routes.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Final, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
+from pydantic_core import PydanticCustomError
 
 import fpconsole
 from fpconsole.api.fields import Amount, Currency, Identifier, RequestId, whole_number
+from fpconsole.sandbox.engine.backups import NAME_PATTERN
+from fpconsole.sandbox.engine.clock import rfc3339, to_db
+from fpconsole.sandbox.engine.partner_state import Received
 from fpconsole.sandbox.errors import SandboxError, ValidationRefusal
-from fpconsole.sandbox.faults import FaultInjector, FaultSpecError, describe, fault_spec_from_json
-from fpconsole.sandbox.settings import SandboxSettings
+from fpconsole.sandbox.faults import (
+    FaultBoard,
+    FaultSpec,
+    FaultSpecError,
+    PartnerFaults,
+    describe,
+    fault_spec_from_json,
+)
+from fpconsole.sandbox.settings import MAX_DELAY_S, SandboxSettings
 
 if TYPE_CHECKING:
     from fpconsole.sandbox.engine import SandboxEngine
@@ -33,7 +51,7 @@ class Runtime(Protocol):
     """The running sandbox as the control routes see it."""
 
     settings: SandboxSettings
-    faults: FaultInjector
+    faults: FaultBoard
 
     @property
     def engine(self) -> SandboxEngine: ...
@@ -68,6 +86,54 @@ class SeedBody(_Body):
 
 class ResetBody(_Body):
     pass
+
+
+class EmptyBody(_Body):
+    pass
+
+
+def _delay_seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_DELAY_S
+    if not ok:
+        raise PydanticCustomError(
+            "delay_seconds",
+            f"must be a number of seconds from 0 to {MAX_DELAY_S:g} (e.g. 1.5),"
+            " or null for the sandbox's default",
+        )
+    return float(value)
+
+
+class DelayBody(_Body):
+    # Required (null: back to the sandbox's default), so `{}` is not mistaken for a reset.
+    seconds: Annotated[float | None, BeforeValidator(_delay_seconds)]
+
+
+MAX_ADVANCE_S: Final = 366 * 86_400
+
+
+class AdvanceBody(_Body):
+    seconds: Annotated[int, whole_number(1, MAX_ADVANCE_S, 86_400)]
+
+
+BackupName = Annotated[str, Field(pattern=NAME_PATTERN, description="letters, digits, . _ -; 1-64")]
+
+
+class BackupNameBody(_Body):
+    name: BackupName
+
+
+class SaveBackupBody(BackupNameBody):
+    replace: StrictBool = False
+
+
+class CardBody(_Body):
+    card_id: Identifier
+
+
+class ReceivedBody(_Body):
+    limit: Annotated[int, whole_number(1, 1000, 100)] = 100
 
 
 class VerifyPinBody(_Body):
@@ -122,20 +188,226 @@ def seed(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]
 
 
 def reset(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Forgets every client, card, transaction and request (of every partner)."""
+    """Forgets the calling partner's clients, cards, transactions, requests and received log,
+    and sets its clock back to real time; other partners, its faults, delay and backups stay."""
     _parse(ResetBody, body)
-    runtime.engine.reset()
-    return {}
+    return {"deleted": runtime.engine.reset(partner)}
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+
+def partner_faults(runtime: Runtime) -> PartnerFaults:
+    """Where the fault board reads a partner's settings: the engine's per-partner controls (the
+    database), or nowhere for an engine without them (a test double: the default applies)."""
+
+    def read(partner: str) -> tuple[int, Mapping[str, Any] | None]:
+        controls = getattr(runtime.engine, "controls", None)
+        if controls is None:
+            return 0, None
+        state = controls(partner)
+        return state.version, state.faults
+
+    return read
+
+
+def _faults_answer(runtime: Runtime, partner: str) -> dict[str, Any]:
+    spec: FaultSpec = runtime.faults.spec_for(partner)
+    own = runtime.engine.controls(partner).faults is not None
+    return {
+        "faults": spec.to_json(),
+        "spec": describe(spec),
+        "active": spec.enabled,
+        "source": "partner" if own else "default",
+    }
 
 
 def set_faults(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Replaces the fault settings; `{}` turns every fault off."""
+    """Replaces the calling partner's fault settings; `{}` turns every fault off for it."""
     try:
         spec = fault_spec_from_json(body)
     except FaultSpecError as exc:
-        raise SandboxError("validation_error", str(exc)) from None
-    runtime.faults = FaultInjector(spec)
-    return {"faults": spec.to_json(), "spec": describe(spec)}
+        raise SandboxError("validation_error", str(exc), field=_fault_field(str(exc))) from None
+    runtime.engine.set_controls(partner, faults=spec.to_json())
+    return _faults_answer(runtime, partner)
+
+
+def _fault_field(message: str) -> str | None:
+    # "faults: methods.card.block.error_rate must be ..." names its key after "faults: ".
+    match = re.match(r"faults: ([\w.]+) ", message)
+    return match.group(1) if match else None
+
+
+def get_faults(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    _parse(EmptyBody, body)
+    return _faults_answer(runtime, partner)
+
+
+def clear_faults(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    """No faults for the calling partner, whatever serve's --faults says."""
+    _parse(EmptyBody, body)
+    runtime.engine.set_controls(partner, faults={})
+    return _faults_answer(runtime, partner)
+
+
+# --- delay and clock -------------------------------------------------------------------------
+
+
+def _delay_answer(runtime: Runtime, partner: str) -> dict[str, Any]:
+    engine = runtime.engine
+    own = engine.controls(partner).delay
+    return {
+        "delay": engine.delay_for(partner),
+        "default": engine.default_delay,
+        "source": "default" if own is None else "partner",
+    }
+
+
+def get_delay(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    _parse(EmptyBody, body)
+    return _delay_answer(runtime, partner)
+
+
+def set_delay(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Seconds from a change to its outcome for the calling partner; null: the sandbox's default."""
+    data = _parse(DelayBody, body)
+    runtime.engine.set_controls(partner, delay=None if data.seconds is None else float(data.seconds))
+    return _delay_answer(runtime, partner)
+
+
+def _clock_answer(runtime: Runtime, partner: str) -> dict[str, Any]:
+    engine = runtime.engine
+    return {"now": rfc3339(engine.now(partner)), "offset_s": engine.controls(partner).clock_offset_s}
+
+
+def get_clock(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    _parse(EmptyBody, body)
+    return _clock_answer(runtime, partner)
+
+
+def advance_clock(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Moves the calling partner's sandbox clock forward; what came due by then settles."""
+    data = _parse(AdvanceBody, body)
+    result = runtime.engine.advance_clock(partner, data.seconds)
+    return {**_clock_answer(runtime, partner), "settled": result["settled"]}
+
+
+def settle(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Completes the calling partner's pending (`process`) requests now."""
+    _parse(EmptyBody, body)
+    settled = runtime.engine.settle_now(partner)
+    return {"settled": settled, "count": len(settled)}
+
+
+# --- backups ---------------------------------------------------------------------------------
+
+
+def save_backup(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = _parse(SaveBackupBody, body)
+    return {"backup": runtime.engine.save_backup(partner, data.name, replace=data.replace)}
+
+
+def load_backup(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = _parse(BackupNameBody, body)
+    return {"backup": runtime.engine.load_backup(partner, data.name)}
+
+
+def list_backups(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    _parse(EmptyBody, body)
+    return {"backups": runtime.engine.list_backups(partner)}
+
+
+def delete_backup(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = _parse(BackupNameBody, body)
+    runtime.engine.delete_backup(partner, data.name)
+    return {"deleted": data.name}
+
+
+# --- history and received requests -------------------------------------------------------------
+
+
+def card_history(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = _parse(CardBody, body)
+    return {"card_id": data.card_id, "events": runtime.engine.card_timeline(data.card_id, partner=partner)}
+
+
+def received_requests(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
+    data = _parse(ReceivedBody, body)
+    received = getattr(runtime.engine, "received", None)
+    return {"requests": received(partner, limit=data.limit) if received is not None else []}
+
+
+_REQUEST_ID: Final = re.compile(rb'"request_id"\s*:\s*"([^"\\]{1,64})"')
+
+
+def request_id_in(fields: Mapping[str, Any]) -> str | None:
+    value = fields.get("request_id")
+    return value[:64] if isinstance(value, str) else None
+
+
+def request_id_of(body: bytes) -> str | None:
+    """The request_id of a body that was not parsed (a faulted request), without parsing it."""
+    match = _REQUEST_ID.search(body)
+    return match.group(1).decode("utf-8", "replace") if match else None
+
+
+@dataclass(slots=True)
+class Heard:
+    """What the log of received requests keeps of one API call: never its body."""
+
+    method: str
+    path: str
+    started: float = 0.0
+    partner: str | None = None
+    request_id: str | None = None
+    http_status: int | None = None
+    status: str = "error"
+    request_status: str | None = None
+    error_code: str | None = None
+    fault: str | None = None  # "timeout" / "drop": the answer was held or cut
+
+    def answered(
+        self, http_status: int, payload: Mapping[str, Any], *, request_id: str | None = None
+    ) -> None:
+        self.http_status = http_status
+        self.status = str(payload.get("status", "error"))
+        request_status = payload.get("request_status")
+        self.request_status = str(request_status) if request_status is not None else None
+        code = payload.get("error_code")
+        self.error_code = str(code) if code is not None else None
+        self.request_id = request_id or self.request_id
+
+
+log = logging.getLogger("fpconsole.sandbox")
+
+
+def record_received(runtime: Runtime, heard: Heard) -> None:
+    """Adds the call to the partner's received log (only a signed call has a partner). Cheap:
+    the engine buffers it and writes batches (partner_state.FLUSH_AT)."""
+    record = getattr(runtime.engine, "record_received", None)
+    if heard.partner is None or record is None:
+        return
+    code = heard.error_code or (f"fault_{heard.fault}" if heard.fault else None)
+    entry = Received(
+        at=to_db(datetime.now(UTC)),
+        method=heard.method,
+        path=heard.path,
+        request_id=heard.request_id,
+        http_status=heard.http_status or 0,
+        status=heard.status if not heard.fault else "error",
+        request_status=heard.request_status,
+        error_code=code,
+        latency_ms=(time.perf_counter() - heard.started) * 1000 if heard.started else 0.0,
+    )
+    try:
+        record(heard.partner, entry)
+    except Exception:  # the log is a convenience: losing an entry must not fail the request
+        log.exception("could not log a received %s", heard.method)
+
+
+async def log_received(runtime: Runtime, heard: Heard) -> None:
+    """record_received for the event loop (it neither blocks nor waits)."""
+    record_received(runtime, heard)
 
 
 def verify_pin(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -166,7 +438,21 @@ ROUTES: Final[dict[str, Handler]] = {
     PREFIX + "credit": credit,
     PREFIX + "snapshot": snapshot,
     PREFIX + "faults": set_faults,
+    PREFIX + "faults/set": set_faults,
+    PREFIX + "faults/get": get_faults,
+    PREFIX + "faults/clear": clear_faults,
+    PREFIX + "delay/get": get_delay,
+    PREFIX + "delay/set": set_delay,
+    PREFIX + "settle": settle,
+    PREFIX + "clock/get": get_clock,
+    PREFIX + "clock/advance": advance_clock,
     PREFIX + "seed": seed,
     PREFIX + "reset": reset,
+    PREFIX + "backup/save": save_backup,
+    PREFIX + "backup/load": load_backup,
+    PREFIX + "backup/list": list_backups,
+    PREFIX + "backup/delete": delete_backup,
+    PREFIX + "card/history": card_history,
+    PREFIX + "requests": received_requests,
     PREFIX + "verify_pin": verify_pin,
 }

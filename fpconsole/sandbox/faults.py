@@ -28,7 +28,7 @@ import difflib
 import math
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final, Literal
 
@@ -128,10 +128,10 @@ class FaultSpec:
             groups[0].append(f"seed={self.seed}")
         if self.hold_s != DEFAULT_HOLD_S:
             groups[0].append(f"hold={self.hold_s:g}s")
-        text = ",".join(groups[0])
-        for name, rule in self.methods.items():
-            text += f";{name}:" + ",".join(_rule_spec(rule))
-        return text
+        # No leading ";" when only methods have faults: "card.block:error_rate=1".
+        parts = [",".join(groups[0])] if groups[0] else []
+        parts += [f"{name}:" + ",".join(_rule_spec(rule)) for name, rule in self.methods.items()]
+        return ";".join(parts)
 
 
 def _rule_spec(rule: FaultRule) -> list[str]:
@@ -312,6 +312,7 @@ def fault_spec_from_json(data: object) -> FaultSpec:
 class FaultDecision:
     delay_s: float = 0.0
     outcome: Outcome = "none"
+    hold_s: float = DEFAULT_HOLD_S  # how long a `timeout` outcome holds the answer
 
 
 NO_FAULT: Final = FaultDecision()
@@ -343,7 +344,43 @@ class FaultInjector:
         for kind, rate in kinds:
             if rate and self._rng.random() < rate and outcome == "none":
                 outcome = kind
-        return FaultDecision(delay_s=max(delay_ms, 0.0) / 1000, outcome=outcome)
+        return FaultDecision(delay_s=max(delay_ms, 0.0) / 1000, outcome=outcome, hold_s=self.spec.hold_s)
+
+
+# What the board asks for a partner's settings: (version, JSON form or None for the default).
+PartnerFaults = Callable[[str], tuple[int, Mapping[str, Any] | None]]
+
+
+class FaultBoard:
+    """Fault settings per partner: each partner's own (kept in the sandbox database, so every
+    worker process sees a change on its next request), else the sandbox's default (`serve
+    --faults`). One injector per partner, rebuilt when its settings' version moves, so a change
+    starts a fresh reproducible sequence for that partner only."""
+
+    def __init__(self, default: FaultSpec = NO_FAULTS, source: PartnerFaults | None = None) -> None:
+        self.spec = default  # the default, as `serve --faults` set it
+        self._source = source
+        self._default = FaultInjector(default)
+        self._injectors: dict[str, tuple[int, FaultInjector]] = {}
+
+    def injector_for(self, partner: str | None) -> FaultInjector:
+        if partner is None or self._source is None:
+            return self._default
+        version, data = self._source(partner)
+        if data is None:
+            return self._default
+        cached = self._injectors.get(partner)
+        if cached is None or cached[0] != version:
+            cached = (version, FaultInjector(fault_spec_from_json(data)))
+            self._injectors[partner] = cached
+        return cached[1]
+
+    def spec_for(self, partner: str | None) -> FaultSpec:
+        return self.injector_for(partner).spec
+
+    def decide(self, method_name: str, partner: str | None = None) -> FaultDecision:
+        """Roll the dice for one request of `partner` (None: not authenticated; the default)."""
+        return self.injector_for(partner).decide(method_name)
 
 
 def describe(spec: FaultSpec) -> str:

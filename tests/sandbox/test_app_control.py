@@ -67,9 +67,15 @@ async def test_snapshot_is_per_partner(kit: Any) -> None:
     settings = SandboxSettings(partners={kit.AUTH_ID: kit.SECRET, "777": "s2"}, delay=0, seed=2)
     async with httpx.AsyncClient(transport=embedded_transport(settings), base_url=kit.BASE) as client:
         mine = await _ok(await kit.post(client, "/sandbox/snapshot", {}))
-        await _ok(await kit.post(client, "/sandbox/reset", {}))
         theirs = await _ok(await kit.post(client, "/sandbox/snapshot", {}, auth_id="777", secret="s2"))
-    assert len(mine["clients"]) == 2 and theirs["clients"] == []
+        # The other partner's reset leaves mine alone (it used to erase every partner's data).
+        reset = await _ok(await kit.post(client, "/sandbox/reset", {}, auth_id="777", secret="s2"))
+        after = await _ok(await kit.post(client, "/sandbox/snapshot", {}))
+        emptied = await _ok(await kit.post(client, "/sandbox/snapshot", {}, auth_id="777", secret="s2"))
+    assert len(mine["clients"]) == 2 and len(theirs["clients"]) == 2
+    assert {c["client_id"] for c in mine["clients"]}.isdisjoint(c["client_id"] for c in theirs["clients"])
+    assert reset["deleted"]["clients"] == 2
+    assert after == {**mine, "dt": after["dt"]} and emptied["clients"] == []
 
 
 async def test_credit_tops_a_card_up(sandbox: Any, kit: Any) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from fpconsole.sandbox import app as sandbox_app
 from fpconsole.sandbox.app import create_app
+from fpconsole.sandbox.embedded import embedded_transport
 from fpconsole.sandbox.faults import (
     DEFAULT_HOLD_S,
     FaultInjector,
@@ -218,28 +219,36 @@ async def test_a_method_rule_can_switch_a_global_fault_off(recording_engine: Any
         kit.envelope(await kit.post(client, BLOCK, BLOCK_BODY), "injected_error")
 
 
-async def test_control_routes_are_never_faulted(recording_engine: Any, kit: Any) -> None:
-    # Otherwise error_rate=1 could never be switched off again.
-    async with await client_for(
-        parse_fault_spec("error_rate=1,http5xx_rate=1"), recording_engine, kit
-    ) as client:
+async def test_control_routes_are_never_faulted(kit: Any) -> None:
+    # Otherwise error_rate=1 could never be switched off again. The partner's own settings live
+    # in the engine's database, so this takes the real engine.
+    settings = SandboxSettings(
+        partners={kit.AUTH_ID: kit.SECRET}, faults=parse_fault_spec("error_rate=1,http5xx_rate=1")
+    )
+    async with httpx.AsyncClient(transport=embedded_transport(settings), base_url=kit.BASE) as client:
         response = await kit.post(client, "/sandbox/faults", {})
         assert response.status_code == 200 and response.json()["status"] == "ok"
-        assert (await kit.post(client, kit.CARD_INFO, BODY)).json()["status"] == "ok"
+        assert (await kit.post(client, kit.CARD_INFO, BODY)).json()["error_code"] == "not_found"
 
 
-async def test_faults_change_at_runtime(api: httpx.AsyncClient, kit: Any, recording_engine: Any) -> None:
-    response = await kit.post(
-        api, "/sandbox/faults", {"methods": {"card.info": {"error_rate": 1}}, "seed": 1}
-    )
-    data = response.json()
-    assert data["status"] == "ok" and data["faults"]["methods"]["card.info"]["error_rate"] == 1
-    assert data["spec"] == "seed=1;card.info:error_rate=1"
-    kit.envelope(await kit.post(api, kit.CARD_INFO, BODY), "injected_error")
-    assert (await api.get("/sandbox/health")).json()["faults"] == "seed=1;card.info:error_rate=1"
-    kit.envelope(await kit.post(api, "/sandbox/faults", {"error_rate": 7}), "validation_error")
-    await kit.post(api, "/sandbox/faults", {"spec": ""})
-    assert (await kit.post(api, kit.CARD_INFO, BODY)).json()["status"] == "ok"
+async def test_faults_change_at_runtime(kit: Any) -> None:
+    settings = SandboxSettings(partners={kit.AUTH_ID: kit.SECRET}, delay=0)
+    async with httpx.AsyncClient(transport=embedded_transport(settings), base_url=kit.BASE) as api:
+        response = await kit.post(
+            api, "/sandbox/faults", {"methods": {"card.info": {"error_rate": 1}}, "seed": 1}
+        )
+        data = response.json()
+        assert data["status"] == "ok" and data["faults"]["methods"]["card.info"]["error_rate"] == 1
+        assert data["spec"] == "seed=1;card.info:error_rate=1"
+        kit.envelope(await kit.post(api, kit.CARD_INFO, BODY), "injected_error")
+        # Health shows the default (a partner without settings of its own); the partner's are
+        # its own business, read with /sandbox/faults/get.
+        assert (await api.get("/sandbox/health")).json()["faults"] == "none"
+        got = (await kit.post(api, "/sandbox/faults/get", {})).json()
+        assert got["spec"] == "seed=1;card.info:error_rate=1" and got["source"] == "partner"
+        kit.envelope(await kit.post(api, "/sandbox/faults", {"error_rate": 7}), "validation_error")
+        await kit.post(api, "/sandbox/faults", {"spec": ""})
+        assert (await kit.post(api, kit.CARD_INFO, BODY)).json()["error_code"] == "not_found"
 
 
 async def test_faults_route_is_signed(api: httpx.AsyncClient, kit: Any) -> None:

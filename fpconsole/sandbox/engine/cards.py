@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from fpconsole.api.lifecycle import CardAction, card_allows
 from fpconsole.sandbox.engine import clients, ids, ledger, pins, store
-from fpconsole.sandbox.engine.clock import BUSINESS_TZ, add_years, from_db, to_db
+from fpconsole.sandbox.engine.clock import BUSINESS_TZ, add_years, db_to_rfc3339, from_db, to_db
 from fpconsole.sandbox.engine.context import Ctx, not_found
+from fpconsole.sandbox.engine.money import json_amount
 from fpconsole.sandbox.engine.statuses import (
     INACTIVE,
     PLASTIC_DELIVERED,
@@ -118,6 +119,38 @@ def history(ctx: Ctx, card_id: str) -> list[sqlite3.Row]:
             "SELECT * FROM card_events WHERE card_id = ? ORDER BY id", (find_card(ctx, card_id)["card_id"],)
         )
     )
+
+
+_TIMELINE_ORDER: Final = {"status": 0, "plastic": 1, "ledger": 2}
+
+
+def timeline(ctx: Ctx, card_id: str) -> list[dict[str, Any]]:
+    """Status changes, plastic orders and ledger entries of the card, oldest first."""
+    card_id = find_card(ctx, card_id)["card_id"]
+    items: list[tuple[str, int, int, dict[str, Any]]] = []
+    for r in ctx.conn.execute("SELECT * FROM card_events WHERE card_id = ? ORDER BY id", (card_id,)):
+        event = {"kind": "status", "from_status": r["from_status"], "to_status": r["to_status"]}
+        event |= {"reason": r["reason"], "request_id": r["request_id"]}
+        items.append((r["at"], _TIMELINE_ORDER["status"], r["id"], event))
+    for r in ctx.conn.execute("SELECT * FROM plastic_orders WHERE card_id = ? ORDER BY id", (card_id,)):
+        event = {"kind": "plastic", "branch_id": r["branch_id"], "request_id": r["request_id"]}
+        items.append((r["ordered_at"], _TIMELINE_ORDER["plastic"], r["id"], event))
+    for r in ctx.conn.execute(
+        "SELECT * FROM ledger WHERE card_id = ? AND partner = ? ORDER BY id", (card_id, ctx.partner)
+    ):
+        event = {
+            "kind": "ledger",
+            "type": r["type"],
+            "amount": json_amount(int(r["amount"])),
+            "currency": r["currency"],
+            "transaction_id": r["transaction_id"],
+            "merchant_name": r["merchant_name"],
+            "rrn": r["rrn"],
+            "request_id": r["request_id"],
+        }
+        items.append((r["created_at"], _TIMELINE_ORDER["ledger"], r["id"], event))
+    items.sort(key=lambda item: item[:3])
+    return [{"at": db_to_rfc3339(at), **event} for at, _, _, event in items]
 
 
 # --- plastic ---------------------------------------------------------------------------------

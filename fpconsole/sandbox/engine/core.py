@@ -8,11 +8,13 @@ consistent.
 
 from __future__ import annotations
 
+import math
 import random
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,16 +23,19 @@ from typing import Any, Final
 from fpconsole.api.dictionaries import CURRENCIES_ALPHA3
 from fpconsole.api.methods import Method
 from fpconsole.api.models import ApiRequest
-from fpconsole.sandbox.engine import cards, ids, ledger, operations, requests, store, transactions
-from fpconsole.sandbox.engine.clock import db_to_rfc3339, require_aware, rfc3339
+from fpconsole.sandbox.engine import backups, cards, ids, ledger, operations, requests, store, transactions
+from fpconsole.sandbox.engine.clock import db_to_rfc3339, require_aware, rfc3339, to_db
 from fpconsole.sandbox.engine.context import DEFAULT_STATEMENT_CAP, Ctx, Settings
 from fpconsole.sandbox.engine.money import to_minor
+from fpconsole.sandbox.engine.partner_state import PartnerState, PartnerStates, Received
 from fpconsole.sandbox.engine.reads import READS
 from fpconsole.sandbox.errors import SandboxError
 from fpconsole.sandbox.settings import check_delay
 
 # The method name a credit is recorded under in the request table (not a Card API method).
 CREDIT_METHOD: Final = "sandbox.credit"
+# How far a partner's sandbox clock may run ahead of real time: far from year 9999.
+MAX_CLOCK_OFFSET_S: Final = 100 * 366 * 86_400.0
 
 
 def _system_clock() -> datetime:
@@ -77,6 +82,8 @@ class SandboxEngine:
             self._conn.close()
             raise
         self._settings = Settings(delay=delay, statement_cap=statement_cap, salt=salt, rng=rng)
+        # Per-partner faults, delay and clock, shared through the database by every process.
+        self.partners = PartnerStates(db)
         self._closed = False
 
     # --- the interface the app codes against --------------------------------------------------
@@ -90,7 +97,7 @@ class SandboxEngine:
         """
         partner = _partner(partner)
         with self._lock:
-            now = self._tick()
+            now = self._tick(partner)
             if not isinstance(request, method.request):
                 raise SandboxError(
                     "validation_error",
@@ -125,7 +132,7 @@ class SandboxEngine:
         if currency not in CURRENCIES_ALPHA3:
             raise SandboxError("validation_error", f"{currency!r} is not an ISO 4217 code", field="currency")
         with self._lock:
-            now = self._tick()
+            now = self._tick(partner)
             request_id = request_id or self._new_request_id()
             ctx = self._ctx(now, partner, request_id)
 
@@ -150,7 +157,7 @@ class SandboxEngine:
         `offset` newest (a page), oldest first."""
         partner = _partner(partner)
         with self._lock:
-            self._tick()
+            self._tick(partner)
             with store.read(self._conn):
                 client_rows = self._newest("clients", partner, limit, offset)
                 card_rows = self._newest("cards", partner, limit, offset)
@@ -190,19 +197,32 @@ class SandboxEngine:
 
         partner = _partner(partner)
         with self._lock:
-            now = self._tick()
+            now = self._tick(partner)
             with store.write(self._conn):
                 return seed_demo(self._ctx(now, partner), count)
 
-    def reset(self) -> None:
-        """Forget every client, card, transaction and request."""
+    def reset(self, partner: str | None = None) -> dict[str, int]:
+        """Forget the partner's clients, cards, transactions, requests and received log, and set
+        its clock back to real time (its faults, delay and backups stay). Without a partner:
+        every partner's data, as a fresh database. Answers how many of each were forgotten."""
         with self._lock:
-            store.wipe(self._conn)
+            if partner is None:
+                store.wipe(self._conn)
+                return {}
+            partner = _partner(partner)
+            with store.write(self._conn):
+                counts = backups.count(self._conn, partner)
+                backups.delete_partner(self._conn, partner)
+                self.partners.forget_received(self._conn, partner)
+                if self.partners.get(partner).clock_offset_s:
+                    self.partners.write(self._conn, partner, clock_offset_s=0.0)
+            return counts
 
     def close(self) -> None:
         with self._lock:
             if not self._closed:
                 self._closed = True
+                self.partners.close()
                 self._conn.close()
 
     # --- sandbox-only extras (tests and control routes) ----------------------------------------
@@ -212,7 +232,7 @@ class SandboxEngine:
         Raises pin_locked after three wrong tries, until card.reset_counter_pin."""
         partner = _partner(partner)
         with self._lock:
-            now = self._tick()
+            now = self._tick(partner)
             with store.write(self._conn):
                 return cards.verify_pin(self._ctx(now, partner), card_id=card_id, pin=pin)
 
@@ -220,7 +240,7 @@ class SandboxEngine:
         """The card's status changes, oldest first: {at, from_status, to_status, reason, request_id}."""
         partner = _partner(partner)
         with self._lock:
-            now = self._tick()
+            now = self._tick(partner)
             with store.read(self._conn):
                 rows = cards.history(self._ctx(now, partner), card_id)
         return [
@@ -234,6 +254,139 @@ class SandboxEngine:
             for r in rows
         ]
 
+    def card_timeline(self, card_id: str, *, partner: str) -> list[dict[str, Any]]:
+        """Everything that happened to the card, oldest first: status changes, ledger entries
+        (credit, hold, pay, withdrawal, refund) and plastic orders, each with its time."""
+        partner = _partner(partner)
+        with self._lock:
+            now = self._tick(partner)
+            with store.read(self._conn):
+                return cards.timeline(self._ctx(now, partner), card_id)
+
+    # --- per-partner controls (sandbox control routes) ------------------------------------------
+
+    def controls(self, partner: str) -> PartnerState:
+        """The partner's faults, delay and clock offset as the database holds them now."""
+        return self.partners.get(_partner(partner))
+
+    @property
+    def default_delay(self) -> float:
+        return self._settings.delay
+
+    def delay_for(self, partner: str) -> float:
+        own = self.controls(partner).delay
+        return self._settings.delay if own is None else own
+
+    def set_controls(self, partner: str, **changes: Any) -> PartnerState:
+        """Change the partner's `faults` (JSON form, None: the default) or `delay` (None: the
+        default), seen by every process's next request."""
+        partner = _partner(partner)
+        if changes.get("delay") is not None:
+            check_delay(float(changes["delay"]))
+        unknown = set(changes) - {"faults", "delay"}
+        if unknown:
+            raise TypeError(f"set_controls cannot change {', '.join(sorted(unknown))}")
+        with self._lock, store.write(self._conn):
+            return self.partners.write(self._conn, partner, **changes)
+
+    def now(self, partner: str) -> datetime:
+        """The partner's sandbox time: real time plus however far its clock was advanced."""
+        return self._partner_now(require_aware(self._clock()), _partner(partner))
+
+    def advance_clock(self, partner: str, seconds: float) -> dict[str, Any]:
+        """Move the partner's sandbox clock forward; requests, deadlines, statement dates and
+        plastic orders follow it. Answers the new time, the offset and how many requests settled."""
+        partner = _partner(partner)
+        if not 0 < seconds < math.inf:
+            raise SandboxError("validation_error", "must be a positive number of seconds", field="seconds")
+        with self._lock:
+            offset = self.partners.get(partner).clock_offset_s + seconds
+            if offset > MAX_CLOCK_OFFSET_S:
+                raise SandboxError(
+                    "validation_error",
+                    f"the clock may run at most 100 years ahead; it is {offset - seconds:g} s ahead now",
+                    field="seconds",
+                )
+            with store.write(self._conn):
+                self.partners.write(self._conn, partner, clock_offset_s=offset)
+            settled = self._settle_due(require_aware(self._clock()), only=partner)
+            return {"now": self.now(partner), "offset_s": offset, "settled": len(settled)}
+
+    def settle_now(self, partner: str) -> list[dict[str, Any]]:
+        """Complete the partner's pending (`process`) requests now, oldest first; answers each
+        one's request_id, method and outcome."""
+        partner = _partner(partner)
+        with self._lock:
+            real = require_aware(self._clock())
+            now = self._partner_now(real, partner)
+            with store.write(self._conn):
+                self._conn.execute(
+                    "UPDATE requests SET ready_at = ? "
+                    "WHERE partner = ? AND status = 'process' AND ready_at > ?",
+                    (to_db(now), partner, to_db(now)),
+                )
+            seqs = self._settle_due(real, only=partner)
+            if not seqs:
+                return []
+            marks = ",".join("?" * len(seqs))
+            rows = self._conn.execute(
+                "SELECT request_id, method, status, error_code FROM requests "
+                f"WHERE seq IN ({marks}) ORDER BY seq",
+                seqs,
+            ).fetchall()
+        return [
+            {"request_id": r["request_id"], "method": r["method"], "request_status": r["status"]}
+            | ({"error_code": r["error_code"]} if r["error_code"] else {})
+            for r in rows
+        ]
+
+    # --- named backups of one partner's state ---------------------------------------------------
+
+    def save_backup(self, partner: str, name: str, *, replace: bool = False) -> dict[str, Any]:
+        partner = _partner(partner)
+        with self._lock:
+            now = self._tick(partner)
+            with store.write(self._conn):
+                return backups.save(
+                    self._conn,
+                    partner,
+                    name,
+                    at=now,
+                    clock_offset_s=self.partners.get(partner).clock_offset_s,
+                    replace=replace,
+                )
+
+    def load_backup(self, partner: str, name: str) -> dict[str, Any]:
+        partner = _partner(partner)
+        with self._lock:
+            self._tick(partner)
+            with store.write(self._conn):
+                info, offset = backups.load(self._conn, partner, name)
+                self.partners.write(self._conn, partner, clock_offset_s=offset)
+            return info
+
+    def list_backups(self, partner: str) -> list[dict[str, Any]]:
+        partner = _partner(partner)
+        with self._lock, store.read(self._conn):
+            return backups.listing(self._conn, partner)
+
+    def delete_backup(self, partner: str, name: str) -> None:
+        partner = _partner(partner)
+        with self._lock, store.write(self._conn):
+            backups.delete(self._conn, partner, name)
+
+    # --- what each partner sent -----------------------------------------------------------------
+
+    def record_received(self, partner: str, entry: Received) -> None:
+        """Log one received request (metadata only); buffered, never waits for the database."""
+        self.partners.add_received(_partner(partner), entry)
+
+    def received(self, partner: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        partner = _partner(partner)
+        self.partners.flush()  # this process's own latest calls first
+        with self._lock, store.read(self._conn):
+            return [entry.as_json() for entry in self.partners.received(self._conn, partner, limit)]
+
     def __enter__(self) -> SandboxEngine:
         return self
 
@@ -242,25 +395,51 @@ class SandboxEngine:
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _tick(self) -> datetime:
-        """Read the clock and apply everything that has come due by then."""
-        now = require_aware(self._clock())
-        for seq in requests.due(self._conn, now):
+    def _tick(self, partner: str) -> datetime:
+        """Read the clock, apply everything that has come due by then (each partner by its own
+        sandbox clock), and return the partner's sandbox time."""
+        real = require_aware(self._clock())
+        self._settle_due(real)
+        return self._partner_now(real, partner)
+
+    def _partner_now(self, real: datetime, partner: str) -> datetime:
+        offset = self.partners.get(partner).clock_offset_s
+        return real + timedelta(seconds=offset) if offset else real
+
+    def _settle_due(self, real: datetime, *, only: str | None = None) -> list[int]:
+        """Settle every request due by its partner's clock (or only this partner's); oldest first."""
+        offsets = {
+            str(r[0]): float(r[1])
+            for r in self._conn.execute(
+                "SELECT partner, clock_offset_s FROM partner_state WHERE clock_offset_s > 0"
+            )
+        }
+        horizon = real + timedelta(seconds=max(offsets.values(), default=0.0))
+        settled = []
+        for seq, partner, ready_at in requests.due(self._conn, horizon, partner=only):
+            now = real + timedelta(seconds=offsets.get(partner, 0.0))
+            if ready_at > now:
+                continue  # due only by another partner's (advanced) clock
             requests.settle(
                 self._conn,
                 seq,
                 now=now,
-                settings=self._settings,
+                settings=self._settings_for(partner),
                 apply=operations.apply,
                 on_error=operations.on_error,
             )
-        return now
+            settled.append(seq)
+        return settled
+
+    def _settings_for(self, partner: str) -> Settings:
+        own = self.partners.get(partner).delay
+        return self._settings if own is None else replace(self._settings, delay=own)
 
     def _new_request_id(self) -> str:
         return str(uuid.UUID(int=self._settings.rng.getrandbits(128), version=4))
 
     def _ctx(self, now: datetime, partner: str, request_id: str | None = None) -> Ctx:
-        return Ctx(self._conn, now, partner, self._settings, request_id)
+        return Ctx(self._conn, now, partner, self._settings_for(partner), request_id)
 
     def _submit(self, method: Method, request: ApiRequest, partner: str, now: datetime) -> dict[str, Any]:
         operation = operations.OPERATIONS.get(method.name)
@@ -269,8 +448,8 @@ class SandboxEngine:
         given: str | None = getattr(request, "request_id", None)
         # set_pin may come without a request_id (SPEC §3.10); it gets one so it can be polled.
         request_id = given or self._new_request_id()
-        payload = operations.prepare(operation, self._settings, request)
         ctx = self._ctx(now, partner, request_id)
+        payload = operations.prepare(operation, ctx.settings, request)
         with store.write(self._conn):
             extra = operation.on_record(ctx, payload) if operation.on_record else {}
             requests.record(
@@ -278,7 +457,7 @@ class SandboxEngine:
                 request_id=request_id,
                 method=method.name,
                 payload=payload,
-                ready_at=now + timedelta(seconds=self._settings.delay),
+                ready_at=now + timedelta(seconds=ctx.settings.delay),
                 transaction_id=payload.get("transaction_id"),
             )
         body = {**envelope(now, "process"), **extra}

@@ -95,12 +95,18 @@ def apply_now(
     raise refusal
 
 
-def due(conn: sqlite3.Connection, now: datetime) -> list[int]:
-    rows = conn.execute(
-        "SELECT seq FROM requests WHERE status = 'process' AND ready_at <= ? ORDER BY created_at, seq",
-        (to_db(now),),
-    ).fetchall()
-    return [int(r[0]) for r in rows]
+def due(
+    conn: sqlite3.Connection, horizon: datetime, *, partner: str | None = None
+) -> list[tuple[int, str, datetime]]:
+    """(seq, partner, ready_at) of the requests in `process` ready by `horizon` (of one partner,
+    or of all), oldest first."""
+    sql = "SELECT seq, partner, ready_at FROM requests WHERE status = 'process' AND ready_at <= ?"
+    args: tuple[str, ...] = (to_db(horizon),)
+    if partner is not None:
+        sql += " AND partner = ?"
+        args += (partner,)
+    rows = conn.execute(sql + " ORDER BY created_at, seq", args).fetchall()
+    return [(int(r[0]), str(r[1]), from_db(r[2])) for r in rows]
 
 
 def settle(

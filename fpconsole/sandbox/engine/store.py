@@ -29,15 +29,13 @@ SEQUENCE_STARTS: Final[dict[str, int]] = {
     "rrn": 0,
 }
 
-# One tuple of statements per schema version; user_version records how many were applied.
-# Never edit an applied migration: append a new one.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
-    (
-        """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
-        """CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)""",
-        # The async request table (SPEC §2). payload is the request with secrets removed:
-        # the PIN is replaced by its salted hash, the ID document by its size.
-        """CREATE TABLE requests (
+# The first schema. Never edit an applied migration: append a new one.
+_SCHEMA_1: Final[tuple[str, ...]] = (
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)""",
+    # The async request table (SPEC §2). payload is the request with secrets removed:
+    # the PIN is replaced by its salted hash, the ID document by its size.
+    """CREATE TABLE requests (
             seq INTEGER PRIMARY KEY,
             partner TEXT NOT NULL,
             request_id TEXT NOT NULL,
@@ -54,8 +52,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             error_description TEXT,
             UNIQUE (partner, request_id)
         )""",
-        """CREATE INDEX requests_due ON requests (ready_at, seq) WHERE status = 'process'""",
-        """CREATE TABLE clients (
+    """CREATE INDEX requests_due ON requests (ready_at, seq) WHERE status = 'process'""",
+    """CREATE TABLE clients (
             client_id TEXT PRIMARY KEY,
             seq INTEGER NOT NULL UNIQUE,
             partner TEXT NOT NULL,
@@ -80,8 +78,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )""",
-        """CREATE INDEX clients_partner ON clients (partner, seq)""",
-        """CREATE TABLE cards (
+    """CREATE INDEX clients_partner ON clients (partner, seq)""",
+    """CREATE TABLE cards (
             card_id TEXT PRIMARY KEY,
             seq INTEGER NOT NULL UNIQUE,
             partner TEXT NOT NULL,
@@ -99,9 +97,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )""",
-        """CREATE INDEX cards_partner ON cards (partner, seq)""",
-        """CREATE INDEX cards_client ON cards (client_id)""",
-        """CREATE TABLE card_events (
+    """CREATE INDEX cards_partner ON cards (partner, seq)""",
+    """CREATE INDEX cards_client ON cards (client_id)""",
+    """CREATE TABLE card_events (
             id INTEGER PRIMARY KEY,
             card_id TEXT NOT NULL REFERENCES cards (card_id),
             at TEXT NOT NULL,
@@ -110,8 +108,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             reason TEXT,
             request_id TEXT
         )""",
-        """CREATE INDEX card_events_card ON card_events (card_id, id)""",
-        """CREATE TABLE plastic_orders (
+    """CREATE INDEX card_events_card ON card_events (card_id, id)""",
+    """CREATE TABLE plastic_orders (
             id INTEGER PRIMARY KEY,
             card_id TEXT NOT NULL REFERENCES cards (card_id),
             branch_id TEXT,
@@ -119,9 +117,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             stage_seconds REAL NOT NULL,
             request_id TEXT
         )""",
-        """CREATE INDEX plastic_orders_card ON plastic_orders (card_id, id)""",
-        # The CHECKs are the last line of defence: even a bug cannot overdraw an account.
-        """CREATE TABLE accounts (
+    """CREATE INDEX plastic_orders_card ON plastic_orders (card_id, id)""",
+    # The CHECKs are the last line of defence: even a bug cannot overdraw an account.
+    """CREATE TABLE accounts (
             iban TEXT PRIMARY KEY,
             card_id TEXT NOT NULL UNIQUE REFERENCES cards (card_id),
             partner TEXT NOT NULL,
@@ -133,7 +131,7 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             CHECK (held >= 0),
             CHECK (balance >= held)
         )""",
-        """CREATE TABLE transactions (
+    """CREATE TABLE transactions (
             transaction_id TEXT PRIMARY KEY,
             seq INTEGER NOT NULL UNIQUE,
             partner TEXT NOT NULL,
@@ -161,9 +159,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             CHECK (held + cleared <= amount),
             CHECK (refunded <= cleared)
         )""",
-        """CREATE INDEX transactions_partner ON transactions (partner, seq)""",
-        """CREATE INDEX transactions_card ON transactions (card_id, created_at)""",
-        """CREATE TABLE ledger (
+    """CREATE INDEX transactions_partner ON transactions (partner, seq)""",
+    """CREATE INDEX transactions_card ON transactions (card_id, created_at)""",
+    """CREATE TABLE ledger (
             id INTEGER PRIMARY KEY,
             partner TEXT NOT NULL,
             card_id TEXT NOT NULL REFERENCES cards (card_id),
@@ -180,9 +178,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             transaction_id TEXT REFERENCES transactions (transaction_id),
             request_id TEXT
         )""",
-        """CREATE INDEX ledger_card ON ledger (card_id, created_at)""",
-        """CREATE INDEX ledger_transaction ON ledger (transaction_id)""",
-        """CREATE TABLE limits (
+    """CREATE INDEX ledger_card ON ledger (card_id, created_at)""",
+    """CREATE INDEX ledger_transaction ON ledger (transaction_id)""",
+    """CREATE TABLE limits (
             id INTEGER PRIMARY KEY,
             partner TEXT NOT NULL,
             object_type TEXT NOT NULL,
@@ -194,6 +192,75 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             currency TEXT NOT NULL,
             created_at TEXT NOT NULL,
             UNIQUE (partner, object_type, object_value, transaction_type, period, currency)
+        )""",
+)
+
+# Tables whose integer key SQLite picks (max + 1). Without AUTOINCREMENT a key freed by one
+# partner's reset could be handed to another partner's new row, and loading the first partner's
+# backup (which carries the old key) would then collide; a ledger id is also a fin_document_id.
+_SQLITE_KEYED: Final = {
+    "requests": "seq",
+    "card_events": "id",
+    "plastic_orders": "id",
+    "ledger": "id",
+    "limits": "id",
+}
+
+
+def _never_reused(table: str, key: str) -> tuple[str, ...]:
+    """Rebuild `table` from its first-schema definition with an AUTOINCREMENT key (SQLite cannot
+    alter a key in place): copy, swap, and recreate its indexes. Nothing references these tables."""
+    (create,) = (s for s in _SCHEMA_1 if re.match(rf"\s*CREATE TABLE {table} \(", s))
+    new = create.replace(f"CREATE TABLE {table} (", f"CREATE TABLE {table}_v2 (", 1)
+    new = new.replace(f"{key} INTEGER PRIMARY KEY,", f"{key} INTEGER PRIMARY KEY AUTOINCREMENT,", 1)
+    assert new.count("AUTOINCREMENT") == 1, table
+    indexes = tuple(s for s in _SCHEMA_1 if re.match(rf"\s*CREATE INDEX \w+ ON {table} \(", s))
+    return (
+        new,
+        f"INSERT INTO {table}_v2 SELECT * FROM {table}",
+        f"DROP TABLE {table}",
+        f"ALTER TABLE {table}_v2 RENAME TO {table}",
+        *indexes,
+    )
+
+
+# One tuple of statements per schema version; user_version records how many were applied.
+# Never edit an applied migration: append a new one.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    _SCHEMA_1,
+    # 2: per-partner controls (faults, delay, clock), what each partner sent, named backups; and
+    # ids that are never handed out twice (see _never_reused), so a backup loads back exactly.
+    (
+        *(statement for table, key in _SQLITE_KEYED.items() for statement in _never_reused(table, key)),
+        """CREATE TABLE partner_state (
+            partner TEXT PRIMARY KEY,
+            faults TEXT,
+            delay REAL,
+            clock_offset_s REAL NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 0
+        )""",
+        # Metadata of what the sandbox received; never a body, so never a PAN, CVV, PIN or secret.
+        """CREATE TABLE received (
+            id INTEGER PRIMARY KEY,
+            partner TEXT NOT NULL,
+            at TEXT NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            request_id TEXT,
+            http_status INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            request_status TEXT,
+            error_code TEXT,
+            latency_ms REAL NOT NULL
+        )""",
+        """CREATE INDEX received_partner ON received (partner, id)""",
+        """CREATE TABLE backups (
+            partner TEXT NOT NULL,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            counts TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (partner, name)
         )""",
     ),
 )
@@ -273,7 +340,7 @@ def check_file(db: str | Path) -> str | None:
 # not enough to tell them apart.
 _SANDBOX_TABLES: Final = frozenset(
     match.group(1)
-    for statement in MIGRATIONS[0]
+    for statement in _SCHEMA_1
     if (match := re.match(r"\s*CREATE TABLE (\w+)", statement)) is not None
 )
 # A table only that file of fpconsole's has -> what the file is, for the message.
