@@ -193,3 +193,44 @@ def test_a_reader_that_leaves_ends_it_quietly(isolated_home: Path) -> None:
     _, err = process.communicate(timeout=300)
     assert process.returncode == exit_codes.EXIT_BROKEN_PIPE
     assert not [noise for noise in NOISE if noise in err.decode()]
+
+
+class _OlderSandbox(_NotASandbox):
+    """A sandbox of another fpconsole: health answers, the newer routes are 404s."""
+
+    def do_GET(self) -> None:
+        if self.path != "/sandbox/health":
+            self._answer()
+            return
+        body = json.dumps({"status": "ok", "service": "fpconsole-sandbox", "version": "0.0.9"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_an_older_sandbox_without_the_route_says_which_and_what_to_do(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OlderSandbox)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("FP_SECRET", "x")
+    try:
+        code, out, err = run(
+            capsys,
+            "sandbox",
+            "settle",
+            "--base-url",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            "--auth-id",
+            "42",
+            "--secret-env",
+            "FP_SECRET",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (code, out) == (exit_codes.EXIT_API_ERROR, "")
+    assert "this sandbox runs fpconsole 0.0.9 and has no /sandbox/settle" in err
+    assert "restart it with this fpconsole's `fpconsole sandbox serve`" in err
