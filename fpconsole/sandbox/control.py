@@ -117,7 +117,15 @@ class AdvanceBody(_Body):
     seconds: Annotated[int, whole_number(1, MAX_ADVANCE_S, 86_400)]
 
 
-BackupName = Annotated[str, Field(pattern=NAME_PATTERN, description="letters, digits, . _ -; 1-64")]
+def _backup_name(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value):
+        raise PydanticCustomError(
+            "backup_name", "must be 1 to 64 letters, digits, '.', '_' or '-', e.g. before-demo"
+        )
+    return value
+
+
+BackupName = Annotated[str, BeforeValidator(_backup_name)]
 
 
 class BackupNameBody(_Body):
@@ -227,15 +235,37 @@ def set_faults(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str
     try:
         spec = fault_spec_from_json(body)
     except FaultSpecError as exc:
-        raise SandboxError("validation_error", str(exc), field=_fault_field(str(exc))) from None
+        if "spec" in body:  # the compact form: the message names the key inside it
+            raise FieldRefusal("spec", str(exc).removeprefix("faults: ")) from None
+        raise _fault_refusal(str(exc)) from None
     runtime.engine.set_controls(partner, faults=spec.to_json())
     return _faults_answer(runtime, partner)
 
 
-def _fault_field(message: str) -> str | None:
-    # "faults: methods.card.block.error_rate must be ..." names its key after "faults: ".
-    match = re.match(r"faults: ([\w.]+) ", message)
-    return match.group(1) if match else None
+class FieldRefusal(ValidationRefusal):
+    """validation_error for one field found by our own checks (not pydantic's), with the same
+    `errors` list a client reads from a model's refusal."""
+
+    def __init__(self, field: str, message: str) -> None:
+        SandboxError.__init__(self, "validation_error", message, field=field)
+        self.errors = [{"field": field, "message": message}]
+
+
+def _fault_refusal(message: str) -> FieldRefusal:
+    """The fault parser's message about the JSON form ("faults: KEY must be ...", "faults:
+    unknown key 'K' in 'W' ...", "faults: unknown method 'M' ...") as a refusal naming the
+    body's field."""
+    text = message.removeprefix("faults: ")
+    field, shown = "faults", text
+    if match := re.match(r"unknown key '([^']*)' in '([^']*)'", text):
+        where = match.group(2).removeprefix("faults")
+        field = f"{where.lstrip('.')}.{match.group(1)}".lstrip(".") if where else match.group(1)
+    elif match := re.match(r"unknown method '([^']*)'", text):
+        field = f"methods.{match.group(1)}"
+    elif match := re.match(r"([\w.]+) (must|applies)", text):
+        field = match.group(1).removeprefix("faults.")
+        shown = text.removeprefix(match.group(1) + " ")
+    return FieldRefusal(field, shown)
 
 
 def get_faults(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
