@@ -57,7 +57,7 @@ def test_verify_json(isolated_home: Path, capsys: pytest.CaptureFixture[str]) ->
     assert cli.main(["journal", "verify", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["intact"] is False and report["broken_at"] == ids[1] and report["chain_starts_at"] == ids[0]
-    assert "outcome" in report["problem"]
+    assert "outcome" in report["problem"] and report["chained"] == 1  # intact before the break
 
 
 def test_verify_says_where_an_old_journals_chain_starts(

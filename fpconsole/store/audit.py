@@ -213,7 +213,7 @@ class ChainReport:
     profile: str
     intact: bool
     entries: int  # entries of this profile in the journal
-    chained: int  # of them, entries in the chain (when broken: checked before the break)
+    chained: int  # of them, entries in the chain (when broken: the intact ones before the break)
     first_id: int | None  # where the chain starts (None: not started)
     before_chain: int  # entries written before the chain existed
     pruned_before: int | None  # the last entry retention deleted, when the chain starts after it
@@ -267,7 +267,6 @@ def _verify(conn: sqlite3.Connection, profile: str) -> ChainReport:
         if row["hash"] is None and (start is None or row["id"] < start):
             before += 1  # written before this journal had a chain
             continue
-        chained += 1
         where = f"entry #{row['id']} ({_describe(row)})"
         if start is None:
             return report(row["id"], f"{where} is chained but the record of the chain is missing")
@@ -289,6 +288,7 @@ def _verify(conn: sqlite3.Connection, profile: str) -> ChainReport:
         if state_hash(row) != row["state_hash"]:
             return report(row["id"], f"{where}: its outcome, answer or status history was changed")
         expected, last = row["hash"], row
+        chained += 1
     if head is None or expected == head.head_hash:
         return report()  # the newest entry is the one the chain ends with (or all were pruned)
     gone = f"after #{last['id']}" if last is not None else "of the chain"
