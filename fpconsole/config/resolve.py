@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fpconsole.config.model import Kind, Profile
+from fpconsole.config.model import KeySetting, Kind, Profile
 
 if TYPE_CHECKING:
     from fpconsole.config.model import Config
@@ -25,6 +25,9 @@ class ResolvedProfile:
     # set"); "" when they may be sent.
     read_only_reason: str = ""
     theme: str | None = None  # settings.theme of the config it came from
+    mouse: bool = True  # settings.mouse of that config
+    keys: tuple[KeySetting, ...] = ()  # its [keys]
+    config_file: str = ""  # where it was read (shown), for the console's [keys] errors
 
     @property
     def name(self) -> str:
@@ -71,4 +74,9 @@ def resolve_profile(
     from fpconsole.config.load import load_config
 
     found = config if config is not None else load_config()
-    return resolved(found.profile(name or found.default_name), read_only=read_only, theme=found.theme)
+    chosen = resolved(found.profile(name or found.default_name), read_only=read_only, theme=found.theme)
+    from dataclasses import replace
+
+    from fpconsole.locations import display_path
+
+    return replace(chosen, mouse=found.mouse, keys=found.keys, config_file=display_path(found.path))

@@ -9,22 +9,30 @@ from __future__ import annotations
 import sys
 
 
-def run_console(*, profile: str | None, theme: str | None, read_only: bool) -> int:
+def run_console(*, profile: str | None, theme: str | None, read_only: bool, mouse: bool = True) -> int:
+    """`mouse=False` (--no-mouse) or `mouse = false` in config.toml: no mouse reporting is asked
+    of the terminal, so its own select-and-copy works (over SSH, in tmux without mouse mode)."""
     from fpconsole.config import ConfigError, resolve_profile
     from fpconsole.exit_codes import EXIT_INVALID_INPUT
 
     try:
         # Once for the whole console: its bar, its session and its forms read this object.
         chosen = resolve_profile(profile, read_only=read_only)
+        from fpconsole.tui.keymap import check_keys
+
+        keymap = check_keys(chosen.keys, chosen.config_file)
     except ConfigError as exc:
         # The console does not start on a broken config, and says why.
         sys.stderr.write(f"fpconsole: {exc}\n")
         return EXIT_INVALID_INPUT
     from fpconsole.tui.app import ConsoleContext, FpConsoleApp, default_user_host
 
-    context = ConsoleContext(profile=chosen, user_host=default_user_host(), theme=theme or chosen.theme)
+    context = ConsoleContext(
+        profile=chosen, user_host=default_user_host(), theme=theme or chosen.theme, keymap=keymap
+    )
     app = FpConsoleApp(context)
-    result = app.run()
+    # Asked only when off: run() with no arguments is how the app always started.
+    result = app.run() if mouse and chosen.mouse else app.run(mouse=False)
     if app.ended_by_signal is not None:
         # Said once the terminal is back: what the stop kept, as ctrl+q would have.
         sys.stderr.write(f"fpconsole: {stop_summary(app.ended_by_signal, app.in_process)}\n")

@@ -48,7 +48,7 @@ class ViewNameScreen(ModalScreen[str | None]):
         background: $surface; padding: 0 1; }
     ViewNameScreen #view-error { color: $error; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="view-name-cancel")]
 
     def __init__(self, section: str, filter_text: str, names: list[str]) -> None:
         super().__init__()

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
 from fpconsole.tui.connection import unavailable_reason
+from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -121,7 +122,7 @@ class BulkScreen(Screen[None]):
         "samples/clients.csv). The same file again skips rows already done."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "start", "Start", id="bulk.start"),
+        Binding(SEND_KEYS, "start", "Start", id="bulk.start"),
         Binding("p", "pause", "Pause/resume", id="bulk.pause"),
         Binding("c", "cancel_run", "Cancel", id="bulk.cancel"),
     ]
@@ -185,12 +186,15 @@ class BulkScreen(Screen[None]):
                 in_flight.cursor_blink = False
                 yield in_flight
         with Horizontal(id="buttons"):
-            yield Button("Start ^s", id="start", variant="primary", compact=True)
+            yield Button(
+                button_label(self.app, "bulk.start", "Start ^s"), id="start", variant="primary", compact=True
+            )
             yield Button("Pause p", id="pause", compact=True, disabled=True)
             yield Button("Cancel c", id="cancel", compact=True, disabled=True)
         yield Static("", id="bad-rows", markup=False)
         yield ProgressBar(total=1, show_eta=False, id="bar")
-        yield Static("Pick a file and press ctrl+s.", id="progress-line", markup=False)
+        start = keys_for(self.app, "bulk.start", SEND_KEYS)
+        yield Static(f"Pick a file and press {start}.", id="progress-line", markup=False)
         yield PagedTable(
             RESULT_COLUMNS, self.results, empty_text="Results appear here, row by row.", id="results"
         )

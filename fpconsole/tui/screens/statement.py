@@ -101,17 +101,17 @@ class StatementScreen(Screen[None]):
         "ledger's balance."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("1", "preset('today')", "Today", show=False),
-        Binding("2", "preset('7d')", "7 days", show=False),
-        Binding("3", "preset('month')", "Month", show=False),
-        Binding("4", "custom", "From…to", show=False),
-        Binding("o", "tab('tab-operations')", "Operations", show=False),
-        Binding("s", "tab('tab-summary')", "Summary", show=False),
-        Binding("c", "tab('tab-charts')", "Charts"),
-        Binding("m", "spend_key", "MCC/merchant", show=False),
-        Binding("ctrl+r", "refresh", "Refresh", show=False),
-        Binding("e", "export", "Export"),
+        Binding("escape", "back", "Back", id="statement-back"),
+        Binding("1", "preset('today')", "Today", show=False, id="statement-today"),
+        Binding("2", "preset('7d')", "7 days", show=False, id="statement-7-days"),
+        Binding("3", "preset('month')", "Month", show=False, id="statement-month"),
+        Binding("4", "custom", "From…to", show=False, id="statement-custom"),
+        Binding("o", "tab('tab-operations')", "Operations", show=False, id="statement-operations"),
+        Binding("s", "tab('tab-summary')", "Summary", show=False, id="statement-summary"),
+        Binding("c", "tab('tab-charts')", "Charts", id="statement-charts"),
+        Binding("m", "spend_key", "MCC/merchant", show=False, id="statement-spend"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, id="statement-refresh"),
+        Binding("e", "export", "Export", id="statement-export"),
     ]
     # As the lists: below 110 columns the top bar drops the host, so the section stays readable.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
