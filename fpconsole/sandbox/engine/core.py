@@ -399,21 +399,23 @@ class SandboxEngine:
         """Read the clock, apply everything that has come due by then (each partner by its own
         sandbox clock), and return the partner's sandbox time."""
         real = require_aware(self._clock())
-        self._settle_due(real)
-        return self._partner_now(real, partner)
+        # One query per call: every partner's clock offset and this partner's whole state (which
+        # _ctx then reads from the cache).
+        offsets = self.partners.refresh(self._conn, partner)
+        self._settle_due(real, offsets)
+        offset = offsets.get(partner, 0.0)
+        return real + timedelta(seconds=offset) if offset else real
 
     def _partner_now(self, real: datetime, partner: str) -> datetime:
         offset = self.partners.get(partner).clock_offset_s
         return real + timedelta(seconds=offset) if offset else real
 
-    def _settle_due(self, real: datetime, *, only: str | None = None) -> list[int]:
+    def _settle_due(
+        self, real: datetime, offsets: dict[str, float] | None = None, *, only: str | None = None
+    ) -> list[int]:
         """Settle every request due by its partner's clock (or only this partner's); oldest first."""
-        offsets = {
-            str(r[0]): float(r[1])
-            for r in self._conn.execute(
-                "SELECT partner, clock_offset_s FROM partner_state WHERE clock_offset_s > 0"
-            )
-        }
+        if offsets is None:
+            offsets = self.partners.refresh(self._conn, only or "")
         horizon = real + timedelta(seconds=max(offsets.values(), default=0.0))
         settled = []
         for seq, partner, ready_at in requests.due(self._conn, horizon, partner=only):
@@ -424,22 +426,22 @@ class SandboxEngine:
                 self._conn,
                 seq,
                 now=now,
-                settings=self._settings_for(partner),
+                settings=self._settings_of(self.partners.get(partner)),
                 apply=operations.apply,
                 on_error=operations.on_error,
             )
             settled.append(seq)
         return settled
 
-    def _settings_for(self, partner: str) -> Settings:
-        own = self.partners.get(partner).delay
-        return self._settings if own is None else replace(self._settings, delay=own)
+    def _settings_of(self, state: PartnerState) -> Settings:
+        return self._settings if state.delay is None else replace(self._settings, delay=state.delay)
 
     def _new_request_id(self) -> str:
         return str(uuid.UUID(int=self._settings.rng.getrandbits(128), version=4))
 
     def _ctx(self, now: datetime, partner: str, request_id: str | None = None) -> Ctx:
-        return Ctx(self._conn, now, partner, self._settings_for(partner), request_id)
+        # The partner's state as _tick just read it.
+        return Ctx(self._conn, now, partner, self._settings_of(self.partners.cached(partner)), request_id)
 
     def _submit(self, method: Method, request: ApiRequest, partner: str, now: datetime) -> dict[str, Any]:
         operation = operations.OPERATIONS.get(method.name)

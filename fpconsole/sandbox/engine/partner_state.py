@@ -232,6 +232,34 @@ class PartnerStates:
             self._cache[partner] = state
             return state
 
+    def refresh(self, conn: sqlite3.Connection, partner: str) -> dict[str, float]:
+        """Every partner's clock offset (those ahead of real time), and the calling partner's state
+        brought up to date in the cache (`cached`), in one query on the engine's connection."""
+        if not self._file:
+            return {p: s.clock_offset_s for p, s in self._cache.items() if s.clock_offset_s}
+        rows = conn.execute(
+            """SELECT partner, version, faults, delay, clock_offset_s FROM partner_state
+               WHERE clock_offset_s > 0 OR partner = ?""",
+            (partner,),
+        ).fetchall()
+        offsets: dict[str, float] = {}
+        found = DEFAULT_STATE
+        for row in rows:
+            if row[4]:
+                offsets[str(row[0])] = float(row[4])
+            if row[0] == partner:
+                cached = self._cache.get(partner)
+                found = (
+                    cached if cached is not None and cached.version == row[1] else _state_of(tuple(row)[1:])
+                )
+        with self._lock:
+            self._cache[partner] = found
+        return offsets
+
+    def cached(self, partner: str) -> PartnerState:
+        """The partner's state as the last `get`, `refresh` or `write` of this process saw it."""
+        return self._cache.get(partner, DEFAULT_STATE)
+
     def write(
         self,
         conn: sqlite3.Connection,
