@@ -10,7 +10,7 @@ from typing import Any
 from form_helpers import FakeBackend, FormHost
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, Select
+from textual.widgets import Checkbox, Input, Select
 
 from fpconsole.api import methods as api
 from fpconsole.tui.forms.screen import RequestFormScreen
@@ -31,7 +31,8 @@ def form_of(app: FormHost) -> RequestFormScreen:
 def field_in_view(form: RequestFormScreen) -> Widget:
     """The focused field, asserted to be a field wholly inside the fields' visible area."""
     focused = form.focused
-    assert isinstance(focused, (Input, Select)), focused
+    # A box is a field too ("same as registration address", "let the processor generate").
+    assert isinstance(focused, (Input, Select, Checkbox)), focused
     view = form.query_one("#fields").region
     assert focused.region.area > 0 and view.contains_region(focused.region), (
         f"{focused.id} at {focused.region} is outside the visible fields {view}"
@@ -84,7 +85,7 @@ async def test_tab_and_shift_tab_keep_every_field_in_view() -> None:
         await settle(pilot)
         form = form_of(app)
         fields = form.query_one("#fields")
-        controls = [w for w in fields.query("Input, Select").results(Widget) if w.focusable]
+        controls = [w for w in fields.query("Input, Select, Checkbox").results(Widget) if w.focusable]
         controls[-1].focus()
         await settle(pilot)
         seen = {field_in_view(form).id}

@@ -56,6 +56,7 @@ from fpconsole.tui.forms.created import Created, created_by
 from fpconsole.tui.forms.drafts import FormDraft
 from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
 from fpconsole.tui.forms.outcome import FormOutcome
+from fpconsole.tui.forms.same_address import same_as_pairs, same_row
 from fpconsole.tui.forms.spec import (
     REQUEST_ID,
     FieldSpec,
@@ -179,6 +180,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._draft_timer: Timer | None = None
         self._tick_timer: Timer | None = None
         self._reveal_pending = False  # a scroll to the focused field is due after the refresh
+        self._same = same_as_pairs(self.spec)  # "same as registration address" boxes
 
     # --- context ---------------------------------------------------------------------------------
 
@@ -240,6 +242,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 for item in self.spec.items:
                     if not isinstance(item, FieldSpec):
                         yield group_header(item)
+                        yield from (same_row(same) for same in self._same if same.copy == item)
                     elif item.secret:
                         yield from secret_rows(item, generate=False)
                     else:
@@ -362,6 +365,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         event.stop()
         if not self._controls:  # still mounting
             return
+        self._sync_same()
         data = self.read_input()
         if data == self._last:
             return  # a widget reporting its own initial value
@@ -383,7 +387,21 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         event.stop()
         self.focus_next()
 
+    def _sync_same(self) -> None:
+        """A ticked "same as" box: its group holds a copy of the original, and is locked."""
+        for same in self._same:
+            ticked = self.query_one(f"#{same.box_id}", Checkbox).value
+            for copy_name, original_name in same.fields:
+                copy, original = self._controls.get(copy_name), self._controls.get(original_name)
+                if copy is None or original is None:
+                    continue
+                copy.disabled = ticked or not self.submission.editable
+                if ticked and copy.value != original.value:
+                    copy.value = original.value
+
     def _apply_visibility(self, data: FormInput) -> None:
+        for same in self._same:
+            self.query_one(f"#{same.row_id}").display = self.spec.is_visible(same.copy, data.values)
         for item in self.spec.items:
             row, shown = self._rows[item.path], self.spec.is_visible(item, data.values)
             if row.display != shown:
@@ -817,6 +835,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             control.disabled = locked
         if not locked and self._last is not None:
             self._apply_visibility(self._last)  # re-disable PIN entries when 'generate' is ticked
+            self._sync_same()  # and a copied address
 
     # --- drafts ----------------------------------------------------------------------------------
 
