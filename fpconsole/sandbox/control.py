@@ -10,6 +10,7 @@ envelope) lives in `app.py`. docs/sandbox.md lists the routes.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -451,15 +452,20 @@ def verify_pin(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str
 
 
 def health(runtime: Runtime) -> dict[str, Any]:
-    """Unsigned: what is running and who may call it. Never a secret."""
+    """Unsigned, so it says nothing a stranger could use: how many partners (not who, never a
+    secret), where the database is, how many worker processes serve it, and the default faults
+    (those of a partner without its own). Read from memory only, never the database, so it
+    answers while every engine thread waits for a lock."""
     settings = runtime.settings
+    db = "memory" if settings.db == ":memory:" else os.path.abspath(settings.db)
     return {
         "status": "ok",
         "service": "fpconsole-sandbox",
         "version": fpconsole.__version__,
-        "partners": settings.partner_ids,
+        "partners": len(settings.partners),
         "delay": settings.delay,
-        "db": "memory" if settings.db == ":memory:" else "file",
+        "db": db,
+        "workers": getattr(runtime, "workers", 1),
         "faults": describe(runtime.faults.spec),
     }
 

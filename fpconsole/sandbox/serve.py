@@ -8,9 +8,11 @@ is closed, which commits a file database. Exit codes: 0 stopped cleanly, 2 bad f
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import errno
 import ipaddress
+import json
 import logging
 import os
 import re
@@ -21,10 +23,10 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
 
 from fpconsole.api.sandbox_partner import BUILTIN_SANDBOX_AUTH_ID, BUILTIN_SANDBOX_SECRET
-from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK
+from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK
 from fpconsole.sandbox import partners
 from fpconsole.sandbox.control import MAX_SEED_COUNT
 from fpconsole.sandbox.deadlines import DEFAULT_REQUEST_TIMEOUT_S, BodyDeadline, protocol_with_deadline
@@ -60,6 +62,10 @@ GRACEFUL_SHUTDOWN_S: Final = 3
 # An idle keep-alive connection is closed after this long (uvicorn's default, stated here).
 KEEP_ALIVE_S: Final = 5
 MAX_REQUEST_TIMEOUT_S: Final = 3600.0
+# More processes than this only queue on SQLite's one write lock (see bench/sandbox_throughput.py).
+MAX_WORKERS: Final = 32
+# A worker that cannot start (its database became unusable): the supervisor stops.
+EXIT_SERVER_FAILED: Final = EXIT_API_ERROR
 
 
 class UsageError(Exception):
@@ -230,6 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
         f"client is dropped (default {DEFAULT_REQUEST_TIMEOUT_S:g}, 0.1–{MAX_REQUEST_TIMEOUT_S:g})",
     )
     parser.add_argument(
+        "--workers",
+        default=1,
+        type=_whole(1, MAX_WORKERS),
+        metavar="N",
+        help=f"worker processes (1–{MAX_WORKERS}; default 1), sharing the state and fault settings "
+        "of a file database: needs --db FILE",
+    )
+    parser.add_argument(
         "--allow-remote", action="store_true", help="allow binding an address other than loopback"
     )
     parser.add_argument("--access-log", action="store_true", help="log every request")
@@ -244,6 +258,7 @@ class ServeOptions:
     allow_remote: bool
     access_log: bool
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S
+    workers: int = 1
     # Where each partner came from (--partner, $VAR, FILE line N), for the banner: never a secret.
     partner_sources: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -284,6 +299,11 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str] | None = None)
             f"argument --host: {args.host} is not a loopback address; pass --allow-remote to serve "
             "on it (anyone who can reach it can use the sandbox)"
         )
+    if args.workers > 1 and args.db == ":memory:":
+        raise UsageError(
+            f"argument --workers: {args.workers} workers need a file database to share; add --db FILE "
+            "(e.g. --db sandbox.sqlite3): an in-memory database lives in one process"
+        )
     try:
         faults = parse_fault_spec(args.faults)
     except FaultSpecError as exc:
@@ -304,6 +324,7 @@ def parse_options(argv: Sequence[str], environ: Mapping[str, str] | None = None)
         args.allow_remote,
         args.access_log,
         request_timeout=args.request_timeout,
+        workers=args.workers,
         partner_sources=found.sources,
         warnings=tuple(found.warnings),
     )
@@ -359,6 +380,8 @@ def banner(options: ServeOptions, port: int) -> str:
             lines.append(f"  partner {auth_id}  secret: from {source} (not shown)")
     db = "in memory (lost on exit)" if settings.db == ":memory:" else settings.db
     lines.append(f"  db: {db}   delay: {settings.delay:g}s   faults: {describe(settings.faults)}")
+    if options.workers > 1:
+        lines.append(f"  workers: {options.workers} processes sharing the database")
     lines.append(f"  OpenAPI: {_url(options.host, port)}/openapi.json   stop: Ctrl+C")
     return "\n".join(lines)
 
@@ -409,10 +432,34 @@ def _open(settings: SandboxSettings) -> SandboxEngine:
         raise UsageError(f"argument --db: cannot use {settings.db}: {exc}") from None
 
 
+def _config(
+    app: ASGIApp | str, options: ServeOptions, http: type[asyncio.Protocol] | str, **extra: Any
+) -> uvicorn.Config:
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        # uvicorn's own protocol with a deadline for request headers (deadlines.py).
+        http=http,
+        log_level="info",
+        access_log=options.access_log,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        lifespan="on",
+        **extra,
+    )
+
+
+def _serving(app: ASGIApp, request_timeout: float) -> ASGIApp:
+    """The app as uvicorn serves it: deliberate cuts end quietly, bodies have a deadline."""
+    return _CutConnections(BodyDeadline(app, request_timeout))
+
+
 def run(options: ServeOptions, out: TextIO) -> int:
     import uvicorn
 
     from fpconsole.sandbox.app import create_app
+    from fpconsole.sandbox.engine_threads import DEFAULT_THREADS
 
     sock = _bind(options.host, options.port)
     if not is_loopback(options.host):
@@ -421,34 +468,152 @@ def run(options: ServeOptions, out: TextIO) -> int:
             file=sys.stderr,
         )
     try:
+        # Opened (and seeded) here, before any worker starts, so a problem with the file is a
+        # clear message and exit 2, and the workers find the demo data in place.
         engine = _open(options.settings)
     except BaseException:
         sock.close()
         raise
+    code = EXIT_OK
     try:
-        app = create_app(options.settings, engine)
-        config = uvicorn.Config(
-            _CutConnections(BodyDeadline(app, options.request_timeout)),
-            # uvicorn's own protocol with a deadline for request headers (deadlines.py).
-            http=protocol_with_deadline(options.request_timeout),
-            log_level="info",
-            access_log=options.access_log,
-            timeout_keep_alive=KEEP_ALIVE_S,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-            lifespan="on",
-        )
         logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
         _log_to_stderr()
-        server = uvicorn.Server(config)
-        print(banner(options, sock.getsockname()[1]), file=out, flush=True)
-        with _stop_signals(server):
-            server.run(sockets=[sock])
+        if options.workers > 1:
+            engine.close()  # each worker opens its own
+            print(banner(options, sock.getsockname()[1]), file=out, flush=True)
+            code = _run_workers(options, sock)
+        else:
+            threads = DEFAULT_THREADS if store.is_file_target(options.settings.db) else 1
+            app = create_app(options.settings, engine, threads=threads)
+            config = _config(
+                _serving(app, options.request_timeout),
+                options,
+                protocol_with_deadline(options.request_timeout),
+            )
+            server = uvicorn.Server(config)
+            print(banner(options, sock.getsockname()[1]), file=out, flush=True)
+            with _stop_signals(server):
+                server.run(sockets=[sock])
     finally:
         engine.close()
         sock.close()
     # The terminal may be gone (SIGHUP): the stop is clean whether or not this line is seen.
     with contextlib.suppress(OSError):
         print("fpconsole sandbox stopped", file=out, flush=True)
+    return code
+
+
+# --- several worker processes ------------------------------------------------------------------
+
+# How the settings reach each worker: uvicorn starts workers as fresh interpreters (spawn) that
+# build the app from an import string, so the settings travel in the environment, which only this
+# user can read (/proc/PID/environ is 0400), never in argv, where `ps` shows every user a secret.
+WORKER_ENV: Final = "FPCONSOLE_SANDBOX_SERVE_WORKER"
+# Apart enough that the engines of different workers never share a random seed (app.open_engine).
+_ENGINES_PER_WORKER: Final = 64
+
+
+def _worker_settings_json(options: ServeOptions) -> str:
+    settings = options.settings
+    return json.dumps(
+        {
+            "partners": dict(settings.partners),
+            "delay": settings.delay,
+            "db": os.path.abspath(settings.db),
+            "faults": settings.faults.to_spec() if settings.faults.enabled else "",
+            "auth_error_status": settings.auth_error_status,
+            "rng_seed": settings.rng_seed,
+            "max_body_bytes": settings.max_body_bytes,
+            "request_timeout": options.request_timeout,
+            "workers": options.workers,
+        }
+    )
+
+
+def _worker_spec() -> dict[str, Any]:
+    text = os.environ.get(WORKER_ENV)
+    if not text:
+        raise RuntimeError(
+            f"{WORKER_ENV} is not set: this runs only in a worker of `sandbox serve --workers`"
+        )
+    spec: dict[str, Any] = json.loads(text)
+    return spec
+
+
+def worker_app() -> ASGIApp:
+    """The app of one worker process (uvicorn's factory, called in the worker)."""
+    from fpconsole.sandbox.app import create_app
+
+    spec = _worker_spec()
+    settings = SandboxSettings(
+        partners=spec["partners"],
+        delay=spec["delay"],
+        db=spec["db"],
+        faults=parse_fault_spec(spec["faults"]),
+        auth_error_status=spec["auth_error_status"],
+        rng_seed=spec["rng_seed"],
+        max_body_bytes=spec["max_body_bytes"],
+    )
+    # The SSH session closing sends SIGHUP to every process of the terminal: the parent stops
+    # the workers (SIGTERM, a graceful stop), so a worker does not die of it mid-answer.
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    logging.getLogger("uvicorn.error").addFilter(_QuietCuts())
+    _log_to_stderr()
+    app = create_app(
+        settings, workers=int(spec["workers"]), engine_offset=1 + os.getpid() * _ENGINES_PER_WORKER
+    )
+    return _serving(app, float(spec["request_timeout"]))
+
+
+def __getattr__(name: str) -> Any:
+    # The worker's HTTP protocol, by import string (a class made by a function cannot be pickled
+    # to a spawned worker): built in the worker from the request timeout it was given.
+    if name == "WorkerProtocol":
+        return protocol_with_deadline(float(_worker_spec()["request_timeout"]))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _run_workers(options: ServeOptions, sock: socket.socket) -> int:
+    """uvicorn's supervisor over N workers on the one listening socket; Ctrl+C, SIGTERM or SIGHUP
+    stops them all (each finishes its answers in flight) and exits 0."""
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    class Workers(Multiprocess):
+        def handle_hup(self) -> None:
+            # uvicorn restarts the workers on SIGHUP; here it is the SSH session closing: stop.
+            self.stopped = True
+            self.should_exit.set()
+
+        def handle_int(self) -> None:
+            self.stopped = True
+            super().handle_int()
+
+        def handle_term(self) -> None:
+            self.stopped = True
+            super().handle_term()
+
+    config = _config(
+        f"{__name__}:worker_app",
+        options,
+        f"{__name__}:WorkerProtocol",
+        factory=True,
+        workers=options.workers,
+    )
+    previous = os.environ.get(WORKER_ENV)
+    os.environ[WORKER_ENV] = _worker_settings_json(options)
+    try:
+        supervisor = Workers(config, sockets=[sock])
+        supervisor.stopped = False
+        supervisor.run()
+    finally:
+        if previous is None:
+            os.environ.pop(WORKER_ENV, None)
+        else:
+            os.environ[WORKER_ENV] = previous
+    if not supervisor.stopped:
+        print("fpconsole sandbox serve: a worker could not start; see the messages above", file=sys.stderr)
+        return EXIT_SERVER_FAILED
     return EXIT_OK
 
 

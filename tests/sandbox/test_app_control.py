@@ -175,7 +175,8 @@ async def test_control_routes_refuse_unsigned_calls_and_other_verbs(sandbox: Any
 async def test_health_reports_version_and_partners(sandbox: Any) -> None:
     client, _ = sandbox
     data = (await client.get("/sandbox/health")).json()
-    assert data["partners"] == ["100500"] and data["db"] == "memory" and data["faults"] == "none"
+    assert data["partners"] == 1 and data["db"] == "memory" and data["faults"] == "none"
+    assert data["workers"] == 1
     assert "sandbox-secret" not in str(data)
 
 
