@@ -1,0 +1,280 @@
+"""`fpconsole scenario run FILE... [--profile P] [--junit OUT.xml] [--json]` and
+`fpconsole scenario record [--since T | --last N] [--output FILE]`.
+
+Exit codes as `call`'s: 0 every step passed; 1 a step's answer was not what the file expects;
+2 a bad file, a step refused on this profile (nothing sent), or a step that could not be sent;
+3 the server could not be reached or a step's outcome is unknown. With several problems, the
+worst of them (3, then 2, then 1)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+
+PROG = "fpconsole scenario"
+
+
+def add_parsers(scenario: argparse.ArgumentParser, connection: Any, profile_option: Any) -> None:
+    """The `scenario` subcommands (argparse only: cheap to build)."""
+    actions = scenario.add_subparsers(dest="scenario_command", metavar="COMMAND")
+    run = actions.add_parser(
+        "run",
+        help="run scenario files (steps with assertions) against a sandbox or test profile",
+        description="Run each FILE's steps in order, stop a file at its first failing step, print a "
+        "line per step with its request_id. Exit codes: 0 all passed, 1 an assertion failed, 2 a bad "
+        "file or a step refused on this profile, 3 transport failure or unknown outcome.",
+    )
+    run.add_argument("files", nargs="+", metavar="FILE")
+    run.add_argument("--junit", metavar="OUT.xml", help="also write a JUnit XML report there")
+    run.add_argument("--json", action="store_true", help="print one JSON document instead of the lines")
+    connection(run)
+    record = actions.add_parser(
+        "record",
+        help="write a range of the journal as a scenario file",
+        description="Turn the journal's requests (oldest first) into a scenario: ids from earlier answers "
+        "become ${step.path} references, secrets become ${secret.NAME} prompts, outcomes and steady "
+        "answer fields become expectations.",
+    )
+    record.add_argument("--since", help="from this time: ISO date/time or relative (2h, 7d)")
+    record.add_argument("--last", type=int, metavar="N", help="only the newest N requests")
+    record.add_argument("--from", dest="first", metavar="REQUEST_ID", help="start at this request")
+    record.add_argument("--to", dest="last_id", metavar="REQUEST_ID", help="end at this request")
+    record.add_argument("--name", help="the scenario's name (default: the session's date)")
+    record.add_argument("--output", "-o", metavar="FILE", help="write there (default: stdout)")
+    record.add_argument("--force", action="store_true", help="replace --output if it exists")
+    profile_option(record)
+
+
+def run_scenario_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.scenario_command == "record":
+        return run_record(args, out, err)
+    if args.scenario_command != "run":
+        err.write(f"{PROG}: say what to do: {PROG} run FILE... or {PROG} record (see --help)\n")
+        return EXIT_INVALID_INPUT
+    return run_files(args, out, err)
+
+
+def _parse_all(files: list[str], err: TextIO) -> list[Any] | None:
+    from fpconsole.scenario.parse import ScenarioError, load
+
+    scenarios: list[Any] = []
+    problems: list[str] = []
+    for name in files:
+        try:
+            scenarios.append(load(Path(name)))
+        except ScenarioError as exc:
+            problems += exc.problems
+    for problem in problems:
+        err.write(f"{PROG}: {problem}\n")
+    return None if problems else scenarios
+
+
+def _ask_secret(stdin: TextIO, err: TextIO) -> Any:
+    if not (stdin.isatty() and err.isatty()):
+        return None
+    import getpass
+
+    def ask(name: str) -> str:
+        return getpass.getpass(f"{name} (not shown, not kept): ", stream=err)
+
+    return ask
+
+
+def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+    scenarios = _parse_all(list(args.files), err)
+    if scenarios is None:
+        return EXIT_INVALID_INPUT
+    if not args.base_url and (args.auth_id or args.secret_env):
+        err.write(f"{PROG}: --auth-id and --secret-env go with --base-url\n")
+        return EXIT_INVALID_INPUT
+    from fpconsole.scenario import runner
+    from fpconsole.session import SetupError, open_session
+
+    try:
+        session = open_session(
+            profile_name=getattr(args, "profile", None),
+            base_url=args.base_url,
+            auth_id=args.auth_id,
+            secret_env=args.secret_env,
+            alg=args.alg,
+            read_only=bool(getattr(args, "read_only", False)),
+        )
+    except SetupError as exc:
+        err.write(f"{PROG}: {exc}\n")
+        return EXIT_INVALID_INPUT
+    kind = "sandbox" if session.embedded else session.kind
+    if kind == "test" and any(step.sandbox for scenario in scenarios for step in scenario.steps):
+        kind = asyncio.run(_probe(session))
+    refused = [
+        problem
+        for scenario in scenarios
+        for problem in runner.refusals(
+            scenario, kind=kind, profile=session.profile_name, read_only=session.read_only
+        )
+    ]
+    names: list[str] = []
+    for scenario in scenarios:
+        names += [name for name in runner.secrets_needed(scenario) if name not in names]
+    values, missing = runner.gather_secrets(names, _ask_secret(stdin or sys.stdin, err))
+    for problem in refused + missing:
+        err.write(f"{PROG}: {problem}\n")
+    if refused or missing:
+        asyncio.run(session.aclose())
+        if refused:
+            err.write(f"{PROG}: nothing was sent\n")
+        return EXIT_INVALID_INPUT
+    runs: list[Any] = []
+    try:
+        asyncio.run(_run_all(session, scenarios, values, runs, out, as_json=args.json))
+    except KeyboardInterrupt:
+        current = [r for run in runs for r in run.results if r.state == "running"]
+        where = f" during step {current[0].step.name!r}" if current else ""
+        sent = (
+            f" (request_id {current[0].request_id}: poll it, its outcome is unknown)"
+            if current and current[0].request_id
+            else ""
+        )
+        err.write(f"{PROG}: interrupted{where}{sent}\n")
+        return EXIT_TRANSPORT
+    code = runner.worst(run.exit_code for run in runs)
+    if args.json:
+        from fpconsole.scenario.report import to_json
+
+        out.write(json.dumps(to_json(runs, code), ensure_ascii=False, indent=2) + "\n")
+    if args.junit:
+        from fpconsole.scenario import junit
+
+        try:
+            junit.write(runs, Path(args.junit))
+        except OSError as exc:
+            err.write(f"{PROG}: --junit {args.junit}: cannot write it ({exc.strerror or exc})\n")
+            return max(code, EXIT_INVALID_INPUT) if code != EXIT_TRANSPORT else code
+    return code
+
+
+async def _probe(session: Any) -> str:
+    """A test profile or --base-url that is `fpconsole sandbox serve` counts as a sandbox: it
+    answers /sandbox/health (a real test host does not)."""
+    from fpconsole.api.errors import CardApiError
+    from fpconsole.api.sandbox_control import SandboxControl
+
+    try:
+        await SandboxControl(session.client).health()
+    except CardApiError:
+        return str(session.kind)
+    return "sandbox"
+
+
+async def _run_all(
+    session: Any,
+    scenarios: list[Any],
+    secrets: dict[str, str],
+    runs: list[Any],
+    out: TextIO,
+    *,
+    as_json: bool,
+) -> None:
+    from fpconsole.scenario import report, runner
+
+    def show(result: Any) -> None:
+        if as_json or result.state == "running":
+            return
+        out.write(report.step_line(result) + "\n")
+        for line in report.details(result):
+            out.write(line + "\n")
+        out.flush()
+
+    try:
+        for scenario in scenarios:
+            placeholder = runner.ScenarioRun(scenario, [], session.profile_name)
+            runs.append(placeholder)
+            if not as_json:
+                out.write(report.header(placeholder) + "\n")
+
+            def track(result: Any, run: Any = placeholder) -> None:
+                if result not in run.results:
+                    run.results.append(result)
+                show(result)
+
+            done = await runner.run_scenario(session, scenario, secrets=secrets, on_step=track)
+            placeholder.results[:] = done.results
+            if not as_json:
+                out.write(report.summary(placeholder) + "\n")
+    finally:
+        await session.aclose()
+
+
+def run_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from fpconsole.local_commands import parse_since
+    from fpconsole.scenario.record import record
+    from fpconsole.store.journal import Journal
+
+    if args.last is not None and args.last < 1:
+        err.write(f"{PROG} record: --last is a number of requests, 1 or more\n")
+        return EXIT_INVALID_INPUT
+    try:
+        since = parse_since(args.since) if args.since is not None else None
+    except ValueError as exc:
+        err.write(f"{PROG} record: {exc}\n")
+        return EXIT_INVALID_INPUT
+    from fpconsole.config import ConfigError, load_config
+
+    try:
+        profile = getattr(args, "profile", None) or load_config().default_name
+    except ConfigError as exc:
+        err.write(f"{PROG} record: {exc}\n")
+        return EXIT_INVALID_INPUT
+    target = Path(args.output) if args.output else None
+    if target is not None and target.exists() and not args.force:
+        err.write(f"{PROG} record: {target} exists; choose another --output, or add --force to replace it\n")
+        return EXIT_INVALID_INPUT
+    with Journal.open(profile=profile, prune=False) as journal:
+        entries = journal.entries(since=since, limit=100_000, oldest_first=True)
+    picked = select(entries, args.first, args.last_id, args.last)
+    if isinstance(picked, str):
+        err.write(f"{PROG} record: {picked}\n")
+        return EXIT_INVALID_INPUT
+    if not picked:
+        err.write(
+            f"{PROG} record: no requests in the journal of profile {profile} for that range "
+            "(fpconsole journal lists them)\n"
+        )
+        return EXIT_INVALID_INPUT
+    name = args.name or f"Recorded session of {picked[0].sent_at:%Y-%m-%d %H:%M}"
+    text = record(picked, name=name, profile=profile)
+    if target is None:
+        out.write(text)
+        return EXIT_OK
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.write(f"{PROG} record: cannot write {target} ({exc.strerror or exc})\n")
+        return EXIT_INVALID_INPUT
+    err.write(
+        f"wrote {target} ({text.count('[[step]]')} steps); run it with: fpconsole scenario run {target}\n"
+    )
+    return EXIT_OK
+
+
+def select(entries: list[Any], first: str | None, last_id: str | None, last: int | None) -> list[Any] | str:
+    """The entries from request `first` to `last_id` (both kept), then the newest `last`."""
+    ids = [entry.request_id for entry in entries]
+    start, end = 0, len(entries)
+    if first is not None:
+        if first not in ids:
+            return f"--from {first}: no such request in that range of the journal"
+        start = ids.index(first)
+    if last_id is not None:
+        if last_id not in ids:
+            return f"--to {last_id}: no such request in that range of the journal"
+        end = len(ids) - ids[::-1].index(last_id)
+    if end <= start:
+        return "--to comes before --from: give the older request to --from"
+    picked = entries[start:end]
+    return picked[-last:] if last is not None else picked

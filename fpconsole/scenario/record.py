@@ -1,0 +1,186 @@
+"""A range of the journal (an operator's session) written as a scenario file: each request a
+step with the fields it sent, ids that came from an earlier answer turned into references
+(`${client_add.client_id}`), secrets the journal never kept (PIN, PAN, CVV) left as
+`${secret.NAME}` prompts, and the recorded outcome and steady answer fields as expectations, so
+a replay on a fresh sandbox passes and a changed field fails naming it.
+
+Sandbox controls (top-ups, faults, clock) are not Card API requests and are not in the journal:
+the file says so at the top, for them to be added as sandbox steps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from fpconsole.api.methods import REGISTRY
+from fpconsole.replay import replay_of
+from fpconsole.scenario import toml_text
+from fpconsole.store.journal import JournalEntry, status_methods
+
+# Answer fields that differ on every run, or are not worth asserting: left out of expectations.
+_VOLATILE_KEYS: Final = frozenset(
+    {
+        "dt",
+        "request_id",
+        "request_status",
+        "status",
+        "rrn",
+        "iban",
+        "card_mask",
+        "pan",
+        "cvv",
+        "expire",
+        "expiry",
+        "auth_code",
+        "approval_code",
+        "fin_document_id",
+        "error_description",
+        "document",
+    }
+)
+_VOLATILE_PARTS: Final = ("date", "time", "_at", "expir", "mask", "token", "created", "updated")
+_DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
+_ID_KEY: Final = re.compile(r"(^|_)id$")
+# The ids the API hands out for what a step made: the ones worth a reference.
+_ENTITY_IDS: Final = frozenset({"client_id", "card_id", "transaction_id"})
+FINAL_OUTCOMES: Final = ("success", "error")
+MAX_EXPECTED: Final = 40  # fields asserted per step: enough to catch a change, short to read
+
+
+def step_names(entries: Iterable[JournalEntry]) -> list[str]:
+    names: list[str] = []
+    for entry in entries:
+        base = entry.method.replace(".", "_")
+        name, number = base, 2
+        while name in names:
+            name, number = f"{base}_{number}", number + 1
+        names.append(name)
+    return names
+
+
+def usable(entries: Iterable[JournalEntry]) -> tuple[list[JournalEntry], list[str]]:
+    """The entries worth a step (oldest first), and a note for each one left out."""
+    kept: list[JournalEntry] = []
+    notes: list[str] = []
+    polls = status_methods()
+    for entry in entries:
+        if entry.method in polls:
+            continue  # a poll about an earlier request: the runner waits by itself
+        if REGISTRY.get(entry.method) is None:
+            notes.append(f"left out {entry.request_id}: {entry.method} is not a Card API method")
+            continue
+        if entry.outcome not in FINAL_OUTCOMES:
+            notes.append(
+                f"left out {entry.method} {entry.request_id}: its outcome is {entry.outcome}, not final"
+            )
+            continue
+        kept.append(entry)
+    return kept, notes
+
+
+class _Ids:
+    """Ids seen in earlier answers (and sent fields), to be written as references."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def learn(self, step: str, value: Any, path: str = "") -> None:
+        if isinstance(value, Mapping):
+            for name, item in value.items():
+                self.learn(step, item, f"{path}{name}.")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.learn(step, item, f"{path}{index}.")
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            leaf = path.rstrip(".").rsplit(".", 1)[-1]
+            if leaf in _ENTITY_IDS and str(value) not in self.seen:
+                self.seen[str(value)] = f"${{{step}.{path.rstrip('.')}}}"
+
+    def refer(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, Mapping):
+            return {name: self.refer(item, str(name)) for name, item in value.items()}
+        if isinstance(value, list):
+            return [self.refer(item, key) for item in value]
+        # limits.set names its card as object.value.
+        if (
+            isinstance(value, (str, int))
+            and not isinstance(value, bool)
+            and (_ID_KEY.search(key) or key == "value")
+        ):
+            return self.seen.get(str(value), value)
+        return value
+
+
+def _steady(answer: Mapping[str, Any], ids: _Ids, path: str = "") -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, item in answer.items():
+        key = str(name)
+        here = f"{path}{key}"
+        if key in _VOLATILE_KEYS or any(part in key for part in _VOLATILE_PARTS):
+            continue
+        if isinstance(item, Mapping):
+            found.update(_steady(item, ids, f"{here}."))
+        elif isinstance(item, list):
+            found.update(_steady({str(i): v for i, v in enumerate(item)}, ids, f"{here}."))
+        elif _ID_KEY.search(key):
+            reference = ids.seen.get(str(item))
+            if reference is not None:  # an id a step made: the same one must come back
+                found[here] = reference
+        elif isinstance(item, (bool, int, float)) or (
+            isinstance(item, str) and len(item) <= 64 and not _DATETIME.match(item) and "*" not in item
+        ):
+            found[here] = item
+    return found
+
+
+def record(entries: list[JournalEntry], *, name: str, profile: str) -> str:
+    """The scenario file's text for `entries` (oldest first)."""
+    kept, notes = usable(entries)
+    names = step_names(kept)
+    ids = _Ids()
+    lines = [
+        f"# Recorded by `fpconsole scenario record` from the journal of profile {profile}.",
+        "# Sandbox controls (top-ups, faults, clock) are not in the journal: add them as steps with",
+        '# sandbox = "top_up" (see docs/scenarios.md) where the session used them.',
+        *(f"# {note}" for note in notes),
+        f"name = {toml_text.value(name)}",
+        "",
+    ]
+    secrets: set[str] = set()
+    for entry, step in zip(kept, names, strict=True):
+        method = REGISTRY.resolve(entry.method)
+        replay = replay_of(method, entry.request)
+        fields = ids.refer(replay.body)
+        for path in replay.reenter:
+            leaf = path.replace(".", "_")
+            secret = leaf if leaf not in secrets or leaf == "pin" else f"{step}_{leaf}"
+            secrets.add(secret)
+            _put(fields, path.split("."), f"${{secret.{secret}}}")
+        lines.append("[[step]]")
+        lines.append(f"name = {toml_text.value(step)}")
+        lines.append(f"method = {toml_text.value(entry.method)}")
+        if entry.request_id:
+            lines.append(f"note = {toml_text.value('recorded ' + entry.request_id)}")
+        if fields:
+            lines += toml_text.table("step.fields", fields)
+        expect: dict[str, Any] = {"status": entry.outcome}
+        if entry.outcome == "error" and entry.error_code:
+            expect["error_code"] = entry.error_code
+        lines += toml_text.table("step.expect", expect)
+        steady = _steady(entry.response or {}, ids) if entry.outcome == "success" else {}
+        if steady:
+            lines += toml_text.table("step.expect.fields", dict(list(steady.items())[:MAX_EXPECTED]))
+        lines.append("")
+        ids.learn(step, entry.response or {})
+    return "\n".join(lines)
+
+
+def _put(body: dict[str, Any], parts: list[str], value: Any) -> None:
+    target: Any = body
+    for part in parts[:-1]:
+        target = target[int(part)] if isinstance(target, list) else target.setdefault(part, {})
+    if isinstance(target, list):
+        target[int(parts[-1])] = value
+    else:
+        target[parts[-1]] = value
