@@ -6,6 +6,7 @@ bash's is driven as bash would drive it."""
 from __future__ import annotations
 
 import io
+import re
 import shlex
 import shutil
 import subprocess
@@ -213,3 +214,11 @@ def test_fish_completes_as_fish_drives_it(
     )
     offered = {row.split("\t")[0] for row in result.stdout.splitlines()}
     assert expected <= offered, result.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_no_script_shadows_the_shells_own_variables(shell: str) -> None:
+    # zsh ties `path` to PATH: a `local path` in a completion function empties PATH, and every
+    # command run at TAB time (the profile list) is "not found".
+    text = script(shell)
+    assert not re.search(r"\b(local|set -l)\b[^\n]*\bpath=", text) and "set -l path " not in text
