@@ -322,5 +322,29 @@ async def test_keys_typed_in_one_burst_land_in_their_boxes() -> None:
         await pilot.pause()
         screen.action_panel("topup")
         app.simulate_key("tab")  # handled right behind the letter, as in one write
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.focused is not box(screen, "card_id"))
         assert app.focused is box(screen, "amount")
+        # esc then a letter in one write: the menu's focus does not come back after the letter's.
+        screen.action_menu()
+        screen.action_panel("history")
+        await pilot.pause()
+        assert app.focused is box(screen, "history_card")
+
+
+async def test_read_only_sends_no_change_and_still_reads() -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        card_id = active_card(app)
+        before = engine_available(app, card_id)
+        screen = await open_sandbox(pilot)
+        await pilot.press("t", *card_id, "tab", *"100", "enter")
+        await idle(pilot, screen)
+        assert result(screen, "topup") == "Read-only: Top up changes the sandbox; nothing was sent."
+        assert engine_available(app, card_id) == before
+        await pilot.press("escape", "f", "tab", "tab", *"50", "enter")
+        await idle(pilot, screen)
+        assert result(screen, "faults").startswith("Read-only:") and bar_faults(app) == ""
+        await pilot.press("escape", "h", *card_id, "enter")  # a read: allowed
+        await idle(pilot, screen)
+        assert result(screen, "history").endswith(f"for card {card_id}.")

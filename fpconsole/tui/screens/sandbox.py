@@ -11,9 +11,8 @@ backup) refreshes them, and faults in force are shown in every section's top bar
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import on, work
@@ -25,15 +24,14 @@ from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Optio
 from textual.widgets.option_list import Option
 
 from fpconsole.tui import sandbox_inputs as inputs
+from fpconsole.tui.sandbox_calls import CALLS, WORKING, backup_line, describe_answer, field_of, history_line
 from fpconsole.tui.sandbox_state import faults_text, set_faults_text
 from fpconsole.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
-    from fpconsole.api.sandbox_control import Faults, SandboxControl
+    from fpconsole.api.sandbox_control import Faults
     from fpconsole.tui.app import FpConsoleApp
     from fpconsole.tui.backend import ConsoleBackend
-
-ONLY_ON_SANDBOX: Final = "The Sandbox section exists on sandbox profiles only."
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +112,12 @@ LABELS: Final = {
     "backup": "Name",
     "history_card": "Card id",
 }
-_NUMERIC: Final = frozenset({"amount", "count"})
+# What only reads the sandbox: allowed on a read-only profile; everything else changes it.
+READS: Final = frozenset({"list_backups", "history"})
+
+
+def boxes_to_correct(count: int) -> str:
+    return "1 box" if count == 1 else f"{count} boxes"
 
 
 def boxes_of(action: str) -> list[str]:
@@ -122,13 +125,6 @@ def boxes_of(action: str) -> list[str]:
     if action == "load":
         return ["backup"]
     return [key for key, name in BOX_ACTIONS.items() if name == action]
-
-
-def _money(value: object) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except ArithmeticError:
-        return str(value)
 
 
 class SandboxScreen(Screen[None]):
@@ -159,7 +155,7 @@ class SandboxScreen(Screen[None]):
     SandboxScreen .box-line { height: 1; }
     SandboxScreen .box-line Label { width: 13; }
     SandboxScreen .box-line Input { width: 1fr; max-width: 40; }
-    SandboxScreen .box Label.-error { color: $error; display: none; padding: 0 0 0 13; }
+    SandboxScreen .box Label.-error { color: $error; display: none; padding: 0 0 0 13; width: 1fr; height: auto; }
     SandboxScreen .box Label.-error.-shown { display: block; }
     SandboxScreen .buttons { height: 1; margin: 1 0 0 0; }
     SandboxScreen .buttons Button { margin: 0 2 0 0; width: auto; min-width: 0; }
@@ -268,7 +264,6 @@ class SandboxScreen(Screen[None]):
             id=f"sb-{key}",
             compact=True,
             select_on_focus=False,
-            type="number" if key in _NUMERIC and key != "amount" else "text",
         )
         field.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
         return Vertical(
@@ -347,7 +342,7 @@ class SandboxScreen(Screen[None]):
         self._enter_panel()
 
     def action_menu(self) -> None:
-        self.query_one("#sb-menu", OptionList).focus()
+        self.set_focus(self.query_one("#sb-menu", OptionList))  # at once, as _enter_panel
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # esc "Menu" only where it moves something; in the menu the app's own esc is left alone.
@@ -432,6 +427,11 @@ class SandboxScreen(Screen[None]):
         if not action:
             return
         panel = ACTION_PANEL[action]
+        if self.fp_app.context.read_only and action not in READS:
+            self._result(
+                panel, f"Read-only: {WORKING[action]} changes the sandbox; nothing was sent.", "failed"
+            )
+            return
         if panel in self.busy:
             self._result(panel, "Still waiting for the last answer here; try again once it shows.", "busy")
             return
@@ -442,7 +442,9 @@ class SandboxScreen(Screen[None]):
             first = next(iter(checked.problems))
             self.query_one(f"#sb-{first}", Input).focus()
             self._result(
-                panel, f"Not sent: {len(checked.problems)} box(es) to correct (shown in red).", "failed"
+                panel,
+                f"Not sent: {boxes_to_correct(len(checked.problems))} to correct (shown in red).",
+                "failed",
             )
             return
         values = checked.values if checked is not None else {}
@@ -696,121 +698,11 @@ class SandboxScreen(Screen[None]):
         backups = list(answer or ())
         self.backups = backups
         for backup in backups:
-            listed.add_option(Option(backup_line(backup), id=str(_get(backup, "name", ""))))
+            listed.add_option(Option(backup_line(backup), id=str(field_of(backup, "name", ""))))
         if not backups:
             listed.add_option(Option("No backups yet: type a name and Save.", disabled=True))
 
     def _show_history(self, answer: Any) -> None:
-        events = list(_get(answer, "events", ()) or ())
+        events = list(field_of(answer, "events", ()) or ())
         lines = [history_line(event) for event in events]
         self.query_one("#history-lines", Static).update("\n".join(lines) or "No history for this card.")
-
-
-# --- what each action calls and says ---------------------------------------------------------------
-
-WORKING: Final = {
-    "topup": "Top up",
-    "settle": "Settle",
-    "advance": "Advance the clock",
-    "delay": "Set the delay",
-    "faults": "Set faults",
-    "clear_faults": "Clear faults",
-    "seed": "Seed",
-    "reset": "Reset",
-    "save": "Save backup",
-    "load": "Load backup",
-    "list_backups": "List backups",
-    "history": "Card history",
-}
-
-Call = Callable[[dict[str, Any]], Callable[["SandboxControl"], Awaitable[Any]]]
-
-
-def _faults_call(values: dict[str, Any]) -> Callable[[SandboxControl], Awaitable[Any]]:
-    from fpconsole.api.sandbox_control import FaultSettings
-
-    settings = FaultSettings.from_json(values)
-    return lambda control: control.set_faults(settings)
-
-
-CALLS: Final[dict[str, Call]] = {
-    "topup": lambda v: lambda c: c.top_up(v["card_id"], v["amount"], v["currency"]),
-    "settle": lambda v: lambda c: c.settle(),
-    "advance": lambda v: lambda c: c.advance_clock(v["seconds"]),
-    "delay": lambda v: lambda c: c.set_delay(v["delay"]),
-    "faults": _faults_call,
-    "clear_faults": lambda v: lambda c: c.clear_faults(),
-    "seed": lambda v: lambda c: c.seed(v["count"]),
-    "reset": lambda v: lambda c: c.reset(),
-    "save": lambda v: lambda c: c.save_backup(v["name"]),
-    "load": lambda v: lambda c: c.load_backup(v["name"]),
-    "list_backups": lambda v: lambda c: c.list_backups(),
-    "history": lambda v: lambda c: c.card_history(v["card_id"]),
-}
-
-
-def _get(item: Any, name: str, default: Any = None) -> Any:
-    if isinstance(item, Mapping):
-        return item.get(name, default)
-    return getattr(item, name, default)
-
-
-def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
-    """The panel's result line for a call that succeeded."""
-    if action == "topup":
-        accounts = _get(answer, "accounts", ()) or ()
-        mine = [a for a in accounts if _get(a, "currency") == values["currency"]] or list(accounts)
-        available = f" · available {_money(_get(mine[0], 'amount'))} {values['currency']}" if mine else ""
-        return f"Topped up card {values['card_id']} with {_money(values['amount'])} {values['currency']}{available}."
-    if action == "settle":
-        settled = list(answer or ())
-        if not settled:
-            return "Nothing was pending: every request already has its final status."
-        failed = sum(1 for item in settled if _get(item, "request_status") == "error")
-        tail = f" ({failed} ended in error)" if failed else ""
-        return f"Settled {len(settled)} pending request(s){tail}."
-    if action == "advance":
-        now = _get(answer, "now", "")
-        settled = _get(answer, "settled_count", 0)
-        tail = f"; {settled} request(s) came due and settled" if settled else ""
-        return f"Clock moved {inputs.span(values['seconds'])} ahead: sandbox time {now}{tail}."
-    if action == "delay":
-        return f"Delay set to {values['delay']:g} s: changes settle that long after they are sent."
-    if action == "faults":
-        return f"Faults set: {inputs.describe_faults(values)}. The top bar shows them until cleared."
-    if action == "clear_faults":
-        return "Faults cleared: requests are answered normally."
-    if action == "seed":
-        counts = _get(answer, "counts", {}) or {}
-        made = ", ".join(f"{value} {key}" for key, value in counts.items()) or f"{values['count']} clients"
-        return f"Seeded: {made}."
-    if action == "reset":
-        gone = ", ".join(f"{value} {key}" for key, value in dict(answer or {}).items())
-        return f"Erased this partner's sandbox data ({gone or 'nothing was there'})."
-    if action == "save":
-        return f"Saved backup {values['name']}."
-    if action == "load":
-        return f"Loaded backup {values['name']}: the lists show its data."
-    if action == "list_backups":
-        return f"{len(list(answer or ()))} backup(s)."
-    if action == "history":
-        count = len(list(_get(answer, "events", ()) or ()))
-        return f"{count} event(s) for card {values['card_id']}."
-    return "Done."
-
-
-def backup_line(backup: Any) -> str:
-    parts = [str(_get(backup, "name", "?")), str(_get(backup, "created_at", "") or "")]
-    counts = [
-        f"{_get(backup, key)} {key}"
-        for key in ("clients", "cards", "transactions")
-        if _get(backup, key) is not None
-    ]
-    return "  ".join(p for p in (*parts, ", ".join(counts)) if p)
-
-
-def history_line(event: Any) -> str:
-    """'2026-05-14 09:30:01  ledger  credit 50000 KZT' for one HistoryEvent."""
-    at = str(_get(event, "at", "") or "")[:19].replace("T", " ")
-    summary = event.summary() if hasattr(event, "summary") else ""
-    return f"{at}  {_get(event, 'kind', '')}  {summary}".rstrip()

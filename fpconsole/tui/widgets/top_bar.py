@@ -48,7 +48,7 @@ class TopBar(Horizontal):
     /* Faults injected into the sandbox: said in every section while they are on. */
     TopBar > #faults { display: none; color: $warning; text-style: bold; }
     TopBar.-faults > #faults { display: block; }
-    TopBar.-narrow.-faults > #user-host { display: none; }
+    TopBar.-narrow.-faults > #user-host, TopBar.-narrow.-faults > #app-name { display: none; }
     """
 
     in_process: reactive[int] = reactive(0)

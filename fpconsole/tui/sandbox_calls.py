@@ -1,0 +1,128 @@
+"""What each Sandbox section action calls on the sandbox's control client, and the line it shows
+when the call succeeded (the panel's result line, the backups list, the card's history)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+from fpconsole.tui import sandbox_inputs as inputs
+
+if TYPE_CHECKING:
+    from fpconsole.api.sandbox_control import SandboxControl
+
+
+def _money(value: object) -> str:
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except ArithmeticError:
+        return str(value)
+
+
+WORKING: Final = {
+    "topup": "Top up",
+    "settle": "Settle",
+    "advance": "Advance the clock",
+    "delay": "Set the delay",
+    "faults": "Set faults",
+    "clear_faults": "Clear faults",
+    "seed": "Seed",
+    "reset": "Reset",
+    "save": "Save backup",
+    "load": "Load backup",
+    "list_backups": "List backups",
+    "history": "Card history",
+}
+
+Call = Callable[[dict[str, Any]], Callable[["SandboxControl"], Awaitable[Any]]]
+
+
+def _faults_call(values: dict[str, Any]) -> Callable[[SandboxControl], Awaitable[Any]]:
+    from fpconsole.api.sandbox_control import FaultSettings
+
+    settings = FaultSettings.from_json(values)
+    return lambda control: control.set_faults(settings)
+
+
+CALLS: Final[dict[str, Call]] = {
+    "topup": lambda v: lambda c: c.top_up(v["card_id"], v["amount"], v["currency"]),
+    "settle": lambda v: lambda c: c.settle(),
+    "advance": lambda v: lambda c: c.advance_clock(v["seconds"]),
+    "delay": lambda v: lambda c: c.set_delay(v["delay"]),
+    "faults": _faults_call,
+    "clear_faults": lambda v: lambda c: c.clear_faults(),
+    "seed": lambda v: lambda c: c.seed(v["count"]),
+    "reset": lambda v: lambda c: c.reset(),
+    "save": lambda v: lambda c: c.save_backup(v["name"]),
+    "load": lambda v: lambda c: c.load_backup(v["name"]),
+    "list_backups": lambda v: lambda c: c.list_backups(),
+    "history": lambda v: lambda c: c.card_history(v["card_id"]),
+}
+
+
+def field_of(item: Any, name: str, default: Any = None) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
+    """The panel's result line for a call that succeeded."""
+    if action == "topup":
+        accounts = field_of(answer, "accounts", ()) or ()
+        mine = [a for a in accounts if field_of(a, "currency") == values["currency"]] or list(accounts)
+        available = f" · available {_money(field_of(mine[0], 'amount'))} {values['currency']}" if mine else ""
+        return f"Topped up card {values['card_id']} with {_money(values['amount'])} {values['currency']}{available}."
+    if action == "settle":
+        settled = list(answer or ())
+        if not settled:
+            return "Nothing was pending: every request already has its final status."
+        failed = sum(1 for item in settled if field_of(item, "request_status") == "error")
+        tail = f" ({failed} ended in error)" if failed else ""
+        return f"Settled {len(settled)} pending request(s){tail}."
+    if action == "advance":
+        now = field_of(answer, "now", "")
+        settled = field_of(answer, "settled_count", 0)
+        tail = f"; {settled} request(s) came due and settled" if settled else ""
+        return f"Clock moved {inputs.span(values['seconds'])} ahead: sandbox time {now}{tail}."
+    if action == "delay":
+        return f"Delay set to {values['delay']:g} s: changes settle that long after they are sent."
+    if action == "faults":
+        return f"Faults set: {inputs.describe_faults(values)}. The top bar shows them until cleared."
+    if action == "clear_faults":
+        return "Faults cleared: requests are answered normally."
+    if action == "seed":
+        counts = field_of(answer, "counts", {}) or {}
+        made = ", ".join(f"{value} {key}" for key, value in counts.items()) or f"{values['count']} clients"
+        return f"Seeded: {made}."
+    if action == "reset":
+        gone = ", ".join(f"{value} {key}" for key, value in dict(answer or {}).items())
+        return f"Erased this partner's sandbox data ({gone or 'nothing was there'})."
+    if action == "save":
+        return f"Saved backup {values['name']}."
+    if action == "load":
+        return f"Loaded backup {values['name']}: the lists show its data."
+    if action == "list_backups":
+        return f"{len(list(answer or ()))} backup(s)."
+    if action == "history":
+        count = len(list(field_of(answer, "events", ()) or ()))
+        return f"{count} event(s) for card {values['card_id']}."
+    return "Done."
+
+
+def backup_line(backup: Any) -> str:
+    parts = [str(field_of(backup, "name", "?")), str(field_of(backup, "created_at", "") or "")]
+    counts = [
+        f"{field_of(backup, key)} {key}"
+        for key in ("clients", "cards", "transactions")
+        if field_of(backup, key) is not None
+    ]
+    return "  ".join(p for p in (*parts, ", ".join(counts)) if p)
+
+
+def history_line(event: Any) -> str:
+    """'2026-05-14 09:30:01  ledger  credit 50000 KZT' for one HistoryEvent."""
+    at = str(field_of(event, "at", "") or "")[:19].replace("T", " ")
+    summary = event.summary() if hasattr(event, "summary") else ""
+    return f"{at}  {field_of(event, 'kind', '')}  {summary}".rstrip()
