@@ -121,8 +121,24 @@ def backup_line(backup: Any) -> str:
     return "  ".join(p for p in (*parts, ", ".join(counts)) if p)
 
 
-def history_line(event: Any) -> str:
-    """'2026-05-14 09:30:01  ledger  credit 50000 KZT' for one HistoryEvent."""
-    at = str(field_of(event, "at", "") or "")[:19].replace("T", " ")
+HISTORY_COLUMNS: Final = ("When", "Event", "Amount", "Detail")
+
+
+def history_row(event: Any) -> tuple[str, str, str, str]:
+    """One row of a card's history: when, what (a status change or the ledger entry's type), the
+    amount for a ledger entry, and the rest (the status change and its reason, the merchant and
+    the end of the transaction id)."""
+    at = str(field_of(event, "at", "") or "")[:16].replace("T", " ")
+    kind = str(field_of(event, "kind", "") or "")
+    details: Mapping[str, Any] = field_of(event, "details", {}) or {}
+    if kind == "status":
+        reason = f" ({details['reason']})" if details.get("reason") else ""
+        change = f"{details.get('from_status') or '-'} → {details.get('to_status') or '-'}{reason}"
+        return at, "status", "", change
+    if kind == "ledger":
+        amount = f"{_money(details.get('amount'))} {details.get('currency') or ''}".rstrip()
+        transaction = str(details.get("transaction_id") or "")
+        parts = [str(details.get("merchant_name") or ""), f"tx …{transaction[-12:]}" if transaction else ""]
+        return at, str(details.get("type") or "ledger"), amount, "  ".join(p for p in parts if p)
     summary = event.summary() if hasattr(event, "summary") else ""
-    return f"{at}  {field_of(event, 'kind', '')}  {summary}".rstrip()
+    return at, kind, "", str(summary)

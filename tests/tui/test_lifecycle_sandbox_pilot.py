@@ -24,7 +24,7 @@ from snapshot_apps import (
     wait_until,
 )
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.sandbox.engine import SandboxEngine
@@ -185,6 +185,25 @@ async def test_lifecycle_on_a_card_made_in_this_run() -> None:
         assert Decimal(10_000) in [op.amount for op in statement.operations if op.signed > 0]
         assert available(app, card_id) == Decimal(10_000) - 3000 + 500  # 1,800 still held
         assert statement.end_balance() == Decimal(10_000) - 1200 + 500
+        # 8. The card's history in the Sandbox section: every state change and ledger entry.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, TransactionsScreen))
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: app.screen is sandbox)
+        await pilot.press("escape", "h")
+        sandbox.query_one("#sb-history_card", Input).value = card_id
+        await pilot.press("enter")
+        table = sandbox.query_one("#history-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count > 0)
+        events = [tuple(table.get_row_at(index)[1:3]) for index in range(table.row_count)]
+        assert events == [
+            ("status", ""),
+            ("status", ""),
+            ("credit", "10,000.00 KZT"),
+            ("hold", "3,000.00 KZT"),
+            ("pay", "1,200.00 KZT"),
+            ("refund", "500.00 KZT"),
+        ], events
         journal = [e.method for e in reversed(app.backend.journal.entries(limit=100)) if e.changes_state]  # type: ignore[union-attr]
         assert journal == [
             "client.add",

@@ -14,7 +14,7 @@ import pytest
 from form_helpers import text_of
 from snapshot_apps import SnapshotApp, make_app, select_row, settle, wait_ready, wait_until
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Static
 
 from fpconsole.api import methods as api
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
@@ -265,8 +265,12 @@ async def test_settle_clock_delay_backups_and_history() -> None:
         # History of a card: typed in.
         await pilot.press("escape", "h", *card_id, "enter")
         await idle(pilot, screen)
-        lines = text_of(screen.query_one("#history-lines", Static))
-        assert "status" in lines and result(screen, "history").endswith(f"for card {card_id}.")
+        table = screen.query_one("#history-table", DataTable)
+        rows = [table.get_row_at(index) for index in range(table.row_count)]
+        assert rows[0][1:] == ["status", "", "- → inactive (issued)"]
+        assert {row[1] for row in rows} >= {"status", "credit", "hold", "pay"}
+        assert table.cursor_row == table.row_count - 1  # the newest in view
+        assert result(screen, "history") == f"{table.row_count} event(s) for card {card_id}."
 
 
 async def test_help_lists_the_sections_keys() -> None:

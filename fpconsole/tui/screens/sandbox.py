@@ -20,11 +20,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fpconsole.tui import sandbox_inputs as inputs
-from fpconsole.tui.sandbox_calls import CALLS, WORKING, backup_line, describe_answer, field_of, history_line
+from fpconsole.tui.sandbox_calls import (
+    CALLS,
+    HISTORY_COLUMNS,
+    WORKING,
+    backup_line,
+    describe_answer,
+    field_of,
+    history_row,
+)
 from fpconsole.tui.sandbox_state import faults_text, set_faults_text
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -166,7 +174,7 @@ class SandboxScreen(Screen[None]):
     SandboxScreen .result.-failed { color: $error; }
     SandboxScreen .result.-busy { color: $warning; }
     SandboxScreen #backup-list { height: auto; max-height: 8; margin: 1 0 0 0; }
-    SandboxScreen #history-lines { height: auto; margin: 1 0 0 0; }
+    SandboxScreen #history-table { height: auto; max-height: 20; margin: 1 0 0 0; }
     """
 
     def __init__(self) -> None:
@@ -254,7 +262,7 @@ class SandboxScreen(Screen[None]):
             "Every state change and ledger entry of a card, oldest first.",
             [self._box("history_card", "7001234")],
             [("btn-history", "Show")],
-            extra=[Static("", id="history-lines", markup=False)],
+            extra=[self._history_table()],
         )
 
     def _box(self, key: str, placeholder: str, value: str = "") -> Vertical:
@@ -702,7 +710,20 @@ class SandboxScreen(Screen[None]):
         if not backups:
             listed.add_option(Option("No backups yet: type a name and Save.", disabled=True))
 
+    @staticmethod
+    def _history_table() -> DataTable[str]:
+        table: DataTable[str] = DataTable(id="history-table", cursor_type="row", zebra_stripes=False)
+        table.add_columns(*HISTORY_COLUMNS)
+        table.display = False  # until a card's history is shown
+        return table
+
     def _show_history(self, answer: Any) -> None:
-        events = list(field_of(answer, "events", ()) or ())
-        lines = [history_line(event) for event in events]
-        self.query_one("#history-lines", Static).update("\n".join(lines) or "No history for this card.")
+        """Oldest first, as the sandbox keeps it; the cursor on the newest (the last change is
+        usually what was being checked). Tab reaches the table, arrows and PgUp scroll it."""
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for event in field_of(answer, "events", ()) or ():
+            table.add_row(*history_row(event))
+        table.display = table.row_count > 0
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1)
