@@ -172,13 +172,28 @@ def test_the_received_log_is_written_in_batches(tmp_path: Path) -> None:
         assert stored == 0  # buffered: no write transaction per request
         for n in range(1, FLUSH_AT):
             one.record_received(A, _entry(n))
-        assert other_process._conn.execute("SELECT COUNT(*) FROM received").fetchone()[0] == FLUSH_AT
-        one.record_received(A, _entry(FLUSH_AT))
-        # A quiet process writes its last entries on a timer; wait for it (the deadline only
-        # guards against hanging).
+        # A full batch is written by a thread of its own (never the caller's: the event loop);
+        # wait for it (the deadline only guards against hanging).
         deadline = time.monotonic() + 30
+        while other_process._conn.execute("SELECT COUNT(*) FROM received").fetchone()[0] < FLUSH_AT:
+            assert time.monotonic() < deadline, "the full batch was never written"
+            time.sleep(0.01)
+        one.record_received(A, _entry(FLUSH_AT))
+        # A quiet process writes its last entries on a timer; wait for it.
         while other_process._conn.execute("SELECT COUNT(*) FROM received").fetchone()[0] < FLUSH_AT + 1:
             assert time.monotonic() < deadline, "the batch timer never wrote the last entry"
             time.sleep(0.01)
         assert [r["request_id"] for r in one.received(A, limit=2)] == [f"r-{FLUSH_AT}", f"r-{FLUSH_AT - 1}"]
         assert one.received(B) == []
+
+
+def test_a_full_wipe_forgets_controls_backups_and_the_received_log() -> None:
+    with SandboxEngine(delay=0) as engine:
+        _card(engine, A, 1)
+        engine.set_controls(A, delay=9.0, faults={"error_rate": 1.0})
+        engine.save_backup(A, "x")
+        engine.record_received(A, _entry(1))
+        engine.reset()
+        assert engine.controls(A).faults is None and engine.delay_for(A) == 0
+        assert engine.list_backups(A) == [] and engine.received(A) == []
+        assert _card(engine, A, 2) == "7001001"  # sequences start again

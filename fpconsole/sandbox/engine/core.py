@@ -204,10 +204,12 @@ class SandboxEngine:
     def reset(self, partner: str | None = None) -> dict[str, int]:
         """Forget the partner's clients, cards, transactions, requests and received log, and set
         its clock back to real time (its faults, delay and backups stay). Without a partner:
-        every partner's data, as a fresh database. Answers how many of each were forgotten."""
+        every partner's data, controls, received log and backups: a fresh database. Answers how
+        many of each were forgotten."""
         with self._lock:
             if partner is None:
                 store.wipe(self._conn)
+                self.partners.forget_all()
                 return {}
             partner = _partner(partner)
             with store.write(self._conn):

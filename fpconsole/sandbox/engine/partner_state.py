@@ -111,7 +111,13 @@ class _ReceivedBuffer:
                     self._timer.daemon = True
                     self._timer.start()
                 return
-        self.flush()
+        # Not in the caller's thread: that is the server's event loop, and the write may wait
+        # for another process's lock (up to the busy timeout), stalling every request.
+        threading.Thread(target=self.flush, name="sandbox-received-flush", daemon=True).start()
+
+    def discard_all(self) -> None:
+        with self._pending_lock:
+            self._pending = []
 
     def discard(self, partner: str) -> None:
         with self._pending_lock:
@@ -335,6 +341,14 @@ class PartnerStates:
             conn.execute("DELETE FROM received WHERE partner = ?", (partner,))
         else:
             self._memory_log.pop(partner, None)
+
+    def forget_all(self) -> None:
+        """After a wipe: nothing cached, nothing buffered."""
+        with self._lock:
+            self._cache.clear()
+        self._memory_log.clear()
+        if self._buffer is not None:
+            self._buffer.discard_all()
 
     def close(self) -> None:
         buffer, self._buffer = self._buffer, None

@@ -461,9 +461,10 @@ def next_value(conn: sqlite3.Connection, name: str) -> int:
 
 
 def wipe(conn: sqlite3.Connection) -> None:
-    """Delete all sandbox state (the schema and the salt stay)."""
+    """Delete all sandbox state (the schema and the salt stay): every partner's data, controls,
+    received log and backups (a backup's ids would collide with the restarted sequences)."""
     with write(conn):
-        for table in DATA_TABLES:
+        for table in (*DATA_TABLES, "backups", "received", "partner_state"):
             conn.execute(f"DELETE FROM {table}")
         conn.executemany(
             "UPDATE sequences SET value = ? WHERE name = ?",
