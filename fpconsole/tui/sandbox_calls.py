@@ -54,7 +54,7 @@ CALLS: Final[dict[str, Call]] = {
     "clear_faults": lambda v: lambda c: c.clear_faults(),
     "seed": lambda v: lambda c: c.seed(v["count"]),
     "reset": lambda v: lambda c: c.reset(),
-    "save": lambda v: lambda c: c.save_backup(v["name"]),
+    "save": lambda v: lambda c: c.save_backup(v["name"], replace=bool(v.get("replace"))),
     "load": lambda v: lambda c: c.load_backup(v["name"]),
     "list_backups": lambda v: lambda c: c.list_backups(),
     "history": lambda v: lambda c: c.card_history(v["card_id"]),
@@ -100,7 +100,7 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
         gone = ", ".join(f"{value} {key}" for key, value in dict(answer or {}).items())
         return f"Erased this partner's sandbox data ({gone or 'nothing was there'})."
     if action == "save":
-        return f"Saved backup {values['name']}."
+        return f"{'Replaced' if values.get('replace') else 'Saved'} backup {values['name']}."
     if action == "load":
         return f"Loaded backup {values['name']}: the lists show its data."
     if action == "list_backups":

@@ -253,6 +253,22 @@ async def test_settle_clock_delay_backups_and_history() -> None:
         assert result(screen, "backups") == "Saved backup before-test."
         listed = screen.query_one("#backup-list", OptionList)
         await wait_until(pilot, lambda: listed.option_count == 1)
+        # The same name again: asked first, then replaced.
+        box(screen, "backup").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("tab", "enter")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await idle(pilot, screen)
+        assert result(screen, "backups") == "Replaced backup before-test."
+        # Had the list not been read, the sandbox's own refusal is shown under Name.
+        screen.backups = []
+        box(screen, "backup").focus()
+        await pilot.press("enter")
+        await idle(pilot, screen)
+        assert error(screen, "backup").startswith("Name: a backup named 'before-test' exists")
+        assert box(screen, "backup").value == "before-test"
+        await wait_until(pilot, lambda: listed.option_count == 1)
         listed.focus()
         listed.highlighted = 0
         await pilot.press("enter")

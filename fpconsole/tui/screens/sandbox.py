@@ -124,6 +124,13 @@ LABELS: Final = {
 READS: Final = frozenset({"list_backups", "history"})
 
 
+def _named_in(message: str) -> str:
+    """'name' from "name: a backup named 'x' exists" (a refusal that names its field only in
+    its words), '' when it names none."""
+    head, colon, _rest = message.partition(": ")
+    return head if colon and head.replace("_", "").replace(".", "").isalnum() and " " not in head else ""
+
+
 def boxes_to_correct(count: int) -> str:
     return "1 box" if count == 1 else f"{count} boxes"
 
@@ -462,6 +469,9 @@ class SandboxScreen(Screen[None]):
         if action == "load":
             self._ask_load(values["name"])
             return
+        if action == "save" and values["name"] in {field_of(b, "name") for b in self.backups}:
+            self._ask_replace(values["name"])
+            return
         self._start(action, values)
 
     def _check(self, action: str) -> inputs.Checked | None:
@@ -538,6 +548,24 @@ class SandboxScreen(Screen[None]):
             ),
         )
 
+    def _ask_replace(self, name: str) -> None:
+        from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
+
+        spec = ConfirmSpec(
+            f"Replace backup {name}?",
+            f"A backup named {name} exists: it is overwritten with the sandbox as it is now.",
+            danger=True,
+            confirm_label="Replace",
+        )
+        self.app.push_screen(
+            ConfirmScreen(spec),
+            lambda answer: (
+                self._start("save", {"name": name, "replace": True})
+                if answer is not None
+                else self._cancelled("backups")
+            ),
+        )
+
     def _cancelled(self, panel: str) -> None:
         self._result(panel, "Cancelled: nothing was sent.", "")
 
@@ -589,12 +617,14 @@ class SandboxScreen(Screen[None]):
         placed: dict[str, str] = {}
         if isinstance(exc, errors.InvalidRequest):
             for problem in exc.errors:
-                top = problem.field.split(".")[0]
-                box = fields.get(top) or fields.get(problem.field.split(".")[-1])
+                named = problem.field or _named_in(problem.message)
+                top = named.split(".")[0]
+                box = fields.get(top) or fields.get(named.split(".")[-1])
                 if action == "delay" and top == "seconds":
                     box = "delay"
                 if box:
-                    placed.setdefault(box, f"{LABELS[box]}: {problem.message}")
+                    message = problem.message.removeprefix(f"{named}: ")
+                    placed.setdefault(box, f"{LABELS[box]}: {message}")
         elif (
             isinstance(exc, errors.ApiError)
             and exc.error_code == "not_found"
