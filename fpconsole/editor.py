@@ -18,7 +18,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -61,31 +61,79 @@ def editor_command(environ: dict[str, str] | None = None) -> list[str]:
     raise EditError("no editor: set EDITOR (e.g. export EDITOR=nano); vi and nano are not installed")
 
 
-def template(method: Method) -> dict[str, Any]:
-    """The method's fields as a JSON object to fill in, with `_help` first."""
-    from fpconsole.fields_input import parse_assignments
-    from fpconsole.tui.forms.spec import REQUEST_ID, build_form_spec
+MAX_CHOICES_SHOWN: Final = 12  # a longer enum (currencies, countries) is named by its first few
 
-    spec = build_form_spec(method)
-    fields = [item for item in spec.fields if item.name != REQUEST_ID or method.looks_up_request_id]
-    notes: dict[str, str] = {}
-    for item in fields:
-        about = ["required" if item.required else "optional"]
-        if item.choices:
-            about.append("one of " + ", ".join(choice.value for choice in item.choices))
-        if item.secret:
-            about.append("secret: this file is deleted after sending")
-        text = item.help.strip().split("\n")[0] if item.help else item.label
-        notes[item.name] = f"{'; '.join(about)} — {text}"
-    body = parse_assignments([f"{item.name}={item.default}" for item in fields])
-    required = [item.name for item in fields if item.required]
+
+@dataclass
+class _Template:
+    """What the walk over a request model's JSON schema collects."""
+
+    defs: dict[str, Any]
+    keep_request_id: bool
+    required: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def _node(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A property's own schema: a `$ref` followed, an optional value's non-null choice."""
+    if "$ref" in schema:
+        return _node(defs.get(str(schema["$ref"]).rsplit("/", 1)[-1], {}), defs)
+    for option in schema.get("anyOf", ()):
+        if option.get("type") != "null":
+            return {**{k: v for k, v in schema.items() if k != "anyOf"}, **_node(option, defs)}
+    return schema
+
+
+def _note(name: str, node: dict[str, Any], required: bool, within: str) -> str:
+    from fpconsole.store.scrub import is_secret_field
+
+    about = [("required" if not within else f"required if {within} is given") if required else "optional"]
+    choices = [str(value) for value in node.get("enum", ())]
+    if choices:
+        shown = choices[:MAX_CHOICES_SHOWN]
+        about.append("one of " + ", ".join(shown) + (", …" if len(choices) > len(shown) else ""))
+    if node.get("x-secret") or is_secret_field(name):
+        about.append("secret: this file is deleted after sending")
+    text = str(node.get("description") or node.get("title") or name).strip().split("\n")[0]
+    return f"{'; '.join(about)} — {text}"
+
+
+def _walk(schema: dict[str, Any], prefix: str, found: _Template, within: str = "") -> dict[str, Any]:
+    """`within`: the optional object these fields belong to ("" while every level is required)."""
+    body: dict[str, Any] = {}
+    required = set(schema.get("required", ()))
+    for key, raw in schema.get("properties", {}).items():
+        if key == "request_id" and not prefix and not found.keep_request_id:
+            continue  # generated: a new request gets a new one
+        name, node = f"{prefix}{key}", _node(raw, found.defs)
+        items = _node(node.get("items", {}), found.defs) if node.get("type") == "array" else {}
+        inner = within or ("" if key in required else name)
+        if node.get("properties"):
+            body[key] = _walk(node, f"{name}.", found, inner)
+        elif items.get("properties"):  # a list of objects: one item to copy
+            body[key] = [_walk(items, f"{name}.0.", found, inner)]
+        else:
+            if key in required and not within:
+                found.required.append(name)
+            found.notes[name] = _note(name, node, key in required, within)
+            default = node.get("default")
+            body[key] = "" if default is None or node.get("x-secret") else default
+    return body
+
+
+def template(method: Method) -> dict[str, Any]:
+    """The method's fields as a JSON object to fill in, with `_help` first: read from the
+    request model's JSON schema, as the console's forms are."""
+    schema = method.request.model_json_schema()
+    found = _Template(schema.get("$defs", {}), method.looks_up_request_id)
+    body = _walk(schema, "", found)
     return {
         HELP_KEY: {
             "method": method.name,
             "how": "fill the fields and save; empty fields are left out, this _help key is "
             "dropped; an empty or unchanged file sends nothing",
-            "required": required,
-            "fields": notes,
+            "required": found.required,
+            "fields": found.notes,
         },
         **body,
     }
