@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -358,6 +359,29 @@ class SandboxScreen(Screen[None]):
 
     def action_menu(self) -> None:
         self.set_focus(self.query_one("#sb-menu", OptionList))  # at once, as _enter_panel
+
+    def palette_commands(self) -> list[SystemCommand]:
+        """ctrl+p here: each panel, and the two things done without typing anything."""
+        found = [
+            SystemCommand(
+                panel.title, f"Sandbox panel (key {panel.letter})", partial(self.action_panel, panel.key)
+            )
+            for panel in PANELS
+        ]
+        if not self.fp_app.context.read_only:
+            found += [
+                SystemCommand(
+                    "Settle pending requests now",
+                    "Sandbox: every request in process settles",
+                    partial(self.run, "settle"),
+                ),
+                SystemCommand(
+                    "Clear faults",
+                    "Sandbox: requests are answered normally again",
+                    partial(self.run, "clear_faults"),
+                ),
+            ]
+        return found
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # esc "Menu" only where it moves something; in the menu the app's own esc is left alone.
