@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
 
@@ -22,6 +23,7 @@ from fpconsole.api.names import MethodName
 from fpconsole.config import BUILTIN_SANDBOX, ResolvedProfile, resolved
 from fpconsole.exit_codes import exit_for_signal
 from fpconsole.tui.connection import CONNECTED, CONNECTING, REPROBE_DELAY, Connection, setup_failed
+from fpconsole.tui.glyphs import console_filters, marked
 from fpconsole.tui.messages import (
     AppNews,
     BackendFailed,
@@ -136,6 +138,8 @@ class FpConsoleApp(TypeAhead, App[int]):
         if not self.context.user_host:
             self.context.user_host = default_user_host()
         super().__init__()
+        # TERM=linux: glyphs the Linux console's fonts have (fpconsole.tui.glyphs).
+        self._filters.extend(console_filters())
         # Animations cost bandwidth over SSH and make snapshots flaky.
         self.animation_level = "none"
         self.backend: ConsoleBackend | None = None
@@ -484,6 +488,19 @@ class FpConsoleApp(TypeAhead, App[int]):
             self.notify(f"Screenshot not saved: {where}: {reason}", title="F8", severity="error", timeout=10)
             return
         self.notify(f"Screenshot saved to {path}", title="F8", timeout=6)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """NO_COLOR: an error toast differs from the others only by colour, so it is marked."""
+        shown = marked(message) if severity == "error" else message
+        super().notify(shown, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def copy_text(self, text: str, what: str) -> None:
         """OSC 52 copies to the clipboard of the machine running the terminal, even over SSH.

@@ -69,6 +69,7 @@ from fpconsole.tui.forms.status import LiveStatus, result_lines
 from fpconsole.tui.forms.styles import default_css
 from fpconsole.tui.forms.submission import Phase, Submission, short_id
 from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
+from fpconsole.tui.glyphs import marked
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
 
 if TYPE_CHECKING:
@@ -452,7 +453,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         messages = place_errors(self.spec, check.errors, self.read_input(), attempted=self._attempted)
         for label in self.query("Static.-error").results(Static):
             text = "; ".join(messages.get(label.id or "", []))
-            label.update(text)
+            label.update(marked(text))  # NO_COLOR: an error is not told by its colour alone
             label.set_class(bool(text), "-shown")
         for name, control in self._controls.items():
             control.set_class(f"error-{widget_id(name)}" in messages, "-invalid")
@@ -777,14 +778,14 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _set_result(self, text: str, *, failed: bool = False) -> None:
         result = self.query_one("#result", Static)
-        result.update(text)
+        result.update(marked(text) if failed else text)
         result.set_class(bool(text), "-shown")
         result.set_class(failed, "-failed")
         self.query_one("#result-box").set_class(bool(text), "-shown")
 
     def _form_error(self, text: str) -> None:
         label = self.query_one(f"#{FORM_ERROR}", Static)
-        label.update(text)
+        label.update(marked(text))
         label.set_class(bool(text), "-shown")
 
     def _refresh_request_id(self) -> None:

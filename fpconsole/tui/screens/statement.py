@@ -26,6 +26,7 @@ from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 from fpconsole.api import errors
 from fpconsole.api import methods as api
 from fpconsole.tui.connection import unavailable_reason
+from fpconsole.tui.glyphs import marked
 from fpconsole.tui.statement_model import (
     Operation,
     SpendKey,
@@ -287,7 +288,7 @@ class StatementScreen(Screen[None]):
     def _failed(self, why: str) -> None:
         self.loading = False
         heading = self.query_one("#heading", Static)
-        heading.update(f"Could not fetch the statement: {why}")
+        heading.update(marked(f"Could not fetch the statement: {why}"))
         heading.set_class(False, "-loading")
         heading.set_class(True, "-failed")
 

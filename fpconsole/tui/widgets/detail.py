@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
+from fpconsole.tui.glyphs import marked
 from fpconsole.tui.widgets.line_diff import changed_span
 
 # Below the content: no segments at all, so the line is the panel's own blank, as one run with
@@ -69,7 +70,8 @@ class DetailPanel(ScrollView, can_focus=True):
     def show_message(self, title: str, message: str, *, error: bool = False) -> None:
         theme = self.app.current_theme
         style = (theme.error or "red") if error else "dim"
-        self._update(Group(Text(title, style=f"bold {theme.primary}"), Text(""), Text(message, style=style)))
+        shown = marked(message) if error else message  # NO_COLOR: not by its colour alone
+        self._update(Group(Text(title, style=f"bold {theme.primary}"), Text(""), Text(shown, style=style)))
 
     def _update(self, renderable: RenderableType) -> None:
         self._content = renderable
