@@ -70,7 +70,9 @@ async def test_the_button_opens_a_new_client_in_clients() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ClientsScreen))
         screen = app.screen
         assert isinstance(screen, ClientsScreen)
-        await wait_until(pilot, lambda: (row := screen.table.current_row) is not None and row.key == client_id)
+        await wait_until(
+            pilot, lambda: (row := screen.table.current_row) is not None and row.key == client_id
+        )
 
 
 def test_only_one_created_thing_is_offered() -> None:
