@@ -1,5 +1,6 @@
-"""`fpconsole sandbox serve`: the sandbox over HTTP under uvicorn (one worker), on loopback
-unless told otherwise, so curl, Postman and other tools can use it.
+"""`fpconsole sandbox serve`: the sandbox over HTTP under uvicorn (one worker, or `--workers N`
+processes sharing a database file), on loopback unless told otherwise, so curl, Postman and other
+tools can use it.
 
 Ctrl+C, SIGTERM or SIGHUP stops it cleanly: uvicorn finishes the answers in flight, then the engine
 is closed, which commits a file database. Exit codes: 0 stopped cleanly, 2 bad flags.
