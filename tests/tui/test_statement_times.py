@@ -75,4 +75,4 @@ async def test_the_statement_screen_shows_the_year_and_its_zone() -> None:
         row = table.row_at(0)
         assert row is not None and row.cells[0].startswith("2026-")
         heading = str(screen.query_one("#heading").render())
-        assert "times UTC+05:00" in heading
+        assert "UTC+05:00 · " in heading and "operation" in heading

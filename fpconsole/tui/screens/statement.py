@@ -302,8 +302,8 @@ class StatementScreen(Screen[None]):
         if window is not None:
             start, end = window.start.astimezone(), window.end.astimezone()
             same_year = start.year == end.year
-            parts.append(f"{start:%Y-%m-%d %H:%M} → {end:%m-%d %H:%M}" if same_year else window.label())
-            parts.append(f"times {zone_label(end)}")  # exports are written in the same zone
+            shown = f"{start:%Y-%m-%d %H:%M} → {end:%m-%d %H:%M}" if same_year else window.label()
+            parts.append(f"{shown} {zone_label(end)}")  # the zone of every time; exports use it too
         if self.loading:
             parts.append("loading…")
         elif self.statement is not None:
