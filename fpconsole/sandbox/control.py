@@ -108,7 +108,10 @@ def _delay_seconds(value: Any) -> float | None:
 
 class DelayBody(_Body):
     # Required (null: back to the sandbox's default), so `{}` is not mistaken for a reset.
-    seconds: Annotated[float | None, BeforeValidator(_delay_seconds)]
+    # The "missing" default runs the check too, so `{}` is told what to send, not just "required".
+    seconds: Annotated[float | None, BeforeValidator(_delay_seconds)] = Field(
+        default="missing", validate_default=True
+    )
 
 
 MAX_ADVANCE_S: Final = 366 * 86_400
