@@ -28,6 +28,7 @@ PLAIN: Final[tuple[tuple[str, str], ...]] = (
     ("━┃┏┓┗┛┣┫┳┻╋╸╺╹╻╾╼", "─│┌┐└┘├┤┬┴┼──││──"),  # heavy → light
     ("┄┅┈┉╌╍┆┇┊┋╎╏", "──────││││││"),  # dashed → light
     ("▔▁▂▃▅▆▇▏▎▍▋▊▉▕", "▀▄▄▄███▌▌▌▌▌█▐"),  # eighth blocks (tall borders, scrollbars) → halves
+    ("▖▗▘▝▙▛▜▟▚▞", "▄▄▀▀██████"),  # quadrants (the chart's markers) → halves and full
     ("●◌○◉◆✕✗✘✓✔⚠⏎⇥⇄▶◀⭘⬤", "*oo**xxxvv!←→↔►◄o*"),  # marks and symbols
 )
 _TABLE: Final = str.maketrans("".join(lacks for lacks, _ in PLAIN), "".join(has for _, has in PLAIN))

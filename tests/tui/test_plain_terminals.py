@@ -27,10 +27,10 @@ def test_the_marker_follows_no_color_and_term(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_plain_glyphs_keep_every_cell() -> None:
-    fancy = "╭──╮ ━━ ● ◌ ✕ ▔▁ ⏎"
+    fancy = "╭──╮ ━━ ● ◌ ✕ ▔▁ ⏎ ▜▖"
     plain = plain_text(fancy)
     assert len(plain) == len(fancy) and not set(plain) & set(LACKING)
-    assert plain == "┌──┐ ── * o x ▀▄ ←"
+    assert plain == "┌──┐ ── * o x ▀▄ ← █▄"
 
 
 async def test_no_color_marks_a_forms_errors(monkeypatch: pytest.MonkeyPatch) -> None:
