@@ -55,7 +55,13 @@ def test_a_bad_fpconsole_profile_is_refused_naming_the_variable(
 ) -> None:
     write_config(isolated_home, QA)
     monkeypatch.setenv("FPCONSOLE_PROFILE", "qa2")
-    for argv in (["journal"], ["methods"], ["profiles"], ["call", "card.info", "card_id=1"]):
+    for argv in (
+        ["journal"],
+        ["methods"],
+        ["profiles"],
+        ["call", "card.info", "card_id=1"],
+        ["sandbox", "health"],
+    ):
         code, out, err = run(argv, capsys)
         assert code == 2 and out == ""
         assert err.startswith("fpconsole: FPCONSOLE_PROFILE=qa2: ") and "did you mean qa?" in err
