@@ -256,7 +256,7 @@ def test_theme(snap_compare: Any, theme: str) -> None:
 
 # Every other request form, as its key opens it: (section key, card status or None, form key).
 OTHER_FORMS = {
-    "edit-phone": ("f2", None, "e"),
+    "edit-phone": ("f2", None, "E"),  # e exports on every list
     "link-card": ("f2", None, "l"),
     "issue-card-unlinked": ("f3", None, "n"),
     "bulk-issue": ("f3", None, "B"),
