@@ -41,12 +41,16 @@ OWN_LOGGER: Final = "fpconsole"
 # Secrets shorter than this are not searched for in text: "1" would blank every digit.
 _MIN_HIDDEN_LENGTH: Final = 4
 
-_KEY_WORDS: Final = "|".join(
-    sorted((re.escape(k) for k in SECRET_KEYS | PAN_KEYS | {"cvc", "pin_code"}), key=len, reverse=True)
-)
+_KEY_WORDS: Final = "|".join(sorted((re.escape(k) for k in SECRET_KEYS | PAN_KEYS), key=len, reverse=True))
+# A secret key as a log line may spell it: one of the keys (`pin`, `card_number`), maybe with a
+# prefix (`card_pin`, `old_pan`), or any name holding cvv, cvc, secret or password (`card_cvv2`,
+# `partner_secret_b64`) — as the store's scrub treats JSON keys.
+_KEY_NAME: Final = rf"\b(?:\w*(?:cvv|cvc|secret|password)\w*|(?:\w+_)?(?:{_KEY_WORDS})\b)"
 # `pin=1234`, `"cvv": "123"`, `'secret': 'abc'`, `pan: 4400…`: a secret key, then its value.
+# A quoted value runs to its closing quote, or to the end of the line when it was cut off.
 _KEY_VALUE = re.compile(
-    rf"""(?P<key>["']?\b(?:{_KEY_WORDS})\b["']?\s*[:=]\s*)(?P<quote>["']?)(?P<value>[^"',;}}\s]+)(?P=quote)""",
+    rf"""(?P<key>["']?{_KEY_NAME}["']?\s*[:=]\s*)"""
+    rf"""(?:(?P<quote>["'])(?P<quoted>[^"'\n]*)(?P<closing>(?P=quote))?|(?P<bare>[^"',;}}\s]+))""",
     re.IGNORECASE,
 )
 _hidden: set[str] = set()
@@ -64,9 +68,11 @@ def hide(secret: str | None) -> None:
 def _key_value(match: re.Match[str]) -> str:
     key = match.group("key")
     word = key.strip("\"' :=").lower()
-    value = mask_pan(match.group("value")) if word in PAN_KEYS else REDACTED
-    quote = match.group("quote")
-    return f"{key}{quote}{value}{quote}"
+    quote = match.group("quote") or ""
+    found = match.group("quoted") if quote else match.group("bare")
+    digits = sum(char.isdigit() for char in found)
+    value = mask_pan(found) if word in PAN_KEYS and digits >= 12 else REDACTED
+    return f"{key}{quote}{value}{match.group('closing') or ''}"
 
 
 def redact_text(text: str) -> str:

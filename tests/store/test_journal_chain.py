@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from store_events import Clock, answered, failed, sent, status_changed
 
 from fpconsole.api.names import MethodName
@@ -239,3 +242,52 @@ def test_two_processes_writing_at_once_keep_one_valid_chain(tmp_path: Path) -> N
         assert report.intact, report.problem
         assert report.chained == 300
         assert {e.operator for e in journal.entries(limit=300)} == {"op0@host", "op1@host"}
+
+
+# Every stored column an edit could touch, but id and profile (which move an entry rather than
+# change it: covered by the reorder and delete tests above).
+EDITABLE = (
+    "request_id",
+    "method",
+    "path",
+    "target_ids",
+    "request",
+    "changes_state",
+    "sent_at",
+    "sent_ts",
+    "operator",
+    "reason",
+    "prev_hash",
+    "hash",
+    "outcome",
+    "error_code",
+    "error_description",
+    "latency_ms",
+    "response",
+    "updated_at",
+    "changes",
+    "state_hash",
+)
+
+
+def _other(value: object) -> object:
+    if value is None:
+        return "x"
+    if isinstance(value, (int, float)):
+        return value + 1
+    return f"{value}x"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(count=st.integers(1, 6), pick=st.integers(0, 5), column=st.sampled_from(EDITABLE))
+def test_any_edit_of_any_column_breaks_the_chain_at_that_entry(count: int, pick: int, column: str) -> None:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Journal.open(Path(folder) / "j.sqlite3", profile="qa") as journal,
+    ):
+        _fill(journal, Clock(), count)
+        target = _ids(journal)[pick % count]
+        old = journal.conn.execute(f"SELECT {column} FROM requests WHERE id = ?", (target,)).fetchone()[0]
+        journal.conn.execute(f"UPDATE requests SET {column} = ? WHERE id = ?", (_other(old), target))
+        report = journal.verify()
+        assert not report.intact and report.broken_at == target, (column, report.problem)
