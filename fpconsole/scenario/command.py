@@ -108,30 +108,11 @@ def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
     except SetupError as exc:
         err.write(f"{PROG}: {exc}\n")
         return EXIT_INVALID_INPUT
-    kind = "sandbox" if session.embedded else session.kind
-    if kind == "test" and any(step.sandbox for scenario in scenarios for step in scenario.steps):
-        kind = asyncio.run(_probe(session))
-    refused = [
-        problem
-        for scenario in scenarios
-        for problem in runner.refusals(
-            scenario, kind=kind, profile=session.profile_name, read_only=session.read_only
-        )
-    ]
-    names: list[str] = []
-    for scenario in scenarios:
-        names += [name for name in runner.secrets_needed(scenario) if name not in names]
-    values, missing = runner.gather_secrets(names, _ask_secret(stdin or sys.stdin, err))
-    for problem in refused + missing:
-        err.write(f"{PROG}: {problem}\n")
-    if refused or missing:
-        asyncio.run(session.aclose())
-        if refused:
-            err.write(f"{PROG}: nothing was sent\n")
-        return EXIT_INVALID_INPUT
     runs: list[Any] = []
+    ask = _ask_secret(stdin or sys.stdin, err)
     try:
-        asyncio.run(_run_all(session, scenarios, values, runs, out, as_json=args.json))
+        # One event loop for the probe and the run: the client's connections belong to it.
+        refused = asyncio.run(_checked_run(session, scenarios, ask, runs, out, err, as_json=args.json))
     except KeyboardInterrupt:
         current = [r for run in runs for r in run.results if r.state == "running"]
         where = f" during step {current[0].step.name!r}" if current else ""
@@ -142,6 +123,8 @@ def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
         )
         err.write(f"{PROG}: interrupted{where}{sent}\n")
         return EXIT_TRANSPORT
+    if refused:
+        return EXIT_INVALID_INPUT
     code = runner.worst(run.exit_code for run in runs)
     if args.json:
         from fpconsole.scenario.report import to_json
@@ -171,6 +154,39 @@ async def _probe(session: Any) -> str:
     return "sandbox"
 
 
+async def _checked_run(
+    session: Any, scenarios: list[Any], ask: Any, runs: list[Any], out: TextIO, err: TextIO, *, as_json: bool
+) -> bool:
+    """Refuses (True) what must not run on this profile, or a missing secret; else runs all."""
+    from fpconsole.scenario import runner
+
+    try:
+        kind = "sandbox" if session.embedded else session.kind
+        if kind == "test" and any(step.sandbox for scenario in scenarios for step in scenario.steps):
+            kind = await _probe(session)
+        refused = [
+            problem
+            for scenario in scenarios
+            for problem in runner.refusals(
+                scenario, kind=kind, profile=session.profile_name, read_only=session.read_only
+            )
+        ]
+        names: list[str] = []
+        for scenario in scenarios:
+            names += [name for name in runner.secrets_needed(scenario) if name not in names]
+        values, missing = runner.gather_secrets(names, ask)
+        for problem in refused + missing:
+            err.write(f"{PROG}: {problem}\n")
+        if refused:
+            err.write(f"{PROG}: nothing was sent\n")
+        if refused or missing:
+            return True
+        await _run_all(session, scenarios, values, runs, out, as_json=as_json)
+        return False
+    finally:
+        await session.aclose()
+
+
 async def _run_all(
     session: Any,
     scenarios: list[Any],
@@ -190,24 +206,21 @@ async def _run_all(
             out.write(line + "\n")
         out.flush()
 
-    try:
-        for scenario in scenarios:
-            placeholder = runner.ScenarioRun(scenario, [], session.profile_name)
-            runs.append(placeholder)
-            if not as_json:
-                out.write(report.header(placeholder) + "\n")
+    for scenario in scenarios:
+        placeholder = runner.ScenarioRun(scenario, [], session.profile_name)
+        runs.append(placeholder)
+        if not as_json:
+            out.write(report.header(placeholder) + "\n")
 
-            def track(result: Any, run: Any = placeholder) -> None:
-                if result not in run.results:
-                    run.results.append(result)
-                show(result)
+        def track(result: Any, run: Any = placeholder) -> None:
+            if result not in run.results:
+                run.results.append(result)
+            show(result)
 
-            done = await runner.run_scenario(session, scenario, secrets=secrets, on_step=track)
-            placeholder.results[:] = done.results
-            if not as_json:
-                out.write(report.summary(placeholder) + "\n")
-    finally:
-        await session.aclose()
+        done = await runner.run_scenario(session, scenario, secrets=secrets, on_step=track)
+        placeholder.results[:] = done.results
+        if not as_json:
+            out.write(report.summary(placeholder) + "\n")
 
 
 def run_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -264,6 +277,8 @@ def run_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def select(entries: list[Any], first: str | None, last_id: str | None, last: int | None) -> list[Any] | str:
     """The entries from request `first` to `last_id` (both kept), then the newest `last`."""
+    if not entries:
+        return []
     ids = [entry.request_id for entry in entries]
     start, end = 0, len(entries)
     if first is not None:

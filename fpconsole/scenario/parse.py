@@ -208,7 +208,7 @@ class _Reader:
             )
             fields = {}
         if method is not None:
-            self.check_fields(index, name, method.request, fields, "")
+            self.check_fields(index, name, method.request, fields, "", method.name)
         elif isinstance(action, str) and action in SANDBOX_ACTIONS:
             allowed = SANDBOX_ACTIONS[action]
             for key in fields:
@@ -245,7 +245,13 @@ class _Reader:
         )
 
     def check_fields(
-        self, index: int, step: str, model: type[BaseModel], fields: Mapping[str, Any], prefix: str
+        self,
+        index: int,
+        step: str,
+        model: type[BaseModel],
+        fields: Mapping[str, Any],
+        prefix: str,
+        owner: str,
     ) -> None:
         known = {name: info for name, info in model.model_fields.items()}
         known.update({info.alias: info for info in model.model_fields.values() if info.alias})
@@ -255,8 +261,7 @@ class _Reader:
                 close = _close(key, tuple(known))
                 self.say(
                     self.line_in_step(index, key),
-                    f"unknown field {prefix}{key!r} for {model.__name__.removesuffix('Request')}{close} "
-                    f"(fields: {', '.join(known)})",
+                    f"unknown field '{prefix}{key}' for {owner}{close} (fields: {', '.join(known)})",
                     step,
                 )
                 continue
@@ -264,11 +269,11 @@ class _Reader:
             if inner is None:
                 continue
             if isinstance(value, dict):
-                self.check_fields(index, step, inner, value, f"{prefix}{key}.")
+                self.check_fields(index, step, inner, value, f"{prefix}{key}.", owner)
             elif isinstance(value, list):
                 for item in value:
                     if isinstance(item, dict):
-                        self.check_fields(index, step, inner, item, f"{prefix}{key}.")
+                        self.check_fields(index, step, inner, item, f"{prefix}{key}.", owner)
 
     def expect(self, index: int, step: str, raw: Any) -> Expect:
         if not isinstance(raw, dict):

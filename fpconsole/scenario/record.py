@@ -23,8 +23,6 @@ _VOLATILE_KEYS: Final = frozenset(
     {
         "dt",
         "request_id",
-        "request_status",
-        "status",
         "rrn",
         "iban",
         "card_mask",
@@ -39,6 +37,8 @@ _VOLATILE_KEYS: Final = frozenset(
         "document",
     }
 )
+# The envelope's own fields: the outcome is asserted by expect.status (a card's status is kept).
+_ENVELOPE_KEYS: Final = frozenset({"status", "request_status"})
 _VOLATILE_PARTS: Final = ("date", "time", "_at", "expir", "mask", "token", "created", "updated")
 _DATETIME: Final = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
 _ID_KEY: Final = re.compile(r"(^|_)id$")
@@ -117,7 +117,11 @@ def _steady(answer: Mapping[str, Any], ids: _Ids, path: str = "") -> dict[str, A
     for name, item in answer.items():
         key = str(name)
         here = f"{path}{key}"
-        if key in _VOLATILE_KEYS or any(part in key for part in _VOLATILE_PARTS):
+        if (
+            (not path and key in _ENVELOPE_KEYS)
+            or key in _VOLATILE_KEYS
+            or any(p in key for p in _VOLATILE_PARTS)
+        ):
             continue
         if isinstance(item, Mapping):
             found.update(_steady(item, ids, f"{here}."))
@@ -173,7 +177,7 @@ def record(entries: list[JournalEntry], *, name: str, profile: str) -> str:
             lines += toml_text.table("step.expect.fields", dict(list(steady.items())[:MAX_EXPECTED]))
         lines.append("")
         ids.learn(step, entry.response or {})
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _put(body: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -360,7 +360,11 @@ async def _check_balance(
         )
         return
     try:
-        answered = await client.call(REGISTRY.resolve(MethodName.CARD_BALANCE), {"card_id": str(card_id)})
+        # The runner's own check, not a step: kept out of the journal (a recording of this run
+        # would otherwise get a step nobody wrote).
+        answered = await client.call(
+            REGISTRY.resolve(MethodName.CARD_BALANCE), {"card_id": str(card_id)}, emit=False
+        )
     except errors.ApiError as exc:
         result.failures.append(Failure("balance", wanted, f"no balance ({exc.error_code}: {exc.message})"))
         return
