@@ -1,4 +1,5 @@
-"""Local-state figures: cache search at 100,000 entities, journal throughput, journal cost per call.
+"""Local-state figures: cache search at 100,000 entities, journal throughput, journal cost per call,
+journal verify.
 
     python bench/store.py [--entities 100000] [--appends 20000]
 
@@ -199,7 +200,7 @@ def bench_journal(folder: Path, appends: int) -> None:
             journal.record(sent)
         elapsed = time.perf_counter() - start
     print(
-        f"journal appends: {appends / elapsed:,.0f} per second ({appends:,} RequestSent, autocommit WAL, "
+        f"journal appends: {appends / elapsed:,.0f} per second ({appends:,} RequestSent, one write transaction each, WAL, "
         "synchronous=NORMAL; target > 5,000)"
     )
 
@@ -229,6 +230,16 @@ def bench_journal(folder: Path, appends: int) -> None:
     print(
         f"journal + cache subscribers per API call: median {statistics.median(both):.0f} µs, "
         f"p95 {percentile(both, 0.95):.0f} µs"
+    )
+
+    # `fpconsole journal verify` walks the whole chain: what a full journal costs to check.
+    with Journal.open(path, profile="bench") as journal:
+        start = time.perf_counter()
+        report = journal.verify()
+        elapsed = time.perf_counter() - start
+    print(
+        f"journal verify: {report.entries:,} entries in {elapsed * 1000:.0f} ms "
+        f"({report.entries / elapsed:,.0f} per second; intact: {report.intact})"
     )
 
 
