@@ -200,8 +200,8 @@ def bench_journal(folder: Path, appends: int) -> None:
             journal.record(sent)
         elapsed = time.perf_counter() - start
     print(
-        f"journal appends: {appends / elapsed:,.0f} per second ({appends:,} RequestSent, one write transaction each, WAL, "
-        "synchronous=NORMAL; target > 5,000)"
+        f"journal appends: {appends / elapsed:,.0f} per second ({appends:,} RequestSent, "
+        "one write transaction each, WAL, synchronous=NORMAL; target > 5,000)"
     )
 
     costs: list[float] = []
