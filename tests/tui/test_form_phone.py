@@ -60,3 +60,8 @@ def test_a_bad_phone_names_the_field_and_the_form_it_takes(typed: str, got: str)
 def test_phone_digits_only_ever_drops_decoration(text: str) -> None:
     found = phone_digits(text)
     assert found == text.strip() or (found.isdigit() and found in "".join(c for c in text if c.isdigit()))
+
+
+def test_the_phone_fields_help_shows_the_forms_it_takes() -> None:
+    item = build_form_spec(api.CLIENT_ADD).field("client.phone")
+    assert item.help == "With the country code, e.g. +7 701 123-45-67 or 77011234567"

@@ -31,7 +31,7 @@ def test_client_add_labels_required_marks_and_choices() -> None:
     assert (phone.label, phone.required, phone.help) == (
         "Phone",
         True,
-        "Digits with country code, e.g. 77011234567",
+        "With the country code, e.g. +7 701 123-45-67 or 77011234567",
     )
     assert spec.field("client.middle_name").required is False
     assert spec.field("branch_id").required is False

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from fpconsole.api.fields import PHONE_EXAMPLE
 from fpconsole.api.methods import Method
 
 FieldKind = Literal["text", "choice", "secret", "document"]
@@ -257,6 +258,9 @@ class _Walker:
             help_text = (help_text + "; " if help_text else "") + "a path to a PDF file, or its base64"
         else:
             kind = "text"
+        phone = bool(node.get("x-phone"))
+        if phone:  # the form reads a phone as people write it (body.py), and says so
+            help_text = f"With the country code, e.g. {PHONE_EXAMPLE}"
         default = node.get("default")
         return FieldSpec(
             name=path,
@@ -268,7 +272,7 @@ class _Walker:
             default="" if default is None else str(default),
             help=help_text,
             secret=secret,
-            phone=bool(node.get("x-phone")),
+            phone=phone,
         )
 
 
