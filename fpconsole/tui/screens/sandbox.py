@@ -2,7 +2,7 @@
 without leaving the keyboard.
 
 A menu on the left picks a panel: Top up a card, Settle · clock · delay, Faults, Seed · reset,
-Backups, Card history. Each panel is a few boxes and buttons; Enter in a box (or ctrl+s) runs
+Backups, Card history. Each panel is a few boxes and buttons; Enter in a box (or ctrl+s, F9) runs
 that box's action, esc goes back to the menu. Every call runs in a worker, so the console keeps
 answering keys; a refusal is shown under the box it is about (or on the panel's result line) and
 the boxes keep what was typed. What changes the lists (a top-up, a reset, a seed, a loaded
@@ -25,6 +25,7 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Input, L
 from textual.widgets.option_list import Option
 
 from fpconsole.tui import sandbox_inputs as inputs
+from fpconsole.tui.keymap import SEND_KEYS
 from fpconsole.tui.sandbox_calls import (
     CALLS,
     HISTORY_COLUMNS,
@@ -148,10 +149,10 @@ class SandboxScreen(Screen[None]):
     HELP: ClassVar[str] = (
         "Fund, settle, fail and rewind the sandbox this profile talks to (this partner's data "
         "only). Pick a panel in the menu (or its letter), Enter moves into it; Enter in a box or "
-        "ctrl+s runs that box's action; esc goes back to the menu."
+        "ctrl+s (or F9) runs that box's action; esc goes back to the menu."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "run", "Run", id="sandbox-run"),
+        Binding(SEND_KEYS, "run", "Run", id="sandbox-run"),
         Binding("escape", "menu", "Menu", id="sandbox-menu"),
         *(
             Binding(panel.letter, f"panel('{panel.key}')", panel.title, show=False, id=f"sandbox-{panel.key}")
