@@ -197,6 +197,14 @@ async def test_reset_wants_the_partner_typed_and_the_lists_follow_then_seed_refi
         await wait_ready(pilot)
         clients = app.screen
         assert isinstance(clients, ListScreen) and clients.table.row_count > 0
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen))
+        cards = app.screen
+        assert isinstance(cards, CardsScreen)
+        await settle(pilot)
+        assert cards.fetched  # the first card's info and balance, read for its detail
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: app.screen is clients)
         screen = await open_sandbox(pilot)
         await pilot.press("d")
         screen.query_one("#btn-reset").focus()
@@ -209,6 +217,7 @@ async def test_reset_wants_the_partner_typed_and_the_lists_follow_then_seed_refi
         await idle(pilot, screen)
         assert app.engine.snapshot(partner=PARTNER)["clients"] == []
         assert result(screen, "data").startswith("Erased this partner's sandbox data")
+        assert cards.fetched == {}  # no balance of a card that is gone
         await pilot.press("f2")
         await wait_until(pilot, lambda: app.screen is clients)
         await wait_until(pilot, lambda: clients.table.row_count == 0)

@@ -703,7 +703,12 @@ class SandboxScreen(Screen[None]):
 
     async def _refill(self, backend: ConsoleBackend, *, forget: bool, panel: str, text: str) -> None:
         from fpconsole.tui.sandbox_link import refill_lists
+        from fpconsole.tui.screens.cards import CardsScreen
 
+        if forget:  # balances and limits Cards read from the data that is gone
+            for screen in self.fp_app._visible_and_base_screens():
+                if isinstance(screen, CardsScreen):
+                    screen.fetched.clear()
         try:
             await refill_lists(backend, forget=forget)
         except Exception as exc:  # the sandbox changed; only the local lists lag behind
