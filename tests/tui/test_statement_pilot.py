@@ -4,7 +4,6 @@ charts are mounted only when their tab opens; the export writes the operations."
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -56,22 +55,18 @@ async def test_a_statement_of_2000_operations_renders_and_scrolls() -> None:
     app = make_app(clock=clock, sandbox_engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
-        started = time.perf_counter()
         screen = await open_statement(pilot, card_id)
-        opened = time.perf_counter() - started
         statement = screen.statement
         assert statement is not None
         table = screen.query_one("#operations", PagedTable)
         assert table.row_count == len(statement.operations) >= OPERATIONS
         assert table.has_focus
 
-        started = time.perf_counter()
         for _ in range(3):
             await pilot.press("pagedown")
         assert table.cursor_row == 3 * (table.size.height - 1)
         await pilot.press("end")
         await pilot.pause()
-        scrolled = time.perf_counter() - started
         last = table.row_count - 1
         assert table.cursor_row == last
         assert table.scroll_offset.y + table.size.height - 1 > last  # the last row is on screen
@@ -82,12 +77,6 @@ async def test_a_statement_of_2000_operations_renders_and_scrolls() -> None:
         # The chart's balance ends at the ledger's, however many operations led there.
         (account,) = statement.accounts
         assert statement.balance_series()[-1][1] == account.balance
-        # Generous bounds (a loaded CI machine), far below what a laggy screen would take.
-        assert opened < 5 and scrolled < 3, (opened, scrolled)
-        print(
-            f"2,000-operation statement: open {opened * 1000:.0f} ms (fetch {screen.load_ms:.0f} ms), "
-            f"3 × pagedown + end {scrolled * 1000:.0f} ms"
-        )
 
 
 async def test_presets_charts_and_export() -> None:
