@@ -18,6 +18,9 @@ from typing import TextIO
 from fpconsole.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_INVALID_INPUT, EXIT_OK
 
 API_PREFIX = "/v5/card-api/"
+# The profile when --profile is not given (a shell, a CI job); a bad name is refused as --profile's.
+PROFILE_ENV = "FPCONSOLE_PROFILE"
+SHELLS = ("bash", "zsh", "fish")
 
 
 def _add_profile_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -61,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--theme", help="console theme: fpconsole-dark, fpconsole-light, fpconsole-16")
     parser.add_argument("--read-only", action="store_true", help="hide every state-changing action")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log details (the console: keys and worker errors) to the log file (fpconsole locate logs); "
+        "commands also print log lines on stderr",
+    )
+    parser.add_argument(
+        "--no-mouse",
+        action="store_true",
+        help="do not take the mouse: the terminal's own select and copy work (as mouse = false in config)",
+    )
     parser.add_argument("--version", action="version", version=f"fpconsole {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -77,8 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Exit codes: 0 success, 1 API error or final error, 2 invalid input, 3 transport failure "
         "or unknown outcome.",
     )
-    call.add_argument("method", metavar="METHOD")
+    # Optional only for --from-journal, which takes the method from the journal entry.
+    call.add_argument("method", metavar="METHOD", nargs="?")
     call.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
+    call.add_argument(
+        "--from-journal",
+        metavar="REQUEST_ID",
+        help="send a past request again ('last': the newest): its method and body from the journal, "
+        "a new request_id, secrets (PIN, PAN, CVV) left out; FIELD=VALUE overrides fields",
+    )
+    call.add_argument(
+        "--edit",
+        action="store_true",
+        help="write the body in $EDITOR (a JSON template of the method's fields; empty or "
+        "unchanged sends nothing); with --json FILE, start from FILE",
+    )
     call.add_argument(
         "--json",
         dest="json_file",
@@ -109,17 +136,56 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="serve the sandbox over HTTP on loopback", add_help=False
     )
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+    from fpconsole.sandbox_commands import add_control_parsers  # argparse only: cheap
+
+    add_control_parsers(sandbox_commands, _add_connection_options)
 
     locate = commands.add_parser("locate", help="print where config, cache and state live")
-    locate.add_argument("which", nargs="?", choices=("config", "cache", "state", "sandbox"))
+    locate.add_argument("which", nargs="?", choices=("config", "cache", "state", "sandbox", "logs"))
     _add_profile_option(locate)
 
     profiles = commands.add_parser("profiles", help="list profiles (no secrets)")
+    profiles.add_argument("--json", action="store_true", help="JSON lines, one per profile")
     _add_profile_option(profiles)
 
-    journal = commands.add_parser("journal", help="print or export the request journal")
+    keys = commands.add_parser(
+        "keys", help="list the console's key bindings: ids for [keys] in config.toml, keys now, where"
+    )
+    keys.add_argument("--json", action="store_true", help="JSON lines, one per binding id")
+    _add_profile_option(keys)
+
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script for SHELL. bash: eval "$(fpconsole completion bash)" '
+        "in ~/.bashrc; zsh: the same in ~/.zshrc; fish: fpconsole completion fish | source.",
+    )
+    completion.add_argument("shell", nargs="?", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish")
+    # What the scripts ask for at TAB time: profile names come from config.toml as it is then.
+    completion.add_argument("--list", choices=("profiles",), help=argparse.SUPPRESS)
+
+    views = commands.add_parser(
+        "views",
+        help="list, add or delete saved views (the console's list filters)",
+        description="Saved views are a list's / filter kept under a name, per profile: the console "
+        "opens one with :view NAME. SECTION is clients, cards, transactions or requests.",
+    )
+    views.add_argument(
+        "action", nargs="?", choices=("list", "add", "delete"), help="list (default), add, delete"
+    )
+    views.add_argument("words", nargs="*", metavar="NAME [SECTION FILTER]")
+    _add_profile_option(views)
+
+    journal = commands.add_parser(
+        "journal",
+        help="print or export the request journal, or verify its audit chain",
+        description="Print the profile's request journal (who sent what, why, and how it ended), or "
+        "with `verify` check its hash chain: exit 0 intact, 1 broken (the first entry where it "
+        "breaks is named).",
+    )
+    journal.add_argument("action", nargs="?", choices=("verify",), help="verify: check the hash chain")
     journal.add_argument("--since", help="ISO date/time or relative: 2h, 7d")
-    journal.add_argument("--json", action="store_true", help="JSON lines")
+    journal.add_argument("--json", action="store_true", help="JSON lines (verify: one JSON object)")
     _add_profile_option(journal)
 
     bulk = commands.add_parser("bulk", help="onboard clients from a CSV file, headless")
@@ -139,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(otherwise: the number of rows typed back on a terminal, refused elsewhere)",
     )
     _add_profile_option(bulk)
+
+    scenario = commands.add_parser("scenario", help="run QA scenarios (steps with assertions), or record one")
+    from fpconsole.scenario.command import add_parsers as add_scenario_parsers  # argparse only
+
+    add_scenario_parsers(scenario, _add_connection_options, _add_profile_option)
     return parser
 
 
@@ -158,6 +229,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             "fpconsole: standard output is closed; nothing was done (use > /dev/null to discard it)\n"
         )
         return EXIT_INVALID_INPUT
+    from fpconsole.json_errors import json_stderr, wants_json
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    # With --json, stderr's messages are JSON objects too (json_errors); exit codes stay.
+    with json_stderr(wants_json(words)) as json_errors:
+        code = EXIT_INVALID_INPUT
+        try:
+            code = _guarded_main(words)
+        except SystemExit as exc:
+            code = (
+                exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else EXIT_INVALID_INPUT
+            )
+            raise
+        finally:
+            if json_errors is not None:
+                json_errors.finish(code)
+    return code
+
+
+def _guarded_main(argv: list[str]) -> int:
     try:
         # Flushed inside the try: a pipe is block-buffered, so a reader that left often shows up
         # only here, or at the interpreter's own flush on exit ("Exception ignored ...").
@@ -201,7 +292,7 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
-    if args.command == "sandbox":
+    if args.command == "sandbox" and args.sandbox_command == "serve":
         # `sandbox serve` has its own parser; hand it every word after `serve` as typed
         # (parse_known_args would split a flag from its value and reorder them).
         args.serve_args = _words_after(argv, "sandbox", "serve")
@@ -212,8 +303,18 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command != "call" or any(item.startswith("-") for item in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         args.fields = [*args.fields, *extra]
+    if not (args.command == "sandbox" and args.sandbox_command == "serve") and args.command != "completion":
+        # `sandbox serve` prints its own log on the terminal; completion answers at TAB time.
+        from fpconsole.logs import setup_logging
+
+        setup_logging(debug=args.debug, to_stderr=args.debug and args.command is not None)
     with _plain_local_state_warnings():
         return _run(args)
+
+
+def _refuse(message: str) -> int:
+    sys.stderr.write(f"fpconsole: {message}\n")
+    return EXIT_INVALID_INPUT
 
 
 @contextlib.contextmanager
@@ -258,10 +359,19 @@ def _plain_local_state_warnings() -> Iterator[None]:
 def _run(args: argparse.Namespace) -> int:
     out, err = sys.stdout, sys.stderr
     command = args.command
+    if command == "completion":
+        from fpconsole.completion import run_completion
+
+        return run_completion(args.shell, args.list, build_parser(), out)
+    refused = _profile_from_env(args)
+    if refused is not None:
+        return refused
     if command is None:
         from fpconsole.tui.launch import run_console
 
-        return run_console(profile=args.profile, theme=args.theme, read_only=args.read_only)
+        return run_console(
+            profile=args.profile, theme=args.theme, read_only=args.read_only, mouse=not args.no_mouse
+        )
     if command in ("methods", "locate", "profiles") and args.profile is not None:
         # These do not depend on the profile, but a name that means nothing is a mistake
         # (a typo, a stale script) and is refused as every other command refuses it.
@@ -278,8 +388,9 @@ def _run(args: argparse.Namespace) -> int:
         return run_call(args, out, err)
     if command == "sandbox":
         if args.sandbox_command != "serve":
-            err.write("usage: fpconsole sandbox serve [--host H] [--port N] [--db FILE] ...\n")
-            return EXIT_INVALID_INPUT
+            from fpconsole.sandbox_commands import run_sandbox_control
+
+            return run_sandbox_control(args, out, err)
         from fpconsole.sandbox.serve import main as serve_main
 
         return serve_main(list(args.serve_args))
@@ -290,16 +401,51 @@ def _run(args: argparse.Namespace) -> int:
     if command == "profiles":
         from fpconsole.local_commands import run_profiles
 
-        return run_profiles(None, out)
-    if command == "journal":
-        from fpconsole.local_commands import run_journal
+        return run_profiles(None, out, as_json=args.json)
+    if command == "keys":
+        from fpconsole.tui.keymap import run_keys
 
+        return run_keys(out, as_json=args.json, profile=args.profile)
+    if command == "views":
+        from fpconsole.views_command import run_views
+
+        return run_views(args.action, list(args.words), args.profile, out, err)
+    if command == "journal":
+        from fpconsole.local_commands import run_journal, run_journal_verify
+
+        if args.action == "verify":
+            if args.since is not None:
+                return _refuse("journal verify: --since does not apply — the whole chain is checked")
+            return run_journal_verify(args.profile, args.json, out)
         return run_journal(args.profile, args.since, args.json, out)
     if command == "bulk":
         from fpconsole.bulk.command import run_bulk
 
         return run_bulk(args, out, err)
+    if command == "scenario":
+        from fpconsole.scenario.command import run_scenario_command
+
+        return run_scenario_command(args, out, err)
     return EXIT_INVALID_INPUT
+
+
+def _profile_from_env(args: argparse.Namespace) -> int | None:
+    """FPCONSOLE_PROFILE stands in for a missing --profile (not with `call --base-url`, which
+    names its server itself, nor for `sandbox serve`, which has no profile). A name config.toml
+    does not define is refused here, naming the variable, before anything runs."""
+    serving = args.command == "sandbox" and getattr(args, "sandbox_command", None) == "serve"
+    if args.profile is not None or getattr(args, "base_url", None) or serving:
+        return None
+    name = os.environ.get(PROFILE_ENV, "").strip()
+    if not name:
+        return None
+    from fpconsole.local_commands import check_profile
+
+    refused = check_profile(name, source=f"{PROFILE_ENV}={name}")
+    if refused is not None:
+        return refused
+    args.profile = name
+    return None
 
 
 def _words_after(argv: list[str], command: str, subcommand: str) -> list[str]:

@@ -13,9 +13,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
-from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK
+from fpconsole.exit_codes import EXIT_CHAIN_BROKEN, EXIT_INVALID_INPUT, EXIT_OK
 
 if TYPE_CHECKING:
+    from fpconsole.config import Profile
+    from fpconsole.store.audit import ChainReport
     from fpconsole.store.journal import JournalEntry
 
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -31,15 +33,21 @@ def _fail(message: str) -> int:
     return EXIT_INVALID_INPUT
 
 
-def check_profile(name: str, config_path: Path | None = None) -> int | None:
+def check_profile(name: str, config_path: Path | None = None, *, source: str = "") -> int | None:
     """None when `name` is a profile of config.toml; otherwise the error is written (the
-    unknown name and the known ones, or what is wrong with the file) and the exit code returned."""
+    unknown name and the known ones, or what is wrong with the file) and the exit code returned.
+    `source` says where the name came from when not --profile (`FPCONSOLE_PROFILE=qa`)."""
     from fpconsole.config import ConfigError, load_config
 
     try:
-        load_config(config_path).profile(name)
+        config = load_config(config_path)
     except ConfigError as exc:
         return _fail(str(exc))
+    try:
+        config.profile(name)
+    except ConfigError as exc:
+        fix = f" — or unset {source.partition('=')[0]}" if source else ""
+        return _fail(f"{source}: {exc}{fix}" if source else str(exc))
     return None
 
 
@@ -52,25 +60,38 @@ def run_locate(which: str | None, out: TextIO) -> int:
         "cache": locations.cache_dir(),
         "state": locations.state_dir(),
         "sandbox": locations.sandbox_dir(),
+        # The log file itself, not its folder: `less "$(fpconsole locate logs)"`.
+        "logs": locations.log_file(),
     }
     if which is not None:
         if which not in folders:
-            return _fail(f"locate: unknown folder {which!r} — use config, cache, state or sandbox")
-        out.write(f"{folders[which]}\n")
+            return _fail(f"locate: unknown folder {which!r} — use config, cache, state, sandbox or logs")
+        # FPCONSOLE_CONFIG names the file itself: `locate config` says which file is read.
+        override = locations.config_override() if which == "config" else None
+        out.write(f"{override or folders[which]}\n")
         return EXIT_OK
     notes = {
-        "config": f"{locations.CONFIG_FILE_NAME}",
+        "config": _config_note(locations.config_override(), locations.CONFIG_FILE_NAME),
         "cache": f"{locations.CACHE_DB_NAME}, disposable",
         "state": f"{locations.JOURNAL_DB_NAME}, {locations.DRAFTS_DB_NAME}",
         "sandbox": "the embedded sandbox: fake cards with their secrets",
+        "logs": "warnings and, with --debug, details; redacted, rotated at 1 MB",
     }
     for name, folder in folders.items():
         out.write(f"{name:<8}{folder}  ({notes[name]})\n")
     return EXIT_OK
 
 
-def run_profiles(config_path: Path | None, out: TextIO) -> int:
-    """A table of profiles: where each connects and how, never a secret."""
+def _config_note(override: Path | None, default_name: str) -> str:
+    """The folder's note: its config.toml, or the file FPCONSOLE_CONFIG names instead."""
+    from fpconsole.locations import CONFIG_ENV
+
+    return f"{CONFIG_ENV}={override} is read instead of its {default_name}" if override else default_name
+
+
+def run_profiles(config_path: Path | None, out: TextIO, *, as_json: bool = False) -> int:
+    """A table of profiles (or JSON lines, one per profile): where each connects and how,
+    never a secret."""
     from fpconsole.config import ConfigError, load_config
 
     try:
@@ -78,6 +99,12 @@ def run_profiles(config_path: Path | None, out: TextIO) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     default = config.default_name
+    if as_json:
+        import json
+
+        for name in sorted(config.profiles, key=lambda n: (n != default, n)):
+            out.write(json.dumps(_profile_json(config.profiles[name], default), ensure_ascii=False) + "\n")
+        return EXIT_OK
     header = ("", "NAME", "KIND", "HOST", "AUTH_ID", "ACCESS", "SECRET FROM")
     rows = [header]
     for name in sorted(config.profiles, key=lambda n: (n != default, n)):
@@ -100,6 +127,31 @@ def run_profiles(config_path: Path | None, out: TextIO) -> int:
         )
     out.write(f"\n* default profile · config: {config.path}\n")
     return EXIT_OK
+
+
+def _profile_json(profile: Profile, default: str) -> dict[str, object]:
+    """What the table shows, as values: where the secret comes from (a variable's name, a
+    file's path, a command line), never the secret; the host without a user:password part."""
+    if profile.secret_env:
+        secret: dict[str, str] = {"from": "env", "name": profile.secret_env}
+    elif profile.secret_command:
+        secret = {"from": "command", "command": profile.secret_command}
+    elif profile.secret_file:
+        secret = {"from": "file", "path": profile.secret_file}
+    else:
+        secret = {"from": "built-in"}
+    return {
+        "name": profile.name,
+        "default": profile.name == default,
+        "kind": profile.kind,
+        "host": profile.host,
+        "embedded": profile.is_embedded_sandbox,
+        "auth_id": profile.auth_id,
+        "alg": profile.alg,
+        "read_only": profile.read_only,
+        "secret": secret,
+        "source": profile.source,
+    }
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
@@ -151,6 +203,11 @@ def _line(entry: JournalEntry) -> str:
     parts.append(f"[{steps}]")
     if entry.error_code or entry.error_description:
         parts.append(f"{entry.error_code or ''}: {entry.error_description or ''}".strip())
+    # Who and why: entries from before fpconsole recorded them have neither.
+    if entry.operator:
+        parts.append(f"by {entry.operator}")
+    if entry.reason:
+        parts.append(f"reason: {entry.reason}")
     return "  ".join(parts)
 
 
@@ -159,25 +216,15 @@ def run_journal(profile: str | None, since: str | None, as_json: bool, out: Text
     request, or JSON lines with `--json`."""
     import json
 
-    from fpconsole.config import ConfigError, load_config
-    from fpconsole.locations import journal_db
-
     try:
         # An empty --since "" is a mistake (an unset shell variable), not "everything".
         start = parse_since(since) if since is not None else None
     except ValueError as exc:
         return _fail(str(exc))
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        return _fail(str(exc))
-    profile = profile or config.default_name
-    path = journal_db()
-    if profile not in config.profiles and not _has_entries(path, profile):
-        try:
-            config.profile(profile)  # raises with the list of known profiles
-        except ConfigError as exc:
-            return _fail(str(exc))
+    chosen = _journal_profile(profile)
+    if isinstance(chosen, int):
+        return chosen
+    profile, path = chosen
     if not path.exists():
         if not as_json:
             out.write(f"no requests recorded for profile {profile} yet\n")
@@ -191,6 +238,73 @@ def run_journal(profile: str | None, since: str | None, as_json: bool, out: Text
     if not as_json:
         _pending_note(path, profile, out)
     return EXIT_OK
+
+
+def _journal_profile(profile: str | None) -> tuple[str, Path] | int:
+    """The profile whose journal is read (None: the config's default) and the journal's path;
+    or the exit code once an unknown profile or a broken config.toml is reported."""
+    from fpconsole.config import ConfigError, load_config
+    from fpconsole.locations import journal_db
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    profile = profile or config.default_name
+    path = journal_db()
+    if profile not in config.profiles and not _has_entries(path, profile):
+        try:
+            config.profile(profile)  # raises with the list of known profiles
+        except ConfigError as exc:
+            return _fail(str(exc))
+    return profile, path
+
+
+def run_journal_verify(profile: str | None, as_json: bool, out: TextIO) -> int:
+    """`fpconsole journal verify`: whether the profile's hash chain is intact (exit 0) or where
+    it first breaks (exit 1: an entry edited, deleted or reordered)."""
+    import json
+
+    from fpconsole.store.journal import Journal
+
+    chosen = _journal_profile(profile)
+    if isinstance(chosen, int):
+        return chosen
+    profile, path = chosen
+    if not path.exists():
+        if as_json:
+            out.write(json.dumps({"profile": profile, "intact": True, "entries": 0}) + "\n")
+        else:
+            out.write(f"no requests recorded for profile {profile} yet: nothing to verify\n")
+        return EXIT_OK
+    with Journal.open(path, profile=profile, prune=False) as journal:
+        report = journal.verify()
+    if as_json:
+        out.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(_verify_text(report))
+    return EXIT_OK if report.intact else EXIT_CHAIN_BROKEN
+
+
+def _verify_text(report: ChainReport) -> str:
+    plural = "entry" if report.entries == 1 else "entries"
+    head = f"journal of profile {report.profile}: {report.entries} {plural}"
+    if report.first_id is None and report.intact:
+        return f"{head}, no audit chain yet (it starts with the next request sent)\n"
+    start = f"the chain starts at entry #{report.first_id}"
+    if report.pruned_before is not None:
+        start = f"the chain continues after entry #{report.pruned_before} (older ones deleted by retention)"
+    elif report.before_chain:
+        start += (
+            f"; {report.before_chain} older {'entry was' if report.before_chain == 1 else 'entries were'} "
+            "recorded before the audit chain existed"
+        )
+    if report.intact:
+        return f"{head}: chain intact ({report.chained} chained; {start})\n"
+    return (
+        f"{head}: chain BROKEN at entry #{report.broken_at}\n  {report.problem}\n  ({start}; "
+        "entries before the break are intact)\n"
+    )
 
 
 def _pending_note(path: Path, profile: str, out: TextIO) -> None:

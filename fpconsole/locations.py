@@ -19,10 +19,14 @@ from typing import Final
 
 APP_NAME: Final = "fpconsole"
 HOME_ENV: Final = "FPCONSOLE_HOME"
+# The path of config.toml itself (a team's shared file, a second setup): other files stay put.
+CONFIG_ENV: Final = "FPCONSOLE_CONFIG"
 CONFIG_FILE_NAME: Final = "config.toml"
 CACHE_DB_NAME: Final = "cache.sqlite3"
 JOURNAL_DB_NAME: Final = "journal.sqlite3"
 DRAFTS_DB_NAME: Final = "drafts.sqlite3"
+LOGS_DIR_NAME: Final = "logs"
+LOG_FILE_NAME: Final = "fpconsole.log"
 PRIVATE_DIR_MODE: Final = 0o700
 
 
@@ -85,8 +89,20 @@ def sandbox_dir() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "sandbox"
 
 
+def config_override() -> Path | None:
+    """FPCONSOLE_CONFIG, `~` expanded; None when unset or empty (an empty variable is unset,
+    as a shell's `FPCONSOLE_CONFIG= fpconsole` means)."""
+    value = os.environ.get(CONFIG_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # ~name of a user this system does not know: the file is not found
+        return Path(value)
+
+
 def config_file() -> Path:
-    return config_dir() / CONFIG_FILE_NAME
+    return config_override() or config_dir() / CONFIG_FILE_NAME
 
 
 def cache_db() -> Path:
@@ -99,6 +115,16 @@ def journal_db() -> Path:
 
 def drafts_db() -> Path:
     return state_dir() / DRAFTS_DB_NAME
+
+
+def logs_dir() -> Path:
+    """The log files (fpconsole/logs.py): state, like the journal — kept across restarts,
+    not synced like config, and not disposable like the cache."""
+    return state_dir() / LOGS_DIR_NAME
+
+
+def log_file() -> Path:
+    return logs_dir() / LOG_FILE_NAME
 
 
 def ensure_private_dir(folder: Path) -> Path:

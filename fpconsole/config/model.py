@@ -174,6 +174,25 @@ BUILTIN_SANDBOX: Final = Profile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """`[audit]`: a team's append-only copy of the journal's audit trail (store/audit_copy.py)."""
+
+    copy_to: Path | None = None  # a JSON-lines file, opened O_APPEND
+    syslog: bool = False  # the local syslog socket
+
+
+@dataclass(frozen=True, slots=True)
+class KeySetting:
+    """One line of `[keys]`: a binding id and the keys given to it, with the line it is on. The
+    console checks the id and the key names against its bindings (fpconsole.tui.keymap): this
+    core knows no Textual."""
+
+    binding_id: str  # "form.submit", written `form.submit = ...` or under [keys.form]
+    keys: tuple[str, ...]  # as written, e.g. ("f9", "ctrl+s")
+    line: int
+
+
 @dataclass(frozen=True)
 class Config:
     profiles: dict[str, Profile]
@@ -182,6 +201,9 @@ class Config:
     path: Path
     # Mistakes that stop nothing (load_config has also warned about each).
     warnings: tuple[ConfigWarning, ...] = ()
+    audit: AuditSettings = AuditSettings()
+    mouse: bool = True  # settings.mouse: false leaves the mouse to the terminal (select, copy)
+    keys: tuple[KeySetting, ...] = ()  # [keys], in the order of the file
 
     def profile(self, name: str) -> Profile:
         found = self.profiles.get(name)

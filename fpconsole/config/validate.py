@@ -21,7 +21,9 @@ from fpconsole.config.model import (
     SECRET_SOURCES,
     SECRET_SOURCES_HELP,
     Alg,
+    AuditSettings,
     Config,
+    KeySetting,
     Kind,
     Profile,
     read_only_by_default,
@@ -46,8 +48,9 @@ PROFILE_KEYS: Final = (
     "proxy",
     "ca_bundle",
 )
-SETTINGS_KEYS: Final = ("default_profile", "theme")
-TOP_KEYS: Final = ("profiles", "settings")
+SETTINGS_KEYS: Final = ("default_profile", "theme", "mouse")
+AUDIT_KEYS: Final = ("copy_to", "syslog")
+TOP_KEYS: Final = ("profiles", "settings", "audit", "keys")
 # Key names that mean someone is about to paste a secret into the file.
 _SECRET_WORDS: Final = ("secret", "password", "passwd", "token", "api_key", "private_key")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -150,10 +153,76 @@ class Validator:
             if profile is not None:
                 profiles[name] = profile
         default, theme = self.settings(document.get("settings", {}), defined)
+        audit = self.audit(document.get("audit", {}))
+        mouse, keys = self.mouse(document.get("settings", {})), self.keys(document.get("keys", {}))
         if self.problems:
             # In the order of the file; sorted() keeps the order found within a line.
             raise ConfigError.of(sorted(self.problems, key=lambda p: p.line or 0), self.warnings)
-        return Config(profiles, default, theme, self.path, tuple(self.warnings))
+        return Config(profiles, default, theme, self.path, tuple(self.warnings), audit, mouse, keys)
+
+    def mouse(self, settings: Any) -> bool:
+        if not isinstance(settings, dict):
+            return True  # said by settings()
+        return self.attempt(lambda: self.boolean(("settings",), "mouse", settings.get("mouse", True)), True)
+
+    def keys(self, table: Any, where: tuple[str, ...] = ("keys",)) -> tuple[KeySetting, ...]:
+        """`[keys]`: binding id = "key,key" (or a list of keys). `form.submit = ...` and a
+        [keys.form] table with `submit = ...` mean the same. Only the shape is checked here;
+        whether the id and the key names exist is the console's to say (it knows its bindings)."""
+        if not isinstance(table, dict):
+            example = 'e.g. [keys] then form.submit = "f9,ctrl+s"'
+            self.problems.append(self.error(where, "must be a table", example))
+            return ()
+        found: list[KeySetting] = []
+        for name, value in table.items():
+            here = (*where, name)
+            if isinstance(value, dict):
+                found += self.keys(value, here)
+                continue
+            try:
+                keys = self.key_list(here, value)
+            except ConfigError as exc:
+                self.problems.append(exc)
+                continue
+            found.append(KeySetting(".".join(here[1:]), keys, self.lines.line(*here)))
+        return tuple(found)
+
+    def key_list(self, here: tuple[str, ...], value: Any) -> tuple[str, ...]:
+        fix = f'e.g. {".".join(here[1:])} = "f9,ctrl+s" (keys separated by commas)'
+        items = value if isinstance(value, list) else value.split(",") if isinstance(value, str) else None
+        if items is None or not all(isinstance(item, str) for item in items):
+            raise self.error(here, f"= {_show(value)} must be a string of keys", fix)
+        keys = tuple(item.strip() for item in items)
+        if not keys or any(not key or any(char.isspace() for char in key) for key in keys):
+            raise self.error(here, f"= {_show(value)} has an empty or spaced key name", fix)
+        return keys
+
+    def audit(self, table: Any) -> AuditSettings:
+        """`[audit]`: copy_to (a file path) and syslog (true/false)."""
+        if not isinstance(table, dict):
+            self.problems.append(
+                self.error(
+                    ("audit",), "must be a table", 'write it as [audit] with copy_to = "..." or syslog = true'
+                )
+            )
+            return AuditSettings()
+        self.check_keys(("audit",), table, AUDIT_KEYS)
+        here = ("audit", "copy_to")
+        text = self.attempt(lambda: self.optional_str(here, table.get("copy_to")), None)
+        copy_to = self.attempt(lambda: self.copy_path(here, text), None) if text else None
+        syslog = self.attempt(lambda: self.boolean(("audit",), "syslog", table.get("syslog", False)), False)
+        return AuditSettings(copy_to, syslog)
+
+    def copy_path(self, here: tuple[str, ...], text: str) -> Path:
+        path = self.path_value(here, text)
+        if not path.is_absolute():
+            # Relative to what? Each console starts in another folder.
+            raise self.error(
+                here,
+                f"= {_show(text)} must be an absolute path",
+                'e.g. copy_to = "/srv/fpconsole/audit.jsonl"',
+            )
+        return path
 
     def settings(self, settings: Any, defined: list[str] | None) -> tuple[str | None, str | None]:
         """default_profile and theme. `defined` includes profiles with mistakes: naming one of

@@ -23,6 +23,7 @@ from fpconsole.api.names import MethodName
 from fpconsole.config import BUILTIN_SANDBOX, ResolvedProfile, resolved
 from fpconsole.exit_codes import exit_for_signal
 from fpconsole.tui.connection import CONNECTED, CONNECTING, REPROBE_DELAY, Connection, setup_failed
+from fpconsole.tui.debug_log import DebugLog
 from fpconsole.tui.glyphs import console_filters, marked
 from fpconsole.tui.messages import (
     AppNews,
@@ -64,6 +65,8 @@ class ConsoleContext:
     client_clock: Callable[[], Any] | None = None  # timestamps in the journal
     new_request_id: Callable[[], str] | None = None
     sandbox_engine: Any = None  # a prepared embedded engine (tests, snapshots, screenshots)
+    # [keys] of config.toml, checked (fpconsole.tui.keymap.check_keys): binding id → keys.
+    keymap: dict[str, str] = field(default_factory=dict)
 
     @property
     def profile_name(self) -> str:
@@ -110,7 +113,7 @@ def default_user_host() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-class FpConsoleApp(TypeAhead, App[int]):
+class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     TITLE = "fpconsole"
     DEFAULT_MODE = "clients"
     CSS_PATH = "app.tcss"
@@ -125,7 +128,8 @@ class FpConsoleApp(TypeAhead, App[int]):
         Binding("f3", "section('cards')", "Cards", show=False, id="cards"),
         Binding("f4", "section('requests')", "Requests", show=False, id="requests"),
         Binding("f5", "section('transactions')", "Transactions", show=False, id="transactions"),
-        Binding("f6", "section('bulk')", "Bulk onboarding", show=False, id="bulk"),
+        Binding("f6", "section('bulk')", "Bulk onboarding", show=False, id="bulk-onboarding"),
+        Binding("f7", "sandbox", "Sandbox", show=False, id="sandbox"),
         # Priority: modals (forms, secret data, help) cut the app's bindings off, and F8 must work
         # there too; no widget uses F8, so nothing is taken from one.
         Binding("f8", "masked_screenshot", "Screenshot", show=False, priority=True, id="screenshot"),
@@ -140,6 +144,8 @@ class FpConsoleApp(TypeAhead, App[int]):
         super().__init__()
         # TERM=linux: glyphs the Linux console's fonts have (fpconsole.tui.glyphs).
         self._filters.extend(console_filters())
+        if self.context.keymap:
+            self.set_keymap(self.context.keymap)
         # Animations cost bandwidth over SSH and make snapshots flaky.
         self.animation_level = "none"
         self.backend: ConsoleBackend | None = None
@@ -218,6 +224,17 @@ class FpConsoleApp(TypeAhead, App[int]):
             "transactions", _lazy_screen("fpconsole.tui.screens.transactions", "TransactionsScreen")
         )
         self.add_mode("bulk", _lazy_screen("fpconsole.tui.screens.bulk", "BulkScreen"))
+        if self.has_sandbox:
+            self.add_mode("sandbox", _lazy_screen("fpconsole.tui.screens.sandbox", "SandboxScreen"))
+
+    @property
+    def has_sandbox(self) -> bool:
+        """The Sandbox section (F7) exists on sandbox profiles only: nothing else has its routes."""
+        return self.context.kind == "sandbox"
+
+    def offers(self, action: str) -> bool:
+        """Whether help lists this app binding here (F7 only where there is a Sandbox section)."""
+        return action != "sandbox" or self.has_sandbox
 
     def open_cache(self) -> None:
         """The local cache is SQLite and opens in a few ms: the lists show cached data in the
@@ -304,6 +321,10 @@ class FpConsoleApp(TypeAhead, App[int]):
         except Exception as exc:  # a failed prime leaves the cache as it was; say so
             self.post_message(BackendFailed(f"could not list the sandbox's data: {exc}"))
         backend.resume_pending()
+        if self.has_sandbox:  # faults left on (by anyone, a served sandbox's --faults): the bar says so
+            from fpconsole.tui.sandbox_link import show_faults_in_force
+
+            await show_faults_in_force(self, backend)
 
     @work(exclusive=True, exit_on_error=False, group="reprobe")
     async def _reprobe(self, backend: ConsoleBackend) -> None:
@@ -460,6 +481,12 @@ class FpConsoleApp(TypeAhead, App[int]):
     def action_section(self, name: str) -> None:
         self.switch_mode(name)
 
+    def action_sandbox(self) -> None:
+        if not self.has_sandbox:
+            self.notify("The Sandbox section exists on sandbox profiles only.", severity="warning")
+            return
+        self.switch_mode("sandbox")
+
     def action_help(self) -> None:
         from fpconsole.tui.help import HelpScreen
 
@@ -520,10 +547,11 @@ class FpConsoleApp(TypeAhead, App[int]):
         initial: dict[str, str] | None = None,
         *,
         card_mask: str | None = None,
+        drafts: bool = True,
     ) -> None:
         """A registry-built form; Block, Close and Set PIN confirm (production: last 4 + reason).
         Screens name methods ("card.block"): the registry (and pydantic) load on first use, not
-        on the first frame."""
+        on the first frame. `drafts=False` (a replay) opens it without an earlier draft mixed in."""
         from fpconsole.api.methods import REGISTRY
 
         # A second name keeps its own title: transaction.request_status opens request/status's
@@ -542,7 +570,7 @@ class FpConsoleApp(TypeAhead, App[int]):
             form_class_for(method.name)(
                 method,
                 initial=initial,
-                form_key=method.name,
+                form_key=method.name if drafts else None,
                 title=title,
                 confirm=spec,
                 clock=self.context.clock,
@@ -679,7 +707,28 @@ class FpConsoleApp(TypeAhead, App[int]):
         yield SystemCommand(
             "Bulk onboarding", "Clients and cards from a CSV file (F6)", lambda: self.switch_mode("bulk")
         )
+        if self.has_sandbox:
+            yield SystemCommand(
+                "Sandbox", "Top up, settle, faults, reset, backups (F7)", lambda: self.switch_mode("sandbox")
+            )
+        yield SystemCommand(
+            "Scenarios", "Run a QA scenario file, each step live (:scenarios)", self._open_scenarios
+        )
         yield SystemCommand("Export…", "Export this view as CSV or JSON (masked)", self._export_view)
+        from fpconsole.tui.screens.base import ListScreen
+
+        if isinstance(screen, ListScreen):
+            yield SystemCommand(
+                "Save view…", "Save this list's filter under a name (w)", screen.action_save_view
+            )
+        from fpconsole.tui.saved_views import palette_commands
+
+        yield from palette_commands(self)
+
+    def _open_scenarios(self) -> None:
+        from fpconsole.tui.command_line import open_scenarios
+
+        open_scenarios(self)
 
     def _export_view(self) -> None:
         from fpconsole.tui.export_menu import export_screen

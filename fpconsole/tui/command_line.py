@@ -1,6 +1,6 @@
 """`:` opens anything by id, k9s style: `:card 7001234`, `:client CL-100045`, `:request <uuid>`,
-`:clients`, `:cards`, `:requests`, `:transactions`, `:transaction <id>`, `:statement <card_id>`.
-An id not seen before is fetched and cached."""
+`:clients`, `:cards`, `:requests`, `:transactions`, `:transaction <id>`, `:statement <card_id>`,
+`:view NAME` (a saved filter). An id not seen before is fetched and cached."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ SECTIONS = {
     "tx": "transactions",
     "statement": "statement",
     "bulk": "bulk",
+    "sandbox": "sandbox",
 }
 
 
@@ -36,7 +37,7 @@ class CommandLine(ModalScreen[str | None]):
     CommandLine { align: center top; background: $background 30%; }
     CommandLine > Input { width: 80%; margin-top: 2; border: tall $accent; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="command-line-cancel")]
 
     def compose(self) -> ComposeResult:
         box = Input(
@@ -62,6 +63,15 @@ def parse(text: str) -> tuple[str, str]:
 
 
 def execute(app: FpConsoleApp, text: str) -> None:
+    word, _, rest = text.strip().lstrip(":").partition(" ")
+    if word.lower() in ("view", "views"):  # saved filters: :view NAME, :view delete NAME, :view
+        from fpconsole.tui.saved_views import run_command
+
+        run_command(app, rest.strip())
+        return
+    if word.lower() in ("scenario", "scenarios"):  # :scenarios picks a file, :scenario FILE runs it
+        open_scenarios(app, rest.strip())
+        return
     section, argument = parse(text)
     if not section:
         app.notify(f"Unknown command {text!r}. Try :card ID, :client ID, :request ID.", severity="warning")
@@ -71,6 +81,9 @@ def execute(app: FpConsoleApp, text: str) -> None:
             app.open_statement(argument)
         else:
             app.notify("Which card? :statement 7001234", severity="warning")
+        return
+    if section == "sandbox":  # F7's own answer where there is no Sandbox section
+        app.action_sandbox()
         return
     if section not in app._modes:
         app.notify(f"{section} is not available yet.", severity="warning")
@@ -93,3 +106,19 @@ def _prepare_cards(app: FpConsoleApp, card_id: str) -> None:
     screen = app.screen
     if isinstance(screen, CardsScreen) and screen.is_mounted:
         screen.prepare_open(card_id)
+
+
+def open_scenarios(app: FpConsoleApp, path: str = "") -> None:
+    """The Scenarios screen: a list of files, or the one named run at once."""
+    from pathlib import Path
+
+    from fpconsole.tui.screens.scenarios import ScenariosScreen
+
+    target = Path(path).expanduser() if path else None
+    if target is not None and not target.is_file():
+        app.notify(
+            f"No scenario file {path}: give a path to a .toml file, or :scenarios to pick one.",
+            severity="warning",
+        )
+        return
+    app.push_screen(ScenariosScreen(target))

@@ -26,6 +26,9 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
         sys.stderr.write(f"fpconsole: {exc}\n")
         return EXIT_INVALID_INPUT
     from fpconsole.tui.app import ConsoleContext, FpConsoleApp, default_user_host
+    from fpconsole.tui.partial_paint import install
+
+    install()  # only the changed cells of a line are written to the terminal (SSH)
 
     context = ConsoleContext(
         profile=chosen, user_host=default_user_host(), theme=theme or chosen.theme, keymap=keymap

@@ -70,6 +70,7 @@ from fpconsole.tui.forms.styles import default_css
 from fpconsole.tui.forms.submission import Phase, Submission, short_id
 from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.glyphs import marked
+from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
 
 if TYPE_CHECKING:
@@ -109,11 +110,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     DEFAULT_CSS = default_css("screen.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", "Submit", id="form.submit"),
+        Binding(SEND_KEYS, "submit", "Submit", id="form.submit"),
         # The same key once an answer is in: check_action shows the one that applies (submission.CTRL_S).
-        Binding("ctrl+s", "resubmit", "Resubmit (new request)", id="form.resubmit"),
-        Binding("ctrl+s", "send_again", "Send again (same request_id)", id="form.send_again"),
-        Binding("ctrl+s", "check_status", "Check status (same request_id)", id="form.check_status"),
+        Binding(SEND_KEYS, "resubmit", "Resubmit (new request)", id="form.submit"),
+        Binding(SEND_KEYS, "send_again", "Send again (same request_id)", id="form.submit"),
+        Binding(SEND_KEYS, "check_status", "Check status (same request_id)", id="form.submit"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         # The same key once the request has gone out: nothing is left to cancel (check_action
         # shows one of the two, as the Cancel and Close buttons are).
@@ -257,7 +258,12 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             with VerticalScroll(id="result-box"):
                 yield Static("", id="result", markup=False)
             with Horizontal(id="buttons"):
-                yield Button("Submit ^s", id="submit", variant="primary", compact=True)
+                yield Button(
+                    button_label(self.app, "form.submit", "Submit ^s"),
+                    id="submit",
+                    variant="primary",
+                    compact=True,
+                )
                 yield Button("Open", id="open-created", compact=True)
                 yield Button("Close", id="close", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
@@ -672,7 +678,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self.live.polling = False
             self._set_result(
                 f"Still unknown after polling ({message.error_description or 'no answer'}). "
-                "It may have been applied. ctrl+s checks request/status again with the same "
+                f"It may have been applied. {keys_for(self.app, 'form.submit', SEND_KEYS)} checks "
+                "request/status again with the same "
                 "request_id; nothing is resent.",
                 failed=True,
             )
@@ -817,7 +824,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         for name, visible in shown.items():
             self.query_one(f"#{name}", Button).display = visible
         submit = self.query_one("#submit", Button)
-        submit.label = submission.ctrl_s_label  # says what ctrl+s does now
+        submit.label = button_label(self.app, "form.submit", submission.ctrl_s_label)  # what the key does now
         # Disabled while in flight: one press, one request.
         submit.disabled = (
             submission.in_flight or submission.ctrl_s is None or self.read_only_reason() is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
@@ -22,6 +23,7 @@ from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row, RowSource
 from fpconsole.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
+    from fpconsole.list_filters import ListFilter, Qualifiers
     from fpconsole.tui.app import FpConsoleApp
 
 
@@ -75,11 +77,13 @@ class ListScreen(Screen[None]):
     DETAIL_DELAY: ClassVar[float] = 0.15  # seconds the cursor rests on a row before its fetch
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
         Binding("a", "actions", "Actions", id="actions"),
         # Every list exports what it shows (filtered), as the palette's "Export…" does.
         Binding("e", "export", "Export", id="export"),
+        # `w`: not ctrl+s (a common tmux prefix); in help, and in the palette as "Save view".
+        Binding("w", "save_view", "Save filter as view", show=False, id="save-view"),
     ]
     # Below 110 columns the detail panel narrows and the top bar drops the host, so at 80x24
     # the list keeps its status column and the live "in process" count stays on screen.
@@ -98,6 +102,8 @@ class ListScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.query_text = ""
+        # What the `/` filter's qualifiers did not understand (fpconsole.list_filters).
+        self.filter_problems: tuple[str, ...] = ()
         self._detail_timer: Timer | None = None
         # The row (key, cached state) the detail panel was last filled for: a cache change that
         # leaves it as it was does not show or fetch it again (the fetch itself changes the cache).
@@ -117,10 +123,7 @@ class ListScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield Static("", id="scope")
                 yield PagedTable(self.COLUMNS, self.make_source(""), empty_text=self.EMPTY_TEXT, id="list")
-                box = Input(
-                    placeholder="filter: id, name, phone, last 4 digits…  (enter keeps, esc clears)",
-                    id="filter",
-                )
+                box = Input(placeholder=self.filter_placeholder(), id="filter")
                 box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
                 yield box
             yield DetailPanel(id="detail")
@@ -137,6 +140,32 @@ class ListScreen(Screen[None]):
 
     def make_source(self, query: str) -> RowSource:
         raise NotImplementedError
+
+    def filter_placeholder(self) -> str:
+        accepted = self._qualifiers()
+        words = f"words or {accepted.hint()}" if accepted else "id, name, phone, last 4 digits…"
+        return f"filter: {words}  (enter keeps, esc clears)"
+
+    def _qualifiers(self) -> Qualifiers | None:
+        from fpconsole.list_filters import LIST_QUALIFIERS
+
+        return LIST_QUALIFIERS.get(self.SECTION.lower())
+
+    def filter_clock(self) -> datetime:
+        """`since:7d` counts from the console's clock (a test pins it)."""
+        clock = self.fp_app.context.client_clock
+        found = clock() if clock is not None else None
+        return found if isinstance(found, datetime) else datetime.now(UTC)
+
+    def list_filter(self, query: str) -> ListFilter:
+        """The `/` text as qualifiers and free words; what is not understood is kept in
+        `filter_problems` (shown under the box, and said on enter), not applied."""
+        from fpconsole.list_filters import ListFilter, parse_filter
+
+        accepted = self._qualifiers()
+        found = parse_filter(query, accepted, now=self.filter_clock) if accepted else ListFilter(text=query)
+        self.filter_problems = found.problems
+        return found
 
     def show_detail(self, row: Row | None, *, fetch: bool = True) -> None:
         """Fill the detail panel for the highlighted row from what is cached; with `fetch`,
@@ -182,6 +211,8 @@ class ListScreen(Screen[None]):
         scope.update(text)
         scope.set_class(bool(text), "-visible")
         self.table.set_source(self.make_source(self.query_text), keep_cursor=keep_cursor)
+        box = self.query_one("#filter", Input)
+        box.border_subtitle = "; ".join(self.filter_problems)
 
     def action_refresh(self) -> None:
         self.reload()
@@ -255,7 +286,27 @@ class ListScreen(Screen[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             event.input.remove_class("-visible")
+        if self.filter_problems:
+            self.notify("; ".join(self.filter_problems), title="Filter", severity="warning", timeout=8)
         self.table.focus()
+
+    def apply_filter(self, text: str) -> None:
+        """Show the list filtered by `text`, as if typed after `/` (a saved view)."""
+        self.clear_scope()
+        box = self.query_one("#filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = text
+        box.add_class("-visible")  # the user sees why the list is narrowed; esc clears it
+        self.query_text = text.strip()
+        self.reload()
+        if self.filter_problems:
+            self.notify("; ".join(self.filter_problems), title="Filter", severity="warning", timeout=8)
+        self.table.focus()
+
+    def action_save_view(self) -> None:
+        from fpconsole.tui.saved_views import save_current
+
+        save_current(self)
 
     # --- actions ------------------------------------------------------------------------
 

@@ -76,21 +76,21 @@ class CardsScreen(ListScreen):
     EMPTY_TEXT = "No cards seen yet. Press n to issue one, B for bulk issue, or : card <id>."
     HELP = "Cards this console has seen. Actions follow the card's state."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "act('n')", "Issue", show=False),
-        Binding("B", "act('B')", "Bulk issue", show=False),
-        Binding("A", "act('A')", "Activate", show=False),
-        Binding("b", "act('b')", "Block", show=False),
-        Binding("u", "act('u')", "Unblock", show=False),
-        Binding("x", "act('x')", "Close", show=False),
-        Binding("p", "act('p')", "Set PIN", show=False),
-        Binding("r", "act('r')", "Reset PIN counter", show=False),
-        Binding("s", "act('s')", "Secret data", show=False),
-        Binding("P", "act('P')", "Plastic", show=False),
-        Binding("L", "act('L')", "Set limits", show=False),
-        Binding("S", "act('S')", "Statement", show=False),
-        Binding("t", "act('t')", "Create transaction", show=False),
+        Binding("n", "act('n')", "Issue", show=False, id="cards-issue"),
+        Binding("B", "act('B')", "Bulk issue", show=False, id="cards-bulk-issue"),
+        Binding("A", "act('A')", "Activate", show=False, id="cards-activate"),
+        Binding("b", "act('b')", "Block", show=False, id="cards-block"),
+        Binding("u", "act('u')", "Unblock", show=False, id="cards-unblock"),
+        Binding("x", "act('x')", "Close", show=False, id="cards-close"),
+        Binding("p", "act('p')", "Set PIN", show=False, id="cards-set-pin"),
+        Binding("r", "act('r')", "Reset PIN counter", show=False, id="cards-reset-pin-counter"),
+        Binding("s", "act('s')", "Secret data", show=False, id="cards-secret-data"),
+        Binding("P", "act('P')", "Plastic", show=False, id="cards-plastic"),
+        Binding("L", "act('L')", "Set limits", show=False, id="cards-limits"),
+        Binding("S", "act('S')", "Statement", show=False, id="cards-statement"),
+        Binding("t", "act('t')", "Create transaction", show=False, id="cards-transaction"),
         # F3 is the app's "go to Cards"; here, already in Cards, it shows all of them.
-        Binding("f3", "all_cards", "All cards", show=False),
+        Binding("f3", "all_cards", "All cards", show=False, id="cards-all"),
     ]
 
     def __init__(self) -> None:
@@ -141,9 +141,10 @@ class CardsScreen(ListScreen):
     def make_source(self, query: str) -> RowSource:
         cache = self.fp_app.cache
         client_id = self.client_filter
+        found = self.list_filter(query)  # status:blocked product:1000 client:CL-… since:7d, words
         return QueryRows(
-            lambda: data.count_cards(cache, query, client_id),
-            lambda offset, limit: data.fetch_cards(cache, query, offset, limit, client_id),
+            lambda: data.count_cards(cache, found, client_id),
+            lambda offset, limit: data.fetch_cards(cache, found, offset, limit, client_id),
             card_row,
         )
 
@@ -318,7 +319,9 @@ class CardsScreen(ListScreen):
             sections.append(("Last changes", [(c.when, c.what) for c in changes[:SHOWN]]))
         if "error" in info:
             sections.append(("Not fetched", [("reason", str(info["error"]))]))
-        self.detail.show(row.cells[1], sections, hint=self.keys_hint(row))
+        # Not fetched yet (a fetch follows): the answer fills the same lines (less to repaint).
+        pending = not info and self.fp_app.backend is not None
+        self.detail.show(row.cells[1], sections, hint=self.keys_hint(row), pending=pending)
         if fetch:
             self.fetch_card(row.key)
 

@@ -47,19 +47,20 @@ class ClientsScreen(ListScreen):
     HELP = "Clients this console has seen (the Card API has no list-all method)."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "act('n')", "New client", id="new-client"),
-        Binding("i", "act('i')", "Issue card", show=False),
-        Binding("E", "act('E')", "Edit phone", show=False),
-        Binding("l", "act('l')", "Link card", show=False),
-        Binding("c", "act('c')", "Cards", show=False),
+        Binding("i", "act('i')", "Issue card", show=False, id="clients-issue-card"),
+        Binding("E", "act('E')", "Edit phone", show=False, id="clients-edit-phone"),
+        Binding("l", "act('l')", "Link card", show=False, id="clients-link-card"),
+        Binding("c", "act('c')", "Cards", show=False, id="clients-cards"),
     ]
 
     _cards_memo: tuple[tuple[str, int, int], list[dict[str, Any]]] | None = None
 
     def make_source(self, query: str) -> RowSource:
         cache = self.fp_app.cache
+        found = self.list_filter(query)  # product:1000 client:CL-… since:7d and free words
         return QueryRows(
-            lambda: data.count_clients(cache, query),
-            lambda offset, limit: data.fetch_clients(cache, query, offset, limit),
+            lambda: data.count_clients(cache, found),
+            lambda offset, limit: data.fetch_clients(cache, found, offset, limit),
             client_row,
         )
 

@@ -86,21 +86,28 @@ class RequestsScreen(ListScreen):
     HELP = "Every call this console made, newest first (the journal survives restarts)."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "act('c')", "Copy id", id="copy-request-id"),
-        Binding("C", "act('C')", "Copy curl", show=False),
-        Binding("p", "act('p')", "Poll again", show=False),
-        Binding("t", "act('t')", "Ticket", show=False),
-        Binding("e", "act('e')", "Export"),
+        Binding("C", "act('C')", "Copy curl", show=False, id="requests-copy-curl"),
+        Binding("p", "act('p')", "Poll again", show=False, id="requests-poll"),
+        Binding("t", "act('t')", "Ticket", show=False, id="requests-ticket"),
+        Binding("e", "act('e')", "Export", id="requests-export"),
         Binding("v", "toggle_changes_only", "Changes only", id="changes-only"),
+        Binding("R", "act('R')", "Replay", show=False, id="requests-replay"),
+        Binding("o", "act('o')", "Raw JSON in pager", show=False, id="requests-pager"),
+        Binding("m", "mark_scenario_start", "Mark start", show=False, id="requests-mark-start"),
+        Binding("S", "act('S')", "Save as scenario", show=False, id="requests-save-scenario"),
     ]
+    # The first request of a range to save as a scenario (m marks it, S on the last one saves).
+    scenario_start: dict[str, Any] | None = None
     # Every card the cursor rests on is read (info, balance, limits): the changes an operator
     # made are easy to lose among the reads, so one key leaves the reads out.
     changes_only = False
 
     def make_source(self, query: str) -> RowSource:
         only = self.changes_only
+        found = self.list_filter(query)  # status:error method:card.block client:… since:2h, words
         return QueryRows(
-            lambda: data.count_requests(self.journal, query, changes_only=only),
-            lambda offset, limit: data.fetch_requests(self.journal, query, offset, limit, changes_only=only),
+            lambda: data.count_requests(self.journal, found, changes_only=only),
+            lambda offset, limit: data.fetch_requests(self.journal, found, offset, limit, changes_only=only),
             request_row,
         )
 
@@ -138,7 +145,114 @@ class RequestsScreen(ListScreen):
             ),
             Action("t", "Copy for ticket…", lambda: self.copy_for_ticket(entry), True, False),
             Action("e", "Export…", self.export, True, False),
+            self.replay_action(entry),
+            Action(
+                "o",
+                "Raw request and answer in the pager",
+                lambda: self.page_raw(entry),
+                True,
+                False,
+                short="Raw JSON",
+            ),
+            Action(
+                "S",
+                "Save as scenario (from the row marked with m to this one)…",
+                lambda: self.save_as_scenario(entry),
+                True,
+                False,
+                short="Save as scenario",
+            ),
         ]
+
+    def action_mark_scenario_start(self) -> None:
+        """m: this request starts the range that S saves as a scenario."""
+        row = self.table.current_row
+        if row is None:
+            return
+        self.scenario_start = row.data
+        self.notify(
+            f"Marked {row.data.get('method')} as the first step; S on the last request saves the range."
+        )
+
+    def save_as_scenario(self, entry: dict[str, Any]) -> None:
+        """S: the journal from the marked request to this one (or this one alone) written as a
+        scenario file in the state folder's scenarios/, which :scenarios lists."""
+        from fpconsole.scenario.record import record, usable
+        from fpconsole.tui.screens.scenarios import scenario_folders
+
+        journal = self.journal
+        if journal is None:
+            self.notify(unavailable_reason(self.app), severity="warning")
+            return
+        ends = [entry, self.scenario_start or entry]
+        ids = sorted(int(item.get("id") or 0) for item in ends)
+        first = min((_time(item.get("sent_at")) for item in ends), key=lambda at: at.timestamp() if at else 0)
+        entries = [
+            found
+            for found in journal.entries(since=first, limit=100_000, oldest_first=True)
+            if ids[0] <= found.id <= ids[1]
+        ]
+        if not usable(entries)[0]:
+            self.notify(
+                "Nothing to save: status polls and unfinished requests are not steps.", severity="warning"
+            )
+            return
+        folder = scenario_folders()[-1]
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = folder / f"session-{stamp}.toml"
+        text = record(entries, name=f"Session of {stamp}", profile=journal.profile)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Cannot write {target}: {exc.strerror or exc}", severity="error")
+            return
+        self.scenario_start = None
+        steps = text.count("[[step]]")
+        self.notify(f"Saved {steps} steps as {target}; :scenarios runs it.", timeout=8)
+
+    def replay_action(self, entry: dict[str, Any]) -> Action:
+        """R: the request's form, pre-filled from the journal (see replay)."""
+        from fpconsole.api.methods import REGISTRY
+
+        found = REGISTRY.get(str(entry.get("method") or ""))
+        return Action(
+            "R",
+            "Replay in a form…",
+            lambda: self.replay(entry),
+            found is not None,
+            found is None or found.changes_state,
+            short="Replay",
+            why_not="not a Card API method this console knows",
+        )
+
+    def replay(self, entry: dict[str, Any]) -> None:
+        """Open the request's form pre-filled from the journal: a new request_id, and every
+        secret field (PIN, PAN, CVV) empty and marked to be typed again, as the journal never
+        kept it."""
+        from fpconsole.api.methods import REGISTRY
+        from fpconsole.replay import flat_fields, replay_of
+
+        method = REGISTRY.get(str(entry.get("method") or ""))
+        if method is None:
+            self.notify(f"Cannot replay {entry.get('method')}: not a known method.", severity="warning")
+            return
+        replay = replay_of(method, entry.get("request"))
+        app = self.fp_app
+        before = app.screen
+        app.open_form(method.name, flat_fields(replay.body), drafts=False)
+        if app.screen is not before:
+            app.call_after_refresh(
+                mark_for_reentry, app.screen, replay.reenter, str(entry.get("request_id") or "")
+            )
+
+    def page_raw(self, entry: dict[str, Any]) -> None:
+        """o: the request and its answer as the journal keeps them (redacted), in $PAGER."""
+        from fpconsole.tui.text_pager import show_text
+
+        raw = {key: entry.get(key) for key in ("method", "request_id", "outcome", "request", "response")}
+        text = json.dumps(raw, indent=2, ensure_ascii=False, default=str) + "\n"
+        show_text(self.app, f"{entry.get('method')} {entry.get('request_id') or ''} (redacted)", text)
 
     def copy_for_ticket(self, entry: dict[str, Any]) -> None:
         from fpconsole.tui.export_menu import copy_for_ticket
@@ -163,6 +277,14 @@ class RequestsScreen(ListScreen):
             ),
             SystemCommand(
                 "Poll again", "request/status with the same request_id", lambda: self.run_action_key("p")
+            ),
+            SystemCommand(
+                f"Replay {row.data.get('method')}",
+                "its form, pre-filled, new request_id",
+                lambda: self.run_action_key("R"),
+            ),
+            SystemCommand(
+                "Raw JSON in pager", "the request and its answer, redacted", lambda: self.run_action_key("o")
             ),
         ]
 
@@ -225,3 +347,28 @@ class RequestsScreen(ListScreen):
 
         if isinstance(message, ClientEventPosted) and self.is_mounted:
             self.table.reload()
+
+
+def mark_for_reentry(form: Any, names: tuple[str, ...], request_id: str) -> None:
+    """A replayed form: its secret fields say they are to be typed again, and a toast says what
+    the form is (a new request, not a resend)."""
+    from textual.css.query import NoMatches
+    from textual.widgets import Input
+
+    labels: list[str] = []
+    spec = getattr(form, "spec", None)
+    for name in names:
+        item = spec.get_field(name) if spec is not None else None
+        if item is None:
+            continue
+        labels.append(item.label)
+        for suffix in ("", "-repeat"):
+            try:
+                box = form.query_one(f"#field-{item.widget_id}{suffix}", Input)
+            except NoMatches:
+                continue
+            box.placeholder = "re-enter: never kept in the journal"
+            box.add_class("-reenter")
+    what = f"Replay of {request_id[:8]}…" if request_id else "Replay"
+    again = f"; re-enter {', '.join(labels)}" if labels else ""
+    form.notify(f"{what}: a new request with a new request_id{again}.", timeout=6)

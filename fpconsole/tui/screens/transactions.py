@@ -18,15 +18,15 @@ from textual.widgets import Input
 
 from fpconsole.api import errors
 from fpconsole.api.names import MethodName
+from fpconsole.list_filters import ListFilter
 from fpconsole.tui import data
 from fpconsole.tui.ledger_limits import LedgerAmounts, allows, to_decimal
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.screens.requests import timeline
-from fpconsole.tui.transaction_query import TransactionQuery, parse_query
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
 STATUS_STYLE = {"error": "error", "new": "muted"}
-FILTER_HINT = "card:7001234 status:cleared since:2026-05-01 until:… · any part of an id"
+FILTER_HINT = "card:7001234 client:CL-… status:cleared since:7d until:… · any part of an id"
 
 
 def moves_money(method_name: str) -> bool:
@@ -98,13 +98,13 @@ class TransactionsScreen(ListScreen):
         + ". Clearing and Refund are offered while money is held or refundable."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "act('n')", "New"),
-        Binding("c", "act('c')", "Clearing"),
-        Binding("r", "act('r')", "Refund"),
-        Binding("i", "act('i')", "Info", show=False),
-        Binding("s", "act('s')", "Request status", show=False),
-        Binding("S", "act('S')", "Statement", show=False),
-        Binding("e", "act('e')", "Export"),
+        Binding("n", "act('n')", "New", id="transactions-new"),
+        Binding("c", "act('c')", "Clearing", id="transactions-clearing"),
+        Binding("r", "act('r')", "Refund", id="transactions-refund"),
+        Binding("i", "act('i')", "Info", show=False, id="transactions-info"),
+        Binding("s", "act('s')", "Request status", show=False, id="transactions-request-status"),
+        Binding("S", "act('S')", "Statement", show=False, id="transactions-statement"),
+        Binding("e", "act('e')", "Export", id="transactions-export"),
     ]
     # As every list below 110 columns: the top bar drops the host (the section name and the live
     # count matter more). The detail goes under the list, full width: seven columns need it.
@@ -119,7 +119,7 @@ class TransactionsScreen(ListScreen):
     def __init__(self) -> None:
         super().__init__()
         self.card_filter: str | None = None
-        self.current_query = TransactionQuery()
+        self.current_query = ListFilter()
         self.fetched: dict[str, dict[str, Any]] = {}  # transaction_id → transaction.info's answer
         self.fetch_errors: dict[str, str] = {}
 
@@ -136,13 +136,10 @@ class TransactionsScreen(ListScreen):
     # --- list -----------------------------------------------------------------------------------
 
     def make_source(self, query: str) -> RowSource:
-        parsed = parse_query(query, now=lambda: self._now)
-        if self.card_filter and not parsed.card_id:
-            parsed = replace(parsed, card_id=self.card_filter)
+        parsed = self.list_filter(query)  # card: client: status: since: until: and free words
+        if self.card_filter and not parsed.card:
+            parsed = replace(parsed, card=self.card_filter)
         self.current_query = parsed
-        if self.is_mounted:
-            box = self.query_one("#filter", Input)
-            box.border_subtitle = "; ".join(parsed.problems)
         cache = self.fp_app.cache
         return QueryRows(
             lambda: data.count_transactions(cache, parsed),
@@ -266,7 +263,7 @@ class TransactionsScreen(ListScreen):
 
     def open_create(self, row: Row | None) -> None:
         # open_form builds the guarded CreateTransactionForm (the entry's form_class), as Cards' t does.
-        card_id = self.current_query.card_id or (str(row.data.get("card_id") or "") if row else "")
+        card_id = self.current_query.card or (str(row.data.get("card_id") or "") if row else "")
         currency = str(row.data.get("currency") or "KZT") if row else "KZT"
         self.fp_app.open_form(
             MethodName.TRANSACTION_CREATE, {"currency": currency, **({"card_id": card_id} if card_id else {})}
@@ -300,7 +297,7 @@ class TransactionsScreen(ListScreen):
 
         cache, query = self.fp_app.cache, self.current_query
         total = data.count_transactions(cache, query)
-        label = self.query_text or (f"card:{query.card_id}" if query.card_id else "")
+        label = self.query_text or (f"card:{query.card}" if query.card else "")
         return [
             ExportChoice(
                 f"Transactions ({total:,} rows)",
