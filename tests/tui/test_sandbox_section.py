@@ -379,3 +379,25 @@ async def test_read_only_sends_no_change_and_still_reads() -> None:
         await pilot.press("escape", "h", *card_id, "enter")  # a read: allowed
         await idle(pilot, screen)
         assert result(screen, "history").endswith(f"for card {card_id}.")
+
+
+async def test_faults_set_elsewhere_show_when_the_section_is_opened_again() -> None:
+    """Faults set by someone else (the CLI, another console of this partner) while the console
+    runs are shown once the Sandbox section is opened again."""
+    from fpconsole.api.sandbox_control import FaultRule, FaultSettings
+    from fpconsole.tui.sandbox_link import control_call
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        screen = await open_sandbox(pilot)
+        assert bar_faults(app) == ""
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, ListScreen))
+        assert app.backend is not None
+        settings = FaultSettings(default=FaultRule(drop_rate=0.05))
+        await control_call(app.backend, lambda control: control.set_faults(settings))
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await wait_until(pilot, lambda: bar_faults(app) == "⚠ faults: 5% drops")
+        assert text_of(screen.query_one("#faults-state", Static)) == "In force: 5% drops"

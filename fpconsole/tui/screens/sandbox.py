@@ -323,7 +323,10 @@ class SandboxScreen(Screen[None]):
         self.read_state()
 
     def on_screen_resume(self) -> None:
+        """Back in the section: the selection in Cards, and the sandbox's state as it is now
+        (the backend may have come up since, or the CLI changed the faults)."""
         self.prefill_card()
+        self.read_state()
 
     # --- navigation -----------------------------------------------------------------------------
 
@@ -730,7 +733,7 @@ class SandboxScreen(Screen[None]):
             f"In force: {summary}" if summary else "In force: none (requests are answered normally)"
         )
 
-    @work(exit_on_error=False, group="sandbox-state")
+    @work(exclusive=True, exit_on_error=False, group="sandbox-read-state")  # reads only
     async def read_state(self) -> None:
         """Faults, delay and clock as the sandbox has them for this partner (reads)."""
         from fpconsole.tui.sandbox_link import control_call, read_state
