@@ -17,15 +17,17 @@ MARKS: Final = {
 }
 
 
-def step_line(result: StepResult) -> str:
+def step_line(result: StepResult, *, compact: bool = False) -> str:
+    """`compact`: the console's narrower columns, the request_id without its label."""
     step = result.step
-    parts = [f"  {MARKS[result.state]} {step.name:<16} {step.kind:<26}"]
+    name, kind = (14, 22) if compact else (16, 26)
+    parts = [f"  {MARKS[result.state]} {step.name:<{name}} {step.kind:<{kind}}"]
     if result.state != "skip":
         parts.append(f" {result.status or '-':<8}")
         if result.elapsed_ms is not None:
             parts.append(f" {result.elapsed_ms:>7.0f} ms")
         if result.request_id:
-            parts.append(f"  request_id {result.request_id}")
+            parts.append(f"  {result.request_id}" if compact else f"  request_id {result.request_id}")
     return "".join(parts).rstrip()
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run
 from junitparser import Error, Failure, JUnitXml, Skipped
+from scenario_helpers import run
 
 FLOW = """\
 name = "junit demo"

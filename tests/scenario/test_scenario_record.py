@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, run
+from scenario_helpers import SCENARIOS, run
 
 from fpconsole.scenario.parse import load
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, run
+from scenario_helpers import SCENARIOS, run
 
 from fpconsole.store.journal import Journal
 
