@@ -316,11 +316,11 @@ class SandboxScreen(Screen[None]):
         return VerticalScroll(*children, id=f"panel-{key}", classes="panel", can_focus=False)
 
     def on_mount(self) -> None:
-        self.query_one("#sb-menu", OptionList).highlighted = 0
-        self.query_one("#sb-menu", OptionList).focus()
+        menu = self.query_one("#sb-menu", OptionList)
+        menu.highlighted = 0
+        self.set_focus(menu)  # at once: a panel letter typed right behind F7 keeps its own focus
         self._show_faults(faults_text(self.app))
-        self.prefill_card()
-        self.read_state()
+        # The selection and the sandbox's state are read on screen resume, the first time too.
 
     def on_screen_resume(self) -> None:
         """Back in the section: the selection in Cards, and the sandbox's state as it is now
