@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from fpconsole.sandbox.settings import SandboxSettings
 
 OTHER_ID, OTHER_SECRET = "42", "second-secret"
 WAIT = 60.0  # seconds: only guards against hanging
+PERSON = {"phone": 77011234567, "type": 1, "resident": 1, "first_name": "ALIYA", "last_name": "SERIKOVA"}
 
 
 # --- flags ---------------------------------------------------------------------------------------
@@ -122,6 +124,38 @@ async def test_a_slow_engine_call_stalls_neither_health_nor_other_calls(
             release.set()
         await asyncio.wait_for(task, WAIT)
     runtime.close()
+
+
+async def test_no_database_transaction_runs_on_the_event_loop(
+    tmp_path: Path, kit: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any transaction on the loop's thread may wait up to the busy timeout for another process's
+    # write lock, and the whole server (health included) with it. Reads, writes, control routes,
+    # and enough calls that the received-requests log writes its batches.
+    from fpconsole.sandbox.engine import partner_state, store
+
+    threads: set[int] = set()
+    for name in ("write", "read"):
+        original = getattr(store, name)
+
+        def recorded(conn: sqlite3.Connection, _original: Any = original) -> Any:
+            threads.add(threading.get_ident())
+            return _original(conn)
+
+        monkeypatch.setattr(store, name, recorded)
+    app = create_app(SandboxSettings.default(db=str(tmp_path / "s.sqlite3"), delay=0, seed=1))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=kit.BASE) as client:
+        card = (await kit.post(client, "/sandbox/snapshot", {"limit": 1})).json()["cards"][0]["card_id"]
+        for n in range(partner_state.FLUSH_AT + 20):
+            read = await kit.post(client, kit.CARD_INFO, {"request_id": kit.REQUEST_ID, "card_id": card})
+            assert read.json()["status"] == "ok", read.text
+            if n % 10 == 0:
+                added = {"request_id": str(uuid.uuid4()), "product_id": 2000, "client": PERSON}
+                assert (await kit.post(client, "/v5/card-api/client/add", added)).json()["status"] == "ok"
+        assert (await client.get("/sandbox/health")).json()["status"] == "ok"
+    serving = set(threads)  # closing (which flushes what is buffered) is no longer serving
+    app.state.sandbox.close()
+    assert serving and threading.get_ident() not in serving
 
 
 async def test_engine_calls_run_in_engine_threads_with_their_own_engine(tmp_path: Path) -> None:
