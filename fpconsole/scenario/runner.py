@@ -215,7 +215,8 @@ async def _run_step(client: Any, result: StepResult, context: dict[str, Any]) ->
     result.answer = redact(answer, secret_paths)
     result.failures = _outcome_failures(step, result)
     if not result.failures:  # another outcome has other fields: their absence is no news
-        result.failures += checks.field_failures(expected, answer)
+        # Against the redacted answer: a failure message never shows a PAN or CVV it revealed.
+        result.failures += checks.field_failures(expected, result.answer)
     if step.expect.within_ms is not None and result.elapsed_ms > step.expect.within_ms:
         result.failures.append(
             Failure("time", f"≤ {step.expect.within_ms:g} ms", f"{result.elapsed_ms:.0f} ms")

@@ -192,3 +192,22 @@ def test_an_unreachable_host_is_exit_3(
     code, out, _ = run(capsys, "run", "--profile", "qa", str(flow))
     assert code == 3
     assert "ERR  info" in out
+
+
+def test_state_changes_are_refused_on_production_and_read_only_profiles() -> None:
+    from fpconsole.scenario.parse import load
+    from fpconsole.scenario.runner import refusals
+
+    scenario = load(SCENARIOS / "block_unblock_close.toml")
+    on_production = refusals(scenario, kind="production", profile="live", read_only=False)
+    assert on_production[0].endswith(
+        "step 'client' changes state (client.add) and profile 'live' is production: scenarios run on a "
+        "sandbox or test profile only"
+    )
+    read_only = refusals(scenario, kind="test", profile="qa", read_only=True)
+    assert any(
+        "step 'block' changes state (card.block) and profile 'qa' is read-only" in p for p in read_only
+    )
+    # Reads alone are fine anywhere.
+    assert not [p for p in read_only if "'blocked'" in p]
+    assert refusals(scenario, kind="test", profile="qa", read_only=False) == []
