@@ -18,8 +18,10 @@ and drives each with `wrk` (C, one thread, keep-alive connections):
   next call settles it, so a write's cost is recording it plus settling the one before.
 
 wrk checks every answer is a 200 with "status":"ok"; a figure with failures says so. Prints
-req/s, p50/p99 latency and the ratio sandbox/bare per row; the goals are a ratio >= 0.6 for
-reads and >= 0.45 for writes.
+req/s, p50/p99 latency, the server's CPU time per request (all its processes, with psutil) and
+the ratio sandbox/bare per row; the goals are a ratio >= 0.6 for reads and >= 0.45 for writes.
+On a machine busy with other work the req/s of both fall and their ratio with them; the ratio of
+CPU per request says what the sandbox costs beside the bare endpoint all the same.
 
     python bench/sandbox_throughput.py [--seconds 3] [--connections 16] [--workers 1,2]
 
@@ -224,10 +226,32 @@ class Figure:
     p50_ms: float
     p99_ms: float
     failures: int
+    # The server's CPU time (all its processes) per answered request: what the req/s would be
+    # bounded by on an idle machine. On a busy one (others' jobs on the same cores) req/s drops
+    # for both servers alike, while this stays close to the cost of one request.
+    cpu_us: float | None = None
 
     def shown(self) -> str:
         note = f"  ({self.failures} failed)" if self.failures else ""
-        return f"{self.rps:>8,.0f} req/s  p50 {self.p50_ms:5.2f} ms  p99 {self.p99_ms:6.2f} ms{note}"
+        cpu = f"  CPU {self.cpu_us:5.0f} us/req" if self.cpu_us is not None else ""
+        return f"{self.rps:>8,.0f} req/s  p50 {self.p50_ms:5.2f} ms  p99 {self.p99_ms:6.2f} ms{cpu}{note}"
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process and its children (the workers); None without psutil."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    try:
+        root = psutil.Process(pid)
+        total = 0.0
+        for process in [root, *root.children(recursive=True)]:
+            times = process.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.Error:
+        return None
 
 
 def _lua_string(data: bytes | str) -> str:
@@ -237,7 +261,7 @@ def _lua_string(data: bytes | str) -> str:
 
 
 def run_wrk(
-    base_url: str, path: str, requests: list[tuple[bytes, str]], connections: int, seconds: float
+    server: Server, path: str, requests: list[tuple[bytes, str]], connections: int, seconds: float
 ) -> Figure:
     entries = ",\n".join(f"{{{_lua_string(body)}, {_lua_string(signed)}}}" for body, signed in requests)
     script = WRK_SCRIPT.format(requests=entries, path=path, header=HEADER_NAME)
@@ -246,9 +270,11 @@ def run_wrk(
         script_path.write_text(script)
         command = [
             "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-            "-s", str(script_path), base_url + path,
+            "-s", str(script_path), server.base_url + path,
         ]  # fmt: skip
+        cpu_before = tree_cpu_seconds(server.process.pid)
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+        cpu_after = tree_cpu_seconds(server.process.pid)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         raise SystemExit(f"wrk failed (exit {done.returncode}): {(done.stderr or done.stdout).strip()[:300]}")
@@ -258,6 +284,9 @@ def run_wrk(
         p50_ms=result["p50_us"] / 1000,
         p99_ms=result["p99_us"] / 1000,
         failures=int(result["bad"]) + int(result["socket_errors"]),
+        cpu_us=(cpu_after - cpu_before) / result["requests"] * 1e6
+        if cpu_before is not None and cpu_after is not None and result["requests"]
+        else None,
     )
 
 
@@ -274,7 +303,7 @@ def server_stack() -> str:
 
 def measure(server: Server, kind: str, requests: list[tuple[bytes, str]], args: argparse.Namespace) -> Figure:
     path = READ_PATH if kind == "reads" else WRITE_PATH
-    return run_wrk(server.base_url, path, requests, args.connections, args.seconds)
+    return run_wrk(server, path, requests, args.connections, args.seconds)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -282,7 +311,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrk is not installed; install it with: {WRK_INSTALL}")
         return 1
     levels = [int(n) for n in args.workers.split(",")]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     print(
+        f"load average {load:.1f} at the start: figures from a busy machine understate both servers\n"
         f"wrk -t1 -c{args.connections}, {args.seconds:g} s per figure, Python {sys.version.split()[0]}, "
         f"uvicorn with {server_stack()}, {os.cpu_count()} cores"
     )
@@ -315,10 +346,14 @@ def run(args: argparse.Namespace) -> int:
                 ratio = own.rps / floor.rps if floor.rps else 0.0
                 met = ratio >= GOALS[kind] and not own.failures
                 verdicts.append(met)
+                cpu_ratio = ""
+                if own.cpu_us and floor.cpu_us:
+                    cpu_ratio = f"; by CPU per request {floor.cpu_us / own.cpu_us:.2f}"
                 print(
                     f"{workers} worker{'s' if workers > 1 else ' '} {kind:<6}  sandbox {own.shown()}\n"
                     f"{'':16}bare    {floor.shown()}\n"
-                    f"{'':16}ratio {ratio:.2f} (goal >= {GOALS[kind]}: {'met' if met else 'NOT met'})",
+                    f"{'':16}ratio {ratio:.2f} (goal >= {GOALS[kind]}: {'met' if met else 'NOT met'})"
+                    f"{cpu_ratio}",
                     flush=True,
                 )
     return 0 if all(verdicts) else 1
