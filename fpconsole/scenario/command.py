@@ -60,7 +60,7 @@ def run_scenario_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> 
     return run_files(args, out, err)
 
 
-def _parse_all(files: list[str], err: TextIO) -> list[Any] | None:
+def _parse_all(files: list[str], err: TextIO) -> tuple[list[Any], list[str]]:
     from fpconsole.scenario.parse import ScenarioError, load
 
     scenarios: list[Any] = []
@@ -72,7 +72,19 @@ def _parse_all(files: list[str], err: TextIO) -> list[Any] | None:
             problems += exc.problems
     for problem in problems:
         err.write(f"{PROG}: {problem}\n")
-    return None if problems else scenarios
+    return scenarios, problems
+
+
+def _junit_refusal(args: argparse.Namespace, problems: list[str], err: TextIO) -> int:
+    """Nothing ran: with --junit, CI still gets a report saying why (one <error>)."""
+    if args.junit:
+        from fpconsole.scenario import junit
+
+        try:
+            junit.write_refusal(problems, Path(args.junit))
+        except OSError as exc:
+            err.write(f"{PROG}: --junit {args.junit}: cannot write it ({exc.strerror or exc})\n")
+    return EXIT_INVALID_INPUT
 
 
 def _ask_secret(stdin: TextIO, err: TextIO) -> Any:
@@ -87,9 +99,9 @@ def _ask_secret(stdin: TextIO, err: TextIO) -> Any:
 
 
 def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
-    scenarios = _parse_all(list(args.files), err)
-    if scenarios is None:
-        return EXIT_INVALID_INPUT
+    scenarios, problems = _parse_all(list(args.files), err)
+    if problems:
+        return _junit_refusal(args, problems, err)
     if not args.base_url and (args.auth_id or args.secret_env):
         err.write(f"{PROG}: --auth-id and --secret-env go with --base-url\n")
         return EXIT_INVALID_INPUT
@@ -112,7 +124,9 @@ def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
     ask = _ask_secret(stdin or sys.stdin, err)
     try:
         # One event loop for the probe and the run: the client's connections belong to it.
-        refused = asyncio.run(_checked_run(session, scenarios, ask, runs, out, err, as_json=args.json))
+        refused: list[str] = asyncio.run(
+            _checked_run(session, scenarios, ask, runs, out, err, as_json=args.json)
+        )
     except KeyboardInterrupt:
         current = [r for run in runs for r in run.results if r.state == "running"]
         where = f" during step {current[0].step.name!r}" if current else ""
@@ -124,7 +138,7 @@ def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
         err.write(f"{PROG}: interrupted{where}{sent}\n")
         return EXIT_TRANSPORT
     if refused:
-        return EXIT_INVALID_INPUT
+        return _junit_refusal(args, refused, err)
     code = runner.worst(run.exit_code for run in runs)
     if args.json:
         from fpconsole.scenario.report import to_json
@@ -156,8 +170,9 @@ async def _probe(session: Any) -> str:
 
 async def _checked_run(
     session: Any, scenarios: list[Any], ask: Any, runs: list[Any], out: TextIO, err: TextIO, *, as_json: bool
-) -> bool:
-    """Refuses (True) what must not run on this profile, or a missing secret; else runs all."""
+) -> list[str]:
+    """Why nothing may run on this profile (a refused step, a missing secret); else runs all
+    and answers []."""
     from fpconsole.scenario import runner
 
     try:
@@ -180,9 +195,9 @@ async def _checked_run(
         if refused:
             err.write(f"{PROG}: nothing was sent\n")
         if refused or missing:
-            return True
+            return refused + missing
         await _run_all(session, scenarios, values, runs, out, as_json=as_json)
-        return False
+        return []
     finally:
         await session.aclose()
 

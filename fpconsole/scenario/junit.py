@@ -75,3 +75,19 @@ def write(runs: list[ScenarioRun], target: Path) -> None:
     tree = ET.ElementTree(build(runs))
     ET.indent(tree)
     tree.write(target, encoding="utf-8", xml_declaration=True)
+
+
+def write_refusal(problems: list[str], target: Path) -> None:
+    """The report of a run refused before anything was sent: one suite, one errored case."""
+    root = ET.Element(
+        "testsuites", name="fpconsole scenarios", tests="1", failures="0", errors="1", skipped="0"
+    )
+    suite = ET.SubElement(
+        root, "testsuite", name="scenario files", tests="1", failures="0", errors="1", skipped="0", time="0"
+    )
+    case = ET.SubElement(suite, "testcase", name="read and check the files", classname="scenario", time="0")
+    first = problems[0] if problems else "refused"
+    ET.SubElement(case, "error", message=first, type="exit 2").text = "\n".join(problems)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    tree.write(target, encoding="utf-8", xml_declaration=True)

@@ -82,3 +82,19 @@ def test_an_unwritable_junit_path_is_said(tmp_path: Path, capsys: pytest.Capture
     code, _out, err = run(capsys, "run", str(flow), "--junit", str(tmp_path / "no" / "such" / "out.xml"))
     assert code == 2
     assert "--junit" in err and "cannot write it" in err
+
+
+def test_a_refused_run_still_writes_a_report_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flow = tmp_path / "bad.toml"
+    flow.write_text('name = "x"\n[[step]]\nname = "a"\nmethod = "card.isue"\n')
+    report = tmp_path / "out.xml"
+    code, _out, _err = run(capsys, "run", str(flow), "--junit", str(report))
+    assert code == 2
+    (suite,) = list(JUnitXml.fromfile(str(report)))
+    assert (suite.tests, suite.errors) == (1, 1)
+    (case,) = list(suite)
+    (error,) = case.result
+    assert isinstance(error, Error)
+    assert error.message is not None and "bad.toml:4: step 'a': unknown method 'card.isue'" in error.message
