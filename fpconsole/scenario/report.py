@@ -18,7 +18,7 @@ MARKS: Final = {
 
 
 def step_line(result: StepResult, *, compact: bool = False) -> str:
-    """`compact`: the console's narrower columns, the request_id without its label."""
+    """`compact`: the console's narrower columns (80 wide), the request_id shortened."""
     step = result.step
     name, kind = (14, 22) if compact else (16, 26)
     parts = [f"  {MARKS[result.state]} {step.name:<{name}} {step.kind:<{kind}}"]
@@ -27,7 +27,8 @@ def step_line(result: StepResult, *, compact: bool = False) -> str:
         if result.elapsed_ms is not None:
             parts.append(f" {result.elapsed_ms:>7.0f} ms")
         if result.request_id:
-            parts.append(f"  {result.request_id}" if compact else f"  request_id {result.request_id}")
+            # The console shows it as its Requests list does (0f86df70-…), which / finds.
+            parts.append(f"  {result.request_id[:9]}…" if compact else f"  request_id {result.request_id}")
     return "".join(parts).rstrip()
 
 

@@ -43,7 +43,7 @@ def scenario_files() -> list[Path]:
 class ScenariosScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     ScenariosScreen { align: center middle; background: $background 40%; }
-    ScenariosScreen > Vertical { width: 90%; height: 85%; border: tall $accent; background: $surface; padding: 0 1; }
+    ScenariosScreen > Vertical { width: 100%; max-width: 120; height: 90%; border: tall $accent; background: $surface; padding: 0 1; }
     ScenariosScreen #scenario-title { text-style: bold; height: 1; }
     ScenariosScreen #scenario-files { height: auto; max-height: 10; }
     ScenariosScreen #scenario-steps { height: 1fr; }
