@@ -416,6 +416,19 @@ class EntityCache:
         finally:
             self.changes += 1
 
+    def forget_profile(self) -> None:
+        """Drop every client, card and transaction of this profile: after a sandbox reset or a
+        loaded backup the data behind the profile is another, and rows it no longer has must not
+        stay listed (the next prime fills the cache again)."""
+
+        def run() -> None:
+            with self._write() as conn:
+                for kind in KINDS:
+                    conn.execute(f"DELETE FROM {SPECS[kind].table} WHERE profile = ?", (self.profile,))
+            self._counts.clear()
+
+        self._guard(run)
+
     def upsert(
         self,
         kind: EntityKind,

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from fpconsole.api.sandbox_control import Clock, Delay, Faults, SandboxControl
-from fpconsole.store.cache_schema import KINDS, SPECS
 from fpconsole.tui.sandbox_inputs import describe_faults, span
 from fpconsole.tui.sandbox_state import set_faults_text
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from fpconsole.store.cache import EntityCache
     from fpconsole.tui.backend import ConsoleBackend
 
 T = TypeVar("T")
@@ -44,27 +42,13 @@ async def control_call(backend: ConsoleBackend, call: Callable[[SandboxControl],
     return await asyncio.to_thread(in_thread)
 
 
-def forget_cached(cache: EntityCache) -> None:
-    """Drop every client, card and transaction this profile has cached: after a reset or a loaded
-    backup the sandbox's data is another, and rows it no longer has must not stay listed.
-    (EntityCache has no such call yet; it keeps its own write lock and counters, used here.)"""
-
-    def run() -> None:
-        with cache._write() as conn:
-            for kind in KINDS:
-                conn.execute(f"DELETE FROM {SPECS[kind].table} WHERE profile = ?", (cache.profile,))
-        cache._counts.clear()
-
-    cache._guard(run)
-
-
 async def refill_lists(backend: ConsoleBackend, *, forget: bool) -> int:
     """After a reset, a seed or a loaded backup: the cache as the sandbox now is, and the lists
     told (the prime posts CacheChanged)."""
     from fpconsole.tui.messages import CacheChanged
 
     if forget:
-        await asyncio.to_thread(forget_cached, backend.cache)
+        await asyncio.to_thread(backend.cache.forget_profile)
     written = await backend.prime_from_sandbox()
     backend._post(CacheChanged())
     return written
