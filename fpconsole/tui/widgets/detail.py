@@ -27,6 +27,43 @@ from fpconsole.tui.widgets.line_diff import changed_span
 _NOTHING = Strip([], 0)
 
 
+PENDING = "…"  # a value being fetched
+
+Sections = list[tuple[str, list[tuple[str, str]]]]
+
+
+def with_pending(sections: Sections, shape: list[tuple[str, list[str]]]) -> Sections:
+    """`sections` laid out as `shape` (the last complete detail): each key of the shape that
+    `sections` lacks is kept in its place with a PENDING value; a section it lacks keeps its
+    lines as PENDING ones without their labels (those belong to the item shown before)."""
+    given = dict(sections)
+    out: Sections = []
+    for heading, keys in shape:
+        pairs = given.pop(heading, None)
+        if pairs is None:
+            out.append((heading, [("", PENDING)] * len(keys)))
+            continue
+        known = {key for key, _ in pairs}
+        shaped = set(keys)
+        merged: list[tuple[str, str]] = []
+        taken = 0
+        for key in keys:
+            if key not in known:
+                merged.append((key, PENDING))
+                continue
+            while taken < len(pairs):  # the given pairs up to this key, in their order
+                taken += 1
+                merged.append(pairs[taken - 1])
+                if pairs[taken - 1][0] == key:
+                    break
+            while taken < len(pairs) and pairs[taken][0] not in shaped:  # new ones after it
+                merged.append(pairs[taken])
+                taken += 1
+        out.append((heading, merged + pairs[taken:]))
+    out += [(heading, pairs) for heading, pairs in sections if heading in given]
+    return out
+
+
 class DetailPanel(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     DetailPanel {
@@ -44,15 +81,31 @@ class DetailPanel(ScrollView, can_focus=True):
         self._lines_width = -1
         # What each line of the window showed when last painted, for the diff.
         self._painted: dict[int, Strip] = {}
+        # The sections and keys of the last complete detail (see `show(pending=True)`).
+        self._shape: list[tuple[str, list[str]]] = []
 
     # --- content ------------------------------------------------------------------------
 
     def show(
-        self, title: str, sections: Iterable[tuple[str, Iterable[tuple[str, str]]]], hint: str = ""
+        self,
+        title: str,
+        sections: Iterable[tuple[str, Iterable[tuple[str, str]]]],
+        hint: str = "",
+        *,
+        pending: bool = False,
     ) -> None:
+        """`pending`: more of this item is on its way (a fetch). Its lines keep the places they
+        had in the last complete detail, with PENDING where a value is not known yet, so the
+        answer changes values in place instead of moving every line (each moved line is
+        written to the terminal again)."""
+        listed = [(heading, list(pairs)) for heading, pairs in sections]
+        if pending:
+            listed = with_pending(listed, self._shape)
+        else:
+            self._shape = [(heading, [key for key, _ in pairs]) for heading, pairs in listed]
         theme = self.app.current_theme
         parts: list[RenderableType] = [Text(title, style=f"bold {theme.primary}")]
-        for heading, pairs in sections:
+        for heading, pairs in listed:
             if heading:
                 parts.append(Text(""))
                 parts.append(Text(heading, style=f"bold {theme.secondary or theme.primary}"))
@@ -103,16 +156,21 @@ class DetailPanel(ScrollView, can_focus=True):
         full, narrow = self._widths()
         height = self.content_region.height
         lines: list[Strip] | None = None
-        if self._lines_width == narrow != full:  # the scrollbar is shown: most likely it stays
+        if self._lines_width == narrow != full:
+            # Once the scrollbar has been needed its column stays reserved (until a resize),
+            # even for content that fits: the next taller item then changes values in place
+            # instead of rewrapping and repainting the whole panel (a list of requests mixes
+            # short and long JSON, so it came and went on every other cursor move).
             lines = self._render_at(narrow) if rerender else self._lines
             width = narrow
-            if len(lines) <= height:
-                lines = None
         if lines is None:
             lines = self._render_at(full) if rerender or self._lines_width != full else self._lines
             width = full
             if len(lines) > height and narrow != full:
                 lines, width = self._render_at(narrow), narrow
+                # The scrollbar then stays too: hiding it again would change the panel's
+                # container size (a layout pass and a Resize, so a repaint of the whole panel).
+                self.styles.overflow_y = "scroll"
         changed = width != self._lines_width
         self._lines, self._lines_width = lines, width
         size = Size(width, len(lines))

@@ -144,9 +144,27 @@ class PagedTable(ScrollView, can_focus=True):
         # repaints only the lines whose row, cells, style or cursor changed, not the whole list
         # (over SSH every repainted cell is written to the terminal again).
         self._painted: dict[int, object] = {}
+        self._scroll_state: object = None  # what the scrollbar was last set up for
 
     def on_mount(self) -> None:
         self.reload()
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        # Textual calls this on every layout pass of the screen (a status change in the top bar
+        # is one), and it repaints the whole scrollbar column each time: over SSH, 40 lines
+        # written for nothing. Done only when something it depends on changed.
+        state = (
+            virtual_size,
+            self.size,
+            self.container_size,
+            self.scroll_offset,
+            self.show_vertical_scrollbar,
+            self.styles.scrollbar_size_vertical,
+        )
+        if state == self._scroll_state:
+            return
+        self._scroll_state = state
+        super()._scroll_update(virtual_size)
 
     # --- data --------------------------------------------------------------------------
 

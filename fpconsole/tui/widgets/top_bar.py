@@ -51,8 +51,10 @@ class TopBar(Horizontal):
     TopBar.-narrow.-faults > #user-host, TopBar.-narrow.-faults > #app-name { display: none; }
     """
 
-    in_process: reactive[int] = reactive(0)
-    connection: reactive[Connection] = reactive(CONNECTED)
+    # Not repainted as a whole: the watchers update #live, which repaints itself (a request
+    # settling while a list is shown then rewrites the state, not the whole bar).
+    in_process: reactive[int] = reactive(0, repaint=False)
+    connection: reactive[Connection] = reactive(CONNECTED, repaint=False)
 
     def __init__(
         self, *, section: str, profile: str, kind: str, host: str, user_host: str, read_only: bool
