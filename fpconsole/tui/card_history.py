@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from fpconsole.api.names import MethodName
+
 if TYPE_CHECKING:
     from fpconsole.store.journal import Journal, JournalEntry
 
 SHOWN: Final = 5  # the detail panel is short: the newest few, the rest are in Requests
 SCANNED: Final = 200  # journal rows matching the id looked at (a longer id may contain it)
-REASONED: Final = frozenset({"card.block", "card.close"})  # what leaves a card blocked or closed
+REASONED: Final = frozenset(
+    {MethodName.CARD_BLOCK, MethodName.CARD_CLOSE}
+)  # what leaves a card blocked or closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,7 @@ def status_reason(status: str, info: Mapping[str, Any], changes: Sequence[CardCh
     given = info.get("status_reason") or info.get("block_reason")
     if given:
         return str(given)
-    method = "card.block" if status == "blocked" else "card.close"
+    method = MethodName.CARD_BLOCK if status == "blocked" else MethodName.CARD_CLOSE
     for change in changes:
         if change.method == method and change.outcome == "success":
             return change.reason

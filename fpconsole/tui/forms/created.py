@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from fpconsole.api.names import MethodName
+
 
 @dataclass(frozen=True, slots=True)
 class Created:
@@ -24,8 +26,8 @@ class Created:
         return f"{self.noun} {self.key}"
 
 
-_CARD_MAKERS: Final = frozenset({"card.issue"})
-_CLIENT_MAKERS: Final = frozenset({"client.add"})
+_CARD_MAKERS: Final = frozenset({MethodName.CARD_ISSUE})
+_CLIENT_MAKERS: Final = frozenset({MethodName.CLIENT_ADD})
 
 
 def _card_ids(response: Mapping[str, Any]) -> list[str]:
