@@ -8,6 +8,7 @@ consistent.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import sqlite3
@@ -97,14 +98,10 @@ class SandboxEngine:
         """
         partner = _partner(partner)
         with self._lock:
-            now = self._tick(partner)
-            if not isinstance(request, method.request):
-                raise SandboxError(
-                    "validation_error",
-                    f"{method.name} takes a {method.request.__name__}, not a {type(request).__name__}",
-                )
             if method.changes_state:
-                return self._submit(method, request, partner, now)
+                return self._submit(method, request, partner)
+            now = self._tick(partner)
+            _check_request(method, request)
             reader = READS.get(method.name)
             if reader is None:
                 raise SandboxError("unknown_method", f"the sandbox does not serve {method.name}")
@@ -404,7 +401,7 @@ class SandboxEngine:
         # One query per call: every partner's clock offset and this partner's whole state (which
         # _ctx then reads from the cache).
         offsets = self.partners.refresh(self._conn, partner)
-        self._settle_due(real, offsets)
+        self._settle_due(real, offsets, fresh=partner)
         offset = offsets.get(partner, 0.0)
         return real + timedelta(seconds=offset) if offset else real
 
@@ -413,22 +410,33 @@ class SandboxEngine:
         return real + timedelta(seconds=offset) if offset else real
 
     def _settle_due(
-        self, real: datetime, offsets: dict[str, float] | None = None, *, only: str | None = None
+        self,
+        real: datetime,
+        offsets: dict[str, float] | None = None,
+        *,
+        only: str | None = None,
+        fresh: str | None = None,
+        in_write: bool = False,
     ) -> list[int]:
-        """Settle every request due by its partner's clock (or only this partner's); oldest first."""
+        """Settle every request due by its partner's clock (or only this partner's); oldest first.
+        fresh: the partner whose state `refresh` has just cached (no second query for it);
+        in_write: inside the caller's write transaction (else each in a transaction of its own)."""
         if offsets is None:
             offsets = self.partners.refresh(self._conn, only or "")
+            fresh = only or ""
         horizon = real + timedelta(seconds=max(offsets.values(), default=0.0))
+        settle = requests.settle_in if in_write else requests.settle
         settled = []
         for seq, partner, ready_at in requests.due(self._conn, horizon, partner=only):
             now = real + timedelta(seconds=offsets.get(partner, 0.0))
             if ready_at > now:
                 continue  # due only by another partner's (advanced) clock
-            requests.settle(
+            state = self.partners.cached(partner) if partner == fresh else self.partners.get(partner)
+            settle(
                 self._conn,
                 seq,
                 now=now,
-                settings=self._settings_of(self.partners.get(partner)),
+                settings=self._settings_of(state),
                 apply=operations.apply,
                 on_error=operations.on_error,
             )
@@ -445,29 +453,55 @@ class SandboxEngine:
         # The partner's state as _tick just read it.
         return Ctx(self._conn, now, partner, self._settings_of(self.partners.cached(partner)), request_id)
 
-    def _submit(self, method: Method, request: ApiRequest, partner: str, now: datetime) -> dict[str, Any]:
-        operation = operations.OPERATIONS.get(method.name)
-        if operation is None:
-            raise SandboxError("unknown_method", f"the sandbox does not serve {method.name}")
-        given: str | None = getattr(request, "request_id", None)
-        # set_pin may come without a request_id (SPEC §3.10); it gets one so it can be polled.
-        request_id = given or self._new_request_id()
-        ctx = self._ctx(now, partner, request_id)
-        payload = operations.prepare(operation, ctx.settings, request)
+    def _submit(self, method: Method, request: ApiRequest, partner: str) -> dict[str, Any]:
+        """Settle what has come due and record this call in ONE write transaction: a write costs
+        one commit, not one for the settling and another for the recording (the bench's write
+        path: each client.add settles the one before). A refusal of this call (duplicate
+        request_id, a payload the operation refuses) keeps the settlements, as before."""
+        real = require_aware(self._clock())
+        refusal: SandboxError | None = None
+        try:
+            operation = _operation_for(method, request)
+            given: str | None = getattr(request, "request_id", None)
+            # set_pin may come without a request_id (SPEC §3.10); it gets one so it can be polled.
+            request_id = given or self._new_request_id()
+            # Before the write lock: a PIN's hash is the slowest step of a write. prepare uses
+            # only the salt and the random generator, never the partner's delay.
+            payload = operations.prepare(operation, self._settings, request)
+        except SandboxError as error:
+            refusal = error
         with store.write(self._conn):
-            extra = operation.on_record(ctx, payload) if operation.on_record else {}
-            requests.record(
-                ctx,
-                request_id=request_id,
-                method=method.name,
-                payload=payload,
-                ready_at=now + timedelta(seconds=ctx.settings.delay),
-                transaction_id=payload.get("transaction_id"),
-            )
-        body = {**envelope(now, "process"), **extra}
-        if given is None:
-            body["request_id"] = request_id
-        return body
+            offsets = self.partners.refresh(self._conn, partner)
+            settled = self._settle_due(real, offsets, fresh=partner, in_write=True)
+            if refusal is None:
+                offset = offsets.get(partner, 0.0)
+                now = real + timedelta(seconds=offset) if offset else real
+                ctx = self._ctx(now, partner, request_id)
+                # A savepoint only when there is something to keep: a refused record then rolls
+                # back alone, and the settlements commit.
+                undo = store.savepoint(self._conn, "submit") if settled else contextlib.nullcontext()
+                try:
+                    with undo:
+                        extra = operation.on_record(ctx, payload) if operation.on_record else {}
+                        requests.record(
+                            ctx,
+                            request_id=request_id,
+                            method=method.name,
+                            payload=payload,
+                            ready_at=now + timedelta(seconds=ctx.settings.delay),
+                            transaction_id=payload.get("transaction_id"),
+                        )
+                except SandboxError as error:
+                    if not settled:
+                        raise
+                    refusal = error
+                else:
+                    body = {**envelope(now, "process"), **extra}
+                    if given is None:
+                        body["request_id"] = request_id
+                    return body
+        assert refusal is not None
+        raise refusal
 
     def _newest(self, table: str, partner: str, limit: int, offset: int = 0) -> list[sqlite3.Row]:
         rows = self._conn.execute(
@@ -475,6 +509,22 @@ class SandboxEngine:
             (partner, max(limit, 0), max(offset, 0)),
         ).fetchall()
         return rows[::-1]
+
+
+def _check_request(method: Method, request: ApiRequest) -> None:
+    if not isinstance(request, method.request):
+        raise SandboxError(
+            "validation_error",
+            f"{method.name} takes a {method.request.__name__}, not a {type(request).__name__}",
+        )
+
+
+def _operation_for(method: Method, request: ApiRequest) -> operations.Operation:
+    _check_request(method, request)
+    operation = operations.OPERATIONS.get(method.name)
+    if operation is None:
+        raise SandboxError("unknown_method", f"the sandbox does not serve {method.name}")
+    return operation
 
 
 def _partner(partner: str) -> str:

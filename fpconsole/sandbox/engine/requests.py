@@ -2,9 +2,11 @@
 
 A state-changing call is recorded with ready_at = arrival + delay and answered `process`. It is
 applied later, by whichever engine call comes first after ready_at: every public call settles
-all due requests first, oldest first, each in its own write transaction. A request applies
-exactly once even with several processes on one file, because it is re-read under the write
-lock and skipped if another process already settled it.
+all due requests first, oldest first, each under its own savepoint (a refused or failing one
+leaves no trace but its outcome). A read or control call settles each in its own write
+transaction; a state-changing call settles them in the write transaction that records it, so a
+write costs one commit. A request applies exactly once even with several processes on one file,
+because it is re-read under the write lock and skipped if another process already settled it.
 """
 
 from __future__ import annotations
@@ -118,29 +120,48 @@ def settle(
     apply: Apply,
     on_error: OnError,
 ) -> None:
-    """Apply one due request in its own write transaction and store its outcome.
+    """Apply one due request in its own write transaction and store its outcome."""
+    with store.write(conn):
+        settle_in(conn, seq, now=now, settings=settings, apply=apply, on_error=on_error)
+
+
+def settle_in(
+    conn: sqlite3.Connection,
+    seq: int,
+    *,
+    now: datetime,
+    settings: Settings,
+    apply: Apply,
+    on_error: OnError,
+) -> bool:
+    """Apply one due request inside the caller's write transaction and store its outcome; False
+    when another engine on the same file settled it first.
 
     The operation takes effect at its ready_at (not at whenever somebody next called), so a
     ledger entry's time does not depend on how often the partner polls.
     """
-    with store.write(conn):
-        row = conn.execute("SELECT * FROM requests WHERE seq = ? AND status = 'process'", (seq,)).fetchone()
-        if row is None:
-            return  # another engine on the same file got there first
-        ctx = Ctx(conn, from_db(row["ready_at"]), row["partner"], settings, row["request_id"])
-        method = str(row["method"])
-        payload: dict[str, Any] = json.loads(row["payload"])
-        try:
-            with store.savepoint(conn, "apply_request"):
-                outcome = apply(ctx, method, payload)
-        except SandboxError as error:
-            on_error(ctx, method, payload, error)
-            finish_error(conn, seq, now, error)
-        except Exception as exc:  # a bug in one operation must not wedge every later request
-            log.exception("sandbox request %s (%s) failed", row["request_id"], method)
-            finish_error(conn, seq, now, SandboxError("internal_error", f"{type(exc).__name__}: {exc}"))
-        else:
-            finish_success(conn, seq, now, outcome)
+    row = conn.execute(
+        "SELECT partner, request_id, method, payload, ready_at FROM requests"
+        " WHERE seq = ? AND status = 'process'",
+        (seq,),
+    ).fetchone()
+    if row is None:
+        return False  # another engine on the same file got there first
+    ctx = Ctx(conn, from_db(row[4]), row[0], settings, row[1])
+    method = str(row[2])
+    payload: dict[str, Any] = json.loads(row[3])
+    try:
+        with store.savepoint(conn, "apply_request"):
+            outcome = apply(ctx, method, payload)
+    except SandboxError as error:
+        on_error(ctx, method, payload, error)
+        finish_error(conn, seq, now, error)
+    except Exception as exc:  # a bug in one operation must not wedge every later request
+        log.exception("sandbox request %s (%s) failed", row[1], method)
+        finish_error(conn, seq, now, SandboxError("internal_error", f"{type(exc).__name__}: {exc}"))
+    else:
+        finish_success(conn, seq, now, outcome)
+    return True
 
 
 def finish_success(conn: sqlite3.Connection, seq: int, now: datetime, outcome: Outcome) -> None:

@@ -1,0 +1,101 @@
+"""The engine's write path: one write transaction per state-changing call (settling what came
+due and recording the call commit together), and a refusal of the call keeps the settlements."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fpconsole.api.methods import REGISTRY
+from fpconsole.sandbox.engine import SandboxEngine
+from fpconsole.sandbox.errors import SandboxError
+
+PARTNER = "100500"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 5, 1, 5, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def client_add(
+    engine: SandboxEngine, request_id: str | None = None, phone: int = 77010000001
+) -> dict[str, Any]:
+    method = REGISTRY.resolve("client.add")
+    body = {
+        "request_id": request_id or str(uuid.uuid4()),
+        "product_id": 2000,
+        "client": {"phone": phone, "type": 1, "resident": 1, "first_name": "ALIYA", "last_name": "SERIKOVA"},
+    }
+    return engine.handle(method, method.request.model_validate(body), partner=PARTNER)
+
+
+def status(engine: SandboxEngine, request_id: str) -> dict[str, Any]:
+    method = REGISTRY.resolve("request.status")
+    return engine.handle(method, method.request.model_validate({"request_id": request_id}), partner=PARTNER)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[SandboxEngine]:
+    with SandboxEngine(tmp_path / "sandbox.sqlite3", delay=0, clock=Clock(), rng_seed=7) as made:
+        yield made
+
+
+def traced(engine: SandboxEngine) -> list[str]:
+    statements: list[str] = []
+    engine._conn.set_trace_callback(statements.append)
+    return statements
+
+
+def test_a_write_that_settles_the_one_before_commits_once(engine: SandboxEngine) -> None:
+    first = str(uuid.uuid4())
+    client_add(engine, first)
+    statements = traced(engine)
+    answer = client_add(engine, phone=77010000002)
+    assert answer["request_status"] == "process"
+    begins = [s for s in statements if s.startswith("BEGIN")]
+    commits = [s for s in statements if s == "COMMIT"]
+    assert begins == ["BEGIN IMMEDIATE"] and len(commits) == 1, statements
+    # ... and the one before did settle in it.
+    engine._conn.set_trace_callback(None)
+    assert status(engine, first)["request_status"] == "success"
+
+
+def test_a_refused_write_keeps_what_it_settled(engine: SandboxEngine) -> None:
+    first = str(uuid.uuid4())
+    client_add(engine, first)
+    with pytest.raises(SandboxError) as refused:
+        client_add(engine, first)  # the same request_id again
+    assert refused.value.code == "duplicate_request_id"
+    answer = status(engine, first)
+    assert answer["request_status"] == "success" and answer["client_id"]
+
+
+def test_a_refused_write_with_nothing_due_changes_nothing(engine: SandboxEngine) -> None:
+    first = str(uuid.uuid4())
+    client_add(engine, first)
+    status(engine, first)  # settles it
+    with pytest.raises(SandboxError):
+        client_add(engine, first)
+    rows = engine._conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+    assert rows == 1
+
+
+def test_a_write_settles_only_what_is_due_by_its_partners_clock(tmp_path: Path) -> None:
+    clock = Clock()
+    with SandboxEngine(tmp_path / "s.sqlite3", delay=5, clock=clock, rng_seed=7) as engine:
+        first = str(uuid.uuid4())
+        client_add(engine, first)
+        client_add(engine, phone=77010000002)
+        assert status(engine, first)["request_status"] == "process"
+        clock.now += timedelta(seconds=5)
+        client_add(engine, phone=77010000003)
+        assert status(engine, first)["request_status"] == "success"
