@@ -86,12 +86,18 @@ def read_until_quiet(fd: int, quiet: float = QUIET, limit: float = 20.0) -> byte
     return out
 
 
-def measure(case: Case, dump: Path | None = None) -> tuple[int, list[int]]:
+def spawn(command: str, env: dict[str, str]) -> tuple[int, int]:
+    """`command` in a COLUMNS x ROWS pseudo-terminal: (pid, the terminal's fd)."""
     pid, fd = pty.fork()
     if pid == 0:
-        os.environ.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS), **case.env)
-        os.execvp("bash", ["bash", "-c", "exec " + case.command])
+        os.environ.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS), **env)
+        os.execvp("bash", ["bash", "-c", "exec " + command])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+    return pid, fd
+
+
+def measure(case: Case, dump: Path | None = None) -> tuple[int, list[int]]:
+    pid, fd = spawn(case.command, case.env)
     boot = b""
     started = time.monotonic()
     while case.marker.encode() not in boot and time.monotonic() - started < 60:

@@ -2,6 +2,7 @@
 
     python bench/stock_apps.py datatable   # Header + a 200-row DataTable + Footer ("row-00000")
     python bench/stock_apps.py form        # Header + labelled Inputs + Footer ("Stock form")
+    python bench/stock_apps.py form-open   # the DataTable app; n opens the form as a screen, esc closes
 
 Nothing here is tuned: these are what a Textual user gets by default (only the Input's cursor
 blink is off, as in fpconsole's forms, so a blink does not land inside a key's measurement).
@@ -13,6 +14,7 @@ import sys
 
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 
@@ -49,6 +51,36 @@ class StockForm(App[None]):
         self.query_one(Input).focus()
 
 
+class StockFormScreen(Screen[None]):
+    BINDINGS = [("escape", "app.pop_screen", "Close")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            for label in ("Phone", "First name", "Last name", "Middle name", "Birth date", "E-mail"):
+                yield Label(label)
+                box = Input(placeholder=label)
+                box.cursor_blink = False
+                yield box
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+
+class StockFormOpen(StockDataTable):
+    """A list app whose `n` opens a form screen: what opening a form costs in stock Textual."""
+
+    BINDINGS = [("n", "open_form", "New")]
+
+    def action_open_form(self) -> None:
+        self.push_screen(StockFormScreen())
+
+
 if __name__ == "__main__":
-    apps: dict[str, type[App[None]]] = {"datatable": StockDataTable, "form": StockForm}
+    apps: dict[str, type[App[None]]] = {
+        "datatable": StockDataTable,
+        "form": StockForm,
+        "form-open": StockFormOpen,
+    }
     apps[sys.argv[1] if len(sys.argv) > 1 else "datatable"]().run()

@@ -17,6 +17,8 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,6 +149,11 @@ class FormDrafts:
     def __init__(self, store: DraftStore | None, *, profile: str) -> None:
         self.store = store
         self.profile = profile
+        # Saves run on one writer thread, in order: a form saves its draft as the
+        # user types (debounced), and an SQLite write (a busy file, a slow disk) must not hold
+        # the next keystroke. A load waits for the writes before it, close() for all of them.
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
 
     @classmethod
     def open(cls, *, profile: str, path: Path | None = None) -> FormDrafts:
@@ -167,16 +174,36 @@ class FormDrafts:
         return f"{self.profile}/{form_key}"
 
     def save_draft(self, form_key: str, fields: dict[str, str]) -> None:
-        if self.store is None:
+        """Queued for the writer thread: returns before the file is written (off the key
+        path); load_draft, discard_draft and close wait for it."""
+        store = self.store
+        if store is None:
             return
-        try:
-            self.store.save(self.key(form_key), fields)
-        except (OSError, sqlite3.Error) as exc:
-            _draft_failed("save", form_key, exc)
+        key, kept = self.key(form_key), dict(fields)
+        self._queue("save", form_key, lambda: store.save(key, kept))
+
+    def _queue(self, action: str, form_key: str, write: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                write()
+            except (OSError, sqlite3.Error) as exc:
+                _draft_failed(action, form_key, exc)
+
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fpconsole-drafts")
+        self._pending = [future for future in self._pending if not future.done()]
+        self._pending.append(self._writer.submit(run))
+
+    def flush(self) -> None:
+        """Wait for the queued writes (a load, the console closing)."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
     def load_draft(self, form_key: str) -> dict[str, str] | None:
         if self.store is None:
             return None
+        self.flush()
         try:
             return self.store.load(self.key(form_key))
         except (OSError, sqlite3.Error) as exc:
@@ -184,14 +211,20 @@ class FormDrafts:
             return None
 
     def discard_draft(self, form_key: str) -> None:
+        # Not on the typing path (a send, a clear): written now, after the saves queued before.
         if self.store is None:
             return
+        self.flush()
         try:
             self.store.discard(self.key(form_key))
         except (OSError, sqlite3.Error) as exc:
             _draft_failed("discard", form_key, exc)
 
     def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         if self.store is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.store.close()

@@ -1,0 +1,105 @@
+"""Opening a form: fpconsole's Create client (n in Clients) beside a stock Textual app that
+pushes a screen of labelled Inputs on n, in one run (goal: at most 1.2x the stock app).
+
+Measured in a 120x40 pseudo-terminal as an operator sees it: from writing the key to the last
+byte of the form's paint (the output then quiet for 0.35 s, which is not counted). Esc closes
+the form between runs. Figures only; nothing is asserted.
+
+Run: python bench/form_open.py [-n 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import select
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ssh_bytes import STOCK, fpconsole_command, read_until_quiet, spawn
+
+
+def paint_time(fd: int, key: bytes, marker: bytes, quiet: float = 0.35) -> tuple[float, float]:
+    """Seconds from writing `key` to the marker on screen, and to the last byte it painted."""
+    os.write(fd, key)
+    start = last = time.monotonic()
+    seen = b""
+    shown = 0.0
+    while time.monotonic() - start < 20:
+        ready, _, _ = select.select([fd], [], [], 0.02)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            seen += chunk
+            last = time.monotonic()
+            if not shown and marker in seen:
+                shown = last - start
+        elif marker in seen and time.monotonic() - last > quiet:
+            break
+    if marker not in seen:
+        raise RuntimeError(f"{marker!r} never appeared")
+    return shown, last - start
+
+
+def measure(
+    command: str, ready: str, marker: str, runs: int, env: dict[str, str]
+) -> list[tuple[float, float]]:
+    pid, fd = spawn(command, env)
+    boot = b""
+    started = time.monotonic()
+    while ready.encode() not in boot and time.monotonic() - started < 60:
+        boot += read_until_quiet(fd, 0.2, 2)
+    read_until_quiet(fd, 1.5, 15)  # the first start's background work settles
+    times: list[tuple[float, float]] = []
+    for _ in range(runs):
+        times.append(paint_time(fd, b"n", marker.encode()))
+        os.write(fd, b"\x1b")
+        read_until_quiet(fd, 0.6, 10)
+    os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    os.close(fd)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--runs", type=int, default=8)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="fpconsole-form-open-"))
+    try:
+        stock = measure(f"{sys.executable} {STOCK} form-open", "row-00000", "Birth date", args.runs, {})
+        ours = measure(
+            fpconsole_command(), "SANDBOX", "Create client", args.runs, {"FPCONSOLE_HOME": str(home)}
+        )
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"form open, 120x40 pty, {args.runs} runs, ms from the key (median / max)")
+    print(f"{'':14s} {'title shown':>15s} {'last byte':>15s}")
+    medians: dict[str, tuple[float, float]] = {}
+    for name, times in (("stock form", stock), ("Create client", ours)):
+        shown, done = [t[0] for t in times], [t[1] for t in times]
+        medians[name] = (statistics.median(shown), statistics.median(done))
+        print(
+            f"{name:14s} {medians[name][0] * 1000:7.0f} / {max(shown) * 1000:5.0f} "
+            f"{medians[name][1] * 1000:7.0f} / {max(done) * 1000:5.0f}"
+        )
+    (ours_shown, ours_done), (stock_shown, stock_done) = medians["Create client"], medians["stock form"]
+    print(
+        f"ratio          {ours_shown / stock_shown:7.2f}x         {ours_done / stock_done:7.2f}x  (goal 1.2x)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
