@@ -104,6 +104,15 @@ def _replayed(
             f"{session.profile_name} (fpconsole journal lists them)\n"
         )
         return EXIT_INVALID_INPUT
+    from fpconsole.api.sandbox_control import is_control_method
+
+    if is_control_method(entry.method):
+        err.write(
+            f"fpconsole call: --from-journal: {entry.request_id or entry.id} is a sandbox control "
+            f"({entry.method}), not a Card API request: repeat it with `fpconsole sandbox` "
+            "(fpconsole sandbox --help lists topup, settle, clock, faults, delay, reset)\n"
+        )
+        return EXIT_INVALID_INPUT
     try:
         method = REGISTRY.resolve(entry.method)
     except KeyError as exc:

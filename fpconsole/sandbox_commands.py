@@ -434,7 +434,7 @@ def _open_session(args: argparse.Namespace, prog: str, err: TextIO) -> Session |
             auth_id=args.auth_id,
             secret_env=args.secret_env,
             alg=args.alg,
-            journal=False,  # control calls are not Card API requests: nothing to journal
+            journal=False,  # no client events to follow: _run journals the state changes itself
             read_only=bool(getattr(args, "read_only", False)),
         )
     except SetupError as exc:
@@ -480,9 +480,16 @@ async def _run(session: Session, action: Action, prog: str, as_json: bool, out: 
     from fpconsole.api import errors
     from fpconsole.api.redaction import scrub_text
     from fpconsole.api.sandbox_control import NotASandbox, SandboxControl
+    from fpconsole.store.journal import Journal
 
+    # A state change is journaled like a Card API call (`fpconsole journal`, Requests, and
+    # `scenario record` turns it into its sandbox step); reads are not.
+    journal = Journal.open(profile=session.profile_name) if action.changes_state else None
+    if journal is not None:
+        session.closers.append(journal.close)
+    control = SandboxControl(session.client, on_control=journal.record_control if journal else None)
     try:
-        result = await action.call(SandboxControl(session.client))
+        result = await action.call(control)
     except errors.InvalidRequest as exc:
         _write_problems(prog, exc, err)
         return EXIT_INVALID_INPUT

@@ -18,12 +18,16 @@ Core code: no Textual, no sandbox import (the sandbox is a server this talks to)
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import math
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -44,6 +48,15 @@ MAX_LIMIT: Final = 1000
 # Rates are fractions; latencies milliseconds, at most a minute (the sandbox's own bounds).
 MAX_LATENCY_MS: Final = 60_000.0
 MAX_HOLD_S: Final = 600.0
+# The journal's name of a control call is this prefix and the scenario step it becomes
+# (`sandbox.top_up` ↔ `sandbox = "top_up"`): one name from the Requests list to the file.
+JOURNAL_PREFIX: Final = "sandbox."
+log = logging.getLogger(__name__)
+
+
+def is_control_method(method: str | None) -> bool:
+    """Whether a journal entry's method is a sandbox control, not a Card API method."""
+    return bool(method) and str(method).startswith(JOURNAL_PREFIX)
 
 
 class NotASandbox(errors.CardApiError):
@@ -395,6 +408,34 @@ class ReceivedRequest:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ControlRecord:
+    """One state-changing control call, as the journal keeps it (`SandboxControl(on_control=…)`).
+
+    `request` is the body sent and `response` the answer: neither ever holds a secret (the
+    partner secret only signs the call; a control body has card ids, amounts and settings), and
+    the journal scrubs both again. `outcome` is final: success, error, failed or unknown."""
+
+    name: str  # sandbox.top_up, sandbox.settle … (JOURNAL_PREFIX + the scenario step)
+    path: str
+    request_id: str | None
+    request: dict[str, Any]
+    response: dict[str, Any] | None
+    outcome: str
+    error_code: str | None
+    error_description: str | None
+    latency_ms: float
+    sent_at: datetime
+
+    @property
+    def target_ids(self) -> dict[str, str]:
+        card_id = self.request.get("card_id")
+        return {"card_id": str(card_id)} if card_id not in (None, "") else {}
+
+
+ControlRecorder = Callable[[ControlRecord], None]
+
+
 # --- input checks ------------------------------------------------------------------------------
 
 
@@ -503,16 +544,79 @@ def _new_id() -> str:
 class SandboxControl:
     """The control routes of the sandbox `client` talks to, for the partner it signs as.
 
-    Holds no state of its own: one may be made per command, or kept for a console's life."""
+    Holds no state of its own: one may be made per command, or kept for a console's life.
 
-    def __init__(self, client: CardApiClient, *, new_request_id: Callable[[], str] | None = None) -> None:
+    `on_control` gets a ControlRecord of every state-changing call once it has ended (its
+    answer, or why there is none): the journal's `record_control`. Reads are not reported.
+    Not the client's EventBus: its subscribers (the cache, the console's request follower, the
+    CLI's --wait printer) act on Card API methods and request/status, which a control is not."""
+
+    def __init__(
+        self,
+        client: CardApiClient,
+        *,
+        new_request_id: Callable[[], str] | None = None,
+        on_control: ControlRecorder | None = None,
+    ) -> None:
         self.client = client
         self._new_request_id = new_request_id or _new_id
+        self._on_control = on_control
 
     # --- plumbing ---------------------------------------------------------------------------
 
-    async def _post(self, path: str, body: Mapping[str, Any], *, name: str) -> dict[str, Any]:
-        """One signed control call, its failures turned into the errors the module lists."""
+    async def _post(
+        self, path: str, body: Mapping[str, Any], *, name: str, journal_as: str | None = None
+    ) -> dict[str, Any]:
+        """One signed control call, its failures turned into the errors the module lists;
+        reported to `on_control` as `sandbox.<journal_as>` when it changes state."""
+        if journal_as is None or self._on_control is None:
+            return await self._send(path, body, name=name)
+        sent_at, started = datetime.now(UTC), time.monotonic()
+        response: dict[str, Any] | None = None
+        outcome, code, description = "unknown", None, None
+        try:
+            response = await self._send(path, body, name=name)
+            outcome = "success"
+            return response
+        except errors.ApiError as exc:
+            outcome, code, description = "error", exc.error_code, exc.error_description
+            response = dict(exc.response) if exc.response else None
+            raise
+        except errors.InvalidRequest as exc:  # the sandbox refused a value (validation_error)
+            outcome, code, description = "error", "validation_error", exc.message
+            raise
+        except errors.CardApiError as exc:
+            outcome = "unknown" if exc.outcome_unknown else "failed"
+            code, description = type(exc).__name__, exc.message
+            raise
+        except asyncio.CancelledError:
+            code, description = "Cancelled", "cancelled after sending; the outcome is unknown"
+            raise
+        finally:
+            self._report(
+                ControlRecord(
+                    name=JOURNAL_PREFIX + journal_as,
+                    path=path,
+                    request_id=str(body["request_id"]) if body.get("request_id") else None,
+                    request=dict(body),
+                    response=response,
+                    outcome=outcome,
+                    error_code=code,
+                    error_description=description,
+                    latency_ms=(time.monotonic() - started) * 1000,
+                    sent_at=sent_at,
+                )
+            )
+
+    def _report(self, record: ControlRecord) -> None:
+        if self._on_control is None:
+            return
+        try:
+            self._on_control(record)
+        except Exception:  # a broken journal must not fail (or hide the answer of) the call
+            log.exception("sandbox control: %s could not be recorded", record.name)
+
+    async def _send(self, path: str, body: Mapping[str, Any], *, name: str) -> dict[str, Any]:
         try:
             return await self.client.post_control(path, body)
         except errors.HttpStatusError as exc:
@@ -592,6 +696,7 @@ class SandboxControl:
                 "currency": checked.currency,
             },
             name="sandbox.topup",
+            journal_as="top_up",
         )
         balances = raw.get("balances")
         accounts = balances.get("accounts") if isinstance(balances, Mapping) else None
@@ -607,12 +712,18 @@ class SandboxControl:
     async def set_faults(self, settings: FaultSettings) -> Faults:
         """Replaces this partner's faults; FaultSettings() turns them all off."""
         check_fault_settings(settings)
-        return self._faults(await self._post(PREFIX + "faults", settings.to_json(), name="sandbox.faults"))
+        raw = await self._post(
+            PREFIX + "faults", settings.to_json(), name="sandbox.faults", journal_as="set_faults"
+        )
+        return self._faults(raw)
 
     async def set_faults_spec(self, spec: str) -> Faults:
         """The compact form (`latency=200ms,error_rate=0.1;card.block:error_rate=1`), checked by
         the sandbox, which names the bad key or method."""
-        return self._faults(await self._post(PREFIX + "faults", {"spec": spec}, name="sandbox.faults"))
+        raw = await self._post(
+            PREFIX + "faults", {"spec": spec}, name="sandbox.faults", journal_as="set_faults"
+        )
+        return self._faults(raw)
 
     async def get_faults(self) -> Faults:
         """The faults in force for this partner (its own, or the sandbox's `--faults`)."""
@@ -620,7 +731,8 @@ class SandboxControl:
 
     async def clear_faults(self) -> Faults:
         """No faults for this partner, whatever the sandbox was started with."""
-        return self._faults(await self._post(PREFIX + "faults/clear", {}, name="sandbox.faults"))
+        raw = await self._post(PREFIX + "faults/clear", {}, name="sandbox.faults", journal_as="clear_faults")
+        return self._faults(raw)
 
     @staticmethod
     def _faults(raw: Mapping[str, Any]) -> Faults:
@@ -648,7 +760,9 @@ class SandboxControl:
                 ),
             )
         body = {"seconds": seconds}
-        return self._delay(await self._post(PREFIX + "delay/set", body, name="sandbox.delay"))
+        return self._delay(
+            await self._post(PREFIX + "delay/set", body, name="sandbox.delay", journal_as="set_delay")
+        )
 
     @staticmethod
     def _delay(raw: Mapping[str, Any]) -> Delay:
@@ -660,7 +774,7 @@ class SandboxControl:
 
     async def settle(self) -> tuple[Settled, ...]:
         """Every request of this partner still in `process` reaches its final status now."""
-        raw = await self._post(PREFIX + "settle", {}, name="sandbox.settle")
+        raw = await self._post(PREFIX + "settle", {}, name="sandbox.settle", journal_as="settle")
         items = raw.get("settled")
         return tuple(
             Settled(
@@ -688,7 +802,9 @@ class SandboxControl:
                     f"must be whole seconds from 1 to {MAX_ADVANCE_S} (366 days), e.g. 2h, not {seconds!r}",
                 ),
             )
-        raw = await self._post(PREFIX + "clock/advance", {"seconds": whole}, name="sandbox.clock")
+        raw = await self._post(
+            PREFIX + "clock/advance", {"seconds": whole}, name="sandbox.clock", journal_as="advance_clock"
+        )
         return self._clock(raw)
 
     @staticmethod
@@ -705,7 +821,9 @@ class SandboxControl:
     async def load_backup(self, name: str) -> Backup:
         """This partner's state becomes exactly the saved one (its clock included)."""
         body = {"name": check_backup_name(name)}
-        return self._backup(await self._post(PREFIX + "backup/load", body, name="sandbox.backup"))
+        return self._backup(
+            await self._post(PREFIX + "backup/load", body, name="sandbox.backup", journal_as="load_backup")
+        )
 
     async def list_backups(self) -> tuple[Backup, ...]:
         raw = await self._post(PREFIX + "backup/list", {}, name="sandbox.backup")
@@ -755,7 +873,7 @@ class SandboxControl:
     async def seed(self, count: int) -> Seeded:
         """Adds `count` demo clients (cards in every status, six months of history)."""
         _check_count("sandbox.seed", "count", count, 1, MAX_SEED_COUNT)
-        raw = await self._post(PREFIX + "seed", {"count": count}, name="sandbox.seed")
+        raw = await self._post(PREFIX + "seed", {"count": count}, name="sandbox.seed", journal_as="seed")
         counts = {
             key: value
             for key, value in raw.items()
@@ -766,7 +884,7 @@ class SandboxControl:
     async def reset(self) -> dict[str, int]:
         """Forgets this partner's clients, cards, transactions and requests (its faults, delay
         and backups stay); answers how many of each went."""
-        raw = await self._post(PREFIX + "reset", {}, name="sandbox.reset")
+        raw = await self._post(PREFIX + "reset", {}, name="sandbox.reset", journal_as="reset")
         deleted = raw.get("deleted")
         return {
             str(key): int(value)

@@ -4,8 +4,10 @@ step with the fields it sent, ids that came from an earlier answer turned into r
 `${secret.NAME}` prompts, and the recorded outcome and steady answer fields as expectations, so
 a replay on a fresh sandbox passes and a changed field fails naming it.
 
-Sandbox controls (top-ups, faults, clock) are not Card API requests and are not in the journal:
-the file says so at the top, for them to be added as sandbox steps."""
+Sandbox controls the session made (a top-up from F7 or `fpconsole sandbox topup`, settle, the
+clock, faults, delay, reset) are journaled as `sandbox.top_up` …: each becomes its sandbox step
+(`sandbox = "top_up"`), its card a reference like any other step's, so a session that funded a
+card replays green on a fresh sandbox."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from fpconsole.api.methods import REGISTRY
+from fpconsole.api.sandbox_control import JOURNAL_PREFIX, is_control_method
 from fpconsole.replay import replay_of
 from fpconsole.scenario import toml_text
+from fpconsole.scenario.model import SANDBOX_ACTIONS
 from fpconsole.store.journal import JournalEntry, status_methods
 
 # Answer fields that differ on every run, or are not worth asserting: left out of expectations.
@@ -67,7 +71,12 @@ def usable(entries: Iterable[JournalEntry]) -> tuple[list[JournalEntry], list[st
     for entry in entries:
         if entry.method in polls:
             continue  # a poll about an earlier request: the runner waits by itself
-        if REGISTRY.get(entry.method) is None:
+        if is_control_method(entry.method):
+            why = _control_left_out(entry)
+            if why is not None:
+                notes.append(f"left out {entry.method}: {why}")
+                continue
+        elif REGISTRY.get(entry.method) is None:
             notes.append(f"left out {entry.request_id}: {entry.method} is not a Card API method")
             continue
         if entry.outcome not in FINAL_OUTCOMES:
@@ -77,6 +86,36 @@ def usable(entries: Iterable[JournalEntry]) -> tuple[list[JournalEntry], list[st
             continue
         kept.append(entry)
     return kept, notes
+
+
+def _sandbox_step(entry: JournalEntry) -> str:
+    return entry.method.removeprefix(JOURNAL_PREFIX)
+
+
+def _control_left_out(entry: JournalEntry) -> str | None:
+    """Why a journaled sandbox control cannot be a step, or None."""
+    action = SANDBOX_ACTIONS.get(_sandbox_step(entry))
+    if action is None or not action.changes_state:
+        return "a scenario has no sandbox step for it (docs/scenarios.md lists them)"
+    if entry.outcome not in FINAL_OUTCOMES:
+        return f"its outcome is {entry.outcome}, not final"
+    missing = [name for name in action.required if name not in _control_fields(entry)]
+    if missing:
+        return f"its {', '.join(missing)} is not in the journal (e.g. a delay set back to the default)"
+    return None
+
+
+def _control_fields(entry: JournalEntry) -> dict[str, Any]:
+    """The sandbox step's fields from what the control sent: the fields its step takes (a new
+    request_id is made on every run); faults as the compact spec the sandbox answered."""
+    action = SANDBOX_ACTIONS[_sandbox_step(entry)]
+    sent = entry.request or {}
+    fields = {name: sent[name] for name in action.fields if sent.get(name) is not None}
+    if action.name == "set_faults" and "spec" not in fields:
+        spec = (entry.response or {}).get("spec")
+        if isinstance(spec, str) and spec:
+            fields["spec"] = spec
+    return fields
 
 
 class _Ids:
@@ -145,14 +184,15 @@ def record(entries: list[JournalEntry], *, name: str, profile: str) -> str:
     ids = _Ids()
     lines = [
         f"# Recorded by `fpconsole scenario record` from the journal of profile {profile}.",
-        "# Sandbox controls (top-ups, faults, clock) are not in the journal: add them as steps with",
-        '# sandbox = "top_up" (see docs/scenarios.md) where the session used them.',
         *(f"# {note}" for note in notes),
         f"name = {toml_text.value(name)}",
         "",
     ]
     secrets: set[str] = set()
     for entry, step in zip(kept, names, strict=True):
+        if is_control_method(entry.method):
+            lines += _control_step(entry, step, ids)
+            continue
         method = REGISTRY.resolve(entry.method)
         replay = replay_of(method, entry.request)
         fields = ids.refer(replay.body)
@@ -178,6 +218,26 @@ def record(entries: list[JournalEntry], *, name: str, profile: str) -> str:
         lines.append("")
         ids.learn(step, entry.response or {})
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _control_step(entry: JournalEntry, step: str, ids: _Ids) -> list[str]:
+    """A journaled sandbox control as its sandbox step: the outcome is asserted, not the answer
+    (balances and settled counts depend on what else the sandbox holds)."""
+    lines = [
+        "[[step]]",
+        f"name = {toml_text.value(step)}",
+        f"sandbox = {toml_text.value(_sandbox_step(entry))}",
+        f"note = {toml_text.value('recorded ' + (entry.request_id or f'journal entry {entry.id}'))}",
+    ]
+    fields = ids.refer(_control_fields(entry))
+    if fields:
+        lines += toml_text.table("step.fields", fields)
+    expect: dict[str, Any] = {"status": entry.outcome}
+    if entry.outcome == "error" and entry.error_code:
+        expect["error_code"] = entry.error_code
+    lines += toml_text.table("step.expect", expect)
+    lines.append("")
+    return lines
 
 
 def _put(body: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         ResponseReceived,
         StatusChanged,
     )
+    from fpconsole.api.sandbox_control import ControlRecord
     from fpconsole.store.audit_copy import AuditCopies
 
 MAX_AGE_DAYS: Final = 90
@@ -290,6 +291,34 @@ class Journal:
                 self._status(event)
             else:
                 self._failed(event)
+
+    def record_control(self, record: ControlRecord) -> None:
+        """A sandbox control call (`sandbox.top_up` …), once it has ended: one entry, final from
+        the start, chained like any other (SandboxControl's `on_control`). Its method is never a
+        Card API method, so polls, replays and request/status leave it alone."""
+        sent, ended = _iso(record.sent_at), _iso(datetime.now(UTC))
+        with self._lock:
+            self._insert(
+                {
+                    "request_id": record.request_id,
+                    "method": record.name,
+                    "path": record.path,
+                    "target_ids": _dumps(record.target_ids),
+                    "request": _dumps(record.request),
+                    "response": _dumps(record.response) if record.response is not None else None,
+                    "changes_state": 1,
+                    "outcome": record.outcome,
+                    "error_code": record.error_code,
+                    "error_description": scrub_text(record.error_description)
+                    if record.error_description
+                    else None,
+                    "latency_ms": record.latency_ms,
+                    "sent_at": sent,
+                    "sent_ts": record.sent_at.timestamp(),
+                    "updated_at": ended,
+                    "changes": json.dumps([{"status": record.outcome, "at": ended}], separators=(",", ":")),
+                }
+            )
 
     def _copy_out(self, row_id: int, *, written: bool) -> None:
         """The team's copy of an entry just written (`written`) or just ended. After the commit:
@@ -648,6 +677,7 @@ class Journal:
                 f"""SELECT * FROM requests r
                     WHERE profile = ? AND outcome IN ({marks}) AND changes_state = 1
                       AND request_id IS NOT NULL AND method NOT IN ({_marks(polls)})
+                      AND method NOT LIKE 'sandbox.%'  -- a control has no request/status to ask
                       AND NOT EXISTS (SELECT 1 FROM requests later
                                       WHERE later.request_id = r.request_id AND later.id > r.id
                                         AND later.profile = r.profile AND later.method = r.method)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fpconsole.api.sandbox_control import Clock, Delay, Faults, SandboxControl
+from fpconsole.api.sandbox_control import Clock, ControlRecord, Delay, Faults, SandboxControl
 from fpconsole.tui.sandbox_inputs import describe_faults, span
 from fpconsole.tui.sandbox_state import set_faults_text
 
@@ -29,17 +29,33 @@ T = TypeVar("T")
 async def control_call(backend: ConsoleBackend, call: Callable[[SandboxControl], Awaitable[T]]) -> T:
     """Run `call` on a SandboxControl of the console's own client (signed as its partner)."""
     # The client's own request_id maker: tests pin it, and a top-up is journal-like (single use).
-    control = SandboxControl(backend.client, new_request_id=backend.client._new_request_id)
-    if not backend.session.embedded:
-        return await call(control)
+    # Every state change goes to the journal (a top-up, faults, the clock …): Requests lists it
+    # and a session saved as a scenario replays it; then the Requests list is told.
+    journaled: list[ControlRecord] = []
 
-    def in_thread() -> T:
-        async def run() -> T:
+    def record(entry: ControlRecord) -> None:
+        backend.journal.record_control(entry)
+        journaled.append(entry)
+
+    control = SandboxControl(backend.client, new_request_id=backend.client._new_request_id, on_control=record)
+    try:
+        if not backend.session.embedded:
             return await call(control)
 
-        return asyncio.run(run())
+        def in_thread() -> T:
+            async def run() -> T:
+                return await call(control)
 
-    return await asyncio.to_thread(in_thread)
+            return asyncio.run(run())
+
+        return await asyncio.to_thread(in_thread)
+    finally:
+        if journaled:
+            # The lists reload (Requests shows the new entry; a settle or a clock advance may
+            # have ended requests and changed cards).
+            from fpconsole.tui.messages import CacheChanged
+
+            backend._post(CacheChanged())
 
 
 async def refill_lists(backend: ConsoleBackend, *, forget: bool) -> int:

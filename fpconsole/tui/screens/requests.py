@@ -18,6 +18,14 @@ from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
 # Only what needs a look stands out: failures, unknown outcomes, requests still running.
 OUTCOME_STYLE = {"error": "error", "failed": "error", "unknown": "warning", "process": "warning"}
+CONTROL_TEXT = "sandbox control (not a Card API request): F7 Sandbox or `fpconsole sandbox` repeats it"
+
+
+def is_control(entry: dict[str, Any]) -> bool:
+    """A sandbox control the journal recorded (sandbox.top_up …): no form, curl or poll."""
+    from fpconsole.api.sandbox_control import is_control_method
+
+    return is_control_method(str(entry.get("method") or ""))
 
 
 def _time(value: Any) -> datetime | None:
@@ -131,9 +139,18 @@ class RequestsScreen(ListScreen):
         outcome = str(entry.get("outcome") or "")
         polls = bool(entry.get("request_id")) and outcome in ("process", "unknown", "failed", "sent")
         why_not = f"already final: {outcome}" if entry.get("request_id") else "no request_id to poll"
+        if is_control(entry):
+            polls, why_not = False, CONTROL_TEXT
         return [
             Action("c", "Copy request_id", lambda: self.fp_app.copy_text(row.key, "request_id"), True, False),
-            Action("C", "Copy as curl", lambda: self.copy_curl(entry), True, False),
+            Action(
+                "C",
+                "Copy as curl",
+                lambda: self.copy_curl(entry),
+                not is_control(entry),
+                False,
+                why_not=CONTROL_TEXT,
+            ),
             Action(
                 "p",
                 "Poll request/status again",
@@ -223,7 +240,7 @@ class RequestsScreen(ListScreen):
             found is not None,
             found is None or found.changes_state,
             short="Replay",
-            why_not="not a Card API method this console knows",
+            why_not=CONTROL_TEXT if is_control(entry) else "not a Card API method this console knows",
         )
 
     def replay(self, entry: dict[str, Any]) -> None:
@@ -327,9 +344,11 @@ class RequestsScreen(ListScreen):
         entry = row.data
         pairs = [
             ("method", str(entry.get("method"))),
-            ("request_id", row.key),
+            ("request_id", str(entry.get("request_id") or "—")),
             ("status", timeline(entry)),
         ]
+        if is_control(entry):
+            pairs.insert(1, ("kind", CONTROL_TEXT))
         if entry.get("latency_ms") is not None:
             pairs.append(("latency", f"{float(entry['latency_ms']):.0f} ms"))
         if entry.get("error_code"):
@@ -343,9 +362,10 @@ class RequestsScreen(ListScreen):
         )
 
     def on_app_news(self, message: Any) -> None:
-        from fpconsole.tui.messages import ClientEventPosted
+        from fpconsole.tui.messages import CacheChanged, ClientEventPosted
 
-        if isinstance(message, ClientEventPosted) and self.is_mounted:
+        # CacheChanged: also what follows a sandbox control the journal has just recorded.
+        if isinstance(message, (ClientEventPosted, CacheChanged)) and self.is_mounted:
             self.table.reload()
 
 
