@@ -1,8 +1,11 @@
 """The engine's write path: one write transaction per state-changing call (settling what came
-due and recording the call commit together), and a refusal of the call keeps the settlements."""
+due and recording the call commit together), a refusal of the call keeps the settlements, and
+the received log and WAL checkpoints stay off the request's thread."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,7 +15,8 @@ from typing import Any
 import pytest
 
 from fpconsole.api.methods import REGISTRY
-from fpconsole.sandbox.engine import SandboxEngine
+from fpconsole.sandbox.engine import SandboxEngine, store
+from fpconsole.sandbox.engine.partner_state import FLUSH_AT, Received
 from fpconsole.sandbox.errors import SandboxError
 
 PARTNER = "100500"
@@ -99,3 +103,40 @@ def test_a_write_settles_only_what_is_due_by_its_partners_clock(tmp_path: Path) 
         clock.now += timedelta(seconds=5)
         client_add(engine, phone=77010000003)
         assert status(engine, first)["request_status"] == "success"
+
+
+def test_one_flusher_thread_writes_every_batch_of_the_received_log(tmp_path: Path) -> None:
+    """A thread started per batch made the request that filled it wait for the new thread to be
+    scheduled; one long-lived flusher writes them all, and stops when the engine closes."""
+    with SandboxEngine(tmp_path / "s.sqlite3", delay=0) as engine:
+        for n in range(3 * FLUSH_AT):
+            engine.record_received(PARTNER, _entry(n))
+        deadline = time.monotonic() + 30  # guards against hanging only
+        while engine._conn.execute("SELECT COUNT(*) FROM received").fetchone()[0] < 3 * FLUSH_AT:
+            assert time.monotonic() < deadline, "the batches were never written"
+            time.sleep(0.01)
+        assert len(_flushers()) == 1
+    assert _flushers() == []
+
+
+def test_the_engines_commits_leave_the_wal_checkpoint_to_the_flusher(engine: SandboxEngine) -> None:
+    pages = engine._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    assert pages == store.ENGINE_AUTOCHECKPOINT_PAGES > 1000
+
+
+def _flushers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "sandbox-received-flush" and t.is_alive()]
+
+
+def _entry(n: int) -> Received:
+    return Received(
+        at="2025-05-01T05:00:00.000000Z",
+        method="card.info",
+        path="/v5/card-api/card/info",
+        request_id=f"r-{n}",
+        http_status=200,
+        status="ok",
+        request_status="success",
+        error_code=None,
+        latency_ms=1.0,
+    )

@@ -75,7 +75,7 @@ class SandboxEngine:
         self.db = db
         self._clock = clock or _system_clock
         self._lock = threading.RLock()
-        self._conn = store.connect(db)
+        self._conn = store.connect(db, autocheckpoint_pages=store.ENGINE_AUTOCHECKPOINT_PAGES)
         try:
             store.migrate(self._conn, salt=rng.getrandbits(256).to_bytes(32, "big"))
             salt = store.read_salt(self._conn)

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from fpconsole.sandbox.engine import store
+
+log = logging.getLogger(__name__)
 
 # The most received requests kept per partner (older ones are dropped).
 RECEIVED_KEEP: Final = 10_000
@@ -90,30 +94,62 @@ def _state_of(row: sqlite3.Row | tuple[Any, ...] | None) -> PartnerState:
 
 class _ReceivedBuffer:
     """The received log's unwritten entries for one database file, shared by every engine of the
-    process (a listing flushes them all, whichever engine thread answers it)."""
+    process (a listing flushes them all, whichever engine thread answers it).
+
+    One flusher thread per buffer writes the batches (started once: starting a thread per batch
+    made the request that filled it wait for the new thread to be scheduled, milliseconds on a
+    busy host). Its connection also checkpoints the WAL (SQLite's automatic checkpoint after its
+    commits, which syncs the files), so the engines' commits, whose own automatic checkpoint is
+    set far higher (store.ENGINE_AUTOCHECKPOINT_PAGES), rarely pay for it on a request."""
 
     def __init__(self, db: str | Path) -> None:
         self.db = db
         self.users = 0
         self._lock = threading.Lock()  # the writer connection
         self._pending_lock = threading.Lock()
+        self._wake = threading.Condition(self._pending_lock)
         self._pending: list[tuple[str, Received]] = []
-        self._timer: threading.Timer | None = None
+        self._first_at = 0.0  # monotonic time of the oldest unwritten entry
+        self._flusher: threading.Thread | None = None
+        self._closing = False
         self._writer: sqlite3.Connection | None = None
         self._inserted = 0
 
     def add(self, partner: str, entry: Received) -> None:
+        # Never writes in the caller's thread: that is the server's event loop, and the write may
+        # wait for another process's lock (up to the busy timeout), stalling every request.
         with self._pending_lock:
             self._pending.append((partner, entry))
-            if len(self._pending) < FLUSH_AT:
-                if self._timer is None:
-                    self._timer = threading.Timer(FLUSH_AFTER_S, self.flush)
-                    self._timer.daemon = True
-                    self._timer.start()
-                return
-        # Not in the caller's thread: that is the server's event loop, and the write may wait
-        # for another process's lock (up to the busy timeout), stalling every request.
-        threading.Thread(target=self.flush, name="sandbox-received-flush", daemon=True).start()
+            if len(self._pending) == 1:
+                self._first_at = time.monotonic()
+                if self._flusher is None and not self._closing:
+                    self._flusher = threading.Thread(
+                        target=self._flush_forever, name="sandbox-received-flush", daemon=True
+                    )
+                    self._flusher.start()
+                self._wake.notify()
+            elif len(self._pending) >= FLUSH_AT:
+                self._wake.notify()
+
+    def _flush_forever(self) -> None:
+        while True:
+            with self._pending_lock:
+                while not self._closing:
+                    if len(self._pending) >= FLUSH_AT:
+                        break
+                    if self._pending:
+                        left = self._first_at + FLUSH_AFTER_S - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._wake.wait(left)
+                    else:
+                        self._wake.wait()
+                if self._closing:
+                    return
+            try:
+                self.flush()
+            except Exception:  # the log is a convenience: a failed batch must not stop the next
+                log.exception("could not write the sandbox's received log")
 
     def discard_all(self) -> None:
         with self._pending_lock:
@@ -127,9 +163,6 @@ class _ReceivedBuffer:
         """Write the buffered entries in one transaction."""
         with self._pending_lock:
             batch, self._pending = self._pending, []
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
         if not batch:
             return
         with self._lock:
@@ -167,6 +200,12 @@ class _ReceivedBuffer:
                         )
 
     def close(self) -> None:
+        with self._pending_lock:
+            self._closing = True
+            flusher, self._flusher = self._flusher, None
+            self._wake.notify()
+        if flusher is not None and flusher is not threading.current_thread():
+            flusher.join()
         self.flush()
         with self._lock:
             if self._writer is not None:
