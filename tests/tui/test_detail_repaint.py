@@ -99,3 +99,21 @@ async def test_once_the_scrollbar_was_needed_a_shorter_item_keeps_it_and_repaint
         assert not resized
         text = panel.scrollable_content_region
         assert all(region.height == 1 for region in repaints.regions if region.overlaps(text))
+
+
+async def test_a_shorter_value_repaints_its_own_cells_not_the_rest_of_the_line() -> None:
+    app = OnePanel()
+    async with app.run_test(size=(60, 20)) as pilot:
+        panel = app.query_one(DetailPanel)
+        panel.show("card", [("", [("status", "inactive"), ("iban", "KZ439990000007001056")])])
+        await pilot.pause()
+        await pilot.pause()
+        repaints = Repaints(app.screen)  # type: ignore[arg-type]
+
+        # The longest value is shorter now: the lines' blanks after their values stay as they were.
+        panel.show("card", [("", [("status", "active"), ("iban", PENDING)])])
+        await pilot.pause()
+
+        status_line = panel.content_region.y + 1  # title, status
+        widths = [region.width for region in repaints.regions if region.y == status_line]
+        assert widths == [len("inactive")]  # its value's cells, not the blanks after it

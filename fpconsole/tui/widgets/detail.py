@@ -109,9 +109,11 @@ class DetailPanel(ScrollView, can_focus=True):
             if heading:
                 parts.append(Text(""))
                 parts.append(Text(heading, style=f"bold {theme.secondary or theme.primary}"))
-            table = Table.grid(padding=(0, 1))
+            # The whole width, values taking what the labels leave: a line's trailing blanks are
+            # then the same run whatever its value's length, so a new value repaints only itself.
+            table = Table.grid(padding=(0, 1), expand=True)
             table.add_column(style="dim", no_wrap=True)
-            table.add_column(overflow="fold")
+            table.add_column(overflow="fold", ratio=1)
             for key, value in pairs:
                 table.add_row(key, Text(value))
             parts.append(table)
