@@ -209,6 +209,7 @@ async def test_lifecycle_on_a_card_made_in_this_run() -> None:
             "client.add",
             "card.issue",
             "card.activate",
+            "sandbox.top_up",  # the F7 top-up: journaled, so a recording of this session replays
             "transaction.create",
             "transaction.clearing",
             "transaction.refund",
