@@ -68,6 +68,8 @@ def test_a_write_that_settles_the_one_before_commits_once(engine: SandboxEngine)
     begins = [s for s in statements if s.startswith("BEGIN")]
     commits = [s for s in statements if s == "COMMIT"]
     assert begins == ["BEGIN IMMEDIATE"] and len(commits) == 1, statements
+    # The due request is read once, under the write lock, and settled as read.
+    assert len([s for s in statements if s.startswith("SELECT") and "FROM requests" in s]) == 1, statements
     # ... and the one before did settle in it.
     engine._conn.set_trace_callback(None)
     assert status(engine, first)["request_status"] == "success"

@@ -425,22 +425,34 @@ class SandboxEngine:
             offsets = self.partners.refresh(self._conn, only or "")
             fresh = only or ""
         horizon = real + timedelta(seconds=max(offsets.values(), default=0.0))
-        settle = requests.settle_in if in_write else requests.settle
         settled = []
-        for seq, partner, ready_at in requests.due(self._conn, horizon, partner=only):
+        for found in requests.due(self._conn, horizon, partner=only):
+            partner = found.partner
             now = real + timedelta(seconds=offsets.get(partner, 0.0))
-            if ready_at > now:
+            if found.ready_at > now:
                 continue  # due only by another partner's (advanced) clock
             state = self.partners.cached(partner) if partner == fresh else self.partners.get(partner)
-            settle(
-                self._conn,
-                seq,
-                now=now,
-                settings=self._settings_of(state),
-                apply=operations.apply,
-                on_error=operations.on_error,
-            )
-            settled.append(seq)
+            settings = self._settings_of(state)
+            if in_write:  # read under this transaction's write lock: settled as read
+                requests.settle_in(
+                    self._conn,
+                    found.seq,
+                    now=now,
+                    settings=settings,
+                    apply=operations.apply,
+                    on_error=operations.on_error,
+                    read=found,
+                )
+            else:
+                requests.settle(
+                    self._conn,
+                    found.seq,
+                    now=now,
+                    settings=settings,
+                    apply=operations.apply,
+                    on_error=operations.on_error,
+                )
+            settled.append(found.seq)
         return settled
 
     def _settings_of(self, state: PartnerState) -> Settings:

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from fpconsole.sandbox.engine import ids, store
 from fpconsole.sandbox.engine.clock import from_db, to_db
@@ -97,18 +97,30 @@ def apply_now(
     raise refusal
 
 
-def due(
-    conn: sqlite3.Connection, horizon: datetime, *, partner: str | None = None
-) -> list[tuple[int, str, datetime]]:
-    """(seq, partner, ready_at) of the requests in `process` ready by `horizon` (of one partner,
-    or of all), oldest first."""
-    sql = "SELECT seq, partner, ready_at FROM requests WHERE status = 'process' AND ready_at <= ?"
+class Due(NamedTuple):
+    """A request in `process` that has come due, as read by `due`."""
+
+    seq: int
+    partner: str
+    ready_at: datetime
+    request_id: str
+    method: str
+    payload: str  # JSON
+
+
+def due(conn: sqlite3.Connection, horizon: datetime, *, partner: str | None = None) -> list[Due]:
+    """The requests in `process` ready by `horizon` (of one partner, or of all), oldest first.
+    Read inside a write transaction, they can be settled as read (settle_in's `due`)."""
+    sql = (
+        "SELECT seq, partner, ready_at, request_id, method, payload FROM requests"
+        " WHERE status = 'process' AND ready_at <= ?"
+    )
     args: tuple[str, ...] = (to_db(horizon),)
     if partner is not None:
         sql += " AND partner = ?"
         args += (partner,)
     rows = conn.execute(sql + " ORDER BY created_at, seq", args).fetchall()
-    return [(int(r[0]), str(r[1]), from_db(r[2])) for r in rows]
+    return [Due(int(r[0]), str(r[1]), from_db(r[2]), str(r[3]), str(r[4]), str(r[5])) for r in rows]
 
 
 def settle(
@@ -133,23 +145,27 @@ def settle_in(
     settings: Settings,
     apply: Apply,
     on_error: OnError,
+    read: Due | None = None,
 ) -> bool:
     """Apply one due request inside the caller's write transaction and store its outcome; False
-    when another engine on the same file settled it first.
+    when another engine on the same file settled it first. read: the request as `due` read it
+    in this same write transaction (so nobody else can have settled it since); else re-read.
 
     The operation takes effect at its ready_at (not at whenever somebody next called), so a
     ledger entry's time does not depend on how often the partner polls.
     """
-    row = conn.execute(
-        "SELECT partner, request_id, method, payload, ready_at FROM requests"
-        " WHERE seq = ? AND status = 'process'",
-        (seq,),
-    ).fetchone()
-    if row is None:
-        return False  # another engine on the same file got there first
-    ctx = Ctx(conn, from_db(row[4]), row[0], settings, row[1])
-    method = str(row[2])
-    payload: dict[str, Any] = json.loads(row[3])
+    if read is None:
+        row = conn.execute(
+            "SELECT seq, partner, ready_at, request_id, method, payload FROM requests"
+            " WHERE seq = ? AND status = 'process'",
+            (seq,),
+        ).fetchone()
+        if row is None:
+            return False  # another engine on the same file got there first
+        read = Due(int(row[0]), str(row[1]), from_db(row[2]), str(row[3]), str(row[4]), str(row[5]))
+    ctx = Ctx(conn, read.ready_at, read.partner, settings, read.request_id)
+    method = read.method
+    payload: dict[str, Any] = json.loads(read.payload)
     try:
         with store.savepoint(conn, "apply_request"):
             outcome = apply(ctx, method, payload)
@@ -157,7 +173,7 @@ def settle_in(
         on_error(ctx, method, payload, error)
         finish_error(conn, seq, now, error)
     except Exception as exc:  # a bug in one operation must not wedge every later request
-        log.exception("sandbox request %s (%s) failed", row[1], method)
+        log.exception("sandbox request %s (%s) failed", read.request_id, method)
         finish_error(conn, seq, now, SandboxError("internal_error", f"{type(exc).__name__}: {exc}"))
     else:
         finish_success(conn, seq, now, outcome)
