@@ -160,12 +160,13 @@ class _ReceivedBuffer:
             self._pending = [(p, e) for p, e in self._pending if p != partner]
 
     def flush(self) -> None:
-        """Write the buffered entries in one transaction."""
-        with self._pending_lock:
-            batch, self._pending = self._pending, []
-        if not batch:
-            return
+        """Write the buffered entries in one transaction. The writer's lock is taken first, so a
+        listing's flush waits for a batch the flusher is writing and then sees it too."""
         with self._lock:
+            with self._pending_lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
             if self._writer is None:
                 self._writer = store.connect(self.db)
             conn = self._writer
