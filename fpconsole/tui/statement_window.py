@@ -107,7 +107,9 @@ class WindowDialog(ModalScreen[Window | None]):
     WindowDialog #window-buttons { height: auto; margin-top: 1; }
     WindowDialog #window-buttons Button { margin: 0 2 0 0; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="statement-window-cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="statement-window-cancel")
+    ]
 
     def __init__(self, current: Window) -> None:
         super().__init__()
