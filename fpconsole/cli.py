@@ -445,6 +445,7 @@ def _profile_from_env(args: argparse.Namespace) -> int | None:
     if refused is not None:
         return refused
     args.profile = name
+    args.profile_source = f"{PROFILE_ENV}={name}"  # said when a command refuses the profile
     return None
 
 

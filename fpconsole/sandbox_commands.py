@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,8 +45,6 @@ CONTROL_COMMANDS: Final = (
     "requests",
     "health",
 )
-# fpconsole.cli.PROFILE_ENV (not imported: cli imports this module).
-PROFILE_ENV: Final = "FPCONSOLE_PROFILE"
 SANDBOX_ONLY: Final = (
     "these commands are sandbox-only — use the sandbox profile (the default), a profile of kind "
     '"sandbox", or --base-url URL --auth-id ID --secret-env VAR of a served sandbox'
@@ -415,16 +412,19 @@ def _open_session(args: argparse.Namespace, prog: str, err: TextIO) -> Session |
             config = load_config()
             name = args.profile
             if name is None:
-                # FPCONSOLE_PROFILE or the default profile when it is a sandbox; otherwise the
-                # built-in one: these commands never reach a test or production API unasked.
-                default = config.profile(os.environ.get(PROFILE_ENV, "").strip() or config.default_name)
+                # The default profile when it is a sandbox; otherwise the built-in one: these
+                # commands never reach a test or production API unasked. A profile asked for
+                # (--profile, or FPCONSOLE_PROFILE, which cli.py turns into one) is refused below.
+                default = config.profile(config.default_name)
                 name = default.name if default.kind == "sandbox" else "sandbox"
             chosen = config.profile(name)
         except ConfigError as exc:
             err.write(f"{prog}: {exc}\n")
             return EXIT_INVALID_INPUT
         if chosen.kind != "sandbox":
-            err.write(f"{prog}: profile {chosen.name} is a {chosen.kind} profile; {SANDBOX_ONLY}\n")
+            source = getattr(args, "profile_source", None)
+            named = f"{chosen.name} ({source})" if source else chosen.name
+            err.write(f"{prog}: profile {named} is a {chosen.kind} profile; {SANDBOX_ONLY}\n")
             return EXIT_INVALID_INPUT
         profile = resolved(chosen, read_only=bool(getattr(args, "read_only", False)), theme=config.theme)
     try:

@@ -406,8 +406,12 @@ def test_fpconsole_profile_is_used_when_it_names_a_sandbox(
     code, _, err = run(capsys, "health")
     # `local` is a served sandbox on a port nobody listens on: it was the one tried.
     assert code == exit_codes.EXIT_TRANSPORT and "127.0.0.1:9" in err
-    monkeypatch.setenv("FPCONSOLE_PROFILE", "qa")  # a test profile: the built-in sandbox instead
-    assert run(capsys, "health")[0] == 0
+    # A test profile asked for through the environment is refused as --profile would be, naming
+    # where it came from (falling back to the built-in sandbox would act where nobody looks).
+    monkeypatch.setenv("FPCONSOLE_PROFILE", "qa")
+    code, _, err = run(capsys, "health")
+    assert code == exit_codes.EXIT_INVALID_INPUT
+    assert "profile qa (FPCONSOLE_PROFILE=qa) is a test profile" in err and "sandbox-only" in err
 
 
 LOCAL_SERVED = '[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:9"'
