@@ -12,8 +12,10 @@ queued; the next one is let through only once the console has settled after the 
 message queue of the app and of the screen on top is empty, nothing waits for the next refresh
 (which also covers a screen just pushed: its mount and its first focus are queued messages).
 Then it is routed as Textual routes every key, to whatever holds the focus at that moment.
-A key waits at most `PATIENCE` from its arrival, so a handler stuck on something slow delays
-typing a little, and never stops it.
+A key waits at most `PATIENCE` from when it reaches the head of the line (its arrival, or the
+moment the key before it went, whichever is later), so a handler stuck on something slow delays
+typing a little, and never stops it. Not from its arrival alone: a burst typed while a loaded
+host takes longer than that to start would find every deadline behind it and go through unheld.
 
 Some keys start work that decides where the next key goes: `:card 7001001⏎` selects the card
 only once it has been looked up (a fetch, when the cache does not have it yet). The app names
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
 else:  # a mixin: App comes after it in the bases of the real class
     _AppBase = object
 
-PATIENCE: Final = 3.0  # seconds a key waits, from its arrival, for the console to settle
+PATIENCE: Final = 3.0  # seconds a key waits for the console to settle, from the head of the line
 _SPINS: Final = 20  # event-loop turns polled back to back before polling on a short sleep
 _POLL: Final = 0.004
 
@@ -64,6 +66,7 @@ class _KeyLine:
     let_through: dict[int, Typed] = field(default_factory=dict)
     running: bool = False
     typing: bool = False  # the last key let through was a character for the focused text box
+    last_let: float = 0.0  # when the last key was let through (the next one's wait starts there)
 
 
 def _idle(pump: MessagePump) -> bool:
@@ -115,9 +118,10 @@ class TypeAhead(_AppBase):
             while line.waiting:
                 key, arrived = line.waiting[0]
                 if not line.typing:
-                    await self._settle(arrived + PATIENCE)
+                    await self._settle(max(arrived, line.last_let) + PATIENCE)
                 line.waiting.popleft()
                 line.typing = self._types_into_box(key)
+                line.last_let = monotonic()
                 self._let_through(key)
         finally:
             # Cancelled (the app is closing) or failed: no key is left behind.

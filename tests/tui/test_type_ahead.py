@@ -203,6 +203,33 @@ async def test_a_burst_typed_at_start_lands_as_on_an_idle_console() -> None:
         assert form_value(app, "amount") == "77"
 
 
+async def test_a_burst_that_waited_out_a_slow_start_still_lands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each key's wait for the console to settle used to be capped at PATIENCE from its arrival:
+    a burst typed while a loaded jump host took more than that to start had every deadline
+    behind it, went through unheld, and `77` landed in Order id before the Tabs had moved on.
+    The cap now counts from when the key reaches the head of the line. The clock here stands
+    still but for one jump: the start took a minute."""
+    from fpconsole.tui import type_ahead
+
+    now = [1000.0]
+    monkeypatch.setattr(type_ahead, "monotonic", lambda: now[0])
+    let_through = type_ahead.TypeAhead._let_through
+
+    def slow_start(self: Any, key: Any) -> None:
+        if now[0] == 1000.0:
+            now[0] += 60.0  # by the time the first key goes, every arrival is a minute old
+        let_through(self, key)
+
+    monkeypatch.setattr(type_ahead.TypeAhead, "_let_through", slow_start)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        post_startup_burst(app)
+        await wait_until(pilot, lambda: form_value(app, "amount") == "77", timeout=60)
+        await settle(pilot)
+        assert form_value(app, "order_id") == "ORD-55"
+        assert form_value(app, "card_id") == "7001001"
+
+
 async def test_keys_behind_a_card_lookup_wait_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """`:card ID⏎` for a card not cached yet fetches it; `t` typed behind it used to act on the
     list before the card was selected (nothing selected: the rest was lost; another card
