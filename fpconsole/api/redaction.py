@@ -34,9 +34,14 @@ SECRET_KEYS: Final = frozenset(
 )
 PAN_KEYS: Final = frozenset({"pan", "card_number", "cardnumber", "full_pan"})
 DOCUMENT_KEYS: Final = frozenset({"document"})
-_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
-# A card number typed with spaces or dashes: 4400 4312 3456 7890.
-_SPACED_RUN = re.compile(r"(?<![\d-])\d{4}(?:[ -]\d{2,6}){2,4}(?![\d-])")
+# A digit run glued to other digits is part of a longer number, not a card number: next to a
+# digit, or a number's decimal point (`91.3677273489163348`, `1234567890123452.5` — a float's
+# fraction or whole part), or a dash joining it to more digits.
+_NOT_AFTER = r"(?<!\d)(?<!\d\.)(?<!\d-)"
+_NOT_BEFORE = r"(?!\d)(?![.-]\d)"
+_DIGIT_RUN = re.compile(rf"{_NOT_AFTER}\d{{13,19}}{_NOT_BEFORE}")
+# A card number typed with spaces or dashes: 4400 4312 3456 7890 (a dash after it is punctuation).
+_SPACED_RUN = re.compile(rf"{_NOT_AFTER}\d{{4}}(?:[ -]\d{{2,6}}){{2,4}}{_NOT_BEFORE}")
 
 
 def luhn_ok(digits: str) -> bool:

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from fpconsole.api import errors
 from fpconsole.api.client import CardApiClient
@@ -304,3 +306,28 @@ def test_a_card_number_typed_in_groups_is_masked_in_free_text() -> None:
     assert scrub_text("card 4400 4312 3456 7894 lost") == "card 440043******7894 lost"
     assert scrub_text("card 4400-4312-3456-7894") == "card 440043******7894"
     assert scrub_text("order 1234 5678 9012 3456") == "order 1234 5678 9012 3456"  # fails Luhn: kept
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("latency_ms,28.34747652200631", "latency_ms,28.34747652200631"),  # the fraction of a float
+        ('{"latency_ms": 763.7746189766141}', '{"latency_ms": 763.7746189766141}'),
+        ("took 1234567890123452.5 ms", "took 1234567890123452.5 ms"),  # the whole part of a float
+        ("card 4400 4300 0000 0007- lost", "card 440043******0007- lost"),  # a group touching a dash
+        ("-4400-4300-0000-0007", "-440043******0007"),
+        (f'{{"note": "card {PAN}."}}', f'{{"note": "card {MASKED_PAN}."}}'),
+        (f"https://x/cards?pan={PAN}&a=1", f"https://x/cards?pan={MASKED_PAN}&a=1"),
+        (f"card {PAN}.", f"card {MASKED_PAN}."),
+    ],
+)
+def test_numbers_are_not_card_numbers_but_pans_next_to_punctuation_are(text: str, clean: str) -> None:
+    assert scrub_text(text) == clean
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@example(28.34747652200631)
+@example(1234567890123452.5)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_a_floats_repr_is_never_changed(value: float) -> None:
+    assert scrub_text(f"latency_ms,{value!r},{-value!r}") == f"latency_ms,{value!r},{-value!r}"
