@@ -49,6 +49,7 @@ def load(path: Path) -> Scenario:
     """The scenario in `path`; ScenarioError (every problem found) otherwise."""
     shown = str(path)
     try:
+        _refuse_special_file(path, shown)
         raw = path.read_bytes()[: MAX_BYTES + 1]
     except FileNotFoundError:
         raise ScenarioError(
@@ -68,6 +69,20 @@ def load(path: Path) -> Scenario:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError([f"{shown}:{line}: the file is not UTF-8 text — save it as UTF-8"]) from None
     return parse_text(text, path)
+
+
+def _refuse_special_file(path: Path, shown: str) -> None:
+    """Decided on stat alone, as config.toml is: opening a FIFO waits for a writer (the run
+    would hang silently) and a device may never end. A folder is left to the read below."""
+    import stat
+
+    from fpconsole.config.secrets import describe_file_type
+
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise ScenarioError(
+            [f"{shown}: is {describe_file_type(mode)}, not a regular file — name a scenario .toml file"]
+        )
 
 
 def parse_text(text: str, path: Path) -> Scenario:

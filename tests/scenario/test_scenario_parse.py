@@ -4,6 +4,7 @@ anything is sent; never a traceback (also for any text at all: hypothesis)."""
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,19 @@ def test_files_that_cannot_be_read_are_said_plainly(tmp_path: Path) -> None:
     bad.write_bytes(b'name = "caf\xe9"\n')
     with pytest.raises(ScenarioError, match=r"latin1.toml:1: the file is not UTF-8"):
         load(bad)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_at_once_not_waited_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "flow.toml"
+    os.mkfifo(fifo)
+    # Opening a FIFO with no writer blocks forever; the check must come before any open.
+    code = cli.main(["scenario", "run", str(fifo)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert f"{fifo}: is a named pipe, not a regular file" in err
 
 
 def test_the_cli_prints_every_problem_and_exits_2_without_sending(
