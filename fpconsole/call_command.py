@@ -358,10 +358,35 @@ async def _follow(
     """--wait: poll request/status until the request is final; print each change to stderr."""
     from fpconsole.api import errors
     from fpconsole.api.redaction import scrub_text
+    from fpconsole.api.tracker import track_request
 
     final: dict[str, Any] = raw
+    link_down = False  # one line when the link goes, one when it is back: not one per poll
+
+    def poll_failed(exc: errors.TransportError) -> None:
+        nonlocal link_down
+        if not link_down:
+            link_down = True
+            err.write(
+                f"{method.name}: cannot reach the server ({scrub_text(exc.message)}); still asking "
+                f"request/status about {request_id} — Ctrl+C stops, the request is not resent\n"
+            )
+
+    def poll_recovered() -> None:
+        nonlocal link_down
+        link_down = False
+        err.write(f"{method.name}: server reached again; still following {request_id}\n")
+
     try:
-        async for status in client.track(request_id, method=method.name, initial=initial):
+        async for status in track_request(
+            client,
+            request_id,
+            method=method.name,
+            initial=initial,
+            policy=client.options.poll,
+            on_poll_failed=poll_failed,
+            on_poll_recovered=poll_recovered,
+        ):
             final = status.model_dump(mode="json", exclude_none=True)
             detail = f" {status.error_code}: {status.error_description}" if status.error_code else ""
             err.write(f"{method.name}: {status.request_status}{scrub_text(detail)}\n")

@@ -233,6 +233,28 @@ def test_wait_after_an_unknown_outcome_polls_the_same_request_id(
     assert all(body == {"request_id": RID} for path, body, _ in backend.seen[1:])
 
 
+def test_wait_says_once_when_the_server_cannot_be_reached_and_once_when_it_is_back(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # QA: the server died while --wait polled; stderr stayed silent until the final timeout.
+    backend.on("card/activate", ok("process"))
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    backend.on(
+        "request/status", refused, refused, refused, ok("process"), ok("success", cards=[], client_id=None)
+    )
+    result = run(capsys, "card.activate", "card_id=7001234", f"request_id={RID}", "--wait")
+    assert result.code == 0, result.err
+    lines = result.err.splitlines()
+    [down] = [line for line in lines if "cannot reach the server" in line]
+    assert down.startswith("card.activate: cannot reach the server (")
+    assert "Connection refused" in down
+    assert f"still asking request/status about {RID}" in down and "the request is not resent" in down
+    [back] = [line for line in lines if "reached again" in line]
+    assert lines.index(down) < lines.index(back) < lines.index("card.activate: success")
+    assert result.json["request_status"] == "success"
+    assert backend.paths() == ["card/activate", *["request/status"] * 5]
+
+
 def test_secrets_are_masked_unless_revealed(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
     backend.on("card/secret_data", ok(data={"pan": PAN, "cvv": "739", "expiry": "09/29"}))
     masked = run(capsys, "card.secret_data", "card_id=7001234")

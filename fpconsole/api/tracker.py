@@ -73,14 +73,17 @@ async def track_request(
     initial: str | None,
     policy: PollPolicy,
     on_poll_failed: Callable[[errors.TransportError], object] | None = None,
+    on_poll_recovered: Callable[[], object] | None = None,
 ) -> AsyncIterator[RequestStatusResponse]:
     """Poll request/status until a final status. `on_poll_failed` hears each poll the link
     failed (the request's fate is unchanged by it), so a console can say the server is gone
-    while it waits instead of staying silent until the policy's total."""
+    while it waits instead of staying silent until the policy's total; `on_poll_recovered`
+    hears the first poll that answers after such failures (before any status it brings)."""
     previous = initial
     started = client.monotonic()
     delays = policy.delays()
     failed_poll: str | None = None  # why the newest poll failed, while the next one has not answered
+    link_down = False  # the newest poll failed on the link (not an error answer)
     while True:
         delay = next(delays)
         if client.monotonic() - started + delay > policy.total:
@@ -108,10 +111,15 @@ async def track_request(
         except errors.TransportError as exc:
             # A failed poll says nothing about the request; try again after backing off.
             failed_poll = type(exc).__name__
+            link_down = True
             if on_poll_failed is not None:
                 on_poll_failed(exc)
             continue
         failed_poll = None
+        if link_down:
+            link_down = False
+            if on_poll_recovered is not None:
+                on_poll_recovered()
         current = status.request_status
         if current != previous:
             client.events.emit(
