@@ -99,6 +99,13 @@ def _ask_secret(stdin: TextIO, err: TextIO) -> Any:
 
 
 def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+    if args.junit:
+        from fpconsole.scenario import junit
+
+        problem = junit.target_problem(Path(args.junit))
+        if problem is not None:
+            err.write(f"{PROG}: --junit {args.junit}: {problem}; nothing was sent\n")
+            return EXIT_INVALID_INPUT
     scenarios, problems = _parse_all(list(args.files), err)
     if problems:
         return _junit_refusal(args, problems, err)

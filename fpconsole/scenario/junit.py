@@ -5,6 +5,7 @@ goes to <system-out>, so the failure can be followed in the journal."""
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +70,25 @@ def build(runs: list[ScenarioRun]) -> ET.Element:
     root.set("errors", str(totals["errors"]))
     root.set("skipped", str(totals["skipped"]))
     return root
+
+
+def target_problem(target: Path) -> str | None:
+    """Why the report cannot be written at `target`, said before any step is sent (a run that
+    finds out at its end has sent every step for nothing); None when it can."""
+    if target.is_dir():
+        return f"is a folder; give a file name in it, e.g. --junit {target / 'scenarios.xml'}"
+    if target.exists() and not target.is_file():
+        return "is not a regular file; give the path of an .xml file to write"
+    if target.exists() and not os.access(target, os.W_OK):
+        return "cannot write it (permission denied); give another path"
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.exists():
+        return f"the folder {folder} does not exist; create it (mkdir -p {folder}) or give another path"
+    if not folder.is_dir():
+        return f"{folder} is not a folder; give another path"
+    if not target.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot create a file in {folder} (permission denied); give another path"
+    return None
 
 
 def write(runs: list[ScenarioRun], target: Path) -> None:

@@ -4,6 +4,7 @@ error and skipped each land where it expects them, with the request_id in system
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,46 @@ def test_an_unwritable_junit_path_is_said(tmp_path: Path, capsys: pytest.Capture
     flow.write_text(FLOW.split('[[step]]\nname = "wrong"')[0])
     code, _out, err = run(capsys, "run", str(flow), "--junit", str(tmp_path / "no" / "such" / "out.xml"))
     assert code == 2
-    assert "--junit" in err and "cannot write it" in err
+    assert "--junit" in err and "does not exist" in err
+
+
+@pytest.mark.parametrize("where", ["folder", "missing", "file_as_folder", "read_only"])
+def test_a_junit_path_that_cannot_be_written_is_refused_before_anything_is_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_home: Path, where: str
+) -> None:
+    flow = tmp_path / "demo.toml"
+    flow.write_text(FLOW.split('[[step]]\nname = "wrong"')[0])
+    (tmp_path / "plain").write_text("")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    target = {
+        "folder": tmp_path,
+        "missing": tmp_path / "no" / "such" / "out.xml",
+        "file_as_folder": tmp_path / "plain" / "out.xml",
+        "read_only": locked / "out.xml",
+    }[where]
+    if where == "read_only" and os.access(locked, os.W_OK):
+        pytest.skip("running as root: every folder is writable")
+    code, out, err = run(capsys, "run", str(flow), "--junit", str(target))
+    assert code == 2
+    assert out == "", "no step may run when the report cannot be written"
+    assert f"--junit {target}:" in err
+
+
+def test_a_junit_report_that_fails_at_the_end_is_not_exit_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fpconsole.scenario import junit
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(junit, "write", disk_full)
+    flow = tmp_path / "demo.toml"
+    flow.write_text(FLOW.split('[[step]]\nname = "wrong"')[0])
+    code, _out, err = run(capsys, "run", str(flow), "--junit", str(tmp_path / "out.xml"))
+    assert code == 2
+    assert "--junit" in err and "No space left on device" in err
 
 
 def test_a_refused_run_still_writes_a_report_saying_why(
