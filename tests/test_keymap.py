@@ -235,3 +235,20 @@ def test_keys_lists_every_id_with_the_users_keys(isolated_home: Path) -> None:
     records = {record["id"]: record for record in map(json.loads, lines.splitlines())}
     assert records["form.submit"]["keys"] == ["f10"] and records["form.submit"]["default"] == ["f9", "ctrl+s"]
     assert records["quit"]["where"] == ["everywhere"]
+
+
+@pytest.mark.parametrize("keys", ["hyper+q", "super+q", "meta+q", "f9,ctrl+super+s"])
+def test_a_modifier_the_terminal_never_sends_is_refused_with_file_and_line(keys: str) -> None:
+    # QA: filter = "hyper+q" was accepted, and the key could never be pressed (tmux, screen, xterm
+    # and VTE drop super, hyper and meta; only the kitty keyboard protocol reports them).
+    with pytest.raises(ConfigError) as caught:
+        check_keys((setting("filter", keys, line=5),), "config.toml")
+    message = str(caught.value)
+    assert message.startswith(f'config.toml, line 5: keys.filter = "{keys}": ')
+    assert "is a modifier terminals do not send" in message and "use ctrl, shift or alt" in message
+    assert (caught.value.line, caught.value.field) == (5, "keys.filter")
+
+
+@pytest.mark.parametrize("key", ["hyper+q", "super+a", "meta+x", "ctrl+hyper+s", "left_hyper", "f99x"])
+def test_keys_textual_never_hears_from_a_usual_terminal_are_problems(key: str) -> None:
+    assert key_problem(key) is not None

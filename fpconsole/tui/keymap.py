@@ -35,7 +35,10 @@ from fpconsole.config.model import KeySetting
 # none of which take it by default; F10 is GNOME Terminal's menu key, F11 is full screen, F1 is
 # help in several terminals.
 SEND_KEYS: Final = "f9,ctrl+s"
-MODIFIERS: Final = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+MODIFIERS: Final = ("ctrl", "shift", "alt")
+# Textual names these, but only the kitty keyboard protocol reports them: tmux, screen, xterm and
+# VTE over SSH drop them, so a key bound to one could never be pressed on a jump host.
+UNSENT_MODIFIERS: Final = ("meta", "super", "hyper")
 _NAMED_KEYS: Final = frozenset(str(key.value).rsplit("+", 1)[-1] for key in Keys)
 KEY_NAME_HELP: Final = "key names are like f9, ctrl+s, escape, enter, question_mark, a, shift+tab"
 # Widgets of ours that carry bindings, and the screens that hold them (checked by a test that
@@ -53,6 +56,9 @@ def normal_key(key: str) -> str:
 def key_problem(key: str) -> str | None:
     """Why `key` is not a key Textual can send, or None."""
     *modifiers, base = key.split("+") if key != "+" else ["+"]
+    unsent = [modifier for modifier in modifiers if modifier in UNSENT_MODIFIERS]
+    if unsent:
+        return f"{unsent[0]!r} is a modifier terminals do not send over SSH or tmux (use ctrl, shift or alt)"
     wrong = [modifier for modifier in modifiers if modifier not in MODIFIERS]
     if wrong:
         return f"{wrong[0]!r} is not a modifier (use {', '.join(MODIFIERS[:3])})"
