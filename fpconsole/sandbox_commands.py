@@ -212,6 +212,19 @@ def _ms(name: str, text: str | None) -> float | None:
         raise BadArgument(f"{name} {text!r} is not a duration — use e.g. 200ms or 1.5s") from None
 
 
+def _advance_seconds(text: str, seconds: float) -> int:
+    """The clock's range checked here, so the message echoes what was typed (`400d`), not the
+    seconds it was read as (34560000.0) that the API layer would show."""
+    from fpconsole.api.sandbox_control import MAX_ADVANCE_S
+
+    if seconds != int(seconds) or not 1 <= seconds <= MAX_ADVANCE_S:
+        raise BadArgument(
+            f"DURATION: {text!r} is out of range — advance by whole seconds from 1s to "
+            f"{MAX_ADVANCE_S // 86400}d, e.g. 2h or 30d"
+        )
+    return int(seconds)
+
+
 def _whole(name: str, text: str, low: int, high: int) -> int:
     value = text.strip()
     if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
@@ -301,7 +314,7 @@ def _action(args: argparse.Namespace) -> Action | str:
         if args.clock_command == "show":
             return Action("clock show", False, lambda c: c.get_clock(), show_clock)
         if args.clock_command == "advance":
-            seconds = parse_duration(args.duration, field_name="DURATION")
+            seconds = _advance_seconds(args.duration, parse_duration(args.duration, field_name="DURATION"))
             return Action("clock advance", True, lambda c: c.advance_clock(seconds), show_clock)
         return "fpconsole sandbox clock show|advance DURATION"
     if command == "faults":

@@ -191,6 +191,17 @@ def test_a_bad_duration_is_named(capsys: pytest.CaptureFixture[str], duration: s
     assert (code, out) == (exit_codes.EXIT_INVALID_INPUT, "")
     assert "fpconsole sandbox clock advance: " in err
     assert "DURATION" in err or "seconds:" in err
+    # The message echoes what was typed, never the seconds it was read as (34560000.0).
+    assert repr(duration) in err and ".0" not in err
+
+
+@pytest.mark.parametrize("duration", ["400d", "0s", "1.5s"])
+def test_an_out_of_range_duration_says_the_range_in_words(
+    capsys: pytest.CaptureFixture[str], duration: str
+) -> None:
+    code, _out, err = run(capsys, "clock", "advance", duration)
+    assert code == exit_codes.EXIT_INVALID_INPUT
+    assert f"DURATION: {duration!r} " in err and "366d" in err
 
 
 # --- seed, reset, backups ----------------------------------------------------------------------
