@@ -348,7 +348,11 @@ def parse_amount(value: object) -> Decimal:
     if isinstance(value, bool):
         raise AmountError(f"{AMOUNT_HINT}, not true/false")
     if isinstance(value, str):
-        text = value.strip()
+        text = value
+        if text != text.strip() and _AMOUNT_TEXT.fullmatch(text.strip()):
+            # Refused, not stripped (README: no spaces): a stray space or newline is often a
+            # paste or a shell quoting slip. The console's form boxes strip before this.
+            raise AmountError(f"{AMOUNT_HINT}; no spaces around it (write {text.strip()})")
         if not _AMOUNT_TEXT.fullmatch(text):
             raise _refuse_text(text)
         if "." in text and len(text.partition(".")[2]) > 2:

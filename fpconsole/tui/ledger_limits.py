@@ -46,7 +46,8 @@ def typed_amount(text: Any) -> Decimal | None:
     """An amount as typed, by the request models' one rule (`fields.parse_amount`); None when it
     breaks the rule, whose message the model gives on the field."""
     try:
-        return parse_amount(text)
+        # As typed in a form box, which the form strips before sending (forms/body.py _clean).
+        return parse_amount(text.strip() if isinstance(text, str) else text)
     except AmountError:
         return None
 

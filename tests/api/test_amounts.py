@@ -87,7 +87,7 @@ def test_amount_text_a_person_would_not_mean_is_refused_saying_the_fix(text: str
     ("value", "expected"),
     [
         ("1500.50", Decimal("1500.50")),
-        (" 1500.5 ", Decimal("1500.5")),
+        ("1500.5", Decimal("1500.5")),
         ("0.01", Decimal("0.01")),
         ("007", Decimal("7")),
         ("999999999.99", MAX_AMOUNT),
@@ -249,3 +249,25 @@ def test_call_refuses_overflowing_amounts_everywhere(
     assert code == 2, captured.err
     assert "use digits and an optional '.'" in captured.err
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("text", [" 5", "5 ", "5\n", "\t1500.50"])
+def test_spaces_around_an_amount_are_refused_naming_the_fix(text: str) -> None:
+    # QA: ' 5' and $'5\n' were taken by `sandbox topup` and `call ... amount=' 5'`; README: no spaces.
+    with pytest.raises(AmountError) as caught:
+        parse_amount(text)
+    assert f"no spaces around it (write {text.strip()})" in str(caught.value)
+
+
+def test_call_with_a_spaced_amount_exits_2_naming_the_field(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["call", "transaction.create", "card_id=7001234", "order_id=ORD-1", "amount= 5"])
+    captured = capsys.readouterr()
+    assert code == exit_codes.EXIT_INVALID_INPUT == 2, captured.err
+    assert "amount: " in captured.err and "no spaces around it (write 5)" in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+def test_the_console_form_boxes_still_forgive_spaces_as_they_send_the_value_stripped() -> None:
+    # The form's _clean strips every non-secret box before sending, so its live checks read the
+    # amount the same way.
+    assert typed_amount(" 5\n") == Decimal(5)
