@@ -836,11 +836,23 @@ def test_secret_command_not_found_empty_and_timeout(
         slow.resolve_secret()
 
 
+def test_fpconsole_config_naming_a_folder_says_so_and_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FPCONSOLE_CONFIG", str(tmp_path))
+    with pytest.raises(ConfigError) as raised:
+        load_config()
+    message = str(raised.value)
+    assert f"FPCONSOLE_CONFIG={tmp_path} is a folder, not a file" in message
+    assert "permissions" not in message
+
+
 def test_unreadable_or_non_utf8_config_names_the_file(tmp_path: Path) -> None:
     folder = tmp_path / "config.toml"
     folder.mkdir()  # unreadable for root too: a directory where the file should be
-    with pytest.raises(ConfigError, match=r"config\.toml: cannot read the file \(Is a directory\)"):
+    with pytest.raises(ConfigError, match=r"config\.toml: is a folder, not a file — ") as raised:
         load_config(folder)
+    assert "permissions" not in str(raised.value)
     latin = tmp_path / "latin.toml"
     latin.write_bytes(b'[settings]\ntheme = "caf\xe9"\n')
     with pytest.raises(

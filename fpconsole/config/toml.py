@@ -55,7 +55,9 @@ def _read_config_bytes(target: Path, shown: str) -> bytes | None:
         return None
     except OSError as exc:
         raise _unreadable(target, shown, exc) from None
-    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+    if stat.S_ISDIR(info.st_mode):
+        raise _a_folder(target, shown)
+    if not stat.S_ISREG(info.st_mode):
         raise ConfigError(f"{shown}: is not a regular file — config.toml must be a text file", file=shown)
     if info.st_size > MAX_CONFIG_BYTES:
         raise ConfigError(
@@ -69,6 +71,23 @@ def _read_config_bytes(target: Path, shown: str) -> bytes | None:
         return None
     except OSError as exc:
         raise _unreadable(target, shown, exc) from None
+
+
+def _a_folder(target: Path, shown: str) -> ConfigError:
+    """A folder where config.toml should be; reading it would say "Is a directory — check its
+    permissions", which sends the operator to chmod. FPCONSOLE_CONFIG is the usual cause."""
+    from fpconsole.locations import CONFIG_ENV, config_override
+
+    if config_override() == target:
+        return ConfigError(
+            f"{CONFIG_ENV}={target} is a folder, not a file — point {CONFIG_ENV} at the "
+            f"config.toml file, e.g. {CONFIG_ENV}={target / 'config.toml'} (or unset it)",
+            file=shown,
+        )
+    return ConfigError(
+        f"{shown}: is a folder, not a file — config.toml must be a text file; move the folder away",
+        file=shown,
+    )
 
 
 def _unreadable(target: Path, shown: str, exc: OSError) -> ConfigError:
