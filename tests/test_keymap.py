@@ -246,6 +246,7 @@ def test_a_modifier_the_terminal_never_sends_is_refused_with_file_and_line(keys:
     message = str(caught.value)
     assert message.startswith(f'config.toml, line 5: keys.filter = "{keys}": ')
     assert "is a modifier terminals do not send" in message and "use ctrl, shift or alt" in message
+    assert "key names are like" in message  # not 'write "q"': a bare key is not what was meant
     assert (caught.value.line, caught.value.field) == (5, "keys.filter")
 
 

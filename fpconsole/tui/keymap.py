@@ -83,6 +83,8 @@ def _close_key(key: str) -> str:
     *modifiers, base = key.lower().replace("control", "ctrl").replace("-", "+").split("+")
     if key_problem(key.lower()) is None:
         return key.lower()
+    if any(modifier in UNSENT_MODIFIERS for modifier in modifiers):
+        return ""  # dropping the modifier would bind the bare key, which is not what was meant
     close = difflib.get_close_matches(base, sorted(_NAMED_KEYS), n=1, cutoff=0.7)
     good = [m for m in modifiers if m in MODIFIERS]
     return "+".join([*good, close[0]]) if close else ""
