@@ -30,6 +30,24 @@ def pager_command(environ: dict[str, str] | None = None) -> list[str] | None:
     return None
 
 
+def unusable_pager(environ: dict[str, str] | None = None) -> str | None:
+    """What is wrong with $PAGER when it is set and cannot run (said, so the operator knows why
+    the text shows in the console instead); None when it is unset or runs."""
+    env = os.environ if environ is None else environ
+    configured = env.get("PAGER", "").strip()
+    if not configured:
+        return None
+    try:
+        words = shlex.split(configured)
+    except ValueError as exc:
+        return f"PAGER={configured!r} cannot be read ({exc})"
+    if not words:
+        return None
+    if shutil.which(words[0]) is None:
+        return f"PAGER={configured!r}: {words[0]} is not a program found on PATH"
+    return None
+
+
 def page(text: str, command: list[str]) -> str | None:
     """Run the pager on `text` in the foreground; None when it ran, else what went wrong."""
     env = dict(os.environ)

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from fpconsole.pager import page, pager_command
+from fpconsole.pager import page, pager_command, unusable_pager
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -59,4 +59,8 @@ def show_text(app: App[object], title: str, text: str) -> None:
         if problem is None:
             return
         app.notify(f"{problem}; shown here instead.", severity="warning", timeout=6)
+    else:
+        unusable = unusable_pager()
+        if unusable is not None:
+            app.notify(f"{unusable}; shown here instead.", severity="warning", timeout=6)
     app.push_screen(TextView(title, text))

@@ -127,6 +127,17 @@ async def test_without_a_pager_or_a_terminal_to_hand_over_the_json_shows_in_the_
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
 
+        # A PAGER that names no program: said (QA found it silent), then shown here.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
+        monkeypatch.setenv("PAGER", "/nonexistent/pager")
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextView))
+        notes = [str(n.message) for n in app._notifications]
+        assert any("/nonexistent/pager is not a program found on PATH; shown here" in n for n in notes)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
+
         # A pager that exists, on a driver that cannot suspend (this one): said, then shown here.
         monkeypatch.setenv("PAGER", sys.executable)
         monkeypatch.setattr(pager.shutil, "which", lambda name: name)
