@@ -401,3 +401,21 @@ async def test_faults_set_elsewhere_show_when_the_section_is_opened_again() -> N
         await wait_until(pilot, lambda: app.screen is screen)
         await wait_until(pilot, lambda: bar_faults(app) == "⚠ faults: 5% drops")
         assert text_of(screen.query_one("#faults-state", Static)) == "In force: 5% drops"
+
+
+async def test_an_id_typed_over_the_prefilled_card_replaces_it() -> None:
+    """QA: the card id put in from Cards took typed digits after it (`70010597001059`, then
+    not_found); entering the panel now selects it, so typing replaces it and Tab keeps it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        card_id = active_card(app)
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, CardsScreen))
+        await settle(pilot)
+        await select_row(pilot, card_id)
+        screen = await open_sandbox(pilot)
+        await pilot.press("enter")
+        assert app.focused is box(screen, "card_id")
+        await pilot.press(*"7001002")
+        assert box(screen, "card_id").value == "7001002"

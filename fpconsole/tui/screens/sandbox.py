@@ -353,7 +353,10 @@ class SandboxScreen(Screen[None]):
         # has just shown is still display:none until then, and could not take the focus.
         self.app.update_styles(panel)
         self.set_focus(first)
-        first.cursor_position = len(first.value)
+        if first.value and first.value == self.prefilled_card:
+            first.select_all()  # put in from Cards: a typed id replaces it, Tab keeps it
+        else:
+            first.cursor_position = len(first.value)
 
     def action_panel(self, key: str) -> None:
         menu = self.query_one("#sb-menu", OptionList)
