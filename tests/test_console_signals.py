@@ -173,3 +173,19 @@ def test_a_signal_ends_the_console_like_ctrl_q(pane: Pane, home: Path, signum: s
     assert re.search(r"Phone \*\s+77019998877", screen)
     os.kill(pane.console_pid(), signal.SIGTERM)
     pane.wait_for(f"exit=143 {marker}")
+
+
+def test_a_console_whose_terminal_vanishes_ends(pane: Pane) -> None:
+    """An SSH session that drops (here: tmux killed with the console in it) takes the terminal
+    away; the console used to end its app and then hang at exit, waiting for Textual's input
+    thread, which spun on the dead terminal's end-of-file at 100% CPU and ignored SIGTERM. Found
+    as orphaned consoles hours later on this machine."""
+    pane.keys(fpconsole(), "Enter")
+    pane.wait_for(lambda screen: "Clients" in screen and "connected" in screen)
+    console = psutil.Process(pane.console_pid())
+    pane.kill()
+    try:
+        console.wait(timeout=60)  # a deadline for a hang, not a speed check
+    except psutil.TimeoutExpired:
+        console.kill()
+        raise AssertionError("the console outlived its terminal") from None
