@@ -126,6 +126,13 @@ async def test_a_birthdate_more_than_120_years_ago_is_warned_about_not_refused()
         set_fields(screen, CLIENT)
         await type_text(pilot, "#field-client_birthdate", "0001-01-01")
         shown = screen.query_one("#warning-client_birthdate", FieldWarning)
-        await until(pilot, lambda: shown.has_class("-shown"), "the birth date's warning")
+        error = screen.query_one("#error-client_birthdate", Label)
+        # Both judged on the whole date: under load, a check of "0001-01-0" (typed a key before)
+        # may still be on the error line when the warning of the whole date shows.
+        await until(
+            pilot,
+            lambda: shown.has_class("-shown") and text_of(error) == "",
+            "the birth date's warning, and no error",
+        )
         assert "more than 120 years ago" in text_of(shown)
-        assert text_of(screen.query_one("#error-client_birthdate", Label)) == ""  # not an error
+        assert text_of(error) == ""  # not an error
