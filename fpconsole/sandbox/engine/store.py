@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -390,14 +391,36 @@ def connect(db: str | Path, *, autocheckpoint_pages: int | None = None) -> sqlit
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     if is_file_target(target):
-        # WAL lets readers in other processes go on while one process writes.
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enter_wal(conn)
         # NORMAL: WAL commits are not synced one by one (a checkpoint syncs); a process that
         # stops or crashes loses nothing, a power cut may lose the last commits, never corrupt.
         conn.execute("PRAGMA synchronous = NORMAL")
         if autocheckpoint_pages is not None:
             conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint_pages)}")
     return conn
+
+
+def _enter_wal(conn: sqlite3.Connection) -> None:
+    """WAL lets readers in other processes go on while one process writes.
+
+    Switching a new file to WAL needs it to itself, and SQLite answers "database is locked" at
+    once, without waiting out the busy timeout, while another connection (a second engine
+    thread or worker opening the same new file) holds it. So wait here, up to the same
+    timeout; a file already in WAL (every open after the first) returns at the first check."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.005
+    while True:
+        try:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+            if mode == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def migrate(conn: sqlite3.Connection, *, salt: bytes) -> None:
