@@ -175,11 +175,6 @@ def test_a_signal_ends_the_console_like_ctrl_q(pane: Pane, home: Path, signum: s
     pane.wait_for(f"exit=143 {marker}")
 
 
-@pytest.mark.xfail(
-    reason="open bug (closing note, stop 16): a console sometimes outlives its vanished terminal, "
-    "Textual's input thread looping on the dead pty; reproduced once in a full run, not alone",
-    strict=False,
-)
 def test_a_console_whose_terminal_vanishes_ends(pane: Pane) -> None:
     """An SSH session that drops (here: tmux killed with the console in it) takes the terminal
     away; the console used to end its app and then hang at exit, waiting for Textual's input

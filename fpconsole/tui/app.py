@@ -684,6 +684,11 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
             except (NotImplementedError, RuntimeError, ValueError):
                 return  # not the main thread (tests run the app elsewhere), or no signals here
 
+    def terminal_lost(self) -> None:
+        """The terminal went away (lost_terminal.py): end as on the SIGHUP that usually comes with
+        it, whether it comes or not."""
+        self._terminate(signal.SIGHUP)
+
     def _terminate(self, signum: int) -> None:
         if self.ended_by_signal is not None:
             return

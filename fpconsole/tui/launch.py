@@ -6,6 +6,7 @@ imported by the app in a worker once the first frame is painted.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 
@@ -38,7 +39,9 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
     result = app.run() if mouse and chosen.mouse else app.run(mouse=False)
     if app.ended_by_signal is not None:
         # Said once the terminal is back: what the stop kept, as ctrl+q would have.
-        sys.stderr.write(f"fpconsole: {stop_summary(app.ended_by_signal, app.in_process)}\n")
+        with contextlib.suppress(OSError):  # the terminal may be the thing that went away
+            sys.stderr.write(f"fpconsole: {stop_summary(app.ended_by_signal, app.in_process)}\n")
+            sys.stderr.flush()
     if result is not None:
         return int(result)
     # After an unexpected error run() returns None and the code (1) is on the app: not success.

@@ -96,9 +96,9 @@ class TypeAhead(_AppBase):
             "textual.drivers.linux_driver",
             "LinuxDriver",
         ):
-            from fpconsole.tui.early_keys import TypedAheadDriver
+            from fpconsole.tui.lost_terminal import ConsoleDriver
 
-            return TypedAheadDriver
+            return ConsoleDriver
         return driver_class
 
     async def on_event(self, event: events.Event) -> None:
