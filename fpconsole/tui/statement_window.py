@@ -46,7 +46,12 @@ class Window:
         return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} ({self.title})"
 
     def body(self, card_id: str) -> dict[str, Any]:
-        return {"card_id": card_id, "start_date": rfc3339(self.start), "end_date": rfc3339(self.end)}
+        # The API's times have whole seconds: the end is rounded up, not cut, or a window ending
+        # now leaves out what happened earlier in this second (a refund settled just before).
+        end = self.end
+        if end.microsecond:
+            end = end.replace(microsecond=0) + timedelta(seconds=1)
+        return {"card_id": card_id, "start_date": rfc3339(self.start), "end_date": rfc3339(end)}
 
 
 def _midnight(day: date) -> datetime:

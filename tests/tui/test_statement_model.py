@@ -188,6 +188,19 @@ def test_presets_and_custom_windows_in_local_days() -> None:
     assert today.label() == "2026-05-14 00:00 → 2026-05-14 09:30 (Today)"
 
 
+def test_a_window_ending_now_takes_in_what_happened_this_second() -> None:
+    # The API's times have whole seconds: cut to 09:30:07, a window ending at 09:30:07.6 left
+    # out a refund settled at 09:30:07.3, opened right after it (tmux lifecycle test, once).
+    now = datetime(2026, 5, 14, 4, 30, 7, 600_000, tzinfo=UTC)
+    window = preset_window("today", now)
+    assert window.body("7001001")["end_date"] == "2026-05-14T09:30:08+05:00"
+    on_the_second = preset_window("today", now.replace(microsecond=0))
+    assert on_the_second.body("7001001")["end_date"] == "2026-05-14T09:30:07+05:00"
+    assert custom_window(date(2026, 5, 1), date(2026, 5, 31)).body("7001001")["end_date"] == (
+        "2026-05-31T23:59:59+05:00"
+    )
+
+
 def test_custom_days_are_checked() -> None:
     assert parse_days("2026-05-01", "")[0] == custom_window(date(2026, 5, 1), date(2026, 5, 1))
     assert parse_days("May 1", "") == (None, "From: a date such as 2026-05-01")
