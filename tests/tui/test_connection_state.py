@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -25,7 +26,8 @@ async def until(pilot: Any, condition: Callable[[], bool]) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DEADLINE
     while not condition():
-        assert loop.time() < deadline, "timed out"
+        # Which wait ran out, as the source line says it (once in .ci/run: only "timed out").
+        assert loop.time() < deadline, f"timed out waiting for: {inspect.getsource(condition).strip()}"
         await pilot.pause(0.02)
 
 
