@@ -13,11 +13,16 @@ keys      a stock DataTable of 40 rows (bench/apps/datatable40.py) · fpconsole 
           with the cache deleted before every run (the whole prime runs behind the keys) —
           the first key after start, later keys and the whole session's peak RSS, ratios to the DataTable app.
 
+imports   fresh interpreters that import and exit (the harness's --until-exit), interleaved with
+          one that does nothing (the interpreter's own start, subtracted round by round):
+          the client + registry (`fpconsole call`'s core), textual.app (for scale) and
+          `fpconsole --version` (the CLI's floor).
+
 Goals (issue 13): data visible on a real first start ≤ 2.5× bare, warm ≤ 1.5×; keys over
 100,000 cards and clients ≤ 1.2× the DataTable app; first key on a 100,000-client sandbox
-≤ 100 ms; peak RSS ≤ 70 MiB.
+≤ 100 ms; peak RSS ≤ 70 MiB; importing the client + methods ≤ 120 ms.
 
-Run: python bench/startup.py [-n 5] [--only startup|keys]. Needs pyte and psutil (the harness
+Run: python bench/startup.py [-n 5] [--only startup|keys|imports]. Needs pyte and psutil (the harness
 says how). Figures only; nothing is asserted.
 """
 
@@ -369,12 +374,45 @@ def keys_case(work: Path, fp: str, runs: int) -> None:
         )
 
 
+IMPORTS = {
+    "client + methods": "import fpconsole.api.client, fpconsole.api.methods",
+    "textual.app": "import textual.app",
+}
+
+
+def imports_case(work: Path, runs: int) -> None:
+    """Import times: each command's exit time less the do-nothing interpreter's in the same
+    round (median of the rounds), so the machine's load of the moment cancels out."""
+    py = shlex.quote(sys.executable)
+    spec: list[dict[str, Any]] = [{"name": "python", "cmd": f"{py} -c pass", "until_exit": True}]
+    spec += [
+        {"name": name, "cmd": f"{py} -c {shlex.quote(code)}", "until_exit": True}
+        for name, code in IMPORTS.items()
+    ]
+    spec.append({"name": "--version", "cmd": f"{py} -m fpconsole --version", "until_exit": True})
+    print(f"\n== imports: {runs} fresh interpreters each, less a do-nothing one's start\n")
+    result = _run(spec, runs, [])
+    (work / "imports.json").write_text(json.dumps(result, indent=1))
+    names = [t["name"] for t in result["targets"]]
+    floor = names.index("python")
+    print("\nimports summary (medians of per-round differences; goal: client + methods ≤ 120 ms)")
+    for name in names[1:]:
+        i = names.index(name)
+        spent = [
+            r[i]["startup_ms"] - r[floor]["startup_ms"]
+            for r in result["rounds"]
+            if r[i] and r[floor] and r[i].get("ok") and r[floor].get("ok")
+        ]
+        low = min(spent) if spent else float("nan")
+        print(f"  {name:<18} {_median(spent):6.0f} ms   (least {low:.0f} ms)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", "--runs", type=int, default=5)
-    parser.add_argument("--only", choices=["startup", "keys"])
+    parser.add_argument("--only", choices=["startup", "keys", "imports"])
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--kind", choices=["warm", "cache", "sandbox"], default="warm", help=argparse.SUPPRESS
@@ -392,6 +430,8 @@ def main() -> int:
         startup_case(work, fp, args.runs)
     if args.only in (None, "keys"):
         keys_case(work, fp, args.runs)
+    if args.only in (None, "imports"):
+        imports_case(work, max(args.runs, 9))
     print(f"\nraw results and homes: {work}")
     return 0
 
