@@ -19,6 +19,7 @@ from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
 from fpconsole.tui.forms.leave import LeaveScreen
 from fpconsole.tui.forms.outcome import FormOutcome
 from fpconsole.tui.forms.screen import RequestFormScreen
+from fpconsole.tui.forms.widgets import FieldRow
 from fpconsole.tui.messages import RequestUpdated
 
 RID = "828cf71d-a447-4a67-a149-c1df8bc197ca"
@@ -143,7 +144,7 @@ async def test_kyc_fields_appear_only_for_product_1000() -> None:
         set_fields(screen, {"product_id": "1000"})
         await pilot.pause()
         assert screen.query_one("#row-client_country").display
-        assert text_of(screen.query_one("#label-client_country", Label)) == "Country *"
+        assert screen.query_one("#row-client_country", FieldRow).label == "Country *"
         assert screen.query_one("#row-client_address2_postal_code").display
 
 

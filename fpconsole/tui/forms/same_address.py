@@ -11,11 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from textual.containers import Horizontal
-from textual.widgets import Label
-
 from fpconsole.tui.forms.spec import FormSpec, GroupSpec
-from fpconsole.tui.forms.widgets import StateCheckbox
+from fpconsole.tui.forms.widgets import FieldRow, StateCheckbox
 
 # (the group that may be a copy, the group it copies), by their last name in the model.
 SAME_AS: Final = (("address2", "address1"),)
@@ -60,6 +57,6 @@ def same_as_pairs(spec: FormSpec) -> tuple[SameAs, ...]:
     return tuple(found)
 
 
-def same_row(same: SameAs) -> Horizontal:
+def same_row(same: SameAs) -> FieldRow:
     box = StateCheckbox(same.label, value=False, compact=True, id=same.box_id)
-    return Horizontal(Label("", classes="field-label"), box, classes="field-line same-line", id=same.row_id)
+    return FieldRow("", box, id=same.row_id, classes="same-line")

@@ -178,6 +178,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._last: FormInput | None = None
         self._controls: dict[str, Input | Select[str]] = {}
         self._rows: dict[str, Widget] = {}  # item path → its row, for showing and hiding
+        self._parts: dict[str, Widget] = {}  # the fields' rows and controls by id (compose)
+        self._shown_errors: dict[str, str] = {}  # error line id → the text it shows
+        self._invalid: set[str] = set()  # names of the fields marked -invalid
+        self._error_lines: list[Static] | None = None  # every error line (found once, see _show_check)
+        self._recheck_pending = False  # a check of a field showing an error is due after the paint
         self._validate_timer: Timer | None = None
         self._draft_timer: Timer | None = None
         self._tick_timer: Timer | None = None
@@ -241,14 +246,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             )
             yield Static("", id="request-id", markup=False)
             with VerticalScroll(id="fields", can_focus=False):
-                for item in self.spec.items:
-                    if not isinstance(item, FieldSpec):
-                        yield group_header(item)
-                        yield from (same_row(same) for same in self._same if same.copy == item)
-                    elif item.secret:
-                        yield from secret_rows(item, generate=False)
-                    else:
-                        yield field_row(item, values.get(item.name, ""))
+                yield from self._field_widgets(values)
             with Horizontal(id="notice-row"):
                 yield Static("", id="notice", markup=False)
                 yield Button("Clear draft", id="clear-draft", compact=True)
@@ -269,13 +267,38 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
 
+    def _field_widgets(self, values: Mapping[str, str]) -> list[Widget]:
+        """The rows of the fields, each kept by id (with its control) as it is made: the form
+        never searches its own tree for them (each search walks every widget)."""
+        made: list[Widget] = []
+        for item in self.spec.items:
+            if not isinstance(item, FieldSpec):
+                made.append(group_header(item))
+                made += [same_row(same) for same in self._same if same.copy == item]
+            elif item.secret:
+                made += secret_rows(item, generate=False)
+            else:
+                made.append(field_row(item, values.get(item.name, "")))
+        for widget in made:
+            self._parts[widget.id or ""] = widget
+            for child in widget._pending_children:
+                if child.id:
+                    self._parts[child.id] = child
+        return made
+
+    def _part(self, widget_id: str) -> Widget:
+        """A row, or a control in one, by its id (see `_field_widgets`); a subclass's own widgets
+        are searched for."""
+        found = self._parts.get(widget_id)
+        return found if found is not None else self.query_one(f"#{widget_id}")
+
     def on_mount(self) -> None:
         for item in self.spec.fields:
-            control = self.query_one(f"#field-{item.widget_id}")
+            control = self._part(f"field-{item.widget_id}")
             assert isinstance(control, (Input, Select))
             self._controls[item.name] = control
         for entry in self.spec.items:
-            self._rows[entry.path] = self.query_one(f"#{entry.row_id}")
+            self._rows[entry.path] = self._part(entry.row_id)
         self._last = self.read_input()
         self._apply_visibility(self._last)
         self._refresh_notice()
@@ -350,9 +373,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             elif isinstance(control, Input):
                 values[item.name] = control.value
             if item.secret:
-                repeats[item.name] = self.query_one(f"#field-{item.widget_id}-repeat", Input).value
-                switch = self.query(f"#generate-{item.widget_id}").results(Checkbox)
-                if any(box.value for box in switch):
+                repeat = self._part(f"field-{item.widget_id}-repeat")
+                repeats[item.name] = repeat.value if isinstance(repeat, Input) else ""
+                switch = self._parts.get(f"generate-{item.widget_id}")
+                if isinstance(switch, Checkbox) and switch.value:
                     generate.add(item.name)
         return FormInput(values=values, repeats=repeats, generate=frozenset(generate))
 
@@ -369,20 +393,49 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     @on(Select.Changed)
     @on(Checkbox.Changed)
     def _changed(self, event: Message) -> None:
+        """A key's own work: only what decides where the next key goes (rows shown or hidden).
+        Checking the form and saving the draft wait until typing pauses (`VALIDATE_DELAY`,
+        `DRAFT_DELAY`), so a key pays for its echo and nothing else; an error already shown on
+        the field typed into is checked again right after the key is painted, so it never
+        lingers once the value is right (or says what is wrong with it now)."""
         event.stop()
         if not self._controls:  # still mounting
             return
-        self._sync_same()
+        if self._same:
+            self._sync_same()
         data = self.read_input()
-        if data == self._last:
+        previous = self._last
+        if data == previous:
             return  # a widget reporting its own initial value
         self._last = data
         if not self.submission.editable:
             return  # locked fields change only from here (a confirmation's reason, clearing a PIN)
-        self._apply_visibility(data)
+        if previous is None or self._moves_rows(previous, data):
+            self._apply_visibility(data)
         self._validate_timer = self._restart(self._validate_timer, self.VALIDATE_DELAY, self._validate_typed)
         if self.form_key:
             self._draft_timer = self._restart(self._draft_timer, self.DRAFT_DELAY, self.save_draft)
+        if previous is not None and not self._recheck_pending and self._shows_error_on(previous, data):
+            self._recheck_pending = True
+            self.call_after_refresh(self._recheck)
+
+    def _moves_rows(self, before: FormInput, after: FormInput) -> bool:
+        """A change that shows or hides rows: a field others depend on, or a 'generate' box."""
+        return before.generate != after.generate or any(
+            before.values.get(name) != after.values.get(name) for name in self.spec.triggers
+        )
+
+    def _shows_error_on(self, before: FormInput, after: FormInput) -> bool:
+        """Whether a field that just changed has an error line showing (soon to be stale)."""
+        if not any(self._shown_errors.values()):
+            return False
+        changed = [name for name, text in after.values.items() if before.values.get(name) != text]
+        changed += [f"{n}-repeat" for n, text in after.repeats.items() if before.repeats.get(n) != text]
+        return any(self._shown_errors.get(f"error-{widget_id(name)}") for name in changed)
+
+    def _recheck(self) -> None:
+        self._recheck_pending = False
+        self._validate_typed()
 
     def _restart(self, timer: Timer | None, delay: float, callback: Callable[[], object]) -> Timer:
         if timer is not None:
@@ -397,7 +450,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _sync_same(self) -> None:
         """A ticked "same as" box: its group holds a copy of the original, and is locked."""
         for same in self._same:
-            ticked = self.query_one(f"#{same.box_id}", Checkbox).value
+            box = self._part(same.box_id)
+            ticked = isinstance(box, Checkbox) and box.value
             for copy_name, original_name in same.fields:
                 copy, original = self._controls.get(copy_name), self._controls.get(original_name)
                 if copy is None or original is None:
@@ -408,7 +462,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _apply_visibility(self, data: FormInput) -> None:
         for same in self._same:
-            self.query_one(f"#{same.row_id}").display = self.spec.is_visible(same.copy, data.values)
+            self._part(same.row_id).display = self.spec.is_visible(same.copy, data.values)
         for item in self.spec.items:
             row, shown = self._rows[item.path], self.spec.is_visible(item, data.values)
             if row.display != shown:
@@ -418,11 +472,13 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             wid = widget_id(name)
             shown = self.spec.is_visible(self.spec.field(name), data.values)
             generated = name in data.generate
-            self.query_one(f"#row-{wid}-repeat").display = shown
-            for row in self.query(f"#row-{wid}-generate"):
-                row.display = shown
+            self._part(f"row-{wid}-repeat").display = shown
+            generate_row = self._parts.get(f"row-{wid}-generate")
+            if generate_row is not None:
+                generate_row.display = shown
             for suffix in ("", "-repeat"):
-                entry = self.query_one(f"#field-{wid}{suffix}", Input)
+                entry = self._part(f"field-{wid}{suffix}")
+                assert isinstance(entry, Input)
                 entry.disabled = generated or not self.submission.editable
                 if generated and entry.value:
                     entry.value = ""  # a PIN that will not be sent is not kept either
@@ -456,14 +512,27 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._show_check(self.check(self.read_input(), self.request_id))
 
     def _show_check(self, check: FormCheck) -> None:
+        """Show a check's messages, touching only the lines and fields whose state changed: every
+        update restyles and repaints, and a pause in typing must cost a few bytes, not a form."""
         messages = place_errors(self.spec, check.errors, self.read_input(), attempted=self._attempted)
-        for label in self.query("Static.-error").results(Static):
-            text = "; ".join(messages.get(label.id or "", []))
+        if self._error_lines is None:
+            self._error_lines = list(self.query("Static.-error").results(Static))
+        moved = False
+        for label in self._error_lines:
+            key = label.id or ""
+            text = "; ".join(messages.get(key, []))
+            if self._shown_errors.get(key, "") == text:
+                continue
+            self._shown_errors[key] = text
             label.update(marked(text))  # NO_COLOR: an error is not told by its colour alone
             label.set_class(bool(text), "-shown")
-        for name, control in self._controls.items():
-            control.set_class(f"error-{widget_id(name)}" in messages, "-invalid")
-        self._keep_focus_in_view()  # an error line shown or gone moves the rows below it
+            moved = True
+        invalid = {name for name in self._controls if f"error-{widget_id(name)}" in messages}
+        for name in invalid ^ self._invalid:
+            self._controls[name].set_class(name in invalid, "-invalid")
+        self._invalid = invalid
+        if moved:
+            self._keep_focus_in_view()  # an error line shown or gone moves the rows below it
 
     def _focus_first_error(self) -> None:
         for label in self.query("#fields Static.-error.-shown").results(Static):
@@ -792,6 +861,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _form_error(self, text: str) -> None:
         label = self.query_one(f"#{FORM_ERROR}", Static)
+        self._shown_errors[FORM_ERROR] = text  # as _show_check keeps it
         label.update(marked(text))
         label.set_class(bool(text), "-shown")
 

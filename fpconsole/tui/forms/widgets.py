@@ -1,7 +1,7 @@
 """The widgets for one field or group of a form, with the ids the screen (and tests) rely on.
 
 For a field whose dotted name maps to `ID` (`client.phone` → `client_phone`):
-`row-ID` (its container), `label-ID`, `field-ID` (Input or Select), `help-ID`, `error-ID` (a Label
+`row-ID` (a FieldRow: it draws the label itself), `field-ID` (Input or Select), `help-ID`, `error-ID` (a Label
 with class `-error`, shown with class `-shown`), and for a field `api.advice` may warn about,
 `warning-ID` (a FieldWarning, shown with class `-shown`). A secret also has `field-ID-repeat` /
 `error-ID-repeat`, and when it is optional `generate-ID`. A group has `group-ID` and `error-ID`.
@@ -16,7 +16,7 @@ a field costs two or three lines and a form stays usable at 80x24.
 
 from __future__ import annotations
 
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
 from textual.style import Style
 from textual.suggester import SuggestFromList
@@ -125,6 +125,27 @@ def control_for(item: FieldSpec, value: str) -> Widget:
     return _input(widget_id, value, password=item.secret, suggestions=item.suggestions)
 
 
+class FieldRow(Widget):
+    """One field's row: its label drawn by the row itself on the first line, the control to its
+    right, and the lines under it (help, error, warning) as children.
+
+    A form opens with dozens of rows, and every widget costs styling, layout and a message pump
+    twice over when a screen opens (mount, then resume): drawing the label here instead of in a
+    Label inside a Horizontal halves what a row costs, and the form looks the same."""
+
+    COMPONENT_CLASSES = {"field-row--label"}
+    LABEL_WIDTH = 22
+
+    def __init__(self, label: str, *children: Widget, id: str | None = None, classes: str = "") -> None:
+        super().__init__(*children, id=id, classes=f"field-row {classes}".strip())
+        self.label = label
+
+    def render(self) -> Content:
+        # Only the first line is ours: the control covers the rest of it, the notes the lines below.
+        text = self.label[: self.LABEL_WIDTH - 1]
+        return Content.styled(text, self.get_visual_style("field-row--label")) if text else Content("")
+
+
 def _row(
     row_id: str,
     label: str,
@@ -133,23 +154,17 @@ def _row(
     help_text: str = "",
     help_id: str = "",
     warning: FieldWarning | None = None,
-) -> Vertical:
-    children: list[Widget] = [
-        Horizontal(
-            Label(label, classes="field-label", id=f"label-{row_id}", markup=False),
-            control,
-            classes="field-line",
-        )
-    ]
+) -> FieldRow:
+    children: list[Widget] = [control]
     if help_text:
         children.append(Static(help_text, classes="field-help", id=help_id or None, markup=False))
     children.append(Label("", id=error_id, classes="-error", markup=False))
     if warning is not None:
         children.append(warning)
-    return Vertical(*children, id=f"row-{row_id}", classes="field-row")
+    return FieldRow(label, *children, id=f"row-{row_id}")
 
 
-def field_row(item: FieldSpec, value: str) -> Vertical:
+def field_row(item: FieldSpec, value: str) -> FieldRow:
     mark = REQUIRED_MARK if item.required else ""
     return _row(
         item.widget_id,
@@ -173,14 +188,7 @@ def secret_rows(item: FieldSpec, *, generate: bool) -> list[Widget]:
             compact=True,
             id=f"generate-{item.widget_id}",
         )
-        rows.append(
-            Horizontal(
-                Label("", classes="field-label"),
-                switch,
-                classes="field-line generate-line",
-                id=f"row-{item.widget_id}-generate",
-            )
-        )
+        rows.append(FieldRow("", switch, id=f"row-{item.widget_id}-generate", classes="generate-line"))
     rows.append(field_row(item, ""))  # secrets never come from drafts or initial values
     repeat = _input(f"field-{item.widget_id}-repeat", "", password=True)
     rows.append(

@@ -1,0 +1,165 @@
+"""A key in a form pays for its echo and nothing else; opening a form builds as little as it can.
+
+Checking the form waits until typing pauses (the debounce is pushed out of reach here, so
+nothing below depends on timing): a key does not check the form, an error already shown on the
+field typed into is checked again right after the key is painted (it never lingers), a check
+touches only the lines whose text changed, and a submit still checks everything at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from form_helpers import FakeBackend, FormHost, text_of, type_text
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from fpconsole.api import methods as api
+from fpconsole.tui.forms.screen import RequestFormScreen
+from fpconsole.tui.forms.spec import FieldSpec
+from fpconsole.tui.forms.widgets import FieldRow
+
+SIZE = (100, 40)
+
+
+@pytest.fixture(autouse=True)
+def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pause-driven check and draft save never fire during a test: what runs is what a key runs."""
+    monkeypatch.setattr(RequestFormScreen, "VALIDATE_DELAY", 3600.0)
+    monkeypatch.setattr(RequestFormScreen, "DRAFT_DELAY", 3600.0)
+
+
+def host(method: api.Method = api.CLIENT_ADD, backend: FakeBackend | None = None) -> FormHost:
+    return FormHost(
+        lambda: RequestFormScreen(method, form_key=method.name, clock=lambda: 100.0),
+        FakeBackend() if backend is None else backend,
+    )
+
+
+def form(app: FormHost) -> RequestFormScreen:
+    screen = app.screen
+    assert isinstance(screen, RequestFormScreen)
+    return screen
+
+
+def phone_error(screen: RequestFormScreen) -> str:
+    return text_of(screen.query_one("#error-client_phone", Label))
+
+
+async def test_a_key_neither_checks_the_form_nor_saves_the_draft(monkeypatch: pytest.MonkeyPatch) -> None:
+    checks: list[object] = []
+    original = RequestFormScreen.check
+
+    def counted(self: RequestFormScreen, *args: Any) -> Any:
+        checks.append(args)
+        return original(self, *args)
+
+    monkeypatch.setattr(RequestFormScreen, "check", counted)
+    backend = FakeBackend()
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_text(pilot, "#field-client_phone", "770")
+        await pilot.pause()
+        assert checks == [] and backend.draft_saves == []
+        assert form(app).query_one("#field-client_phone", Input).value == "770"
+
+
+async def test_an_error_shown_on_the_field_typed_into_is_checked_again_after_the_key() -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await type_text(pilot, "#field-client_phone", "770")
+        screen._validate_typed()  # the pause after "770"
+        await pilot.pause()
+        assert "3 digits" in phone_error(screen)
+        await pilot.press(*"11234567")
+        await pilot.pause()
+        assert phone_error(screen) == ""  # right now, not after the next pause
+        assert not screen.query_one("#error-client_phone").has_class("-shown")
+        assert not screen.query_one("#field-client_phone").has_class("-invalid")
+
+
+async def test_a_new_mistake_waits_for_the_pause() -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await type_text(pilot, "#field-client_phone", "7701")
+        await pilot.pause()
+        assert phone_error(screen) == ""  # still typing: no message under the field yet
+        screen._validate_typed()
+        await pilot.pause()
+        assert "digits" in phone_error(screen)
+
+
+async def test_a_check_touches_only_the_lines_whose_text_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await type_text(pilot, "#field-client_phone", "770")
+        screen._validate_typed()
+        await pilot.pause()
+        updated: list[str] = []
+        original = Label.update
+
+        def spy(self: Label, *args: Any, **kwargs: Any) -> None:
+            updated.append(self.id or "")
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Label, "update", spy)
+        screen._validate_typed()  # nothing changed since the last check
+        assert updated == []
+        await pilot.press("1")
+        await pilot.pause()  # the shown error is checked again: its text changed (4 digits)
+        assert updated == ["error-client_phone"]
+
+
+async def test_submit_checks_everything_at_once_and_keeps_the_form() -> None:
+    backend = FakeBackend()
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await type_text(pilot, "#field-client_phone", "770")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert backend.submitted == []
+        assert app.screen is screen
+        assert "3 digits" in phone_error(screen)
+        assert "problem" in text_of(screen.query_one("#form-error", Static))
+        assert screen.query_one("#field-client_phone", Input).value == "770"
+
+
+async def test_rows_draw_their_own_labels_and_hold_only_control_and_notes() -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        row = form(app).query_one("#row-client_phone", FieldRow)
+        assert row.label == "Phone *"
+        assert [type(child).__name__ for child in row.children] == ["Input", "Static", "Label"]
+        controls = (Input, Select, Checkbox)
+        assert all(isinstance(row.children[0], controls) for row in form(app).query(FieldRow))
+
+
+async def test_tab_visits_every_shown_field_in_the_forms_order() -> None:
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await pilot.pause()
+        screen.query_one("#field-product_id", Select).value = "1000"  # every KYC row shown
+        await pilot.pause()
+        shown = [
+            f"field-{item.widget_id}"
+            for item in screen.spec.items
+            if isinstance(item, FieldSpec) and screen.spec.is_visible(item, screen.read_input().values)
+        ]
+        screen.query_one("#field-product_id", Select).focus()
+        await pilot.pause()
+        visited: list[str] = []
+        for _ in range(len(shown) + 10):  # the "same as" box and the buttons are stops too
+            focused = app.focused
+            assert focused is not None
+            if (focused.id or "").startswith("field-"):
+                visited.append(focused.id or "")
+            if len(visited) == len(shown):
+                break
+            await pilot.press("tab")
+        assert visited == shown
