@@ -418,9 +418,12 @@ class ApiEndpoint(_Endpoint):
             call.partner = heard.partner = self._authenticate(scope, body)
         except SandboxError as exc:
             call.refused = exc
-        call.decision = self.runtime.faults.decide(self.method.name, call.partner)
-        if not call.decision.delay_s and call.decision.outcome not in ("http5xx", "error"):
-            call.answer = self._apply(call, body, heard)
+        # A read's fault settings and answer come from one read transaction (one_read).
+        one_read = None if self.method.changes_state else getattr(self.runtime.engine, "one_read", None)
+        with one_read() if one_read is not None else contextlib.nullcontext():
+            call.decision = self.runtime.faults.decide(self.method.name, call.partner)
+            if not call.decision.delay_s and call.decision.outcome not in ("http5xx", "error"):
+                call.answer = self._apply(call, body, heard)
         return call
 
     def answer(self, scope: Scope, body: bytes, heard: control.Heard | None = None) -> tuple[int, bytes]:

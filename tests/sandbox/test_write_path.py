@@ -1,13 +1,16 @@
 """The engine's write path: one write transaction per state-changing call (settling what came
-due and recording the call commit together), a refusal of the call keeps the settlements, and
-the received log and WAL checkpoints stay off the request's thread."""
+due and recording the call commit together; with a delay of 0 the call settles in it too), a
+refusal of the call keeps the settlements, and the received log and WAL checkpoints stay off the
+request's thread."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,9 +62,19 @@ def traced(engine: SandboxEngine) -> list[str]:
     return statements
 
 
-def test_a_write_that_settles_the_one_before_commits_once(engine: SandboxEngine) -> None:
+@pytest.fixture
+def delayed(tmp_path: Path) -> Iterator[tuple[SandboxEngine, Clock]]:
+    """An engine whose writes stay in `process` for 5 s, and its clock."""
+    clock = Clock()
+    with SandboxEngine(tmp_path / "delayed.sqlite3", delay=5, clock=clock, rng_seed=7) as made:
+        yield made, clock
+
+
+def test_a_write_that_settles_the_one_before_commits_once(delayed: tuple[SandboxEngine, Clock]) -> None:
+    engine, clock = delayed
     first = str(uuid.uuid4())
     client_add(engine, first)
+    clock.now += timedelta(seconds=5)
     statements = traced(engine)
     answer = client_add(engine, phone=77010000002)
     assert answer["request_status"] == "process"
@@ -75,9 +88,11 @@ def test_a_write_that_settles_the_one_before_commits_once(engine: SandboxEngine)
     assert status(engine, first)["request_status"] == "success"
 
 
-def test_a_refused_write_keeps_what_it_settled(engine: SandboxEngine) -> None:
+def test_a_refused_write_keeps_what_it_settled(delayed: tuple[SandboxEngine, Clock]) -> None:
+    engine, clock = delayed
     first = str(uuid.uuid4())
     client_add(engine, first)
+    clock.now += timedelta(seconds=5)
     with pytest.raises(SandboxError) as refused:
         client_add(engine, first)  # the same request_id again
     assert refused.value.code == "duplicate_request_id"
@@ -93,6 +108,50 @@ def test_a_refused_write_with_nothing_due_changes_nothing(engine: SandboxEngine)
         client_add(engine, first)
     rows = engine._conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
     assert rows == 1
+
+
+def _stored(engine: SandboxEngine, request_id: str) -> tuple[str, str | None]:
+    """The request's status and error code as the file holds them (another connection: no
+    engine call, which would settle what is due first)."""
+    with closing(sqlite3.connect(str(engine.db))) as other:
+        row = other.execute(
+            "SELECT status, error_code FROM requests WHERE request_id = ?", (request_id,)
+        ).fetchone()
+    return str(row[0]), row[1]
+
+
+def test_with_delay_0_a_write_is_settled_when_answered(engine: SandboxEngine) -> None:
+    """Nothing is left for the next call: the write's own transaction records and applies it
+    (it still answers `process`, as the API does)."""
+    request_id = str(uuid.uuid4())
+    statements = traced(engine)
+    answer = client_add(engine, request_id)
+    assert answer["request_status"] == "process"
+    assert _stored(engine, request_id) == ("success", None)
+    assert [s for s in statements if s == "COMMIT"] == ["COMMIT"], statements
+    engine._conn.set_trace_callback(None)
+    answer = status(engine, request_id)
+    assert answer["request_status"] == "success" and answer["client_id"]
+
+
+def test_with_delay_0_a_refused_operation_is_stored_as_its_error(engine: SandboxEngine) -> None:
+    method = REGISTRY.resolve("card.activate")
+    request_id = str(uuid.uuid4())
+    request = method.request.model_validate({"request_id": request_id, "card_id": "7999999"})
+    answer = engine.handle(method, request, partner=PARTNER)
+    assert answer["request_status"] == "process"
+    assert _stored(engine, request_id) == ("error", "not_found")
+    assert status(engine, request_id)["error_code"] == "not_found"
+
+
+def test_with_delay_0_a_reused_request_id_applies_nothing(engine: SandboxEngine) -> None:
+    request_id = str(uuid.uuid4())
+    client_add(engine, request_id)
+    with pytest.raises(SandboxError) as refused:
+        client_add(engine, request_id, phone=77010000009)
+    assert refused.value.code == "duplicate_request_id"
+    assert engine._conn.execute("SELECT COUNT(*) FROM clients").fetchone()[0] == 1
+    assert engine._conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 1
 
 
 def test_a_write_settles_only_what_is_due_by_its_partners_clock(tmp_path: Path) -> None:

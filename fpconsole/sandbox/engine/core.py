@@ -14,7 +14,7 @@ import random
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -213,7 +213,7 @@ class SandboxEngine:
                 counts = backups.count(self._conn, partner)
                 backups.delete_partner(self._conn, partner)
                 self.partners.forget_received(self._conn, partner)
-                if self.partners.get(partner).clock_offset_s:
+                if self.partners.get(partner, self._conn).clock_offset_s:
                     self.partners.write(self._conn, partner, clock_offset_s=0.0)
             return counts
 
@@ -265,8 +265,20 @@ class SandboxEngine:
     # --- per-partner controls (sandbox control routes) ------------------------------------------
 
     def controls(self, partner: str) -> PartnerState:
-        """The partner's faults, delay and clock offset as the database holds them now."""
-        return self.partners.get(_partner(partner))
+        """The partner's faults, delay and clock offset as the database holds them now (inside
+        `one_read`, as that read transaction sees them)."""
+        with self._lock:
+            return self.partners.get(_partner(partner), self._conn)
+
+    @contextlib.contextmanager
+    def one_read(self) -> Iterator[None]:
+        """The engine's statements inside share one read transaction: the app reads the caller's
+        fault settings and answers an API read in it. Each SQLite transaction costs (a WAL
+        snapshot, its locks), and a read made of five of them cost more than its own queries.
+        Requests that came due meanwhile still settle (each in a write transaction of its own,
+        with the read transaction ended and begun again around them). Not for writes."""
+        with self._lock, store.read(self._conn):
+            yield
 
     @property
     def default_delay(self) -> float:
@@ -290,7 +302,8 @@ class SandboxEngine:
 
     def now(self, partner: str) -> datetime:
         """The partner's sandbox time: real time plus however far its clock was advanced."""
-        return self._partner_now(require_aware(self._clock()), _partner(partner))
+        with self._lock:
+            return self._partner_now(require_aware(self._clock()), _partner(partner))
 
     def advance_clock(self, partner: str, seconds: float) -> dict[str, Any]:
         """Move the partner's sandbox clock forward; requests, deadlines, statement dates and
@@ -299,7 +312,7 @@ class SandboxEngine:
         if not 0 < seconds < math.inf:
             raise SandboxError("validation_error", "must be a positive number of seconds", field="seconds")
         with self._lock:
-            offset = self.partners.get(partner).clock_offset_s + seconds
+            offset = self.partners.get(partner, self._conn).clock_offset_s + seconds
             if offset > MAX_CLOCK_OFFSET_S:
                 raise SandboxError(
                     "validation_error",
@@ -351,7 +364,7 @@ class SandboxEngine:
                     partner,
                     name,
                     at=now,
-                    clock_offset_s=self.partners.get(partner).clock_offset_s,
+                    clock_offset_s=self.partners.get(partner, self._conn).clock_offset_s,
                     replace=replace,
                 )
 
@@ -406,7 +419,7 @@ class SandboxEngine:
         return real + timedelta(seconds=offset) if offset else real
 
     def _partner_now(self, real: datetime, partner: str) -> datetime:
-        offset = self.partners.get(partner).clock_offset_s
+        offset = self.partners.get(partner, self._conn).clock_offset_s
         return real + timedelta(seconds=offset) if offset else real
 
     def _settle_due(
@@ -425,13 +438,37 @@ class SandboxEngine:
             offsets = self.partners.refresh(self._conn, only or "")
             fresh = only or ""
         horizon = real + timedelta(seconds=max(offsets.values(), default=0.0))
+        found_due = requests.due(self._conn, horizon, partner=only)
+        # Inside one_read's read transaction: end it for the settling (each in a write
+        # transaction of its own, which re-reads the request), and begin another after.
+        paused_read = bool(found_due) and not in_write and self._conn.in_transaction
+        if paused_read:
+            self._conn.execute("COMMIT")
+        try:
+            settled = self._settle_found(real, offsets, found_due, fresh=fresh, in_write=in_write)
+        finally:
+            if paused_read:
+                self._conn.execute("BEGIN")
+        return settled
+
+    def _settle_found(
+        self,
+        real: datetime,
+        offsets: dict[str, float],
+        found_due: list[requests.Due],
+        *,
+        fresh: str | None,
+        in_write: bool,
+    ) -> list[int]:
         settled = []
-        for found in requests.due(self._conn, horizon, partner=only):
+        for found in found_due:
             partner = found.partner
             now = real + timedelta(seconds=offsets.get(partner, 0.0))
             if found.ready_at > now:
                 continue  # due only by another partner's (advanced) clock
-            state = self.partners.cached(partner) if partner == fresh else self.partners.get(partner)
+            state = (
+                self.partners.cached(partner) if partner == fresh else self.partners.get(partner, self._conn)
+            )
             settings = self._settings_of(state)
             if in_write:  # read under this transaction's write lock: settled as read
                 requests.settle_in(
@@ -495,14 +532,25 @@ class SandboxEngine:
                 try:
                     with undo:
                         extra = operation.on_record(ctx, payload) if operation.on_record else {}
-                        requests.record(
-                            ctx,
-                            request_id=request_id,
-                            method=method.name,
-                            payload=payload,
-                            ready_at=now + timedelta(seconds=ctx.settings.delay),
-                            transaction_id=payload.get("transaction_id"),
-                        )
+                        if ctx.settings.delay:
+                            requests.record(
+                                ctx,
+                                request_id=request_id,
+                                method=method.name,
+                                payload=payload,
+                                ready_at=now + timedelta(seconds=ctx.settings.delay),
+                                transaction_id=payload.get("transaction_id"),
+                            )
+                        else:  # due at once: settled now, in this transaction
+                            requests.record_settled(
+                                ctx,
+                                request_id=request_id,
+                                method=method.name,
+                                payload=payload,
+                                apply=operations.apply,
+                                on_error=operations.on_error,
+                                transaction_id=payload.get("transaction_id"),
+                            )
                 except SandboxError as error:
                     if not settled:
                         raise

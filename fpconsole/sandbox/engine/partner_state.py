@@ -259,14 +259,20 @@ class PartnerStates:
 
     # --- controls -----------------------------------------------------------------------------
 
-    def get(self, partner: str) -> PartnerState:
-        """The partner's current state; on a file, what the last commit of any process says."""
+    def get(self, partner: str, conn: sqlite3.Connection | None = None) -> PartnerState:
+        """The partner's current state; on a file, what the last commit of any process says.
+
+        conn: the engine's connection, whose lock the caller holds (the query then joins the
+        transaction it may be in: one read transaction for a whole API read); without one, a
+        private reader connection of this object's own."""
         if not self._file:
             return self._cache.get(partner, DEFAULT_STATE)
         with self._lock:
-            if self._reader is None:
-                self._reader = store.connect(self._db)
-            row = self._reader.execute(
+            if conn is None:
+                if self._reader is None:
+                    self._reader = store.connect(self._db)
+                conn = self._reader
+            row = conn.execute(
                 "SELECT version, faults, delay, clock_offset_s FROM partner_state WHERE partner = ?",
                 (partner,),
             ).fetchone()

@@ -50,6 +50,37 @@ def record(
 ) -> int:
     """Insert the request; a request_id the partner already used is refused and changes nothing
     (the caller's write transaction rolls back)."""
+    return _insert(ctx, request_id, method, _payload_json(payload), ready_at, transaction_id)
+
+
+def record_settled(
+    ctx: Ctx,
+    *,
+    request_id: str,
+    method: str,
+    payload: dict[str, Any],
+    apply: Apply,
+    on_error: OnError,
+    transaction_id: str | None = None,
+) -> None:
+    """A request due at once (its partner's delay is 0): recorded and settled in the caller's
+    write transaction, as `record` and the next call's `settle_in` would, without leaving it in
+    the table for the next call to find (a query, a savepoint and a parse fewer per write). The
+    caller still answers `process`; the first poll sees the outcome, as before. A reused
+    request_id is refused as by `record`, before anything is applied."""
+    text = _payload_json(payload)
+    seq = _insert(ctx, request_id, method, text, ctx.now, transaction_id)
+    found = Due(seq, ctx.partner, ctx.now, request_id, method, text)
+    settle_in(ctx.conn, seq, now=ctx.now, settings=ctx.settings, apply=apply, on_error=on_error, read=found)
+
+
+def _payload_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, default=_json_default, separators=(",", ":"))
+
+
+def _insert(
+    ctx: Ctx, request_id: str, method: str, payload: str, ready_at: datetime, transaction_id: str | None
+) -> int:
     try:
         cursor = ctx.conn.execute(
             """INSERT INTO requests (partner, request_id, method, payload, created_at, ready_at, status,
@@ -59,7 +90,7 @@ def record(
                 ctx.partner,
                 request_id,
                 method,
-                json.dumps(payload, default=_json_default, separators=(",", ":")),
+                payload,
                 to_db(ctx.now),
                 to_db(ready_at),
                 PROCESS,
