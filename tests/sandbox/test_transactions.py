@@ -1,12 +1,15 @@
 """How the sandbox uses SQLite transactions on a file database: an API read (its caller's fault
 settings and its answer) is one read transaction on the engine's connection, what came due still
 settles before it, and the engines of one process queue for the write lock among themselves
-instead of through SQLite's busy handler (which sleeps instead of waking when the lock frees)."""
+(and the worker processes on one file among themselves) instead of through SQLite's busy
+handler, which sleeps instead of waking when the lock frees."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -167,9 +170,10 @@ def test_a_write_lock_held_too_long_is_reported_as_sqlite_would(tmp_path: Path) 
     taken, release = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with lock:
-            taken.set()
-            release.wait(60)
+        assert lock.acquire(60)
+        taken.set()
+        release.wait(60)
+        lock.release()
 
     holder = threading.Thread(target=hold)
     holder.start()
@@ -182,4 +186,59 @@ def test_a_write_lock_held_too_long_is_reported_as_sqlite_would(tmp_path: Path) 
     finally:
         release.set()
         holder.join(60)
+        conn.close()
+
+
+_HOLD_A_WRITE = """
+import sys
+from fpconsole.sandbox.engine import store
+conn = store.connect(sys.argv[1])
+with store.write(conn):
+    conn.execute("INSERT INTO written VALUES ('other process')")
+    print("holding", flush=True)
+    sys.stdin.readline()
+conn.close()
+"""
+
+
+def test_a_writer_waits_for_another_process_without_sqlites_busy_wait(tmp_path: Path) -> None:
+    """`serve --workers N`: the processes queue on the file's companion lock (FILE-lock), so a
+    writer whose SQLite busy timeout is 0 still gets its turn once the other process commits."""
+    db = tmp_path / "s.sqlite3"
+    conn = store.connect(db)
+    conn.execute("CREATE TABLE written (key TEXT)")
+    conn.execute("PRAGMA busy_timeout = 0")
+    other = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_A_WRITE, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert other.stdin is not None and other.stdout is not None
+    try:
+        assert other.stdout.readline().strip() == "holding"
+        done, failures = threading.Event(), []
+
+        def write_next() -> None:
+            try:
+                with store.write(conn):
+                    conn.execute("INSERT INTO written VALUES ('this process')")
+            except BaseException as exc:
+                failures.append(exc)
+            done.set()
+
+        writer = threading.Thread(target=write_next)
+        writer.start()
+        other.stdin.write("go\n")
+        other.stdin.flush()
+        assert other.wait(60) == 0
+        writer.join(60)
+        assert done.is_set() and not failures, failures
+        written = [row[0] for row in conn.execute("SELECT key FROM written")]
+        assert written == ["other process", "this process"]
+        assert (tmp_path / "s.sqlite3-lock").stat().st_mode & 0o077 == 0
+    finally:
+        if other.poll() is None:
+            other.kill()
+            other.wait()
         conn.close()

@@ -11,6 +11,7 @@ compares correctly as text; amounts are integer minor units (tiyn), never floats
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import sqlite3
@@ -294,7 +295,7 @@ DATA_TABLES: Final = (
 
 SQLITE_HEADER: Final = b"SQLite format 3\x00"
 # The database and the files SQLite keeps next to it in WAL mode.
-_COMPANIONS: Final = ("", "-wal", "-shm", "-journal")
+_COMPANIONS: Final = ("", "-wal", "-shm", "-journal", "-lock")
 
 
 def is_file_target(db: str | Path) -> bool:
@@ -396,7 +397,7 @@ def connect(db: str | Path, *, autocheckpoint_pages: int | None = None) -> sqlit
         factory=_Connection,
     )
     if is_file_target(target):
-        conn.write_lock = _process_write_lock(target)
+        conn.write_lock = _file_write_lock(target)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     if is_file_target(target):
@@ -459,41 +460,106 @@ def read_salt(conn: sqlite3.Connection) -> bytes:
 
 
 class _Connection(sqlite3.Connection):
-    """A connection that knows its file's in-process write lock (None: a private database)."""
+    """A connection that knows its file's write lock (None: a private database)."""
 
-    write_lock: threading.RLock | None = None
+    write_lock: FileWriteLock | None = None
 
 
-# One lock per database file and process, taken around every write transaction on it.
-# Why: SQLite's busy handler does not wake a waiting writer when the lock frees; it sleeps 1, 2,
-# 5, 10 ... 100 ms between tries. Engine threads (and the received log's flusher) of one process
-# that queue on each other through it lost most of their time asleep with the lock free (the
-# bench's writes: half of each write's time, p99 of 100-300 ms). Queued on this lock instead,
-# the next writer starts as soon as the last one commits; SQLite's busy timeout is left to
-# writers in other processes (`--workers N`, other programs on the file).
-_WRITE_LOCKS: dict[str, threading.RLock] = {}
+# How often a writer waiting for another process looks again: from 0.1 ms, doubling, to 1 ms.
+_POLL_FIRST_S: Final = 0.0001
+_POLL_MOST_S: Final = 0.001
+
+
+class FileWriteLock:
+    """Whose turn it is to write a database file, taken around every write transaction on it.
+
+    Why: SQLite's busy handler does not wake a waiting writer when the lock frees; it sleeps 1, 2,
+    5, 10 ... 100 ms between tries. Engine threads (and the received log's flusher) and the worker
+    processes of `serve --workers N` that queued on each other through it lost most of their time
+    asleep with the lock free (the bench's writes: half of each write's time, p99 100-300 ms).
+
+    One per file and process: a thread lock (the next thread starts as soon as the last one is
+    done), then an flock on a companion file FILE-lock (another process's writer is looked for
+    again within a millisecond). Waiting ends after the busy timeout as SQLite's own would, with
+    "database is locked". Without the companion file (a folder that refuses it) only SQLite's
+    own lock stays, as before."""
+
+    def __init__(self, target: str) -> None:
+        self.path = f"{target}-lock"
+        self._threads = threading.RLock()
+        self._depth = 0  # re-entries of the owning thread: the flock is taken once
+        self._fd: int | None = None
+        self._fd_pid = 0
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self._depth == 0 and not self._lock_file(deadline):
+            self._threads.release()
+            return False
+        self._depth += 1
+        return True
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _lock_file(self, deadline: float) -> bool:
+        fd = self._file()
+        if fd is None:
+            return True
+        pause = _POLL_FIRST_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+            except OSError:
+                return True  # a file system without flock: SQLite's lock alone, as before
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, _POLL_MOST_S)
+
+    def _file(self) -> int | None:
+        # Reopened in a forked child: a shared open file would share the flock with the parent.
+        if self._fd is None or self._fd_pid != os.getpid():
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:
+                self._fd = None
+            self._fd_pid = os.getpid()
+        return self._fd
+
+
+_WRITE_LOCKS: dict[str, FileWriteLock] = {}
 _WRITE_LOCKS_GUARD: Final = threading.Lock()
 
 
-def _process_write_lock(target: str) -> threading.RLock:
+def _file_write_lock(target: str) -> FileWriteLock:
     key = os.path.realpath(target)
     with _WRITE_LOCKS_GUARD:
         lock = _WRITE_LOCKS.get(key)
         if lock is None:
-            lock = _WRITE_LOCKS[key] = threading.RLock()
+            lock = _WRITE_LOCKS[key] = FileWriteLock(key)
         return lock
 
 
 @contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: the write lock is taken up front (BEGIN IMMEDIATE), after this
-    process's lock on the file (see _WRITE_LOCKS)."""
+    """One write transaction: the write lock is taken up front (BEGIN IMMEDIATE), after the
+    file's FileWriteLock."""
     lock = getattr(conn, "write_lock", None)
     if lock is None:
         yield from _write(conn)
         return
-    if not lock.acquire(timeout=BUSY_TIMEOUT_S):
-        raise sqlite3.OperationalError("database is locked (by another thread of this process)")
+    if not lock.acquire(BUSY_TIMEOUT_S):
+        raise sqlite3.OperationalError("database is locked (another writer held it too long)")
     try:
         yield from _write(conn)
     finally:
