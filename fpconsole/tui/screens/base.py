@@ -75,6 +75,8 @@ class ListScreen(Screen[None]):
     EMPTY_TEXT: ClassVar[str] = "Nothing here yet."
     HELP: ClassVar[str] = ""
     DETAIL_DELAY: ClassVar[float] = 0.15  # seconds the cursor rests on a row before its fetch
+    # The detail panel's class: a section whose detail needs more (Requests' JSON) subclasses it.
+    DETAIL_PANEL: ClassVar[type[DetailPanel]] = DetailPanel
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
@@ -126,7 +128,7 @@ class ListScreen(Screen[None]):
                 box = Input(placeholder=self.filter_placeholder(), id="filter")
                 box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
                 yield box
-            yield DetailPanel(id="detail")
+            yield self.DETAIL_PANEL(id="detail")
         yield Footer()
 
     def on_mount(self) -> None:

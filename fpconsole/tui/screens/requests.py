@@ -15,6 +15,7 @@ from fpconsole.tui import data
 from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
+from fpconsole.tui.widgets.request_detail import RequestDetail
 
 # Only what needs a look stands out: failures, unknown outcomes, requests still running.
 OUTCOME_STYLE = {"error": "error", "failed": "error", "unknown": "warning", "process": "warning"}
@@ -91,6 +92,7 @@ class RequestsScreen(ListScreen):
         Column("status", "Status", 0, priority=8, keep="end"),  # "…→ success" when narrow
     )
     EMPTY_TEXT = "No requests yet: everything this console sends is listed here."
+    DETAIL_PANEL = RequestDetail  # the JSON is often taller than the panel: see its docstring
     HELP = "Every call this console made, newest first (the journal survives restarts)."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "act('c')", "Copy id", id="copy-request-id"),
@@ -123,6 +125,10 @@ class RequestsScreen(ListScreen):
         self.changes_only = not self.changes_only
         self.reload()
         self.notify("Changes only: reads are left out (v shows all)" if self.changes_only else "All requests")
+
+    @property
+    def detail(self) -> RequestDetail:
+        return self.query_one("#detail", RequestDetail)
 
     @property
     def journal(self) -> Any:
@@ -353,12 +359,12 @@ class RequestsScreen(ListScreen):
             pairs.append(("latency", f"{float(entry['latency_ms']):.0f} ms"))
         if entry.get("error_code"):
             pairs.append(("error", f"{entry.get('error_code')}: {entry.get('error_description') or ''}"))
-        body = json.dumps(entry.get("request") or {}, indent=1, ensure_ascii=False)
-        answer = json.dumps(entry.get("response") or {}, indent=1, ensure_ascii=False)
-        self.detail.show(
+        self.detail.show_entry(
             str(entry.get("method")),
-            [("", pairs), ("Request (redacted)", [("", body)]), ("Response (redacted)", [("", answer)])],
-            hint=self.keys_hint(row),
+            pairs,
+            self.keys_hint(row),
+            request=entry.get("request") or {},
+            response=entry.get("response") or {},
         )
 
     def on_app_news(self, message: Any) -> None:

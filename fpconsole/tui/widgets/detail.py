@@ -103,24 +103,36 @@ class DetailPanel(ScrollView, can_focus=True):
             listed = with_pending(listed, self._shape)
         else:
             self._shape = [(heading, [key for key, _ in pairs]) for heading, pairs in listed]
-        theme = self.app.current_theme
-        parts: list[RenderableType] = [Text(title, style=f"bold {theme.primary}")]
+        parts: list[RenderableType] = [self.title_text(title)]
         for heading, pairs in listed:
-            if heading:
-                parts.append(Text(""))
-                parts.append(Text(heading, style=f"bold {theme.secondary or theme.primary}"))
-            # The whole width, values taking what the labels leave: a line's trailing blanks are
-            # then the same run whatever its value's length, so a new value repaints only itself.
-            table = Table.grid(padding=(0, 1), expand=True)
-            table.add_column(style="dim", no_wrap=True)
-            table.add_column(overflow="fold", ratio=1)
-            for key, value in pairs:
-                table.add_row(key, Text(value))
-            parts.append(table)
+            parts += self.section_parts(heading, pairs)
         if hint:
             parts.append(Text(""))
             parts.append(Text(hint, style="dim"))
         self._update(Group(*parts))
+
+    def title_text(self, title: str) -> Text:
+        return Text(title, style=f"bold {self.app.current_theme.primary}")
+
+    def heading_text(self, heading: str) -> Text:
+        theme = self.app.current_theme
+        return Text(heading, style=f"bold {theme.secondary or theme.primary}")
+
+    def section_parts(self, heading: str, pairs: list[tuple[str, str]]) -> list[RenderableType]:
+        """A section as `show` lays it out: a blank line and its heading (if any), its pairs."""
+        parts: list[RenderableType] = []
+        if heading:
+            parts.append(Text(""))
+            parts.append(self.heading_text(heading))
+        # The whole width, values taking what the labels leave: a line's trailing blanks are
+        # then the same run whatever its value's length, so a new value repaints only itself.
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(overflow="fold", ratio=1)
+        for key, value in pairs:
+            table.add_row(key, Text(value))
+        parts.append(table)
+        return parts
 
     def show_message(self, title: str, message: str, *, error: bool = False) -> None:
         theme = self.app.current_theme
@@ -190,8 +202,7 @@ class DetailPanel(ScrollView, can_focus=True):
         top = self.scroll_offset.y
         regions: list[Region] = []
         for y in range(self.content_region.height):
-            index = top + y
-            new = self._lines[index] if index < len(self._lines) else _NOTHING
+            new = self.window_line(top + y, y)
             span = changed_span(self._painted.get(y), new, width)
             if span is not None:
                 regions.append(Region(span[0], y, span[1] - span[0], 1))
@@ -210,8 +221,12 @@ class DetailPanel(ScrollView, can_focus=True):
             self._lines = self._render_at(self._lines_width)
             self._painted.clear()
 
+    def window_line(self, index: int, y: int) -> Strip:
+        """What line `y` of the window shows: content line `index` (a subclass may add to it;
+        the diff above and the paint below both ask here, so they agree)."""
+        return self._lines[index] if index < len(self._lines) else _NOTHING
+
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        line = self._lines[index] if index < len(self._lines) else _NOTHING
+        line = self.window_line(self.scroll_offset.y + y, y)
         self._painted[y] = line
         return line
