@@ -13,19 +13,19 @@ client, the session and the config are imported when a subcommand runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from fpconsole.api.sandbox_control import SandboxControl
     from fpconsole.session import Session
 
@@ -375,6 +375,10 @@ def _words(args: argparse.Namespace) -> str:
 def run_sandbox_control(
     args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None
 ) -> int:
+    # Here, not at the top: building the CLI's parser imports this module, and asyncio is
+    # half of `fpconsole --version`'s import time.
+    import asyncio
+
     from fpconsole.api import errors
 
     prog = f"fpconsole sandbox {_words(args)}".rstrip()
@@ -550,6 +554,8 @@ def _write_problems(prog: str, exc: Any, err: TextIO) -> None:
 
 def to_json(value: Any) -> Any:
     """A result as JSON: dataclasses as objects (without their raw answer), amounts as numbers."""
+    from decimal import Decimal
+
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in fields(value) if f.name != "raw"}
     if isinstance(value, Decimal):

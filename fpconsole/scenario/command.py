@@ -9,7 +9,6 @@ worst of them (3, then 2, then 1)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -129,6 +128,10 @@ def run_files(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
         return EXIT_INVALID_INPUT
     runs: list[Any] = []
     ask = _ask_secret(stdin or sys.stdin, err)
+    # Here, not at the top: building the CLI's parser imports this module, and asyncio is
+    # half of `fpconsole --version`'s import time.
+    import asyncio
+
     try:
         # One event loop for the probe and the run: the client's connections belong to it.
         refused: list[str] = asyncio.run(
