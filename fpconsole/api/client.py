@@ -268,8 +268,11 @@ class CardApiClient:
             request = self._http.build_request(verb, path, headers=dict(headers), content=body)
             if self._embedded:
                 # httpx's timeouts do not apply to an in-process ASGI app; bound it ourselves.
+                # asyncio.timeout, not wait_for: 3.11's wait_for swallows a cancellation (Ctrl+C)
+                # that lands in the same turn as the answer, and `call --wait` went on waiting.
                 budget = self.options.read_timeout + self.options.connect_timeout
-                return await asyncio.wait_for(self._http.send(request), timeout=budget)
+                async with asyncio.timeout(budget):
+                    return await self._http.send(request)
             return await self._http.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
             raise errors.CannotConnect(f"cannot connect to {self.base_url}: {exc}") from None

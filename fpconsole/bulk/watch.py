@@ -127,9 +127,8 @@ class ServerWatch:
         observe() through the client's watcher; so does a failure."""
         probe = {"request_id": str(uuid.uuid4())}
         with contextlib.suppress(errors.CardApiError, TimeoutError):
-            await asyncio.wait_for(
-                self._client.call(REQUEST_STATUS, probe, emit=False), timeout=self._probe_timeout
-            )
+            async with asyncio.timeout(self._probe_timeout):  # not wait_for: see api/client.py
+                await self._client.call(REQUEST_STATUS, probe, emit=False)
 
     def _set(self, state: WatchState) -> None:
         self.state = state

@@ -296,9 +296,8 @@ class ConsoleBackend:
             return None
         port = url.port or (443 if url.scheme == "https" else 80)
         try:
-            _reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(url.hostname, port), self.client.options.connect_timeout
-            )
+            async with asyncio.timeout(self.client.options.connect_timeout):  # see api/client.py
+                _reader, writer = await asyncio.open_connection(url.hostname, port)
         except TimeoutError:
             return f"no answer within {self.client.options.connect_timeout:g} s"
         except OSError as exc:
