@@ -13,6 +13,10 @@ keys      a stock DataTable of 40 rows (bench/apps/datatable40.py) · fpconsole 
           with the cache deleted before every run (the whole prime runs behind the keys) —
           the first key after start, later keys and the whole session's peak RSS, ratios to the DataTable app.
 
+phases    where a real first start's time goes, as CPU time of each step in a fresh interpreter
+          on a new home (CPU, not wall: it reads the same on a loaded machine): the first
+          frame's imports, the backend's imports (client, sandbox), opening and seeding the
+          sandbox, the first snapshot page and its prime into the cache.
 imports   fresh interpreters that import and exit (the harness's --until-exit), interleaved with
           one that does nothing (the interpreter's own start, subtracted round by round):
           the client + registry (`fpconsole call`'s core), textual.app (for scale) and
@@ -22,7 +26,7 @@ Goals (issue 13): data visible on a real first start ≤ 2.5× bare, warm ≤ 1.
 100,000 cards and clients ≤ 1.2× the DataTable app; first key on a 100,000-client sandbox
 ≤ 100 ms; peak RSS ≤ 70 MiB; importing the client + methods ≤ 120 ms.
 
-Run: python bench/startup.py [-n 5] [--only startup|keys|imports]. Needs pyte and psutil (the harness
+Run: python bench/startup.py [-n 5] [--only startup|phases|keys|imports]. Needs pyte and psutil (the harness
 says how). Figures only; nothing is asserted.
 """
 
@@ -374,6 +378,82 @@ def keys_case(work: Path, fp: str, runs: int) -> None:
         )
 
 
+PHASES = (
+    "first frame's imports",
+    "backend's imports",
+    "open + seed sandbox",
+    "first page + prime",
+)
+
+
+def _phases(home: Path) -> None:
+    """One real first start's steps, run in order in this (fresh) process on a new home; prints
+    each step's CPU ms as JSON."""
+    import time
+
+    spent: list[float] = []
+    mark = time.process_time()
+
+    def step() -> None:
+        nonlocal mark
+        now = time.process_time()
+        spent.append((now - mark) * 1000)
+        mark = now
+
+    import textual.app  # noqa: F401
+
+    import fpconsole.store.cache
+    import fpconsole.tui.app
+    import fpconsole.tui.screens.clients
+
+    step()
+    import fpconsole.sandbox.embedded
+    import fpconsole.session
+    import fpconsole.tui.backend
+
+    step()
+    from fpconsole.sandbox.app import open_engine
+    from fpconsole.sandbox.settings import SandboxSettings
+    from fpconsole.session import EMBEDDED_SEED_CLIENTS
+
+    settings = SandboxSettings.default(db=str(home / "sandbox.sqlite3"), delay=0, seed=EMBEDDED_SEED_CLIENTS)
+    engine = open_engine(settings)
+    step()
+    from fpconsole.tui.backend import PRIME_PAGE
+
+    page = engine.snapshot(partner=settings.partner_ids[0], limit=PRIME_PAGE)
+    with fpconsole.store.cache.EntityCache.open(profile="sandbox") as cache:
+        cache.prime_changes(**page)
+    step()
+    engine.close()
+    print(json.dumps(spent))
+
+
+def phases_case(work: Path, runs: int) -> None:
+    print(f"\n== phases of a real first start: CPU ms of each step, {runs} fresh interpreters\n")
+    found: list[list[float]] = []
+    for number in range(runs):
+        home = work / f"phases-{number}"
+        home.mkdir()
+        output = subprocess.run(
+            [sys.executable, __file__, "--phases", str(home)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "FPCONSOLE_HOME": str(home)},
+        ).stdout
+        found.append(json.loads(output.strip().splitlines()[-1]))
+    bare = subprocess.run(
+        [sys.executable, "-c", "import time, textual.app; print(time.process_time() * 1000)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(f"  (importing textual.app alone: {float(bare):.0f} ms CPU, interpreter start included)")
+    for index, name in enumerate(PHASES):
+        print(f"  {name:<24} {_median([run[index] for run in found]):6.0f} ms CPU")
+
+
 IMPORTS = {
     "client + methods": "import fpconsole.api.client, fpconsole.api.methods",
     "textual.app": "import textual.app",
@@ -412,14 +492,18 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", "--runs", type=int, default=5)
-    parser.add_argument("--only", choices=["startup", "keys", "imports"])
+    parser.add_argument("--only", choices=["startup", "phases", "keys", "imports"])
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--phases", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--kind", choices=["warm", "cache", "sandbox"], default="warm", help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.prepare:
         _prepare(args.prepare, args.kind)
+        return 0
+    if args.phases:
+        _phases(args.phases)
         return 0
     if not HARNESS.exists():
         print(f"the shared harness is missing: {HARNESS} (set FPCONSOLE_TUI_STARTUP)")
@@ -428,6 +512,8 @@ def main() -> int:
     fp = fpconsole_command()
     if args.only in (None, "startup"):
         startup_case(work, fp, args.runs)
+    if args.only in (None, "phases"):
+        phases_case(work, args.runs)
     if args.only in (None, "keys"):
         keys_case(work, fp, args.runs)
     if args.only in (None, "imports"):
