@@ -3,6 +3,10 @@ echo, fpconsole's Create client (Phone field) beside a stock form of labelled In
 (goal: every keystroke within 16 ms of what the stock form takes, at any typing speed: the
 debounced validation and draft save must not land on a key).
 
+Also printed: bytes written per key, from the key to the next one (its echo plus whatever the
+pause after it brings: the debounced check's error line), against the goal of 1 KiB per typed
+character over SSH.
+
 Run: python bench/typing_latency.py [-n 24]. Figures only; nothing is asserted. On a loaded
 machine compare the two columns, not the absolute figures.
 """
@@ -27,10 +31,12 @@ from ssh_bytes import STOCK, fpconsole_command, key_bytes, read_until_quiet, spa
 INTERVALS = (0.08, 0.35, 0.6, 1.0)  # seconds between keys: a burst, then slower typists
 
 
-def echo_times(fd: int, keys: str, interval: float) -> list[float]:
-    """For each key: seconds to the first byte written after it."""
+def echo_times(fd: int, keys: str, interval: float) -> tuple[list[float], list[int]]:
+    """For each key: seconds to the first byte written after it, and bytes written until the next."""
     times: list[float] = []
+    sizes: list[int] = []
     for character in keys:
+        written = 0
         while select.select([fd], [], [], 0)[0]:  # drop what is left of the last key
             os.read(fd, 65536)
         os.write(fd, character.encode())
@@ -38,17 +44,18 @@ def echo_times(fd: int, keys: str, interval: float) -> list[float]:
         ready, _, _ = select.select([fd], [], [], 5)
         if ready:
             times.append(time.monotonic() - start)
-            os.read(fd, 65536)
+            written += len(os.read(fd, 65536))
         deadline = start + interval
         while (left := deadline - time.monotonic()) > 0:
             if select.select([fd], [], [], left)[0]:
-                os.read(fd, 65536)
-    return times
+                written += len(os.read(fd, 65536))
+        sizes.append(written)
+    return times, sizes
 
 
 def measure(
     command: str, ready: str, setup: list[str], count: int, env: dict[str, str]
-) -> dict[float, list[float]]:
+) -> dict[float, tuple[list[float], list[int]]]:
     pid, fd = spawn(command, env)
     boot = b""
     started = time.monotonic()
@@ -58,7 +65,7 @@ def measure(
     for key in setup:
         os.write(fd, key_bytes(key))
         read_until_quiet(fd, 0.6, 10)
-    found: dict[float, list[float]] = {}
+    found: dict[float, tuple[list[float], list[int]]] = {}
     for interval in INTERVALS:
         found[interval] = echo_times(fd, ("77011234567" * 8)[:count], interval)
         for _ in range(count):  # empty the field again (not measured)
@@ -86,12 +93,17 @@ def main() -> int:
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(f"key to first byte of its echo, 120x40 pty, {args.keys} keys per speed (ms, median / max)")
-    print(f"{'interval':>9s} {'stock form':>15s} {'Create client':>15s}  max over stock")
+    print(
+        f"{'interval':>9s} {'stock form':>15s} {'Create client':>15s}  max over stock"
+        f"   bytes/key stock, ours (median / max)"
+    )
     for interval in INTERVALS:
-        s, o = stock[interval], ours[interval]
+        (s, s_bytes), (o, o_bytes) = stock[interval], ours[interval]
         print(
             f"{interval * 1000:7.0f}ms {statistics.median(s) * 1000:7.1f} / {max(s) * 1000:5.1f} "
             f"{statistics.median(o) * 1000:7.1f} / {max(o) * 1000:5.1f}  {(max(o) - max(s)) * 1000:+7.1f}"
+            f"   {statistics.median(s_bytes):5.0f} / {max(s_bytes):5d}  {statistics.median(o_bytes):5.0f} / "
+            f"{max(o_bytes):5d}"
         )
     return 0
 

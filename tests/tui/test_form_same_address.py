@@ -41,11 +41,12 @@ async def test_same_as_registration_copies_locks_and_follows() -> None:
     app = host()
     async with app.run_test(size=(100, 40)) as pilot:
         screen = form(app)
-        row = screen.query_one("#row-same-client_address2")
-        box = screen.query_one("#same-client_address2", Checkbox)
-        assert not row.display  # product 2000 (the default): no addresses at all
+        # Product 2000 (the default): no addresses at all (their rows are built when first shown).
+        assert not any(row.display for row in screen.query("#row-same-client_address2"))
         set_fields(screen, {"product_id": "1000"})
         await pilot.pause()
+        row = screen.query_one("#row-same-client_address2")
+        box = screen.query_one("#same-client_address2", Checkbox)
         assert row.display and "Same as registration address" in str(box.label)
 
         set_fields(screen, {f"client.address1.{name}": value for name, value in ADDRESS.items()})

@@ -163,3 +163,19 @@ async def test_tab_visits_every_shown_field_in_the_forms_order() -> None:
                 break
             await pilot.press("tab")
         assert visited == shown
+
+
+async def test_rows_hidden_at_open_are_built_when_shown_and_keep_their_values() -> None:
+    app = FormHost(
+        lambda: RequestFormScreen(api.CLIENT_ADD, initial={"client.country": "KAZ"}, clock=lambda: 100.0),
+        FakeBackend(),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await pilot.pause()
+        assert not screen.query("#row-client_country")  # product 2000: not built at all
+        assert screen.read_input().values["client.country"] == "KAZ"  # yet its value is there
+        screen.query_one("#field-product_id", Select).value = "1000"
+        assert screen.query_one("#field-client_country", Input).value == "KAZ"  # at once
+        await pilot.pause()
+        assert screen.query_one("#row-client_country").display

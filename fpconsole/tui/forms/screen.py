@@ -61,6 +61,7 @@ from fpconsole.tui.forms.spec import (
     REQUEST_ID,
     FieldSpec,
     FormSpec,
+    Item,
     build_form_spec,
     moved_before,
     widget_id,
@@ -179,6 +180,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._controls: dict[str, Input | Select[str]] = {}
         self._rows: dict[str, Widget] = {}  # item path → its row, for showing and hiding
         self._parts: dict[str, Widget] = {}  # the fields' rows and controls by id (compose)
+        self._deferred: dict[str, Item] = {}  # items hidden since the form opened, not built yet
+        self._offstage: dict[str, str] = {}  # their fields' values (a default, a draft's)
         self._shown_errors: dict[str, str] = {}  # error line id → the text it shows
         self._invalid: set[str] = set()  # names of the fields marked -invalid
         self._error_lines: list[Static] | None = None  # every error line (found once, see _show_check)
@@ -188,6 +191,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._tick_timer: Timer | None = None
         self._reveal_pending = False  # a scroll to the focused field is due after the refresh
         self._same = same_as_pairs(self.spec)  # "same as registration address" boxes
+        self._triggers = self.spec.triggers  # fields whose value shows or hides rows
 
     # --- context ---------------------------------------------------------------------------------
 
@@ -268,10 +272,34 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         yield Footer()
 
     def _field_widgets(self, values: Mapping[str, str]) -> list[Widget]:
-        """The rows of the fields, each kept by id (with its control) as it is made: the form
-        never searches its own tree for them (each search walks every widget)."""
-        made: list[Widget] = []
+        """The rows shown when the form opens. A row hidden then (the KYC fields until product
+        1000 is chosen) is built when it is first shown (`_build_shown`): every widget costs
+        styling, layout and a message pump when the form opens, and half of Create client's
+        rows would be hidden. Until then its value (a default, a draft's) is kept here."""
+        built: list[Item] = []
         for item in self.spec.items:
+            secret = isinstance(item, FieldSpec) and item.secret  # typed twice: always built
+            if secret or self.spec.is_visible(item, values):
+                built.append(item)
+            else:
+                self._deferred[item.path] = item
+                if isinstance(item, FieldSpec):
+                    self._offstage[item.name] = values.get(item.name, "")
+        made = self._build(built, values)
+        self._register(built)
+        # Watched, not only heard through Changed: a value set from code (a test, a caller) shows
+        # its rows at once, before the next line looks for them.
+        for name in self._triggers:
+            trigger = self._controls.get(name)
+            if trigger is not None:
+                self.watch(trigger, "value", self._trigger_changed, init=False)
+        return made
+
+    def _build(self, items: list[Item], values: Mapping[str, str]) -> list[Widget]:
+        """The rows of `items`, each kept by id (with its control) as it is made: the form never
+        searches its own tree for them (each search walks every widget)."""
+        made: list[Widget] = []
+        for item in items:
             if not isinstance(item, FieldSpec):
                 made.append(group_header(item))
                 made += [same_row(same) for same in self._same if same.copy == item]
@@ -281,10 +309,60 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 made.append(field_row(item, values.get(item.name, "")))
         for widget in made:
             self._parts[widget.id or ""] = widget
-            for child in widget._pending_children:
+            for child in widget._pending_children:  # the children given to the row (not yet mounted)
                 if child.id:
                     self._parts[child.id] = child
         return made
+
+    def _register(self, items: list[Item]) -> None:
+        for item in items:
+            if isinstance(item, FieldSpec):
+                control = self._part(f"field-{item.widget_id}")
+                assert isinstance(control, (Input, Select))
+                self._controls[item.name] = control
+            self._rows[item.path] = self._part(item.row_id)
+
+    def _build_shown(self, values: Mapping[str, str]) -> None:
+        """Build the rows hidden so far that `values` show, each run of them in its place among
+        the rows built already (so Tab goes through them in the form's order)."""
+        shown = {path for path, item in self._deferred.items() if self.spec.is_visible(item, values)}
+        if not shown:
+            return
+        fields = self.query_one("#fields")
+        run: list[Item] = []
+        for item in (*self.spec.items, None):
+            if item is not None and item.path in shown:
+                run.append(item)
+                continue
+            if run:
+                anchor = self._rows.get(item.path) if item is not None else None
+                for each in run:
+                    del self._deferred[each.path]
+                widgets = self._build(run, values)  # values hold the unbuilt fields' too
+                self._register(run)
+                for each in run:
+                    self._offstage.pop(each.path, None)
+                # A row's children would join the tree only once the row has composed, a turn of
+                # the loop later: mounted here, the controls can be found (and set) at once.
+                children = [(row, list(row._pending_children)) for row in widgets]
+                for row in widgets:
+                    row._pending_children.clear()
+                if anchor is not None:
+                    fields.mount(*widgets, before=anchor)
+                else:
+                    fields.mount(*widgets)
+                for row, kids in children:
+                    if kids:
+                        row.mount(*kids)
+                run = []
+        self._error_lines = None  # found again, with the new rows' lines
+        self._keep_focus_in_view()  # rows shown above the focused field move it
+
+    def _trigger_changed(self) -> None:
+        """A field others depend on changed (a Select, say, set from code): its rows are built at
+        once, so whatever comes next (a test, a draft, a typed Tab) finds them."""
+        if self.submission.editable:
+            self._build_shown(self.read_input().values)
 
     def _part(self, widget_id: str) -> Widget:
         """A row, or a control in one, by its id (see `_field_widgets`); a subclass's own widgets
@@ -293,12 +371,6 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         return found if found is not None else self.query_one(f"#{widget_id}")
 
     def on_mount(self) -> None:
-        for item in self.spec.fields:
-            control = self._part(f"field-{item.widget_id}")
-            assert isinstance(control, (Input, Select))
-            self._controls[item.name] = control
-        for entry in self.spec.items:
-            self._rows[entry.path] = self._part(entry.row_id)
         self._last = self.read_input()
         self._apply_visibility(self._last)
         self._refresh_notice()
@@ -368,7 +440,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         generate: set[str] = set()
         for item in self.spec.fields:
             control = self._controls.get(item.name)
-            if isinstance(control, Select):
+            if control is None:
+                values[item.name] = self._offstage.get(item.name, "")  # not built yet
+            elif isinstance(control, Select):
                 values[item.name] = "" if control.value is Select.NULL else str(control.value)
             elif isinstance(control, Input):
                 values[item.name] = control.value
@@ -399,7 +473,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         the field typed into is checked again right after the key is painted, so it never
         lingers once the value is right (or says what is wrong with it now)."""
         event.stop()
-        if not self._controls:  # still mounting
+        if self._last is None:  # still mounting (on_mount reads the form first)
             return
         if self._same:
             self._sync_same()
@@ -422,7 +496,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _moves_rows(self, before: FormInput, after: FormInput) -> bool:
         """A change that shows or hides rows: a field others depend on, or a 'generate' box."""
         return before.generate != after.generate or any(
-            before.values.get(name) != after.values.get(name) for name in self.spec.triggers
+            before.values.get(name) != after.values.get(name) for name in self._triggers
         )
 
     def _shows_error_on(self, before: FormInput, after: FormInput) -> bool:
@@ -450,7 +524,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _sync_same(self) -> None:
         """A ticked "same as" box: its group holds a copy of the original, and is locked."""
         for same in self._same:
-            box = self._part(same.box_id)
+            box = self._parts.get(same.box_id)  # None until its group is first shown
             ticked = isinstance(box, Checkbox) and box.value
             for copy_name, original_name in same.fields:
                 copy, original = self._controls.get(copy_name), self._controls.get(original_name)
@@ -461,10 +535,16 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                     copy.value = original.value
 
     def _apply_visibility(self, data: FormInput) -> None:
+        self._build_shown(data.values)
         for same in self._same:
-            self._part(same.row_id).display = self.spec.is_visible(same.copy, data.values)
+            same_row = self._parts.get(same.row_id)
+            if same_row is not None:
+                same_row.display = self.spec.is_visible(same.copy, data.values)
         for item in self.spec.items:
-            row, shown = self._rows[item.path], self.spec.is_visible(item, data.values)
+            row = self._rows.get(item.path)
+            if row is None:
+                continue  # hidden since the form opened: not built yet
+            shown = self.spec.is_visible(item, data.values)
             if row.display != shown:
                 row.display = shown
                 self._keep_focus_in_view()  # rows shown or hidden above it move the field
@@ -934,6 +1014,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if not self.draft.can_keep or self.phase != "editing":
             return
         self.draft.discard()
+        for name in self._offstage:
+            self._offstage[name] = self._baseline.get(name, "")
         for name, control in self._controls.items():
             value = self._baseline.get(name, "")
             if isinstance(control, Select):
