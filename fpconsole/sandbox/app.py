@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
+import anyio.to_thread
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -195,6 +196,10 @@ class SandboxRuntime:
         self._owns_engine = engine is None
         self._engine_offset = engine_offset
         self._opening = threading.Lock()
+        # Reads on the event loop (ApiEndpoint._read_on_loop): an engine of the loop's own,
+        # opened with the threads by `start`.
+        self._loop_engine: SandboxEngine | None = None
+        self._here = threading.local()
         from fpconsole.sandbox.engine.store import is_file_target
 
         if threads is None or not is_file_target(settings.db):
@@ -205,7 +210,7 @@ class SandboxRuntime:
     def engine(self) -> SandboxEngine:
         """The calling engine thread's engine; elsewhere (tests, the console's own calls) the
         first one."""
-        own = self.threads.current()
+        own = self.threads.current() or getattr(self._here, "engine", None)
         if own is not None:
             return own
         with self._opening:
@@ -222,6 +227,34 @@ class SandboxRuntime:
         """fn(engine) in an engine thread, so a busy database never stalls the event loop."""
         return await self.threads.run(fn)
 
+    async def start(self) -> None:
+        """Starts the engine threads, and the loop's reads-only engine (opened in a thread:
+        opening may wait for the file's write lock)."""
+        await self.threads.start_all()
+        from fpconsole.sandbox.engine.store import is_file_target
+
+        # Like the threads past the first, it is opened from the settings: only where those are
+        # (a file database served by several threads).
+        if self.threads.size > 1 and is_file_target(self.settings.db) and self._loop_engine is None:
+            number = self._engine_offset + self.threads.size
+            engine = await anyio.to_thread.run_sync(lambda: open_engine(self.settings, number))
+            engine.reads_only()
+            self._loop_engine = engine
+
+    def on_loop(self, fn: Callable[[SandboxEngine], T]) -> T:
+        """fn(engine) right here with the loop's reads-only engine (`runtime.engine` is that
+        engine meanwhile); raises WouldWrite without one, or when fn would write or wait."""
+        from fpconsole.sandbox.engine.core import WouldWrite
+
+        engine = self._loop_engine
+        if engine is None:
+            raise WouldWrite
+        self._here.engine = engine
+        try:
+            return fn(engine)
+        finally:
+            self._here.engine = None
+
     def close(self) -> None:
         """Stops the engine threads and closes the engines this runtime opened (a
         caller-supplied one is the caller's)."""
@@ -229,6 +262,9 @@ class SandboxRuntime:
         for engine in self.threads.engines:
             if engine is not self._engine:
                 engine.close()
+        loop_engine, self._loop_engine = self._loop_engine, None
+        if loop_engine is not None:
+            loop_engine.close()
         if self._owns_engine and self._engine is not None:
             engine, self._engine = self._engine, None
             engine.close()
@@ -381,8 +417,13 @@ class ApiEndpoint(_Endpoint):
     async def _respond(
         self, scope: Scope, receive: Receive, send: Send, body: bytes, heard: control.Heard
     ) -> None:
-        # One trip to an engine thread when no fault steps in: signature, faults, the answer.
-        call = await self.runtime.run(lambda engine: self._first_pass(scope, body, heard))
+        # A read, when nothing has come due, is answered right here: an engine thread's round
+        # trip (and the GIL handed between the loop and the threads at every SQLite call) cost
+        # more than the read itself. Anything else takes one trip to an engine thread when no
+        # fault steps in: signature, faults, the answer.
+        call = self._read_on_loop(scope, body, heard) if not self.method.changes_state else None
+        if call is None:
+            call = await self.runtime.run(lambda engine: self._first_pass(scope, body, heard))
         decision = call.decision
         if decision.delay_s:
             await anyio.sleep(decision.delay_s)
@@ -410,17 +451,43 @@ class ApiEndpoint(_Endpoint):
             await _cut(send, data)
         await send_json(send, status, data)
 
-    def _first_pass(self, scope: Scope, body: bytes, heard: control.Heard) -> _Call:
+    def _read_on_loop(self, scope: Scope, body: bytes, heard: control.Heard) -> _Call | None:
+        """_first_pass of a read on the loop's reads-only engine; None when it cannot be answered
+        there (no such engine, something came due and must settle first, a database lock, any
+        failure): the caller then hands it to an engine thread, where it starts over."""
+        from fpconsole.sandbox.engine.core import WouldWrite
+
+        try:
+            call = self.runtime.on_loop(lambda engine: self._first_pass(scope, body, heard, on_loop=True))
+        except (WouldWrite, _TryInThread):
+            return None
+        call.on_loop = False  # what is left of it (after a latency fault) runs in a thread
+        return call
+
+    def _first_pass(self, scope: Scope, body: bytes, heard: control.Heard, *, on_loop: bool = False) -> _Call:
         """In an engine thread: who calls (once), the faults of that partner (the default when
-        the signature fails), and the answer unless a fault must act before it."""
+        the signature fails), and the answer unless a fault must act before it. on_loop: on the
+        loop's reads-only engine, which gives up (WouldWrite) before rolling the fault dice when
+        something has come due."""
         call = _Call()
+        call.on_loop = on_loop
         try:
             call.partner = heard.partner = self._authenticate(scope, body)
         except SandboxError as exc:
             call.refused = exc
         # A read's fault settings and answer come from one read transaction (one_read).
-        one_read = None if self.method.changes_state else getattr(self.runtime.engine, "one_read", None)
+        engine = self.runtime.engine
+        one_read = None if self.method.changes_state else getattr(engine, "one_read", None)
         with one_read() if one_read is not None else contextlib.nullcontext():
+            if on_loop:
+                from fpconsole.sandbox.engine.core import WouldWrite
+
+                try:
+                    due = call.partner is not None and engine.anything_due(call.partner)
+                except Exception as exc:
+                    raise _TryInThread from exc
+                if due:
+                    raise WouldWrite
             call.decision = self.runtime.faults.decide(self.method.name, call.partner)
             if not call.decision.delay_s and call.decision.outcome not in ("http5xx", "error"):
                 call.answer = self._apply(call, body, heard)
@@ -454,18 +521,25 @@ class ApiEndpoint(_Endpoint):
                 status, payload = self._refusal(exc)
             heard.answered(status, payload)
             return status, encode(payload)
-        except Exception:
+        except Exception as exc:
+            if call.on_loop:  # answered again by an engine thread, which reports a real failure
+                raise _TryInThread from exc
             log.exception("sandbox bug while answering %s", self.method.name)
             heard.answered(200, {"status": "error", "error_code": "internal_error"})
             return 200, encode(error_body("internal_error"))
 
 
+class _TryInThread(Exception):
+    """A read on the loop met something only an engine thread may do or wait for."""
+
+
 class _Call:
     """One API call between the engine thread and the loop."""
 
-    __slots__ = ("answer", "decision", "partner", "refused")
+    __slots__ = ("answer", "decision", "on_loop", "partner", "refused")
 
     def __init__(self) -> None:
+        self.on_loop = False
         self.partner: str | None = None
         self.refused: SandboxError | None = None
         self.decision: FaultDecision = NO_FAULT
@@ -610,7 +684,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            await runtime.threads.start_all()
+            await runtime.start()
             yield
         finally:
             runtime.close()

@@ -39,6 +39,10 @@ CREDIT_METHOD: Final = "sandbox.credit"
 MAX_CLOCK_OFFSET_S: Final = 100 * 366 * 86_400.0
 
 
+class WouldWrite(Exception):
+    """A reads-only engine (reads_only) met a call that must write: run it on another engine."""
+
+
 def _system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -86,6 +90,7 @@ class SandboxEngine:
         # Per-partner faults, delay and clock, shared through the database by every process.
         self.partners = PartnerStates(db)
         self._closed = False
+        self._reads_only = False
 
     # --- the interface the app codes against --------------------------------------------------
 
@@ -270,6 +275,25 @@ class SandboxEngine:
         with self._lock:
             return self.partners.get(_partner(partner), self._conn)
 
+    def reads_only(self) -> None:
+        """From now on this engine never writes nor waits: a call that would settle a request
+        or record one raises WouldWrite, and a database lock met while reading (SQLite's WAL
+        recovery) raises at once instead of waiting out the busy timeout. For an engine that
+        answers reads on an event loop, handing everything else to engines in threads."""
+        with self._lock:
+            self._conn.execute("PRAGMA busy_timeout = 0")
+            self._reads_only = True
+
+    def anything_due(self, partner: str) -> bool:
+        """Whether some request (any partner's) has come due, so that a call now would settle it
+        first (inside one_read: as that read transaction sees it)."""
+        partner = _partner(partner)
+        with self._lock:
+            real = require_aware(self._clock())
+            offsets = self.partners.refresh(self._conn, partner)
+            horizon = real + timedelta(seconds=max(offsets.values(), default=0.0))
+            return bool(requests.due(self._conn, horizon))
+
     @contextlib.contextmanager
     def one_read(self) -> Iterator[None]:
         """The engine's statements inside share one read transaction: the app reads the caller's
@@ -439,6 +463,8 @@ class SandboxEngine:
             fresh = only or ""
         horizon = real + timedelta(seconds=max(offsets.values(), default=0.0))
         found_due = requests.due(self._conn, horizon, partner=only)
+        if found_due and self._reads_only:
+            raise WouldWrite
         # Inside one_read's read transaction: end it for the settling (each in a write
         # transaction of its own, which re-reads the request), and begin another after.
         paused_read = bool(found_due) and not in_write and self._conn.in_transaction
@@ -507,6 +533,8 @@ class SandboxEngine:
         one commit, not one for the settling and another for the recording (the bench's write
         path: each client.add settles the one before). A refusal of this call (duplicate
         request_id, a payload the operation refuses) keeps the settlements, as before."""
+        if self._reads_only:
+            raise WouldWrite
         real = require_aware(self._clock())
         refusal: SandboxError | None = None
         try:
