@@ -134,6 +134,15 @@ def test_with_delay_0_a_write_is_settled_when_answered(engine: SandboxEngine) ->
     assert answer["request_status"] == "success" and answer["client_id"]
 
 
+def test_with_delay_0_the_request_is_stored_once_with_its_outcome(engine: SandboxEngine) -> None:
+    """Applied first, then inserted as settled: no row in `process` to update afterwards."""
+    statements = traced(engine)
+    client_add(engine)
+    engine._conn.set_trace_callback(None)
+    requests_written = [s for s in statements if "INTO requests" in s or "UPDATE requests" in s]
+    assert len(requests_written) == 1 and "'success'" in requests_written[0], statements
+
+
 def test_with_delay_0_a_refused_operation_is_stored_as_its_error(engine: SandboxEngine) -> None:
     method = REGISTRY.resolve("card.activate")
     request_id = str(uuid.uuid4())

@@ -63,15 +63,35 @@ def record_settled(
     on_error: OnError,
     transaction_id: str | None = None,
 ) -> None:
-    """A request due at once (its partner's delay is 0): recorded and settled in the caller's
-    write transaction, as `record` and the next call's `settle_in` would, without leaving it in
-    the table for the next call to find (a query, a savepoint and a parse fewer per write). The
-    caller still answers `process`; the first poll sees the outcome, as before. A reused
-    request_id is refused as by `record`, before anything is applied."""
+    """A request due at once (its partner's delay is 0): applied and recorded with its outcome in
+    the caller's write transaction, as `record` and the next call's `settle_in` would, without
+    leaving it in `process` for the next call to find (a query, an index entry, a parse and an
+    update fewer per write). The caller still answers `process`; the first poll sees the outcome,
+    as before. A reused request_id is refused as by `record`, and leaves nothing applied: the
+    operation runs under a savepoint that the refused insert rolls back."""
     text = _payload_json(payload)
-    seq = _insert(ctx, request_id, method, text, ctx.now, transaction_id)
-    found = Due(seq, ctx.partner, ctx.now, request_id, method, text)
-    settle_in(ctx.conn, seq, now=ctx.now, settings=ctx.settings, apply=apply, on_error=on_error, read=found)
+    applied: dict[str, Any] = json.loads(text)  # what a later settle would have read back
+    conn = ctx.conn
+    conn.execute("SAVEPOINT record_settled")
+    try:
+        try:
+            outcome = apply(ctx, method, applied)
+        except SandboxError as error:
+            conn.execute("ROLLBACK TO record_settled")  # the operation leaves no trace...
+            on_error(ctx, method, applied, error)  # ...but its refusal, where it belongs
+            _insert(ctx, request_id, method, text, ctx.now, transaction_id, error=error)
+        except Exception as exc:  # a bug in one operation must not fail the call
+            log.exception("sandbox request %s (%s) failed", request_id, method)
+            conn.execute("ROLLBACK TO record_settled")
+            failure = SandboxError("internal_error", f"{type(exc).__name__}: {exc}")
+            _insert(ctx, request_id, method, text, ctx.now, transaction_id, error=failure)
+        else:
+            _insert(ctx, request_id, method, text, ctx.now, transaction_id, outcome=outcome)
+    except BaseException:
+        conn.execute("ROLLBACK TO record_settled")
+        conn.execute("RELEASE record_settled")
+        raise
+    conn.execute("RELEASE record_settled")
 
 
 def _payload_json(payload: dict[str, Any]) -> str:
@@ -79,13 +99,32 @@ def _payload_json(payload: dict[str, Any]) -> str:
 
 
 def _insert(
-    ctx: Ctx, request_id: str, method: str, payload: str, ready_at: datetime, transaction_id: str | None
+    ctx: Ctx,
+    request_id: str,
+    method: str,
+    payload: str,
+    ready_at: datetime,
+    transaction_id: str | None,
+    *,
+    outcome: Outcome | None = None,
+    error: SandboxError | None = None,
 ) -> int:
+    """The request's row: in `process`, or settled at ctx.now with its outcome or error (the
+    columns finish_success / finish_error would set)."""
+    status, settled_at, client_id, cards, code, description = PROCESS, None, None, "[]", None, None
+    if outcome is not None:
+        status, settled_at, client_id = SUCCESS, to_db(ctx.now), outcome.client_id
+        cards = json.dumps(list(outcome.cards))
+        if outcome.transaction_id is not None:
+            transaction_id = outcome.transaction_id
+    elif error is not None:
+        assert error.code in ERROR_CODES
+        status, settled_at, code, description = ERROR, to_db(ctx.now), error.code, error.message
     try:
         cursor = ctx.conn.execute(
             """INSERT INTO requests (partner, request_id, method, payload, created_at, ready_at, status,
-                   transaction_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                   transaction_id, settled_at, client_id, cards, error_code, error_description)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 ctx.partner,
                 request_id,
@@ -93,8 +132,13 @@ def _insert(
                 payload,
                 to_db(ctx.now),
                 to_db(ready_at),
-                PROCESS,
+                status,
                 transaction_id,
+                settled_at,
+                client_id,
+                cards,
+                code,
+                description,
             ),
         )
     except sqlite3.IntegrityError:
