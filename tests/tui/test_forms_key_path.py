@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from form_helpers import FakeBackend, FormHost, text_of, type_text
+from textual import events
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from fpconsole.api import methods as api
@@ -179,3 +180,21 @@ async def test_rows_hidden_at_open_are_built_when_shown_and_keep_their_values() 
         assert screen.query_one("#field-client_country", Input).value == "KAZ"  # at once
         await pilot.pause()
         assert screen.query_one("#row-client_country").display
+
+
+async def test_opening_styles_the_form_once_and_a_return_restyles_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    restyled: list[bool] = []
+    original = RequestFormScreen.update_node_styles
+
+    def spy(self: RequestFormScreen, animate: bool = True) -> None:
+        restyled.append(animate)
+        original(self, animate)
+
+    monkeypatch.setattr(RequestFormScreen, "update_node_styles", spy)
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert restyled == []  # the widgets were styled as they mounted: no second pass
+        later = events.ScreenResume()  # back from a dialog: Textual's own choice stands
+        form(app).on_screen_resume(later)
+        assert later.refresh_styles

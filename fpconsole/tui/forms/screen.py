@@ -186,6 +186,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._invalid: set[str] = set()  # names of the fields marked -invalid
         self._error_lines: list[Static] | None = None  # every error line (found once, see _show_check)
         self._recheck_pending = False  # a check of a field showing an error is due after the paint
+        self._resumed = False  # see on_screen_resume
         self._validate_timer: Timer | None = None
         self._draft_timer: Timer | None = None
         self._tick_timer: Timer | None = None
@@ -380,6 +381,16 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._show_check(self.check(self._last, self.request_id))
         self._focus_first()
         subscribe_news(self, self.on_app_news)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume (being pushed) keeps the styles the widgets got as they mounted a
+        moment ago: Textual restyles the whole screen on every resume, which for a fresh form
+        is every widget styled a second time (the largest single cost of opening one). Later
+        resumes (back from a confirmation or the leave dialog) restyle as usual: the theme may
+        have changed meanwhile."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def _focus_first(self) -> None:
         """Focus the first field still to be filled: a form opened for the selected card or
