@@ -8,6 +8,7 @@ touches only the lines whose text changed, and a submit still checks everything 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from fpconsole.api import methods as api
 from fpconsole.tui.forms.screen import RequestFormScreen
-from fpconsole.tui.forms.spec import FieldSpec
+from fpconsole.tui.forms.spec import Condition, FieldSpec
 from fpconsole.tui.forms.widgets import FieldRow
 
 SIZE = (100, 40)
@@ -198,3 +199,45 @@ async def test_opening_styles_the_form_once_and_a_return_restyles_it(monkeypatch
         later = events.ScreenResume()  # back from a dialog: Textual's own choice stands
         form(app).on_screen_resume(later)
         assert later.refresh_styles
+
+
+class _LanguageForTypeTwo(RequestFormScreen):
+    """Create client with Language shown only for client type 2: two conditions, so rows are
+    built in more than one run, with a row still hidden between them."""
+
+    def __init__(self) -> None:
+        super().__init__(api.CLIENT_ADD, clock=lambda: 100.0)
+        when = Condition("client.type", "2")
+        items = tuple(
+            replace(item, visible_when=when) if item.path == "client.language" else item
+            for item in self.spec.items
+        )
+        self.spec = replace(self.spec, items=items)
+        self._triggers = self.spec.triggers
+
+
+async def test_rows_built_late_take_their_place_around_rows_still_hidden() -> None:
+    app = FormHost(_LanguageForTypeTwo, FakeBackend())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await pilot.pause()
+
+        def order() -> list[str]:
+            return [row.id or "" for row in screen.query_one("#fields").children]
+
+        screen.query_one("#field-product_id", Select).value = "1000"
+        await pilot.pause()
+        rows = order()
+        assert "row-client_language" not in rows
+        expected = ["email", "country", "person_id", "document", "external_user_id"]
+        assert [rows.index(f"row-client_{name}") for name in expected] == sorted(
+            rows.index(f"row-client_{name}") for name in expected
+        )
+        screen.query_one("#field-client_type", Select).value = "2"
+        await pilot.pause()
+        rows = order()
+        assert (
+            rows.index("row-client_person_id")
+            < rows.index("row-client_language")
+            < rows.index("row-client_document")
+        )

@@ -330,13 +330,15 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if not shown:
             return
         fields = self.query_one("#fields")
+        items = self.spec.items
         run: list[Item] = []
-        for item in (*self.spec.items, None):
+        for index, item in enumerate((*items, None)):
             if item is not None and item.path in shown:
                 run.append(item)
                 continue
             if run:
-                anchor = self._rows.get(item.path) if item is not None else None
+                # Before the next row built already (one still hidden has no place yet).
+                anchor = next((self._rows[i.path] for i in items[index:] if i.path in self._rows), None)
                 for each in run:
                     del self._deferred[each.path]
                 widgets = self._build(run, values)  # values hold the unbuilt fields' too
