@@ -21,3 +21,22 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("FPCONSOLE_PROFILE", raising=False)
     monkeypatch.delenv("FPCONSOLE_CONFIG", raising=False)
     yield home
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first, short ones last, so that under `-n 2` no worker is left waiting on a long
+    test that started at the end (`-n` hands the last tests out in runs it cannot rebalance):
+    modules holding `slow` tests (processes, servers, mypy, the docs' commands), then the console's
+    Pilot and snapshot modules (seconds each), then the rest. Whole modules move, in their own order,
+    so module-scoped fixtures are still set up once."""
+    tui = Path(__file__).parent / "tui"
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if tui in item.path.parents else 2
+
+    module_rank: dict[Path, int] = {}
+    for item in items:
+        module_rank[item.path] = min(module_rank.get(item.path, 2), rank(item))
+    items.sort(key=lambda item: module_rank[item.path])  # stable: collection order within a rank
