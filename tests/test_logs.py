@@ -117,7 +117,9 @@ def test_a_log_left_readable_by_others_is_made_private(isolated_home: Path) -> N
     assert path.read_text().startswith("old line\n")
 
 
-def test_the_log_rotates_and_keeps_a_few_files(isolated_home: Path) -> None:
+def test_the_log_rotates_and_keeps_a_few_files(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same rotation at 20 kB a file: 1 MB wrote 5,000 lines through the redaction filter (~10 s).
+    monkeypatch.setattr(logs, "MAX_BYTES", 20_000)
     path = logs.setup_logging()
     logger = logging.getLogger("fpconsole.store.journal")
     line = "x" * 1000
