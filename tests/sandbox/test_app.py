@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -145,8 +146,15 @@ async def test_engine_refusals_become_envelopes(
 
 
 async def test_an_engine_bug_is_an_internal_error_envelope_and_logged(
-    api: httpx.AsyncClient, kit: Any, recording_engine: Any, caplog: pytest.LogCaptureFixture
+    api: httpx.AsyncClient,
+    kit: Any,
+    recording_engine: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A served sandbox started earlier in this process (test_serve*, in-process) stops the
+    # sandbox's logger propagating to the root, where caplog listens.
+    monkeypatch.setattr(logging.getLogger("fpconsole.sandbox"), "propagate", True)
     recording_engine.raise_next = ZeroDivisionError("boom")
     data = kit.envelope(await kit.post(api, kit.CARD_INFO, CARD_BODY), "internal_error")
     assert "boom" not in data["error_description"]

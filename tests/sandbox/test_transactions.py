@@ -25,6 +25,7 @@ from fpconsole.api.signing import HEADER_NAME, sign
 from fpconsole.sandbox import control
 from fpconsole.sandbox.app import ApiEndpoint, create_app
 from fpconsole.sandbox.engine import SandboxEngine, store
+from fpconsole.sandbox.engine.partner_state import Received
 from fpconsole.sandbox.settings import SandboxSettings
 
 PARTNER = BUILTIN_SANDBOX_AUTH_ID
@@ -242,3 +243,29 @@ def test_a_writer_waits_for_another_process_without_sqlites_busy_wait(tmp_path: 
             other.kill()
             other.wait()
         conn.close()
+
+
+def test_the_received_logs_writer_does_not_hold_up_the_engines_turn(tmp_path: Path) -> None:
+    """Its commits checkpoint the WAL (syncing files) after SQLite's lock is released: queued on
+    the file's FileWriteLock, every engine's write would wait for that sync too."""
+    with SandboxEngine(tmp_path / "s.sqlite3", delay=0) as engine:
+        engine.record_received(PARTNER, _received())
+        engine.partners.flush()
+        buffer = engine.partners._buffer
+        assert buffer is not None and buffer._writer is not None
+        assert getattr(buffer._writer, "write_lock", None) is None
+        assert engine._conn.write_lock is not None  # type: ignore[attr-defined]
+
+
+def _received() -> Received:
+    return Received(
+        at="2025-05-01T05:00:00.000000Z",
+        method="card.info",
+        path="/v5/card-api/card/info",
+        request_id="r-1",
+        http_status=200,
+        status="ok",
+        request_status="success",
+        error_code=None,
+        latency_ms=1.0,
+    )

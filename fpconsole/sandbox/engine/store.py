@@ -373,14 +373,18 @@ def _whose(tables: set[str]) -> str:
     return "a SQLite database of another program"
 
 
-def connect(db: str | Path, *, autocheckpoint_pages: int | None = None) -> sqlite3.Connection:
+def connect(
+    db: str | Path, *, autocheckpoint_pages: int | None = None, take_turns: bool = True
+) -> sqlite3.Connection:
     """Open (and create or upgrade) the sandbox database.
 
     isolation_level=None hands transaction control to us: the stdlib's implicit BEGIN is a
     deferred one, which would let two writers read the same balance before either locks.
     check_same_thread=False because the engine serialises its own calls with a lock and the
     ASGI app may call it from a thread pool. autocheckpoint_pages: see
-    ENGINE_AUTOCHECKPOINT_PAGES (None: SQLite's default).
+    ENGINE_AUTOCHECKPOINT_PAGES (None: SQLite's default). take_turns=False: this connection's
+    writes do not queue on the file's FileWriteLock (only on SQLite's own lock), for a writer
+    whose commits checkpoint the WAL, which must not hold up every other writer meanwhile.
     """
     target = str(db)
     if is_file_target(target):
@@ -396,7 +400,7 @@ def connect(db: str | Path, *, autocheckpoint_pages: int | None = None) -> sqlit
         check_same_thread=False,
         factory=_Connection,
     )
-    if is_file_target(target):
+    if is_file_target(target) and take_turns:
         conn.write_lock = _file_write_lock(target)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
