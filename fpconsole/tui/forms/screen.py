@@ -183,6 +183,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._deferred: dict[str, Item] = {}  # items hidden since the form opened, not built yet
         self._offstage: dict[str, str] = {}  # their fields' values (a default, a draft's)
         self._shown_errors: dict[str, str] = {}  # error line id → the text it shows
+        # Why the last submit was refused (cannot connect, read-only…), with what was typed then:
+        # it stays until the next submit or an edit, not until a check that was already due.
+        self._refusal: tuple[str, FormInput | None] = ("", None)
         self._invalid: set[str] = set()  # names of the fields marked -invalid
         self._error_lines: list[Static] | None = None  # every error line (found once, see _show_check)
         self._recheck_pending = False  # a check of a field showing an error is due after the paint
@@ -614,6 +617,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         for label in self._error_lines:
             key = label.id or ""
             text = "; ".join(messages.get(key, []))
+            if key == FORM_ERROR and not text:
+                text = self._standing_refusal()
             if self._shown_errors.get(key, "") == text:
                 continue
             self._shown_errors[key] = text
@@ -656,6 +661,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if problem:
             self._form_error(problem)
             return
+        self._refusal = ("", None)  # this submit goes ahead: the last one's refusal is history
         self._attempted = True
         check = self.check(self.read_input(), self.request_id)
         self._show_check(check)
@@ -952,7 +958,12 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         result.set_class(failed, "-failed")
         self.query_one("#result-box").set_class(bool(text), "-shown")
 
+    def _standing_refusal(self) -> str:
+        text, typed = self._refusal
+        return text if text and typed == self.read_input() else ""
+
     def _form_error(self, text: str) -> None:
+        self._refusal = (text, self.read_input() if text else None)
         label = self.query_one(f"#{FORM_ERROR}", Static)
         self._shown_errors[FORM_ERROR] = text  # as _show_check keeps it
         label.update(marked(text))
