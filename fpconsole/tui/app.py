@@ -164,6 +164,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self._in_process_ids: set[str] = set()
         self.theme_problems: list[str] = []
         self.local_state_notices: list[str] = []
+        # What the lists say while the sandbox's first page is on its way (None once listed).
+        self.waiting_for_data: str | None = self._first_listing_text()
         self._register_themes()
         # Opened here, before the first screen composes: it is SQLite and takes about a
         # millisecond, and the Clients list shows its rows in the very first frame.
@@ -250,6 +252,22 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
             self.drafts = FormDrafts.open(profile=self.context.profile_name)
         self.local_state_notices = notices
 
+    def _first_listing_text(self) -> str | None:
+        """A sandbox profile's lists fill from the sandbox's snapshot once the backend is up (on
+        a first start the embedded sandbox creates its demo data first): until then an empty
+        list says that, not "No clients seen yet"."""
+        if not self.context.start_backend or not (self.context.kind == "sandbox" or self.context.is_embedded):
+            return None
+        if self.context.is_embedded:
+            return "Preparing the sandbox… its clients, cards and transactions are listed here in a moment."
+        return "Loading the sandbox's clients, cards and transactions…"
+
+    def _first_listing_over(self) -> None:
+        """The first listing ended (listed, failed or no connection): the lists say what they hold."""
+        if self.waiting_for_data is not None:
+            self.waiting_for_data = None
+            self.post_message(CacheChanged())
+
     def _notify_local_state(self, notices: list[str]) -> None:
         for notice in notices:
             self.notify(notice, title="Local state", severity="warning", timeout=10)
@@ -290,16 +308,20 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         except SetupError as exc:
             self.set_connection(setup_failed(exc.short, str(exc)))
             self.post_message(BackendFailed(str(exc)))
+            self._first_listing_over()
             return
         except Exception as exc:  # the sandbox's own database, say: visibly broken, not a crash
             self.set_connection(setup_failed(type(exc).__name__, f"{type(exc).__name__}: {exc}"))
             self.post_message(BackendFailed(f"cannot start the connection: {type(exc).__name__}: {exc}"))
+            self._first_listing_over()
             return
         self.post_message(BackendReady(backend))
         if not self.context.is_embedded:
             self.set_connection(await self._probe(backend), backend)
         if self.connection.connected:
             await self._after_connect(backend)
+        else:  # the data comes when it connects; meanwhile the top bar says why not
+            self._first_listing_over()
 
     async def _probe(self, backend: ConsoleBackend) -> Connection:
         from fpconsole.tui.connection import from_probe_error
@@ -320,6 +342,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
             await backend.prime_from_sandbox()
         except Exception as exc:  # a failed prime leaves the cache as it was; say so
             self.post_message(BackendFailed(f"could not list the sandbox's data: {exc}"))
+        self._first_listing_over()
         backend.resume_pending()
         if self.has_sandbox:  # faults left on (by anyone, a served sandbox's --faults): the bar says so
             from fpconsole.tui.sandbox_link import show_faults_in_force

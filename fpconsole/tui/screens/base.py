@@ -73,6 +73,8 @@ class ListScreen(Screen[None]):
     SECTION: ClassVar[str] = ""
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     EMPTY_TEXT: ClassVar[str] = "Nothing here yet."
+    # Filled by the sandbox's snapshot (its first page may still be on its way); Requests is not.
+    PRIMED_FROM_SANDBOX: ClassVar[bool] = True
     HELP: ClassVar[str] = ""
     DETAIL_DELAY: ClassVar[float] = 0.15  # seconds the cursor rests on a row before its fetch
     # The detail panel's class: a section whose detail needs more (Requests' JSON) subclasses it.
@@ -124,7 +126,7 @@ class ListScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="list-pane"):
                 yield Static("", id="scope")
-                yield PagedTable(self.COLUMNS, self.make_source(""), empty_text=self.EMPTY_TEXT, id="list")
+                yield PagedTable(self.COLUMNS, self.make_source(""), empty_text=self.empty_text(), id="list")
                 box = Input(placeholder=self.filter_placeholder(), id="filter")
                 box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
                 yield box
@@ -206,7 +208,7 @@ class ListScreen(Screen[None]):
             (f"No match for {self.query_text!r}." if self.query_text else "Nothing here.")
             + " esc clears the filter."
             if narrowed
-            else self.EMPTY_TEXT
+            else self.empty_text()
         )
         scope = self.query_one("#scope", Static)
         text = self.scope_text()
@@ -239,10 +241,22 @@ class ListScreen(Screen[None]):
         if (row.key if row is not None else None) == key:
             self.show_detail(row)
 
+    def empty_text(self) -> str:
+        """What an empty, unfiltered list says: while the sandbox's first page has not been
+        listed yet, that it is on its way ("No clients seen yet" would be wrong then)."""
+        waiting = self.fp_app.waiting_for_data if self.PRIMED_FROM_SANDBOX else None
+        return waiting or self.EMPTY_TEXT
+
+    def reload_list(self) -> None:
+        """The cache changed (or the first listing ended): the rows, and what an empty list says."""
+        if not (self.query_text or self.scope_text()):
+            self.table.empty_text = self.empty_text()
+        self.table.reload()
+
     def cache_changed(self) -> None:
         """The cache changed: reload the list, and when the selected row's cached state moved
         (an action settled, another console wrote), show its detail again and fetch it again."""
-        self.table.reload()
+        self.reload_list()
         row = self.table.current_row
         state = (row.key, self.detail_state(row)) if row is not None else None
         if state != self._detail_for:

@@ -92,6 +92,7 @@ class RequestsScreen(ListScreen):
         Column("status", "Status", 0, priority=8, keep="end"),  # "…→ success" when narrow
     )
     EMPTY_TEXT = "No requests yet: everything this console sends is listed here."
+    PRIMED_FROM_SANDBOX = False  # the journal's, at once
     DETAIL_PANEL = RequestDetail  # the JSON is often taller than the panel: see its docstring
     HELP = "Every call this console made, newest first (the journal survives restarts)."
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -408,7 +408,7 @@ class TransactionsScreen(ListScreen):
         if not self.is_mounted:
             return
         if isinstance(message, CacheChanged):
-            self.table.reload()
+            self.reload_list()
             return
         if not isinstance(message, RequestUpdated) or not moves_money(message.method):
             return
