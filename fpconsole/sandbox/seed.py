@@ -334,7 +334,7 @@ class _Seeder:
         self.stats["transactions"] += 1
         try:
             with store.savepoint(ctx.conn, "seed_authorise"):
-                transactions.authorise(ctx, transaction_id, merchant=merchant)
+                transactions.hold(ctx, transaction_id, merchant=merchant)
         except SandboxError as error:  # short of money, or the card is blocked: a real decline
             transactions.decline(ctx, transaction_id, error)
             return None
@@ -345,13 +345,13 @@ class _Seeder:
         if kind == "clear":
             amount = None if value is None else Decimal(min(value, int(tx["held"]))) / 100
             if int(tx["held"]) > 0:
-                transactions.clear(ctx, transaction_id, amount)
+                transactions.clear(ctx, transaction_id, amount, tx=tx)
                 self.stats["operations"] += 1
         else:
             refundable = int(tx["cleared"]) - int(tx["refunded"])
             share = refundable * int(value or 100) // 100
             if share > 0:
-                transactions.refund(ctx, transaction_id, Decimal(share) / 100)
+                transactions.refund(ctx, transaction_id, Decimal(share) / 100, tx=tx)
                 self.stats["operations"] += 1
 
     # --- PINs, plastic, limits ------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -39,7 +39,8 @@ class Ctx:
     request_id: str | None = None  # the async request being applied, if any
 
     def at(self, moment: datetime) -> Ctx:
-        return replace(self, now=moment)
+        # Not dataclasses.replace: it is several times slower, and the seed calls this ~5,000 times.
+        return Ctx(self.conn, moment, self.partner, self.settings, self.request_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,14 @@ def find_transaction(ctx: Ctx, transaction_id: str) -> sqlite3.Row:
 
 
 def authorise(ctx: Ctx, transaction_id: str, *, merchant: ledger.Merchant | None = None) -> sqlite3.Row:
-    """Approve and hold, or raise the reason to decline (then call `decline`)."""
+    """Approve and hold, or raise the reason to decline (then call `decline`); answers the
+    transaction as it is now."""
+    hold(ctx, transaction_id, merchant=merchant)
+    return find_transaction(ctx, transaction_id)
+
+
+def hold(ctx: Ctx, transaction_id: str, *, merchant: ledger.Merchant | None = None) -> None:
+    """`authorise` without reading the transaction back (the seed has no use for it)."""
     tx = find_transaction(ctx, transaction_id)
     if tx["status"] != TX_NEW:
         raise SandboxError("invalid_state", f"transaction {transaction_id} is already {tx['status']}")
@@ -130,7 +137,6 @@ def authorise(ctx: Ctx, transaction_id: str, *, merchant: ledger.Merchant | None
         rrn=rrn,
         transaction_id=transaction_id,
     )
-    return find_transaction(ctx, transaction_id)
 
 
 def decline(ctx: Ctx, transaction_id: str, error: SandboxError) -> None:
@@ -141,8 +147,10 @@ def decline(ctx: Ctx, transaction_id: str, error: SandboxError) -> None:
     )
 
 
-def _authorised(ctx: Ctx, transaction_id: str) -> tuple[sqlite3.Row, sqlite3.Row]:
-    tx = find_transaction(ctx, transaction_id)
+def _authorised(
+    ctx: Ctx, transaction_id: str, tx: sqlite3.Row | None = None
+) -> tuple[sqlite3.Row, sqlite3.Row]:
+    tx = tx if tx is not None else find_transaction(ctx, transaction_id)
     if tx["status"] not in AUTHORISED:
         raise SandboxError(
             "invalid_state",
@@ -175,9 +183,12 @@ def _requested(amount: Decimal | None, limit: int, what: str, transaction_id: st
     return wanted
 
 
-def clear(ctx: Ctx, transaction_id: str, amount: Decimal | None = None) -> int:
-    """Move held money to spent (ledger `pay` or `withdrawal`); returns the amount cleared."""
-    tx, account = _authorised(ctx, transaction_id)
+def clear(
+    ctx: Ctx, transaction_id: str, amount: Decimal | None = None, *, tx: sqlite3.Row | None = None
+) -> int:
+    """Move held money to spent (ledger `pay` or `withdrawal`); returns the amount cleared.
+    `tx`: the transaction's row as just read in this write transaction (not read again)."""
+    tx, account = _authorised(ctx, transaction_id, tx)
     moved = _requested(amount, lifecycle.clearable(int(tx["held"])), "clear", transaction_id)
     cleared = int(tx["cleared"]) + moved
     ctx.conn.execute(
@@ -198,9 +209,12 @@ def clear(ctx: Ctx, transaction_id: str, amount: Decimal | None = None) -> int:
     return moved
 
 
-def refund(ctx: Ctx, transaction_id: str, amount: Decimal | None = None) -> int:
-    """Return cleared money to the card (ledger `refund`); returns the amount refunded."""
-    tx, account = _authorised(ctx, transaction_id)
+def refund(
+    ctx: Ctx, transaction_id: str, amount: Decimal | None = None, *, tx: sqlite3.Row | None = None
+) -> int:
+    """Return cleared money to the card (ledger `refund`); returns the amount refunded.
+    `tx`: as for `clear`."""
+    tx, account = _authorised(ctx, transaction_id, tx)
     left = lifecycle.refundable(int(tx["cleared"]), int(tx["refunded"]))
     moved = _requested(amount, left, "refund", transaction_id)
     ctx.conn.execute(
