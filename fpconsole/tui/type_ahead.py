@@ -28,6 +28,11 @@ Keys typed before the console took the terminal are read by `early_keys.TypedAhe
 
 A printable key that still bubbles up unconsumed while a text box holds the focus cannot have
 passed through that box (it stops every printable key it sees): it is typed into it.
+
+An open select's list (Textual's SelectOverlay, an OptionList in the Select) takes printable keys the same way: it searches
+its options for the text typed, and forgets that text once no key has come for 0.7 s. Held
+there one at a time, letters typed ahead over a busy console came more than that apart, and
+`wal⏎` chose by `l` alone (Electron Card) instead of Freedom Wallet Card.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import events
 from textual.message_pump import MessagePump
-from textual.widgets import Input
+from textual.widgets import Input, OptionList, Select
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -66,6 +71,7 @@ class _KeyLine:
     let_through: dict[int, Typed] = field(default_factory=dict)
     running: bool = False
     typing: bool = False  # the last key let through was a character for the focused text box
+    # (or the search of an open select's list)
     last_let: float = 0.0  # when the last key was let through (the next one's wait starts there)
 
 
@@ -135,12 +141,19 @@ class TypeAhead(_AppBase):
             self._key_line.let_through.pop(id(key), None)
 
     def _types_into_box(self, key: Typed) -> bool:
-        """The key is a character (or a paste) for the text box that has the focus: it moves no
-        focus, so the key behind it need not wait (typed-ahead text goes at full speed)."""
-        if not isinstance(self.focused, Input):
+        """The key is a character (or a paste) for the text box that has the focus, or for the
+        search of the open select's list: it moves no focus, so the key behind it need not wait
+        (typed-ahead text goes at full speed, a search gets its letters together)."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            if isinstance(key, events.Paste):
+                return True
+        elif isinstance(focused, OptionList) and isinstance(focused.parent, Select):
+            # Its search, when on, keeps printable keys; a paste it ignores (the next key waits).
+            if isinstance(key, events.Paste) or not focused.check_consume_key(key.key, key.character):
+                return False
+        else:
             return False
-        if isinstance(key, events.Paste):
-            return True
         if not (key.is_printable and key.character):
             return False
         bound = self.active_bindings.get(key.key)
