@@ -38,7 +38,7 @@ from fpconsole.api.signing import HEADER_NAME
 from fpconsole.sandbox import control
 from fpconsole.sandbox.auth import AUTH_ERROR_CODES, authenticate
 from fpconsole.sandbox.engine.clock import rfc3339
-from fpconsole.sandbox.engine_threads import DEFAULT_THREADS, EngineThreads
+from fpconsole.sandbox.engine_threads import DEFAULT_THREADS, EngineThreads, SandboxClosed
 from fpconsole.sandbox.errors import ERROR_CODES, SandboxError, ValidationRefusal
 from fpconsole.sandbox.faults import MAX_SEED, NO_FAULT, DroppedConnection, FaultBoard, FaultDecision
 from fpconsole.sandbox.openapi import OPENAPI_PATH, openapi_bytes
@@ -642,6 +642,12 @@ class SandboxApp(Starlette):
             await endpoint(scope, receive, tracked_send)
         except DroppedConnection:
             raise  # a deliberate cut: the server hangs up
+        except SandboxClosed:
+            # A call that arrived while the sandbox stopped (the console closing during a prime):
+            # not a bug, so no traceback in the log.
+            log.info("sandbox closed before %s was answered", scope["path"])
+            if not started:
+                await send_json(send, 200, encode(error_body("internal_error")))
         except Exception:
             log.exception("sandbox bug on %s", scope["path"])
             if not started:

@@ -34,6 +34,12 @@ E = TypeVar("E")
 # 2-core host does not thrash, and that every thread's connection is cheap to keep.
 DEFAULT_THREADS: Final = 4
 _JOIN_S: Final = 30.0
+CLOSED: Final = "the sandbox is closed"
+
+
+class SandboxClosed(RuntimeError):
+    """A call that came after close(): the sandbox is stopping, nothing is wrong with the call."""
+
 
 _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[object]", Callable[[object], object]]
 
@@ -85,38 +91,45 @@ class EngineThreads(Generic[E]):
 
     async def run(self, fn: Callable[[E], T]) -> T:
         """fn(engine) in an engine thread; its result or its exception."""
-        if self._closed:
-            raise RuntimeError("the sandbox is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[object] = loop.create_future()
-        if self._busy >= len(self._threads) and len(self._threads) < self._size:
-            self._start_thread()
-        self._busy += 1
-        self._jobs.put((loop, future, fn))  # type: ignore[arg-type]
+        # Under the lock that close() takes: calls come from other threads' loops too (the
+        # console's prime), and a job queued behind close()'s stop signals would never be taken.
+        with self._start_lock:
+            if self._closed:
+                raise SandboxClosed(CLOSED)
+            if self._busy >= len(self._threads) and len(self._threads) < self._size:
+                self._start_thread()
+            self._busy += 1
+            self._jobs.put((loop, future, fn))  # type: ignore[arg-type]
         try:
             return await future  # type: ignore[return-value]
         finally:
-            self._busy -= 1
+            with self._start_lock:
+                self._busy -= 1
 
     async def start_all(self) -> None:
         """Starts every thread now and waits until each has opened its engine (a server does it
         at startup: opening an engine takes the write lock for a moment, which later, with the
         file busy, would hold up the first call a new thread takes)."""
-        while len(self._threads) < self._size:
-            self._start_thread()
+        with self._start_lock:
+            if self._closed:
+                raise SandboxClosed(CLOSED)
+            while len(self._threads) < self._size:
+                self._start_thread()
         for opened in list(self._opened):
             if not opened.is_set():
                 await asyncio.to_thread(opened.wait)
 
     def _start_thread(self) -> None:
-        with self._start_lock:
-            number = len(self._threads)
-            self._opened.append(threading.Event())
-            thread = threading.Thread(
-                target=self._serve, args=(number,), name=f"sandbox-engine-{number}", daemon=True
-            )
-            self._threads.append(thread)
-            thread.start()
+        """Called with _start_lock held."""
+        number = len(self._threads)
+        self._opened.append(threading.Event())
+        thread = threading.Thread(
+            target=self._serve, args=(number,), name=f"sandbox-engine-{number}", daemon=True
+        )
+        thread.start()
+        self._threads.append(thread)  # only a started thread: close() joins each one
 
     def _serve(self, number: int) -> None:
         engine: E | None = None
@@ -148,11 +161,13 @@ class EngineThreads(Generic[E]):
     def close(self) -> None:
         """Stops the threads once the jobs already handed over are done, closing the engines
         they opened (each in its own thread)."""
-        if self._closed:
-            return
-        self._closed = True
-        for _ in self._threads:
-            self._jobs.put(None)
-        for thread in self._threads:
+        with self._start_lock:
+            if self._closed:
+                return
+            self._closed = True
+            threads = list(self._threads)
+            for _ in threads:
+                self._jobs.put(None)
+        for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(_JOIN_S)
