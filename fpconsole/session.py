@@ -110,17 +110,12 @@ def embedded_transport(delay: float | None = None, db: str | None = None, engine
         delay = sandbox_delay_from_env()
     if db is None:
         db = str(ensure_private_dir(sandbox_dir()) / "sandbox.sqlite3")
-    # An empty file is fresh too: made private by an earlier run that never opened the engine
-    # (`fpconsole sandbox health` first), it would otherwise never get its demo data.
-    fresh = db == ":memory:" or not os.path.exists(db) or os.path.getsize(db) == 0
-    if fresh and db != ":memory:":
+    if db != ":memory:" and not os.path.exists(db):
         # Created private before SQLite writes (fake) card secrets into it.
         os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
-    settings = SandboxSettings.default(
-        db=db,
-        delay=delay,
-        seed=EMBEDDED_SEED_CLIENTS if fresh else None,
-    )
+    # Asked at every start, not only for a new file: a first start cut off while seeding left
+    # the schema and no data; the engine seeds a partner only once (see needs_demo_data).
+    settings = SandboxSettings.default(db=db, delay=delay, seed=EMBEDDED_SEED_CLIENTS)
     return make_transport(settings, engine)
 
 

@@ -142,9 +142,10 @@ def _json_response(status: int, payload: dict[str, Any], headers: dict[str, str]
 
 
 def open_engine(settings: SandboxSettings, number: int = 0) -> SandboxEngine:
-    """A state engine for these settings. The first (number 0) seeds demo data when the
-    database is empty; the others (more threads or worker processes on the same file) only open
-    it, each with a random generator of its own, so two of them never make up the same ids."""
+    """A state engine for these settings. The first (number 0) seeds demo data for a partner
+    never seeded nor reset (engine.needs_demo_data); the others (more threads or worker
+    processes on the same file) only open it, each with a random generator of its own, so two
+    of them never make up the same ids."""
     from fpconsole.sandbox.engine import SandboxEngine
 
     rng_seed = settings.rng_seed
@@ -153,7 +154,7 @@ def open_engine(settings: SandboxSettings, number: int = 0) -> SandboxEngine:
     engine = SandboxEngine(db=settings.db, delay=settings.delay, rng_seed=rng_seed)
     if settings.seed and number == 0:
         for partner in settings.partner_ids:
-            if not engine.snapshot(partner=partner, limit=1).get("clients"):
+            if engine.needs_demo_data(partner):
                 engine.seed(settings.seed, partner=partner)
     return engine
 

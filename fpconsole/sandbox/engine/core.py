@@ -201,7 +201,18 @@ class SandboxEngine:
         with self._lock:
             now = self._tick(partner)
             with store.write(self._conn):
-                return seed_demo(self._ctx(now, partner), count)
+                counts = seed_demo(self._ctx(now, partner), count)
+                store.mark_seeded(self._conn, partner)  # in the same transaction as the data
+                return counts
+
+    def needs_demo_data(self, partner: str) -> bool:
+        """Never seeded (nor emptied on purpose by a reset) and without clients: a first start,
+        or one cut off while its seed was being written (that transaction left nothing)."""
+        partner = _partner(partner)
+        with self._lock:
+            if store.was_seeded(self._conn, partner):
+                return False
+            return not self.snapshot(partner=partner, limit=1).get("clients")
 
     def reset(self, partner: str | None = None) -> dict[str, int]:
         """Forget the partner's clients, cards, transactions, requests and received log, and set
@@ -215,6 +226,7 @@ class SandboxEngine:
                 return {}
             partner = _partner(partner)
             with store.write(self._conn):
+                store.mark_seeded(self._conn, partner)  # emptied on purpose: not reseeded at a start
                 counts = backups.count(self._conn, partner)
                 backups.delete_partner(self._conn, partner)
                 self.partners.forget_received(self._conn, partner)

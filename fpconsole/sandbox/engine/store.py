@@ -458,6 +458,15 @@ def _init_rows(conn: sqlite3.Connection, salt: bytes) -> None:
     conn.executemany("INSERT OR IGNORE INTO sequences (name, value) VALUES (?, ?)", SEQUENCE_STARTS.items())
 
 
+def mark_seeded(conn: sqlite3.Connection, partner: str) -> None:
+    """The partner has had its demo data (or was emptied on purpose): a start does not seed it."""
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", (f"seeded:{partner}",))
+
+
+def was_seeded(conn: sqlite3.Connection, partner: str) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (f"seeded:{partner}",)).fetchone() is not None
+
+
 def read_salt(conn: sqlite3.Connection) -> bytes:
     row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
     return bytes.fromhex(str(row[0]))
