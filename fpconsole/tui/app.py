@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -261,6 +261,26 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         if self.context.is_embedded:
             return "Preparing the sandbox… its clients, cards and transactions are listed here in a moment."
         return "Loading the sandbox's clients, cards and transactions…"
+
+    def holds_for_data(self, key: events.Key | events.Paste) -> bool:
+        """A key the shown list binds (open, issue a card, block…) typed before its first rows
+        arrived waits for them: let through, it would act on no row and be lost. Held until the
+        first listing ends, listed or failed; priority keys (ctrl+q) and the app's own (F-keys,
+        `:`) go at once."""
+        if self.waiting_for_data is None or not isinstance(key, events.Key):
+            return False
+        from fpconsole.tui.screens.base import ListScreen
+        from fpconsole.tui.widgets.paged_table import PagedTable
+
+        screen = self.screen
+        if not isinstance(screen, ListScreen) or not screen.PRIMED_FROM_SANDBOX:
+            return False
+        tables = screen.query("#list").results(PagedTable)  # none yet while it mounts
+        table = next(iter(tables), None)
+        if table is None or table.row_count:
+            return False
+        bound = self.active_bindings.get(key.key)
+        return bound is not None and not bound.binding.priority and bound.node is not self
 
     def _first_listing_over(self) -> None:
         """The first listing ended (listed, failed or no connection): the lists say what they hold."""

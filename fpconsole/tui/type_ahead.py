@@ -23,6 +23,10 @@ those workers' groups in `KEY_ROUTING_WORKERS`; while one runs, keys wait for it
 fetch ends by its own timeout), then for the console to settle as after any key. Otherwise a
 `t` typed right behind `:card …⏎` acted on whatever row was highlighted meanwhile.
 
+A row key typed on a list whose first rows are still on their way (a first start seeding the
+sandbox) waits for them too (`holds_for_data`, decided by the app; at most DATA_PATIENCE): let
+through, it would act on no row and be lost.
+
 Keys typed before the console took the terminal are read by `early_keys.TypedAheadDriver`
 (their Enter restored) and queued here like any other.
 
@@ -56,6 +60,9 @@ else:  # a mixin: App comes after it in the bases of the real class
     _AppBase = object
 
 PATIENCE: Final = 3.0  # seconds a key waits for the console to settle, from the head of the line
+# Seconds at most a row key waits for a list's first rows (holds_for_data): they come within the
+# backend's timeouts; a list that never fills must not swallow the keys typed on it for good.
+DATA_PATIENCE: Final = 20.0
 _SPINS: Final = 20  # event-loop turns polled back to back before polling on a short sleep
 _POLL: Final = 0.004
 
@@ -124,7 +131,7 @@ class TypeAhead(_AppBase):
             while line.waiting:
                 key, arrived = line.waiting[0]
                 if not line.typing:
-                    await self._settle(max(arrived, line.last_let) + PATIENCE)
+                    await self._settle(max(arrived, line.last_let) + PATIENCE, key)
                 line.waiting.popleft()
                 line.typing = self._types_into_box(key)
                 line.last_let = monotonic()
@@ -169,16 +176,31 @@ class TypeAhead(_AppBase):
             return False
         return _idle(screen) and all(_idle(node) for node in screen.walk_children())
 
+    def holds_for_data(self, key: Typed) -> bool:
+        """Whether `key` must wait for the data it would act on (a row key on a list whose rows
+        are still on their way). The app decides; it must stop holding once the data is there
+        or will not come, since a held key has no cap."""
+        return False
+
     def _routing(self) -> bool:
         groups = self.KEY_ROUTING_WORKERS
         return bool(groups) and any(
             worker.group in groups and not worker.is_finished for worker in self.workers
         )
 
-    async def _settle(self, deadline: float) -> None:
+    def _held_for_data(self, key: Typed, since: float) -> bool:
+        if monotonic() - since > DATA_PATIENCE:
+            return False
+        try:
+            return self.holds_for_data(key)
+        except Exception:  # a hook that fails must not stop the typing behind it
+            return False
+
+    async def _settle(self, deadline: float, key: Typed) -> None:
         spins = 0
+        since = monotonic()
         while True:
-            if self._routing():
+            if self._routing() or self._held_for_data(key, since):
                 # Its end is where the key's wait for the console to settle starts.
                 deadline = max(deadline, monotonic() + PATIENCE)
             elif self._settled() or monotonic() >= deadline:

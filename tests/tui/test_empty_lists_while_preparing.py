@@ -92,3 +92,36 @@ async def test_without_a_backend_the_lists_say_what_they_always_said() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.waiting_for_data is None
+
+
+async def test_a_row_key_typed_before_the_rows_arrive_acts_on_the_first_row_once_listed(
+    held_snapshot: threading.Event,
+) -> None:
+    # `i` (issue a card to the selected client) typed while the list was still empty did nothing
+    # at all: the key was let through to a list without rows. It now waits for the rows.
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await wait_until(pilot, lambda: app.backend is not None)
+            assert _list(app).row_count == 0
+            await pilot.press("i")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ClientsScreen"  # held, not lost
+        finally:
+            held_snapshot.set()
+        await wait_until(pilot, lambda: type(app.screen).__name__ != "ClientsScreen")
+        from textual.widgets import Input
+
+        await wait_until(pilot, lambda: bool(app.screen.query("#field-client_id")))
+        assert app.screen.query_one("#field-client_id", Input).value.startswith("CL-")
+
+
+async def test_quit_is_never_held_by_a_list_that_is_still_loading(held_snapshot: threading.Event) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await wait_until(pilot, lambda: app.backend is not None)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: not app.is_running)
+        finally:
+            held_snapshot.set()
