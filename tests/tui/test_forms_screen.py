@@ -516,6 +516,17 @@ async def test_set_pin_mismatch_and_generate() -> None:
     assert backend.submitted == [{"card_id": "7001234", "request_id": RID}]  # no pin: generated
 
 
+async def test_an_optional_secret_says_how_to_leave_it_to_the_processor() -> None:
+    # The PIN's help said "leave empty to have the processor generate one" (the API's words),
+    # but an empty PIN with the box unticked is refused: the form's way is the box.
+    app = host(api.CARD_SET_PIN, FakeBackend(), initial={"card_id": "7001234"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        help_text = str(form(app).query_one("#help-pin", Static).render())
+        assert "leave empty" not in help_text
+        assert "tick" in help_text and "generate" in help_text
+
+
 async def test_escape_asks_before_discarding_typed_content() -> None:
     backend = FakeBackend()
     app = host(backend=backend, form_key="client.add")

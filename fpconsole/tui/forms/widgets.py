@@ -16,6 +16,8 @@ a field costs two or three lines and a form stays usable at 80x24.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.containers import Vertical
 from textual.content import Content
 from textual.style import Style
@@ -189,6 +191,11 @@ def secret_rows(item: FieldSpec, *, generate: bool) -> list[Widget]:
             id=f"generate-{item.widget_id}",
         )
         rows.append(FieldRow("", switch, id=f"row-{item.widget_id}-generate", classes="generate-line"))
+        # The API's words ("leave empty to have the processor generate one") are not the form's
+        # way: an empty box with the switch off is refused, so the help points at the switch.
+        what = item.help.split(";")[0].strip()
+        how = "to have the processor generate it, tick the box above"
+        item = replace(item, help=f"{what}; {how}" if what else how[0].upper() + how[1:])
     rows.append(field_row(item, ""))  # secrets never come from drafts or initial values
     repeat = _input(f"field-{item.widget_id}-repeat", "", password=True)
     rows.append(
