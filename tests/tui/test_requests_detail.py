@@ -101,6 +101,34 @@ async def test_the_scrollbar_shows_with_focus_and_a_cue_without_it() -> None:
         assert lines[0].endswith(MORE_ABOVE) and not lines[-1].endswith(MORE_BELOW)
 
 
+async def test_another_entry_opens_at_its_top_and_the_same_one_keeps_its_place() -> None:
+    # QA: scrolled down in one entry, every entry chosen after it opened scrolled down too, its
+    # method, request_id and status hidden above the ▲.
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:  # where most entries are taller than the panel
+        screen = await requests_with_reads(pilot)
+        panel = screen.detail
+        window = panel.scrollable_content_region.height
+        while panel.virtual_size.height <= window:
+            await pilot.press("down")
+            await settle(pilot)
+        await pilot.press("tab", "end")
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        row = screen.table.current_row
+        screen.show_detail(row)  # the same entry again (its status moved on): it stays put
+        await pilot.pause()
+        assert panel.scroll_y > 0
+        shown = screen.table.current_row
+        await pilot.press("shift+tab", "down")
+        await settle(pilot)
+        assert screen.table.current_row is not None and shown is not None
+        assert screen.table.current_row.key != shown.key
+        assert panel.virtual_size.height > window  # it could have stayed scrolled down
+        assert panel.scroll_y == 0
+        assert panel_lines(panel)[0].strip().startswith(str(screen.table.current_row.data.get("method")))
+
+
 @pytest.mark.usefixtures("deterministic_console")
 async def test_the_detail_shows_the_request_and_the_answer_whole() -> None:
     app = make_app()

@@ -112,6 +112,7 @@ class RequestsScreen(ListScreen):
     # Every card the cursor rests on is read (info, balance, limits): the changes an operator
     # made are easy to lose among the reads, so one key leaves the reads out.
     changes_only = False
+    _detail_key: str | None = None  # the entry the detail panel shows (see show_detail)
 
     def make_source(self, query: str) -> RowSource:
         only = self.changes_only
@@ -367,6 +368,11 @@ class RequestsScreen(ListScreen):
             request=entry.get("request") or {},
             response=entry.get("response") or {},
         )
+        if row.key != self._detail_key:
+            # Another entry starts at its top (its method, id and status); the same one shown
+            # again as its status moves on keeps the place the operator scrolled to.
+            self._detail_key = row.key
+            self.detail.scroll_home(animate=False, immediate=True)
 
     def on_app_news(self, message: Any) -> None:
         from fpconsole.tui.messages import CacheChanged, ClientEventPosted
