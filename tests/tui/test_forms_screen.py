@@ -11,7 +11,7 @@ from typing import Any
 
 from form_helpers import FakeBackend, FormHost, make_result, set_fields, text_of, type_text
 from textual.geometry import Region
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from fpconsole.api import errors
 from fpconsole.api import methods as api
@@ -270,6 +270,38 @@ async def test_after_an_error_a_correction_is_sent_with_the_one_fresh_id() -> No
         assert phase(screen) == "success" and screen.request_id == RID2
     assert backend.request_ids == [RID, RID2]
     assert backend.submitted[1]["client"]["phone"] == "77017654321"
+
+
+async def test_an_error_naming_a_field_puts_the_cursor_in_it() -> None:
+    # QA: after "not_found: client_id: …" the focus sat on the Resubmit button, so BackSpace did
+    # nothing and ctrl+s sent the same wrong id again as a new request.
+    backend = FakeBackend(
+        answers=[
+            errors.ApiError("not_found", "card_id: no card 70012345"),
+            make_result(api.CARD_ACTIVATE, None, request_status="success"),
+        ]
+    )
+    app = host(api.CARD_ACTIVATE, backend, initial={"card_id": "70012345"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert phase(screen) == "error"
+        assert app.focused is screen.query_one("#field-card_id", Input)
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert screen.query_one("#field-card_id", Input).value == "7001234"
+
+
+async def test_an_error_naming_no_field_leaves_the_cursor_on_resubmit() -> None:
+    backend = FakeBackend(answers=[errors.ApiError("invalid_state", "card is blocked")])
+    app = host(api.CARD_ACTIVATE, backend, initial={"card_id": "7001234"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert phase(screen) == "error"
+        assert app.focused is screen.query_one("#submit", Button)
 
 
 async def test_a_resubmit_after_an_error_is_confirmed_again_and_a_no_keeps_its_words() -> None:

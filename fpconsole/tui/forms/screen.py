@@ -19,6 +19,7 @@ class in its registry entry (`Method.form_class`), and whoever opens a form by m
 from __future__ import annotations
 
 import importlib
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -898,7 +899,26 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._lock(False)
         self._set_result(self.submission.error_note(code, description), failed=True)
         self._refresh_buttons()
-        self.query_one("#submit", Button).focus()
+        named = self._control_named_in(description, self.response)
+        # The field the server named, cursor at its end: what is typed next corrects it (on the
+        # button, a BackSpace did nothing and ctrl+s sent the same value again).
+        (named or self.query_one("#submit", Button)).focus()
+
+    def _control_named_in(self, description: str | None, response: Mapping[str, Any]) -> Widget | None:
+        """The form's editable control for the field an error names: `errors[].field` of the
+        answer, else the description's `field: …` prefix (how the sandbox and the API word it);
+        a dotted name matches by its last part too (`client.phone` ~ `phone`)."""
+        named = [
+            str(item.get("field") or "") for item in response.get("errors") or [] if isinstance(item, dict)
+        ]
+        prefix = re.match(r"\s*([A-Za-z_][\w.]*)\s*:", description or "")
+        if prefix:
+            named.append(prefix.group(1))
+        for field in filter(None, named):
+            for name, control in self._controls.items():
+                if field in (name, name.rsplit(".", 1)[-1]) and control.focusable:
+                    return control
+        return None
 
     def _not_received(self, why: str) -> None:
         """Certainly not received: nothing was applied and the id is unspent, so it is kept."""
