@@ -9,11 +9,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TextIO
 
-from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+from fpconsole.exit_codes import (
+    EXIT_API_ERROR,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    EXIT_TRANSPORT,
+    exit_for_signal,
+)
 
 LAST = "last"  # --from-journal last: the newest request sent on the profile
 
@@ -258,10 +265,42 @@ def _run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
             asyncio.run(session.aclose())
             return refused
     try:
-        return asyncio.run(_call(session, prepared, args, out, err))
+        return asyncio.run(_stoppable(_call(session, prepared, args, out, err)))
     except KeyboardInterrupt:
         # _call has said what was sent; whatever it was, its outcome is not known here.
         return EXIT_TRANSPORT
+    except _Terminated:
+        return exit_for_signal(signal.SIGTERM)
+
+
+class _Terminated(Exception):
+    """SIGTERM (kill, systemd, a CI timeout) arrived while the call was running."""
+
+
+async def _stoppable(call: Coroutine[Any, Any, int]) -> int:
+    """The call, ended by SIGTERM as by Ctrl+C: cancelled, so it says what was sent and which
+    request_id to poll (the default action printed only "Terminated")."""
+    task = asyncio.ensure_future(call)
+    loop = asyncio.get_running_loop()
+    terminated = False
+
+    def stop() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests)
+        return await task
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if terminated:
+            raise _Terminated from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def _call(

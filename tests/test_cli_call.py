@@ -703,7 +703,13 @@ def test_curl_on_the_embedded_sandbox_is_a_line_for_the_served_one(
     assert "fpconsole sandbox serve" in result.err
 
 
-def test_ctrl_c_while_waiting_exits_3_with_the_request_id_and_no_traceback(tmp_path: Any) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGINT, 3), (signal.SIGTERM, 143)], ids=["ctrl+c", "SIGTERM"]
+)
+def test_ctrl_c_while_waiting_exits_3_with_the_request_id_and_no_traceback(
+    tmp_path: Any, signum: signal.Signals, code: int
+) -> None:
+    # SIGTERM (kill, a CI timeout) said only "Terminated" (QA): now the same words as Ctrl+C.
     env = {
         "PATH": "/usr/bin:/bin",
         "FPCONSOLE_HOME": str(tmp_path),
@@ -728,9 +734,9 @@ def test_ctrl_c_while_waiting_exits_3_with_the_request_id_and_no_traceback(tmp_p
                 break
         else:
             pytest.fail("".join(lines))
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 3, err
+    assert proc.returncode == code, err
     assert "Traceback" not in err
     assert "interrupted; the outcome of card.bulk_issue is unknown here" in err
     assert f"poll request/status with request_id {RID}" in err
