@@ -51,6 +51,7 @@ from fpconsole.tui.forms.body import (
     FormInput,
     check_form,
     draft_fields,
+    locate,
     place_errors,
 )
 from fpconsole.tui.forms.created import Created, created_by
@@ -906,8 +907,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _control_named_in(self, description: str | None, response: Mapping[str, Any]) -> Widget | None:
         """The form's editable control for the field an error names: `errors[].field` of the
-        answer, else the description's `field: …` prefix (how the sandbox and the API word it);
-        a dotted name matches by its last part too (`client.phone` ~ `phone`)."""
+        answer, else the description's `field: …` prefix (how the sandbox and the API word it),
+        found as the form finds where to show any error (body.locate)."""
         named = [
             str(item.get("field") or "") for item in response.get("errors") or [] if isinstance(item, dict)
         ]
@@ -915,9 +916,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if prefix:
             named.append(prefix.group(1))
         for field in filter(None, named):
-            for name, control in self._controls.items():
-                if field in (name, name.rsplit(".", 1)[-1]) and control.focusable:
-                    return control
+            control = self._controls.get(locate(self.spec, field))
+            if control is not None and control.focusable:
+                return control
         return None
 
     def _not_received(self, why: str) -> None:
