@@ -24,6 +24,7 @@ from fpconsole.config import BUILTIN_SANDBOX, ResolvedProfile, resolved
 from fpconsole.exit_codes import exit_for_signal
 from fpconsole.tui.connection import CONNECTED, CONNECTING, REPROBE_DELAY, Connection, setup_failed
 from fpconsole.tui.debug_log import DebugLog
+from fpconsole.tui.gc_pacing import CHECK_EVERY_S, CollectionPacer
 from fpconsole.tui.glyphs import console_filters, marked
 from fpconsole.tui.messages import (
     AppNews,
@@ -164,6 +165,10 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self._in_process_ids: set[str] = set()
         self.theme_problems: list[str] = []
         self.local_state_notices: list[str] = []
+        # Full garbage collections wait for a pause in the typing (gc_pacing.py); on a real
+        # terminal only unless a test says so: it changes the process's collector settings.
+        self.collections = CollectionPacer()
+        self.pace_collections: bool | None = None
         # What the lists say while the sandbox's first page is on its way (None once listed).
         self.waiting_for_data: str | None = self._first_listing_text()
         self._register_themes()
@@ -402,6 +407,17 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     def _backend_ready(self, message: BackendReady) -> None:
         self.backend = message.backend
         self._notify_local_state(message.backend.local_state_notices)
+        # From here on the objects the start built (the backend's modules too) stay for the
+        # console's life: the first pause collects once and freezes them.
+        paced = self.pace_collections if self.pace_collections is not None else not self.is_headless
+        if paced and not self.collections.running:
+            self.collections.start()
+            self.set_interval(CHECK_EVERY_S, self.collections.tick, name="gc-pacing")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
+            self.collections.typed()
+        await super().on_event(event)
 
     @on(BackendFailed)
     def _backend_failed(self, message: BackendFailed) -> None:
@@ -410,6 +426,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self.notify(message.message, title="Connection", severity="error", timeout=10)
 
     async def on_unmount(self) -> None:
+        self.collections.stop()
         self.keep_drafts()
         if self.backend is not None:
             await self.backend.aclose()
