@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from fpconsole.api.client import CardApiClient, ClientOptions
@@ -46,6 +46,9 @@ class ClientHooks:
     clock: Callable[[], Any] | None = None
     new_request_id: Callable[[], str] | None = None
     sandbox_engine: Any = None
+    # The console: a first start's embedded sandbox writes its demo history when asked
+    # (engine.seed_history), after the clients and cards are listed (see sandbox/seed.py).
+    sandbox_history_later: bool = False
 
     def client_kwargs(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -71,6 +74,7 @@ class Session:
     client: CardApiClient
     profile: ResolvedProfile  # the one the process resolved: what the bar shows is what is used
     closers: list[Callable[[], None]] = field(default_factory=list)
+    sandbox: Any = None  # the embedded sandbox's transport (its `runtime`), when the profile has one
 
     @property
     def profile_name(self) -> str:
@@ -98,7 +102,9 @@ class Session:
             close()
 
 
-def embedded_transport(delay: float | None = None, db: str | None = None, engine: Any = None) -> Any:
+def embedded_transport(
+    delay: float | None = None, db: str | None = None, engine: Any = None, *, history_later: bool = False
+) -> Any:
     """The in-process sandbox, its state kept in its own folder (`fpconsole locate sandbox`) so
     that `fpconsole call` and the console see the same cards from one run to the next; seeded
     on first use."""
@@ -116,6 +122,8 @@ def embedded_transport(delay: float | None = None, db: str | None = None, engine
     # Asked at every start, not only for a new file: a first start cut off while seeding left
     # the schema and no data; the engine seeds a partner only once (see needs_demo_data).
     settings = SandboxSettings.default(db=db, delay=delay, seed=EMBEDDED_SEED_CLIENTS)
+    if history_later:
+        settings = replace(settings, seed_history_later=True)
     return make_transport(settings, engine)
 
 
@@ -289,7 +297,9 @@ def _profile_session(
     transport = None
     base_url = profile.base_url or EMBEDDED_BASE_URL
     if resolved.embedded:
-        transport = embedded_transport(sandbox_delay, sandbox_db, hooks.sandbox_engine)
+        transport = embedded_transport(
+            sandbox_delay, sandbox_db, hooks.sandbox_engine, history_later=hooks.sandbox_history_later
+        )
     client = CardApiClient(
         base_url=base_url,
         auth_id=profile.auth_id,
@@ -299,7 +309,7 @@ def _profile_session(
         options=options,
         **hooks.client_kwargs(),
     )
-    session = Session(client, resolved)
+    session = Session(client, resolved, sandbox=transport)
     if journal:
         attach_local_state(session)
     return session

@@ -143,9 +143,11 @@ def _json_response(status: int, payload: dict[str, Any], headers: dict[str, str]
 
 def open_engine(settings: SandboxSettings, number: int = 0) -> SandboxEngine:
     """A state engine for these settings. The first (number 0) seeds demo data for a partner
-    never seeded nor reset (engine.needs_demo_data); the others (more threads or worker
-    processes on the same file) only open it, each with a random generator of its own, so two
-    of them never make up the same ids."""
+    never seeded nor reset (engine.needs_demo_data) — with settings.seed_history_later only its
+    clients and cards, the history being the caller's to ask for (engine.seed_history) — and
+    writes a history a start cut off between the two steps left pending; the others (more
+    threads or worker processes on the same file) only open it, each with a random generator
+    of its own, so two of them never make up the same ids."""
     from fpconsole.sandbox.engine import SandboxEngine
 
     rng_seed = settings.rng_seed
@@ -155,7 +157,9 @@ def open_engine(settings: SandboxSettings, number: int = 0) -> SandboxEngine:
     if settings.seed and number == 0:
         for partner in settings.partner_ids:
             if engine.needs_demo_data(partner):
-                engine.seed(settings.seed, partner=partner)
+                engine.seed(settings.seed, partner=partner, history=not settings.seed_history_later)
+            elif not settings.seed_history_later:
+                engine.seed_history(partner)  # nothing to do unless a two-step seed was cut off
     return engine
 
 

@@ -8,20 +8,30 @@ and the same clock give the same ids and data.
 
 Demo PIN: cards the seed gives a PIN have PIN "1234" (as sent in set_pin), so verify_pin can be
 tried; one of them is locked by three wrong tries.
+
+In two steps (the console's first start: its lists fill from step 1, ~a tenth of the work):
+`seed_demo(ctx, count, step="cards")` writes the clients, their cards and their activations and
+leaves a "history pending" mark; `seed_demo(ctx, None, step="history")` later writes the rest
+(money, blocks and closes, PINs, plastic, limits). Step 2 replays step 1's random draws without
+writing, at step 1's clock, so the two steps write exactly the rows and ids one step writes; the
+card events step 1 wrote are put back in the order one step gives them (their ids interleave
+with the history's blocks and closes).
 """
 
 from __future__ import annotations
 
+import json
 import random
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from fpconsole.api.lifecycle import CardAction
 from fpconsole.sandbox.engine import cards, clients, ledger, limits, pins, store, transactions
-from fpconsole.sandbox.engine.clock import rfc3339
+from fpconsole.sandbox.engine.clock import from_db, rfc3339, to_db
 from fpconsole.sandbox.engine.context import Ctx
 from fpconsole.sandbox.engine.ledger import Merchant
 from fpconsole.sandbox.engine.money import to_minor
@@ -107,17 +117,95 @@ class _Event:
     args: tuple[Any, ...] = field(compare=False, default=())
 
 
-def seed_demo(ctx: Ctx, count: int) -> dict[str, int]:
+Step = Literal["all", "cards", "history"]
+
+
+def seed_demo(
+    ctx: Ctx, count: int | None, *, step: Step = "all", between: Callable[[], object] | None = None
+) -> dict[str, int]:
+    """Writes the demo data (step "all"), or its first or second part (see the module docstring).
+    Step "history" takes its count and clock from the mark step "cards" left, and writes nothing
+    when there is none (or when step 1's clients are gone: a reset came between); `between()`
+    runs after each card's history (the console rests there; raising rolls it all back)."""
+    if step == "history":
+        pending = _Pending.take(ctx)
+        if pending is None:
+            return {}
+        return _Seeder(ctx.at(pending.now), pending.count, pending=pending, between=between).run()
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise SandboxError("validation_error", f"must be a whole number from 1 to {MAX_COUNT}", field="count")
-    return _Seeder(ctx, count).run()
+    seeder = _Seeder(ctx, count, history=step == "all")
+    stats = seeder.run()
+    if step == "cards":
+        seeder.leave_pending()
+    return stats
+
+
+_EVENT_COLUMNS: Final = ("card_id", "at", "from_status", "to_status", "reason", "request_id")
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """What step 1 leaves for step 2: the count, the clock, where its rows start and end."""
+
+    count: int
+    now: datetime
+    clients_before: int
+    cards_before: int
+    events_before: int
+    events_after: int
+
+    def dump(self) -> str:
+        return json.dumps({**self.__dict__, "now": to_db(self.now)})
+
+    @staticmethod
+    def take(ctx: Ctx) -> _Pending | None:
+        """The mark, removed (step 2 runs once, in the transaction that removes it); None when
+        there is none or when the clients step 1 wrote are no longer there."""
+        raw = store.pending_history(ctx.conn, ctx.partner)
+        if raw is None:
+            return None
+        store.clear_pending_history(ctx.conn, ctx.partner)
+        try:
+            found = json.loads(raw)
+            pending = _Pending(**{**found, "now": from_db(found["now"])})
+        except (ValueError, TypeError, KeyError):
+            return None  # a mark this version cannot read: the data stays as step 1 left it
+        clients_left = ctx.conn.execute(
+            "SELECT count(*) FROM clients WHERE partner = ? AND seq > ?",
+            (ctx.partner, pending.clients_before),
+        ).fetchone()[0]
+        return pending if clients_left >= pending.count else None
+
+
+def _max_event_id(ctx: Ctx) -> int:
+    return int(ctx.conn.execute("SELECT coalesce(max(id), 0) FROM card_events").fetchone()[0])
+
+
+def _sequence(ctx: Ctx, name: str) -> int:
+    return int(ctx.conn.execute("SELECT value FROM sequences WHERE name = ?", (name,)).fetchone()[0])
 
 
 class _Seeder:
-    def __init__(self, ctx: Ctx, count: int) -> None:
+    """cards / history: whether this run writes the clients and cards, and the history. A run
+    with history and without cards is step 2: it replays step 1 (same draws, no writes) and
+    takes the ids step 1 gave from the database."""
+
+    def __init__(
+        self,
+        ctx: Ctx,
+        count: int,
+        *,
+        history: bool = True,
+        pending: _Pending | None = None,
+        between: Callable[[], object] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.now = ctx.now
         self.count = count
+        self.writes_cards = pending is None
+        self.writes_history = history
+        self.between = between
         # A string seed is hashed with SHA-512 by `random`: stable across runs and processes.
         self.rng = random.Random(f"fpconsole-seed-{count}")
         self.stats: Counter[str] = Counter()
@@ -125,9 +213,89 @@ class _Seeder:
         self.pinned: list[str] = []
         # Cards numbered above this are this run's. A seed into a database that already has data
         # (POST /sandbox/seed) must not re-limit, re-order plastic for or lock existing cards.
-        self.cards_before = int(
-            ctx.conn.execute("SELECT value FROM sequences WHERE name = 'card'").fetchone()[0]
+        self.cards_before = _sequence(ctx, "card") if pending is None else pending.cards_before
+        self.clients_before = _sequence(ctx, "client") if pending is None else pending.clients_before
+        self.events_before = _max_event_id(ctx) if pending is None else pending.events_before
+        # Step 2: the ids step 1 gave, in the order it gave them, and its card events, which go
+        # back in after the history of the cards before them (one step's order).
+        self.given_clients: Iterator[str] = iter(())
+        self.given_cards: Iterator[str] = iter(())
+        self.given_events: deque[tuple[Any, ...]] = deque()
+        if pending is not None:
+            self.take_over(pending)
+
+    def take_over(self, pending: _Pending) -> None:
+        conn, partner = self.ctx.conn, self.ctx.partner
+        self.given_clients = iter(
+            [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT client_id FROM clients WHERE partner = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (partner, pending.clients_before, pending.count),
+                )
+            ]
         )
+        self.given_cards = iter(
+            [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT card_id FROM cards WHERE partner = ? AND seq > ? ORDER BY seq",
+                    (partner, pending.cards_before),
+                )
+            ]
+        )
+        between = (pending.events_before, pending.events_after)
+        columns = ", ".join(_EVENT_COLUMNS)
+        self.given_events = deque(
+            tuple(row)
+            for row in conn.execute(
+                f"SELECT {columns} FROM card_events WHERE id > ? AND id <= ? ORDER BY id", between
+            )
+        )
+        conn.execute("DELETE FROM card_events WHERE id > ? AND id <= ?", between)
+        # AUTOINCREMENT goes on from here: the events are numbered again as one step numbers them.
+        conn.execute(
+            "UPDATE sqlite_sequence SET seq = ? WHERE name = 'card_events'", (pending.events_before,)
+        )
+
+    def leave_pending(self) -> None:
+        pending = _Pending(
+            count=self.count,
+            now=self.now,
+            clients_before=self.clients_before,
+            cards_before=self.cards_before,
+            events_before=self.events_before,
+            events_after=_max_event_id(self.ctx),
+        )
+        store.mark_pending_history(self.ctx.conn, self.ctx.partner, pending.dump())
+
+    def put_back_event(self, card_id: str) -> None:
+        """Step 2: the next event step 1 wrote (for card_id), written again here."""
+        row = self.given_events.popleft() if self.given_events else None
+        if row is None or row[0] != card_id:
+            raise RuntimeError(f"the demo data's first step left no event for {card_id} where expected")
+        marks = ", ".join("?" for _ in _EVENT_COLUMNS)
+        self.ctx.conn.execute(f"INSERT INTO card_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({marks})", row)
+
+    # --- the writes step 1 makes (step 2 takes their ids instead) --------------------------------
+
+    def add_client(self, moment: datetime, product_id: int, client: dict[str, Any]) -> str:
+        if self.writes_cards:
+            return clients.add_client(self.at(moment), product_id=product_id, client=client)
+        return next(self.given_clients)
+
+    def issue_card(self, moment: datetime, product_id: int, client_id: str | None) -> str:
+        if self.writes_cards:
+            return cards.issue_card(self.at(moment), product_id=product_id, client_id=client_id)
+        card_id = next(self.given_cards)
+        self.put_back_event(card_id)
+        return card_id
+
+    def activate(self, moment: datetime, card_id: str) -> None:
+        if self.writes_cards:
+            cards.change_status(self.at(moment), card_id=card_id, action="activate")
+        else:
+            self.put_back_event(card_id)
 
     def at(self, moment: datetime) -> Ctx:
         return self.ctx.at(min(moment, self.now))
@@ -142,9 +310,10 @@ class _Seeder:
         for (client_id, product_id, since), status in statuses:
             self.make_card(client_id, product_id, since, status)
         for _ in range(max(2, self.count // 10)):
-            cards.issue_card(self.at(self.ago(1, 40)), product_id=2000, client_id=None)
+            self.issue_card(self.ago(1, 40), product_id=2000, client_id=None)
             self.stats["cards"] += 1
-        self.finish_touches(people)
+        if self.writes_history:
+            self.finish_touches(people)
         return {
             "clients": self.stats["clients"],
             "cards": self.stats["cards"],
@@ -198,7 +367,7 @@ class _Seeder:
             )
         else:
             since = self.ago(HISTORY_DAYS, HISTORY_DAYS + 30)
-        client_id = clients.add_client(self.at(since), product_id=product_id, client=client)
+        client_id = self.add_client(since, product_id, client)
         self.stats["clients"] += 1
         return client_id, product_id, since
 
@@ -226,14 +395,14 @@ class _Seeder:
         rng = self.rng
         if status == INACTIVE:
             issued = self.ago(0.5, 20)
-            cards.issue_card(self.at(max(issued, since)), product_id=product_id, client_id=client_id)
+            self.issue_card(max(issued, since), product_id, client_id)
             self.stats["cards"] += 1
             return
         issued = since + timedelta(days=rng.uniform(0, 6))
-        card_id = cards.issue_card(self.at(issued), product_id=product_id, client_id=client_id)
+        card_id = self.issue_card(issued, product_id, client_id)
         self.stats["cards"] += 1
         activated = issued + timedelta(hours=rng.uniform(1, 72))
-        cards.change_status(self.at(activated), card_id=card_id, action="activate")
+        self.activate(activated, card_id)
         end = self.now
         if status == BLOCKED:
             end = self.ago(2, 25)
@@ -242,6 +411,8 @@ class _Seeder:
         self.history(card_id, activated, end, status)
         if status == ACTIVE and len(self.pinned) < 3:
             self.give_pin(card_id, activated + timedelta(hours=1))
+        if self.between is not None:
+            self.between()
 
     def history(self, card_id: str, start: datetime, end: datetime, status: str) -> None:
         rng = self.rng
@@ -281,7 +452,8 @@ class _Seeder:
             plan(end + timedelta(hours=rng.uniform(1, 24)), "declined", rng.choice(_SHOPS).merchant)
         elif status == CLOSED:
             plan(end, "close", rng.choice(_CLOSE_REASONS))
-        self.run_events(card_id, sorted(events))
+        if self.writes_history:  # step 1 makes the same draws and leaves the writing to step 2
+            self.run_events(card_id, sorted(events))
 
     def plan_settlement(self, plan: Any, key: int, when: datetime, amount: int, end: datetime) -> None:
         """Most authorisations are cleared in full within three days; some in two parts; a few
@@ -358,7 +530,9 @@ class _Seeder:
 
     def give_pin(self, card_id: str, moment: datetime) -> None:
         salt = pins.new_salt(self.rng)
-        cards.set_pin(self.at(moment), card_id=card_id, pin_hash=pins.hash_pin(DEMO_PIN, salt), pin_salt=salt)
+        if self.writes_history:
+            pin_hash = pins.hash_pin(DEMO_PIN, salt)
+            cards.set_pin(self.at(moment), card_id=card_id, pin_hash=pin_hash, pin_salt=salt)
         self.pinned.append(card_id)
 
     def finish_touches(self, people: list[tuple[str, int, datetime]]) -> None:

@@ -37,6 +37,9 @@ class SandboxSettings:
     # Demo clients (with cards and transactions) created for each partner when the database is
     # empty; None or 0 starts empty.
     seed: int | None = None
+    # The console's first start: the demo clients and cards are written as the database opens,
+    # their history later, when the console asks (engine.seed_history), so its lists fill sooner.
+    seed_history_later: bool = False
     faults: FaultSpec = NO_FAULTS
     auth_error_status: int = 200  # HTTP status of signature refusals (the API documents only 200)
     rng_seed: int | None = None  # makes the engine's generated ids and data reproducible

@@ -144,7 +144,9 @@ class ConsoleBackend:
         hooks: ClientHooks | None = None,
         drafts: FormDrafts | None = None,
     ) -> ConsoleBackend:
-        from fpconsole.session import open_session
+        from dataclasses import replace
+
+        from fpconsole.session import ClientHooks, open_session
         from fpconsole.store.drafts import FormDrafts
         from fpconsole.store.journal import Journal
 
@@ -154,7 +156,9 @@ class ConsoleBackend:
             journal=False,
             sandbox_delay=sandbox_delay,
             sandbox_db=sandbox_db,
-            hooks=hooks,
+            # A first start's embedded sandbox writes its clients and cards as it opens, and their
+            # history when prime_from_sandbox asks, once they are listed.
+            hooks=replace(hooks or ClientHooks(), sandbox_history_later=True),
         )
         with local_state_notices() as notices:
             journal = Journal.open(profile=session.profile_name)
@@ -179,9 +183,19 @@ class ConsoleBackend:
         None of it holds the event loop for long: the snapshot comes in pages of PRIME_PAGE
         (the embedded sandbox builds each on a thread), and the cache writes only what changed
         since the last prime, in chunks between which the lists read (a 100,000-client sandbox
-        once held the first key for 4 s)."""
+        once held the first key for 4 s).
+
+        On a first start the embedded sandbox has written its demo clients and cards only: once
+        they are listed, their history (transactions, blocks, closes) is written, at the prime's
+        share of the interpreter, and primed in turn (only what it changed)."""
         if self.profile_kind != "sandbox" and not self.session.embedded:
             return 0
+        written = await self._prime_pages()
+        if await self._write_demo_history():
+            written += await self._prime_pages()
+        return written
+
+    async def _prime_pages(self) -> int:
         from fpconsole.store.cache import PrimeState
 
         state, offset, written = PrimeState(), 0, 0
@@ -227,6 +241,35 @@ class ConsoleBackend:
         if written:
             self._post(CacheChanged())
         return written
+
+    async def _write_demo_history(self) -> bool:
+        """The embedded sandbox's second seeding step, if its first start left one to do (see
+        sandbox/seed.py): one transaction, so a read sees none or all of it. It rests between
+        cards as the prime does, and stops (rolled back, done at the next start) when the
+        console closes. True when it wrote something."""
+        runtime = getattr(self.session.sandbox, "runtime", None)
+        if runtime is None or not runtime.settings.seed_history_later or self._prime_stop.is_set():
+            return False
+        pace = _Pacer(PRIME_SHARE)
+        stop = self._prime_stop
+
+        def rest() -> None:
+            if stop.wait(pace.rest_s()):  # wakes at once when the console closes
+                raise _PrimeStopped
+
+        def write(engine: Any) -> bool:
+            pace.restart()
+            partners = runtime.settings.partner_ids
+            return any([bool(engine.seed_history(partner, between=rest)) for partner in partners])
+
+        try:
+            return bool(await runtime.run(write))
+        except _PrimeStopped:
+            return False
+        except Exception:
+            if stop.is_set():
+                return False  # the sandbox closed under it: the next start writes it
+            raise
 
     async def _sandbox_snapshot(self, offset: int, limit: int, whole: int) -> dict[str, Any]:
         if self._prime_stop.is_set():

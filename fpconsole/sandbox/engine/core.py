@@ -191,19 +191,48 @@ class SandboxEngine:
             "transactions": [transactions.snapshot_json(r) for r in transaction_rows],
         }
 
-    def seed(self, count: int, *, partner: str) -> dict[str, int]:
+    def seed(self, count: int, *, partner: str, history: bool = True) -> dict[str, int]:
         """Deterministic demo data: `count` clients with cards in every status and six months of
-        history (see fpconsole/sandbox/seed.py)."""
+        history (see fpconsole/sandbox/seed.py). history=False writes the clients and cards
+        only (a tenth of the work: the console's first start lists them sooner); seed_history
+        writes the rest later, the same rows a whole seed writes."""
         # Imported here: the name lists and merchants are only needed when seeding.
-        from fpconsole.sandbox.seed import seed_demo
+        from fpconsole.sandbox import seed as demo
 
         partner = _partner(partner)
         with self._lock:
             now = self._tick(partner)
             with store.write(self._conn):
-                counts = seed_demo(self._ctx(now, partner), count)
-                store.mark_seeded(self._conn, partner)  # in the same transaction as the data
+                counts = demo.seed_demo(self._ctx(now, partner), count, step="all" if history else "cards")
+                if history:
+                    store.mark_seeded(self._conn, partner)  # in the same transaction as the data
                 return counts
+
+    def seed_history(self, partner: str, *, between: Callable[[], object] | None = None) -> dict[str, int]:
+        """The second step of a seed(history=False): its transactions, statements, blocks and
+        closes, PINs, plastic and limits, in one transaction (a read sees none or all of it).
+        Nothing to do (an empty answer) when no such step is pending. `between()` runs after
+        each card's history, inside the transaction; raising there rolls it all back, and the
+        step stays pending for the next start."""
+        from fpconsole.sandbox import seed as demo
+
+        partner = _partner(partner)
+        with self._lock:
+            if not self.needs_demo_history(partner):
+                return {}
+            now = self._tick(partner)
+            with store.write(self._conn):
+                counts = demo.seed_demo(self._ctx(now, partner), None, step="history", between=between)
+                if counts:  # else its clients were gone (wiped): a start seeds the partner anew
+                    store.mark_seeded(self._conn, partner)
+                return counts
+
+    def needs_demo_history(self, partner: str) -> bool:
+        """A seed(history=False) whose second step has not been written yet (a first start cut
+        off between the two steps, or a console that writes it after its first listing)."""
+        partner = _partner(partner)
+        with self._lock, store.read(self._conn):
+            return store.pending_history(self._conn, partner) is not None
 
     def needs_demo_data(self, partner: str) -> bool:
         """Never seeded (nor emptied on purpose by a reset) and without clients: a first start,
@@ -227,6 +256,7 @@ class SandboxEngine:
             partner = _partner(partner)
             with store.write(self._conn):
                 store.mark_seeded(self._conn, partner)  # emptied on purpose: not reseeded at a start
+                store.clear_pending_history(self._conn, partner)  # nor given a history
                 counts = backups.count(self._conn, partner)
                 backups.delete_partner(self._conn, partner)
                 self.partners.forget_received(self._conn, partner)

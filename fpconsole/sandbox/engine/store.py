@@ -467,6 +467,24 @@ def was_seeded(conn: sqlite3.Connection, partner: str) -> bool:
     return conn.execute("SELECT 1 FROM meta WHERE key = ?", (f"seeded:{partner}",)).fetchone() is not None
 
 
+# The demo data written in two steps (seed.py): step 1 leaves this mark, with what step 2 needs,
+# in its transaction; step 2 removes it in its own. A start cut off between the two finds it.
+_PENDING_HISTORY: Final = "seed-history:"
+
+
+def mark_pending_history(conn: sqlite3.Connection, partner: str, what: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_PENDING_HISTORY + partner, what))
+
+
+def pending_history(conn: sqlite3.Connection, partner: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_PENDING_HISTORY + partner,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def clear_pending_history(conn: sqlite3.Connection, partner: str) -> None:
+    conn.execute("DELETE FROM meta WHERE key = ?", (_PENDING_HISTORY + partner,))
+
+
 def read_salt(conn: sqlite3.Connection) -> bytes:
     row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
     return bytes.fromhex(str(row[0]))

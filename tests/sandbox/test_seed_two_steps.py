@@ -1,0 +1,150 @@
+"""The demo data in two steps (the console's first start: clients and cards first, their history
+once they are listed) ends with exactly the rows and ids one step writes, and a start cut off
+between the two steps, or during the second, still ends with the whole demo data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
+from fpconsole.sandbox.app import open_engine
+from fpconsole.sandbox.engine.core import SandboxEngine
+from fpconsole.sandbox.settings import SandboxSettings
+from fpconsole.session import EMBEDDED_SEED_CLIENTS, embedded_transport
+
+START = datetime(2026, 5, 14, 9, 30, tzinfo=timezone(timedelta(hours=5)))
+
+
+def digest(engine: SandboxEngine) -> str:
+    """Every row of every table, in insertion order (as test_seed_same_data takes it); the
+    seeded mark aside, and the meta table's salt, which a file's first opening draws."""
+    found = hashlib.sha256()
+    conn = engine._conn
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
+        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
+            if table == "meta" and not str(row[0]).startswith("seed-history:"):
+                continue  # the seeded mark, the salt; a pending history mark must be gone
+            values = [v.hex() if isinstance(v, bytes) else v for v in tuple(row)]
+            found.update(json.dumps([table, *values]).encode())
+    return found.hexdigest()
+
+
+def one_step(count: int) -> tuple[dict[str, int], str]:
+    engine = SandboxEngine(db=":memory:", delay=0, clock=lambda: START, rng_seed=7)
+    try:
+        return engine.seed(count, partner=PARTNER), digest(engine)
+    finally:
+        engine.close()
+
+
+def transactions_in(engine: SandboxEngine) -> int:
+    return len(engine.snapshot(partner=PARTNER, limit=100_000)["transactions"])
+
+
+@pytest.mark.parametrize("count", [1, 3, 40])
+def test_two_steps_write_the_rows_and_ids_one_step_writes(count: int) -> None:
+    clock = [START]
+    engine = SandboxEngine(db=":memory:", delay=0, clock=lambda: clock[0], rng_seed=7)
+    try:
+        first = engine.seed(count, partner=PARTNER, history=False)
+        assert first["clients"] == count and first["transactions"] == 0
+        assert engine.needs_demo_history(PARTNER) and not engine.needs_demo_data(PARTNER)
+        assert transactions_in(engine) == 0  # the bulk of the rows is left for the second step
+        clock[0] = START + timedelta(seconds=3)  # the second step comes later: same data anyway
+        stats = engine.seed_history(PARTNER)
+        assert not engine.needs_demo_history(PARTNER)
+        assert (stats, digest(engine)) == one_step(count)
+        assert engine.seed_history(PARTNER) == {}  # once only
+    finally:
+        engine.close()
+
+
+def test_a_second_step_cut_off_leaves_nothing_and_is_done_again_later(tmp_path: Path) -> None:
+    db = str(tmp_path / "sandbox.sqlite3")
+    engine = SandboxEngine(db=db, delay=0, clock=lambda: START, rng_seed=7)
+    engine.seed(3, partner=PARTNER, history=False)
+    calls = 0
+
+    def cut_off() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt  # as a kill would, inside the second step's transaction
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.seed_history(PARTNER, between=cut_off)
+    assert engine.needs_demo_history(PARTNER) and transactions_in(engine) == 0  # rolled back
+    engine.close()
+
+    again = SandboxEngine(db=db, delay=0, clock=lambda: START + timedelta(minutes=5), rng_seed=7)
+    try:
+        stats = again.seed_history(PARTNER)
+        assert (stats, digest(again)) == one_step(3)
+    finally:
+        again.close()
+
+
+def open_embedded(db: Path, *, history_later: bool) -> None:
+    transport = embedded_transport(delay=0, db=str(db), history_later=history_later)
+    assert transport.runtime.engine is not None  # opening it is what seeds
+    transport.runtime.close()
+
+
+def state_of(db: Path) -> tuple[int, int, bool]:
+    """(clients, transactions, history still pending), read by an engine that seeds nothing."""
+    engine = open_engine(SandboxSettings.default(db=str(db), delay=0))
+    try:
+        snapshot = engine.snapshot(partner=PARTNER, limit=100_000)
+        return len(snapshot["clients"]), len(snapshot["transactions"]), engine.needs_demo_history(PARTNER)
+    finally:
+        engine.close()
+
+
+def test_a_first_start_cut_off_between_the_steps_gets_the_whole_data_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    open_embedded(db, history_later=True)  # the console's first start, closed before step 2
+    assert state_of(db) == (EMBEDDED_SEED_CLIENTS, 0, True)
+
+    open_embedded(db, history_later=True)  # the console again: step 2 is still its to ask for
+    assert state_of(db) == (EMBEDDED_SEED_CLIENTS, 0, True)
+
+    open_embedded(db, history_later=False)  # `fpconsole call`: the whole data before its call
+    clients, transactions, pending = state_of(db)
+    assert (clients, pending) == (EMBEDDED_SEED_CLIENTS, False) and transactions > 0
+
+    open_embedded(db, history_later=False)  # and never twice
+    assert state_of(db) == (clients, transactions, False)
+
+
+def test_a_sandbox_emptied_between_the_steps_gets_no_history(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    open_embedded(db, history_later=True)
+    engine = open_engine(SandboxSettings.default(db=str(db), delay=0))
+    engine.reset(PARTNER)
+    assert not engine.needs_demo_history(PARTNER)
+    assert engine.seed_history(PARTNER) == {}
+    engine.close()
+    open_embedded(db, history_later=False)
+    assert state_of(db) == (0, 0, False)
+
+
+def test_a_wiped_sandbox_drops_the_pending_history_instead_of_failing(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    open_embedded(db, history_later=True)
+    engine = open_engine(SandboxSettings.default(db=str(db), delay=0))
+    engine.reset()  # every partner's data (the meta marks stay)
+    try:
+        assert engine.seed_history(PARTNER) == {}
+        assert not engine.needs_demo_history(PARTNER)
+    finally:
+        engine.close()
+    open_embedded(db, history_later=False)  # never seeded whole: the next start seeds it anew
+    clients, transactions, pending = state_of(db)
+    assert (clients, pending) == (EMBEDDED_SEED_CLIENTS, False) and transactions > 0
