@@ -168,8 +168,7 @@ def test_a_burst_with_tabs_fills_each_field_in_turn(pane: Pane) -> None:
     pane.line_with("Phone *", "77011234567")
 
     # Discard it, open an active card by id, create a transaction on it: Order id, two Tabs
-    # (over Card id) to Amount. 500 used to end up in Order id (ORD-9500). Esc goes on its own:
-    # a terminal reads Esc with a key right behind it as Alt+that key.
+    # (over Card id) to Amount. 500 used to end up in Order id (ORD-9500).
     pane.keys("Escape")
     pane.wait_for("Discard what you typed?")
     pane.keys("Tab", "Tab", "Enter", "F3")

@@ -17,8 +17,11 @@ import os
 import struct
 import termios
 
+from textual import events
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+
+from fpconsole.tui.escape_keys import ESC, EscapeSplitter
 
 _CHUNK = 4096
 
@@ -63,6 +66,12 @@ class TypedAheadDriver(LinuxDriver):
         if typed:
             parser = XTermParser(self._debug)
             text = typed.decode("utf-8", errors="replace")
-            for event in [*parser.feed(text), *parser.feed("")]:
-                self.process_message(event)
+            # Esc and the key after it stay two keys here too (escape_keys.py).
+            splitter = EscapeSplitter()
+            for piece in [*splitter.split(text), *splitter.flush(), ""]:
+                if piece == ESC:
+                    self.process_message(events.Key("escape", ESC))
+                    continue
+                for event in parser.feed(piece):
+                    self.process_message(event)
         super().start_application_mode()  # type: ignore[no-untyped-call]

@@ -24,11 +24,13 @@ from codecs import getincrementaldecoder
 from collections.abc import Callable
 from typing import IO, Any
 
+from textual import events
 from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 
 from fpconsole.tui.early_keys import TypedAheadDriver
+from fpconsole.tui.escape_keys import ESC, EscapeSplitter
 
 _READ_SIZE = 4096  # as Textual reads
 
@@ -90,11 +92,21 @@ class ConsoleDriver(TypedAheadDriver):
     def run_input_thread(self) -> None:
         """Textual's input loop (8.2.8), except that end-of-file or a failed read ends it: on a
         terminal that means the terminal is gone and the app is told so; piped input that ends
-        simply has nothing more to give."""
+        simply has nothing more to give. And Esc read together with the key after it stays two
+        keys (escape_keys.py)."""
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
+        splitter = EscapeSplitter()
+
+        def dispatch(pieces: list[str]) -> None:
+            for piece in pieces:
+                if piece == ESC:
+                    self.process_message(events.Key("escape", ESC))
+                    continue
+                for event in parser.feed(piece):
+                    self.process_message(event)
 
         def read_and_dispatch(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> bool:
             """False once there is nothing more to read."""
@@ -106,8 +118,9 @@ class ConsoleDriver(TypedAheadDriver):
                         data = b""
                     if not data:
                         return False
-                    for event in parser.feed(decode(data, final=final and last)):
-                        self.process_message(event)
+                    dispatch(splitter.split(decode(data, final=final and last)))
+            if not ready:
+                dispatch(splitter.flush())  # an Esc with nothing after it: the Escape key
             for event in parser.tick():
                 self.process_message(event)
             return True
