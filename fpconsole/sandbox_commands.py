@@ -26,7 +26,7 @@ from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EX
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from fpconsole.api.sandbox_control import SandboxControl
+    from fpconsole.api.sandbox_control import Delay, Faults, Health, SandboxControl
     from fpconsole.session import Session
 
 ConnectionOptions = Callable[[argparse.ArgumentParser], None]
@@ -360,7 +360,7 @@ def _action(args: argparse.Namespace) -> Action | str:
         limit = _whole("--limit", args.limit, 1, 1000)
         return Action("requests", False, lambda c: c.received_requests(limit), show_requests)
     if command == "health":
-        return Action("health", False, lambda c: c.health(), show_health)
+        return Action("health", False, health_report, show_health)
     return "fpconsole sandbox serve|" + "|".join(CONTROL_COMMANDS) + " ... (fpconsole sandbox --help)"
 
 
@@ -524,7 +524,8 @@ async def _run(session: Session, action: Action, prog: str, as_json: bool, out: 
     finally:
         await session.aclose()
     if as_json:
-        out.write(json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n")
+        shown = result.to_json() if isinstance(result, HealthReport) else to_json(result)
+        out.write(json.dumps(shown, ensure_ascii=False, indent=2) + "\n")
     else:
         action.show(result, out)
     return EXIT_OK
@@ -611,8 +612,12 @@ def show_clock(result: Any, out: TextIO) -> None:
 
 def show_faults(result: Any, out: TextIO) -> None:
     source = " (the sandbox's own --faults)" if result.source == "default" and result.active else ""
+    out.write(f"faults: {_faults_text(result)}{source}\n")
+
+
+def _faults_text(faults: Faults) -> str:
     # A spec with no global group reads `;card.block:...`: the leading `;` says nothing.
-    out.write(f"faults: {result.spec.lstrip(';') if result.active else 'none'}{source}\n")
+    return faults.spec.lstrip(";") if faults.active else "none"
 
 
 def show_delay(result: Any, out: TextIO) -> None:
@@ -702,12 +707,48 @@ def show_requests(result: Sequence[Any], out: TextIO) -> None:
     )
 
 
-def show_health(result: Any, out: TextIO) -> None:
-    delay = f"{result.delay_s:g} s" if result.delay_s is not None else "?"
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    """`sandbox health`: what the sandbox says unsigned (its defaults), and what is in force for
+    this partner when its own signed reads answer."""
+
+    health: Health
+    delay: Delay | None = None
+    faults: Faults | None = None
+    partner_problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        partner: dict[str, Any] = {"problem": self.partner_problem}
+        if self.delay is not None and self.faults is not None:
+            partner = {
+                "delay_s": self.delay.seconds,
+                "delay_source": self.delay.source,
+                "faults": _faults_text(self.faults),
+            }
+        return {**to_json(self.health), "partner": partner}
+
+
+async def health_report(control: SandboxControl) -> HealthReport:
+    from fpconsole.api import errors
+
+    health = await control.health()
+    try:
+        return HealthReport(health, await control.get_delay(), await control.get_faults())
+    except errors.ApiError as exc:  # a partner the sandbox refuses still learns that it runs
+        return HealthReport(health, partner_problem=exc.message)
+
+
+def show_health(result: HealthReport, out: TextIO) -> None:
+    health = result.health
+    delay = f"{health.delay_s:g} s" if health.delay_s is not None else "?"
     out.write(
-        f"{result.service} {result.version} · partners {result.partners_count} · "
-        f"workers {result.workers} · db {result.db} · delay {delay} · default faults {result.faults}\n"
+        f"{health.service} {health.version} · partners {health.partners_count} · workers {health.workers} · "
+        f"db {health.db} · default delay {delay} · default faults {health.faults}\n"
     )
+    if result.delay is not None and result.faults is not None:
+        out.write(f"this partner: delay {result.delay.seconds:g} s · faults {_faults_text(result.faults)}\n")
+    else:
+        out.write(f"this partner: its delay and faults could not be read: {result.partner_problem}\n")
 
 
 def _table(out: TextIO, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

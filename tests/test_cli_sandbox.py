@@ -426,3 +426,20 @@ def test_fpconsole_profile_is_used_when_it_names_a_sandbox(
 
 
 LOCAL_SERVED = '[profiles.local]\nkind = "sandbox"\nbase_url = "http://127.0.0.1:9"'
+
+
+def test_health_says_the_delay_and_faults_in_force_for_this_partner_beside_the_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It said "delay 0 s · default faults none" after this partner had set 2.5 s and faults.
+    default_s = run_json(capsys, "health")["delay_s"]
+    assert run(capsys, "delay", "2.5")[0] == 0
+    assert run(capsys, "faults", "set", "--error-rate", "0.5")[0] == 0
+    code, out, err = run(capsys, "health")
+    assert code == 0, err
+    defaults, partner = out.splitlines()
+    assert f"default delay {default_s:g} s" in defaults and "default faults none" in defaults
+    assert partner == "this partner: delay 2.5 s · faults error_rate=0.5"
+    shown = run_json(capsys, "health")
+    assert shown["service"] == "fpconsole-sandbox" and shown["delay_s"] == default_s != 2.5
+    assert shown["partner"] == {"delay_s": 2.5, "delay_source": "partner", "faults": "error_rate=0.5"}

@@ -134,6 +134,11 @@ def test_a_wrong_secret_is_the_sandboxs_refusal(
     monkeypatch.setenv("FP_SECRET_42", "not-the-secret")
     code, _, err = run(capsys, "sandbox", "faults", "show", *served.flags("42"))
     assert code == exit_codes.EXIT_API_ERROR and "invalid_signature" in err
+    # health answers unsigned: it still says the sandbox runs, and why this partner's part is missing
+    code, out, err = run(capsys, "sandbox", "health", *served.flags("42"))
+    assert code == 0, err
+    assert "this partner: its delay and faults could not be read" in out and "signature" in out
+    assert "not-the-secret" not in out
 
 
 class _NotASandbox(http.server.BaseHTTPRequestHandler):
