@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -148,3 +149,41 @@ def test_a_wiped_sandbox_drops_the_pending_history_instead_of_failing(tmp_path: 
     open_embedded(db, history_later=False)  # never seeded whole: the next start seeds it anew
     clients, transactions, pending = state_of(db)
     assert (clients, pending) == (EMBEDDED_SEED_CLIENTS, False) and transactions > 0
+
+
+def test_while_the_history_is_written_another_engine_opens_and_reads_the_data_before_it(
+    tmp_path: Path,
+) -> None:
+    # The console's reads go to engine threads started on demand: a new one opening on the file
+    # waited for the history's write lock (~1 s at the console's pace), its read with it.
+    db = str(tmp_path / "sandbox.sqlite3")
+    writer = SandboxEngine(db=db, delay=0, rng_seed=7)
+    writer.seed(3, partner=PARTNER, history=False)
+    seen: list[tuple[int, int, bool]] = []
+
+    def read_meanwhile() -> None:
+        if seen:
+            return
+        reader_result: list[tuple[int, int, bool]] = []
+
+        def read() -> None:
+            reader = SandboxEngine(db=db, delay=0)
+            try:
+                snapshot = reader.snapshot(partner=PARTNER, limit=100_000)
+                pending = reader.needs_demo_history(PARTNER)
+                reader_result.append((len(snapshot["clients"]), len(snapshot["transactions"]), pending))
+            finally:
+                reader.close()
+
+        thread = threading.Thread(target=read, daemon=True)
+        thread.start()
+        thread.join(20)  # only guards against a hang: the read is answered at once or never
+        seen.append(reader_result[0] if reader_result else (-1, -1, True))
+
+    try:
+        assert writer.seed_history(PARTNER, between=read_meanwhile)
+        # Answered during the write, and with none of the history: it is one transaction.
+        assert seen == [(3, 0, True)]
+        assert transactions_in(writer) > 0
+    finally:
+        writer.close()

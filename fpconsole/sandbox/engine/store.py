@@ -439,7 +439,11 @@ def _enter_wal(conn: sqlite3.Connection) -> None:
 
 def migrate(conn: sqlite3.Connection, *, salt: bytes) -> None:
     """Bring the schema up to date; safe when several processes open a new file at once,
-    because the version is read again under the write lock."""
+    because the version is read again under the write lock. A file already up to date is not
+    written: opening it then waits for no writer (a second engine thread opened while a long
+    write was under way, the demo history say, held up the read it was opened for)."""
+    if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= len(MIGRATIONS):
+        return
     with write(conn):
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
