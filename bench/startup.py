@@ -15,8 +15,10 @@ keys      a stock DataTable of 40 rows (bench/apps/datatable40.py) · fpconsole 
 
 phases    where a real first start's time goes, as CPU time of each step in a fresh interpreter
           on a new home (CPU, not wall: it reads the same on a loaded machine): the first
-          frame's imports, the backend's imports (client, sandbox), opening and seeding the
-          sandbox, the first snapshot page and its prime into the cache.
+          frame's imports, the backend's imports (client, sandbox), opening the sandbox and
+          seeding its clients and cards (the seed's first step), the first snapshot page and its
+          prime into the cache — the data is visible after these — then, behind the lists, the
+          seed's second step (the history) and its re-prime (only what it changed).
 imports   fresh interpreters that import and exit (the harness's --until-exit), interleaved with
           one that does nothing (the interpreter's own start, subtracted round by round):
           the client + registry (`fpconsole call`'s core), textual.app (for scale) and
@@ -28,12 +30,17 @@ Goals (issue 13): data visible on a real first start ≤ 2.5× bare, warm ≤ 1.
 
 Run: python bench/startup.py [-n 5] [--only startup|phases|keys|imports]. Needs pyte and psutil (the harness
 says how). Figures only; nothing is asserted.
+
+Before/after in one run: `--baseline DIR` adds a real first start of the console as it was in DIR
+(an export of an earlier commit: `git archive REV | tar -x -C DIR`) to the startup case, the
+runs interleaved with the others, so a change is compared on the same machine load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import shlex
@@ -257,12 +264,19 @@ def _data_visible(run: dict[str, Any]) -> float | None:
     return found[0] if found else None
 
 
-def startup_case(work: Path, fp: str, runs: int) -> None:
+def _baseline_command(baseline: Path) -> str:
+    """The console from another source tree: run from inside it, so `-m fpconsole` finds that
+    tree's package first (the current directory comes before PYTHONPATH and the install)."""
+    tree = shlex.quote(str(baseline.resolve()))
+    return f"cd {tree} && exec env PYTHONPATH={tree} {sys.executable} -m fpconsole"
+
+
+def startup_case(work: Path, fp: str, runs: int, baseline: Path | None = None) -> None:
     warm = work / "warm"
     marker = _prepare_in_subprocess(warm, "warm")["marker"]
     first = work / "first"
     env = {"FPCONSOLE_SANDBOX_DELAY": "0.5"}
-    spec = [
+    spec: list[dict[str, Any]] = [
         {"name": "bare", "cmd": f"{sys.executable} {HELLO}", "marker": "Hello, Textual"},
         {
             "name": "warm",
@@ -280,13 +294,26 @@ def startup_case(work: Path, fp: str, runs: int) -> None:
             "env": {**env, "FPCONSOLE_HOME": str(first)},
         },
     ]
+    if baseline is not None:
+        before = work / "first-baseline"
+        spec.append(
+            {
+                "name": "baseline",
+                "cmd": f"rm -rf {shlex.quote(str(before))} && {_baseline_command(baseline)}",
+                "shell": True,
+                "marker": "SANDBOX",
+                "milestones": [marker],
+                "env": {**env, "FPCONSOLE_HOME": str(before)},
+            }
+        )
     _peak_rss(work, spec)
     print(f"== startup: {runs} runs each, every first-start run on a new home; data marker {marker!r}\n")
     result = _run(spec, runs, ["--abba"])
     (work / "startup.json").write_text(json.dumps(result, indent=1))
     bare = _median(_values(result, "bare", lambda r: r.get("startup_ms")))
     print(f"\nstartup summary (medians; ratios are medians of per-round ratios to bare {bare:.0f} ms)")
-    for name in ("warm", "first-start"):
+    names = ["warm", "first-start"] + (["baseline"] if baseline is not None else [])
+    for name in names:
         frame = _median(_values(result, name, lambda r: r.get("startup_ms")))
         data = _median(_values(result, name, _data_visible))
         peak = _whole_session_peak(work, name)
@@ -383,6 +410,8 @@ PHASES = (
     "backend's imports",
     "open + seed sandbox",
     "first page + prime",
+    "history (seed step 2)",
+    "history's re-prime",
 )
 
 
@@ -416,15 +445,21 @@ def _phases(home: Path) -> None:
     from fpconsole.sandbox.settings import SandboxSettings
     from fpconsole.session import EMBEDDED_SEED_CLIENTS
 
+    # As the console opens it: the clients and cards as it opens, their history once listed.
     settings = SandboxSettings.default(db=str(home / "sandbox.sqlite3"), delay=0, seed=EMBEDDED_SEED_CLIENTS)
+    settings = dataclasses.replace(settings, seed_history_later=True)
+    partner = settings.partner_ids[0]
     engine = open_engine(settings)
     step()
     from fpconsole.tui.backend import PRIME_PAGE
 
-    page = engine.snapshot(partner=settings.partner_ids[0], limit=PRIME_PAGE)
     with fpconsole.store.cache.EntityCache.open(profile="sandbox") as cache:
-        cache.prime_changes(**page)
-    step()
+        cache.prime_changes(**engine.snapshot(partner=partner, limit=PRIME_PAGE))
+        step()
+        engine.seed_history(partner)
+        step()
+        cache.prime_changes(**engine.snapshot(partner=partner, limit=PRIME_PAGE))
+        step()
     engine.close()
     print(json.dumps(spent))
 
@@ -493,6 +528,11 @@ def main() -> int:
     )
     parser.add_argument("-n", "--runs", type=int, default=5)
     parser.add_argument("--only", choices=["startup", "phases", "keys", "imports"])
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a source tree of an earlier commit: its real first start joins the startup case",
+    )
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--phases", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -511,7 +551,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="fpconsole-bench-"))
     fp = fpconsole_command()
     if args.only in (None, "startup"):
-        startup_case(work, fp, args.runs)
+        startup_case(work, fp, args.runs, args.baseline)
     if args.only in (None, "phases"):
         phases_case(work, args.runs)
     if args.only in (None, "keys"):
