@@ -25,25 +25,67 @@ from fpconsole.exit_codes import (
 LAST = "last"  # --from-journal last: the newest request sent on the profile
 
 
+_BODY_FILE_FIX = "give the path of a JSON object file, or - for stdin"
+
+
+class BodyFileError(Exception):
+    """The --json body cannot be used; the message names the flag, the file and the fix."""
+
+
 def _load_body(json_file: str | None, stdin: TextIO) -> dict[str, Any]:
     if not json_file:
         return {}
+    # stdin has no name to show; a file's path is what the operator typed, so it is repeated.
+    source = "--json" if json_file == "-" else f"--json {json_file}"
     if json_file == "-":
-        text = stdin.read()
+        try:
+            text = stdin.read()
+        except UnicodeDecodeError as exc:
+            raise BodyFileError(f"{source}: stdin is not UTF-8 text (byte {exc.start + 1})") from None
     else:
-        with open(json_file, encoding="utf-8") as handle:
-            text = handle.read()
+        text = _read_body_file(json_file)
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
+        raise BodyFileError(f"{source}: not valid JSON ({exc})") from None
     except RecursionError:
         # json decodes arrays and objects by recursion: a few thousand levels would end the
         # command in a traceback instead of a message.
-        raise ValueError("not valid JSON (nested too deeply)") from None
+        raise BodyFileError(f"{source}: not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
-        raise ValueError("the --json body must be a JSON object")
+        raise BodyFileError(
+            f"{source}: holds a JSON {_json_kind(data)}, not an object — "
+            'the body is one JSON object, e.g. {"card_id": "7001234"}'
+        )
     return data
+
+
+def _read_body_file(path: str) -> str:
+    """The text of the --json file, or a BodyFileError in words (never "[Errno 2] ...")."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        problem = f"no such file — {_BODY_FILE_FIX}"
+    except IsADirectoryError:
+        problem = f"is a folder, not a file — {_BODY_FILE_FIX}"
+    except PermissionError:
+        problem = "permission denied — give the path of a JSON object file you may read, or - for stdin"
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text (byte {exc.start + 1}) — save it as UTF-8"
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror or type(exc).__name__}) — {_BODY_FILE_FIX}"
+    raise BodyFileError(f"--json {path}: {problem}")
+
+
+def _json_kind(data: object) -> str:
+    if isinstance(data, list):
+        return "array"
+    if isinstance(data, str):
+        return "string"
+    if isinstance(data, bool) or data is None:
+        return json.dumps(data)  # true, false, null
+    return "number"
 
 
 def _check_modes(args: argparse.Namespace) -> str | None:
@@ -76,6 +118,8 @@ def _edited_body(method: Any, args: argparse.Namespace, err: TextIO) -> dict[str
     from fpconsole.editor import EditError, edit_body
 
     start = Path(args.json_file) if args.json_file else None
+    if start is not None:
+        _read_body_file(str(start))  # a missing or unreadable file said in words, before the editor
     try:
         edited = edit_body(method, start)
     except EditError as exc:
@@ -186,7 +230,7 @@ def _run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
                 body = parse_assignments(args.fields, edited)
             else:
                 body = parse_assignments(args.fields, _load_body(args.json_file, stdin or sys.stdin))
-        except FieldSyntaxError as exc:
+        except (FieldSyntaxError, BodyFileError) as exc:
             err.write(f"fpconsole call: {exc}\n")
             return EXIT_INVALID_INPUT
         except (OSError, ValueError) as exc:

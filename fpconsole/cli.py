@@ -151,7 +151,8 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--json",
         dest="json_file",
         metavar="FILE",
-        help="read the request body from FILE ('-' = stdin)",
+        help="read the request body from FILE ('-' = stdin); errors on stderr are then JSON "
+        "objects when stderr is not a terminal (a script), plain text on a terminal",
     )
     call.add_argument(
         "--wait", action="store_true", help="follow 'process' to a final status (changes on stderr)"

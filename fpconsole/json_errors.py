@@ -13,7 +13,8 @@ lines indented). This stream sits in front of stderr and turns them into objects
 - anything else (call --wait's status changes, a question asked on a terminal):
   {"level": "info", "message": ...} at once.
 
-Exit codes do not change.
+Exit codes do not change. `call` is the exception on a terminal: its `--json FILE` names the
+request body, so a person who typed it reads plain text; a script still gets the objects.
 """
 
 from __future__ import annotations
@@ -45,15 +46,48 @@ _API_CODE = re.compile(r"^([a-z][a-z0-9_]*): ")
 _EXTRA = re.compile(r"^(?P<key>request_id|body): (?P<value>.*)$")
 
 
-def wants_json(argv: Sequence[str]) -> bool:
+# The options `fpconsole` takes before its command that take a value (cli._options_parser):
+# skipped to find the command, so `--profile qa call ...` is seen as `call`.
+_GLOBAL_OPTIONS_WITH_VALUE: Final = frozenset({"--profile", "--theme"})
+# Commands whose --json names an input (call's body file), not the output's format.
+_JSON_IS_AN_INPUT: Final = frozenset({"call"})
+
+
+def wants_json(argv: Sequence[str], *, terminal: bool | None = None) -> bool:
     """`--json` anywhere before a `--`: every command that takes it (methods, call, journal,
-    profiles, keys, ...) also takes it as this request."""
+    profiles, keys, ...) also takes it as this request.
+
+    Except `call` when stderr is a terminal (`terminal`; None: ask sys.stderr): there `--json FILE`
+    only names the request body, and the person who typed it reads the errors. A script
+    (stderr a pipe or a file) still gets JSON objects."""
     for word in argv:
         if word == "--":
             return False
         if word == "--json" or word.startswith("--json="):
+            if _command_of(argv) in _JSON_IS_AN_INPUT:
+                return not (_stderr_is_terminal() if terminal is None else terminal)
             return True
     return False
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command word of `argv`: the first word that is neither an option nor its value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return None
+        if word in _GLOBAL_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # closed, or replaced by something without isatty
+        return False
 
 
 class JsonErrorStream:

@@ -1074,7 +1074,8 @@ def test_json_nested_too_deeply_exits_2_without_a_traceback(
         path.write_text(deep, encoding="utf-8")
         result = run(capsys, "card.info", "--json", str(path))
     assert result.code == 2
-    assert "--json: not valid JSON (nested too deeply)" in result.err
+    shown = "--json" if source == "stdin" else f"--json {tmp_path / 'deep.json'}"
+    assert f"{shown}: not valid JSON (nested too deeply)" in result.err
     assert backend.seen == []
 
 
