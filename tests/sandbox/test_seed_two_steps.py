@@ -14,6 +14,7 @@ import pytest
 
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.sandbox.app import open_engine
+from fpconsole.sandbox.engine import cards, store
 from fpconsole.sandbox.engine.core import SandboxEngine
 from fpconsole.sandbox.settings import SandboxSettings
 from fpconsole.session import EMBEDDED_SEED_CLIENTS, embedded_transport
@@ -187,3 +188,28 @@ def test_while_the_history_is_written_another_engine_opens_and_reads_the_data_be
         assert transactions_in(writer) > 0
     finally:
         writer.close()
+
+
+def test_a_card_closed_by_hand_between_the_steps_keeps_its_state_and_the_rest_gets_its_history() -> None:
+    engine = SandboxEngine(db=":memory:", delay=0, clock=lambda: START, rng_seed=7)
+    try:
+        engine.seed(3, partner=PARTNER, history=False)
+        # The second card is to be blocked by its history: closed first, that block is refused.
+        with store.write(engine._conn):
+            ctx = engine._ctx(START, PARTNER)
+            card_id = str(
+                engine._conn.execute("SELECT card_id FROM cards ORDER BY seq LIMIT 1 OFFSET 1").fetchone()[0]
+            )
+            cards.change_status(ctx, card_id=card_id, action="close", reason="closed by hand")
+        stats = engine.seed_history(PARTNER)
+        assert not engine.needs_demo_history(PARTNER) and not engine.needs_demo_data(PARTNER)
+        whole, _ = one_step(3)
+        assert 0 < stats["transactions"] < whole["transactions"]  # all but that card's history
+        card = engine._conn.execute("SELECT status, status_reason FROM cards WHERE card_id = ?", (card_id,))
+        assert tuple(card.fetchone()) == ("closed", "closed by hand")
+        reasons = [
+            r[0] for r in engine._conn.execute("SELECT reason FROM card_events WHERE card_id = ?", (card_id,))
+        ]
+        assert reasons == ["issued", None, "closed by hand"]  # none lost, none twice
+    finally:
+        engine.close()
