@@ -357,7 +357,13 @@ class BulkScreen(Screen[None]):
         self.query_one("#start", Button).disabled = running or self.fp_app.context.read_only
         self.query_one("#pause", Button).disabled = not running
         self.query_one("#cancel", Button).disabled = not running
-        self.query_one("#file", Input).disabled = running
+        file_input = self.query_one("#file", Input)
+        file_input.disabled = running
+        if not running and (self.focused is None or isinstance(self.focused, Button)):
+            # Disabling the box for the run took its focus (nothing, or a button that is now
+            # disabled, held it): a path typed next would be lost and ctrl+s would run the old
+            # file again. Back in the box, the old path selected, typing replaces it.
+            file_input.focus()
 
     # --- runner callbacks (called on the event loop) ---------------------------------------
 
