@@ -176,7 +176,7 @@ async def test_lifecycle_on_a_card_made_in_this_run() -> None:
         statement_screen = app.screen
         assert isinstance(statement_screen, StatementScreen)
         await wait_until(
-            pilot, lambda: statement_screen.statement is not None and not statement_screen.loading
+            pilot, lambda: statement_screen.statement is not None and not statement_screen.fetching
         )
         statement = statement_screen.statement
         assert statement is not None

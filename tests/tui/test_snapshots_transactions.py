@@ -52,7 +52,7 @@ def test_statement_charts(snap_compare: Any, size: str) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, StatementScreen))
         screen = pilot.app.screen
         assert isinstance(screen, StatementScreen)
-        await wait_until(pilot, lambda: screen.statement is not None and not screen.loading)
+        await wait_until(pilot, lambda: screen.statement is not None and not screen.fetching)
         await pilot.press("c")
         await wait_until(pilot, lambda: bool(screen.query("#spend-chart")))
         await settle(pilot)

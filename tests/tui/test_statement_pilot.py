@@ -44,7 +44,7 @@ async def open_statement(pilot: Pilot[Any], card_id: str) -> StatementScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, StatementScreen))
     screen = app.screen
     assert isinstance(screen, StatementScreen)
-    await wait_until(pilot, lambda: screen.statement is not None and not screen.loading, timeout=10)
+    await wait_until(pilot, lambda: screen.statement is not None and not screen.fetching, timeout=10)
     await pilot.pause()
     return screen
 
@@ -89,7 +89,7 @@ async def test_presets_charts_and_export() -> None:
         month_count = len(screen.statement.operations)  # type: ignore[union-attr]
 
         await pilot.press("2")  # 7 days
-        await wait_until(pilot, lambda: screen.window.preset == "7d" and not screen.loading)  # type: ignore[union-attr]
+        await wait_until(pilot, lambda: screen.window.preset == "7d" and not screen.fetching)  # type: ignore[union-attr]
         assert len(screen.statement.operations) <= month_count  # type: ignore[union-attr]
 
         await pilot.press("4")  # From…to: the dialog
@@ -99,7 +99,7 @@ async def test_presets_charts_and_export() -> None:
         dialog.query_one("#window-to").value = "2026-04-30"  # type: ignore[attr-defined]
         await pilot.press("enter")  # From → To
         await pilot.press("enter")  # apply
-        await wait_until(pilot, lambda: screen.window.preset == "custom" and not screen.loading)  # type: ignore[union-attr]
+        await wait_until(pilot, lambda: screen.window.preset == "custom" and not screen.fetching)  # type: ignore[union-attr]
         statement = screen.statement
         assert statement is not None
         assert all(op.at.month == 4 for op in statement.operations)

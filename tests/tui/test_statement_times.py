@@ -69,7 +69,7 @@ async def test_the_statement_screen_shows_the_year_and_its_zone() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, StatementScreen))
         screen = app.screen
         assert isinstance(screen, StatementScreen)
-        await wait_until(pilot, lambda: screen.statement is not None and not screen.loading, timeout=10)
+        await wait_until(pilot, lambda: screen.statement is not None and not screen.fetching, timeout=10)
         await pilot.pause()
         table = screen.query_one("#operations", PagedTable)
         row = table.row_at(0)

@@ -214,7 +214,7 @@ async def test_create_clear_refund_and_the_statement_matches_the_ledger() -> Non
         statement_screen = app.screen
         assert isinstance(statement_screen, StatementScreen)
         await wait_until(
-            pilot, lambda: statement_screen.statement is not None and not statement_screen.loading
+            pilot, lambda: statement_screen.statement is not None and not statement_screen.fetching
         )
         statement = statement_screen.statement
         assert statement is not None

@@ -40,7 +40,9 @@ from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
+    from fpconsole.api.methods import Method
     from fpconsole.tui.app import FpConsoleApp
+    from fpconsole.tui.backend import ConsoleBackend
 
 OPERATION_COLUMNS: Final = (
     # The date with its year (a window may span a new year); narrow, the RRN and MCC go first.
@@ -119,7 +121,7 @@ class StatementScreen(Screen[None]):
     DEFAULT_CSS = """
     StatementScreen.-narrow TopBar > #host { display: none; }
     StatementScreen #heading { height: 1; padding: 0 1; color: $text-muted; }
-    StatementScreen #heading.-loading { color: $warning; }
+    StatementScreen #heading.-loading { height: auto; max-height: 3; color: $warning; }
     /* Why the fetch failed is read in full: it wraps instead of being cut at the edge. */
     StatementScreen #heading.-failed { height: auto; max-height: 6; color: $error; }
     StatementScreen #presets { height: 1; padding: 0 1; }
@@ -142,7 +144,10 @@ class StatementScreen(Screen[None]):
         self.window: Window | None = None
         self.statement: Statement | None = None
         self.spend_key: SpendKey = "merchant"
-        self.loading = False
+        # Not `loading`: that is Textual's own reactive, which covers the whole screen (top bar
+        # included) with a bare "Loading..." until it is cleared.
+        self.fetching = False
+        self.asking: tuple[str, ...] = ()  # the reads still out, for the heading
         self.load_ms: float | None = None
 
     @property
@@ -196,7 +201,7 @@ class StatementScreen(Screen[None]):
         self.window, self.preset = window, window.preset
         for button in self.query("#presets Button").results(Button):
             button.set_class(button.id == f"preset-{window.preset}", "-current")
-        self.loading = True
+        self.fetching, self.asking = True, ()
         self._show_heading()
         self.load(window)
 
@@ -243,50 +248,69 @@ class StatementScreen(Screen[None]):
         if backend is None:
             self._failed(f"{unavailable_reason(app)} The statement was not fetched.")
             return
-        body = window.body(self.card_id)
-        problems: list[str] = []
-        answers: dict[str, dict[str, Any] | None] = {}
-        for key, method in (("statement", api.CARD_STATEMENT), ("extended", api.CARD_STATEMENT_EXTENDED)):
-            try:
-                answers[key] = (await backend.read(method, body)).raw
-            except errors.CardApiError as exc:
-                answers[key] = None
-                problems.append(f"{method.name}: {exc.message}")
-        balances: dict[str, Any] | None = None
-        if answers["extended"] is None:
-            try:
-                balances = (await backend.read(api.CARD_BALANCE, {"card_id": self.card_id})).raw.get(
-                    "balances"
-                )
-            except errors.CardApiError as exc:
-                problems.append(f"card.balance: {exc.message}")
-        later: list[Any] = []
+        # "Now" before the reads, not after: a window that ends now has nothing after it, however
+        # long the reads take (QA: 3 s of latency became 9.5 s with a third, needless read).
         now = self.now()
+        body = window.body(self.card_id)
+        reads: dict[str, tuple[Method, dict[str, Any], str]] = {
+            "statement": (api.CARD_STATEMENT, body, api.CARD_STATEMENT.name),
+            "extended": (api.CARD_STATEMENT_EXTENDED, body, api.CARD_STATEMENT_EXTENDED.name),
+        }
         if window.end < now - timedelta(seconds=1):
             # What happened after the window, so the chart can end at the balance of that moment.
             after = Window(window.end, now, "custom").body(self.card_id)
-            try:
-                later = list((await backend.read(api.CARD_STATEMENT, after)).raw.get("operations") or [])
-            except errors.CardApiError as exc:
-                problems.append(f"card.statement after the window: {exc.message}")
-        if answers["statement"] is None and answers["extended"] is None:
+            reads["later"] = (api.CARD_STATEMENT, after, "card.statement after the window")
+        # Together: the time to wait is the slowest read's, not the sum of them.
+        results = await asyncio.gather(
+            *(self._read(backend, method, sent) for method, sent, _ in reads.values())
+        )
+        answers = dict(zip(reads, results, strict=True))
+        problems = [f"{reads[key][2]}: {found}" for key, found in answers.items() if isinstance(found, str)]
+        balances: dict[str, Any] | None = None
+        if not isinstance(answers["extended"], dict):
+            found = await self._read(backend, api.CARD_BALANCE, {"card_id": self.card_id})
+            if isinstance(found, str):
+                problems.append(f"card.balance: {found}")
+            else:
+                balances = found.get("balances")
+        later = answers.get("later")
+        statement_answer, extended = answers["statement"], answers["extended"]
+        if not isinstance(statement_answer, dict) and not isinstance(extended, dict):
             self._failed(_said_once(problems))
             return
         statement = build_statement(
             self.card_id,
             window.start,
             window.end,
-            statement=answers["statement"],
-            extended=answers["extended"],
+            statement=statement_answer if isinstance(statement_answer, dict) else None,
+            extended=extended if isinstance(extended, dict) else None,
             balances=balances,
-            later_operations=later,
+            later_operations=list(later.get("operations") or []) if isinstance(later, dict) else [],
         )
         statement.problems = problems
         self.load_ms = (asyncio.get_running_loop().time() - started) * 1000
         self.show_statement(statement)
 
+    async def _read(
+        self, backend: ConsoleBackend, method: Method, body: dict[str, Any]
+    ) -> dict[str, Any] | str:
+        """The answer, or why there is none (an API or transport error, in words). The heading
+        names the reads still out while it waits."""
+        self.asking = (*self.asking, method.name)
+        self._show_heading()
+        try:
+            found: dict[str, Any] | str = (await backend.read(method, body)).raw
+        except errors.CardApiError as exc:
+            found = exc.message
+        # Not in a `finally`: a read cancelled (esc, a newer window) leaves the heading alone.
+        asking = list(self.asking)
+        asking.remove(method.name)
+        self.asking = tuple(asking)
+        self._show_heading()
+        return found
+
     def _failed(self, why: str) -> None:
-        self.loading = False
+        self.fetching, self.asking = False, ()
         heading = self.query_one("#heading", Static)
         heading.update(marked(f"Could not fetch the statement: {why}"))
         heading.set_class(False, "-loading")
@@ -304,18 +328,21 @@ class StatementScreen(Screen[None]):
             same_year = start.year == end.year
             shown = f"{start:%Y-%m-%d %H:%M} → {end:%m-%d %H:%M}" if same_year else window.label()
             parts.append(f"{shown} {zone_label(end)}")  # the zone of every time; exports use it too
-        if self.loading:
-            parts.append("loading…")
+        if self.fetching:
+            # First, and said in full (it wraps): what the screen waits for and the way out.
+            asking = ", ".join(dict.fromkeys(self.asking))  # card.statement once, if asked twice
+            waiting = f"Asking {asking} for {self.card_id}" if asking else "Waiting for the connection"
+            parts.insert(0, f"{waiting} … esc to go back")
         elif self.statement is not None:
             count = len(self.statement.operations)
             parts.append(f"{count:,} operation{'s' if count != 1 else ''}")
             if count >= CAP_HINT_AT:
                 parts.append("the API may cap long lists: narrow the window to be sure")
         heading.update(" · ".join(p for p in parts if p))
-        heading.set_class(self.loading, "-loading")
+        heading.set_class(self.fetching, "-loading")
 
     def show_statement(self, statement: Statement) -> None:
-        self.statement, self.loading = statement, False
+        self.statement, self.fetching, self.asking = statement, False, ()
         rows = [operation_row(index, op) for index, op in enumerate(statement.operations)]
         self.query_one("#operations", PagedTable).set_source(ListRows(rows))
         self._show_heading()
