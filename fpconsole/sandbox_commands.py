@@ -140,7 +140,12 @@ def add_control_parsers(commands: Any, connection: ConnectionOptions) -> None:
         description="Without SECONDS, show the delay; with it, set it for this partner (0: settle on "
         "the next call; 'default': back to the sandbox's own).",
     )
-    delay.add_argument("seconds", nargs="?", metavar="SECONDS", help="0 to 86400, e.g. 1.5, or 'default'")
+    delay.add_argument(
+        "seconds",
+        nargs="?",
+        metavar="SECONDS",
+        help="0 to 86400 seconds: 1.5, 1.5s, 250ms, 2m, 1h30m (as the console's Delay box), or 'default'",
+    )
 
     seed = _leaf(commands, "seed", connection, help="add N demo clients (cards in every status, history)")
     seed.add_argument("count", metavar="N", help="1 to 1000")
@@ -151,7 +156,8 @@ def add_control_parsers(commands: Any, connection: ConnectionOptions) -> None:
         connection,
         help="forget this partner's clients, cards, transactions and requests",
         description="Forget this partner's clients, cards, transactions and requests (faults, delay "
-        "and backups stay). On a terminal, asks you to type 'reset'; elsewhere it needs --yes.",
+        "and backups stay). On a terminal, asks you to type this partner's id (as the console "
+        "does); elsewhere it needs --yes.",
     )
     reset.add_argument("--yes", action="store_true", help="do not ask (scripts)")
 
@@ -232,13 +238,22 @@ def _whole(name: str, text: str, low: int, high: int) -> int:
     return int(value)
 
 
-def _seconds(name: str, text: str) -> float:
-    value = text.strip()
-    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+", value) or not 0 <= float(value) <= 86400:
+def delay_seconds(name: str, text: str) -> float:
+    """The delay in seconds, read as the console's Delay box reads it (parse_duration): `1.5`,
+    `1.5s`, `250ms`, `2m`, `1h30m`, from 0 to a day."""
+    from fpconsole.api import errors
+    from fpconsole.api.sandbox_control import MAX_DELAY_S, parse_duration
+
+    try:
+        seconds = parse_duration(text, field_name=name)
+    except errors.InvalidRequest:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_DELAY_S:
         raise BadArgument(
-            f"{name} {text!r} is not a number of seconds from 0 to 86400 — use e.g. 1.5, or 'default'"
+            f"{name} {text!r} is not a delay — use 0 to {MAX_DELAY_S:g} seconds (1d), "
+            "e.g. 1.5, 1.5s, 250ms, 2m or 1h30m, or 'default'"
         )
-    return float(value)
+    return seconds
 
 
 def _method_name(text: str) -> str:
@@ -331,7 +346,7 @@ def _action(args: argparse.Namespace) -> Action | str:
     if command == "delay":
         if args.seconds is None:
             return Action("delay", False, lambda c: c.get_delay(), show_delay)
-        value = None if args.seconds.strip().lower() == "default" else _seconds("SECONDS", args.seconds)
+        value = None if args.seconds.strip().lower() == "default" else delay_seconds("SECONDS", args.seconds)
         return Action("delay", True, lambda c: c.set_delay(value), show_delay)
     if command == "seed":
         count = _whole("N", args.count, 1, 1000)
@@ -460,25 +475,25 @@ def _open_session(args: argparse.Namespace, prog: str, err: TextIO) -> Session |
 
 
 def _confirm_reset(session: Session, prog: str, stdin: TextIO, err: TextIO) -> int | None:
-    """None to go on; otherwise the exit code, and nothing was sent. A typed word, not y/Enter:
-    the reflex that answers every question must not wipe a test bed."""
+    """None to go on; otherwise the exit code, and nothing was sent. The partner id typed back,
+    not y/Enter nor a fixed word: the reflex that answers every question must not wipe a test
+    bed, and a word typed the same every time becomes such a reflex, while the id makes the
+    operator read whose data goes (the console's Reset asks for the same)."""
     from fpconsole.exit_codes import EXIT_INTERRUPTED
     from fpconsole.production_guard import is_terminal
 
+    partner = str(session.client.auth_id)
     where = "the embedded sandbox" if session.embedded else f"the sandbox at {session.host}"
-    what = (
-        f"this deletes every client, card, transaction and request of partner "
-        f"{session.client.auth_id} on {where}"
-    )
+    what = f"this deletes every client, card, transaction and request of partner {partner} on {where}"
     if not is_terminal(stdin):
         err.write(
             f"{prog}: {what}; nothing was done. Add --yes to reset (or run it on a terminal "
-            "and type reset to confirm)\n"
+            f"and type the partner id ({partner}) to confirm)\n"
         )
         return EXIT_INVALID_INPUT
     err.write(
         f"{prog}: {what} (faults, delay and backups stay; other partners are not touched).\n"
-        "Type reset to go on (anything else cancels): "
+        f"Type the partner id {partner} to go on (anything else cancels): "
     )
     err.flush()
     try:
@@ -486,7 +501,7 @@ def _confirm_reset(session: Session, prog: str, stdin: TextIO, err: TextIO) -> i
     except KeyboardInterrupt:
         err.write(f"\n{prog}: interrupted; nothing was done\n")
         return EXIT_INTERRUPTED
-    if typed.strip() != "reset":
+    if typed.strip() != partner:
         lead = "" if typed.endswith("\n") else "\n"  # Ctrl+D leaves the cursor on the question
         err.write(f"{lead}{prog}: not confirmed; nothing was done (--yes skips this question)\n")
         return EXIT_INVALID_INPUT

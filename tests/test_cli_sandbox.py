@@ -162,7 +162,7 @@ def test_delay_show_set_and_back_to_default(capsys: pytest.CaptureFixture[str]) 
 def test_a_bad_delay_is_named(capsys: pytest.CaptureFixture[str], value: str) -> None:
     code, _, err = run(capsys, "delay", value)
     assert code == exit_codes.EXIT_INVALID_INPUT
-    assert f"SECONDS {value!r} is not a number of seconds from 0 to 86400" in err
+    assert f"SECONDS {value!r} is not a delay — use 0 to 86400 seconds" in err
 
 
 def test_settle_brings_a_request_in_process_to_its_end(capsys: pytest.CaptureFixture[str]) -> None:
@@ -230,17 +230,17 @@ def test_reset_without_a_terminal_needs_yes(
     available(capsys)  # the card is still there
 
 
-def test_reset_on_a_terminal_needs_the_word_typed(
+def test_reset_on_a_terminal_needs_the_partner_id_typed(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", Tty("y\n"))
     code, _, err = run(capsys, "reset")
     assert code == exit_codes.EXIT_INVALID_INPUT and "not confirmed" in err
     available(capsys)
-    monkeypatch.setattr("sys.stdin", Tty("reset\n"))
+    monkeypatch.setattr("sys.stdin", Tty("100500\n"))
     code, out, err = run(capsys, "reset")
     assert code == 0, err
-    assert "Type reset to go on" in err
+    assert "Type the partner id 100500 to go on" in err
     assert out.startswith("reset: deleted 40 clients") and "(this partner only)" in out
     assert cli.main(["call", "card.info", f"card_id={CARD}"]) == exit_codes.EXIT_API_ERROR
 

@@ -462,17 +462,21 @@ def _check_card_id(method: str, card_id: str) -> str:
         raise errors.InvalidRequest(describe_errors(exc), method=method) from None
 
 
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d|w)")
+# A number is `1`, `1.5` or `.5` (the console's boxes and the CLI read durations alike).
+_NUMBER: Final = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
+_DURATION_PART = re.compile(rf"({_NUMBER})\s*(ms|s|m|h|d|w)")
 _DURATION_UNITS: Final = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DURATION_HINT: Final = "use a number with a unit, e.g. 30s, 15m, 2h, 1d or 1h30m"
 
 
 def parse_duration(text: str, *, field_name: str = "duration") -> float:
-    """Seconds from `30s`, `15m`, `2h`, `1d`, `1w`, `1h30m` or a plain number of seconds.
-    Raises InvalidRequest naming `field_name` and the fix; never another exception."""
+    """Seconds from `30s`, `1.5s`, `250ms`, `15m`, `2h`, `1d`, `1w`, `1h30m` or a plain number
+    of seconds. The one reading of a duration: the CLI's arguments and the console's boxes (F7's
+    Delay, Advance by, Latency) take the same texts. Raises InvalidRequest naming `field_name`
+    and the fix; never another exception."""
     value = text.strip().lower()
     seconds: float | None = None
-    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", value):
+    if re.fullmatch(_NUMBER, value):
         seconds = float(value)
     elif value and _DURATION_PART.sub("", value).strip() == "":
         seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in _DURATION_PART.findall(value))

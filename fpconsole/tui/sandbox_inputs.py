@@ -25,8 +25,6 @@ MAX_DELAY_S: Final = 86_400.0  # a day, as the sandbox's settings allow
 MAX_ADVANCE_S: Final = 366 * 86_400.0  # a year at most in one step
 MAX_LATENCY_MS: Final = 60_000.0  # the fault grammar's own bound
 BACKUP_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_DURATION: Final = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h|d)?")
-_UNIT_S: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
 _RATE: Final = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(%?)")
 
 _AMOUNT: Final[TypeAdapter[Decimal]] = TypeAdapter(Amount)
@@ -84,11 +82,18 @@ def check_top_up(card_id: str, amount: str, currency: str) -> Checked:
 def parse_seconds(
     text: str, *, label: str, low: float, high: float, example: str
 ) -> tuple[float | None, str]:
-    """Seconds from `90`, `1.5s`, `250ms`, `10m`, `2h`, `1d`; (None, message) when it is not one."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    if match is None:
-        return None, f"{label}: type a duration such as {example} (units: ms, s, m, h, d; plain = seconds)"
-    seconds = float(match.group(1)) * _UNIT_S[match.group(2) or "s"]
+    """Seconds from `90`, `1.5s`, `250ms`, `10m`, `2h`, `1d`, `1h30m`; (None, message) when it
+    is not one. The CLI's reading (parse_duration), so a box and `fpconsole sandbox …` take the
+    same texts."""
+    from fpconsole.api import errors
+    from fpconsole.api.sandbox_control import parse_duration
+
+    try:
+        seconds = parse_duration(text, field_name=label)
+    except errors.InvalidRequest:
+        return None, (
+            f"{label}: type a duration such as {example} (units: ms, s, m, h, d, w; plain = seconds)"
+        )
     if not low <= seconds <= high:
         return None, f"{label}: must be from {span(low)} to {span(high)}, got {text.strip()}"
     return seconds, ""
