@@ -803,8 +803,20 @@ class EntityCache:
 
     def ingest(self, event: ClientEvent) -> None:
         """EventBus subscriber: keep the cache in step with what the client sees."""
+        self._ingester()(event)
+
+    def _ingester(self) -> CacheIngest:
         if self._ingest is None:
             from fpconsole.store.ingest import CacheIngest
 
             self._ingest = CacheIngest(self)
-        self._ingest(event)
+        return self._ingest
+
+    def knows_request(self, request_id: str) -> bool:
+        """Whether a request's body is held for its outcome (it was sent, or recalled, in this run)."""
+        return request_id in self._ingester().requests
+
+    def recall_request(self, request_id: str, method: str, request: Mapping[str, Any]) -> None:
+        """A request sent before this process started (its journal entry, redacted): its success
+        then fills the cache as one sent in this run does (a new client's name, a card's owner)."""
+        self._ingester().remember(request_id, method, request)

@@ -100,15 +100,20 @@ class CacheIngest:
         if event.kind == "sent":
             # A manual request.status poll carries the original's request_id: not a new request.
             if event.request_id and not _polls(event.method):
-                self.requests[event.request_id] = (event.method, event.request)
-                self.requests.move_to_end(event.request_id)
-                while len(self.requests) > MAX_REMEMBERED:
-                    self.requests.popitem(last=False)
+                self.remember(event.request_id, event.method, event.request)
         elif event.kind == "answered":
             self._answered(event)
         elif event.kind == "status":
             self._status(event)
         # "failed": nothing is known; the request stays remembered in case a poll settles it.
+
+    def remember(self, request_id: str, method: str, body: Mapping[str, Any]) -> None:
+        """Keep a request's (redacted) body until its outcome: sent now, or sent before a restart
+        and read back from the journal, so a success applies the same way either time."""
+        self.requests[request_id] = (method, body)
+        self.requests.move_to_end(request_id)
+        while len(self.requests) > MAX_REMEMBERED:
+            self.requests.popitem(last=False)
 
     def _body(self, request_id: str | None) -> Mapping[str, Any]:
         remembered = self.requests.get(request_id) if request_id else None
