@@ -62,20 +62,53 @@ def parse(text: str) -> tuple[str, str]:
     return section, rest.strip()
 
 
+# The longest argument that can be an id or a view name: a request_id has 36 characters; card,
+# client and transaction ids and view names are shorter. Longer is a paste gone wrong.
+LONGEST_ARGUMENT = 64
+# What a message repeats of the operator's input, at most (a toast is 60 cells wide).
+QUOTE_LIMIT = 40
+_WORDS = frozenset(SECTIONS) | {"view", "views", "scenario", "scenarios"}
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as a message repeats it: whole (in quotes) when short; else its start and its
+    length, "'card 70012…' (2,000 characters)", so a long paste never fills the screen."""
+    whole = repr(text)
+    if len(whole) <= limit:
+        return whole
+    head = ""
+    for char in text:  # by what repr shows: a control character takes 4 cells or more
+        if len(repr(head + char)) > limit - 1:
+            break
+        head += char
+    return f"{head + '…'!r} ({len(text):,} characters)"
+
+
 def execute(app: FpConsoleApp, text: str) -> None:
     word, _, rest = text.strip().lstrip(":").partition(" ")
+    argument = rest.strip()
+    if word.lower() not in _WORDS:
+        app.notify(
+            f"Unknown command {quoted(text)}. Try :card ID, :client ID, :request ID.", severity="warning"
+        )
+        return
+    if word.lower() in ("scenario", "scenarios"):  # :scenarios picks a file, :scenario FILE runs it
+        open_scenarios(app, argument)
+        return
+    if len(argument) > LONGEST_ARGUMENT:
+        what = "a view name" if word.lower() in ("view", "views") else "an id"
+        app.notify(
+            f":{word} {quoted(argument)} is too long for {what} (at most {LONGEST_ARGUMENT} "
+            "characters): nothing opened.",
+            severity="warning",
+        )
+        return
     if word.lower() in ("view", "views"):  # saved filters: :view NAME, :view delete NAME, :view
         from fpconsole.tui.saved_views import run_command
 
-        run_command(app, rest.strip())
-        return
-    if word.lower() in ("scenario", "scenarios"):  # :scenarios picks a file, :scenario FILE runs it
-        open_scenarios(app, rest.strip())
+        run_command(app, argument)
         return
     section, argument = parse(text)
-    if not section:
-        app.notify(f"Unknown command {text!r}. Try :card ID, :client ID, :request ID.", severity="warning")
-        return
     if section == "statement":
         if argument:
             app.open_statement(argument)
@@ -115,9 +148,13 @@ def open_scenarios(app: FpConsoleApp, path: str = "") -> None:
     from fpconsole.tui.screens.scenarios import ScenariosScreen
 
     target = Path(path).expanduser() if path else None
-    if target is not None and not target.is_file():
+    try:
+        found = target is None or target.is_file()
+    except OSError:  # a name longer than the system allows (a paste gone wrong), a bad mount
+        found = False
+    if not found:
         app.notify(
-            f"No scenario file {path}: give a path to a .toml file, or :scenarios to pick one.",
+            f"No scenario file {quoted(path)}: give a path to a .toml file, or :scenarios to pick one.",
             severity="warning",
         )
         return
