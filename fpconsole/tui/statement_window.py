@@ -6,6 +6,8 @@ offset, which the API accepts (SPEC §3.16).
 
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar, Final, Literal
@@ -79,23 +81,65 @@ def custom_window(first: date, last: date) -> Window:
 
 
 def parse_days(first: str, last: str) -> tuple[Window | None, str]:
-    """(window, "") or (None, what is wrong)."""
-    try:
-        start = date.fromisoformat(first.strip())
-    except ValueError:
-        return None, "From: a date such as 2026-05-01"
-    try:
-        end = date.fromisoformat(last.strip()) if last.strip() else start
-    except ValueError:
-        return None, "To: a date such as 2026-05-31 (empty: the same day)"
+    """(window, "") or (None, what is wrong: the field and the fix)."""
+    start = _day(first)
+    if isinstance(start, str):
+        return None, f"From: {start or 'a date such as 2026-05-01'}"
+    end = _day(last) if last.strip() else start
+    if isinstance(end, str):
+        return None, f"To: {end or 'a date such as 2026-05-31 (empty: the same day)'}"
     if end < start:
         return None, "To is before From"
-    if (end - start).days >= MAX_DAYS:
-        return None, f"at most {MAX_DAYS} days"
+    days = (end - start).days + 1  # both ends included, as the dialog says
+    if days > MAX_DAYS:
+        return None, (
+            f"From {start:%Y-%m-%d} to {end:%Y-%m-%d} is {days} days; at most {MAX_DAYS}: "
+            "move From later or To earlier"
+        )
     try:
         return custom_window(start, end), ""
     except (OverflowError, ValueError):  # 9999-12-31 has no next day; 0001-01-01 no local midnight
         return None, "a date between 0002-01-01 and 9999-12-30"
+
+
+# English whatever the locale (calendar.month_name follows LC_TIME), as every other message.
+_MONTHS: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_YMD: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+
+
+def _day(text: str) -> date | str:
+    """The day typed, or why it is not one: "" when it is not a date at all (the caller gives an
+    example), else what makes YYYY-MM-DD not a day of the calendar (2026-02-30)."""
+    typed = text.strip()
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        pass
+    found = _YMD.fullmatch(typed)
+    if found is None:
+        return ""
+    year, month, day = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        return f"{typed} is not a real date: months go from 01 to 12"
+    if day == 0:
+        return f"{typed} is not a real date: days start at 01"
+    if year == 0:
+        return f"{typed} is not a real date: years start at 0001"
+    length = calendar.monthrange(year, month)[1]
+    return f"{typed} is not a real date: {_MONTHS[month - 1]} {year} has {length} days"
 
 
 class WindowDialog(ModalScreen[Window | None]):

@@ -205,7 +205,10 @@ def test_custom_days_are_checked() -> None:
     assert parse_days("2026-05-01", "")[0] == custom_window(date(2026, 5, 1), date(2026, 5, 1))
     assert parse_days("May 1", "") == (None, "From: a date such as 2026-05-01")
     assert parse_days("2026-05-02", "2026-05-01") == (None, "To is before From")
-    assert parse_days("2025-01-01", "2026-05-01") == (None, "at most 366 days")
+    assert parse_days("2025-01-01", "2026-05-01") == (
+        None,
+        "From 2025-01-01 to 2026-05-01 is 486 days; at most 366: move From later or To earlier",
+    )
 
 
 @pytest.mark.parametrize("preset", ["today", "7d", "month"])
