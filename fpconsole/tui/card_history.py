@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from fpconsole.api.names import MethodName
+from fpconsole.tui.display_time import shown, zone_label
 
 if TYPE_CHECKING:
     from fpconsole.store.journal import Journal, JournalEntry
@@ -35,8 +36,9 @@ class CardChange:
 
     @property
     def when(self) -> str:
-        """In the local zone, with the year (an old change must not read as this year's)."""
-        return self.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        """In the console's zone (changes_title says which), with the year (an old change must
+        not read as this year's)."""
+        return shown(self.at)
 
     @property
     def what(self) -> str:
@@ -44,6 +46,11 @@ class CardChange:
         if self.reason:
             words.append(f"“{self.reason}”")
         return " · ".join(words)
+
+
+def changes_title() -> str:
+    """The detail's section of these changes, with the zone their times are in."""
+    return f"Last changes ({zone_label()})"
 
 
 def _change(entry: JournalEntry) -> CardChange:

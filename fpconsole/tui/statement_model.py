@@ -14,19 +14,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Final, Literal
 
+from fpconsole.tui.display_time import MINUTES, parse_time, shown, zone_label
 from fpconsole.tui.ledger_limits import to_decimal
 
 SIGN: Final[dict[str, int]] = {"pay": -1, "withdrawal": -1, "refund": 1, "credit": 1}
 SPENDING: Final = frozenset({"pay", "withdrawal"})
 SpendKey = Literal["mcc", "merchant"]
-# The screen shows times in the console's local zone (`astimezone()`); an export is written in
-# the same zone, and says which, so a spreadsheet and the screen show the same times.
+# The screen shows times in the console's zone, as every screen does (tui/display_time.py); an
+# export is written in the same zone, and says which, so a spreadsheet and the screen agree.
 SCREEN_ZONE: Final[tzinfo | None] = None  # None: the local zone, as `astimezone()` reads it
-TIME_FORMAT: Final = "%Y-%m-%d %H:%M"  # with the year: a window may span a new year
+TIME_FORMAT: Final = MINUTES  # with the year: a window may span a new year
 
 
 def in_zone(at: datetime, zone: tzinfo | None = SCREEN_ZONE) -> datetime:
@@ -34,28 +35,8 @@ def in_zone(at: datetime, zone: tzinfo | None = SCREEN_ZONE) -> datetime:
 
 
 def shown_time(at: datetime) -> str:
-    """A time as the statement screen shows it: local zone, with the year."""
-    return in_zone(at).strftime(TIME_FORMAT)
-
-
-def zone_label(at: datetime) -> str:
-    """`UTC+05:00`, or `CET (UTC+01:00)` when the zone has a name of its own."""
-    offset = at.utcoffset() or timedelta(0)
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    label = f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-    name = at.tzname() or ""
-    return f"{name} ({label})" if name and name[0].isalpha() and not name.startswith("UTC") else label
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        found = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return found if found.tzinfo is not None else found.astimezone()
+    """A time as the statement screen shows it: the console's zone, with the year."""
+    return shown(at, TIME_FORMAT)
 
 
 def _params(items: Any) -> dict[str, Any]:

@@ -11,8 +11,9 @@ import pytest
 from snapshot_apps import make_app, wait_ready, wait_until
 
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
+from fpconsole.tui.display_time import zone_label
 from fpconsole.tui.screens.statement import StatementScreen, operation_row
-from fpconsole.tui.statement_model import build_statement, zone_label
+from fpconsole.tui.statement_model import build_statement
 from fpconsole.tui.widgets.paged_table import PagedTable
 
 PLUS5 = timezone(timedelta(hours=5))

@@ -12,7 +12,14 @@ from textual.binding import Binding, BindingType
 from fpconsole.api.lifecycle import card_may
 from fpconsole.api.names import MethodName
 from fpconsole.tui import data
-from fpconsole.tui.card_history import SCANNED, SHOWN, CardChange, card_changes, status_reason
+from fpconsole.tui.card_history import (
+    SCANNED,
+    SHOWN,
+    CardChange,
+    card_changes,
+    changes_title,
+    status_reason,
+)
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
 
@@ -316,7 +323,7 @@ class CardsScreen(ListScreen):
             )
         if changes:
             # This console's own changes to the card, newest first (the rest are in Requests).
-            sections.append(("Last changes", [(c.when, c.what) for c in changes[:SHOWN]]))
+            sections.append((changes_title(), [(c.when, c.what) for c in changes[:SHOWN]]))
         if "error" in info:
             sections.append(("Not fetched", [("reason", str(info["error"]))]))
         # Not fetched yet (a fetch follows): the answer fills the same lines (less to repaint).

@@ -11,7 +11,7 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 
-from fpconsole.tui import data
+from fpconsole.tui import data, display_time
 from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.widgets.paged_table import Column, Row, RowSource
@@ -354,6 +354,7 @@ class RequestsScreen(ListScreen):
             ("method", str(entry.get("method"))),
             ("request_id", str(entry.get("request_id") or "—")),
             ("status", timeline(entry)),
+            ("sent", display_time.with_zone(entry.get("sent_at")) or "—"),  # the list: time of day
         ]
         if is_control(entry):
             pairs.insert(1, ("kind", CONTROL_TEXT))

@@ -26,6 +26,7 @@ from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 from fpconsole.api import errors
 from fpconsole.api import methods as api
 from fpconsole.tui.connection import unavailable_reason
+from fpconsole.tui.display_time import zone_label
 from fpconsole.tui.glyphs import marked
 from fpconsole.tui.statement_model import (
     Operation,
@@ -33,7 +34,6 @@ from fpconsole.tui.statement_model import (
     Statement,
     build_statement,
     shown_time,
-    zone_label,
 )
 from fpconsole.tui.statement_window import Preset, Window, WindowDialog, preset_window
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row

@@ -19,7 +19,7 @@ from textual.widgets import Input
 from fpconsole.api import errors
 from fpconsole.api.names import MethodName
 from fpconsole.list_filters import ListFilter
-from fpconsole.tui import data
+from fpconsole.tui import data, display_time
 from fpconsole.tui.ledger_limits import LedgerAmounts, allows, to_decimal
 from fpconsole.tui.screens.base import Action, ListScreen, QueryRows
 from fpconsole.tui.screens.requests import timeline
@@ -335,7 +335,7 @@ class TransactionsScreen(ListScreen):
             ("card", " · ".join(p for p in (card_id, str((card or {}).get("card_mask") or "")) if p) or "—"),
             ("order", str(item.get("order_id") or "—")),
             ("id", row.key),
-            ("created", local_time(item.get("created_at"), "%Y-%m-%d %H:%M:%S") or "—"),
+            ("created", display_time.with_zone(item.get("created_at")) or "—"),
             (
                 "source",
                 MethodName.TRANSACTION_INFO if row.key in self.fetched else self._source_note(row.key),
