@@ -369,10 +369,10 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
             self.post_message(BackendFailed(f"could not list the sandbox's data: {exc}"))
         self._first_listing_over()
         backend.resume_pending()
-        if self.has_sandbox:  # faults left on (by anyone, a served sandbox's --faults): the bar says so
-            from fpconsole.tui.sandbox_link import show_faults_in_force
+        if self.has_sandbox:  # faults on (set by anyone, a served sandbox's --faults): the bar says so
+            from fpconsole.tui.faults_watch import watch_faults
 
-            await show_faults_in_force(self, backend)
+            await watch_faults(self, backend)  # read now, then every few seconds
 
     @work(exclusive=True, exit_on_error=False, group="reprobe")
     async def _reprobe(self, backend: ConsoleBackend) -> None:
@@ -427,6 +427,9 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
 
     async def on_unmount(self) -> None:
         self.collections.stop()
+        from fpconsole.tui.faults_watch import stop_watching
+
+        stop_watching(self)
         self.keep_drafts()
         if self.backend is not None:
             await self.backend.aclose()

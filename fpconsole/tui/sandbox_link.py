@@ -12,15 +12,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from fpconsole.api.sandbox_control import Clock, ControlRecord, Delay, Faults, SandboxControl
-from fpconsole.tui.sandbox_inputs import describe_faults, span
-from fpconsole.tui.sandbox_state import set_faults_text
+from fpconsole.tui.sandbox_inputs import span
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from fpconsole.tui.backend import ConsoleBackend
 
 T = TypeVar("T")
@@ -101,22 +98,3 @@ async def read_state(control: SandboxControl) -> SandboxState:
     return SandboxState(
         await attempt(control.get_faults), await attempt(control.get_delay), await attempt(control.get_clock)
     )
-
-
-async def show_faults_in_force(app: App[Any], backend: ConsoleBackend) -> None:
-    """Read this partner's faults and put them in every top bar (nothing when the sandbox cannot
-    say: an older one without the route shows no indicator rather than a wrong one)."""
-    from fpconsole.api import errors
-
-    try:
-        faults = await control_call(backend, lambda control: control.get_faults())
-    except errors.CardApiError:
-        return
-    set_faults_text(app, faults_summary(faults))
-
-
-def faults_summary(faults: Faults) -> str:
-    summary = describe_faults(faults.settings.to_json())
-    if not summary and faults.active:
-        summary = faults.spec  # a form the settings do not carry (e.g. only http5xx)
-    return summary

@@ -2,8 +2,10 @@
 force. Injected errors or timeouts left on are easy to forget and make every later test look
 broken, so the top bar says so ("⚠ faults: 30% errors") in every section while they are active.
 
-Kept beside the app rather than in it: the Sandbox section sets it, each top bar subscribes, and
-the app reads it once when the profile connects (a served sandbox may have faults already)."""
+Kept beside the app rather than in it: the Sandbox section and the faults watch
+(fpconsole/tui/faults_watch.py, which reads them every few seconds, whoever set them) set it;
+each top bar and F7's "In force" line subscribe. Nothing is published when nothing changed, so a
+read that finds the same faults repaints nothing and writes no byte to the terminal."""
 
 from __future__ import annotations
 
@@ -12,38 +14,39 @@ from weakref import WeakKeyDictionary
 
 from textual.signal import Signal
 
+from fpconsole.tui.fault_phrases import NO_FAULTS, FaultsInForce
+
 if TYPE_CHECKING:
     from textual.app import App
 
-BAR_LIMIT = 40  # characters of the fault summary in the top bar; the Sandbox section shows it all
+__all__ = ["NO_FAULTS", "FaultsInForce", "faults_in_force", "faults_news", "faults_text", "set_faults"]
 
-_signals: WeakKeyDictionary[App[Any], Signal[str]] = WeakKeyDictionary()
-_texts: WeakKeyDictionary[App[Any], str] = WeakKeyDictionary()
+_signals: WeakKeyDictionary[App[Any], Signal[FaultsInForce]] = WeakKeyDictionary()
+_shown: WeakKeyDictionary[App[Any], FaultsInForce] = WeakKeyDictionary()
 
 
-def faults_news(app: App[Any]) -> Signal[str]:
-    """The app's signal of the fault summary ('' when none is active)."""
+def faults_news(app: App[Any]) -> Signal[FaultsInForce]:
+    """The app's signal of the faults in force (NO_FAULTS when none is active)."""
     found = _signals.get(app)
     if found is None:
         found = _signals[app] = Signal(app, "sandbox-faults")
     return found
 
 
+def faults_in_force(app: App[Any]) -> FaultsInForce:
+    return _shown.get(app, NO_FAULTS)
+
+
 def faults_text(app: App[Any]) -> str:
-    return _texts.get(app, "")
+    """The whole list in words ('' when none is active)."""
+    return faults_in_force(app).summary
 
 
-def set_faults_text(app: App[Any], text: str) -> None:
-    """Say to every top bar which faults are in force now ('' when none)."""
-    if _texts.get(app, "") == text:
-        return
-    _texts[app] = text
-    faults_news(app).publish(text)
-
-
-def bar_text(summary: str) -> str:
-    if not summary:
-        return ""
-    if len(summary) > BAR_LIMIT:
-        summary = summary[: BAR_LIMIT - 1] + "…"
-    return f"⚠ faults: {summary}"
+def set_faults(app: App[Any], shown: FaultsInForce) -> bool:
+    """Say to every top bar which faults are in force now; False (and nothing told) when that
+    is what they already say."""
+    if faults_in_force(app) == shown:
+        return False
+    _shown[app] = shown
+    faults_news(app).publish(shown)
+    return True

@@ -177,7 +177,7 @@ async def test_faults_show_in_every_top_bar_until_cleared() -> None:
         await pilot.press("escape", "f")
         await pilot.press(*"card.block", "tab", "tab", "tab", *"100", "enter")
         await idle(pilot, screen)
-        assert bar_faults(app) == "⚠ faults: card.block: 100% timeouts"
+        assert bar_faults(app) == "⚠ faults: 100% timeouts card.block"  # worst first, its method after
 
         (clear,) = [c for c in app.get_system_commands(screen) if c.title == "Clear faults"]  # ctrl+p
         clear.callback()

@@ -35,7 +35,7 @@ from fpconsole.tui.sandbox_calls import (
     field_of,
     history_row,
 )
-from fpconsole.tui.sandbox_state import faults_text, set_faults_text
+from fpconsole.tui.sandbox_state import faults_news, faults_text, set_faults
 from fpconsole.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
@@ -320,6 +320,8 @@ class SandboxScreen(Screen[None]):
         menu.highlighted = 0
         self.set_focus(menu)  # at once: a panel letter typed right behind F7 keeps its own focus
         self._show_faults(faults_text(self.app))
+        # Kept current whoever changes them (the console reads them every few seconds).
+        faults_news(self.app).subscribe(self, lambda shown: self._show_faults(shown.summary))
         # The selection and the sandbox's state are read on screen resume, the first time too.
 
     def on_screen_resume(self) -> None:
@@ -725,11 +727,11 @@ class SandboxScreen(Screen[None]):
     # --- state shown ----------------------------------------------------------------------------
 
     def _faults_answer(self, answer: Faults) -> None:
-        from fpconsole.tui.sandbox_link import faults_summary
+        from fpconsole.tui.fault_phrases import from_faults
 
-        summary = faults_summary(answer)
-        set_faults_text(self.app, summary)
-        self._show_faults(summary)
+        shown = from_faults(answer)
+        set_faults(self.app, shown)
+        self._show_faults(shown.summary)
 
     def _show_faults(self, summary: str) -> None:
         self.query_one("#faults-state", Static).update(

@@ -9,18 +9,47 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.signal import Signal
 from textual.widgets import Static
 
 from fpconsole.tui.connection import CONNECTED, Connection
+from fpconsole.tui.fault_phrases import fit
 
 if TYPE_CHECKING:
     from fpconsole.tui.app import ConsoleContext
+    from fpconsole.tui.fault_phrases import FaultsInForce
 
 
 NARROW_BELOW = 110  # columns; the list screens' breakpoint too
+
+
+class FaultsNote(Static):
+    """The faults in force, worst first, fitted to the width the bar leaves it (its 1fr): what
+    does not fit is counted ("… +3 more"), never cut off silently. Its width does not depend on
+    its text, so a change repaints this one line segment and lays nothing out."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="faults", markup=False)
+        self.phrases: tuple[str, ...] = ()
+        self._shown = ""
+
+    def show(self, phrases: tuple[str, ...]) -> None:
+        if phrases != self.phrases:
+            self.phrases = phrases
+            self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        text = fit(self.phrases, self.content_size.width)
+        if text != self._shown:
+            self._shown = text
+            # Styled on the text, not the widget: the room left over stays plain bar.
+            self.update(Content.styled(text, "bold $warning"), layout=False)
 
 
 class TopBar(Horizontal):
@@ -45,10 +74,13 @@ class TopBar(Horizontal):
     TopBar > #live { dock: right; }
     TopBar.-narrow.-broken > #user-host { display: none; }
     TopBar > #read-only { color: $warning; text-style: bold; }
-    /* Faults injected into the sandbox: said in every section while they are on. */
-    TopBar > #faults { display: none; color: $warning; text-style: bold; }
+    /* Faults injected into the sandbox: said in every section while they are on, in the room
+       the spacer had (the text is fitted to it: worst first, the rest counted). */
+    TopBar > #faults { display: none; width: 1fr; }
     TopBar.-faults > #faults { display: block; }
-    TopBar.-narrow.-faults > #user-host, TopBar.-narrow.-faults > #app-name { display: none; }
+    TopBar.-faults > #spacer { display: none; }
+    /* The warning needs the room more than the app's name does (and below 110, user@host). */
+    TopBar.-faults > #app-name, TopBar.-narrow.-faults > #user-host { display: none; }
     """
 
     # Not repainted as a whole: the watchers update #live, which repaints itself (a request
@@ -84,7 +116,7 @@ class TopBar(Horizontal):
         yield Static(f"{self.kind.upper()} · {self.profile}", id="kind", classes=f"-{self.kind}")
         if self.read_only:
             yield Static("READ-ONLY", id="read-only")
-        yield Static("", id="faults", markup=False)
+        yield FaultsNote()
         yield Static("", id="spacer")
         yield Static(self.host, id="host")
         yield Static(self.user_host, id="user-host")
@@ -103,16 +135,14 @@ class TopBar(Horizontal):
         news = getattr(self.app, "bar_news", None)
         if isinstance(news, Signal):
             news.subscribe(self, self._app_state, immediate=True)
-        from fpconsole.tui.sandbox_state import faults_news, faults_text
+        from fpconsole.tui.sandbox_state import faults_in_force, faults_news
 
-        self._show_faults(faults_text(self.app))
+        self._show_faults(faults_in_force(self.app))
         faults_news(self.app).subscribe(self, self._show_faults, immediate=True)
 
-    def _show_faults(self, summary: str) -> None:
-        from fpconsole.tui.sandbox_state import bar_text
-
-        self.query_one("#faults", Static).update(bar_text(summary))
-        self.set_class(bool(summary), "-faults")
+    def _show_faults(self, shown: FaultsInForce) -> None:
+        self.query_one(FaultsNote).show(shown.phrases)
+        self.set_class(bool(shown), "-faults")
 
     def _app_state(self, state: tuple[int, Connection]) -> None:
         self.in_process, self.connection = state
