@@ -11,11 +11,12 @@ import difflib
 import hashlib
 import io
 import os
+import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from fpconsole.bulk.columns import COLUMNS, REQUIRED_COLUMNS
 from fpconsole.bulk.rows import BulkRow, RowError, parse_row
@@ -81,7 +82,13 @@ def parse_bulk_bytes(data: bytes, path: Path) -> BulkFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CsvFormatError(f"{path}: line {line} is not UTF-8; save the file as 'CSV UTF-8'") from None
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    dialect = _dialect(text)
+    opened = unclosed_quote(text, dialect.delimiter)
+    if opened is not None:
+        # Read on, csv would make every line after the quote one cell, and those rows would
+        # silently not exist (or, past csv's field limit, be blamed on a long cell).
+        raise CsvFormatError(_unclosed_quote_problem(path, text, dialect.delimiter, opened))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
     try:
         columns = _header(reader, path)
         rows = tuple(_rows(reader, columns, path.parent))
@@ -99,6 +106,79 @@ def _csv_problem(path: Path, line: int, exc: csv.Error) -> str:
             "check that quotes are closed on that line (or before it), or shorten the cell"
         )
     return f"{path} line {line}: not readable as CSV ({exc}); fix that line and try again"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenQuote:
+    """A quote that opens a cell and is never closed."""
+
+    line: int  # where the quote is (the header is line 1)
+    cell: int  # which cell of its row, from 1
+    offset: int  # its index in the text
+
+
+# Possessive: a `""` pair is never split to close the cell at its first quote.
+_QUOTED_CELL: Final = re.compile(r'"[^"]*+(?:""[^"]*+)*+"')
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
+
+
+def unclosed_quote(text: str, delimiter: str) -> OpenQuote | None:
+    """The quote opening a cell that is never closed, read as csv's excel dialect reads (a
+    quote counts only at the start of a cell; `""` inside one is a quote), or None.
+
+    From quote to quote, each quoted cell skipped whole by one regular expression: a file
+    without quotes costs one search."""
+    cell_starts = (delimiter, "\n", "\r")
+    position = text.find('"')
+    while position != -1:
+        if position == 0 or text[position - 1] in cell_starts:
+            closed = _QUOTED_CELL.match(text, position)
+            if closed is None:
+                return _open_quote_at(text, delimiter, position)
+            position = closed.end()
+        else:  # inside an unquoted cell (or after a closing quote): csv keeps it as it is
+            position += 1
+        position = text.find('"', position)
+    return None
+
+
+def _open_quote_at(text: str, delimiter: str, quote: int) -> OpenQuote:
+    """Its line and cell: the record's cells counted from the record's start (delimiters
+    inside quoted cells do not count)."""
+    line, cell, position, record_start = 1, 1, 0, 0
+    unquoted = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
+    while position < quote:
+        if text[position] == '"' and (position == record_start or text[position - 1] == delimiter):
+            closed = _QUOTED_CELL.match(text, position)
+            assert closed is not None, "only the quote at `quote` is unclosed"
+            line += len(_LINE_BREAK.findall(text, position, closed.end()))
+            position = closed.end()
+            continue
+        found = unquoted.match(text, position)
+        position = found.end() if found else position
+        if position >= quote:
+            break
+        if text[position] == delimiter:
+            cell += 1
+        else:  # \n, \r or \r\n: the next record
+            position += 1 if text.startswith("\r\n", position) else 0
+            line, cell, record_start = line + 1, 1, position + 1
+        position += 1
+    return OpenQuote(line, cell, quote)
+
+
+def _unclosed_quote_problem(path: Path, text: str, delimiter: str, opened: OpenQuote) -> str:
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [])
+    column = header[opened.cell - 1].strip() if opened.line > 1 and opened.cell <= len(header) else ""
+    named = f" ({column})" if column else ""
+    start = text[opened.offset : opened.offset + 24].split("\n", 1)[0]
+    last = text.count("\n", 0, len(text.rstrip("\r\n"))) + 1
+    spread = f"lines {opened.line}–{last} read" if last > opened.line else f"line {opened.line} reads"
+    return (
+        f"{path} line {opened.line}: the quote that opens cell {opened.cell}{named}, {start}, is never "
+        f"closed, so {spread} as one cell; close the quote or remove it"
+    )
 
 
 def _dialect(text: str) -> type[csv.Dialect]:
@@ -156,4 +236,23 @@ def _rows(reader: Reader, columns: tuple[str, ...], base_dir: Path) -> Iterator[
             )
             continue
         # Fewer cells than columns: spreadsheets drop trailing empty cells; they are absent.
-        yield parse_row(line, dict(zip(columns, cells, strict=False)), base_dir)
+        row = parse_row(line, dict(zip(columns, cells, strict=False)), base_dir)
+        if len(cells) < len(columns) and not row.valid:
+            row = _short_row(row, len(cells), columns)
+        yield row
+
+
+def _short_row(row: BulkRow, cells: int, columns: tuple[str, ...]) -> BulkRow:
+    """A short row that is wrong because of the cells it lacks: its cell count first, as a long
+    row's, so a missing comma is found, not "is required" for a cell that is there."""
+    lacking = {COLUMNS[column]: column for column in columns[cells:]}
+    needed = [lacking[error.field] for error in row.errors if error.field in lacking]
+    if not needed:
+        return row  # the absent cells were optional: the problem is elsewhere
+    count = RowError(
+        row.line,
+        "",
+        f"has {cells} cells but the header has {len(columns)} columns: no cell for {', '.join(needed)}",
+    )
+    others = tuple(error for error in row.errors if error.field not in lacking)
+    return replace(row, errors=(count, *others))
