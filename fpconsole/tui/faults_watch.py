@@ -44,7 +44,7 @@ class FaultsWatch:
         self.app = app
         self.backend = backend
         self.control = SandboxControl(backend.client)  # reads only: nothing for the journal
-        self.reads = 0  # reads sent (tests and bench/ count them)
+        self.reads = 0  # reads sent (the tests count them)
         self.failed = 0  # reads that got no usable answer
         self._reading = False
         self._again = False
