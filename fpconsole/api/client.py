@@ -11,6 +11,7 @@ Safety rules it keeps:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
 import time
@@ -320,11 +321,15 @@ class CardApiClient:
         data: Mapping[str, Any] | BaseModel | PreparedRequest,
         *,
         emit: bool = True,
+        on_unknown: Callable[[errors.CardApiError], object] | None = None,
     ) -> CallResult:
         """Send one call. Raises InvalidRequest, ApiError (status: error) or a TransportError.
 
         `emit=False` is for the client's own status polls: they carry the original request's id
-        and would otherwise show up in the journal as requests of their own."""
+        and would otherwise show up in the journal as requests of their own. `on_unknown` hears
+        when a state change's answer did not come (a timeout, a dropped connection), as the
+        client starts asking request/status about the same request_id: a form shows that step
+        while the call goes on."""
         prepared = data if isinstance(data, PreparedRequest) else self.prepare(method, data)
         meth = prepared.method
         request_id = prepared.request_id
@@ -343,7 +348,9 @@ class CardApiClient:
         )
         started = self._monotonic()
         try:
-            sent = await self._send_attempts(meth, prepared, request_id, started, emit=emit)
+            sent = await self._send_attempts(
+                meth, prepared, request_id, started, emit=emit, on_unknown=on_unknown
+            )
         except asyncio.CancelledError:
             # The caller's task was cancelled after the request went out (a newer selection
             # replaced a read, a screen closed). Say so, or the journal keeps the row "sent"
@@ -368,7 +375,14 @@ class CardApiClient:
         return CallResult(meth, request_id, parsed, raw, latency)
 
     async def _send_attempts(
-        self, meth: Method, prepared: PreparedRequest, request_id: str | None, started: float, *, emit: bool
+        self,
+        meth: Method,
+        prepared: PreparedRequest,
+        request_id: str | None,
+        started: float,
+        *,
+        emit: bool,
+        on_unknown: Callable[[errors.CardApiError], object] | None = None,
     ) -> tuple[Envelope, dict[str, Any]] | CallResult:
         """Send with the retry rules; after an unknown outcome of a state change, the status."""
         attempts = 0
@@ -388,6 +402,10 @@ class CardApiClient:
                     await self._sleep(self.options.retry_backoff * 2 ** (attempts - 1))
                     continue
                 if meth.changes_state and exc.outcome_unknown and request_id:
+                    if on_unknown is not None:
+                        # A listener's bug must not stop the status poll (as with subscribers).
+                        with contextlib.suppress(Exception):
+                            on_unknown(exc)
                     return await self._recover(meth, request_id, exc, started)
                 if emit:
                     self._fail(meth, request_id, exc, started)
