@@ -19,8 +19,10 @@ only the ledger can tell. One machinery (`AmountGuardForm`) serves both: it read
 an exclusive worker for the id typed in `KEY_FIELD`, re-reads it when that id changes (noticed
 by the form's checks, which run once the user pauses typing: that is the debounce), writes the
 limit under the amount, and adds its errors through `RequestFormScreen.extra_errors`. A submit
-while the limit is still being read waits ("submit again"); if the read fails, the form says the
-limit is unknown and lets the API decide.
+while the limit is still being read is held, not refused (`RequestFormScreen.submit_waits_for`):
+the form says it sends once the limit is known, then checks the amount against it and sends or
+shows the limit's error; an edit or Esc meanwhile drops it. If the read fails, a held submit is
+not sent and the form says why; the next ctrl+s lets the API decide.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class AmountGuardForm(RequestFormScreen, Generic[Limit]):
     FIELD_ORDER = ((AMOUNT, DESCRIPTION),)
     KEY_FIELD: ClassVar[str]
     SOURCE: ClassVar[str]  # the read that tells the limit, named in the messages
-    WAITING: ClassVar[str]  # why a submit waits while the limit is being read
+    TELLS: ClassVar[str]  # what it tells, for "Sending once {SOURCE} says {TELLS}…"
 
     def __init__(
         self,
@@ -162,10 +164,18 @@ class AmountGuardForm(RequestFormScreen, Generic[Limit]):
         self.limit_state = "known"
         self._show_limit()
         self._validate_typed()
+        self.wait_over()  # a held submit goes on, checked against the limit just read
 
     def _limit_unknown(self, why: str) -> None:
         self.limit_state, self.limit_problem = "unknown", why
         self._show_limit()
+        self.wait_over(
+            f"{self.SOURCE} did not say {self.TELLS} ({why}). ctrl+s sends it anyway; the API "
+            "checks the amount."
+        )
+
+    def submit_waits_for(self) -> str | None:
+        return f"{self.SOURCE} says {self.TELLS}" if self.limit_state == "fetching" else None
 
     def _show_limit(self) -> None:
         if self.limit_state == "unknown":
@@ -184,14 +194,12 @@ class AmountGuardForm(RequestFormScreen, Generic[Limit]):
         return self.limit_errors(known, values)
 
     def extra_errors(self, data: FormInput, body: Mapping[str, Any]) -> list[FieldError]:
-        # Every check passes here, so a changed id is noticed once the user pauses typing.
+        # Every check passes here, so a changed id is noticed once the user pauses typing (a
+        # submit made while the limit is read is held: submit_waits_for).
         self._fetch_if_needed()
         if self.limit_state != "fetching":
             self._show_limit()  # the note may depend on other fields (the currency)
-        found = self.guard_errors(data.values)
-        if self.limit_state == "fetching":
-            found.append(FieldError("", self.WAITING))  # stops the send; shown after a submit
-        return found
+        return self.guard_errors(data.values)
 
 
 class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
@@ -201,7 +209,7 @@ class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
 
     KEY_FIELD = TRANSACTION_ID
     SOURCE = MethodName.TRANSACTION_INFO
-    WAITING = f"Not sent: still asking {SOURCE} what the ledger allows. Submit again."
+    TELLS = "what the ledger allows"
 
     def __init__(
         self,
@@ -272,7 +280,7 @@ class TransactionGuardForm(AmountGuardForm[LedgerAmounts]):
         return limit_note(self.kind, amounts), complete
 
     def confirmation(self, body: Mapping[str, Any]) -> ConfirmSpec | None:
-        # A submit waits while the limit is being read; when the read failed (a cached figure
+        # A submit is held while the limit is being read; when the read failed (a cached figure
         # may be stale) or was for another id, what is left is not known and the question says so.
         known = self.known if self.limit_state == "known" else None
         if known is not None and known.transaction_id != str(body.get(TRANSACTION_ID) or ""):
@@ -295,7 +303,7 @@ class CreateTransactionForm(AmountGuardForm[CardFunds]):
 
     KEY_FIELD = CARD_ID
     SOURCE = MethodName.CARD_BALANCE
-    WAITING = f"Not sent: still asking {SOURCE} what the card has available. Submit again."
+    TELLS = "what the card has available"
 
     async def read_limit(self, backend: Any, key: str) -> CardFunds:
         result = await backend.read(api.CARD_BALANCE, {CARD_ID: key})

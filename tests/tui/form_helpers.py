@@ -54,13 +54,23 @@ class FakeBackend:
     followed_ids: list[str] = field(default_factory=list)
     drafts: dict[str, dict[str, str]] = field(default_factory=dict)
     draft_saves: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    read_timeout: float = 30.0  # what the client would wait for an answer
+    # The last submit's `on_unknown`: a test calls it to be the client giving up on an answer.
+    on_unknown: Callable[[Exception], object] | None = None
 
     @property
     def request_ids(self) -> list[str | None]:
         return [body.get("request_id") for body in self.submitted]
 
-    async def submit(self, method: Method, body: dict[str, Any]) -> CallResult:
+    async def submit(
+        self,
+        method: Method,
+        body: dict[str, Any],
+        *,
+        on_unknown: Callable[[Exception], object] | None = None,
+    ) -> CallResult:
         self.submitted.append(body)
+        self.on_unknown = on_unknown
         if self.gate is not None:
             await self.gate.wait()
         answer: Answer = (

@@ -351,8 +351,8 @@ async def test_double_submit_is_prevented_while_in_flight() -> None:
         assert screen.query_one("#submit", Button).disabled
         await pilot.press("ctrl+s")
         await pilot.click("#submit")
-        await pilot.press("escape")  # cannot leave while the answer is pending
         await pilot.pause()
+        # (Esc now closes it and the request goes on: test_forms_no_answer.py.)
         assert len(backend.submitted) == 1 and app.screen is screen
         gate.set()
         await settle(app, pilot)

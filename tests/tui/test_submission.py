@@ -41,9 +41,16 @@ def test_sending_spends_nothing_until_the_answer() -> None:
         1,
         True,
         False,
-        True,
+        False,  # a state change sent goes on when the form closes: Esc closes, not cancels
     )
+    assert s.goes_on_when_closed and s.final_status("sent") == "sent"
     assert s.id_reason("sent") == "sent"
+
+
+def test_a_read_being_sent_is_cancelled_by_esc() -> None:
+    s = Submission(lambda: "id-1", changes_state=False)
+    s.send()
+    assert s.can_cancel and not s.goes_on_when_closed
 
 
 def test_after_an_error_the_next_send_is_a_new_request() -> None:

@@ -12,7 +12,8 @@ from fpconsole.api.methods import Method
 class FormOutcome:
     method: Method
     request_id: str | None
-    # success | error | process (still being polled) | unknown (outcome unknown) | failed (not received)
+    # success | error | process (still being polled) | unknown (outcome unknown) | failed (not
+    # received) | sent (closed before its answer: the request goes on, followed by the app)
     final_status: str
     response: dict[str, Any] = field(default_factory=dict)  # redacted answer, {} when none
     error_code: str | None = None

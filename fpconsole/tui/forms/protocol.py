@@ -5,6 +5,7 @@ The app's `ConsoleBackend` satisfies this structurally; tests use `testing.FakeB
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from fpconsole.api.client import CallResult
@@ -15,8 +16,16 @@ class Backend(Protocol):
     read_only: bool
     profile_kind: str  # "sandbox" | "test" | "production"
 
-    async def submit(self, method: Method, body: dict[str, Any]) -> CallResult:
-        """Send a validated body (with its request_id). Raises ApiError or a TransportError."""
+    async def submit(
+        self,
+        method: Method,
+        body: dict[str, Any],
+        *,
+        on_unknown: Callable[[Exception], object] | None = None,
+    ) -> CallResult:
+        """Send a validated body (with its request_id). Raises ApiError or a TransportError.
+        `on_unknown` is called when a state change's answer did not come and the client starts
+        asking request/status about it (the call goes on until that answers)."""
         ...
 
     def follow(self, result: CallResult) -> None:

@@ -9,6 +9,13 @@ request_id line say which of these ctrl+s will do.
 
 Network work runs in a worker that posts `_Answered`/`_Failed`; the handlers own the widgets.
 
+A submit the form cannot check yet (a limit still being read) is held, not refused, and goes
+on by itself once the subclass says the wait is over (`submit_waits_for`, `wait_over`); a state
+change sent and not answered goes on if the form is closed (its worker is the app's, and the
+follow-up polling is started by the submit itself), so Esc says Close there, not Cancel; after a
+few seconds without an answer the form says what happens next, and when the client gives up
+waiting (its `on_unknown`) the timeline shows the unknown step while request/status is asked.
+
 Checks only a caller can make (an amount over what the ledger allows, say) come from the public
 hook `extra_errors`: every check the form makes (`check`) adds them, so a subclass never has to
 override the private ways in and out. A method whose form needs such checks names its
@@ -26,8 +33,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from textual import events, on, work
-from textual.app import ComposeResult
+from textual import events, on
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -106,6 +113,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     VALIDATE_DELAY: ClassVar[float] = 0.3  # validate as the user types, once they pause
     DRAFT_DELAY: ClassVar[float] = 0.5
     TICK: ClassVar[float] = 0.2  # elapsed-time refresh while the request is not final
+    # After this long without an answer the form says what happens next (timeout, polling).
+    QUIET_AFTER: ClassVar[float] = 5.0
     # The form's own order, over the request model's: (field, the field it is shown before).
     FIELD_ORDER: ClassVar[tuple[tuple[str, str], ...]] = ()
     RESULT_KEY_WIDTH: ClassVar[int] = 28  # a long answer's keys are padded to at most this
@@ -122,6 +131,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         # The same key once the request has gone out: nothing is left to cancel (check_action
         # shows one of the two, as the Cancel and Close buttons are).
         Binding("escape", "close", "Close", id="form.close"),
+        # A state change sent and not answered yet: closing the form does not stop it (the app
+        # follows it; Requests shows it), so Esc says so rather than "Cancel".
+        Binding("escape", "close('going_on')", "Close (the request goes on)", id="form.close"),
+        # A submit held until the form can check it (a limit still being read): Esc drops it.
+        Binding("escape", "stop_held", "Don't send", id="form.cancel"),
         Binding("ctrl+d", "clear_draft", "Clear draft", show=False, id="form.clear_draft"),
         # Once a card or client is created: go to it (forms/created.py). One of the two shows.
         Binding("o", "open_created('card')", "Open the new card", id="form.open_card"),
@@ -129,14 +143,24 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     ]
 
     class _Answered(Message):
-        def __init__(self, result: CallResult) -> None:
+        def __init__(self, result: CallResult, *, followed: bool) -> None:
             super().__init__()
             self.result = result
+            self.followed = followed  # the app polls it now (see _follow_answer)
 
     class _Failed(Message):
-        def __init__(self, error: Exception) -> None:
+        def __init__(self, error: Exception, *, followed: bool) -> None:
             super().__init__()
             self.error = error
+            self.followed = followed
+
+    class _NoAnswer(Message):
+        """The client gave up waiting for the answer and asks request/status about it."""
+
+        def __init__(self, request_id: str, why: str) -> None:
+            super().__init__()
+            self.request_id = request_id
+            self.why = why
 
     def __init__(
         self,
@@ -171,7 +195,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._baseline: dict[str, str] = {item.name: item.default for item in self.spec.fields}
         self._baseline.update(self._given)
 
-        self.submission = Submission(self._new_id, request_id=resumed_id)
+        self.submission = Submission(self._new_id, request_id=resumed_id, changes_state=method.changes_state)
         self.live = LiveStatus()
         self.response: dict[str, Any] = {}
         self.error_code: str | None = None
@@ -196,6 +220,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._draft_timer: Timer | None = None
         self._tick_timer: Timer | None = None
         self._reveal_pending = False  # a scroll to the focused field is due after the refresh
+        self._wait_explained = False  # the "no answer yet" note is shown for this send
+        self._no_answer_why = ""  # why the client gave up waiting for this send's answer
+        # A submit held until the form can check it (`submit_waits_for`): what was typed then,
+        # and what it waits for. At most one: a second ctrl+s meanwhile sends nothing more.
+        self._held: tuple[FormInput, str] | None = None
         self._same = same_as_pairs(self.spec)  # "same as registration address" boxes
         self._triggers = self.spec.triggers  # fields whose value shows or hides rows
 
@@ -502,6 +531,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._last = data
         if not self.submission.editable:
             return  # locked fields change only from here (a confirmation's reason, clearing a PIN)
+        if self._held is not None:
+            # What was submitted is not what is typed now: it is not sent behind the user's back.
+            self._drop_held("the form changed while the send was held. ctrl+s sends what is typed now.")
         if previous is None or self._moves_rows(previous, data):
             self._apply_visibility(data)
         self._validate_timer = self._restart(self._validate_timer, self.VALIDATE_DELAY, self._validate_typed)
@@ -587,7 +619,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         """Checks the request model cannot make (a ledger limit, …), added wherever the model's
         are: while typing, on submit, and just before sending. `data` is what is typed, `body`
         what would be sent. An error on field "" is the form's: shown once the user submits, and
-        it still stops the send (e.g. "still asking for the limit, submit again")."""
+        it still stops the send. (What is not known yet, a limit being read, is not an error:
+        see `submit_waits_for`.)"""
         return []
 
     def check(self, data: FormInput, request_id: str | None) -> FormCheck:
@@ -657,6 +690,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if not self.submission.editable:
             self.app.bell()  # in flight or finished: never a second submission
             return
+        if self._held is not None:
+            self.notify(f"Already held: it is sent once {self._held[1]}.", timeout=3)
+            return
         problem = self.read_only_reason() or (
             None if self.backend is not None else not_connected_reason(self.app)
         )
@@ -670,6 +706,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if not check.ok:
             self._focus_first_error()
             return
+        waiting = self.submit_waits_for()
+        if waiting:
+            self._hold(waiting)
+            return
         spec = self.confirmation(check.body)
         if spec is None:
             self._send()
@@ -681,6 +721,49 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self.app.push_screen(
             ConfirmScreen(spec, target=target, target_id=target_id, reason=reason), self._confirmed
         )
+
+    # --- a submit held until the form can check it ---------------------------------------------
+
+    def submit_waits_for(self) -> str | None:
+        """What a submit must wait for before the form can check it (a limit still being read,
+        said to follow "Sending once": "transaction.info says what the ledger allows"); None
+        when nothing. A submit
+        made meanwhile is held, not refused: it goes on by itself when the subclass calls
+        `wait_over`, is dropped by an edit or Esc, and is never sent twice."""
+        return None
+
+    def _hold(self, waiting: str) -> None:
+        self._held = (self.read_input(), waiting)
+        self._set_result(f"Sending once {waiting}… esc to stop.")
+        self.refresh_bindings()
+
+    def wait_over(self, problem: str = "") -> None:
+        """What a held submit waited for has come: it goes on (checked again, so a limit just
+        read refuses an amount over it). With a `problem` (the read failed) nothing is sent and
+        the form says why. Nothing happens when no submit is held."""
+        held = self._held
+        if held is None or not self.is_mounted:
+            return
+        self._held = None
+        self.refresh_bindings()
+        if problem:
+            self._set_result(f"Not sent: {problem}", failed=True)
+            return
+        self._set_result("")
+        if held[0] == self.read_input():  # an edit drops the hold; this is a second guard
+            self.action_submit()
+
+    def _drop_held(self, why: str) -> None:
+        if self._held is None:
+            return
+        self._held = None
+        self._set_result(f"Not sent: {why}", failed=True)
+        self.refresh_bindings()
+
+    def action_stop_held(self) -> None:
+        """Esc while a submit is held: it is not sent; the form stays (Esc again closes it)."""
+        if self._held is not None:
+            self._drop_held("stopped before it was sent. ctrl+s sends it; esc closes the form.")
 
     def confirmation(self, body: Mapping[str, Any]) -> ConfirmSpec | None:
         """What to ask before sending `body` (None: send at once). The form's own `confirm` by
@@ -736,6 +819,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         return isinstance(following, (set, frozenset)) and self.submission.sent_id in following
 
     def _send(self) -> None:
+        waiting = self.submit_waits_for()
+        if waiting:  # it began again while the question was open: held, not sent unchecked
+            self._hold(waiting)
+            return
         data = self.read_input()
         check = self.check(data, self.submission.request_id)
         if not check.ok:
@@ -752,25 +839,82 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         # request_id and be sent twice. The journal has it; an error reopens editing here.
         self._drop_draft()
         self.error_code = self.error_description = None
+        self._wait_explained, self._no_answer_why = False, ""
         self.live.start(self._now())
         self._set_result("")
         self._lock(True)
         self._refresh_buttons()
         self._start_ticking()
-        self._run_submit(check.body)
+        runner = self._submit_and_follow(check.body)
+        # Not exclusive: a mutation is never cancelled by another worker. A state change runs in
+        # the app's worker, not the form's: closing the form while it waits must not cancel it
+        # (the request goes on, and is followed). A read is the form's, and closes with it.
+        owner: App[Any] | RequestFormScreen = self.app if self.method.changes_state else self
+        owner.run_worker(runner, group="form-submit", exit_on_error=False)
 
-    @work(exit_on_error=False, group="form-submit")
-    async def _run_submit(self, body: dict[str, Any]) -> None:
-        # Not exclusive: a mutation is never cancelled by another worker.
+    async def _submit_and_follow(self, body: dict[str, Any]) -> None:
+        """Send, then start whatever follow-up the answer needs (polling a `process` answer or an
+        unknown outcome) here rather than in the form's handlers: the form may be closed by now,
+        and its messages then go nowhere."""
         backend = self.backend
         try:
             if backend is None:
                 raise errors.CannotConnect("not connected")
-            result = await backend.submit(self.method, body)
+            result = await backend.submit(self.method, body, on_unknown=self._heard_no_answer)
         except Exception as exc:  # every failure becomes a status the user sees
-            self.post_message(self._Failed(exc))
+            self.post_message(self._Failed(exc, followed=self._follow_failure(backend, exc)))
         else:
-            self.post_message(self._Answered(result))
+            self.post_message(self._Answered(result, followed=self._follow_answer(backend, result)))
+
+    def _heard_no_answer(self, error: Exception) -> None:
+        """From inside the client's call: it gave up waiting and asks request/status now."""
+        why = error.message if isinstance(error, errors.CardApiError) else str(error)
+        self.post_message(self._NoAnswer(self.submission.sent_id, why))
+
+    def _follow_answer(self, backend: Backend, result: CallResult) -> bool:
+        """Whether the app polls the request now: a `process` answer, or one that does not say
+        whether it was applied."""
+        outcome = answered(result.response.status, result.request_status)
+        if outcome is Outcome.PROCESS:
+            backend.follow(result)
+            return True
+        if outcome in (Outcome.SUCCESS, Outcome.ERROR):
+            return False
+        return self._follow_id(backend)
+
+    def _follow_failure(self, backend: Backend | None, error: Exception) -> bool:
+        """Whether the app polls the request now: it may have been applied (an unknown outcome,
+        or refused as a duplicate of one the server has)."""
+        if isinstance(error, errors.ApiError):
+            return error.error_code == DUPLICATE_REQUEST and self._follow_id(backend)
+        if isinstance(error, errors.InvalidRequest):
+            return False
+        if isinstance(error, errors.CardApiError) and not error.outcome_unknown:
+            return False
+        return self._follow_id(backend)
+
+    def _follow_id(self, backend: Backend | None) -> bool:
+        follow_id = getattr(backend, "follow_id", None)
+        if not callable(follow_id):
+            return False
+        follow_id(self.submission.sent_id, self.method.name)
+        return True
+
+    @on(_NoAnswer)
+    def _no_answer(self, message: _NoAnswer) -> None:
+        if self.phase != "sending" or message.request_id != self.submission.sent_id:
+            return
+        self._no_answer_why = message.why
+        self.live.polling = True
+        self.live.advance("unknown", self._now())
+        self._set_result(
+            f"{message.why}\n{self.method.name} may have been applied: the client is asking "
+            f"request/status with the same request_id ({short_id(message.request_id)}); nothing is "
+            "resent. The answer shows here by itself.",
+            failed=True,
+        )
+        self._refresh_status()
+        self._refresh_request_id()
 
     @on(_Answered)
     def _answered(self, message: _Answered) -> None:
@@ -778,31 +922,29 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         response = redact(result.raw, self.method.response_secret_fields)
         outcome = answered(result.response.status, result.request_status)
         if result.recovered:
-            self.notify(
-                "The connection failed after sending; request/status (same request_id) answered.", timeout=6
-            )
+            why = self._no_answer_why or "the connection failed after sending"
+            self.notify(f"{why[:1].upper()}{why[1:]}; request/status (same request_id) answered.", timeout=6)
         if outcome is Outcome.PROCESS:
             self.submission.settle(outcome)
             self.live.advance("process", self._now())
+            self._set_result("")  # the wait is over: nothing left to explain
             self._refresh_buttons()
             self._refresh_status()
-            backend = self.backend
-            if backend is not None:
-                backend.follow(result)
         elif outcome is Outcome.SUCCESS:
             self._succeed(response)
         elif outcome is Outcome.ERROR:
             self._fail(result.response.error_code, result.response.error_description, response)
         else:  # an answer that does not say whether it was applied: ask, never resend
             self._outcome_unknown(
-                f"The answer's request_status '{result.request_status}' is not one the API uses."
+                f"The answer's request_status '{result.request_status}' is not one the API uses.",
+                followed=message.followed,
             )
 
     @on(_Failed)
     def _failed(self, message: _Failed) -> None:
         exc = message.error
         if isinstance(exc, errors.ApiError):
-            self._fail(exc.error_code, exc.error_description, exc.response)
+            self._fail(exc.error_code, exc.error_description, exc.response, followed=message.followed)
         elif isinstance(exc, errors.InvalidRequest):
             # Refused before sending (read-only, or the client's own checks): back to editing.
             self.submission.refused_before_sending()
@@ -820,7 +962,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._not_received(exc.message)
         else:
             why = exc.message if isinstance(exc, errors.CardApiError) else f"{type(exc).__name__}: {exc}"
-            self._outcome_unknown(why)
+            self._outcome_unknown(why, followed=message.followed)
 
     # --- live status -----------------------------------------------------------------------------
 
@@ -880,16 +1022,25 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._refresh_buttons()
         self.query_one("#close", Button).focus()
 
-    def _fail(self, code: str | None, description: str | None, response: Mapping[str, Any] | None) -> None:
+    def _fail(
+        self,
+        code: str | None,
+        description: str | None,
+        response: Mapping[str, Any] | None,
+        *,
+        followed: bool | None = None,
+    ) -> None:
         """A final error: nothing was applied, and the id is spent (a second use is refused as
-        duplicate_request_id), so what follows is a new request with a fresh id."""
+        duplicate_request_id), so what follows is a new request with a fresh id. `followed`: see
+        `_outcome_unknown`."""
         if code == DUPLICATE_REQUEST:
             # The server already has a request with this id (sent again after a status lookup
             # that lagged): that one may have been applied. Ask about it; a fresh id would be a
             # second request the duplicate check exists to stop.
             self._outcome_unknown(
                 f"{code}: the server already has request_id {self.submission.sent_id}, so it "
-                "arrived earlier; this send was refused."
+                "arrived earlier; this send was refused.",
+                followed=followed,
             )
             return
         self.submission.settle(Outcome.ERROR)  # the id is spent: the next send gets a fresh one
@@ -932,17 +1083,17 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._refresh_buttons()
         self.query_one("#submit", Button).focus()
 
-    def _outcome_unknown(self, why: str) -> None:
+    def _outcome_unknown(self, why: str, *, followed: bool | None = None) -> None:
+        """Maybe applied. `followed`: whether the submit already had the app poll it (None: news
+        about it, and the form asks for the polling itself)."""
         self.submission.settle(Outcome.UNKNOWN)
         self.error_description = why
         self.live.advance("unknown", self._now())
         # Never resend (and never with a new id): ask about this very request until it resolves.
-        backend = self.backend
-        follow_id = getattr(backend, "follow_id", None)
-        self.live.polling = callable(follow_id)
-        if callable(follow_id):
-            follow_id(self.submission.sent_id, self.method.name)
-        self._set_result(self.submission.unknown_note(why, polling=callable(follow_id)), failed=True)
+        if followed is None:
+            followed = self._follow_id(self.backend)
+        self.live.polling = followed
+        self._set_result(self.submission.unknown_note(why, polling=followed), failed=True)
         self._refresh_status()
         self._refresh_buttons()
         self.query_one("#close", Button).focus()
@@ -964,6 +1115,30 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._stop_ticking()
         else:
             self._refresh_status()
+            self._explain_wait()
+
+    def _explain_wait(self) -> None:
+        """Once an answer is a few seconds late, say what happens next: the wait is bounded by
+        the client's read timeout, after which a state change is asked about, never resent."""
+        if self._wait_explained or self.phase != "sending" or self.live.current != "sent":
+            return
+        if self.live.elapsed(self._now()) < self.QUIET_AFTER:
+            return
+        self._wait_explained = True
+        timeout = getattr(self.backend, "read_timeout", None)
+        within = f"up to {timeout:g} s" if isinstance(timeout, (int, float)) else "a while"
+        if self.method.changes_state:
+            text = (
+                f"No answer yet. The client waits {within} for one (its read timeout); then it asks "
+                f"request/status with the same request_id, and {self.method.name} is never sent "
+                "again. esc closes this form; the request goes on (the top bar counts it, "
+                "Requests shows how it ends)."
+            )
+        else:
+            text = (
+                f"No answer yet. The client waits {within} for one (its read timeout). esc cancels the read."
+            )
+        self._set_result(text)
 
     # --- small views -----------------------------------------------------------------------------
 
@@ -1018,13 +1193,18 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         }
         for name, visible in shown.items():
             self.query_one(f"#{name}", Button).display = visible
+        # What Esc does once a state change is out and not answered: the form closes, the
+        # request does not stop.
+        self.query_one("#close", Button).label = (
+            "Close — the request goes on (Requests)" if submission.goes_on_when_closed else "Close"
+        )
         submit = self.query_one("#submit", Button)
         submit.label = button_label(self.app, "form.submit", submission.ctrl_s_label)  # what the key does now
         # Disabled while in flight: one press, one request.
         submit.disabled = (
             submission.in_flight or submission.ctrl_s is None or self.read_only_reason() is not None
         )
-        self.query_one("#cancel", Button).disabled = submission.in_flight
+        self.query_one("#cancel", Button).disabled = submission.phase == "confirming"
         created = self.created
         opener = self.query_one("#open-created", Button)
         opener.display = created is not None
@@ -1084,11 +1264,16 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             # The footer names what `o` opens: one of the two bindings, by the thing created.
             created = self.created
             return created is not None and parameters == (created.noun,)
-        # Esc says Cancel while nothing has gone out (or it is going), Close once it has.
+        # Esc says Cancel while nothing has gone out (or a read is going: it stops), Close once
+        # it has, and that the request goes on while a state change waits for its answer; while
+        # a submit is held, Esc drops it.
+        if action == "stop_held":
+            return self._held is not None
         if action == "cancel":
-            return self.submission.can_cancel
+            return self.submission.can_cancel and self._held is None
         if action == "close":
-            return not self.submission.can_cancel
+            going_on = self.submission.goes_on_when_closed
+            return going_on if parameters == ("going_on",) else not (self.submission.can_cancel or going_on)
         return True
 
     # --- what the request created ----------------------------------------------------------------
@@ -1127,8 +1312,20 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         )
 
     def action_cancel(self) -> None:
-        if self.submission.in_flight:
-            self.notify("Waiting for the answer; close the form once it arrives.", timeout=3)
+        if self._held is not None:
+            self.action_stop_held()
+            return
+        if self.phase == "confirming":
+            return  # the question on top answers Esc
+        if self.phase == "sending":
+            if self.submission.goes_on_when_closed:
+                self.notify(
+                    f"{self.method.title} goes on (request_id {short_id(self.submission.sent_id)}): "
+                    "the top bar counts it; Requests shows how it ends.",
+                    timeout=6,
+                )
+            # A read being sent stops with the form (its worker is the form's).
+            self.dismiss(self.outcome())
             return
         if self.phase in ("process", "unknown", "success") or not self.is_dirty():
             if self.phase == "editing":
@@ -1138,9 +1335,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             return
         self.app.push_screen(LeaveScreen(can_keep=self.draft.can_keep), self._left)
 
-    def action_close(self) -> None:
+    def action_close(self, going_on: str = "") -> None:
         """Esc once the request has gone out: the same rules as Cancel (an error's typed fields
-        still ask before they are discarded)."""
+        still ask before they are discarded; a state change still waiting goes on)."""
         self.action_cancel()
 
     def _left(self, choice: LeaveChoice | None) -> None:

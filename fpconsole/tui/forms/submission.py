@@ -9,6 +9,8 @@ have recorded it; a spent id is only ever polled, never sent again.
 - A final `error`: nothing was applied, and the id is spent (the API refuses it as
   duplicate_request_id). The fields open for correcting and the next send ("Resubmit") is a new
   request with a fresh request_id, made at once so the form can show it before it goes out.
+- Sent, no answer yet: a state change goes on if the form is closed (the app follows it, the
+  journal records it), so Esc says Close, not Cancel; a read is cancelled with the form.
 - An unknown outcome (timeout, dropped connection, cancelled): nothing is resent; the request is
   polled on request/status with its own request_id ("Check status"), the fields stay locked.
   If request/status does not know the id (the server lost it), it was not received: the form
@@ -31,8 +33,8 @@ CtrlS = Literal["submit", "resubmit", "send_again", "check_status"]
 IN_FLIGHT: Final = frozenset({"confirming", "sending"})
 # Nothing was applied (never sent, refused, not received): the fields are the user's to change.
 EDITABLE: Final = frozenset({"editing", "error", "failed"})
-# Nothing has gone out yet (or it is going): Esc cancels; afterwards it closes.
-NOT_OUT: Final = frozenset({"editing", "confirming", "sending"})
+# Nothing has gone out yet: Esc cancels; afterwards it closes (a read being sent: see can_cancel).
+NOT_OUT: Final = frozenset({"editing", "confirming"})
 # A request that has gone out and was not refused: closing leaves it to the app and the journal.
 OUT: Final = frozenset({"process", "unknown", "success", "error", "failed"})
 # What ctrl+s does, by phase: (its action, as the primary button says it). The footer's words are
@@ -69,6 +71,7 @@ class Submission:
 
     new_id: Callable[[], str]
     request_id: str = ""  # what the next send uses (shown)
+    changes_state: bool = True  # a read being sent is cancelled by Esc; a state change goes on
     sent_id: str = ""  # the request last sent: polls and news are about it
     phase: Phase = "editing"
     submissions: int = 0
@@ -103,7 +106,13 @@ class Submission:
 
     @property
     def can_cancel(self) -> bool:
-        return self.phase in NOT_OUT
+        """Esc cancels: nothing has gone out, or it is a read (closing the form stops it)."""
+        return self.phase in NOT_OUT or (self.phase == "sending" and not self.changes_state)
+
+    @property
+    def goes_on_when_closed(self) -> bool:
+        """A state change sent and not answered yet: closing the form leaves it to the app."""
+        return self.phase == "sending" and self.changes_state
 
     @property
     def keeps_draft(self) -> bool:
@@ -159,6 +168,8 @@ class Submission:
 
     def final_status(self, live_current: str | None) -> str:
         """What the form hands back on closing (FormOutcome.final_status)."""
+        if self.phase == "sending":
+            return "sent"  # closed before its answer: it goes on
         return self.phase if self.phase != "editing" else live_current or "error"
 
     # --- what the form says after an answer -------------------------------------------------------
