@@ -572,7 +572,7 @@ async def test_no_list_cuts_an_id_short_at_80_columns() -> None:
 def test_a_timeline_too_long_for_its_column_keeps_its_last_word() -> None:
     from fpconsole.tui.widgets.paged_table import _fit
 
-    assert _fit("process → success", 12, "left", keep="end") == "…s → success"
+    assert _fit("process → success", 12, "left", keep="end") == "… → success "  # never half a word
     assert _fit("process → success", 10, "left", keep="end") == "…→ success"
     assert _fit("process → success", 10, "left") == "process →…"
     assert _fit("success", 10, "left", keep="end") == "success   "

@@ -8,9 +8,10 @@ client's values, not its labels), with no layout pass: its size never depends on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual import events
@@ -62,6 +63,34 @@ def with_pending(sections: Sections, shape: list[tuple[str, list[str]]]) -> Sect
         out.append((heading, merged + pairs[taken:]))
     out += [(heading, pairs) for heading, pairs in sections if heading in given]
     return out
+
+
+# A masked PAN (440043******8785, mask_pan's shape): split over two lines it reads as two numbers.
+_MASKED_PAN = re.compile(r"\d{4,6}\*{2,}\d{4}")
+
+
+class Pairs:
+    """A section's label/value lines, laid out at the width they are rendered at.
+
+    The whole width, values taking what the labels leave: a line's trailing blanks are then the
+    same run whatever its value's length, so a new value repaints only itself. A masked PAN is
+    never wrapped: where the labels would leave it too little room (the narrow panel at 80
+    columns), the labels give way, cut with "…"."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        self.keep = max(
+            (len(found.group()) for _, value in pairs for found in _MASKED_PAN.finditer(value)), default=0
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        label_room = max(options.max_width - 1 - self.keep, 1) if self.keep else None
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(style="dim", no_wrap=True, overflow="ellipsis", max_width=label_room)
+        table.add_column(overflow="fold", ratio=1)
+        for key, value in self.pairs:
+            table.add_row(key, Text(value))
+        yield table
 
 
 class DetailPanel(ScrollView, can_focus=True):
@@ -124,14 +153,7 @@ class DetailPanel(ScrollView, can_focus=True):
         if heading:
             parts.append(Text(""))
             parts.append(self.heading_text(heading))
-        # The whole width, values taking what the labels leave: a line's trailing blanks are
-        # then the same run whatever its value's length, so a new value repaints only itself.
-        table = Table.grid(padding=(0, 1), expand=True)
-        table.add_column(style="dim", no_wrap=True)
-        table.add_column(overflow="fold", ratio=1)
-        for key, value in pairs:
-            table.add_row(key, Text(value))
-        parts.append(table)
+        parts.append(Pairs(pairs))
         return parts
 
     def show_message(self, title: str, message: str, *, error: bool = False) -> None:

@@ -69,7 +69,13 @@ def _fit(text: str, width: int, align: str, keep: str = "start") -> str:
     if len(text) > width:
         if width <= 1:
             return text[:width]
-        return "…" + text[len(text) - width + 1 :] if keep == "end" else text[: width - 1] + "…"
+        if keep != "end":
+            return text[: width - 1] + "…"
+        tail = text[len(text) - width + 1 :]
+        if not text[len(text) - width].isspace() and " " in tail:
+            # Cut at a word's start, not inside one: "… → success", not "…ocess → success".
+            tail = tail[tail.index(" ") :]
+        text = "…" + tail
     return text.rjust(width) if align == "right" else text.ljust(width)
 
 
