@@ -291,6 +291,12 @@ class CardsScreen(ListScreen):
             if value not in (None, ""):
                 pairs.append((key, str(value)))
         sections: list[tuple[str, list[tuple[str, str]]]] = [("", pairs)]
+        if changes:
+            # This console's own changes to the card, newest first (the rest are in Requests).
+            # Right after the card's lines, above Balance and Limits: at 80x24 those wrap and,
+            # when the fetch answers, grow; coming after them this section was pushed below the
+            # panel's bottom edge just as it loaded.
+            sections.append((changes_title(), [(c.when, c.what) for c in changes[:SHOWN]]))
         accounts = (info.get("balances") or {}).get("accounts") or []
         if accounts:
             sections.append(
@@ -321,9 +327,6 @@ class CardsScreen(ListScreen):
                     ],
                 )
             )
-        if changes:
-            # This console's own changes to the card, newest first (the rest are in Requests).
-            sections.append((changes_title(), [(c.when, c.what) for c in changes[:SHOWN]]))
         if "error" in info:
             sections.append(("Not fetched", [("reason", str(info["error"]))]))
         # Not fetched yet (a fetch follows): the answer fills the same lines (less to repaint).
