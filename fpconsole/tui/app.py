@@ -120,8 +120,11 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     CSS_PATH = "app.tcss"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {}
     # `:card ID` / `:transaction ID` select their row only once looked up: keys typed behind
-    # them (t for a transaction on that card) wait for that (type_ahead).
-    KEY_ROUTING_WORKERS: ClassVar[frozenset[str]] = frozenset({"open-entity", "open-transaction"})
+    # them (t for a transaction on that card) wait for that (type_ahead). F7's Load… looks an
+    # unlisted backup up before asking: a `y` typed behind it waits for the question.
+    KEY_ROUTING_WORKERS: ClassVar[frozenset[str]] = frozenset(
+        {"open-entity", "open-transaction", "sandbox-find-backup"}
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("colon", "command_line", "Open", id="command-line"),

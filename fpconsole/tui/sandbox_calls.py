@@ -87,6 +87,8 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
         tail = f"; {settled} request(s) came due and settled" if settled else ""
         return f"Clock moved {inputs.span(values['seconds'])} ahead: sandbox time {now}{tail}."
     if action == "delay":
+        if not values["delay"]:  # "settle that long after" read oddly for 0
+            return "Delay set to 0: changes settle at once (the next poll sees their outcome)."
         return f"Delay set to {values['delay']:g} s: changes settle that long after they are sent."
     if action == "faults":
         return f"Faults set: {inputs.describe_faults(values)}. The top bar shows them until cleared."

@@ -9,7 +9,7 @@ the same reasons the Card API would refuse the amount of a transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
@@ -151,6 +151,25 @@ def check_backup_name(text: str) -> Checked:
     else:
         found.values["name"] = name
     return found
+
+
+def check_backup_to_load(text: str, names: Collection[str]) -> Checked:
+    """A name Load… may ask about: well formed, and one of the backups `names` (read from the
+    sandbox), so the confirmation is never asked for a backup that is not there."""
+    found = check_backup_name(text)
+    name = found.values.get("name")
+    if name is not None and name not in names:
+        del found.values["name"]
+        found.problems["backup"] = missing_backup(name, names)
+    return found
+
+
+def missing_backup(name: str, names: Collection[str]) -> str:
+    """The Name box's line for a backup that does not exist, with the fix in the console's
+    words (the sandbox's own message points at its HTTP route)."""
+    if names:
+        return f"Name: no backup named {name!r}; pick one from the list below (Enter on it loads it)"
+    return f"Name: no backup named {name!r}; there are none yet (type a name and Save to make one)"
 
 
 # --- faults -----------------------------------------------------------------------------------

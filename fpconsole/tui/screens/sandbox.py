@@ -192,6 +192,10 @@ class SandboxScreen(Screen[None]):
         self.prefilled_card: str | None = None  # the card id last put in by selection
         self.history: list[dict[str, Any]] = []
         self.backups: list[dict[str, Any]] = []
+        self.left_section = False  # suspended by a switch to another section (not a dialog)
+        # Boxes whose red line is the console's own check (not the sandbox's answer): typing in
+        # another box can make it moot ("Nothing to inject" goes once a rate is typed).
+        self.checked_errors: set[str] = set()
 
     @property
     def fp_app(self) -> FpConsoleApp:
@@ -324,9 +328,23 @@ class SandboxScreen(Screen[None]):
         faults_news(self.app).subscribe(self, lambda shown: self._show_faults(shown.summary))
         # The selection and the sandbox's state are read on screen resume, the first time too.
 
+    def on_screen_suspend(self) -> None:
+        # Left for another section (F2, `:card …`, the palette), not covered by one of this
+        # section's dialogs: by the time this is handled the app shows another mode's stack.
+        self.left_section = self not in self.app.screen_stack
+
     def on_screen_resume(self) -> None:
         """Back in the section: the selection in Cards, and the sandbox's state as it is now
-        (the backend may have come up since, or the CLI changed the faults)."""
+        (the backend may have come up since, or the CLI changed the faults).
+
+        Arriving from another section, the focus is on the menu, as on the first visit: the
+        section's keys work (a panel's letter, `:`, the F-keys) and nothing typed lands in the
+        box that had the focus when the operator left (QA: `b` typed on arrival read `100%b` in
+        Timeouts, `:card …` went into Delay and ctrl+s sent it). The panel left is still shown;
+        Enter or Tab goes back into it. Back from a dialog of this section, the focus stays."""
+        if self.left_section:
+            self.left_section = False
+            self.action_menu()
         self.prefill_card()
         self.read_state()
 
@@ -500,7 +518,7 @@ class SandboxScreen(Screen[None]):
             self._ask_reset()
             return
         if action == "load":
-            self._ask_load(values["name"])
+            self._load_known(values["name"])
             return
         if action == "save" and values["name"] in {field_of(b, "name") for b in self.backups}:
             self._ask_replace(values["name"])
@@ -531,12 +549,47 @@ class SandboxScreen(Screen[None]):
             return found
         return None
 
-    def _show_problems(self, boxes: list[str], problems: Mapping[str, str]) -> None:
+    def _show_problems(self, boxes: list[str], problems: Mapping[str, str], *, checked: bool = True) -> None:
+        """Each box's red line: its problem, or none. `checked`: the console's own check said
+        so (False: the sandbox's answer did)."""
         for key in boxes:
             label = self.query_one(f"#error-{key}", Label)
             message = problems.get(key, "")
             label.update(message)
             label.set_class(bool(message), "-shown")
+            if message and checked:
+                self.checked_errors.add(key)
+            else:
+                self.checked_errors.discard(key)
+
+    def _error_shown(self, key: str) -> bool:
+        return self.query_one(f"#error-{key}", Label).has_class("-shown")
+
+    @on(Input.Changed)
+    def _box_changed(self, event: Input.Changed) -> None:
+        """A red line goes once its box is cleared or right, or says what is wrong with it now
+        (as in the forms; QA: Name and Delay kept theirs after the fix). A box with no red line
+        stays quiet until the next try: no error while the operator is still typing."""
+        key = (event.input.id or "").removeprefix("sb-")
+        action = BOX_ACTIONS.get(key, "")
+        shown = [box for box in boxes_of(action) if self._error_shown(box)]
+        if not shown:
+            return
+        checked = self._check(action)
+        problems = checked.problems if checked is not None else {}
+        update: dict[str, str] = {}
+        for box in shown:
+            if box == key:
+                update[box] = problems.get(box, "") if event.value.strip() else ""
+            elif box in self.checked_errors and box not in problems:
+                update[box] = ""  # moot now: "Nothing to inject" once a rate is typed
+        if update:
+            self._show_problems(list(update), update)
+        panel = ACTION_PANEL[action]
+        line = self.query_one(f"#result-{panel}", Static)
+        stale = str(line.content).startswith("Not sent: ") and line.has_class("-failed")
+        if stale and not any(self._error_shown(box) for box in boxes_of(action)):
+            self._result(panel, "", "")  # "1 box to correct": there is none now
 
     def _result(self, panel: str, text: str, kind: str) -> None:
         line = self.query_one(f"#result-{panel}", Static)
@@ -563,6 +616,46 @@ class SandboxScreen(Screen[None]):
             ConfirmScreen(spec, target=f"Partner {partner} · {self.fp_app.context.host}", target_id=partner),
             lambda answer: self._start("reset", {}) if answer is not None else self._cancelled("data"),
         )
+
+    def _backup_names(self) -> set[str]:
+        return {str(field_of(backup, "name")) for backup in self.backups}
+
+    def _load_known(self, name: str) -> None:
+        """Load… asks only about a backup that exists (QA: asked, then "no backup named"): a
+        name in the list shown is asked about at once; another is looked up first, with one read
+        of the list (it may have been saved since, from the CLI)."""
+        if name in self._backup_names():
+            self._ask_load(name)
+            return
+        backend = self.fp_app.backend
+        if backend is None:
+            self._start("load", {"name": name})  # says why nothing can be sent
+            return
+        self.busy.add("backups")
+        self._result("backups", f"Looking for backup {name}…", "busy")
+        self._find_backup(name, backend)
+
+    # Keys typed behind Load… wait for this read (app.KEY_ROUTING_WORKERS): a `y` meant for the
+    # confirmation reaches it, not the button.
+    @work(exit_on_error=False, group="sandbox-find-backup")
+    async def _find_backup(self, name: str, backend: ConsoleBackend) -> None:
+        from fpconsole.tui.sandbox_link import control_call
+
+        try:
+            found = await control_call(backend, lambda control: control.list_backups())
+        except Exception as exc:  # the operator sees it here, not a traceback
+            self.busy.discard("backups")
+            self._result("backups", f"Load backup: the list of backups could not be read: {exc}", "failed")
+            return
+        self.busy.discard("backups")
+        self._list_backups(found)
+        checked = inputs.check_backup_to_load(name, self._backup_names())
+        self._show_problems(["backup"], checked.problems)
+        if not checked.ok:
+            self._result("backups", "Not sent: 1 box to correct (shown in red).", "failed")
+            return
+        self._result("backups", "", "")
+        self._ask_load(name)
 
     def _ask_load(self, name: str) -> None:
         from fpconsole.tui.confirm import ConfirmScreen, ConfirmSpec
@@ -633,7 +726,7 @@ class SandboxScreen(Screen[None]):
             answer = await control_call(backend, CALLS[action](values))
         except errors.CardApiError as exc:
             self.busy.discard(panel)
-            self._failed(action, exc)
+            self._failed(action, exc, values)
             return
         except Exception as exc:  # whatever it was, the operator sees it here, not a traceback
             self.busy.discard(panel)
@@ -642,7 +735,7 @@ class SandboxScreen(Screen[None]):
         self.busy.discard(panel)
         await self._done(action, values, answer, backend)
 
-    def _failed(self, action: str, exc: Exception) -> None:
+    def _failed(self, action: str, exc: Exception, values: Mapping[str, Any]) -> None:
         from fpconsole.api import errors
 
         panel = ACTION_PANEL[action]
@@ -666,9 +759,15 @@ class SandboxScreen(Screen[None]):
             box = "card_id" if action == "topup" else "history_card"
             placed[box] = f"{LABELS[box]}: {exc.error_description or 'no such card'} on this sandbox"
         elif isinstance(exc, errors.ApiError) and exc.error_code == "not_found" and action == "load":
-            placed["backup"] = f"Name: {exc.error_description or 'no such backup'}"
+            # Gone since the list was read (deleted from the CLI): said as Load… says it, and the
+            # list below is read again.
+            placed["backup"] = inputs.missing_backup(values["name"], self._backup_names() - {values["name"]})
+            self.refresh_backups()
+            self._show_problems(list(placed), placed, checked=False)
+            self._result(panel, f"{WORKING[action]} failed: the backup is not there any more.", "failed")
+            return
         if placed:
-            self._show_problems(list(placed), placed)
+            self._show_problems(list(placed), placed, checked=False)
             self.query_one(f"#sb-{next(iter(placed))}", Input).focus()
         self._result(panel, f"{WORKING[action]} failed: {exc}", "failed")
 
