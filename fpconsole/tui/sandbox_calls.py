@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from fpconsole.tui import display_time
 from fpconsole.tui import sandbox_inputs as inputs
 
 if TYPE_CHECKING:
@@ -126,11 +127,17 @@ def backup_line(backup: Any) -> str:
 HISTORY_COLUMNS: Final = ("When", "Event", "Amount", "Detail")
 
 
+def history_columns() -> tuple[str, ...]:
+    """The history's columns, When saying the zone its times are shown in (the console's, as on
+    every screen: the sandbox answers in +05:00)."""
+    return (display_time.header(HISTORY_COLUMNS[0]), *HISTORY_COLUMNS[1:])
+
+
 def history_row(event: Any) -> tuple[str, str, str, str]:
     """One row of a card's history: when, what (a status change or the ledger entry's type), the
     amount for a ledger entry, and the rest (the status change and its reason, the merchant and
     the end of the transaction id)."""
-    at = str(field_of(event, "at", "") or "")[:16].replace("T", " ")
+    at = display_time.shown(field_of(event, "at", ""))
     kind = str(field_of(event, "kind", "") or "")
     details: Mapping[str, Any] = field_of(event, "details", {}) or {}
     if kind == "status":

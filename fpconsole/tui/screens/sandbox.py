@@ -28,11 +28,11 @@ from fpconsole.tui import sandbox_inputs as inputs
 from fpconsole.tui.keymap import SEND_KEYS
 from fpconsole.tui.sandbox_calls import (
     CALLS,
-    HISTORY_COLUMNS,
     WORKING,
     backup_line,
     describe_answer,
     field_of,
+    history_columns,
     history_row,
 )
 from fpconsole.tui.sandbox_state import faults_news, faults_text, set_faults
@@ -880,7 +880,7 @@ class SandboxScreen(Screen[None]):
     @staticmethod
     def _history_table() -> DataTable[str]:
         table: DataTable[str] = DataTable(id="history-table", cursor_type="row", zebra_stripes=False)
-        table.add_columns(*HISTORY_COLUMNS)
+        table.add_columns(*history_columns())
         table.display = False  # until a card's history is shown
         return table
 
