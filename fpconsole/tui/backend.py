@@ -292,7 +292,8 @@ class ConsoleBackend:
         return await asyncio.to_thread(lambda: asyncio.run(self.client.post_control(path, body)))
 
     def resume_pending(self) -> int:
-        """Requests still in `process` when the console last closed are polled again."""
+        """Requests still in `process` when the console last closed are polled again (follow_id
+        hands the cache their journaled bodies: a success fills it as it would have then)."""
         pending = self.journal.pending()
         for entry in pending:
             if entry.request_id:
@@ -350,10 +351,22 @@ class ConsoleBackend:
 
     # --- calls ---------------------------------------------------------------------------------
 
-    async def submit(self, method: Method, body: dict[str, Any]) -> CallResult:
+    async def submit(
+        self,
+        method: Method,
+        body: dict[str, Any],
+        *,
+        on_unknown: Callable[[errors.CardApiError], object] | None = None,
+    ) -> CallResult:
         if self.read_only and method.changes_state:
             raise errors.InvalidRequest([], method=method.name)
-        return await self.client.call(method, body)
+        return await self.client.call(method, body, on_unknown=on_unknown)
+
+    @property
+    def read_timeout(self) -> float:
+        """How long the client waits for an answer before its outcome is unknown (a form says
+        it while a state change waits)."""
+        return self.client.options.read_timeout
 
     async def read(self, method: Method | str, body: dict[str, Any]) -> CallResult:
         meth = method if isinstance(method, Method) else REGISTRY.resolve(method)
@@ -366,9 +379,20 @@ class ConsoleBackend:
     def follow_id(self, request_id: str, method: str | None) -> None:
         if request_id in self._followers and not self._followers[request_id].done():
             return
+        self._recall_body(request_id)
         task = asyncio.get_running_loop().create_task(self._track(request_id, method))
         self._followers[request_id] = task
         self._post(FollowersChanged(request_id, following=True))
+
+    def _recall_body(self, request_id: str) -> None:
+        """A request this run did not send (resumed at start, or polled again from Requests after
+        a restart): the cache gets its body from the journal, redacted there as it is in the
+        event a request sent now gives it."""
+        if self.cache.knows_request(request_id):
+            return
+        entry = self.journal.get(request_id)
+        if entry is not None and entry.request is not None:
+            self.cache.recall_request(request_id, entry.method, entry.request)
 
     async def _track(self, request_id: str, method: str | None) -> None:
         try:
