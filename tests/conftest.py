@@ -1,12 +1,18 @@
 """Every test runs with its own FPCONSOLE_HOME, so nothing reads or writes the developer's real
-config, cache or journal, and parallel workers never share files."""
+config, cache or journal, and parallel workers never share files.
+
+`pane`: the tmux tests' terminal (test_tmux.Pane), a tmux server of its own per test."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from test_tmux import Pane
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +46,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         module_rank[item.path] = min(module_rank.get(item.path, 2), rank(item))
     items.sort(key=lambda item: module_rank[item.path])  # stable: collection order within a rank
+
+
+@pytest.fixture
+def pane(tmp_path: Path) -> Iterator[Pane]:
+    from test_tmux import Pane
+
+    home = tmp_path / "home"
+    home.mkdir()
+    started = Pane(home)
+    try:
+        yield started
+    finally:
+        started.kill()

@@ -9,24 +9,12 @@ import io
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cli_sandbox import CARD, Tty, run
 
 from fpconsole import cli, exit_codes
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.sandbox_commands import BadArgument, delay_seconds
 from fpconsole.tui import sandbox_inputs
-
-CARD = "7001001"
-
-
-class Tty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(["sandbox", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(

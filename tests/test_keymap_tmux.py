@@ -5,8 +5,6 @@ tmux says what the program in the pane asked for (#{mouse_any_flag})."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from test_tmux import Pane, console_command
@@ -15,17 +13,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
-
-
-@pytest.fixture
-def pane(tmp_path: Path) -> Iterator[Pane]:
-    home = tmp_path / "home"
-    home.mkdir()
-    started = Pane(home)
-    try:
-        yield started
-    finally:
-        started.kill()
 
 
 def open_console(pane: Pane, *args: str) -> None:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,17 +87,6 @@ class Pane:
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
-
-
-@pytest.fixture
-def pane(tmp_path: Path) -> Iterator[Pane]:
-    home = tmp_path / "home"
-    home.mkdir()
-    started = Pane(home)
-    try:
-        yield started
-    finally:
-        started.kill()
 
 
 def choose(pane: Pane, label: str, downs: int, shown: str) -> None:

@@ -5,22 +5,9 @@ for Alt+key: Esc : closed nothing and opened nothing (fpconsole/tui/escape_keys.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from test_tmux import Pane, start
-
-
-@pytest.fixture
-def pane(tmp_path: Path) -> Iterator[Pane]:
-    home = tmp_path / "home"
-    home.mkdir()
-    started = Pane(home)
-    try:
-        yield started
-    finally:
-        started.kill()
 
 
 @pytest.mark.slow

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from test_tmux import Pane, choose, start
@@ -18,17 +16,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
-
-
-@pytest.fixture
-def pane(tmp_path: Path) -> Iterator[Pane]:
-    home = tmp_path / "home"
-    home.mkdir()
-    started = Pane(home)
-    try:
-        yield started
-    finally:
-        started.kill()
 
 
 def found(pattern: str, screen: str) -> str:

@@ -11,8 +11,6 @@ import pty
 import re
 import shutil
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from test_tmux import Pane, console_command
@@ -20,17 +18,6 @@ from test_tmux import Pane, console_command
 from fpconsole.tui.early_keys import read_cooked_lines
 
 BURST = ("F3", ":card 7001001", "Enter", "t", "ORD-55", "Tab", "Tab", "77")
-
-
-@pytest.fixture
-def pane(tmp_path: Path) -> Iterator[Pane]:
-    home = tmp_path / "home"
-    home.mkdir()
-    started = Pane(home)
-    try:
-        yield started
-    finally:
-        started.kill()
 
 
 def form_filled(screen: str) -> bool:

@@ -23,13 +23,24 @@ from fpconsole.store import cache as cache_module
 from fpconsole.tui.screens.base import ListScreen
 
 
-@pytest.fixture
-def deterministic_console(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _pinned_console(monkeypatch: pytest.MonkeyPatch, tz: str) -> Iterator[None]:
     pinned = cache_module.to_micros(START)
     monkeypatch.setattr(cache_module, "now_us", lambda: pinned)
     monkeypatch.setattr(ListScreen, "DETAIL_DELAY", 0.01)
-    monkeypatch.setenv("TZ", "<+05>-5")
+    monkeypatch.setenv("TZ", tz)
     time.tzset()
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def deterministic_console(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from _pinned_console(monkeypatch, "<+05>-5")
+
+
+@pytest.fixture
+def console_in_minus_three(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """deterministic_console in UTC-03:00: neither the sandbox's +05:00 nor UTC, so a time shown
+    as stored, in either, is caught (tests/tui/test_times_*.py)."""
+    yield from _pinned_console(monkeypatch, "<-03>3")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from form_helpers import text_of
 from snapshot_apps import SnapshotApp, make_app, wait_ready, wait_until
+from test_sandbox_section import idle, open_sandbox
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, OptionList, Static
 
@@ -27,22 +28,6 @@ from fpconsole.tui.screens.sandbox import SandboxScreen
 pytestmark = pytest.mark.usefixtures("deterministic_console")
 
 SIZE = (100, 30)
-
-
-async def open_sandbox(pilot: Pilot[Any]) -> SandboxScreen:
-    await pilot.press("f7")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SandboxScreen))
-    screen = pilot.app.screen
-    assert isinstance(screen, SandboxScreen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return screen
-
-
-async def idle(pilot: Pilot[Any], screen: SandboxScreen) -> None:
-    await wait_until(pilot, lambda: not screen.busy)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def leave_and_come_back(pilot: Pilot[Any], screen: SandboxScreen) -> None:

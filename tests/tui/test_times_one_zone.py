@@ -8,8 +8,6 @@ stored, in either, is caught.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
@@ -17,29 +15,11 @@ import pytest
 from snapshot_apps import SnapshotApp, make_app, wait_ready, wait_until
 
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
-from fpconsole.store.cache import to_micros
 from fpconsole.tui import display_time
 from fpconsole.tui.card_history import CardChange, changes_title
 from fpconsole.tui.statement_model import shown_time
 
 ZONE = "UTC-03:00"
-
-
-@pytest.fixture
-def console_in_minus_three(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from snapshot_apps import START
-
-    from fpconsole.store import cache as cache_module
-    from fpconsole.tui.screens.base import ListScreen
-
-    pinned = to_micros(START)
-    monkeypatch.setattr(cache_module, "now_us", lambda: pinned)
-    monkeypatch.setattr(ListScreen, "DETAIL_DELAY", 0.01)
-    monkeypatch.setenv("TZ", "<-03>3")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 pytestmark = pytest.mark.usefixtures("console_in_minus_three")

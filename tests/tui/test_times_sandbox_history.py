@@ -8,16 +8,12 @@ stored, in either, is caught.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 import pytest
 from form_helpers import text_of
 from snapshot_apps import SnapshotApp, make_app, wait_ready, wait_until
 from textual.widgets import DataTable, Static
 
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
-from fpconsole.store.cache import to_micros
 from fpconsole.tui import display_time
 from fpconsole.tui.sandbox_calls import history_columns, history_row
 from fpconsole.tui.screens.sandbox import SandboxScreen
@@ -25,23 +21,6 @@ from fpconsole.tui.screens.statement import StatementScreen
 from fpconsole.tui.statement_model import shown_time
 
 ZONE = "UTC-03:00"
-
-
-@pytest.fixture
-def console_in_minus_three(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from snapshot_apps import START
-
-    from fpconsole.store import cache as cache_module
-    from fpconsole.tui.screens.base import ListScreen
-
-    pinned = to_micros(START)
-    monkeypatch.setattr(cache_module, "now_us", lambda: pinned)
-    monkeypatch.setattr(ListScreen, "DETAIL_DELAY", 0.01)
-    monkeypatch.setenv("TZ", "<-03>3")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 pytestmark = pytest.mark.usefixtures("console_in_minus_three")
