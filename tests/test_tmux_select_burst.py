@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_tmux import Pane, pane, start  # noqa: F401  (pane: the fixture)
+from test_tmux import Pane, start
 
 pytestmark = [
     pytest.mark.slow,
@@ -15,7 +15,7 @@ pytestmark = [
 ]
 
 
-def test_create_client_through_three_selects_in_one_write(pane: Pane) -> None:  # noqa: F811
+def test_create_client_through_three_selects_in_one_write(pane: Pane) -> None:
     start(pane)
     pane.keys(
         "n", "Enter", "Down", "Enter", "Tab", "98", "Tab", "77011234567",
@@ -30,7 +30,7 @@ def test_create_client_through_three_selects_in_one_write(pane: Pane) -> None:  
     pane.line_with("First name *", "ALIYA")
 
 
-def test_searching_an_open_list_and_escaping_it(pane: Pane) -> None:  # noqa: F811
+def test_searching_an_open_list_and_escaping_it(pane: Pane) -> None:
     start(pane)
     # Typed to search: `wal` finds Freedom Wallet Card (by `l` alone it would be Electron Card).
     pane.keys("n", "Enter", "w", "a", "l", "Enter", "Tab", "98")
