@@ -718,3 +718,32 @@ async def test_header_says_an_error_and_esc_still_asks_before_discarding() -> No
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LeaveScreen)  # typed fields are not thrown away unasked
+
+
+async def test_an_outcome_the_app_hears_before_the_form_reads_its_own_answer_is_not_lost() -> None:
+    """The submit starts the app's polling before the form handles the `process` answer (so a
+    closed form's request is still followed). A poll that says success at once (a sandbox that
+    settles fast, a loaded machine) reached the form while it was still 'sending' and was dropped:
+    the form then showed `process` for good (.ci/run: test_forms_request_id timed out at 60 s)."""
+    answer = make_result(api.CLIENT_ADD, RID, request_status="process")
+    response = {"status": "ok", "request_status": "success", "client_id": "5001"}
+
+    class SettlesAtOnce(FakeBackend):
+        def follow(self, result: Any) -> None:
+            super().follow(result)
+            app.news.publish(
+                RequestUpdated(
+                    request_id=result.request_id, method="client.add", outcome="success", response=response
+                )
+            )
+
+    backend = SettlesAtOnce(answers=[answer])
+    app = host(backend=backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, CLIENT)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert phase(screen) == "success"
+        assert text_of(screen.query_one("#status", Static)).startswith("sent → process → success")
+        assert "client_id  5001" in text_of(screen.query_one("#result", Static))

@@ -222,6 +222,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._reveal_pending = False  # a scroll to the focused field is due after the refresh
         self._wait_explained = False  # the "no answer yet" note is shown for this send
         self._no_answer_why = ""  # why the client gave up waiting for this send's answer
+        # News about the request sent that came before the form read its own answer: the submit
+        # starts the app's polling first, and a fast poll can beat the answer to the form.
+        self._early_news: RequestUpdated | None = None
         # A submit held until the form can check it (`submit_waits_for`): what was typed then,
         # and what it waits for. At most one: a second ctrl+s meanwhile sends nothing more.
         self._held: tuple[FormInput, str] | None = None
@@ -839,7 +842,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         # request_id and be sent twice. The journal has it; an error reopens editing here.
         self._drop_draft()
         self.error_code = self.error_description = None
-        self._wait_explained, self._no_answer_why = False, ""
+        self._wait_explained, self._no_answer_why, self._early_news = False, "", None
         self.live.start(self._now())
         self._set_result("")
         self._lock(True)
@@ -930,6 +933,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._set_result("")  # the wait is over: nothing left to explain
             self._refresh_buttons()
             self._refresh_status()
+            self._apply_early_news()
         elif outcome is Outcome.SUCCESS:
             self._succeed(response)
         elif outcome is Outcome.ERROR:
@@ -974,6 +978,8 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _request_updated(self, message: RequestUpdated) -> None:
         # While sending, the submit's own answer is authoritative; afterwards polls take over.
         if not self.submission.concerns(message.request_id):
+            if self.phase == "sending" and message.request_id == self.submission.sent_id:
+                self._early_news = message  # applied once the answer is in (_apply_early_news)
             return
         status = message.outcome
         if status == "success":
@@ -1097,6 +1103,14 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._refresh_status()
         self._refresh_buttons()
         self.query_one("#close", Button).focus()
+        self._apply_early_news()
+
+    def _apply_early_news(self) -> None:
+        """The poll's news that came while the form still waited for its own answer, now that the
+        answer is in (process or unknown): as if it had come just now."""
+        early, self._early_news = self._early_news, None
+        if early is not None:
+            self._request_updated(early)
 
     def _start_ticking(self) -> None:
         self._refresh_status()
