@@ -32,12 +32,13 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from fpconsole.api.fields import Reason
 from fpconsole.api.methods import Method
 from fpconsole.api.validation import describe_errors
 from fpconsole.tui.ledger_limits import GuardKind, money
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 PRODUCTION: Final = "production"
 
@@ -218,7 +219,7 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
                     variant="error" if spec.danger else "primary",
                     compact=True,
                 )
-        yield Footer()
+        yield KeyHints()
 
     def _prompt(self, text: str | Content, key: str, *, value: str = "", max_length: int = 0) -> Vertical:
         field = Input(value=value, id=f"confirm-{key}", max_length=max_length, compact=True)

@@ -14,12 +14,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fpconsole.api import errors
 from fpconsole.api.names import MethodName
 from fpconsole.api.redaction import REDACTED, mask_pan
 from fpconsole.tui.connection import unavailable_reason
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 REVEAL_SECONDS = 30
 
@@ -54,7 +55,7 @@ class SecretDataScreen(ModalScreen[None]):
             yield Static(
                 f"v reveals for {REVEAL_SECONDS} s · h hides · c copies the masked number", classes="hint"
             )
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.fetch()

@@ -11,9 +11,10 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from fpconsole.pager import page, pager_command, unusable_pager
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -38,7 +39,7 @@ class TextView(ModalScreen[None]):
         yield Static(self.title_text, id="text-title", markup=False)
         with VerticalScroll(id="text-scroll"):
             yield Static(self.text, id="text-body", markup=False)
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#text-scroll").focus()

@@ -12,11 +12,11 @@ from form_helpers import FormHost, text_of, type_text
 from textual import events
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Button, Footer, Input, Label
-from textual.widgets._footer import FooterKey
+from textual.widgets import Button, Input, Label
 
 from fpconsole.api import methods as api
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, confirm_spec_for, describe_target
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 MASK = "440043******1234"
 
@@ -176,7 +176,7 @@ async def test_production_close_asks_last_four_and_reason_and_fits_80x24() -> No
         assert not screen.query("#confirm-id")  # what the README says: last four and a reason
         yes = screen.query_one("#confirm-yes", Button)
         assert yes.region.area > 0 and Region(0, 0, 80, 24).contains_region(yes.region)
-        assert Region(0, 0, 80, 24).contains_region(screen.query_one(Footer).region)
+        assert Region(0, 0, 80, 24).contains_region(screen.query_one(KeyHints).region)
         await type_text(pilot, "#confirm-last4", "1235")
         await pilot.click("#confirm-yes")
         await pilot.pause()
@@ -245,7 +245,7 @@ def test_refunds_and_full_clearings_say_the_amount_in_words() -> None:
 
 def footer_keys(screen: ConfirmScreen) -> dict[str, str]:
     """What the dialog's footer shows: key → description."""
-    return {key.key: key.description for key in screen.query(FooterKey)}
+    return {hint.key: hint.description for hint in screen.query_one(KeyHints).hints()}
 
 
 async def wait_footer(pilot: Pilot[Any], screen: ConfirmScreen, expected: dict[str, str]) -> None:

@@ -10,9 +10,9 @@ import pytest
 from form_helpers import FormHost
 from textual.pilot import Pilot
 from textual.widgets import Button
-from textual.widgets._footer import FooterKey
 
 from fpconsole.tui.forms.leave import LeaveScreen
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 
 def host(*, can_keep: bool) -> FormHost:
@@ -49,7 +49,7 @@ async def test_no_draft_to_keep_ignores_k() -> None:
 
 
 def footer_keys(app: FormHost) -> dict[str, str]:
-    return {key.key: key.description for key in app.screen.query(FooterKey)}
+    return {hint.key: hint.description for hint in app.screen.query_one(KeyHints).hints()}
 
 
 async def wait_footer(pilot: Pilot[Any], app: FormHost, expected: dict[str, str]) -> None:
@@ -71,7 +71,8 @@ async def test_the_footer_says_the_keys_and_what_enter_does() -> None:
         await wait_footer(pilot, app, {**keys, "enter": "Keep as draft"})
         await pilot.press("tab")
         await wait_footer(pilot, app, {**keys, "enter": "Discard"})
-        assert all(key.region.right <= 80 for key in app.screen.query(FooterKey))  # all fit at 80x24
+        hints = app.screen.query_one(KeyHints)
+        assert set(hints.hints()) <= set(hints.drawn())  # all fit at 80x24
     assert app.results == []
 
 

@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from fpconsole.tui.forms.styles import default_css
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 LeaveChoice = Literal["discard", "keep", "stay"]
 _CHOICES: dict[str, LeaveChoice] = {"leave-keep": "keep", "leave-discard": "discard"}
@@ -51,7 +52,7 @@ class LeaveScreen(ModalScreen[LeaveChoice]):
                 if self.can_keep:
                     yield Button("Keep as draft", id="leave-keep")
                 yield Button("Discard", id="leave-discard", variant="error")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         # The safe answer has the focus: Enter goes back to the form.

@@ -42,7 +42,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from fpconsole.api import errors
 from fpconsole.api.client import CallResult
@@ -82,6 +82,7 @@ from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.glyphs import marked
 from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
     from fpconsole.store.drafts import FormDrafts
@@ -307,7 +308,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 yield Button("Open", id="open-created", compact=True)
                 yield Button("Close", id="close", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer()
+        yield KeyHints()
 
     def _field_widgets(self, values: Mapping[str, str]) -> list[Widget]:
         """The rows shown when the form opens. A row hidden then (the KYC fields until product

@@ -15,10 +15,11 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from fpconsole.tui.messages import AppNews, subscribe_news
 from fpconsole.tui.widgets.detail import DetailPanel
+from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row, RowSource
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -131,7 +132,7 @@ class ListScreen(Screen[None]):
                 box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
                 yield box
             yield self.DETAIL_PANEL(id="detail")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(TopBar).in_process = self.fp_app.in_process

@@ -21,10 +21,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
+from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -199,7 +200,7 @@ class BulkScreen(Screen[None]):
             RESULT_COLUMNS, self.results, empty_text="Results appear here, row by row.", id="results"
         )
         yield Static("", id="message", markup=False)
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(TopBar).in_process = self.fp_app.in_process

@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from fpconsole.production_guard import Question
+from fpconsole.tui.widgets.key_hints import KeyHints
 
 
 class BulkProductionGuard(ModalScreen[bool]):
@@ -49,7 +50,7 @@ class BulkProductionGuard(ModalScreen[bool]):
                 yield Button("Cancel", id="guard-cancel", compact=True)
                 yield Button("Send", id="guard-send", variant="error", compact=True)
         # The keys are shown as every confirmation in the console shows them.
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one("#guard-answer", Input).focus()

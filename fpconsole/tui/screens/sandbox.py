@@ -21,7 +21,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from fpconsole.tui import sandbox_inputs as inputs
@@ -36,6 +36,7 @@ from fpconsole.tui.sandbox_calls import (
     history_row,
 )
 from fpconsole.tui.sandbox_state import faults_news, faults_text, set_faults
+from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class SandboxScreen(Screen[None]):
             )
             with ContentSwitcher(id="sb-panels", initial="panel-topup"):
                 yield from self._panels()
-        yield Footer()
+        yield KeyHints()
 
     def _panels(self) -> Iterable[VerticalScroll]:
         yield self._panel(

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
+from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from fpconsole.api import errors
 from fpconsole.api import methods as api
@@ -36,6 +36,7 @@ from fpconsole.tui.statement_model import (
     shown_time,
 )
 from fpconsole.tui.statement_window import Preset, Window, WindowDialog, preset_window
+from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -186,7 +187,7 @@ class StatementScreen(Screen[None]):
                 yield Static("", id="summary-body")
             with TabPane("Charts", id="tab-charts"):
                 yield Vertical(id="charts")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(TopBar).in_process = self.fp_app.in_process
