@@ -10,9 +10,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import textual._wait
 
 if TYPE_CHECKING:
     from test_tmux import Pane
+
+
+# Pilot waits for the console to go idle after every key and pause by sleeping in steps of 20 ms
+# until a step passes with almost no CPU used: a test typing a name spent most of its time asleep
+# (0.36 s of a console's 0.83 s start). Steps of 5 ms with the same ratio of CPU to wall time ask
+# the same question four times as often; the tests wait on conditions, not on these sleeps.
+textual._wait.SLEEP_GRANULARITY = 0.005
+textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
 
 
 @pytest.fixture(autouse=True)
