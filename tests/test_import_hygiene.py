@@ -72,7 +72,9 @@ def _who_loads(modules: list[str], forbidden: tuple[str, ...]) -> dict[str, list
         found = {{}}
         for name in {modules!r}:
             importlib.import_module(name)
-            now = [m for m in sys.modules if any(m == f or m.startswith(f + ".") for f in forbidden)]
+            # A None entry blocks an import (fpconsole.api blocks httpx._main): nothing loaded.
+            now = [m for m, loaded in sys.modules.items()
+                   if loaded is not None and any(m == f or m.startswith(f + ".") for f in forbidden)]
             if now:
                 found[name] = sorted({{f for f in forbidden for m in now if m == f or m.startswith(f + ".")}})
                 for m in now:
@@ -125,6 +127,17 @@ def test_the_check_names_a_module_that_imports_textual() -> None:
 def test_cli_imports_no_textual_pydantic_or_sandbox() -> None:
     loaded = _imports(["fpconsole.cli"], forbidden=("textual", "pydantic", "fpconsole.sandbox", "httpx"))
     assert loaded == []
+
+
+def test_the_first_frame_imports_no_client_pydantic_or_sandbox() -> None:
+    # The console paints before its backend exists (launch.py): what the first frame imports is
+    # time an operator stares at an empty terminal. The client, its models and the sandbox are
+    # imported in a worker after it; a module that pulls them in at import time (a type it only
+    # annotates with, say) costs ~150 ms of every start.
+    first_frame = ["fpconsole.tui.launch", "fpconsole.tui.app", "fpconsole.tui.screens.clients"]
+    heavy = ("httpx", "pydantic", "fpconsole.api.client", "fpconsole.api.sandbox_control")
+    heavy += ("fpconsole.sandbox", "starlette")
+    assert _who_loads(first_frame, heavy) == {}
 
 
 def test_cli_methods_command_stays_off_textual_and_the_sandbox() -> None:

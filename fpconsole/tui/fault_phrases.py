@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from rich.cells import cell_len, set_cell_size
 
-from fpconsole.api.sandbox_control import FaultRule, Faults, FaultSettings
-from fpconsole.tui.sandbox_inputs import describe_faults
+if TYPE_CHECKING:  # the top bar imports this module for the first frame: no client, no pydantic
+    from fpconsole.api.sandbox_control import FaultRule, Faults, FaultSettings
 
 PREFIX: Final = "⚠ faults: "
 SHORT_PREFIX: Final = "⚠ "  # when the label would leave no room for the worst fault itself
@@ -52,6 +52,9 @@ def from_faults(faults: Faults) -> FaultsInForce:
 
 
 def _ranked(rule: FaultRule, method: str) -> Iterator[tuple[tuple[int, float, int, str], str]]:
+    # Here, not at the top: sandbox_inputs imports pydantic, which the first frame does without.
+    from fpconsole.tui.sandbox_inputs import describe_faults
+
     where = f" {method}" if method else ""
     for order, key in enumerate(FAILURES):
         rate = getattr(rule, key)
