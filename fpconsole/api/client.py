@@ -271,8 +271,9 @@ class CardApiClient:
                 # httpx's timeouts do not apply to an in-process ASGI app; bound it ourselves.
                 # asyncio.timeout, not wait_for: 3.11's wait_for swallows a cancellation (Ctrl+C)
                 # that lands in the same turn as the answer, and `call --wait` went on waiting.
-                budget = self.options.read_timeout + self.options.connect_timeout
-                async with asyncio.timeout(budget):
+                # The read timeout alone: there is no connection to open, and the wait is the
+                # one the error and the console's forms announce ("no answer within 30 s").
+                async with asyncio.timeout(self.options.read_timeout):
                     return await self._http.send(request)
             return await self._http.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
