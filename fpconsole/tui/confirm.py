@@ -38,6 +38,7 @@ from fpconsole.api.fields import Reason
 from fpconsole.api.methods import Method
 from fpconsole.api.validation import describe_errors
 from fpconsole.tui.ledger_limits import GuardKind, money
+from fpconsole.tui.widgets.compact import made_compact
 from fpconsole.tui.widgets.key_hints import KeyHints
 
 PRODUCTION: Final = "production"
@@ -212,17 +213,16 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
                     "Reason (sent as the request's description)", "reason", value=self.initial_reason
                 )
             with Horizontal(id="confirm-buttons"):
-                yield Button("No", id="confirm-no", compact=True)
-                yield Button(
-                    spec.confirm_label,
-                    id="confirm-yes",
-                    variant="error" if spec.danger else "primary",
-                    compact=True,
+                yield made_compact(Button("No", id="confirm-no"))
+                yield made_compact(
+                    Button(
+                        spec.confirm_label, id="confirm-yes", variant="error" if spec.danger else "primary"
+                    )
                 )
         yield KeyHints()
 
     def _prompt(self, text: str | Content, key: str, *, value: str = "", max_length: int = 0) -> Vertical:
-        field = Input(value=value, id=f"confirm-{key}", max_length=max_length, compact=True)
+        field = made_compact(Input(value=value, id=f"confirm-{key}", max_length=max_length))
         field.cursor_blink = False  # see forms/widgets.py: no blinking over SSH or in snapshots
         return Vertical(
             Label(text, classes="confirm-prompt"),

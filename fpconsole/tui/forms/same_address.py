@@ -13,6 +13,7 @@ from typing import Final
 
 from fpconsole.tui.forms.spec import FormSpec, GroupSpec
 from fpconsole.tui.forms.widgets import FieldRow, StateCheckbox
+from fpconsole.tui.widgets.compact import made_compact
 
 # (the group that may be a copy, the group it copies), by their last name in the model.
 SAME_AS: Final = (("address2", "address1"),)
@@ -58,5 +59,5 @@ def same_as_pairs(spec: FormSpec) -> tuple[SameAs, ...]:
 
 
 def same_row(same: SameAs) -> FieldRow:
-    box = StateCheckbox(same.label, value=False, compact=True, id=same.box_id)
+    box = made_compact(StateCheckbox(same.label, value=False, id=same.box_id))
     return FieldRow("", box, id=same.row_id, classes="same-line")

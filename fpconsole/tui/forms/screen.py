@@ -82,6 +82,7 @@ from fpconsole.tui.forms.widgets import field_row, group_header, secret_rows
 from fpconsole.tui.glyphs import marked
 from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
+from fpconsole.tui.widgets.compact import made_compact
 from fpconsole.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
@@ -292,22 +293,19 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 yield from self._field_widgets(values)
             with Horizontal(id="notice-row"):
                 yield Static("", id="notice", markup=False)
-                yield Button("Clear draft", id="clear-draft", compact=True)
+                yield made_compact(Button("Clear draft", id="clear-draft"))
             yield Static("", id=FORM_ERROR, classes="-error", markup=False)
             yield Static("", id="status")
             # A long answer (transaction.info) scrolls here rather than pushing the buttons away.
             with VerticalScroll(id="result-box"):
                 yield Static("", id="result", markup=False)
             with Horizontal(id="buttons"):
-                yield Button(
-                    button_label(self.app, "form.submit", "Submit ^s"),
-                    id="submit",
-                    variant="primary",
-                    compact=True,
+                yield made_compact(
+                    Button(button_label(self.app, "form.submit", "Submit ^s"), id="submit", variant="primary")
                 )
-                yield Button("Open", id="open-created", compact=True)
-                yield Button("Close", id="close", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield made_compact(Button("Open", id="open-created"))
+                yield made_compact(Button("Close", id="close"))
+                yield made_compact(Button("Cancel", id="cancel"))
         yield KeyHints()
 
     def _field_widgets(self, values: Mapping[str, str]) -> list[Widget]:

@@ -29,6 +29,7 @@ from fpconsole.api.advice import request_warnings
 from fpconsole.fields_input import FieldSyntaxError, parse_assignments
 from fpconsole.tui.forms.spec import FieldSpec, GroupSpec, widget_id
 from fpconsole.tui.forms.styles import default_css
+from fpconsole.tui.widgets.compact import made_compact
 
 REQUIRED_MARK = " *"
 SELECT_PROMPT = "Select…"
@@ -99,14 +100,15 @@ class FieldWarning(Static):
 
 
 def _input(widget_id: str, value: str, *, password: bool = False, suggestions: tuple[str, ...] = ()) -> Input:
-    field = Input(
-        value=value,
-        id=widget_id,
-        password=password,
-        classes="-secret" if password else None,
-        compact=True,
-        suggester=SuggestFromList(suggestions, case_sensitive=False) if suggestions else None,
-        select_on_focus=False,
+    field = made_compact(
+        Input(
+            value=value,
+            id=widget_id,
+            password=password,
+            classes="-secret" if password else None,
+            suggester=SuggestFromList(suggestions, case_sensitive=False) if suggestions else None,
+            select_on_focus=False,
+        )
     )
     field.cursor_blink = False
     return field
@@ -116,13 +118,14 @@ def control_for(item: FieldSpec, value: str) -> Widget:
     widget_id = f"field-{item.widget_id}"
     if item.kind == "choice":
         codes = {choice.value for choice in item.choices}
-        return Select[str](
-            [(choice.prompt, choice.value) for choice in item.choices],
-            prompt=SELECT_PROMPT,
-            allow_blank=True,
-            value=value if value in codes else Select.NULL,
-            compact=True,
-            id=widget_id,
+        return made_compact(
+            Select[str](
+                [(choice.prompt, choice.value) for choice in item.choices],
+                prompt=SELECT_PROMPT,
+                allow_blank=True,
+                value=value if value in codes else Select.NULL,
+                id=widget_id,
+            )
         )
     return _input(widget_id, value, password=item.secret, suggestions=item.suggestions)
 
@@ -184,11 +187,12 @@ def secret_rows(item: FieldSpec, *, generate: bool) -> list[Widget]:
     the processor instead ("generate"), which leaves it out of the request."""
     rows: list[Widget] = []
     if not item.required:
-        switch = StateCheckbox(
-            f"Let the processor generate the {item.label}",
-            value=generate,
-            compact=True,
-            id=f"generate-{item.widget_id}",
+        switch = made_compact(
+            StateCheckbox(
+                f"Let the processor generate the {item.label}",
+                value=generate,
+                id=f"generate-{item.widget_id}",
+            )
         )
         rows.append(FieldRow("", switch, id=f"row-{item.widget_id}-generate", classes="generate-line"))
         # The API's words ("leave empty to have the processor generate one") are not the form's
