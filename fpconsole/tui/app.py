@@ -762,11 +762,26 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self.keep_drafts()
         self.exit(exit_for_signal(signum))
 
+    def on_key(self, event: events.Key) -> None:
+        """A section key (F2-F7, or the keys the keymap gives them) reached the app unhandled: a
+        form or dialog is open, and Textual keeps the app's keys from it. Say why nothing happens
+        rather than nothing: the form is left with Esc, which asks about what was typed."""
+        if not self.screen.is_modal:
+            return
+        actions = [binding.action for binding in self._bindings.key_to_bindings.get(event.key, [])]
+        if any(action.startswith("section(") or action == "sandbox" for action in actions):
+            self.notify(f"{event.key} changes section: close this first (Esc).", timeout=4)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         provider = getattr(screen, "palette_commands", None)
         if provider is not None:
             yield from provider()
+        if screen.is_modal:
+            # Nothing that leaves a form or dialog: a section switched from here left the form
+            # behind, half typed, and the next key meant for the list went into it. F2-F7 are
+            # held back the same way (on_key); Esc leaves, asking about what was typed.
+            return
         yield SystemCommand("Clients", "Go to the Clients section (F2)", lambda: self.switch_mode("clients"))
         yield SystemCommand("Cards", "Go to the Cards section (F3)", lambda: self.switch_mode("cards"))
         yield SystemCommand(
