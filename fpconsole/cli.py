@@ -178,7 +178,7 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "serve", help="serve the sandbox over HTTP on loopback", add_help=False
     )
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
-    from fpconsole.sandbox_commands import add_control_parsers  # argparse only: cheap
+    from fpconsole.sandbox_commands import add_control_parsers, takes_minus_values  # argparse only
 
     add_control_parsers(sandbox_commands, _add_connection_options)
 
@@ -226,6 +226,7 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "breaks is named).",
     )
     journal.add_argument("action", nargs="?", choices=("verify",), help="verify: check the hash chain")
+    takes_minus_values(journal)  # --since -2h: its own message, not "expected one argument"
     journal.add_argument("--since", help="ISO date/time or relative: 2h, 7d")
     journal.add_argument("--json", action="store_true", help="JSON lines (verify: one JSON object)")
     _add_profile_option(journal)

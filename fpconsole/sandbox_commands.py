@@ -58,9 +58,23 @@ def _leaf(
     parent: Any, name: str, connection: ConnectionOptions, *, help: str, description: str | None = None
 ) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = parent.add_parser(name, help=help, description=description or help)
+    takes_minus_values(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     connection(parser)
     return parser
+
+
+# argparse reads a word as a value only when it is a plain negative number (-5, -1.5); `-5d`,
+# `-250ms` or `-10%` it takes for an unknown option, and then says "the following arguments are
+# required: DURATION" or "expected one argument". A word that starts with "-" and a digit (or
+# ".5") goes to the argument instead, whose own check names it and the fix. Safe while no option
+# of the parser is spelled like a number (argparse then keeps its own reading).
+_MINUS_VALUE: Final = re.compile(r"^-\.?[0-9]")
+
+
+def takes_minus_values(parser: argparse.ArgumentParser) -> None:
+    """Let `parser` hand words such as `-5d` to its arguments rather than refuse them as options."""
+    parser._negative_number_matcher = _MINUS_VALUE
 
 
 def add_control_parsers(commands: Any, connection: ConnectionOptions) -> None:
@@ -99,8 +113,8 @@ def add_control_parsers(commands: Any, connection: ConnectionOptions) -> None:
         connection,
         help="replace the faults (every value not given is off)",
         description="Replace this partner's faults; what is not given is off. Rates are 0-1 or "
-        "0%%-100%%, durations 200ms or 1.5s. With --method, the values apply to those methods only. "
-        "Example: faults set --latency 200ms --error-rate 10%% --method card.block",
+        "0%-100%, durations 200ms or 1.5s. With --method, the values apply to those methods only. "
+        "Example: faults set --latency 200ms --error-rate 10% --method card.block",
     )
     fault_set.add_argument(
         "--latency", metavar="DURATION", help="delay every answer (200ms, 1.5s; at most 60s)"
@@ -231,6 +245,15 @@ def _advance_seconds(text: str, seconds: float) -> int:
     return int(seconds)
 
 
+def _forward_only(text: str) -> None:
+    if text.strip().startswith("-"):
+        forward = text.strip()[1:]
+        raise BadArgument(
+            f"DURATION: {text!r} is negative — the clock only moves forward; to advance it by "
+            f"{forward}: fpconsole sandbox clock advance {forward}"
+        )
+
+
 def _whole(name: str, text: str, low: int, high: int) -> int:
     value = text.strip()
     if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
@@ -329,6 +352,7 @@ def _action(args: argparse.Namespace) -> Action | str:
         if args.clock_command == "show":
             return Action("clock show", False, lambda c: c.get_clock(), show_clock)
         if args.clock_command == "advance":
+            _forward_only(args.duration)
             seconds = _advance_seconds(args.duration, parse_duration(args.duration, field_name="DURATION"))
             return Action("clock advance", True, lambda c: c.advance_clock(seconds), show_clock)
         return "fpconsole sandbox clock show|advance DURATION"

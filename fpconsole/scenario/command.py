@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+from fpconsole.sandbox_commands import takes_minus_values
 
 PROG = "fpconsole scenario"
 
@@ -40,6 +41,7 @@ def add_parsers(scenario: argparse.ArgumentParser, connection: Any, profile_opti
         "become ${step.path} references, secrets become ${secret.NAME} prompts, outcomes and steady "
         "answer fields become expectations.",
     )
+    takes_minus_values(record)  # --since -2h: its own message, not "expected one argument"
     record.add_argument("--since", help="from this time: ISO date/time or relative (2h, 7d)")
     record.add_argument("--last", type=int, metavar="N", help="only the newest N requests")
     record.add_argument("--from", dest="first", metavar="REQUEST_ID", help="start at this request")
