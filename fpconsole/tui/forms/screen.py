@@ -65,6 +65,7 @@ from fpconsole.tui.forms.created import Created, created_by
 from fpconsole.tui.forms.drafts import FormDraft
 from fpconsole.tui.forms.leave import LeaveChoice, LeaveScreen
 from fpconsole.tui.forms.outcome import FormOutcome
+from fpconsole.tui.forms.result_box import ResultBox
 from fpconsole.tui.forms.same_address import same_as_pairs, same_row
 from fpconsole.tui.forms.spec import (
     REQUEST_ID,
@@ -297,7 +298,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             yield Static("", id=FORM_ERROR, classes="-error", markup=False)
             yield Static("", id="status")
             # A long answer (transaction.info) scrolls here rather than pushing the buttons away.
-            with VerticalScroll(id="result-box"):
+            with ResultBox(id="result-box"):
                 yield Static("", id="result", markup=False)
             with Horizontal(id="buttons"):
                 yield made_compact(
