@@ -2,6 +2,11 @@
 
 stdout gets exactly one JSON document (the answer, or with --wait the final status); stderr
 gets status changes and errors, so `| jq` always works.
+
+stderr is never silent while an answer is late: a state change's `request_id:` comes before it is
+sent, and after QUIET_AFTER with no answer one line says what happens next. Both are written
+whether stderr is a terminal or not: a script's log gets the same account as a person, and with
+--json (stderr not a terminal) the line is an info object like --wait's status changes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from fpconsole.exit_codes import (
 )
 
 LAST = "last"  # --from-journal last: the newest request sent on the profile
+
+# Seconds without an answer before stderr says what happens next (the console form's QUIET_AFTER:
+# a healthy answer comes well within it, so a normal call prints nothing more).
+QUIET_AFTER = 5.0
 
 
 _BODY_FILE_FIX = "give the path of a JSON object file, or - for stdin"
@@ -380,8 +389,19 @@ async def _call(
             out.write(json.dumps(shown, ensure_ascii=False, indent=2, default=str) + "\n")
 
         sent_id = prepared.request_id
+        # A state change's request_id is said before it is sent, not after the answer: a wait
+        # with no answer lasts up to the read timeout, and the id is what the operator needs to
+        # look the request up meanwhile (Requests in the console, request/status).
+        announced = bool(sent_id and method.changes_state)
+        if announced:
+            err.write(f"request_id: {sent_id}\n")
+            err.flush()
         try:
-            result = await client.call(method, prepared)
+            result = await _answer_or_notice(
+                client.call(method, prepared),
+                lambda: _no_answer_yet(method, sent_id, client.options, wait=bool(args.wait)),
+                err,
+            )
         except errors.ApiError as exc:
             show(exc.response)
             err.write(f"fpconsole call: {scrub_text(exc.message)}\n")
@@ -395,7 +415,7 @@ async def _call(
             )
             # request_id first, as after an answer: it is what the operator needs to look the
             # request up, and it comes before anything that may be long (the body).
-            if exc.request_id:
+            if exc.request_id and not announced:
                 err.write(f"request_id: {exc.request_id}\n")
             err.write(f"fpconsole call: {scrub_text(exc.message)}{hint}\n")
             if isinstance(exc, errors.BadResponse):
@@ -409,7 +429,7 @@ async def _call(
             # until it is final (never resend), within the tracker's bounds.
             err.write(f"{method.name}: unknown; polling request/status\n")
             return await _follow(client, method, exc.request_id, "unknown", {}, show, err)
-        if result.request_id:
+        if result.request_id and not announced:
             err.write(f"request_id: {result.request_id}\n")
         if not args.wait or not result.in_process or not result.request_id:
             show(result.raw)
@@ -427,6 +447,42 @@ async def _call(
         raise
     finally:
         await session.aclose()
+
+
+async def _answer_or_notice(call: Coroutine[Any, Any, Any], notice: Callable[[], str], err: TextIO) -> Any:
+    """The call's result; if it takes longer than QUIET_AFTER, one line on stderr first says what
+    happens next, so a terminal is never silent for the whole read timeout (QA 19)."""
+    task = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=QUIET_AFTER)
+        if not done:
+            err.write(notice() + "\n")
+            err.flush()
+        return await task
+    finally:
+        task.cancel()  # a no-op once it is done; Ctrl+C or SIGTERM while waiting ends it too
+
+
+def _no_answer_yet(method: Any, request_id: str | None, options: Any, *, wait: bool) -> str:
+    """What the wait for an answer is bounded by and what follows it, in the words the console's
+    form uses: the read timeout, then request/status about the same request_id, never a resend."""
+    within = f"waiting up to {options.read_timeout:g} s (the read timeout)"
+    if not method.changes_state:
+        # A read changes nothing: it is simply asked again (the client's read retries).
+        retries = f", then asked again up to {options.read_retries} times" if options.read_retries else ""
+        return f"{method.name}: no answer yet; {within}{retries}. Ctrl+C stops waiting."
+    if not request_id:
+        return f"{method.name}: no answer yet; {within}, never resent. Ctrl+C stops waiting."
+    if wait:
+        return (
+            f"{method.name}: no answer yet; {within}, then request/status with the same request_id "
+            "until it is final — never resent. Ctrl+C stops waiting."
+        )
+    return (
+        f"{method.name}: no answer yet; {within}, then one request/status with the same "
+        "request_id — never resent. Ctrl+C stops waiting; the outcome is then told by "
+        f"fpconsole call request/status request_id={request_id}"
+    )
 
 
 async def _follow(
