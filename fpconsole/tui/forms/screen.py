@@ -223,6 +223,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._draft_timer: Timer | None = None
         self._tick_timer: Timer | None = None
         self._reveal_pending = False  # a scroll to the focused field is due after the refresh
+        self._told_typing_on: Widget | None = None  # the button typing on was explained for
         self._wait_explained = False  # the "no answer yet" note is shown for this send
         self._no_answer_why = ""  # why the client gave up waiting for this send's answer
         # News about the request sent that came before the form read its own answer: the submit
@@ -409,6 +410,25 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         are searched for."""
         found = self._parts.get(widget_id)
         return found if found is not None else self.query_one(f"#{widget_id}")
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed while a button has the focus would vanish (a habitual Tab out of the last
+        field lands on Submit): say where the focus is and the way back, once per button."""
+        focused = self.focused
+        if not isinstance(focused, Button) or not event.is_printable or event.key == "space":
+            return
+        if event.key in self.active_bindings or focused is self._told_typing_on:
+            return  # the form's own key (o, ...), or said already
+        self._told_typing_on = focused
+        self.notify(
+            f"The focus is on the {focused.label} button: typing does nothing there. "
+            "shift+tab goes back to the fields.",
+            timeout=5,
+        )
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is not self._told_typing_on:
+            self._told_typing_on = None  # leaving the button: the next stay may be told again
 
     def on_mount(self) -> None:
         self._last = self.read_input()
