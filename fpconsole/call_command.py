@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TextIO
 
+from fpconsole.api.outcome import LATE_ANSWER_S
 from fpconsole.exit_codes import (
     EXIT_API_ERROR,
     EXIT_INVALID_INPUT,
@@ -29,9 +30,8 @@ from fpconsole.exit_codes import (
 
 LAST = "last"  # --from-journal last: the newest request sent on the profile
 
-# Seconds without an answer before stderr says what happens next (the console form's QUIET_AFTER:
-# a healthy answer comes well within it, so a normal call prints nothing more).
-QUIET_AFTER = 5.0
+# Seconds without an answer before stderr says what happens next: when the console's form says it.
+QUIET_AFTER = LATE_ANSWER_S
 
 
 _BODY_FILE_FIX = "give the path of a JSON object file, or - for stdin"

@@ -36,6 +36,10 @@ class Outcome(StrEnum):
 
 
 OUTCOMES: Final = tuple(Outcome)
+# Seconds without an answer after which the operator is told what happens next (the read timeout,
+# then request/status, never a resend): the console's forms and `fpconsole call` say it at the
+# same moment. A healthy answer comes well within it, so a normal request says nothing more.
+LATE_ANSWER_S: Final = 5.0
 # error_code of a send refused because its request_id was used before: the server HAS a request
 # with that id (a resend after a status lookup that lagged), so what became of it is asked on
 # request/status with that id; the refusal is not that request's outcome.

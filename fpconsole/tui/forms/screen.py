@@ -47,7 +47,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from fpconsole.api import errors
 from fpconsole.api.client import CallResult
 from fpconsole.api.methods import Method
-from fpconsole.api.outcome import DUPLICATE_REQUEST, Outcome, answered
+from fpconsole.api.outcome import DUPLICATE_REQUEST, LATE_ANSWER_S, Outcome, answered
 from fpconsole.api.redaction import redact
 from fpconsole.api.validation import FieldError
 from fpconsole.tui.confirm import ConfirmResult, ConfirmScreen, ConfirmSpec, describe_target
@@ -117,7 +117,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     DRAFT_DELAY: ClassVar[float] = 0.5
     TICK: ClassVar[float] = 0.2  # elapsed-time refresh while the request is not final
     # After this long without an answer the form says what happens next (timeout, polling).
-    QUIET_AFTER: ClassVar[float] = 5.0
+    QUIET_AFTER: ClassVar[float] = LATE_ANSWER_S
     # The form's own order, over the request model's: (field, the field it is shown before).
     FIELD_ORDER: ClassVar[tuple[tuple[str, str], ...]] = ()
     RESULT_KEY_WIDTH: ClassVar[int] = 28  # a long answer's keys are padded to at most this
