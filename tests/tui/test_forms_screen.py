@@ -118,6 +118,24 @@ async def test_invalid_field_shows_its_message_next_to_it_while_typing() -> None
         await until(pilot, lambda: error_text(screen, "client_phone") == "")
 
 
+async def test_a_key_typed_into_an_invalid_field_keeps_it_marked_invalid() -> None:
+    """Textual's Input re-validates itself on every change and, having no validators of its own,
+    clears `-invalid`: the border went back to normal while the message under it still said the
+    value was wrong. The form alone decides what is invalid."""
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {**CLIENT, "client.phone": "770"})
+        field = screen.query_one("#field-client_phone", Input)
+        await until(pilot, lambda: field.has_class("-invalid"))
+
+        await type_text(pilot, "#field-client_phone", "1")
+
+        assert field.value == "7701"
+        assert field.has_class("-invalid")
+        assert "10–15 digits" in error_text(screen, "client_phone")
+
+
 async def test_submit_shows_every_error_and_sends_nothing() -> None:
     backend = FakeBackend()
     app = host(backend=backend)

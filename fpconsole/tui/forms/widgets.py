@@ -108,6 +108,9 @@ def _input(widget_id: str, value: str, *, password: bool = False, suggestions: t
             classes="-secret" if password else None,
             suggester=SuggestFromList(suggestions, case_sensitive=False) if suggestions else None,
             select_on_focus=False,
+            # The form alone marks a field -invalid (RequestFormScreen._show_check). An Input left
+            # to validate itself has no validators, so each key typed would clear that mark.
+            validate_on=(),
         )
     )
     field.cursor_blink = False
