@@ -79,6 +79,8 @@ class SnapshotBody(_Body):
     limit: Annotated[int, whole_number(1, 1_000_000, 100)] = 100_000
     # Pages: skip the `offset` newest of each list (the console primes a page at a time).
     offset: Annotated[int, whole_number(0, 1_000_000, 1000)] = 0
+    # Only what was written after this revision (one an earlier snapshot answered).
+    since: Annotated[int, whole_number(0, 2**62, 1234)] | None = None
 
 
 class SeedBody(_Body):
@@ -190,8 +192,11 @@ def snapshot(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, 
     """Everything the partner owns, for priming the console's cache (the Card API has no
     list-all method). Masked PANs only; secret keys are dropped even if the engine sent any."""
     data = _parse(SnapshotBody, body)
-    found = runtime.engine.snapshot(partner=partner, limit=data.limit, offset=data.offset)
-    return {key: _scrub(found.get(key)) for key in ("clients", "cards", "transactions")}
+    found = runtime.engine.snapshot(partner=partner, limit=data.limit, offset=data.offset, since=data.since)
+    lists = {key: _scrub(found.get(key)) for key in ("clients", "cards", "transactions")}
+    # An engine without revisions (a test double) answers none: the console then primes in full.
+    marks: dict[str, Any] = {key: found[key] for key in ("revision", "epoch") if key in found}
+    return {**lists, **marks}
 
 
 def seed(runtime: Runtime, partner: str, body: dict[str, Any]) -> dict[str, Any]:

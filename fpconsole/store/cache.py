@@ -289,6 +289,17 @@ def _would_change(kind: EntityKind, spec: KindSpec, values: Mapping[str, Any], o
     return False
 
 
+@dataclass(frozen=True)
+class PrimeMark:
+    """Where a sandbox stood when a prime read the whole of what it asked for: the next prime
+    asks only for what was written after `revision`, if the sandbox's `epoch` is the same (a
+    new one: rows may have gone) and it asks for no more than `bound` of each kind."""
+
+    epoch: str
+    revision: int
+    bound: int
+
+
 @dataclass
 class PrimeState:
     """How far a prime has gone through a snapshot read in pages (newest page first): per kind,
@@ -419,13 +430,36 @@ class EntityCache:
     def forget_profile(self) -> None:
         """Drop every client, card and transaction of this profile: after a sandbox reset or a
         loaded backup the data behind the profile is another, and rows it no longer has must not
-        stay listed (the next prime fills the cache again)."""
+        stay listed (the next prime fills the cache again, in full)."""
 
         def run() -> None:
             with self._write() as conn:
                 for kind in KINDS:
                     conn.execute(f"DELETE FROM {SPECS[kind].table} WHERE profile = ?", (self.profile,))
+                conn.execute("DELETE FROM prime_marks WHERE profile = ?", (self.profile,))
             self._counts.clear()
+
+        self._guard(run)
+
+    def prime_mark(self) -> PrimeMark | None:
+        def run() -> PrimeMark | None:
+            row = self.conn.execute(
+                "SELECT epoch, revision, bound FROM prime_marks WHERE profile = ?", (self.profile,)
+            ).fetchone()
+            return None if row is None else PrimeMark(str(row[0]), int(row[1]), int(row[2]))
+
+        return self._guard(run)
+
+    def set_prime_mark(self, mark: PrimeMark) -> None:
+        """Call once a prime has written all it read: a prime cut short leaves the last mark."""
+
+        def run() -> None:
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO prime_marks (profile, epoch, revision, bound) "
+                    "VALUES (?, ?, ?, ?)",
+                    (self.profile, mark.epoch, mark.revision, mark.bound),
+                )
 
         self._guard(run)
 

@@ -227,12 +227,25 @@ _V5 = sql_migration(
     "CREATE INDEX IF NOT EXISTS clients_product ON clients (profile, product_id, last_seen, client_id)",
 )
 
+# Per profile, how far the last whole prime from a sandbox went (see EntityCache.prime_mark).
+_V6 = sql_migration(
+    6,
+    "where the last prime from a sandbox stopped",
+    """CREATE TABLE IF NOT EXISTS prime_marks (
+        profile TEXT PRIMARY KEY,
+        epoch TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        bound INTEGER NOT NULL
+    )""",
+)
+
 MIGRATIONS: Final = (
     _V1,
     Migration(2, "normalised search column and trigram index", _v2),
     _V3,
     _V4,
     _V5,
+    _V6,
 )
 
 # --- query text ----------------------------------------------------------------------------------

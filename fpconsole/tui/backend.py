@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -29,7 +29,7 @@ from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdat
 if TYPE_CHECKING:
     from fpconsole.config import ResolvedProfile
     from fpconsole.session import ClientHooks, Session
-    from fpconsole.store.cache import EntityCache
+    from fpconsole.store.cache import EntityCache, PrimeMark
     from fpconsole.store.drafts import FormDrafts
     from fpconsole.store.journal import Journal
 
@@ -45,6 +45,16 @@ PRIME_PAGE = 1000  # entities of each kind per snapshot request
 # evicts part of what it was just given (and has it missing at the next start).
 PRIME_LIMIT = 100_000
 _SNAPSHOT_KINDS = ("clients", "cards", "transactions")
+
+
+def _mark_of(page: Mapping[str, Any], bound: int) -> PrimeMark | None:
+    """Where the sandbox stood at a snapshot's first page, if it says (an older one does not)."""
+    from fpconsole.store.cache import PrimeMark
+
+    revision, epoch = page.get("revision"), page.get("epoch")
+    if isinstance(revision, int) and not isinstance(revision, bool) and isinstance(epoch, str) and epoch:
+        return PrimeMark(epoch, revision, bound)
+    return None
 
 
 def _creates_cards(method_name: str | None) -> bool:
@@ -200,6 +210,12 @@ class ConsoleBackend:
 
         state, offset, written = PrimeState(), 0, 0
         limit = min(PRIME_LIMIT, self.cache.max_entities * 99 // 100)
+        # Only what the sandbox wrote since the last whole prime, when that is still a true
+        # account of it: a start on an unchanged 100,000-client sandbox then reads one short
+        # page, not a hundred. (A bound raised since: the rows the last one left out are wanted.)
+        mark = await asyncio.to_thread(self.cache.prime_mark)
+        since = mark.revision if mark is not None and mark.bound >= limit else None
+        reached: PrimeMark | None = None
 
         pace = _Pacer(PRIME_SHARE)
 
@@ -216,11 +232,19 @@ class ConsoleBackend:
 
         try:
             while offset < limit:
-                page = await self._sandbox_snapshot(offset, min(PRIME_PAGE, limit - offset), limit)
+                page = await self._sandbox_snapshot(offset, min(PRIME_PAGE, limit - offset), limit, since)
                 if offset:
                     await asyncio.sleep(pace.rest_s())
                 else:
                     pace.restart()  # the first page shows at once (it may have opened the sandbox)
+                    reached = _mark_of(page, limit)
+                    if since is not None and (reached is None or mark is None or reached.epoch != mark.epoch):
+                        # Reset or a backup loaded elsewhere: rows may have gone, so the cache
+                        # starts again from the whole snapshot rather than keep listing them.
+                        await asyncio.to_thread(self.cache.forget_profile)
+                        self._post(CacheChanged())
+                        since = None
+                        continue
                 written += await asyncio.to_thread(
                     self.cache.prime_changes,
                     clients=page.get("clients", []),
@@ -238,6 +262,9 @@ class ConsoleBackend:
             if self._prime_stop.is_set():
                 return written  # the console closed the cache under the prime: nothing to say
             raise
+        if reached is not None and reached != mark:
+            # All it read is written: the next prime asks only for what is new.
+            await asyncio.to_thread(self.cache.set_prime_mark, reached)
         if written:
             self._post(CacheChanged())
         return written
@@ -271,15 +298,21 @@ class ConsoleBackend:
                 return False  # the sandbox closed under it: the next start writes it
             raise
 
-    async def _sandbox_snapshot(self, offset: int, limit: int, whole: int) -> dict[str, Any]:
+    async def _sandbox_snapshot(
+        self, offset: int, limit: int, whole: int, since: int | None
+    ) -> dict[str, Any]:
         if self._prime_stop.is_set():
             raise _PrimeStopped
         body = {"limit": limit, "offset": offset}
         try:
-            return await self._control("/sandbox/snapshot", body)
+            return await self._control(
+                "/sandbox/snapshot", body if since is None else {**body, "since": since}
+            )
         except errors.ApiError as exc:
             if offset or exc.error_code != "validation_error":
                 raise
+            if since is not None:  # a sandbox without revisions: no mark, the whole snapshot
+                return await self._sandbox_snapshot(offset, limit, whole, None)
         # A sandbox older than paging refuses `offset`: its whole snapshot in one answer.
         return {**await self._control("/sandbox/snapshot", {"limit": whole}), "whole": True}
 

@@ -37,7 +37,8 @@ def test_the_same_count_and_clock_give_the_same_data() -> None:
     first, second = engine(), engine()
     assert first.seed(20, partner=PARTNER) == second.seed(20, partner=PARTNER)
     snapshot = first.snapshot(partner=PARTNER)
-    assert snapshot == second.snapshot(partner=PARTNER)
+    other = second.snapshot(partner=PARTNER)
+    assert {**snapshot, "epoch": ""} == {**other, "epoch": ""}  # an epoch is each file's own
     for card in snapshot["cards"][:5]:
         for name, window in (("card.info", {}), ("card.statement_extended", ALL_TIME)):
             one = call(first, name, card_id=card["card_id"], **window)

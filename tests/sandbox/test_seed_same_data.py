@@ -7,11 +7,10 @@ here, saying why in the commit."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sandbox_digest import data_digest
 
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID
 from fpconsole.sandbox.engine.core import SandboxEngine
@@ -34,15 +33,8 @@ def _digest(count: int) -> tuple[dict[str, int], str]:
     engine = SandboxEngine(db=":memory:", delay=0, clock=lambda: START, rng_seed=7)
     try:
         stats = engine.seed(count, partner=BUILTIN_SANDBOX_AUTH_ID)
-        found = hashlib.sha256()
-        conn = engine._conn
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
-            for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
-                if table == "meta" and str(row[0]).startswith("seeded:"):
-                    continue  # the "seeded" mark came later than these digests (seed interrupted)
-                values = [v.hex() if isinstance(v, bytes) else v for v in tuple(row)]
-                found.update(json.dumps([table, *values]).encode())
-        return stats, found.hexdigest()
+        # The "seeded" mark came later than these digests (seed interrupted).
+        return stats, data_digest(engine._conn, skip_meta=lambda key: key.startswith("seeded:"))
     finally:
         engine.close()
 

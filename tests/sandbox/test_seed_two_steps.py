@@ -4,13 +4,12 @@ between the two steps, or during the second, still ends with the whole demo data
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sandbox_digest import data_digest
 
 from fpconsole.config import BUILTIN_SANDBOX_AUTH_ID as PARTNER
 from fpconsole.sandbox.app import open_engine
@@ -25,15 +24,8 @@ START = datetime(2026, 5, 14, 9, 30, tzinfo=timezone(timedelta(hours=5)))
 def digest(engine: SandboxEngine) -> str:
     """Every row of every table, in insertion order (as test_seed_same_data takes it); the
     seeded mark aside, and the meta table's salt, which a file's first opening draws."""
-    found = hashlib.sha256()
-    conn = engine._conn
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
-        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
-            if table == "meta" and not str(row[0]).startswith("seed-history:"):
-                continue  # the seeded mark, the salt; a pending history mark must be gone
-            values = [v.hex() if isinstance(v, bytes) else v for v in tuple(row)]
-            found.update(json.dumps([table, *values]).encode())
-    return found.hexdigest()
+    # The seeded mark and the salt aside; a pending history mark must be gone.
+    return data_digest(engine._conn, skip_meta=lambda key: not key.startswith("seed-history:"))
 
 
 def one_step(count: int) -> tuple[dict[str, int], str]:

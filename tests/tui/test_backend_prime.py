@@ -104,7 +104,8 @@ async def test_a_sandbox_that_does_not_page_gives_its_whole_snapshot(monkeypatch
         asked.append(body)
         if "offset" in body:  # as a sandbox before paging answers an unknown field
             raise errors.ApiError("validation_error", "offset: extra inputs are not permitted")
-        return await control(path, body)
+        answer = await control(path, body)
+        return {key: answer[key] for key in ("clients", "cards", "transactions")}  # nor revisions
 
     monkeypatch.setattr(backend, "_control", older_sandbox)
     try:

@@ -24,6 +24,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any, Final
 
+from fpconsole.sandbox.engine import store
 from fpconsole.sandbox.engine.clock import db_to_rfc3339, to_db
 from fpconsole.sandbox.errors import SandboxError
 
@@ -58,6 +59,7 @@ def delete_partner(conn: sqlite3.Connection, partner: str) -> None:
     """Every row the partner owns; call inside a write transaction."""
     for table in reversed(TABLES):
         conn.execute(f"DELETE FROM {table} WHERE {TABLES[table]}", (partner,))
+    store.new_epoch(conn, partner)
 
 
 def _dump(conn: sqlite3.Connection, partner: str) -> dict[str, Any]:

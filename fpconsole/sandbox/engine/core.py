@@ -153,18 +153,26 @@ class SandboxEngine:
                 "balances": {"accounts": accounts},
             }
 
-    def snapshot(self, *, partner: str, limit: int = 100_000, offset: int = 0) -> dict[str, Any]:
+    def snapshot(
+        self, *, partner: str, limit: int = 100_000, offset: int = 0, since: int | None = None
+    ) -> dict[str, Any]:
         """What the partner has, for the console to prime its cache (the API cannot list all).
         Cards carry only their masked PAN. Each list holds the newest `limit` rows after the
-        `offset` newest (a page), oldest first."""
+        `offset` newest (a page), oldest first. With `since` (a `revision` an earlier snapshot
+        answered), only the rows written after it, in the same order.
+        `revision` and `epoch` say where this one stands: a console may pass the revision as
+        `since` next time if the epoch is the same (a new one means rows may have gone)."""
         partner = _partner(partner)
         with self._lock:
             self._tick(partner)
             with store.read(self._conn):
-                client_rows = self._newest("clients", partner, limit, offset)
-                card_rows = self._newest("cards", partner, limit, offset)
-                transaction_rows = self._newest("transactions", partner, limit, offset)
+                client_rows = self._newest("clients", partner, limit, offset, since)
+                card_rows = self._newest("cards", partner, limit, offset, since)
+                transaction_rows = self._newest("transactions", partner, limit, offset, since)
+                revision, epoch = store.revision(self._conn), store.epoch(self._conn, partner)
         return {
+            "revision": revision,
+            "epoch": epoch,
             "clients": [
                 {
                     "client_id": r["client_id"],
@@ -633,11 +641,20 @@ class SandboxEngine:
         assert refusal is not None
         raise refusal
 
-    def _newest(self, table: str, partner: str, limit: int, offset: int = 0) -> list[sqlite3.Row]:
-        rows = self._conn.execute(
-            f"SELECT * FROM {table} WHERE partner = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-            (partner, max(limit, 0), max(offset, 0)),
-        ).fetchall()
+    def _newest(
+        self, table: str, partner: str, limit: int, offset: int = 0, since: int | None = None
+    ) -> list[sqlite3.Row]:
+        # In the lists' order (newest made first) with or without `since`: the console places a
+        # new row by its rank. A row written while the console pages joins the rows after
+        # `since` and none leaves, so a later page may repeat a row but never skips one; and its
+        # revision is above the one the first page answered, so the next prime has it anyway.
+        page = (max(limit, 0), max(offset, 0))
+        if since is None:
+            query = f"SELECT * FROM {table} WHERE partner = ? ORDER BY seq DESC LIMIT ? OFFSET ?"
+            rows = self._conn.execute(query, (partner, *page)).fetchall()
+        else:
+            query = f"SELECT * FROM {table} WHERE partner = ? AND rev > ? ORDER BY seq DESC LIMIT ? OFFSET ?"
+            rows = self._conn.execute(query, (partner, since, *page)).fetchall()
         return rows[::-1]
 
 

@@ -234,6 +234,24 @@ def _never_reused(table: str, key: str) -> tuple[str, ...]:
     )
 
 
+def _revised(table: str) -> tuple[str, ...]:
+    """A `rev` column that every insert and update sets to the next value of the 'rev' sequence.
+    Triggers, not code in each write: a write path added later cannot forget it. (The inner
+    UPDATE does not fire the update trigger again: SQLite's recursive triggers are off, and the
+    WHEN skips an update that set rev itself.)"""
+    bump = f"""BEGIN
+            UPDATE sequences SET value = value + 1 WHERE name = 'rev';
+            UPDATE {table} SET rev = (SELECT value FROM sequences WHERE name = 'rev')
+                WHERE rowid = NEW.rowid;
+        END"""
+    return (
+        f"ALTER TABLE {table} ADD COLUMN rev INTEGER NOT NULL DEFAULT 0",
+        f"CREATE INDEX {table}_rev ON {table} (partner, rev)",
+        f"CREATE TRIGGER {table}_rev_insert AFTER INSERT ON {table} {bump}",
+        f"CREATE TRIGGER {table}_rev_update AFTER UPDATE ON {table} WHEN NEW.rev = OLD.rev {bump}",
+    )
+
+
 # One tuple of statements per schema version; user_version records how many were applied.
 # Never edit an applied migration: append a new one.
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
@@ -277,6 +295,14 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # each; without an index on it every account cost a scan of the whole ledger (300 demo
     # clients: a load took 10.7 s, see bench/sandbox_backup.py).
     ("""CREATE INDEX ledger_iban ON ledger (iban)""",),
+    # 4: a revision on every client, card and transaction, so the console primes only what
+    # changed since its last prime (a 100,000-client sandbox was read whole at every start).
+    (
+        "INSERT OR IGNORE INTO sequences (name, value) VALUES ('rev', 0)",
+        # Random, not the salt: a sandbox started with a fixed seed has the same salt every time.
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch:', lower(hex(randomblob(8))))",
+        *(statement for table in ("clients", "cards", "transactions") for statement in _revised(table)),
+    ),
 )
 
 # Every table holding sandbox state, children first so foreign keys never object to a wipe.
@@ -489,6 +515,32 @@ def clear_pending_history(conn: sqlite3.Connection, partner: str) -> None:
     conn.execute("DELETE FROM meta WHERE key = ?", (_PENDING_HISTORY + partner,))
 
 
+# A partner's data "epoch": it changes whenever rows may have gone (a reset, a loaded backup, a
+# wipe). Revisions only say what was written; a console that primed before a new epoch starts
+# again from nothing rather than keep rows the sandbox no longer has.
+_EPOCH: Final = "epoch:"
+
+
+def revision(conn: sqlite3.Connection) -> int:
+    """The newest revision written to any client, card or transaction (0 before any)."""
+    row = conn.execute("SELECT value FROM sequences WHERE name = 'rev'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def epoch(conn: sqlite3.Connection, partner: str) -> str:
+    """The file's (random when made, new at each wipe) and the partner's: another sandbox file's
+    revisions are never taken for this one's."""
+    found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN (?, ?)", (_EPOCH, _EPOCH + partner)))
+    return f"{found.get(_EPOCH, '')}.{found.get(_EPOCH + partner, '0')}"
+
+
+def new_epoch(conn: sqlite3.Connection, partner: str | None = None) -> None:
+    """The partner's rows (or, without one, every partner's) may be gone: call inside the write
+    transaction that removes them."""
+    key = _EPOCH if partner is None else _EPOCH + partner
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, os.urandom(8).hex()))
+
+
 def read_salt(conn: sqlite3.Connection) -> bytes:
     row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
     return bytes.fromhex(str(row[0]))
@@ -655,6 +707,7 @@ def wipe(conn: sqlite3.Connection) -> None:
     with write(conn):
         for table in (*DATA_TABLES, "backups", "received", "partner_state"):
             conn.execute(f"DELETE FROM {table}")
+        new_epoch(conn)
         conn.executemany(
             "UPDATE sequences SET value = ? WHERE name = ?",
             [(start, name) for name, start in SEQUENCE_STARTS.items()],
