@@ -73,7 +73,8 @@ async def _first_start(home: Path) -> str:
     """A home as a first start leaves it: seeded sandbox, primed cache. Returns the name of the
     client listed first (the "data visible" marker)."""
     from fpconsole.session import open_session
-    from fpconsole.store.cache import EntityCache
+    from fpconsole.store.cache import EntityCache, PrimeMark
+    from fpconsole.tui.prime import prime_bound
 
     session = open_session(journal=False)
     snapshot = await session.client.post_control("/sandbox/snapshot", {"limit": MANY})
@@ -81,6 +82,10 @@ async def _first_start(home: Path) -> str:
     with EntityCache.open(profile="sandbox") as cache:
         cache.prime(
             clients=snapshot["clients"], cards=snapshot["cards"], transactions=snapshot["transactions"]
+        )
+        # As a start whose prime ran to its end leaves it: the next asks only for what is new.
+        cache.set_prime_mark(
+            PrimeMark(snapshot["epoch"], snapshot["revision"], prime_bound(cache.max_entities))
         )
         first = cache.search("clients", limit=1)[0]
     return str(getattr(first, "name", "") or first.key)
@@ -451,7 +456,7 @@ def _phases(home: Path) -> None:
     partner = settings.partner_ids[0]
     engine = open_engine(settings)
     step()
-    from fpconsole.tui.backend import PRIME_PAGE
+    from fpconsole.tui.prime import PRIME_PAGE
 
     with fpconsole.store.cache.EntityCache.open(profile="sandbox") as cache:
         cache.prime_changes(**engine.snapshot(partner=partner, limit=PRIME_PAGE))

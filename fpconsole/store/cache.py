@@ -291,13 +291,15 @@ def _would_change(kind: EntityKind, spec: KindSpec, values: Mapping[str, Any], o
 
 @dataclass(frozen=True)
 class PrimeMark:
-    """Where a sandbox stood when a prime read the whole of what it asked for: the next prime
-    asks only for what was written after `revision`, if the sandbox's `epoch` is the same (a
-    new one: rows may have gone) and it asks for no more than `bound` of each kind."""
+    """Where a sandbox stood when a prime began (see tui/prime.py): the next prime asks only for
+    what was written after `revision`, if the sandbox's `epoch` is the same (a new one: rows may
+    have gone) and it asks for no more than `bound` of each kind; then, if `resume_at` is not 0,
+    it reads on from there (the page a whole read cut short had reached)."""
 
     epoch: str
     revision: int
     bound: int
+    resume_at: int = 0
 
 
 @dataclass
@@ -444,9 +446,9 @@ class EntityCache:
     def prime_mark(self) -> PrimeMark | None:
         def run() -> PrimeMark | None:
             row = self.conn.execute(
-                "SELECT epoch, revision, bound FROM prime_marks WHERE profile = ?", (self.profile,)
+                "SELECT epoch, revision, bound, resume_at FROM prime_marks WHERE profile = ?", (self.profile,)
             ).fetchone()
-            return None if row is None else PrimeMark(str(row[0]), int(row[1]), int(row[2]))
+            return None if row is None else PrimeMark(str(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
         return self._guard(run)
 
@@ -456,12 +458,24 @@ class EntityCache:
         def run() -> None:
             with self._write() as conn:
                 conn.execute(
-                    "INSERT OR REPLACE INTO prime_marks (profile, epoch, revision, bound) "
-                    "VALUES (?, ?, ?, ?)",
-                    (self.profile, mark.epoch, mark.revision, mark.bound),
+                    "INSERT OR REPLACE INTO prime_marks (profile, epoch, revision, bound, resume_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (self.profile, mark.epoch, mark.revision, mark.bound, mark.resume_at),
                 )
 
         self._guard(run)
+
+    def oldest_seen(self, kind: EntityKind) -> int | None:
+        """The stamp of the kind's row listed last (None: it has none)."""
+        spec = SPECS[kind]
+
+        def run() -> int | None:
+            row = self.conn.execute(
+                f"SELECT min(last_seen) FROM {spec.table} WHERE profile = ?", (self.profile,)
+            ).fetchone()
+            return None if row is None or row[0] is None else int(row[0])
+
+        return self._guard(run)
 
     def upsert(
         self,

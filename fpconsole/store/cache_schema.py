@@ -235,7 +235,8 @@ _V6 = sql_migration(
         profile TEXT PRIMARY KEY,
         epoch TEXT NOT NULL,
         revision INTEGER NOT NULL,
-        bound INTEGER NOT NULL
+        bound INTEGER NOT NULL,
+        resume_at INTEGER NOT NULL DEFAULT 0
     )""",
 )
 

@@ -11,9 +11,8 @@ import asyncio
 import contextlib
 import os
 import threading
-import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -24,65 +23,24 @@ from fpconsole.api.events import ClientEvent, RequestFailed, ResponseReceived, S
 from fpconsole.api.methods import REGISTRY, Method
 from fpconsole.api.names import MethodName
 from fpconsole.api.redaction import scrub_optional
+from fpconsole.tui import prime
 from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated, local_state_notices
+from fpconsole.tui.prime import Pacer, PrimeStopped, SandboxPrime
 
 if TYPE_CHECKING:
     from fpconsole.config import ResolvedProfile
     from fpconsole.session import ClientHooks, Session
-    from fpconsole.store.cache import EntityCache, PrimeMark
+    from fpconsole.store.cache import EntityCache
     from fpconsole.store.drafts import FormDrafts
     from fpconsole.store.journal import Journal
 
 Post = Callable[[Message], object]
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
-# The prime's share of the interpreter while it runs. Its threads hold the GIL while they
-# work, and a key's handling waits for the GIL: at a third, a key costs about 1.5x, not 2-3x.
-PRIME_SHARE = 1 / 3
-PRIME_YIELD_S = 0.002  # the least pause between two pieces of the prime
-PRIME_REST_MAX_S = 0.1  # and the longest (a piece that waited on I/O did not hold the GIL)
-PRIME_PAGE = 1000  # entities of each kind per snapshot request
-# The newest this many of each kind, within 99 % of the cache's bound: the cache then never
-# evicts part of what it was just given (and has it missing at the next start).
-PRIME_LIMIT = 100_000
-_SNAPSHOT_KINDS = ("clients", "cards", "transactions")
-
-
-def _mark_of(page: Mapping[str, Any], bound: int) -> PrimeMark | None:
-    """Where the sandbox stood at a snapshot's first page, if it says (an older one does not)."""
-    from fpconsole.store.cache import PrimeMark
-
-    revision, epoch = page.get("revision"), page.get("epoch")
-    if isinstance(revision, int) and not isinstance(revision, bool) and isinstance(epoch, str) and epoch:
-        return PrimeMark(epoch, revision, bound)
-    return None
 
 
 def _creates_cards(method_name: str | None) -> bool:
     entry = REGISTRY.get(method_name) if method_name else None
     return entry is not None and entry.creates_cards
-
-
-class _Pacer:
-    """After each piece of background work, how long to rest so that the work keeps to `share`
-    of the time (the rest goes to the UI thread, which would otherwise queue for the GIL)."""
-
-    def __init__(self, share: float) -> None:
-        self.share = min(1.0, max(0.01, share))
-        self.mark = time.perf_counter()
-
-    def rest_s(self) -> float:
-        now = time.perf_counter()
-        pause = max(PRIME_YIELD_S, (now - self.mark) * (1 - self.share) / self.share)
-        pause = min(pause, PRIME_REST_MAX_S)
-        self.mark = now + pause
-        return pause
-
-    def restart(self) -> None:
-        self.mark = time.perf_counter()
-
-
-class _PrimeStopped(Exception):
-    """The console is closing: the prime stops between two chunks."""
 
 
 class FollowersChanged(Message):
@@ -188,12 +146,8 @@ class ConsoleBackend:
 
     async def prime_from_sandbox(self) -> int:
         """The Card API has no list-all method; on a sandbox profile the sandbox's control route
-        tells us what exists, so the lists are not empty at first start.
-
-        None of it holds the event loop for long: the snapshot comes in pages of PRIME_PAGE
-        (the embedded sandbox builds each on a thread), and the cache writes only what changed
-        since the last prime, in chunks between which the lists read (a 100,000-client sandbox
-        once held the first key for 4 s).
+        tells us what exists, so the lists are not empty at first start (see tui/prime.py: off
+        the event loop, only what changed, and at later starts only what the sandbox wrote).
 
         On a first start the embedded sandbox has written its demo clients and cards only: once
         they are listed, their history (transactions, blocks, closes) is written, at the prime's
@@ -206,68 +160,10 @@ class ConsoleBackend:
         return written
 
     async def _prime_pages(self) -> int:
-        from fpconsole.store.cache import PrimeState
-
-        state, offset, written = PrimeState(), 0, 0
-        limit = min(PRIME_LIMIT, self.cache.max_entities * 99 // 100)
-        # Only what the sandbox wrote since the last whole prime, when that is still a true
-        # account of it: a start on an unchanged 100,000-client sandbox then reads one short
-        # page, not a hundred. (A bound raised since: the rows the last one left out are wanted.)
-        mark = await asyncio.to_thread(self.cache.prime_mark)
-        since = mark.revision if mark is not None and mark.bound >= limit else None
-        reached: PrimeMark | None = None
-
-        pace = _Pacer(PRIME_SHARE)
-
-        shown = False
-
-        def between_chunks(page_written: int) -> None:
-            nonlocal shown
-            if self._prime_stop.is_set():
-                raise _PrimeStopped
-            if page_written and not shown:
-                shown = True  # an empty list fills from the first chunk (the newest), not the last
-                self._post(CacheChanged())
-            time.sleep(pace.rest_s())  # the UI thread has the interpreter to itself meanwhile
-
-        try:
-            while offset < limit:
-                page = await self._sandbox_snapshot(offset, min(PRIME_PAGE, limit - offset), limit, since)
-                if offset:
-                    await asyncio.sleep(pace.rest_s())
-                else:
-                    pace.restart()  # the first page shows at once (it may have opened the sandbox)
-                    reached = _mark_of(page, limit)
-                    if since is not None and (reached is None or mark is None or reached.epoch != mark.epoch):
-                        # Reset or a backup loaded elsewhere: rows may have gone, so the cache
-                        # starts again from the whole snapshot rather than keep listing them.
-                        await asyncio.to_thread(self.cache.forget_profile)
-                        self._post(CacheChanged())
-                        since = None
-                        continue
-                written += await asyncio.to_thread(
-                    self.cache.prime_changes,
-                    clients=page.get("clients", []),
-                    cards=page.get("cards", []),
-                    transactions=page.get("transactions", []),
-                    between=between_chunks,
-                    state=state,
-                )
-                if page.get("whole") or max(len(page.get(k) or []) for k in _SNAPSHOT_KINDS) < PRIME_PAGE:
-                    break
-                offset += PRIME_PAGE
-        except _PrimeStopped:
-            return written
-        except Exception:
-            if self._prime_stop.is_set():
-                return written  # the console closed the cache under the prime: nothing to say
-            raise
-        if reached is not None and reached != mark:
-            # All it read is written: the next prime asks only for what is new.
-            await asyncio.to_thread(self.cache.set_prime_mark, reached)
-        if written:
-            self._post(CacheChanged())
-        return written
+        primer = SandboxPrime(
+            self.cache, self._sandbox_snapshot, lambda: self._post(CacheChanged()), self._prime_stop
+        )
+        return await primer.run()
 
     async def _write_demo_history(self) -> bool:
         """The embedded sandbox's second seeding step, if its first start left one to do (see
@@ -277,12 +173,12 @@ class ConsoleBackend:
         runtime = getattr(self.session.sandbox, "runtime", None)
         if runtime is None or not runtime.settings.seed_history_later or self._prime_stop.is_set():
             return False
-        pace = _Pacer(PRIME_SHARE)
+        pace = Pacer(prime.PRIME_SHARE)
         stop = self._prime_stop
 
         def rest() -> None:
             if stop.wait(pace.rest_s()):  # wakes at once when the console closes
-                raise _PrimeStopped
+                raise PrimeStopped
 
         def write(engine: Any) -> bool:
             pace.restart()
@@ -291,7 +187,7 @@ class ConsoleBackend:
 
         try:
             return bool(await runtime.run(write))
-        except _PrimeStopped:
+        except PrimeStopped:
             return False
         except Exception:
             if stop.is_set():
@@ -302,7 +198,7 @@ class ConsoleBackend:
         self, offset: int, limit: int, whole: int, since: int | None
     ) -> dict[str, Any]:
         if self._prime_stop.is_set():
-            raise _PrimeStopped
+            raise PrimeStopped
         body = {"limit": limit, "offset": offset}
         try:
             return await self._control(

@@ -11,7 +11,7 @@ from textual.message import Message
 from fpconsole.api import errors
 from fpconsole.sandbox.engine.core import SandboxEngine
 from fpconsole.store.cache import EntityCache
-from fpconsole.tui import backend as backend_module
+from fpconsole.tui import prime as prime_module
 from fpconsole.tui.backend import ConsoleBackend
 from fpconsole.tui.messages import CacheChanged
 
@@ -67,8 +67,8 @@ async def test_a_closing_console_stops_the_prime_between_chunks(monkeypatch: pyt
 async def test_a_snapshot_read_in_pages_lists_as_the_whole_snapshot_does(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(backend_module, "PRIME_PAGE", 7)
-    monkeypatch.setattr(backend_module, "PRIME_SHARE", 1.0)  # no rests: 300 pages of 7
+    monkeypatch.setattr(prime_module, "PRIME_PAGE", 7)
+    monkeypatch.setattr(prime_module, "PRIME_SHARE", 1.0)  # no rests: 300 pages of 7
     pages: list[dict[str, Any]] = []
     snapshot = SandboxEngine.snapshot
 
