@@ -45,6 +45,18 @@ if TYPE_CHECKING:
     from fpconsole.tui.backend import ConsoleBackend, FollowersChanged, PollFailing
 
 
+def import_backend_modules(*, embedded: bool) -> None:
+    """Importing the backend and the sandbox (Starlette, the engine) takes a few hundred ms: a
+    worker does it off the event loop. The objects are then built on the loop, where they will
+    be used (SQLite connections belong to the thread that made them), and that import nothing
+    (tests/tui/test_backend_start_imports.py): a key pressed meanwhile would wait for it."""
+    import fpconsole.session
+    import fpconsole.tui.backend
+
+    if embedded:
+        import fpconsole.sandbox.embedded  # noqa: F401
+
+
 BACKEND_START_DELAY = 0.3  # seconds after mount, when there is cached data to show meanwhile
 # The signals that end the console as ctrl+q does (exit status: exit_for_signal, as a shell says).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -302,14 +314,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
 
     @work(thread=True, exit_on_error=False, group="backend-import")
     def _import_backend_modules(self) -> None:
-        # Importing the sandbox (Starlette, the engine) takes a few hundred ms: do it off the
-        # event loop. Objects are then built on the loop, where they will be used (SQLite
-        # connections belong to the thread that made them).
-        import fpconsole.session
-        import fpconsole.tui.backend
-
-        if self.context.is_embedded:
-            import fpconsole.sandbox.embedded  # noqa: F401
+        import_backend_modules(embedded=self.context.is_embedded)
 
     @work(exit_on_error=False, group="backend")
     async def start_backend(self) -> None:

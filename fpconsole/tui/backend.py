@@ -23,16 +23,19 @@ from fpconsole.api.events import ClientEvent, RequestFailed, ResponseReceived, S
 from fpconsole.api.methods import REGISTRY, Method
 from fpconsole.api.names import MethodName
 from fpconsole.api.redaction import scrub_optional
+
+# Imported with this module, not in ConsoleBackend.start: the app imports this module off the
+# event loop and calls start on it (see app.import_backend_modules).
+from fpconsole.session import ClientHooks, Session, open_session
+from fpconsole.store.drafts import FormDrafts
+from fpconsole.store.journal import Journal
 from fpconsole.tui import prime
 from fpconsole.tui.messages import CacheChanged, ClientEventPosted, RequestUpdated, local_state_notices
 from fpconsole.tui.prime import Pacer, PrimeStopped, SandboxPrime
 
 if TYPE_CHECKING:
     from fpconsole.config import ResolvedProfile
-    from fpconsole.session import ClientHooks, Session
     from fpconsole.store.cache import EntityCache
-    from fpconsole.store.drafts import FormDrafts
-    from fpconsole.store.journal import Journal
 
 Post = Callable[[Message], object]
 NEW_CARD_READS = 50  # a bulk issue of 500 cards reads the first 50; the rest on selection
@@ -113,10 +116,6 @@ class ConsoleBackend:
         drafts: FormDrafts | None = None,
     ) -> ConsoleBackend:
         from dataclasses import replace
-
-        from fpconsole.session import ClientHooks, open_session
-        from fpconsole.store.drafts import FormDrafts
-        from fpconsole.store.journal import Journal
 
         session = open_session(
             profile_name=profile_name,
