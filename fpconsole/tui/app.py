@@ -318,10 +318,11 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
 
     @work(exit_on_error=False, group="backend")
     async def start_backend(self) -> None:
-        from fpconsole.session import ClientHooks, SetupError
-
         worker = self._import_backend_modules()
         await worker.wait()
+        # Only now: on the loop, an import of the session (the client, httpx, pydantic) held
+        # every key for ~110 ms.
+        from fpconsole.session import ClientHooks, SetupError
         from fpconsole.tui.backend import ConsoleBackend
 
         assert self.cache is not None

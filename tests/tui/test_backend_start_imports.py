@@ -44,3 +44,40 @@ def test_the_backend_starts_on_the_loop_without_importing_anything(tmp_path: Pat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_event_loop_imports_none_of_the_backend_while_the_console_connects(tmp_path: Path) -> None:
+    """The whole start, as the console runs it: every import of the client, the sandbox, the
+    journal or the backend happens on the worker's thread, none on the loop's (an import at the
+    top of start_backend once held the loop ~110 ms while httpx and pydantic loaded)."""
+    code = textwrap.dedent(
+        """
+        import asyncio, json, sys, threading
+
+        HEAVY = ("fpconsole.session", "fpconsole.api.client", "fpconsole.sandbox", "fpconsole.store.journal",
+                 "fpconsole.tui.backend", "httpx", "pydantic", "starlette")
+        on_loop = []
+
+        class Watch:
+            def find_spec(self, name, path=None, target=None):
+                if threading.current_thread() is threading.main_thread() and name.startswith(HEAVY):
+                    on_loop.append(name)
+                return None
+
+        from fpconsole.tui.app import ConsoleContext, FpConsoleApp
+
+        async def main():
+            app = FpConsoleApp(ConsoleContext(user_host="qa@jumphost", sandbox_delay=0))
+            sys.meta_path.insert(0, Watch())
+            async with app.run_test(size=(100, 30)) as pilot:
+                while getattr(app, "backend", None) is None or app._after_connect_done is False:
+                    await pilot.pause(0.05)
+            print(json.dumps(sorted(set(on_loop))))
+
+        asyncio.run(main())
+        """
+    )
+    env = {**os.environ, "FPCONSOLE_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
