@@ -456,14 +456,18 @@ def _phases(home: Path) -> None:
     partner = settings.partner_ids[0]
     engine = open_engine(settings)
     step()
-    from fpconsole.tui.prime import PRIME_PAGE
+    from fpconsole.tui.prime import PRIME_PAGE, SNAPSHOT_KINDS
+
+    def first_page() -> dict[str, Any]:
+        page = engine.snapshot(partner=partner, limit=PRIME_PAGE)
+        return {kind: page[kind] for kind in SNAPSHOT_KINDS}  # not its revision and epoch
 
     with fpconsole.store.cache.EntityCache.open(profile="sandbox") as cache:
-        cache.prime_changes(**engine.snapshot(partner=partner, limit=PRIME_PAGE))
+        cache.prime_changes(**first_page())
         step()
         engine.seed_history(partner)
         step()
-        cache.prime_changes(**engine.snapshot(partner=partner, limit=PRIME_PAGE))
+        cache.prime_changes(**first_page())
         step()
     engine.close()
     print(json.dumps(spent))
