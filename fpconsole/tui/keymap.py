@@ -310,13 +310,12 @@ def _conflicts(
     return problems
 
 
-def button_label(app: App[Any], binding_id: str, label: str, default: str = "^s") -> str:
-    """A button's words that end in its key ("Submit ^s"), with the user's key when [keys]
-    moved the binding."""
-    keys = app._keymap.get(binding_id)
-    if not keys or not label.endswith(f" {default}"):
-        return label
-    return f"{label.removesuffix(default)}{app.get_key_display(Binding(keys.split(',')[0], ''))}"
+def button_label(app: App[Any], binding_id: str, words: str, default_keys: str = SEND_KEYS) -> str:
+    """A button's words and then its key as the key line names it ("Submit f9"): the binding's
+    first key, the user's when [keys] moved it. (The first of SEND_KEYS is f9, not ctrl+s: see
+    there.)"""
+    first = (app._keymap.get(binding_id) or default_keys).split(",")[0].strip()
+    return f"{words} {app.get_key_display(Binding(first, ''))}"
 
 
 def keys_for(app: App[Any], binding_id: str, fallback: str, joiner: str = " or ") -> str:

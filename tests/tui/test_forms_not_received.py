@@ -120,7 +120,7 @@ async def test_check_status_on_a_request_the_server_lost_sends_nothing_then_rese
         assert form.phase == "failed"
         assert form.request_id == sent_id
         assert ctrl_s_says(form) == "Send again (same request_id)"
-        assert str(form.query_one("#submit", Button).label) == "Send again ^s"
+        assert str(form.query_one("#submit", Button).label) == "Send again f9"
         id_line = text_of(form.query_one("#request-id", Static))
         assert sent_id in id_line and "not received" in id_line
         result = text_of(form.query_one("#result", Static))

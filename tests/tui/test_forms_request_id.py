@@ -80,7 +80,7 @@ async def test_a_corrected_resubmit_after_an_error_is_a_new_request_with_a_fresh
         fresh_id = form.request_id
         assert fresh_id != first_id
         assert ctrl_s_says(form) == "Resubmit (new request)"
-        assert str(form.query_one("#submit", Button).label) == "Resubmit ^s"
+        assert str(form.query_one("#submit", Button).label) == "Resubmit f9"
         assert fresh_id in id_line(form) and "new request" in id_line(form)
         result = text_of(form.query_one("#result", Static))
         assert result.startswith("invalid_state: ")
@@ -129,7 +129,7 @@ async def test_an_unknown_outcome_is_checked_with_the_same_id_and_never_resent()
         # Before anything is sent, the form says ctrl+s asks about the same request.
         assert form.phase == "unknown" and form.request_id == sent_id
         assert ctrl_s_says(form) == "Check status (same request_id)"
-        assert str(form.query_one("#submit", Button).label) == "Check status ^s"
+        assert str(form.query_one("#submit", Button).label) == "Check status f9"
         assert sent_id in id_line(form) and "never resent" in id_line(form)
         assert journal(app, "card.activate") == [(sent_id, "unknown")]
         # The status line says what is true: nothing is polling now; ctrl+s asks again.

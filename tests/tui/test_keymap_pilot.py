@@ -69,6 +69,16 @@ async def test_f9_submits_a_form_by_default() -> None:
         assert backend.request_ids == [RID]
 
 
+async def test_the_submit_button_names_the_key_the_key_line_names() -> None:
+    """The key line said "f9 Submit" and the button "Submit ^s": ctrl+s is many people's tmux
+    prefix, so the button sent an operator on a jump host to the one key that may not arrive."""
+    app = form_host(FakeBackend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "f9 Submit" in shown and "Submit f9" in shown and "^s" not in shown
+
+
 async def test_a_moved_submit_key_sends_and_the_old_keys_no_longer_do() -> None:
     backend = FakeBackend(answers=[make_result(api.CLIENT_ADD, RID, request_status="success")])
     app = form_host(backend)

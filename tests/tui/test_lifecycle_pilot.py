@@ -357,7 +357,7 @@ async def test_injected_api_error_keeps_the_reason_and_resubmit_is_a_new_request
         assert "press ctrl+s to resubmit as a new request" in result
         assert form.query_one("#result").has_class("-failed")
         assert form.query_one("#field-description", Input).value == "fraud"
-        assert app.focused is form.query_one("#submit")  # "Resubmit ^s"
+        assert app.focused is form.query_one("#submit")  # "Resubmit f9"
         assert form.request_id != first_id  # a final error spent the id: the next one is fresh
         assert engine_card(app, card["card_id"])["status"] == "active"  # not applied
 

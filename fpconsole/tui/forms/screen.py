@@ -303,7 +303,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
                 yield Static("", id="result", markup=False)
             with Horizontal(id="buttons"):
                 yield made_compact(
-                    Button(button_label(self.app, "form.submit", "Submit ^s"), id="submit", variant="primary")
+                    Button(button_label(self.app, "form.submit", "Submit"), id="submit", variant="primary")
                 )
                 yield made_compact(Button("Open", id="open-created"))
                 yield made_compact(Button("Close", id="close"))

@@ -37,15 +37,16 @@ EDITABLE: Final = frozenset({"editing", "error", "failed"})
 NOT_OUT: Final = frozenset({"editing", "confirming"})
 # A request that has gone out and was not refused: closing leaves it to the app and the journal.
 OUT: Final = frozenset({"process", "unknown", "success", "error", "failed"})
-# What ctrl+s does, by phase: (its action, as the primary button says it). The footer's words are
-# the bindings' descriptions, so the operator reads before sending which of the three it is.
+# What ctrl+s does, by phase: (its action, the primary button's words; the button adds the key,
+# see keymap.button_label). The footer's words are the bindings' descriptions, so the operator
+# reads before sending which of the three it is.
 CTRL_S: Final[Mapping[str, tuple[CtrlS, str]]] = {
-    "editing": ("submit", "Submit ^s"),
-    "confirming": ("submit", "Submit ^s"),
-    "sending": ("submit", "Submit ^s"),
-    "error": ("resubmit", "Resubmit ^s"),  # a new request, with a fresh request_id
-    "failed": ("send_again", "Send again ^s"),  # not received: the same, unspent request_id
-    "unknown": ("check_status", "Check status ^s"),  # request/status with the same request_id
+    "editing": ("submit", "Submit"),
+    "confirming": ("submit", "Submit"),
+    "sending": ("submit", "Submit"),
+    "error": ("resubmit", "Resubmit"),  # a new request, with a fresh request_id
+    "failed": ("send_again", "Send again"),  # not received: the same, unspent request_id
+    "unknown": ("check_status", "Check status"),  # request/status with the same request_id
 }
 # The phase an outcome puts a sent request in.
 _PHASE_OF: Final[Mapping[Outcome, Phase]] = {

@@ -188,7 +188,7 @@ class BulkScreen(Screen[None]):
                 yield in_flight
         with Horizontal(id="buttons"):
             yield Button(
-                button_label(self.app, "bulk.start", "Start ^s"), id="start", variant="primary", compact=True
+                button_label(self.app, "bulk.start", "Start"), id="start", variant="primary", compact=True
             )
             yield Button("Pause p", id="pause", compact=True, disabled=True)
             yield Button("Cancel c", id="cancel", compact=True, disabled=True)
