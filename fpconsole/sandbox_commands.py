@@ -205,7 +205,12 @@ class BadArgument(ValueError):
 
 
 _RATE = re.compile(r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(%?)")
-_WHOLE = re.compile(r"[0-9]{1,19}")
+_WHOLE = re.compile(r"[0-9]+")
+# The control routes' own bounds (sandbox/control.py, api/sandbox_control.py), repeated here so
+# that building the parser imports neither.
+MAX_SEED_COUNT: Final = 1000
+MAX_REQUESTS_LIMIT: Final = 1000
+MAX_FAULT_SEED: Final = 2**63 - 1
 
 
 def _rate(name: str, text: str | None) -> float | None:
@@ -254,11 +259,28 @@ def _forward_only(text: str) -> None:
         )
 
 
-def _whole(name: str, text: str, low: int, high: int) -> int:
+def _whole(name: str, text: str, low: int, high: int, *, example: int, past_high: str) -> int:
+    """A whole number from `low` to `high`, typed in ASCII digits. One past the top is a whole
+    number all the same: the message says it is too large, why (`past_high`: what the top is,
+    and what to do instead), never that 20000 is not a whole number."""
     value = text.strip()
-    if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
-        raise BadArgument(f"{name} {text!r} is not a whole number from {low} to {high}")
-    return int(value)
+    if _WHOLE.fullmatch(value):
+        # Compared by length first: int() refuses more than 4300 digits, and needs no more here.
+        digits = value.lstrip("0") or "0"
+        if len(digits) > len(str(high)) or int(digits) > high:
+            raise BadArgument(f"{name}: {_shown(value)} is more than {high}, {past_high}")
+        if int(digits) >= low:
+            return int(digits)
+    raise BadArgument(
+        f"{name}: must be a whole number from {low} to {high}, e.g. {example}; got {_shown(repr(text))}"
+        if text.strip()
+        else f"{name}: must be a whole number from {low} to {high}, e.g. {example}"
+    )
+
+
+def _shown(text: str) -> str:
+    """What was typed, echoed so the user sees what was read, but never a screenful of it."""
+    return text if len(text) <= 24 else text[:21] + "…"
 
 
 def delay_seconds(name: str, text: str) -> float:
@@ -301,7 +323,18 @@ def fault_settings(args: argparse.Namespace) -> Any:
         drop_rate=_rate("--drop-rate", args.drop_rate),
     )
     hold = _ms("--hold", args.hold)
-    seed = _whole("--seed", args.seed, 0, 2**63 - 1) if args.seed is not None else None
+    seed = (
+        _whole(
+            "--seed",
+            args.seed,
+            0,
+            MAX_FAULT_SEED,
+            example=42,
+            past_high="the largest fault seed; use a smaller one, e.g. 42",
+        )
+        if args.seed is not None
+        else None
+    )
     given = rule.to_json() or hold is not None or seed is not None or args.method
     if args.spec is not None:
         if given:
@@ -373,7 +406,14 @@ def _action(args: argparse.Namespace) -> Action | str:
         value = None if args.seconds.strip().lower() == "default" else delay_seconds("SECONDS", args.seconds)
         return Action("delay", True, lambda c: c.set_delay(value), show_delay)
     if command == "seed":
-        count = _whole("N", args.count, 1, 1000)
+        count = _whole(
+            "N",
+            args.count,
+            1,
+            MAX_SEED_COUNT,
+            example=10,
+            past_high="the most one seed writes; run seed several times for more",
+        )
         return Action("seed", True, lambda c: c.seed(count), show_seeded)
     if command == "reset":
         return Action("reset", True, lambda c: c.reset(), show_reset)
@@ -396,7 +436,15 @@ def _action(args: argparse.Namespace) -> Action | str:
     if command == "history":
         return Action("history", False, lambda c: c.card_history(args.card_id), show_history)
     if command == "requests":
-        limit = _whole("--limit", args.limit, 1, 1000)
+        limit = _whole(
+            "--limit",
+            args.limit,
+            1,
+            MAX_REQUESTS_LIMIT,
+            example=20,
+            past_high=f"the most one listing shows; --limit {MAX_REQUESTS_LIMIT} shows the newest "
+            f"{MAX_REQUESTS_LIMIT}",
+        )
         return Action("requests", False, lambda c: c.received_requests(limit), show_requests)
     if command == "health":
         return Action("health", False, health_report, show_health)

@@ -41,8 +41,11 @@ def test_a_negative_clock_advance_says_the_clock_only_moves_forward(
         (["faults", "set", "--latency", "5ms", "--jitter", "-1s"], "--jitter '-1s' is not a duration"),
         (["faults", "set", "--error-rate", "-10%"], "--error-rate '-10%' is not a rate"),
         (["faults", "set", "--timeout-rate", "1", "--hold", "-5s"], "--hold '-5s' is not a duration"),
-        (["seed", "-5"], "N '-5' is not a whole number from 1 to 1000"),
-        (["requests", "--limit", "-5x"], "--limit '-5x' is not a whole number from 1 to 1000"),
+        (["seed", "-5"], "N: must be a whole number from 1 to 1000, e.g. 10; got '-5'"),
+        (
+            ["requests", "--limit", "-5x"],
+            "--limit: must be a whole number from 1 to 1000, e.g. 20; got '-5x'",
+        ),
     ],
 )
 def test_other_values_with_a_leading_minus_are_named_with_the_fix(
