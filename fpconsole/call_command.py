@@ -120,7 +120,36 @@ def _check_modes(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _edited_body(method: Any, args: argparse.Namespace, err: TextIO) -> dict[str, Any] | int:
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (ValueError, OSError):  # a closed stream is no terminal either
+        return False
+
+
+def editor_without_terminal(stdin: TextIO, out: TextIO) -> str | None:
+    """Why the editor cannot be started here, or None. It takes over this process's stdin and
+    stdout: with either redirected (`</dev/null`, `| jq`, cron) vim prints warnings and escape
+    codes into the pipe, and waits for keys that never come."""
+    stdin_ok, out_ok = _is_terminal(stdin), _is_terminal(out)
+    if stdin_ok and out_ok:
+        return None
+    not_one = (
+        "neither stdin nor stdout is one"
+        if not (stdin_ok or out_ok)
+        else "stdin is not one"
+        if not stdin_ok
+        else "stdout is not one"
+    )
+    return (
+        f"--edit needs a terminal to open your editor, and {not_one}; "
+        "pass the body with --json FILE or FIELD=VALUE instead"
+    )
+
+
+def _edited_body(
+    method: Any, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
+) -> dict[str, Any] | int:
     """--edit: the body written in the editor, or an exit code (nothing to send, or a problem)."""
     from pathlib import Path
 
@@ -129,6 +158,10 @@ def _edited_body(method: Any, args: argparse.Namespace, err: TextIO) -> dict[str
     start = Path(args.json_file) if args.json_file else None
     if start is not None:
         _read_body_file(str(start))  # a missing or unreadable file said in words, before the editor
+    no_terminal = editor_without_terminal(stdin, out)
+    if no_terminal is not None:
+        err.write(f"fpconsole call: {no_terminal}\n")
+        return EXIT_INVALID_INPUT
     try:
         edited = edit_body(method, start)
     except EditError as exc:
@@ -233,7 +266,7 @@ def _run_call(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO 
             return EXIT_INVALID_INPUT
         try:
             if getattr(args, "edit", False):
-                edited = _edited_body(method, args, err)
+                edited = _edited_body(method, args, out, err, stdin or sys.stdin)
                 if isinstance(edited, int):
                     return edited
                 body = parse_assignments(args.fields, edited)

@@ -143,6 +143,9 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writes: str | None) 
     )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
     monkeypatch.delenv("VISUAL", raising=False)
+    # The script needs no terminal; the refusal without one is tested in
+    # test_cli_call_edit_needs_terminal.py.
+    monkeypatch.setattr("fpconsole.call_command.editor_without_terminal", lambda _stdin, _out: None)
     return seen
 
 
