@@ -252,10 +252,16 @@ class CardApiClient:
     # --- sending ------------------------------------------------------------------------------
 
     async def _send_once(
-        self, path: str, headers: Mapping[str, str], body: bytes, *, verb: str = "POST"
+        self,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        verb: str = "POST",
+        read_timeout: float | None = None,
     ) -> httpx.Response:
         try:
-            response = await self._send_raw(path, headers, body, verb=verb)
+            response = await self._send_raw(path, headers, body, verb=verb, read_timeout=read_timeout)
         except errors.TransportError as failure:
             self._saw(failure)
             raise
@@ -263,25 +269,38 @@ class CardApiClient:
         return response
 
     async def _send_raw(
-        self, path: str, headers: Mapping[str, str], body: bytes, *, verb: str = "POST"
+        self,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        verb: str = "POST",
+        read_timeout: float | None = None,
     ) -> httpx.Response:
+        """`read_timeout`: this call's own, when it is known to take longer than others."""
+        wait = self.options.read_timeout if read_timeout is None else read_timeout
         try:
-            request = self._http.build_request(verb, path, headers=dict(headers), content=body)
+            timeout = (
+                httpx.USE_CLIENT_DEFAULT
+                if read_timeout is None
+                else httpx.Timeout(wait, connect=self.options.connect_timeout)
+            )
+            request = self._http.build_request(
+                verb, path, headers=dict(headers), content=body, timeout=timeout
+            )
             if self._embedded:
                 # httpx's timeouts do not apply to an in-process ASGI app; bound it ourselves.
                 # asyncio.timeout, not wait_for: 3.11's wait_for swallows a cancellation (Ctrl+C)
                 # that lands in the same turn as the answer, and `call --wait` went on waiting.
                 # The read timeout alone: there is no connection to open, and the wait is the
                 # one the error and the console's forms announce ("no answer within 30 s").
-                async with asyncio.timeout(self.options.read_timeout):
+                async with asyncio.timeout(wait):
                     return await self._http.send(request)
             return await self._http.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
             raise errors.CannotConnect(f"cannot connect to {self.base_url}: {exc}") from None
         except (httpx.TimeoutException, TimeoutError):
-            raise errors.TimedOut(
-                f"no answer from {self.base_url} within {self.options.read_timeout:g} s"
-            ) from None
+            raise errors.TimedOut(f"no answer from {self.base_url} within {wait:g} s") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             raise errors.ConnectionDropped(f"the connection to {self.base_url} broke: {exc}") from None
         except httpx.HTTPError as exc:
@@ -502,10 +521,15 @@ class CardApiClient:
         self._answered(method, request_id, status.response, status.raw, status.latency_ms)
         return CallResult(method, request_id, status.response, status.raw, status.latency_ms, recovered=True)
 
-    async def post_control(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A signed POST to a sandbox-only control route (outside /v5/)."""
+    async def post_control(
+        self, path: str, body: Mapping[str, Any], *, read_timeout: float | None = None
+    ) -> dict[str, Any]:
+        """A signed POST to a sandbox-only control route (outside /v5/); `read_timeout` for one
+        known to take longer than the client's own (see sandbox_control.LONG_CONTROL_TIMEOUT_S)."""
         payload = json.dumps(body, separators=(",", ":"), default=str).encode()
-        response = await self._send_once(path, self.sign_path(path, payload), payload)
+        response = await self._send_once(
+            path, self.sign_path(path, payload), payload, read_timeout=read_timeout
+        )
         if response.status_code != 200:
             raise errors.HttpStatusError(response.status_code, response.content)
         try:

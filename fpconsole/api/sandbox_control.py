@@ -42,6 +42,10 @@ PREFIX: Final = "/sandbox/"
 HEALTH_PATH: Final = "/sandbox/health"
 SANDBOX_SERVICE: Final = "fpconsole-sandbox"
 MAX_SEED_COUNT: Final = 1000
+# How long a call that rewrites a partner's whole state (backup save and load, reset, seed) may
+# take: a backup load of a million transactions took two minutes (QA 20). Under the client's 30 s
+# read timeout it was reported failed while it went on and succeeded.
+LONG_CONTROL_TIMEOUT_S: Final = 600.0
 MAX_DELAY_S: Final = 86400.0
 MAX_ADVANCE_S: Final = 366 * 86400  # a year and a day: every statement window and expiry test
 MAX_LIMIT: Final = 1000
@@ -569,17 +573,25 @@ class SandboxControl:
     # --- plumbing ---------------------------------------------------------------------------
 
     async def _post(
-        self, path: str, body: Mapping[str, Any], *, name: str, journal_as: str | None = None
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        name: str,
+        journal_as: str | None = None,
+        whole_state: bool = False,
     ) -> dict[str, Any]:
         """One signed control call, its failures turned into the errors the module lists;
-        reported to `on_control` as `sandbox.<journal_as>` when it changes state."""
+        reported to `on_control` as `sandbox.<journal_as>` when it changes state. `whole_state`:
+        it rewrites the partner's whole state, and waits up to LONG_CONTROL_TIMEOUT_S."""
+        wait = LONG_CONTROL_TIMEOUT_S if whole_state else None
         if journal_as is None or self._on_control is None:
-            return await self._send(path, body, name=name)
+            return await self._send(path, body, name=name, read_timeout=wait)
         sent_at, started = datetime.now(UTC), time.monotonic()
         response: dict[str, Any] | None = None
         outcome, code, description = "unknown", None, None
         try:
-            response = await self._send(path, body, name=name)
+            response = await self._send(path, body, name=name, read_timeout=wait)
             outcome = "success"
             return response
         except errors.ApiError as exc:
@@ -620,9 +632,11 @@ class SandboxControl:
         except Exception:  # a broken journal must not fail (or hide the answer of) the call
             log.exception("sandbox control: %s could not be recorded", record.name)
 
-    async def _send(self, path: str, body: Mapping[str, Any], *, name: str) -> dict[str, Any]:
+    async def _send(
+        self, path: str, body: Mapping[str, Any], *, name: str, read_timeout: float | None = None
+    ) -> dict[str, Any]:
         try:
-            return await self.client.post_control(path, body)
+            return await self.client.post_control(path, body, read_timeout=read_timeout)
         except errors.HttpStatusError as exc:
             if exc.status_code in (404, 405):
                 raise await self._missing(path, name) from None
@@ -820,13 +834,21 @@ class SandboxControl:
     async def save_backup(self, name: str, *, replace: bool = False) -> Backup:
         """Saves this partner's whole state under `name`; an existing name only with replace."""
         body = {"name": check_backup_name(name), "replace": replace}
-        return self._backup(await self._post(PREFIX + "backup/save", body, name="sandbox.backup"))
+        return self._backup(
+            await self._post(PREFIX + "backup/save", body, name="sandbox.backup", whole_state=True)
+        )
 
     async def load_backup(self, name: str) -> Backup:
         """This partner's state becomes exactly the saved one (its clock included)."""
         body = {"name": check_backup_name(name)}
         return self._backup(
-            await self._post(PREFIX + "backup/load", body, name="sandbox.backup", journal_as="load_backup")
+            await self._post(
+                PREFIX + "backup/load",
+                body,
+                name="sandbox.backup",
+                journal_as="load_backup",
+                whole_state=True,
+            )
         )
 
     async def list_backups(self) -> tuple[Backup, ...]:
@@ -877,7 +899,9 @@ class SandboxControl:
     async def seed(self, count: int) -> Seeded:
         """Adds `count` demo clients (cards in every status, six months of history)."""
         _check_count("sandbox.seed", "count", count, 1, MAX_SEED_COUNT)
-        raw = await self._post(PREFIX + "seed", {"count": count}, name="sandbox.seed", journal_as="seed")
+        raw = await self._post(
+            PREFIX + "seed", {"count": count}, name="sandbox.seed", journal_as="seed", whole_state=True
+        )
         counts = {
             key: value
             for key, value in raw.items()
@@ -888,7 +912,9 @@ class SandboxControl:
     async def reset(self) -> dict[str, int]:
         """Forgets this partner's clients, cards, transactions and requests (its faults, delay
         and backups stay); answers how many of each went."""
-        raw = await self._post(PREFIX + "reset", {}, name="sandbox.reset", journal_as="reset")
+        raw = await self._post(
+            PREFIX + "reset", {}, name="sandbox.reset", journal_as="reset", whole_state=True
+        )
         deleted = raw.get("deleted")
         return {
             str(key): int(value)

@@ -36,7 +36,23 @@ WORKING: Final = {
     "history": "Card history",
 }
 
+# The calls that rewrite the partner's whole state: they wait up to LONG_CONTROL_TIMEOUT_S.
+WHOLE_STATE: Final = frozenset({"seed", "reset", "save", "load"})
+
 Call = Callable[[dict[str, Any]], Callable[["SandboxControl"], Awaitable[Any]]]
+
+
+def still_working(action: str, read_timeout: float) -> str:
+    """The result line once a call has had no answer for a while: the sandbox is still at it,
+    and how long the console waits for the answer."""
+    from fpconsole.api.sandbox_control import LONG_CONTROL_TIMEOUT_S
+
+    if action in WHOLE_STATE:
+        return (
+            f"{WORKING[action]}… still working: on a large sandbox this takes minutes "
+            f"(the console waits up to {LONG_CONTROL_TIMEOUT_S / 60:g} min for the answer)."
+        )
+    return f"{WORKING[action]}… still working (the console waits up to {read_timeout:g} s for the answer)."
 
 
 def _faults_call(values: dict[str, Any]) -> Callable[[SandboxControl], Awaitable[Any]]:

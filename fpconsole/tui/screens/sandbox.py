@@ -23,7 +23,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
+from fpconsole.api.outcome import LATE_ANSWER_S
 from fpconsole.tui import sandbox_inputs as inputs
 from fpconsole.tui.keymap import SEND_KEYS
 from fpconsole.tui.sandbox_calls import (
@@ -34,6 +36,7 @@ from fpconsole.tui.sandbox_calls import (
     field_of,
     history_columns,
     history_row,
+    still_working,
 )
 from fpconsole.tui.sandbox_state import faults_news, faults_text, set_faults
 from fpconsole.tui.widgets.key_hints import KeyHints
@@ -77,6 +80,8 @@ BOX_ACTIONS: Final = {
     "backup": "save",
     "history_card": "history",
 }
+# After this long without an answer, a call's result line says the sandbox is still working.
+STILL_WORKING_AFTER_S = LATE_ANSWER_S
 # The panel each action reports on (its result line, its busy state).
 ACTION_PANEL: Final = {
     "topup": "topup",
@@ -715,7 +720,14 @@ class SandboxScreen(Screen[None]):
             return
         self.busy.add(panel)
         self._result(panel, f"{WORKING[action]}…", "busy")
-        self._call(action, values, backend)
+        worker = self._call(action, values, backend)
+        line = still_working(action, backend.client.options.read_timeout)
+        self.set_timer(STILL_WORKING_AFTER_S, partial(self._say_still_working, panel, worker, line))
+
+    def _say_still_working(self, panel: str, worker: Worker[None], line: str) -> None:
+        """No answer yet: say so, unless the call has ended (a panel has one call at a time)."""
+        if panel in self.busy and not worker.is_finished:
+            self._result(panel, line, "busy")
 
     @work(exit_on_error=False, group="sandbox-control")
     async def _call(self, action: str, values: dict[str, Any], backend: ConsoleBackend) -> None:
