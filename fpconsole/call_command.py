@@ -16,7 +16,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TextIO
 
 from fpconsole.api.outcome import LATE_ANSWER_S
@@ -430,7 +430,7 @@ async def _call(
             err.write(f"request_id: {sent_id}\n")
             err.flush()
         try:
-            result = await _answer_or_notice(
+            result = await answer_or_notice(
                 client.call(method, prepared),
                 lambda: _no_answer_yet(method, sent_id, client.options, wait=bool(args.wait)),
                 err,
@@ -482,9 +482,9 @@ async def _call(
         await session.aclose()
 
 
-async def _answer_or_notice(call: Coroutine[Any, Any, Any], notice: Callable[[], str], err: TextIO) -> Any:
+async def answer_or_notice(call: Awaitable[Any], notice: Callable[[], str], err: TextIO) -> Any:
     """The call's result; if it takes longer than QUIET_AFTER, one line on stderr first says what
-    happens next, so a terminal is never silent for the whole read timeout (QA 19)."""
+    happens next, so a terminal is never silent for the whole wait (QA 19; `sandbox` uses it too)."""
     task = asyncio.ensure_future(call)
     try:
         done, _ = await asyncio.wait({task}, timeout=QUIET_AFTER)

@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
@@ -580,6 +581,33 @@ def _confirm_reset(session: Session, prog: str, stdin: TextIO, err: TextIO) -> i
     return None
 
 
+# Where to look when a change's outcome is unknown (`fpconsole sandbox` alone only prints usage).
+_CHECK_HEALTH: Final = "`fpconsole sandbox health`"
+_CHECK_WITH: Final = {
+    "backup save": "`fpconsole sandbox backup list`",
+    "backup load": "`fpconsole sandbox backup list` and the console's lists",
+    "backup delete": "`fpconsole sandbox backup list`",
+    "settle": "`fpconsole sandbox requests`",
+    "clock advance": "`fpconsole sandbox clock show`",
+    "faults set": "`fpconsole sandbox faults show`",
+    "faults clear": "`fpconsole sandbox faults show`",
+    "delay": "`fpconsole sandbox delay`",
+}
+
+
+def _still_working(prog: str, words: str, read_timeout: float) -> str:
+    """The line once a change has had no answer for a while: the sandbox is still at it (a backup
+    load of a million transactions took two minutes), and how long this waits."""
+    from fpconsole.api.sandbox_control import LONG_CONTROL_TIMEOUT_S
+
+    if words in ("seed", "reset", "backup save", "backup load"):
+        return (
+            f"{prog}: still working: on a large sandbox this takes minutes "
+            f"(waiting up to {LONG_CONTROL_TIMEOUT_S / 60:g} min for the answer)"
+        )
+    return f"{prog}: still working (waiting up to {read_timeout:g} s for the answer)"
+
+
 async def _run(session: Session, action: Action, prog: str, as_json: bool, out: TextIO, err: TextIO) -> int:
     from fpconsole.api import errors
     from fpconsole.api.redaction import scrub_text
@@ -593,7 +621,13 @@ async def _run(session: Session, action: Action, prog: str, as_json: bool, out: 
         session.closers.append(journal.close)
     control = SandboxControl(session.client, on_control=journal.record_control if journal else None)
     try:
-        result = await action.call(control)
+        if action.changes_state:
+            from fpconsole.call_command import answer_or_notice
+
+            notice = partial(_still_working, prog, action.words, session.client.options.read_timeout)
+            result = await answer_or_notice(action.call(control), notice, err)
+        else:
+            result = await action.call(control)
     except errors.InvalidRequest as exc:
         _write_problems(prog, exc, err)
         return EXIT_INVALID_INPUT
@@ -604,7 +638,8 @@ async def _run(session: Session, action: Action, prog: str, as_json: bool, out: 
         err.write(f"{prog}: {_cli_words(scrub_text(exc.message))}\n")
         return EXIT_API_ERROR
     except errors.TransportError as exc:
-        unknown = " (the outcome is unknown: check with `fpconsole sandbox` before repeating)"
+        check = _CHECK_WITH.get(action.words, _CHECK_HEALTH)
+        unknown = f" (the outcome is unknown: check with {check} before repeating)"
         hint = unknown if exc.outcome_unknown and action.changes_state else ""
         err.write(f"{prog}: {scrub_text(exc.message)}{hint}\n")
         return EXIT_TRANSPORT
