@@ -117,3 +117,21 @@ async def test_a_sandbox_that_does_not_page_gives_its_whole_snapshot(monkeypatch
     finally:
         await backend.aclose()
         cache.close()
+
+
+async def test_the_lists_hear_of_new_rows_while_a_long_prime_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filtered list reads only when told: it said "No match" for minutes while a 20,000-client
+    prime filled the cache, since only the first chunk and the end told it (QA 20)."""
+    monkeypatch.setattr(prime_module, "PRIME_PAGE", 7)
+    monkeypatch.setattr(prime_module, "PRIME_SHARE", 1.0)  # no rests: many pages
+    monkeypatch.setattr(prime_module, "PRIME_NEWS_EVERY_S", 0.0)  # told after every chunk that wrote
+    posted: list[Message] = []
+    cache = EntityCache.open(profile="sandbox")
+    backend = ConsoleBackend.start(profile_name="sandbox", cache=cache, post=posted.append, sandbox_delay=0)
+    try:
+        await backend.prime_from_sandbox()
+    finally:
+        await backend.aclose()
+        cache.close()
+    told = sum(isinstance(m, CacheChanged) for m in posted)
+    assert told > 20  # each page's rows, not only the first chunk's and the end's
