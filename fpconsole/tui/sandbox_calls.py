@@ -123,7 +123,8 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
     if action == "load":
         return f"Loaded backup {values['name']}: the lists show its data."
     if action == "list_backups":
-        return f"{len(list(answer or ()))} backup(s)."
+        count = len(list(answer or ()))
+        return "No backups yet." if not count else "1 backup." if count == 1 else f"{count} backups."
     if action == "history":
         count = len(list(field_of(answer, "events", ()) or ()))
         return f"{count} event(s) for card {values['card_id']}."

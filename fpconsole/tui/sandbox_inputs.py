@@ -143,7 +143,9 @@ def check_count(text: str) -> Checked:
 def check_backup_name(text: str) -> Checked:
     found = Checked()
     name = text.strip()
-    if not BACKUP_NAME.fullmatch(name):
+    if not name:  # nothing typed: the rule for a name's characters would be beside the point
+        found.problems["backup"] = "Name: type a name for the backup, e.g. before-refunds"
+    elif not BACKUP_NAME.fullmatch(name):
         found.problems["backup"] = (
             "Name: letters, digits, '.', '_' or '-' (up to 64, starting with a letter or digit), "
             "e.g. before-refunds"

@@ -150,6 +150,29 @@ def boxes_of(action: str) -> list[str]:
     return [key for key, name in BOX_ACTIONS.items() if name == action]
 
 
+class BackupList(OptionList):
+    """The saved backups; Enter on one loads it. With the focus here a backup is highlighted, so
+    Enter works at once (QA: Tab in highlighted none, and Enter did nothing)."""
+
+    def on_focus(self) -> None:
+        if self.highlighted is None:
+            self.action_first()  # the first enabled: none while the list only says there are none
+
+    def show(self, options: Iterable[Option]) -> None:
+        """The list read again (after a Save or a Load, say): the backup highlighted stays so if it
+        is still there; with the focus here, the first one is highlighted otherwise."""
+        was = self.highlighted_option
+        self.set_options(options)
+        again = next(
+            (index for index, option in enumerate(self.options) if was is not None and option.id == was.id),
+            None,
+        )
+        if again is not None:
+            self.highlighted = again
+        elif self.has_focus:
+            self.action_first()
+
+
 class SandboxScreen(Screen[None]):
     SECTION: ClassVar[str] = "Sandbox"
     HELP: ClassVar[str] = (
@@ -273,7 +296,7 @@ class SandboxScreen(Screen[None]):
             "backup in the list loads it).",
             [self._box("backup", "before-refunds")],
             [("btn-save", "Save"), ("btn-load", "Load…"), ("btn-list", "List")],
-            extra=[OptionList(id="backup-list")],
+            extra=[BackupList(id="backup-list")],
         )
         yield self._panel(
             "history",
@@ -881,14 +904,12 @@ class SandboxScreen(Screen[None]):
         self._list_backups(found)
 
     def _list_backups(self, answer: Any) -> None:
-        listed = self.query_one("#backup-list", OptionList)
-        listed.clear_options()
         backups = list(answer or ())
         self.backups = backups
-        for backup in backups:
-            listed.add_option(Option(backup_line(backup), id=str(field_of(backup, "name", ""))))
-        if not backups:
-            listed.add_option(Option("No backups yet: type a name and Save.", disabled=True))
+        self.query_one("#backup-list", BackupList).show(
+            [Option(backup_line(backup), id=str(field_of(backup, "name", ""))) for backup in backups]
+            or [Option("No backups yet: type a name and Save.", disabled=True)]
+        )
 
     @staticmethod
     def _history_table() -> DataTable[str]:
