@@ -243,7 +243,7 @@ async def test_api_error_keeps_data_and_resubmit_is_a_new_request() -> None:
         assert id_line(screen) == f"request_id {RID2} · new request (last: error)"
         assert ctrl_s_says(screen) == "Resubmit (new request)"
         submit = screen.query_one("#submit", Button)
-        assert submit.display and not submit.disabled and str(submit.label) == "Resubmit ^s"
+        assert submit.display and not submit.disabled and str(submit.label) == "Resubmit f9"
         assert app.focused is submit
         assert not screen.query_one("#field-client_phone").disabled  # open for correcting
 
@@ -393,7 +393,7 @@ async def test_outcome_unknown_polls_with_the_same_id_and_never_resends() -> Non
         assert backend.followed_ids == [RID]
         # Before pressing, ctrl+s says it only asks about the same request.
         assert ctrl_s_says(screen) == "Check status (same request_id)"
-        assert str(screen.query_one("#submit", Button).label) == "Check status ^s"
+        assert str(screen.query_one("#submit", Button).label) == "Check status f9"
         assert id_line(screen) == f"request_id {RID} · unknown; never resent"
         assert screen.query_one("#field-client_phone").disabled  # what may have been applied stays
         await pilot.press("ctrl+s")
@@ -471,7 +471,7 @@ async def test_not_received_offers_retry_with_the_same_id() -> None:
         # Never received: the id is unspent, and ctrl+s says it sends it again.
         assert ctrl_s_says(screen) == "Send again (same request_id)"
         assert id_line(screen) == f"request_id {RID} · not received, will reuse"
-        assert str(screen.query_one("#submit", Button).label) == "Send again ^s"
+        assert str(screen.query_one("#submit", Button).label) == "Send again f9"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
     assert backend.request_ids == [RID, RID]
