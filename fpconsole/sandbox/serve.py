@@ -89,13 +89,24 @@ def _shown(text: str) -> str:
     return repr(text) if len(text) <= 24 else repr(text[:21]) + "…"
 
 
-def _whole(low: int, high: int, what: str = "a whole number") -> Callable[[str], int]:
-    """An argparse type: ASCII digits only (int() would take '٨٠' or ' 8_0 ') within a range."""
+def _whole(
+    low: int, high: int, what: str = "a whole number", *, past_high: str | None = None
+) -> Callable[[str], int]:
+    """An argparse type: ASCII digits only (int() would take '٨٠' or ' 8_0 ') within a range.
+    With `past_high` (what the top is, and what to do instead), a number past the top is said
+    to be too large, as `fpconsole sandbox seed 20000` says it (sandbox_commands._whole, which
+    this layer may not import), rather than only given the range."""
 
     def parse(text: str) -> int:
         digits = text.strip()
         if re.fullmatch(r"[0-9]{1,19}", digits) and low <= int(digits) <= high:
             return int(digits)
+        if past_high is not None and re.fullmatch(r"[0-9]+", digits):
+            number = digits.lstrip("0") or "0"
+            shown = number if len(number) <= 24 else number[:21] + "…"
+            # Compared by length first: int() refuses more than 4300 digits.
+            if len(number) > len(str(high)) or int(number) > high:
+                raise argparse.ArgumentTypeError(f"{shown} is more than {high}, {past_high}")
         raise argparse.ArgumentTypeError(f"must be {what} {low}–{high}, got {_shown(text)}")
 
     return parse
@@ -208,7 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--seed",
-        type=_whole(0, MAX_SEED_COUNT),
+        type=_whole(
+            0,
+            MAX_SEED_COUNT,
+            past_high="the most a start seeds; seed more with `fpconsole sandbox seed` once it runs",
+        ),
         metavar="N",
         help=f"create N (0–{MAX_SEED_COUNT}) demo clients with cards when the database is empty",
     )
