@@ -366,6 +366,18 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
             return from_probe_error(exc, self.context.host) or CONNECTED
         return CONNECTED
 
+    @work(exclusive=True, exit_on_error=False, group="refresh-prime")
+    async def prime_again(self) -> None:
+        """ctrl+r in a list: what the sandbox wrote since the last prime (a change from the CLI or
+        another console), once the start's own prime has run; otherwise nothing to do."""
+        backend = self.backend
+        if backend is None or not self._after_connect_done or not self.connection.connected:
+            return
+        try:
+            await backend.prime_from_sandbox()
+        except Exception as exc:  # the cache stays as it was; say so, as at start
+            self.post_message(BackendFailed(f"could not list the sandbox's data: {exc}"))
+
     async def _after_connect(self, backend: ConsoleBackend) -> None:
         """Once per session, when the profile first connects: the sandbox's data for the lists,
         and the requests the last session left in process followed again."""

@@ -94,6 +94,7 @@ class ConsoleBackend:
         self._followers: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._prime_stop = threading.Event()
+        self._priming = False  # one prime at a time (ctrl+r while the start's runs adds nothing)
         self._unsubscribe = [
             self.client.subscribe(journal.record),
             self.client.subscribe(cache.ingest),
@@ -150,13 +151,20 @@ class ConsoleBackend:
 
         On a first start the embedded sandbox has written its demo clients and cards only: once
         they are listed, their history (transactions, blocks, closes) is written, at the prime's
-        share of the interpreter, and primed in turn (only what it changed)."""
-        if self.profile_kind != "sandbox" and not self.session.embedded:
+        share of the interpreter, and primed in turn (only what it changed).
+
+        Called again (ctrl+r) it reads what the sandbox wrote since; while a prime runs, another
+        adds nothing, and answers 0 at once."""
+        if (self.profile_kind != "sandbox" and not self.session.embedded) or self._priming:
             return 0
-        written = await self._prime_pages()
-        if await self._write_demo_history():
-            written += await self._prime_pages()
-        return written
+        self._priming = True
+        try:
+            written = await self._prime_pages()
+            if await self._write_demo_history():
+                written += await self._prime_pages()
+            return written
+        finally:
+            self._priming = False
 
     async def _prime_pages(self) -> int:
         primer = SandboxPrime(

@@ -221,6 +221,8 @@ class ListScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.reload()
+        if self.PRIMED_FROM_SANDBOX:  # and what the sandbox changed meanwhile (the lists follow)
+            self.fp_app.prime_again()
 
     @on(PagedTable.Highlighted, "#list")
     def _highlighted(self, message: PagedTable.Highlighted) -> None:
