@@ -234,7 +234,11 @@ def _add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     bulk = commands.add_parser("bulk", help="onboard clients from a CSV file, headless")
     bulk.add_argument("file", metavar="FILE.csv")
     bulk.add_argument("--result", metavar="FILE", help="where to write the result CSV")
-    bulk.add_argument("--in-flight", type=int, default=8, help="requests in flight at once (default 8)")
+    takes_minus_values(bulk)  # --in-flight -5x: the count's own message, not "expected one argument"
+    # Read (and refused with a message naming the range) by run_bulk, as sandbox seed reads N.
+    bulk.add_argument(
+        "--in-flight", default="8", metavar="N", help="requests in flight at once, 1–64 (default 8)"
+    )
     bulk.add_argument(
         "--cards",
         choices=("each", "bulk"),

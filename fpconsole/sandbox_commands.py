@@ -260,10 +260,11 @@ def _forward_only(text: str) -> None:
         )
 
 
-def _whole(name: str, text: str, low: int, high: int, *, example: int, past_high: str) -> int:
+def whole_number(name: str, text: str, low: int, high: int, *, example: int, past_high: str) -> int:
     """A whole number from `low` to `high`, typed in ASCII digits. One past the top is a whole
     number all the same: the message says it is too large, why (`past_high`: what the top is,
-    and what to do instead), never that 20000 is not a whole number."""
+    and what to do instead), never that 20000 is not a whole number. Raises BadArgument; bulk
+    --in-flight and scenario record --last are read with it too, so every count says it alike."""
     value = text.strip()
     if _WHOLE.fullmatch(value):
         # Compared by length first: int() refuses more than 4300 digits, and needs no more here.
@@ -325,7 +326,7 @@ def fault_settings(args: argparse.Namespace) -> Any:
     )
     hold = _ms("--hold", args.hold)
     seed = (
-        _whole(
+        whole_number(
             "--seed",
             args.seed,
             0,
@@ -407,7 +408,7 @@ def _action(args: argparse.Namespace) -> Action | str:
         value = None if args.seconds.strip().lower() == "default" else delay_seconds("SECONDS", args.seconds)
         return Action("delay", True, lambda c: c.set_delay(value), show_delay)
     if command == "seed":
-        count = _whole(
+        count = whole_number(
             "N",
             args.count,
             1,
@@ -437,7 +438,7 @@ def _action(args: argparse.Namespace) -> Action | str:
     if command == "history":
         return Action("history", False, lambda c: c.card_history(args.card_id), show_history)
     if command == "requests":
-        limit = _whole(
+        limit = whole_number(
             "--limit",
             args.limit,
             1,

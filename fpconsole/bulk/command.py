@@ -117,11 +117,21 @@ def run_bulk(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from fpconsole.bulk.csvfile import CsvFormatError, read_bulk_file
     from fpconsole.bulk.results import result_path_problem
     from fpconsole.bulk.state import FileBusy, StateUnusable, open_file_state
+    from fpconsole.sandbox_commands import BadArgument, whole_number
     from fpconsole.session import SetupError, open_session
 
-    in_flight: int = args.in_flight
-    if not 1 <= in_flight <= MAX_IN_FLIGHT:
-        err.write(f"{PROG}: --in-flight must be between 1 and {MAX_IN_FLIGHT}, got {in_flight}\n")
+    try:
+        # Typed as text (the parser keeps it so): read as every count of the CLI is read.
+        in_flight = whole_number(
+            "--in-flight",
+            str(args.in_flight),
+            1,
+            MAX_IN_FLIGHT,
+            example=8,
+            past_high=f"the most bulk keeps in flight; use {MAX_IN_FLIGHT} or fewer",
+        )
+    except BadArgument as exc:
+        err.write(f"{PROG}: {exc}\n")
         return EXIT_INVALID_INPUT
     cards: CardsMode = getattr(args, "cards", None) or "each"
     try:

@@ -94,7 +94,7 @@ def _whole(
 ) -> Callable[[str], int]:
     """An argparse type: ASCII digits only (int() would take '٨٠' or ' 8_0 ') within a range.
     With `past_high` (what the top is, and what to do instead), a number past the top is said
-    to be too large, as `fpconsole sandbox seed 20000` says it (sandbox_commands._whole, which
+    to be too large, as `fpconsole sandbox seed 20000` says it (sandbox_commands.whole_number, which
     this layer may not import), rather than only given the range."""
 
     def parse(text: str) -> int:

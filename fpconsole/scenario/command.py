@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from fpconsole.exit_codes import EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
-from fpconsole.sandbox_commands import takes_minus_values
+from fpconsole.sandbox_commands import BadArgument, takes_minus_values, whole_number
 
 PROG = "fpconsole scenario"
+# The most journal entries one recording reads (and so the most --last can ask for).
+MAX_RECORDED = 100_000
 
 
 def add_parsers(scenario: argparse.ArgumentParser, connection: Any, profile_option: Any) -> None:
@@ -43,7 +45,8 @@ def add_parsers(scenario: argparse.ArgumentParser, connection: Any, profile_opti
     )
     takes_minus_values(record)  # --since -2h: its own message, not "expected one argument"
     record.add_argument("--since", help="from this time: ISO date/time or relative (2h, 7d)")
-    record.add_argument("--last", type=int, metavar="N", help="only the newest N requests")
+    # Read (and refused with a message naming the range) by run_record, as sandbox seed reads N.
+    record.add_argument("--last", metavar="N", help=f"only the newest N requests (1–{MAX_RECORDED})")
     record.add_argument("--from", dest="first", metavar="REQUEST_ID", help="start at this request")
     record.add_argument("--to", dest="last_id", metavar="REQUEST_ID", help="end at this request")
     record.add_argument("--name", help="the scenario's name (default: the session's date)")
@@ -255,8 +258,22 @@ def run_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from fpconsole.scenario.record import record
     from fpconsole.store.journal import Journal
 
-    if args.last is not None and args.last < 1:
-        err.write(f"{PROG} record: --last is a number of requests, 1 or more\n")
+    try:
+        last = (
+            whole_number(
+                "--last",
+                args.last,
+                1,
+                MAX_RECORDED,
+                example=20,
+                past_high="the most record reads from the journal; leave --last out to record "
+                "the whole range",
+            )
+            if args.last is not None
+            else None
+        )
+    except BadArgument as exc:
+        err.write(f"{PROG} record: {exc}\n")
         return EXIT_INVALID_INPUT
     try:
         since = parse_since(args.since) if args.since is not None else None
@@ -275,8 +292,8 @@ def run_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"{PROG} record: {target} exists; choose another --output, or add --force to replace it\n")
         return EXIT_INVALID_INPUT
     with Journal.open(profile=profile, prune=False) as journal:
-        entries = journal.entries(since=since, limit=100_000, oldest_first=True)
-    picked = select(entries, args.first, args.last_id, args.last)
+        entries = journal.entries(since=since, limit=MAX_RECORDED, oldest_first=True)
+    picked = select(entries, args.first, args.last_id, last)
     if isinstance(picked, str):
         err.write(f"{PROG} record: {picked}\n")
         return EXIT_INVALID_INPUT

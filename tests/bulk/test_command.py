@@ -178,7 +178,7 @@ def test_the_kyc_sample(tmp_path: Path, capsys: Any) -> None:
         ("product_id,phone\n", (), "lacks required column(s): type, resident, first_name, last_name"),
         ("product_id,phone,type,resident,first_name,last_name\n", (), "has a header but no data rows"),
         ("", (), "the file is empty"),
-        ("x\n", ("--in-flight", "0"), "--in-flight must be between 1 and 64"),
+        ("x\n", ("--in-flight", "0"), "--in-flight: must be a whole number from 1 to 64, e.g. 8"),
     ],
 )
 def test_bad_files_and_options_exit_2(
