@@ -94,7 +94,8 @@ class ConsoleBackend:
         self._followers: dict[str, asyncio.Task[None]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._prime_stop = threading.Event()
-        self._priming = False  # one prime at a time (ctrl+r while the start's runs adds nothing)
+        self._priming = False  # one prime at a time; one asked for meanwhile runs after it
+        self._prime_wanted = False
         self._unsubscribe = [
             self.client.subscribe(journal.record),
             self.client.subscribe(cache.ingest),
@@ -153,16 +154,24 @@ class ConsoleBackend:
         they are listed, their history (transactions, blocks, closes) is written, at the prime's
         share of the interpreter, and primed in turn (only what it changed).
 
-        Called again (ctrl+r) it reads what the sandbox wrote since; while a prime runs, another
-        adds nothing, and answers 0 at once."""
-        if (self.profile_kind != "sandbox" and not self.session.embedded) or self._priming:
+        Called again (ctrl+r, F7 after a seed) it reads what the sandbox wrote since. Asked while
+        a prime runs, it answers 0 at once and the running prime goes once more when it ends:
+        not two primes side by side, and not a seed's new rows missed by a whole read already
+        past its first page."""
+        if self.profile_kind != "sandbox" and not self.session.embedded:
             return 0
-        self._priming = True
+        if self._priming:
+            self._prime_wanted = True
+            return 0
+        self._priming, written = True, 0
         try:
-            written = await self._prime_pages()
-            if await self._write_demo_history():
+            while True:
+                self._prime_wanted = False
                 written += await self._prime_pages()
-            return written
+                if await self._write_demo_history():
+                    written += await self._prime_pages()
+                if not self._prime_wanted or self._prime_stop.is_set():
+                    return written
         finally:
             self._priming = False
 

@@ -165,3 +165,32 @@ async def test_a_bound_raised_since_the_last_prime_reads_everything(monkeypatch:
     finally:
         await backend.aclose()
         cache.close()
+
+
+async def test_a_prime_asked_for_while_one_runs_runs_once_that_one_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ctrl+r or F7's seed during the start's prime: not a second prime beside it (twice the
+    work), and not nothing either (a seed's rows at the front, which a whole read past its first
+    page would not see): the running prime goes once more when it ends."""
+    cache = EntityCache.open(profile="sandbox")
+    backend = start(cache)
+    passes: list[int] = []
+    asked_meanwhile: list[int] = []
+    prime_pages = backend._prime_pages
+
+    async def watched() -> int:
+        passes.append(len(passes))
+        if len(passes) == 1:  # the first pass: another prime is asked for meanwhile
+            asked_meanwhile.append(await backend.prime_from_sandbox())
+        return await prime_pages()
+
+    monkeypatch.setattr(backend, "_prime_pages", watched)
+    try:
+        await backend.prime_from_sandbox()
+        assert asked_meanwhile == [0]  # answered at once: the running one takes it on
+        # A first start: its pass, the demo history's pass, then the pass asked for meanwhile.
+        assert len(passes) == 3
+    finally:
+        await backend.aclose()
+        cache.close()
