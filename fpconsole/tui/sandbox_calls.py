@@ -84,6 +84,11 @@ def field_of(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
 
 
+def _counted(count: int, noun: str) -> str:
+    """'1 request', '3 requests': the result lines count in English, not 'request(s)'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
     """The panel's result line for a call that succeeded."""
     if action == "topup":
@@ -97,11 +102,11 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
             return "Nothing was pending: every request already has its final status."
         failed = sum(1 for item in settled if field_of(item, "request_status") == "error")
         tail = f" ({failed} ended in error)" if failed else ""
-        return f"Settled {len(settled)} pending request(s){tail}."
+        return f"Settled {_counted(len(settled), 'pending request')}{tail}."
     if action == "advance":
         now = field_of(answer, "now", "")
         settled = field_of(answer, "settled_count", 0)
-        tail = f"; {settled} request(s) came due and settled" if settled else ""
+        tail = f"; {_counted(settled, 'request')} came due and settled" if settled else ""
         return f"Clock moved {inputs.span(values['seconds'])} ahead: sandbox time {now}{tail}."
     if action == "delay":
         if not values["delay"]:  # "settle that long after" read oddly for 0
@@ -127,7 +132,7 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
         return "No backups yet." if not count else "1 backup." if count == 1 else f"{count} backups."
     if action == "history":
         count = len(list(field_of(answer, "events", ()) or ()))
-        return f"{count} event(s) for card {values['card_id']}."
+        return f"{_counted(count, 'event')} for card {values['card_id']}."
     return "Done."
 
 

@@ -295,7 +295,7 @@ async def test_settle_clock_delay_backups_and_history() -> None:
         assert rows[0][1:] == ["status", "", "- → inactive (issued)"]
         assert {row[1] for row in rows} >= {"status", "credit", "hold", "pay"}
         assert table.cursor_row == table.row_count - 1  # the newest in view
-        assert result(screen, "history") == f"{table.row_count} event(s) for card {card_id}."
+        assert result(screen, "history") == f"{table.row_count} events for card {card_id}."
 
 
 async def test_help_lists_the_sections_keys() -> None:
