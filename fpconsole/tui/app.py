@@ -6,14 +6,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import RenderableType
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
@@ -36,6 +39,7 @@ from fpconsole.tui.messages import (
     local_state_notices,
     news_signal,
 )
+from fpconsole.tui.partial_paint import before_display, forget_shown
 from fpconsole.tui.themes import DEFAULT_THEME, load_themes, unusable_theme_problems
 from fpconsole.tui.type_ahead import TypeAhead
 
@@ -151,6 +155,10 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         Binding("f8", "masked_screenshot", "Screenshot", show=False, priority=True, id="screenshot"),
         # ctrl+q only: a bare q, typed into the list by a slip, closed the console at once.
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        # Cells the terminal shows already are not written again (partial_paint): when something
+        # else wrote over them (a `wall`, a broken SSH link's notice), ctrl+l paints every cell.
+        # Priority, as F8: in a form or a dialog too; no widget here uses ctrl+l.
+        Binding("ctrl+l", "redraw", "Redraw the screen", show=False, priority=True, id="redraw"),
     ]
 
     def __init__(self, context: ConsoleContext | None = None) -> None:
@@ -222,6 +230,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         }
 
     def on_mount(self) -> None:
+        # Back from a suspend (ctrl+z, a pager) the terminal shows whatever ran meanwhile.
+        self.app_resume_signal.subscribe(self, lambda _app: forget_shown())
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=10)
         self._handle_termination_signals()
@@ -586,6 +596,39 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
 
         if text:
             execute(self, text)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Before Textual's own handler paints the new size: the terminal reflowed its lines.
+        forget_shown()
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        # A repaint whose cells the terminal shows already writes nothing at all (SSH).
+        update = before_display(self, renderable)
+        if update is not None:
+            super()._display(screen, update)
+
+    def action_redraw(self) -> None:
+        forget_shown()
+        # A console that missed a resize paints its old size, which scrolls a smaller terminal
+        # and garbles it for good: ctrl+l asks the terminal for its size as well.
+        size = self._terminal_size()
+        if size is not None and size != self.size:
+            self.post_message(events.Resize(size, size))
+        else:
+            self.screen.refresh()
+
+    def _terminal_size(self) -> Size | None:
+        """The terminal's own answer (not LINES and COLUMNS, which Textual reads first)."""
+        if self.is_headless or self._driver is None:
+            return None
+        for stream in (sys.__stdout__, sys.__stderr__):
+            try:
+                if stream is not None and stream.isatty():
+                    width, height = os.get_terminal_size(stream.fileno())
+                    return Size(width, height)
+            except (OSError, ValueError):
+                continue
+        return None
 
     def action_masked_screenshot(self) -> None:
         from fpconsole.tui.screenshot import save_masked_screenshot

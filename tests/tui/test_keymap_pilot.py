@@ -97,7 +97,7 @@ async def test_a_moved_submit_key_sends_and_the_old_keys_no_longer_do() -> None:
 
 
 async def test_a_moved_filter_key_opens_the_filter_and_help_shows_it() -> None:
-    app = make_app(keymap=keymap(filter="ctrl+f", clients="ctrl+l"))
+    app = make_app(keymap=keymap(filter="ctrl+f", clients="ctrl+g"))
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_ready(pilot)
         screen = app.screen
@@ -120,7 +120,7 @@ async def test_a_moved_filter_key_opens_the_filter_and_help_shows_it() -> None:
         app.screen.query_one(VerticalScroll).scroll_end(animate=False, immediate=True)
         await pilot.pause()
         notes = screen_text(app)
-        assert "^l f3 f4  Clients · Cards · Requests" in notes  # the user's key for Clients
+        assert "^g f3 f4  Clients · Cards · Requests" in notes  # the user's key for Clients
         assert "^f        filter the list in view" in notes
 
 
