@@ -30,6 +30,7 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
     from fpconsole.tui.partial_paint import install
 
     install()  # only the changed cells of a line are written to the terminal (SSH)
+    follow_terminal_size()
 
     context = ConsoleContext(
         profile=chosen, user_host=default_user_host(), theme=theme or chosen.theme, keymap=keymap
@@ -46,6 +47,18 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
         return int(result)
     # After an unexpected error run() returns None and the code (1) is on the app: not success.
     return app.return_code or 0
+
+
+def follow_terminal_size() -> None:
+    """Drop LINES and COLUMNS when the console runs in a terminal. Textual reads its size from
+    them first, on every resize: a shell that exports them (bash updates exported ones) left
+    the console painting the size it started at, which scrolled and garbled a smaller terminal.
+    The terminal itself is asked instead; programs the console starts ask it too."""
+    import os
+
+    if sys.__stdout__ is not None and sys.__stdout__.isatty():
+        for name in ("LINES", "COLUMNS"):
+            os.environ.pop(name, None)
 
 
 def stop_summary(signum: int, in_process: int) -> str:
