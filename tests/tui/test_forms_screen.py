@@ -765,3 +765,19 @@ async def test_an_outcome_the_app_hears_before_the_form_reads_its_own_answer_is_
         assert phase(screen) == "success"
         assert text_of(screen.query_one("#status", Static)).startswith("sent → process → success")
         assert "client_id  5001" in text_of(screen.query_one("#result", Static))
+
+
+async def test_the_first_fields_row_is_marked_with_the_focus_not_a_paint_later() -> None:
+    """Marked on the focus event, the row's label turned bold one paint after the form's first:
+    a second write of the row for every form opened (SSH)."""
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await pilot.pause()
+        row = screen.query_one("#row-product_id", FieldRow)
+        row.remove_class("-current")
+
+        screen._focus_first()  # what on_mount does, before the screen is first painted
+
+        assert row.has_class("-current")
+        assert len(screen.query(".field-row.-current")) == 1

@@ -466,8 +466,12 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         ]
         given = {self._controls[name] for name in self._given if name in self._controls}
         not_given = [w for w in controls if w not in given]
+        first = (empty or not_given or controls or [self.query_one("#submit", Button)])[0]
         # set_focus, at once: keys typed while the form opens are held until then (type_ahead.py)
-        self.set_focus((empty or not_given or controls or [self.query_one("#submit", Button)])[0])
+        self.set_focus(first)
+        # The row's mark too, before the first paint: marked on the focus event, it came one
+        # paint later and repainted the row.
+        self._mark_row_of(first)
 
     def _keep_focus_in_view(self) -> None:
         """After the next refresh, scroll the focused field (and its row) into the visible part
@@ -492,15 +496,18 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     @on(events.DescendantFocus)
     def _mark_current_row(self, event: events.DescendantFocus) -> None:
+        self._mark_row_of(event.widget)
+        self._keep_focus_in_view()  # Textual's own scroll on focus runs before the rows settle
+
+    def _mark_row_of(self, focused: Widget) -> None:
         # A class, not :focus-within: Textual does not restyle the labels when the focus is
         # moved from code (the first empty field, the first error), only on Tab.
-        for row in self.query(".field-row.-current"):
-            row.remove_class("-current")
-        for node in event.widget.ancestors_with_self:
-            if node.has_class("field-row"):
-                node.add_class("-current")
-                break
-        self._keep_focus_in_view()  # Textual's own scroll on focus runs before the rows settle
+        row = next((node for node in focused.ancestors_with_self if node.has_class("field-row")), None)
+        for other in self.query(".field-row.-current"):
+            if other is not row:
+                other.remove_class("-current")
+        if row is not None:
+            row.add_class("-current")
 
     # --- reading the form ------------------------------------------------------------------------
 
