@@ -1,9 +1,10 @@
 """Opening a form: fpconsole's Create client (n in Clients) beside a stock Textual app that
 pushes a screen of labelled Inputs on n, in one run (goal: at most 1.2x the stock app).
 
-Measured in a 120x40 pseudo-terminal as an operator sees it: from writing the key to the last
-byte of the form's paint (the output then quiet for 0.35 s, which is not counted). Esc closes
-the form between runs. Figures only; nothing is asserted.
+Measured in a 120x40 pseudo-terminal as an operator sees it: from writing the key to the form's
+title on screen (its first paint) and to the last byte of its paint (the output then quiet for
+0.35 s, which is not counted), and the bytes written for it. Esc closes the form between runs.
+Figures only; nothing is asserted.
 
 Run: python bench/form_open.py [-n 8]
 """
@@ -26,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ssh_bytes import STOCK, fpconsole_command, read_until_quiet, spawn
 
 
-def paint_time(fd: int, key: bytes, marker: bytes, quiet: float = 0.35) -> tuple[float, float]:
-    """Seconds from writing `key` to the marker on screen, and to the last byte it painted."""
+def paint_time(fd: int, key: bytes, marker: bytes, quiet: float = 0.35) -> tuple[float, float, int]:
+    """Seconds from writing `key` to the marker on screen and to the last byte it painted, and
+    the bytes written to the terminal for it (what the form costs over SSH)."""
     os.write(fd, key)
     start = last = time.monotonic()
     seen = b""
@@ -46,19 +48,19 @@ def paint_time(fd: int, key: bytes, marker: bytes, quiet: float = 0.35) -> tuple
             break
     if marker not in seen:
         raise RuntimeError(f"{marker!r} never appeared")
-    return shown, last - start
+    return shown, last - start, len(seen)
 
 
 def measure(
     command: str, ready: str, marker: str, runs: int, env: dict[str, str]
-) -> list[tuple[float, float]]:
+) -> list[tuple[float, float, int]]:
     pid, fd = spawn(command, env)
     boot = b""
     started = time.monotonic()
     while ready.encode() not in boot and time.monotonic() - started < 60:
         boot += read_until_quiet(fd, 0.2, 2)
     read_until_quiet(fd, 1.5, 15)  # the first start's background work settles
-    times: list[tuple[float, float]] = []
+    times: list[tuple[float, float, int]] = []
     for _ in range(runs):
         times.append(paint_time(fd, b"n", marker.encode()))
         os.write(fd, b"\x1b")
@@ -85,14 +87,15 @@ def main() -> int:
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(f"form open, 120x40 pty, {args.runs} runs, ms from the key (median / max)")
-    print(f"{'':14s} {'title shown':>15s} {'last byte':>15s}")
+    print(f"{'':14s} {'title shown':>15s} {'last byte':>15s} {'KiB written':>12s}")
     medians: dict[str, tuple[float, float]] = {}
     for name, times in (("stock form", stock), ("Create client", ours)):
         shown, done = [t[0] for t in times], [t[1] for t in times]
+        written = statistics.median(t[2] for t in times) / 1024
         medians[name] = (statistics.median(shown), statistics.median(done))
         print(
             f"{name:14s} {medians[name][0] * 1000:7.0f} / {max(shown) * 1000:5.0f} "
-            f"{medians[name][1] * 1000:7.0f} / {max(done) * 1000:5.0f}"
+            f"{medians[name][1] * 1000:7.0f} / {max(done) * 1000:5.0f} {written:12.1f}"
         )
     (ours_shown, ours_done), (stock_shown, stock_done) = medians["Create client"], medians["stock form"]
     print(
