@@ -46,3 +46,15 @@ def test_searching_an_open_list_and_escaping_it(pane: Pane) -> None:
     pane.keys("Tab", "Tab", "ALIYA")
     pane.line_with("First name *", "ALIYA")
     pane.line_with("Client type *", "Select…")
+
+
+def test_letters_typed_on_closed_boxes_choose_in_one_write(pane: Pane) -> None:
+    # No Enter: typed on the closed box, `2000` chooses Instant Card (2000), `1` individual (1),
+    # `n` non-resident (2). Textual's Select dropped them without a word.
+    start(pane)
+    pane.keys("n", "2000", "Tab", "98", "Tab", "77011234567", "Tab", "1", "Tab", "n", "Tab", "ALIYA")
+    pane.line_with("First name *", "ALIYA")
+    pane.line_with("Product *", "Instant Card (2000)")
+    pane.line_with("Branch id", "98")
+    pane.line_with("Client type *", "individual (1)")
+    pane.line_with("Residency *", "non-resident (2)")

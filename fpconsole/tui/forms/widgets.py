@@ -29,6 +29,7 @@ from fpconsole.api.advice import request_warnings
 from fpconsole.fields_input import FieldSyntaxError, parse_assignments
 from fpconsole.tui.forms.spec import FieldSpec, GroupSpec, widget_id
 from fpconsole.tui.forms.styles import default_css
+from fpconsole.tui.widgets.choice_select import ChoiceSelect
 from fpconsole.tui.widgets.compact import made_compact
 
 REQUIRED_MARK = " *"
@@ -122,7 +123,7 @@ def control_for(item: FieldSpec, value: str) -> Widget:
     if item.kind == "choice":
         codes = {choice.value for choice in item.choices}
         return made_compact(
-            Select[str](
+            ChoiceSelect(
                 [(choice.prompt, choice.value) for choice in item.choices],
                 prompt=SELECT_PROMPT,
                 allow_blank=True,

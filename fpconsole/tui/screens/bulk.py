@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
+from fpconsole.tui.widgets.choice_select import ChoiceSelect
 from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
@@ -175,7 +176,7 @@ class BulkScreen(Screen[None]):
                 yield file_input
             with Horizontal():
                 yield Label("Cards")
-                yield Select(
+                yield ChoiceSelect(
                     [("a card for each client", "each"), ("bulk issue, then link", "bulk")],
                     value="each",
                     allow_blank=False,
