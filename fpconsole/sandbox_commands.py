@@ -729,7 +729,8 @@ def _ahead(seconds: float) -> str:
 
 
 def show_clock(result: Any, out: TextIO) -> None:
-    settled = f"; {result.settled_count} request(s) settled" if result.settled_count else ""
+    count = result.settled_count
+    settled = f"; {count} request{'s' if count != 1 else ''} settled" if count else ""
     out.write(f"sandbox time {result.now} ({_ahead(result.offset_s)}){settled}\n")
 
 

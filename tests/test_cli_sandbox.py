@@ -443,3 +443,16 @@ def test_health_says_the_delay_and_faults_in_force_for_this_partner_beside_the_d
     shown = run_json(capsys, "health")
     assert shown["service"] == "fpconsole-sandbox" and shown["delay_s"] == default_s != 2.5
     assert shown["partner"] == {"delay_s": 2.5, "delay_source": "partner", "faults": "error_rate=0.5"}
+
+
+@pytest.mark.parametrize(
+    ("count", "tail"), [(1, "; 1 request settled"), (2, "; 2 requests settled"), (0, "")]
+)
+def test_the_clock_line_counts_settled_requests_in_english(count: int, tail: str) -> None:
+    from types import SimpleNamespace
+
+    from fpconsole.sandbox_commands import show_clock
+
+    out = io.StringIO()
+    show_clock(SimpleNamespace(now="2026-01-01T00:00:00Z", offset_s=3600, settled_count=count), out)
+    assert out.getvalue() == f"sandbox time 2026-01-01T00:00:00Z (1h ahead of real time){tail}\n"

@@ -275,16 +275,21 @@ async def _run(
     if runner.stop_reason:
         say(err, f"{PROG}: {runner.stop_reason}")
     if runner.adopted:
-        say(
-            err,
-            f"{PROG}: {len(runner.adopted)} row(s) are unchanged from an earlier version of this file; "
-            "they continued from what that run had sent, not sent again",
-        )
+        say(err, adopted_line(len(runner.adopted)))
     written = _write_results(result_path or default_result_path(bulk_file.path), results, err)
     say(out, _summary(results, written, progress.skipped))
     if any(r.status in ("pending", "unknown") for r in results):
         say(err, RESUME_HINT)
     return _exit_code(runner, results, stopped_by)
+
+
+def adopted_line(count: int) -> str:
+    """Rows a changed file kept as they were: carried on, not sent again (said in English)."""
+    rows, went = ("1 row is", "it continued") if count == 1 else (f"{count} rows are", "they continued")
+    return (
+        f"{PROG}: {rows} unchanged from an earlier version of this file; "
+        f"{went} from what that run had sent, not sent again"
+    )
 
 
 def _write_results(path: Path, results: list[RowResult], err: TextIO) -> Path:

@@ -89,6 +89,11 @@ def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def _counts(counts: Mapping[str, Any]) -> str:
+    """The sandbox's counts, keyed by plural nouns: '1 client, 2 cards'."""
+    return ", ".join(_counted(int(value), key.removesuffix("s")) for key, value in counts.items())
+
+
 def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
     """The panel's result line for a call that succeeded."""
     if action == "topup":
@@ -118,10 +123,10 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
         return "Faults cleared: requests are answered normally."
     if action == "seed":
         counts = field_of(answer, "counts", {}) or {}
-        made = ", ".join(f"{value} {key}" for key, value in counts.items()) or f"{values['count']} clients"
+        made = _counts(counts) or _counted(int(values["count"]), "client")
         return f"Seeded: {made}."
     if action == "reset":
-        gone = ", ".join(f"{value} {key}" for key, value in dict(answer or {}).items())
+        gone = _counts(dict(answer or {}))
         return f"Erased this partner's sandbox data ({gone or 'nothing was there'})."
     if action == "save":
         return f"{'Replaced' if values.get('replace') else 'Saved'} backup {values['name']}."
@@ -138,12 +143,12 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
 
 def backup_line(backup: Any) -> str:
     parts = [str(field_of(backup, "name", "?")), str(field_of(backup, "created_at", "") or "")]
-    counts = [
-        f"{field_of(backup, key)} {key}"
+    counts = {
+        key: field_of(backup, key)
         for key in ("clients", "cards", "transactions")
         if field_of(backup, key) is not None
-    ]
-    return "  ".join(p for p in (*parts, ", ".join(counts)) if p)
+    }
+    return "  ".join(p for p in (*parts, _counts(counts)) if p)
 
 
 HISTORY_COLUMNS: Final = ("When", "Event", "Amount", "Detail")

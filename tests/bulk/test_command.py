@@ -291,3 +291,10 @@ def test_a_stop_signal_cancels_cleanly_and_a_rerun_resumes(
     clients, _ = sandbox_counts()
     assert clients - seeded_clients == ROWS, "no row created twice"
     assert len({r["client_id"] for r in rows}) == ROWS and len({r["card_id"] for r in rows}) == ROWS
+
+
+def test_rows_carried_over_from_an_earlier_file_are_counted_in_english() -> None:
+    from fpconsole.bulk.command import adopted_line
+
+    assert "1 row is unchanged" in adopted_line(1) and "; it continued from" in adopted_line(1)
+    assert "3 rows are unchanged" in adopted_line(3) and "; they continued from" in adopted_line(3)

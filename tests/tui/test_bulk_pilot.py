@@ -58,6 +58,7 @@ async def test_a_file_onboards_each_good_row_and_reports_the_bad_one(tmp_path: P
 
         bad = str(screen.query_one("#bad-rows", Static).render())
         assert "line 6" in bad and "phone" in bad
+        assert bad.startswith("1 bad row, skipped:")  # counted in English, not "row(s)"
         bar = screen.query_one("#bar", ProgressBar)
         assert bar.progress == bar.total == 9
         assert "8/9 done" in str(screen.query_one("#progress-line", Static).render())

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from fpconsole.tui.sandbox_calls import describe_answer
+from fpconsole.tui.sandbox_calls import backup_line, describe_answer
 
 
 def settled(count: int, *, errors: int = 0) -> list[dict[str, Any]]:
@@ -68,3 +68,16 @@ def test_no_line_hedges_with_s_in_brackets(action: str, count: int) -> None:
     }
     line = describe_answer(action, {"seconds": 60.0, "card_id": "7001001"}, answers[action])
     assert "(s)" not in line
+
+
+def test_seed_and_reset_count_one_thing_in_the_singular() -> None:
+    seeded = describe_answer("seed", {"count": 1}, {"counts": {"clients": 1, "cards": 2}})
+    assert seeded == "Seeded: 1 client, 2 cards."
+    assert describe_answer("seed", {"count": 1}, {}) == "Seeded: 1 client."
+    erased = describe_answer("reset", {}, {"clients": 1, "cards": 1, "transactions": 0})
+    assert erased == "Erased this partner's sandbox data (1 client, 1 card, 0 transactions)."
+
+
+def test_a_backup_line_counts_in_english() -> None:
+    backup = {"name": "before-qa", "created_at": "2026-12-06", "clients": 1, "cards": 3, "transactions": 1}
+    assert backup_line(backup) == "before-qa  2026-12-06  1 client, 3 cards, 1 transaction"

@@ -117,6 +117,10 @@ def _write_results(input_path: Path, results: list[RowResult]) -> Path:
         return write_results(ensure_private_dir(state_dir() / "bulk-results") / path.name, results)
 
 
+def _bad_rows(count: int) -> str:
+    return f"{count} bad row" if count == 1 else f"{count} bad rows"
+
+
 class BulkScreen(Screen[None]):
     SECTION = "Bulk onboarding"
     HELP = (
@@ -289,7 +293,7 @@ class BulkScreen(Screen[None]):
         self.result_path = None
         problems = [str(problem) for row in bulk_file.invalid_rows for problem in row.errors]
         self.query_one("#bad-rows", Static).update(
-            (f"{len(bulk_file.invalid_rows)} bad row(s), skipped:\n" + "\n".join(problems))
+            (f"{_bad_rows(len(bulk_file.invalid_rows))}, skipped:\n" + "\n".join(problems))
             if problems
             else ""
         )
