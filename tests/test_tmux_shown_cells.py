@@ -6,7 +6,10 @@ written over the console from outside races with the console's own writes.)"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -49,3 +52,21 @@ def test_skipped_cells_are_what_a_full_repaint_draws(pane: Pane) -> None:
     after = pane.wait_for(form_at(90, "ALIYAYZW"))
 
     assert after == before.replace("ALIYAYZ ", "ALIYAYZW")
+
+
+def console_pid(pane: Pane) -> int:
+    shell = pane.value("pane_pid")
+    found = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True, timeout=10, check=True)
+    return int(found.stdout.split()[0])
+
+
+def test_the_list_comes_back_whole_after_a_stop_and_fg(pane: Pane) -> None:
+    """Stopped from outside (SIGTSTP, as a job-control shell does) and brought back with `fg`, the
+    console repaints every cell: the list came back blank and stayed so, line by line as cells
+    changed."""
+    start(pane)
+    os.kill(console_pid(pane), signal.SIGTSTP)
+    pane.wait_for(lambda screen: "Stopped" in screen and "CL-100040" not in screen)
+    pane.type("fg")
+    pane.keys("Enter")
+    pane.wait_for(lambda screen: "CL-100040" in screen and "● connected" in screen and "Quit" in screen)

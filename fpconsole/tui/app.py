@@ -230,8 +230,10 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         }
 
     def on_mount(self) -> None:
-        # Back from a suspend (ctrl+z, a pager) the terminal shows whatever ran meanwhile.
-        self.app_resume_signal.subscribe(self, lambda _app: forget_shown())
+        # Back from a suspend (SIGTSTP then fg, a pager) the terminal shows whatever ran meanwhile,
+        # at whatever size it has now: paint every cell. Textual repaints after its own suspend()
+        # only; after fg the list stayed blank until each cell changed.
+        self.app_resume_signal.subscribe(self, lambda _app: self.action_redraw())
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=10)
         self._handle_termination_signals()

@@ -48,14 +48,17 @@ async def test_a_resize_forgets_the_terminal() -> None:
 
 
 @pytest.mark.usefixtures("remembered")
-async def test_a_resume_from_suspend_forgets_the_terminal() -> None:
+async def test_a_resume_from_suspend_forgets_the_terminal_and_paints_it_again() -> None:
     app = FpConsoleApp(ConsoleContext(start_backend=False, user_host="qa@jumphost"))
     async with app.run_test() as pilot:
         await pilot.pause()
         remember_a_chop()
+        repaints: list[bool] = []
+        app.screen.refresh = lambda *regions, **flags: repaints.append(True)  # type: ignore[method-assign]
         app._resume_signal()  # what App.suspend() and the driver's SIGCONT handling publish
         await pilot.pause()
         assert len(partial_paint.SHOWN) == 0
+        assert repaints  # after fg nothing else repaints: the list stayed blank
 
 
 @pytest.mark.usefixtures("remembered")
