@@ -781,3 +781,18 @@ async def test_the_first_fields_row_is_marked_with_the_focus_not_a_paint_later()
 
         assert row.has_class("-current")
         assert len(screen.query(".field-row.-current")) == 1
+
+
+async def test_an_invalid_fields_text_is_red_not_only_its_tint() -> None:
+    """The red tint alone maps to grey at 256 colours: the text says it too."""
+    from textual.color import Color
+
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        set_fields(screen, {**CLIENT, "client.phone": "770"})
+        await type_text(pilot, "#field-client_phone", "12")
+        phone = screen.query_one("#field-client_phone", Input)
+        await until(pilot, lambda: phone.has_class("-invalid"))
+        await pilot.pause()
+        assert phone.styles.color == Color.parse(app.get_css_variables()["text-error"])
