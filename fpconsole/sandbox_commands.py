@@ -23,6 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from fpconsole.exit_codes import EXIT_API_ERROR, EXIT_INVALID_INPUT, EXIT_OK, EXIT_TRANSPORT
+from fpconsole.words import counted
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -709,7 +710,7 @@ def show_settled(result: Sequence[Any], out: TextIO) -> None:
     if not result:
         out.write("nothing was in process\n")
         return
-    out.write(f"settled {len(result)} request{'s' if len(result) != 1 else ''}\n")
+    out.write(f"settled {counted(len(result), 'request')}\n")
     _table(
         out,
         ("REQUEST_ID", "METHOD", "STATUS", "ERROR"),
@@ -730,7 +731,7 @@ def _ahead(seconds: float) -> str:
 
 def show_clock(result: Any, out: TextIO) -> None:
     count = result.settled_count
-    settled = f"; {count} request{'s' if count != 1 else ''} settled" if count else ""
+    settled = f"; {counted(count, 'request')} settled" if count else ""
     out.write(f"sandbox time {result.now} ({_ahead(result.offset_s)}){settled}\n")
 
 

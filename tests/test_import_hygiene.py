@@ -161,7 +161,7 @@ def test_cli_methods_command_stays_off_textual_and_the_sandbox() -> None:
 # Read from the source (ast), so an import inside a function or under TYPE_CHECKING counts as
 # much as one at the top: it is the same dependency, only paid for later.
 #
-#   base          fpconsole itself (the version), exit_codes, locations: import nothing of ours
+#   base          fpconsole itself (the version), exit_codes, locations, words: import nothing of ours
 #   api           the Card API core
 #   store/config  local state and config.toml, on top of api
 #   sandbox       the emulator: api (and base) only, never the config or the store
@@ -175,6 +175,7 @@ LAYER_OF: dict[str, str] = {  # the first name under fpconsole → its layer
     "": "base",
     "exit_codes": "base",
     "locations": "base",
+    "words": "base",
     "logs": "store/config",
     "api": "api",
     "store": "store/config",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fpconsole.tui import display_time
 from fpconsole.tui import sandbox_inputs as inputs
+from fpconsole.words import counted
 
 if TYPE_CHECKING:
     from fpconsole.api.sandbox_control import SandboxControl
@@ -84,14 +85,9 @@ def field_of(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
 
 
-def _counted(count: int, noun: str) -> str:
-    """'1 request', '3 requests': the result lines count in English, not 'request(s)'."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _counts(counts: Mapping[str, Any]) -> str:
     """The sandbox's counts, keyed by plural nouns: '1 client, 2 cards'."""
-    return ", ".join(_counted(int(value), key.removesuffix("s")) for key, value in counts.items())
+    return ", ".join(counted(int(value), key.removesuffix("s")) for key, value in counts.items())
 
 
 def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
@@ -107,11 +103,11 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
             return "Nothing was pending: every request already has its final status."
         failed = sum(1 for item in settled if field_of(item, "request_status") == "error")
         tail = f" ({failed} ended in error)" if failed else ""
-        return f"Settled {_counted(len(settled), 'pending request')}{tail}."
+        return f"Settled {counted(len(settled), 'pending request')}{tail}."
     if action == "advance":
         now = field_of(answer, "now", "")
         settled = field_of(answer, "settled_count", 0)
-        tail = f"; {_counted(settled, 'request')} came due and settled" if settled else ""
+        tail = f"; {counted(settled, 'request')} came due and settled" if settled else ""
         return f"Clock moved {inputs.span(values['seconds'])} ahead: sandbox time {now}{tail}."
     if action == "delay":
         if not values["delay"]:  # "settle that long after" read oddly for 0
@@ -123,7 +119,7 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
         return "Faults cleared: requests are answered normally."
     if action == "seed":
         counts = field_of(answer, "counts", {}) or {}
-        made = _counts(counts) or _counted(int(values["count"]), "client")
+        made = _counts(counts) or counted(int(values["count"]), "client")
         return f"Seeded: {made}."
     if action == "reset":
         gone = _counts(dict(answer or {}))
@@ -137,7 +133,7 @@ def describe_answer(action: str, values: Mapping[str, Any], answer: Any) -> str:
         return "No backups yet." if not count else "1 backup." if count == 1 else f"{count} backups."
     if action == "history":
         count = len(list(field_of(answer, "events", ()) or ()))
-        return f"{_counted(count, 'event')} for card {values['card_id']}."
+        return f"{counted(count, 'event')} for card {values['card_id']}."
     return "Done."
 
 

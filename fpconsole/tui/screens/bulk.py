@@ -29,6 +29,7 @@ from fpconsole.tui.widgets.choice_select import ChoiceSelect
 from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
+from fpconsole.words import counted
 
 if TYPE_CHECKING:
     from fpconsole.bulk.csvfile import BulkFile
@@ -115,10 +116,6 @@ def _write_results(input_path: Path, results: list[RowResult]) -> Path:
         return write_results(path, results)
     except OSError:
         return write_results(ensure_private_dir(state_dir() / "bulk-results") / path.name, results)
-
-
-def _bad_rows(count: int) -> str:
-    return f"{count} bad row" if count == 1 else f"{count} bad rows"
 
 
 class BulkScreen(Screen[None]):
@@ -293,7 +290,7 @@ class BulkScreen(Screen[None]):
         self.result_path = None
         problems = [str(problem) for row in bulk_file.invalid_rows for problem in row.errors]
         self.query_one("#bad-rows", Static).update(
-            (f"{_bad_rows(len(bulk_file.invalid_rows))}, skipped:\n" + "\n".join(problems))
+            (f"{counted(len(bulk_file.invalid_rows), 'bad row')}, skipped:\n" + "\n".join(problems))
             if problems
             else ""
         )
