@@ -39,9 +39,11 @@ def _move_to(x: int, y: int) -> str:
 
 def render_segments(self: ChopsUpdate, console: Console) -> str:
     """Textual's ChopsUpdate.render_segments, cropping each chop to [x1, x2) of its span and
-    leaving out a whole chop the terminal shows already."""
+    leaving out a whole chop the terminal shows already; a chop that starts where the last one
+    written ended needs no cursor move (Textual moved before every chop)."""
     sequences: list[str] = []
     append = sequences.append
+    after: tuple[int, int] | None = None  # the cell after the last one written
     chops = self.chops
     chop_ends = self.chop_ends
     for y, x1, x2 in self.spans:
@@ -68,8 +70,10 @@ def render_segments(self: ChopsUpdate, console: Console) -> str:
                 SHOWN.wrote(y, x, end, text)
             else:
                 SHOWN.wrote(y, start, start + strip.cell_length, None)
-            append(_move_to(start, y))
+            if after != (y, start):
+                append(_move_to(start, y))
             append(text)
+            after = (y, start + strip.cell_length)
     return "".join(sequences)
 
 
