@@ -7,7 +7,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -40,6 +40,7 @@ from fpconsole.tui.messages import (
     news_signal,
 )
 from fpconsole.tui.partial_paint import before_display, forget_shown
+from fpconsole.tui.spare_form import SpareForms
 from fpconsole.tui.themes import DEFAULT_THEME, load_themes, unusable_theme_problems
 from fpconsole.tui.type_ahead import TypeAhead
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.drafts import FormDrafts
     from fpconsole.tui.backend import ConsoleBackend, FollowersChanged, PollFailing
+    from fpconsole.tui.forms.screen import RequestFormScreen
 
 
 def import_backend_modules(*, embedded: bool) -> None:
@@ -192,6 +194,10 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         # terminal only unless a test says so: it changes the process's collector settings.
         self.collections = CollectionPacer()
         self.pace_collections: bool | None = None
+        # The form a section's `n` opens, built while the operator reads the list (spare_form.py);
+        # on a real terminal only unless a test says so: it spends request ids ahead of time.
+        self.spare_forms = SpareForms(self, self._fresh_form, self._form_wanted_next, self._form_conditions)
+        self.build_spare_forms: bool | None = None
         # What the lists say while the sandbox's first page is on its way (None once listed).
         self.waiting_for_data: str | None = self._first_listing_text()
         self._register_themes()
@@ -238,6 +244,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
             self.notify(problem, severity="warning", timeout=10)
         self._handle_termination_signals()
         self._notify_local_state(self.local_state_notices)
+        if self.build_spare_forms if self.build_spare_forms is not None else not self.is_headless:
+            self.spare_forms.enable()
         if self.context.start_backend:
             if self.cache is not None and self.cache.count("clients", None) + self.cache.count("cards", None):
                 # The lists already show cached data: paint that first. Importing the sandbox
@@ -319,6 +327,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         if self.waiting_for_data is not None:
             self.waiting_for_data = None
             self.post_message(CacheChanged())
+        self.spare_forms.schedule()
 
     def _notify_local_state(self, notices: list[str]) -> None:
         for notice in notices:
@@ -450,6 +459,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
             self.collections.typed()
+            self.spare_forms.typed()
         await super().on_event(event)
 
     @on(BackendFailed)
@@ -460,6 +470,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
 
     async def on_unmount(self) -> None:
         self.collections.stop()
+        self.spare_forms.stop()
         from fpconsole.tui.faults_watch import stop_watching
 
         stop_watching(self)
@@ -694,6 +705,11 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         from fpconsole.tui.confirm import confirm_spec_for
         from fpconsole.tui.forms.screen import form_class_for
 
+        if not initial and card_mask is None and drafts:
+            spare = self.spare_forms.take(method.name)
+            if spare is not None:
+                self.push_screen(spare)
+                return
         spec = confirm_spec_for(method, self.context.kind, card_mask)
         self.push_screen(
             form_class_for(method.name)(
@@ -706,6 +722,42 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
                 new_request_id=self.context.new_request_id,
             )
         )
+
+    # --- the form `n` opens, built ahead (spare_form.py) ----------------------------------------
+
+    def _fresh_form(self, name: str) -> RequestFormScreen:
+        """The form `open_form(name)` would build with nothing filled in."""
+        from fpconsole.api.methods import REGISTRY
+        from fpconsole.tui.confirm import confirm_spec_for
+        from fpconsole.tui.forms.screen import form_class_for
+
+        method = REGISTRY.resolve(name)
+        return form_class_for(method.name)(
+            method,
+            form_key=method.name,
+            title=REGISTRY.title_for(name),
+            confirm=confirm_spec_for(method, self.context.kind, None),
+            clock=self.context.clock,
+            new_request_id=self.context.new_request_id,
+        )
+
+    def _form_wanted_next(self) -> str | None:
+        """The form the section in view opens on `n`, unless this profile may not send it."""
+        from fpconsole.tui.screens.base import ListScreen
+
+        if self.context.start_backend and (self.backend is None or self.waiting_for_data is not None):
+            # Not during the start: it would compete with the first listing for the loop and add
+            # to the memory the start's prime peaks at (`_first_listing_over` schedules it).
+            return None
+        screen = self.screen
+        if not isinstance(screen, ListScreen) or screen.NEW_FORM is None or self.context.read_only:
+            return None
+        return screen.NEW_FORM
+
+    def _form_conditions(self) -> Hashable:
+        """What a form takes from outside itself when it opens: the theme its styles come from,
+        the backend it asks whether the profile is read-only."""
+        return (self.theme, self.backend)
 
     def open_secret_data(self, card_id: str, card_mask: str) -> None:
         from fpconsole.tui.secret_view import SecretDataScreen

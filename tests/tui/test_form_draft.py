@@ -94,3 +94,26 @@ def test_the_store_is_found_when_asked() -> None:
     found.append(Store())
     draft.keep({"product_id": "2000"})
     assert found[0].drafts == {"client.add": {"product_id": "2000"}}
+
+
+def test_a_draft_is_unchanged_until_the_store_holds_something_else_or_the_form_wrote() -> None:
+    store = Store({"card.set_pin": {"card_id": "7001"}})
+    draft = FormDraft("card.set_pin", lambda: store)
+    assert draft.unchanged()  # not opened yet: it reads the store when it opens
+    draft.restore(PIN_SPEC, {}, {"card_id": "", "pin": ""})
+    assert draft.unchanged()
+    store.drafts["card.set_pin"] = {"card_id": "7002"}  # kept by another form meanwhile
+    assert not draft.unchanged()
+    store.drafts["card.set_pin"] = {"card_id": "7001"}
+    assert draft.unchanged()
+    draft.keep({"card_id": "7003"})  # this form's own write: it is not what it opened with
+    assert not draft.unchanged()
+
+
+def test_a_draft_opened_without_a_store_is_out_of_date_once_there_is_one() -> None:
+    found: list[Store] = []
+    draft = FormDraft("card.set_pin", lambda: found[0] if found else None)
+    draft.restore(PIN_SPEC, {}, {"card_id": "", "pin": ""})
+    assert draft.unchanged()
+    found.append(Store())
+    assert not draft.unchanged()

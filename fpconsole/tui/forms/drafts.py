@@ -34,6 +34,10 @@ class FormDraft:
     restored: bool = False
     # What the store holds for this form as far as it knows; None until the first write.
     _written: dict[str, str] | None = field(default=None, repr=False)
+    # Whether the form has opened (`restore`), and what the store held for it then (None: no
+    # store), before any write of this form's.
+    _opened: bool = field(default=False, repr=False)
+    _loaded: dict[str, str] | None = field(default=None, repr=False)
 
     def _target(self) -> tuple[str, DraftStore] | None:
         if self.key is None:
@@ -50,11 +54,13 @@ class FormDraft:
     ) -> dict[str, str]:
         """The draft's values to open with: fields the form has, no secrets, and none the caller
         gave (the selected card, say, wins over an older draft's)."""
+        self._opened = True
         target = self._target()
         if target is None:
             return {}
         key, store = target
         draft = store.load_draft(key) or {}
+        self._loaded = dict(draft)
         restored = {
             name: value
             for name, value in draft.items()
@@ -62,6 +68,18 @@ class FormDraft:
         }
         self.restored = any(value != baseline.get(name, "") for name, value in restored.items())
         return restored
+
+    def unchanged(self) -> bool:
+        """The store still holds what this form opened with, or the form has not opened yet (it
+        reads the store then). A form built ahead of time is out of date once another form kept
+        or dropped a draft meanwhile."""
+        if not self._opened:
+            return True
+        target = self._target()
+        if target is None:
+            return self._loaded is None
+        key, store = target
+        return self._written is None and (store.load_draft(key) or {}) == self._loaded
 
     def keep(self, fields: dict[str, str]) -> None:
         """Write what the form holds now (`fields`: the draft's values, {} when nothing is the

@@ -479,9 +479,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         moved (a restored draft's errors, an error line shown or gone, a limit read late)."""
         if not self._reveal_pending:
             self._reveal_pending = True
-            self.call_after_refresh(self._reveal_focused)
+            self.call_after_refresh(self.reveal_focused)
 
-    def _reveal_focused(self) -> None:
+    def reveal_focused(self) -> None:
+        """Scroll the focused field (and its row) into view, now (the rows are laid out)."""
         self._reveal_pending = False
         focused = self.focused
         if focused is None or not self.is_mounted:

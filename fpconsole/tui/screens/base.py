@@ -73,6 +73,9 @@ class QueryRows:
 class ListScreen(Screen[None]):
     SECTION: ClassVar[str] = ""
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    # The form `n` opens with nothing filled in, if any: built ahead while the list is read
+    # (spare_form.py), so it shows at once.
+    NEW_FORM: ClassVar[str | None] = None
     EMPTY_TEXT: ClassVar[str] = "Nothing here yet."
     # Filled by the sandbox's snapshot (its first page may still be on its way); Requests is not.
     PRIMED_FROM_SANDBOX: ClassVar[bool] = True
@@ -137,6 +140,9 @@ class ListScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(TopBar).in_process = self.fp_app.in_process
         subscribe_news(self, self.on_app_news)
+
+    def on_screen_resume(self) -> None:
+        self.fp_app.spare_forms.schedule()  # shown (again): its `n` form is built after a pause
 
     def on_app_news(self, message: AppNews) -> None:
         """App-level news (the app's `news` signal): a list reacts to what changes it."""

@@ -80,6 +80,7 @@ class CardsScreen(ListScreen):
         Column("client_id", "Client", 10, priority=5),
         Column("product", "Product", 7, priority=1),
     )
+    NEW_FORM = MethodName.CARD_ISSUE
     EMPTY_TEXT = "No cards seen yet. Press n to issue one, B for bulk issue, or : card <id>."
     HELP = "Cards this console has seen. Actions follow the card's state."
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -166,7 +167,7 @@ class CardsScreen(ListScreen):
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
         found = [
-            Action("n", "Issue card", lambda: app.open_form(MethodName.CARD_ISSUE)),
+            Action("n", "Issue card", lambda: app.open_form(self.NEW_FORM)),
             Action("B", "Bulk issue", lambda: app.open_form(MethodName.CARD_BULK_ISSUE)),
         ]
         if row is None:

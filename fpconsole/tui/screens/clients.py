@@ -43,6 +43,7 @@ class ClientsScreen(ListScreen):
         Column("phone", "Phone", 13, priority=7),
         Column("product", "Product", 8, priority=1),
     )
+    NEW_FORM = MethodName.CLIENT_ADD
     EMPTY_TEXT = "No clients seen yet. Press n to create one, or : client <id> to fetch one."
     HELP = "Clients this console has seen (the Card API has no list-all method)."
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -69,7 +70,7 @@ class ClientsScreen(ListScreen):
 
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
-        found: list[Action] = [Action("n", "Create client", lambda: app.open_form(MethodName.CLIENT_ADD))]
+        found: list[Action] = [Action("n", "Create client", lambda: app.open_form(self.NEW_FORM))]
         if row is None:
             return found
         client_id = row.key

@@ -1,0 +1,229 @@
+"""The form a section's `n` opens is built while the operator reads the list (spare_form.py): it
+opens as the form built at once would, and is not used once it is out of date."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable
+from typing import Any
+
+import pytest
+from snapshot_apps import SnapshotApp, current_form, make_app, press_for_form, wait_ready, wait_until
+from textual.pilot import Pilot
+
+from fpconsole.tui import spare_form
+from fpconsole.tui.forms.screen import RequestFormScreen
+from fpconsole.tui.spare_form import SpareForms
+
+pytestmark = pytest.mark.usefixtures("deterministic_console")
+
+SIZE = (110, 36)
+REQUEST_ID = re.compile(r"00000000-0000-4000-8000-\d{12}")
+DEADLINE_S = 30.0  # only guards against a hang: the build waits for a pause, then mounts a form
+
+
+def spare_app(**overrides: Any) -> SnapshotApp:
+    app = make_app(**overrides)
+    app.build_spare_forms = True  # a headless console builds none unless told to
+    return app
+
+
+async def spare_built(pilot: Pilot[Any], method: str) -> RequestFormScreen:
+    app = pilot.app
+    assert isinstance(app, SnapshotApp)
+
+    def ready() -> bool:
+        spare = app.spare_forms.spare
+        return spare is not None and spare.method.name == method
+
+    await wait_until(pilot, ready, timeout=DEADLINE_S)
+    spare = app.spare_forms.spare
+    assert spare is not None
+    return spare
+
+
+def screen_text(app: SnapshotApp) -> list[str]:
+    """The top screen's lines, its request_id blanked (the spare spent its id when it was built)."""
+    return [REQUEST_ID.sub("<id>", strip.text) for strip in app.screen._compositor.render_strips()]
+
+
+async def test_n_opens_the_form_built_ahead_and_it_shows_what_a_form_built_at_once_shows() -> None:
+    fresh = make_app()
+    async with fresh.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await press_for_form(pilot, "n")
+        await pilot.pause()
+        expected = screen_text(fresh)
+        assert fresh.spare_forms.taken == 0
+
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        spare = await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await pilot.pause()
+        assert form is spare and app.spare_forms.taken == 1
+        assert screen_text(app) == expected
+        # It is the form in every way: the focus is on its first field, and typing goes there.
+        assert form.focused is not None and form.focused.id == "field-product_id"
+        await pilot.press("tab", "tab", *"77011234567")
+        assert form.read_input().values["client.phone"] == "77011234567"
+
+
+async def test_after_the_form_closes_the_next_one_is_built_and_a_kept_draft_is_in_it() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        first = await spare_built(pilot, "client.add")
+        await press_for_form(pilot, "n")
+        await pilot.press("tab", "tab", *"77011234567", "escape", "k")  # keep it as a draft
+        await wait_until(pilot, lambda: not isinstance(app.screen, RequestFormScreen))
+        second = await spare_built(pilot, "client.add")
+        assert second is not first and not first.is_attached
+        form = await press_for_form(pilot, "n")
+        assert form is second and app.spare_forms.taken == 2
+        assert form.draft_restored and form.read_input().values["client.phone"] == "77011234567"
+
+
+async def test_a_spare_built_before_a_draft_was_kept_elsewhere_is_not_used() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        spare = await spare_built(pilot, "client.add")
+        assert app.drafts is not None
+        app.drafts.save_draft("client.add", {"client.phone": "77015550000"})  # another console's, say
+        form = await press_for_form(pilot, "n")
+        assert form is not spare and app.spare_forms.taken == 0
+        assert form.read_input().values["client.phone"] == "77015550000"
+        await wait_until(pilot, lambda: not spare.is_attached)
+
+
+async def test_a_spare_built_under_another_theme_is_not_used() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        spare = await spare_built(pilot, "client.add")
+        app.theme = next(name for name in app.available_themes if name != app.theme)
+        form = await press_for_form(pilot, "n")
+        assert form is not spare and app.spare_forms.taken == 0
+
+
+async def test_each_section_gets_its_own_n_form_and_a_filled_in_form_is_built_at_once() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        clients_form = await spare_built(pilot, "client.add")
+        await pilot.press("f3")
+        await wait_ready(pilot)
+        cards_form = await spare_built(pilot, "card.issue")
+        assert not clients_form.is_attached
+        # `i` on a client opens Issue card filled in for it: not the blank spare.
+        await pilot.press("f2")
+        await wait_ready(pilot)
+        form = await press_for_form(pilot, "i")
+        assert form is not cards_form and form.read_input().values["client_id"]
+        assert app.spare_forms.taken == 0
+
+
+async def test_a_read_only_profile_builds_no_form_it_could_not_send() -> None:
+    app = spare_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        app.spare_forms._paused()  # what the pause's timer runs
+        await pilot.pause()
+        assert app.spare_forms.spare is None and not app.spare_forms._building
+
+
+async def test_a_headless_console_builds_none_unless_told_to() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        assert not app.spare_forms.enabled
+        app.spare_forms._paused()
+        assert app.spare_forms.spare is None
+
+
+async def test_a_spare_that_cannot_be_built_turns_spares_off_and_n_still_opens_the_form() -> None:
+    app = spare_app()
+
+    def broken(name: str) -> RequestFormScreen:
+        raise RuntimeError("compose failed")
+
+    app.spare_forms = SpareForms(app, broken, app._form_wanted_next, app._form_conditions)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await wait_until(pilot, lambda: app.spare_forms.failure, timeout=DEADLINE_S)
+        assert "compose failed" in app.spare_forms.failure
+        await press_for_form(pilot, "n")
+        assert current_form(app).method.name == "client.add"
+        app.spare_forms.schedule()
+        assert app.spare_forms._timer is None  # off for the session
+
+
+async def test_the_console_ends_cleanly_with_a_spare_built() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        spare = await spare_built(pilot, "client.add")
+        await pilot.press("ctrl+q")
+    assert not spare.is_attached and app.return_code in (0, None)
+
+
+async def test_none_is_built_before_the_starts_first_listing_is_over() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        spare = await spare_built(pilot, "client.add")
+        app.spare_forms.discard()
+        await wait_until(pilot, lambda: not spare.is_attached)
+        app.waiting_for_data = "Loading the sandbox's clients, cards and transactions…"
+        app.spare_forms._paused()  # a pause during the start: the prime has the loop
+        assert app.spare_forms.spare is None and not app.spare_forms._building
+        app._first_listing_over()  # schedules the build for the next pause
+        assert await spare_built(pilot, "client.add") is not spare
+
+
+async def test_n_while_the_form_is_being_built_takes_it_rather_than_building_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fresh = make_app()
+    async with fresh.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await press_for_form(pilot, "n")
+        await pilot.pause()
+        expected = screen_text(fresh)
+
+    # The build is held after the form has mounted and before it is laid out off screen.
+    gate = asyncio.Event()
+    mount = spare_form.mount_offstage
+
+    def held_mount(app: Any, screen: RequestFormScreen) -> Awaitable[None]:
+        mounted = mount(app, screen)
+
+        async def held() -> None:
+            await mounted
+            await gate.wait()
+
+        return held()
+
+    monkeypatch.setattr(spare_form, "mount_offstage", held_mount)
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        spares = app.spare_forms
+
+        def mounting() -> bool:
+            return spares._pending is not None and spares._pending.is_running
+
+        await wait_until(pilot, mounting, timeout=DEADLINE_S)
+        pending = spares._pending
+        form = await press_for_form(pilot, "n")
+        assert form is pending and spares.taken == 1
+        gate.set()
+        await wait_until(pilot, lambda: not spares._building, timeout=DEADLINE_S)
+        await pilot.pause()
+        assert spares.spare is None and app.screen is form  # not kept as the next spare as well
+        assert screen_text(app) == expected
+        await pilot.press("tab", "tab", *"77011234567")
+        assert form.read_input().values["client.phone"] == "77011234567"
