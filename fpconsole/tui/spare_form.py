@@ -22,6 +22,7 @@ fails to build turns spares off for the session: the console never depends on on
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Final
 
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from fpconsole.tui.forms.screen import RequestFormScreen
 
 PAUSE_S: Final = 0.5  # no key for this long: the operator is reading, the form can be built
+
+log = logging.getLogger(__name__)
 
 
 def mount_offstage(app: App[object], screen: RequestFormScreen) -> AwaitMount:
@@ -178,7 +181,7 @@ class SpareForms:
             screen.reveal_focused()
         except Exception as exc:  # a spare is an optimisation: the form still opens without one
             self.failure = f"{type(exc).__name__}: {exc}"
-            self._app.log.error(f"spare form {method}: {self.failure}")
+            log.warning("%s could not be built ahead (forms now open as built): %s", method, self.failure)
             if screen is not None and self._pending is screen:
                 self._discard(screen)
             return
@@ -190,3 +193,4 @@ class SpareForms:
             self._discard(screen)
             return
         self._spare, self._built_under = screen, under
+        log.debug("%s built ahead", method)
