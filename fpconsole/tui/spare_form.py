@@ -7,8 +7,9 @@ without a key, as gc_pacing waits for one), the form is there one short frame af
 
 How, with the pinned Textual's internals (this module is the only place that uses them): the
 screen is registered with the app exactly as `push_screen` registers a new one, without joining
-a stack, so it composes and mounts; it is then laid out at the terminal's size and painted once
-off screen, which fills the widgets' render caches. When it is pushed, Textual lays it out again
+a stack, so it composes and mounts; it is then laid out at the terminal's size (again, until
+its widgets ask for no other layout: a scrollbar shown narrows every box) and painted once off
+screen, which fills the widgets' render caches. When it is pushed, Textual lays it out again
 only if the size changed since, and the first resume keeps the styles it mounted with
 (RequestFormScreen.on_screen_resume) as for any fresh form.
 
@@ -22,6 +23,7 @@ fails to build turns spares off for the session: the console never depends on on
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Final
@@ -31,10 +33,15 @@ from textual.geometry import Size
 from textual.timer import Timer
 from textual.widget import AwaitMount
 
+from fpconsole.tui.type_ahead import pump_idle
+
 if TYPE_CHECKING:
     from fpconsole.tui.forms.screen import RequestFormScreen
 
 PAUSE_S: Final = 0.5  # no key for this long: the operator is reading, the form can be built
+LAYOUT_ROUNDS: Final = 4  # layouts at most until the form asks for no other (two, in practice)
+SETTLE_POLL_S: Final = 0.002
+SETTLE_TURNS: Final = 500  # about a second: a form that never settles is used as it is then
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +52,27 @@ def mount_offstage(app: App[object], screen: RequestFormScreen) -> AwaitMount:
     return AwaitMount(screen, app._register(app, screen))
 
 
-def paint_offstage(screen: RequestFormScreen, size: Size) -> None:
-    """Lay `screen` out at `size` and render it once, for nothing: its widgets keep what they
-    rendered, and a push at the same size skips the layout."""
+def lay_out_offstage(screen: RequestFormScreen, size: Size) -> bool:
+    """Lay `screen` out at `size` if it is not yet, or if its widgets asked for it again since
+    (a scrollbar shown once the fields overflowed: its column narrows every box). A screen that
+    is not on top leaves those requests for when it is; pushed with one pending, its boxes
+    were a column too wide until the next refresh, and a Tab typed meanwhile scrolled. Returns
+    whether it laid the screen out."""
+    if screen._compositor.size == size and not screen._layout_required:
+        return False
+    screen._layout_required = False
     screen._refresh_layout(size)
+    return True
+
+
+def all_idle(screen: RequestFormScreen) -> bool:
+    """Nothing is waiting to be handled by the screen or any widget in it (Resize events after
+    a layout, the Layout requests they make)."""
+    return pump_idle(screen) and all(pump_idle(node) for node in screen.walk_children())
+
+
+def paint_offstage(screen: RequestFormScreen) -> None:
+    """Render `screen` once, for nothing: its widgets keep what they rendered."""
     screen._compositor.render_update(full=True)
 
 
@@ -167,6 +191,12 @@ class SpareForms:
         self._building = True
         self._app.run_worker(self._build(method), name="spare-form", group="spare-form", exit_on_error=False)
 
+    async def _settled(self, screen: RequestFormScreen) -> None:
+        for _ in range(SETTLE_TURNS):
+            if all_idle(screen) or self._pending is not screen:
+                return
+            await asyncio.sleep(SETTLE_POLL_S)
+
     async def _build(self, method: str) -> None:
         screen: RequestFormScreen | None = None
         try:
@@ -174,10 +204,16 @@ class SpareForms:
             screen = self._make(method)
             self._pending, self._pending_under = screen, under
             await mount_offstage(self._app, screen)
+            for _ in range(LAYOUT_ROUNDS):
+                if self._pending is not screen:
+                    return  # taken meanwhile (`take`): it is on screen, laid out there
+                size = self._app.size
+                if not size.area or not lay_out_offstage(screen, size):
+                    break
+                await self._settled(screen)
             if self._pending is not screen:
-                return  # taken while it mounted (`take`): it is on screen, laid out there
-            if self._app.size.area:
-                paint_offstage(screen, self._app.size)
+                return
+            paint_offstage(screen)
             screen.reveal_focused()
         except Exception as exc:  # a spare is an optimisation: the form still opens without one
             self.failure = f"{type(exc).__name__}: {exc}"

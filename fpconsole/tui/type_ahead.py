@@ -82,7 +82,8 @@ class _KeyLine:
     last_let: float = 0.0  # when the last key was let through (the next one's wait starts there)
 
 
-def _idle(pump: MessagePump) -> bool:
+def pump_idle(pump: MessagePump) -> bool:
+    """Nothing is waiting for `pump` to handle it."""
     # Textual keeps each pump's inbox in `_message_queue` and may hold one message aside while it
     # checks whether the next replaces it; a message being handled has left both.
     return (
@@ -169,12 +170,12 @@ class TypeAhead(_AppBase):
     def _settled(self) -> bool:
         if not self._screen_stack:  # before the first screen or after the last: nothing to wait for
             return True
-        if not _idle(self):
+        if not pump_idle(self):
             return False
         screen = self.screen
         if screen._callbacks:  # work waiting for the next refresh (call_after_refresh)
             return False
-        return _idle(screen) and all(_idle(node) for node in screen.walk_children())
+        return pump_idle(screen) and all(pump_idle(node) for node in screen.walk_children())
 
     def holds_for_data(self, key: Typed) -> bool:
         """Whether `key` must wait for the data it would act on (a row key on a list whose rows

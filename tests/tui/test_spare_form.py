@@ -9,7 +9,16 @@ from collections.abc import Awaitable
 from typing import Any
 
 import pytest
-from snapshot_apps import SnapshotApp, current_form, make_app, press_for_form, wait_ready, wait_until
+from snapshot_apps import (
+    SnapshotApp,
+    current_form,
+    make_app,
+    press_for_form,
+    settle,
+    wait_ready,
+    wait_until,
+)
+from textual import events
 from textual.pilot import Pilot
 
 from fpconsole.tui import spare_form
@@ -227,3 +236,19 @@ async def test_n_while_the_form_is_being_built_takes_it_rather_than_building_a_s
         assert screen_text(app) == expected
         await pilot.press("tab", "tab", *"77011234567")
         assert form.read_input().values["client.phone"] == "77011234567"
+
+
+async def test_a_burst_typed_with_n_leaves_a_small_terminals_form_where_it_opened() -> None:
+    """80x24: the fields scroll, so their scrollbar shows once they are laid out. A form built
+    ahead was pushed with its boxes a column wider than the fields beside the scrollbar, so a
+    Tab right behind `n` found Branch id "not wholly in view" and scrolled Product away."""
+    app = spare_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot)
+        spare = await spare_built(pilot, "client.add")
+        for key, character in (("n", "n"), ("tab", None), ("B", "B")):  # one burst, as over SSH
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: spare.read_input().values.get("branch_id") == "B")
+        await settle(pilot)
+        assert app.screen is spare
+        assert spare.query_one("#fields").scroll_y == 0
