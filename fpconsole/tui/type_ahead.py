@@ -10,7 +10,9 @@ widget: `500` lands in Order id, the letters after `/` hit the list's bindings (
 So the app mixes this in and hands keys over one at a time. A key read from the terminal is
 queued; the next one is let through only once the console has settled after the last: every
 message queue of the app and of the screen on top is empty, nothing waits for the next refresh
-(which also covers a screen just pushed: its mount and its first focus are queued messages).
+(which also covers a screen just pushed: its mount and its first focus are queued messages),
+and no layout is pending (Tab goes by where widgets are laid out: rows a choice just showed
+sit at the top until they are).
 Then it is routed as Textual routes every key, to whatever holds the focus at that moment.
 A key waits at most `PATIENCE` from when it reaches the head of the line (its arrival, or the
 moment the key before it went, whichever is later), so a handler stuck on something slow delays
@@ -177,6 +179,14 @@ class TypeAhead(_AppBase):
             return False
         return pump_idle(screen) and all(pump_idle(node) for node in screen.walk_children())
 
+    def _waits_for_layout(self, key: Typed) -> bool:
+        """A key that moves the focus (Tab, Enter, arrows: not a character) waits for widgets
+        mounted or resized to be laid out: Tab orders the focus by where widgets are laid out,
+        and rows a choice just showed sit at the top until they are."""
+        if isinstance(key, events.Paste) or (key.is_printable and key.character):
+            return False
+        return bool(self._screen_stack) and self.screen._layout_required
+
     def holds_for_data(self, key: Typed) -> bool:
         """Whether `key` must wait for the data it would act on (a row key on a list whose rows
         are still on their way). The app decides; it must stop holding once the data is there
@@ -204,7 +214,7 @@ class TypeAhead(_AppBase):
             if self._routing() or self._held_for_data(key, since):
                 # Its end is where the key's wait for the console to settle starts.
                 deadline = max(deadline, monotonic() + PATIENCE)
-            elif self._settled() or monotonic() >= deadline:
+            elif (self._settled() and not self._waits_for_layout(key)) or monotonic() >= deadline:
                 return
             await asyncio.sleep(0 if spins < _SPINS else _POLL)
             spins += 1

@@ -151,3 +151,29 @@ async def test_letters_typed_into_an_open_list_search_together_on_a_busy_console
         assert product.value == "1000"  # Freedom Wallet Card
         branch: Widget = form.query_one("#field-branch_id", Input)
         assert app.focused is branch and form.query_one("#field-branch_id", Input).value == "98"
+
+
+@pytest.mark.parametrize("attempt", range(4))
+async def test_tab_after_a_product_that_shows_rows_goes_to_the_next_field(attempt: int) -> None:
+    """Product 1000 typed by its letter (W) builds the KYC rows it shows. Textual orders Tab by
+    where widgets are laid out, and rows not laid out yet sit at the top: a Tab let through
+    before that layout went to Country, and `B12` was typed there (QA: 3 times in 5)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        form = await open_form(pilot, "client.add")
+        post(pilot, [("W", "W"), ("tab", "\t"), *text_keys("B12")])
+        await keys_handled(pilot)
+        values = form.read_input().values
+        assert (values["product_id"], values["branch_id"], values["client.country"]) == ("1000", "B12", "")
+        assert app.focused is form.query_one("#field-branch_id")
+
+
+async def test_a_key_that_moves_the_focus_waits_for_a_pending_layout() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_form(pilot, "client.add")
+        tab, letter = events.Key("tab", "\t"), events.Key("b", "b")
+        assert not app._waits_for_layout(tab)
+        app.screen._layout_required = True  # widgets mounted or resized, not laid out yet
+        assert app._waits_for_layout(tab)
+        assert not app._waits_for_layout(letter)  # typed into a box: where it goes is known
