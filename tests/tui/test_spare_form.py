@@ -57,14 +57,19 @@ def screen_text(app: SnapshotApp) -> list[str]:
     return [REQUEST_ID.sub("<id>", strip.text) for strip in app.screen._compositor.render_strips()]
 
 
-async def test_n_opens_the_form_built_ahead_and_it_shows_what_a_form_built_at_once_shows() -> None:
+async def form_built_at_once() -> list[str]:
+    """What Create client shows opened on a console that builds no form ahead."""
     fresh = make_app()
     async with fresh.run_test(size=SIZE) as pilot:
         await wait_ready(pilot)
         await press_for_form(pilot, "n")
         await pilot.pause()
-        expected = screen_text(fresh)
         assert fresh.spare_forms.taken == 0
+        return screen_text(fresh)
+
+
+async def test_n_opens_the_form_built_ahead_and_it_shows_what_a_form_built_at_once_shows() -> None:
+    expected = await form_built_at_once()
 
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -196,12 +201,7 @@ async def test_none_is_built_before_the_starts_first_listing_is_over() -> None:
 async def test_n_while_the_form_is_being_built_takes_it_rather_than_building_a_second(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fresh = make_app()
-    async with fresh.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        await press_for_form(pilot, "n")
-        await pilot.pause()
-        expected = screen_text(fresh)
+    expected = await form_built_at_once()
 
     # The build is held after the form has mounted and before it is laid out off screen.
     gate = asyncio.Event()
