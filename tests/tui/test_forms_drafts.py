@@ -58,6 +58,26 @@ async def test_a_draft_is_restored_and_can_be_cleared() -> None:
         assert not screen.query_one("#notice-row").has_class("-shown")
 
 
+async def test_ctrl_d_clears_a_restored_draft_from_a_text_field_and_deletes_right_otherwise() -> None:
+    """QA: ctrl+d did nothing in a text field (the box's own delete-right took it): the key only
+    worked on a select or a button, where few start from."""
+    backend = FakeBackend(drafts={"client.add": {"client.first_name": "ALIYA", "client.last_name": "SERIK"}})
+    app = host(api.CLIENT_ADD, backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        last_name = screen.query_one("#field-client_last_name", Input)
+        last_name.focus()
+        await pilot.pause()
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert screen.query_one("#field-client_first_name", Input).value == ""
+        assert "client.add" not in backend.drafts
+        # No draft left: ctrl+d is the box's again (delete the character right of the cursor).
+        await type_text(pilot, "#field-client_last_name", "ABC")
+        await pilot.press("home", "ctrl+d")
+        assert last_name.value == "BC"
+
+
 async def test_the_callers_values_win_over_a_draft() -> None:
     backend = FakeBackend(drafts={"card.block": {"card_id": "7000001", "description": "Lost"}})
     app = host(api.CARD_BLOCK, backend, initial={"card_id": "7009999"})

@@ -139,7 +139,9 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         Binding("escape", "close('going_on')", "Close (the request goes on)", id="form.close"),
         # A submit held until the form can check it (a limit still being read): Esc drops it.
         Binding("escape", "stop_held", "Don't send", id="form.cancel"),
-        Binding("ctrl+d", "clear_draft", "Clear draft", show=False, id="form.clear_draft"),
+        # Priority: in a text box ctrl+d is the box's delete-right, which took it wherever most of
+        # the form is typed. Only while a draft is restored (check_action); otherwise it is the box's.
+        Binding("ctrl+d", "clear_draft", "Clear draft", show=False, priority=True, id="form.clear_draft"),
         # Once a card or client is created: go to it (forms/created.py). One of the two shows.
         Binding("o", "open_created('card')", "Open the new card", id="form.open_card"),
         Binding("o", "open_created('client')", "Open the new client", id="form.open_client"),
