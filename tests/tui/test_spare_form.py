@@ -132,12 +132,15 @@ async def test_each_section_gets_its_own_n_form_and_a_filled_in_form_is_built_at
         await wait_ready(pilot)
         cards_form = await spare_built(pilot, "card.issue")
         assert not clients_form.is_attached
-        # `i` on a client opens Issue card filled in for it: not the blank spare.
+        assert await press_for_form(pilot, "n") is cards_form  # what n opens in Cards
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RequestFormScreen))
+        # `i` on a client opens Issue card filled in for it: not a blank one built ahead.
         await pilot.press("f2")
         await wait_ready(pilot)
         form = await press_for_form(pilot, "i")
-        assert form is not cards_form and form.read_input().values["client_id"]
-        assert app.spare_forms.taken == 0
+        assert form.read_input().values["client_id"]
+        assert app.spare_forms.taken == 1
 
 
 async def test_a_read_only_profile_builds_no_form_it_could_not_send() -> None:

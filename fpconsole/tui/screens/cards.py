@@ -167,7 +167,7 @@ class CardsScreen(ListScreen):
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
         found = [
-            Action("n", "Issue card", lambda: app.open_form(self.NEW_FORM)),
+            Action("n", "Issue card", lambda: app.open_form(MethodName.CARD_ISSUE)),
             Action("B", "Bulk issue", lambda: app.open_form(MethodName.CARD_BULK_ISSUE)),
         ]
         if row is None:

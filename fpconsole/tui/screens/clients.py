@@ -70,7 +70,7 @@ class ClientsScreen(ListScreen):
 
     def actions(self, row: Row | None) -> list[Action]:
         app = self.fp_app
-        found: list[Action] = [Action("n", "Create client", lambda: app.open_form(self.NEW_FORM))]
+        found: list[Action] = [Action("n", "Create client", lambda: app.open_form(MethodName.CLIENT_ADD))]
         if row is None:
             return found
         client_id = row.key
