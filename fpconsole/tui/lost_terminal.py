@@ -17,6 +17,7 @@ later write instead of raising in the writer thread.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import selectors
 import threading
@@ -31,6 +32,8 @@ from textual._xterm_parser import XTermParser
 
 from fpconsole.tui.early_keys import TypedAheadDriver
 from fpconsole.tui.escape_keys import ESC, EscapeSplitter
+
+log = logging.getLogger(__name__)
 
 _READ_SIZE = 4096  # as Textual reads
 
@@ -70,13 +73,37 @@ class TerminalOutput:
 
 class ConsoleDriver(TypedAheadDriver):
     """Textual's Linux driver, typed-ahead lines kept (early_keys), ending the app when the
-    terminal goes away instead of spinning on it or blocking on it."""
+    terminal goes away instead of spinning on it or blocking on it, and taking a SIGCONT after
+    a SIGSTOP from outside (`_sigcont_application`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lost_once = threading.Lock()
         self._lost = False
         self._file = TerminalOutput(self._file, self.terminal_lost)  # type: ignore[arg-type,assignment]
+
+    def _sigcont_application(self, *args: Any) -> None:
+        """SIGCONT. After the driver's own SIGTSTP handling the terminal was handed back and
+        input stopped: Textual takes it up again. After a SIGSTOP, which no program can catch,
+        nothing was stopped, and Textual's resume started a second input thread beside the one
+        still reading: after a few stops ctrl+q blanked the screen and the console hung with
+        threads left reading the terminal. So then the terminal mode is taken down and up
+        again, as after ctrl+z, on the loop (not in the signal handler, which may have
+        interrupted a write), and the screen is painted again (app_resume_signal)."""
+        thread = self._key_thread
+        if not (self._auto_restart and thread is not None and thread.is_alive()):
+            super()._sigcont_application(*args)
+            return
+        with contextlib.suppress(RuntimeError):  # a closed loop: the app has ended anyway
+            self._loop.call_soon_threadsafe(self._restart_application_mode)
+
+    def _restart_application_mode(self) -> None:
+        if self._key_thread is None or not self._key_thread.is_alive():
+            return  # suspended or ended meanwhile
+        self.suspend_application_mode()  # as ctrl+z: keys typed while stopped are dropped
+        self._must_signal_resume = True
+        self.resume_application_mode()
+        log.debug("continued after a stop from outside: terminal mode taken up again")
 
     def terminal_lost(self) -> None:
         """Called from the input or the writer thread: ask the app, on its own loop, to end as on
