@@ -42,6 +42,8 @@ async def set_pin_in_requests(pilot: Pilot[Any]) -> str:
     await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
     screen = app.screen
     assert isinstance(screen, RequestsScreen)
+    # On top before it has composed its list (CI: NoMatches '#list'), as a section first shown is.
+    await wait_until(pilot, lambda: bool(screen.query("#list")))
     screen.reload()
     await wait_until(pilot, lambda: screen.table.move_to_key(request_id))
     await settle(pilot)

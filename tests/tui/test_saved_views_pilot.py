@@ -93,6 +93,7 @@ async def test_requests_filter_by_status_and_method() -> None:
         await wait_ready(pilot)
         await pilot.press("f4")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
+        await wait_until(pilot, lambda: bool(app.screen.query("#list")))  # composed, not only on top
         await wait_until(pilot, lambda: list_screen(app).table.row_count > 0)
         methods = {row["method"] for row in listed(app)}
         method = sorted(methods)[0]

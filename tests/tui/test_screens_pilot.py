@@ -162,6 +162,7 @@ async def test_command_line_opens_and_selects_by_id() -> None:
 
         await pilot.press("colon", *"requests", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestsScreen))
+        await wait_until(pilot, lambda: bool(app.screen.query("#section")))  # composed, not only on top
         assert "Requests" in text_of(app.screen.query_one("#section", Static))
 
         await pilot.press("colon", *"card 99", "enter")  # not in the sandbox: says so
