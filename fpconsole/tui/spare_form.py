@@ -106,7 +106,7 @@ class SpareForms:
         self._pending_under: Hashable = None
         self.enabled = False
         self.failure: str = ""  # why spares are off for the session, after a build failed
-        self.taken = 0  # forms opened from a spare (tests, the bench)
+        self.taken = 0  # forms opened from a spare, for tests
 
     @property
     def spare(self) -> RequestFormScreen | None:
