@@ -45,6 +45,7 @@ from fpconsole.tui.themes import DEFAULT_THEME, load_themes, unusable_theme_prob
 from fpconsole.tui.type_ahead import TypeAhead
 
 if TYPE_CHECKING:
+    from fpconsole.api.methods import Method
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.drafts import FormDrafts
     from fpconsole.tui.backend import ConsoleBackend, FollowersChanged, PollFailing
@@ -702,25 +703,34 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         if self.context.read_only and method.changes_state:
             self.notify(f"Read-only: {method.title} changes state.", severity="warning")
             return
-        from fpconsole.tui.confirm import confirm_spec_for
-        from fpconsole.tui.forms.screen import form_class_for
-
         if not initial and card_mask is None and drafts:
             spare = self.spare_forms.take(method.name)
             if spare is not None:
                 self.push_screen(spare)
                 return
-        spec = confirm_spec_for(method, self.context.kind, card_mask)
-        self.push_screen(
-            form_class_for(method.name)(
-                method,
-                initial=initial,
-                form_key=method.name if drafts else None,
-                title=title,
-                confirm=spec,
-                clock=self.context.clock,
-                new_request_id=self.context.new_request_id,
-            )
+        self.push_screen(self._new_form(method, title, initial, card_mask=card_mask, drafts=drafts))
+
+    def _new_form(
+        self,
+        method: Method,
+        title: str | None,
+        initial: dict[str, str] | None = None,
+        *,
+        card_mask: str | None = None,
+        drafts: bool = True,
+    ) -> RequestFormScreen:
+        """The form for `method`: its own class (the entry's form_class), its confirmation."""
+        from fpconsole.tui.confirm import confirm_spec_for
+        from fpconsole.tui.forms.screen import form_class_for
+
+        return form_class_for(method.name)(
+            method,
+            initial=initial,
+            form_key=method.name if drafts else None,
+            title=title,
+            confirm=confirm_spec_for(method, self.context.kind, card_mask),
+            clock=self.context.clock,
+            new_request_id=self.context.new_request_id,
         )
 
     # --- the form `n` opens, built ahead (spare_form.py) ----------------------------------------
@@ -728,18 +738,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     def _fresh_form(self, name: str) -> RequestFormScreen:
         """The form `open_form(name)` would build with nothing filled in."""
         from fpconsole.api.methods import REGISTRY
-        from fpconsole.tui.confirm import confirm_spec_for
-        from fpconsole.tui.forms.screen import form_class_for
 
-        method = REGISTRY.resolve(name)
-        return form_class_for(method.name)(
-            method,
-            form_key=method.name,
-            title=REGISTRY.title_for(name),
-            confirm=confirm_spec_for(method, self.context.kind, None),
-            clock=self.context.clock,
-            new_request_id=self.context.new_request_id,
-        )
+        return self._new_form(REGISTRY.resolve(name), REGISTRY.title_for(name))
 
     def _form_wanted_next(self) -> str | None:
         """The form the section in view opens on `n`, unless this profile may not send it."""

@@ -33,7 +33,7 @@ from textual.geometry import Size
 from textual.timer import Timer
 from textual.widget import AwaitMount
 
-from fpconsole.tui.type_ahead import pump_idle
+from fpconsole.tui.type_ahead import screen_idle
 
 if TYPE_CHECKING:
     from fpconsole.tui.forms.screen import RequestFormScreen
@@ -63,12 +63,6 @@ def lay_out_offstage(screen: RequestFormScreen, size: Size) -> bool:
     screen._layout_required = False
     screen._refresh_layout(size)
     return True
-
-
-def all_idle(screen: RequestFormScreen) -> bool:
-    """Nothing is waiting to be handled by the screen or any widget in it (Resize events after
-    a layout, the Layout requests they make)."""
-    return pump_idle(screen) and all(pump_idle(node) for node in screen.walk_children())
 
 
 def paint_offstage(screen: RequestFormScreen) -> None:
@@ -193,7 +187,8 @@ class SpareForms:
 
     async def _settled(self, screen: RequestFormScreen) -> None:
         for _ in range(SETTLE_TURNS):
-            if all_idle(screen) or self._pending is not screen:
+            # Resize events after a layout, and the Layout requests they make, handled.
+            if screen_idle(screen) or self._pending is not screen:
                 return
             await asyncio.sleep(SETTLE_POLL_S)
 

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from textual import events
 from textual.message_pump import MessagePump
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Select
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ def pump_idle(pump: MessagePump) -> bool:
         and getattr(pump, "_pending_message", None) is None
         and not pump._next_callbacks  # call_next: runs right after the message being handled
     )
+
+
+def screen_idle(screen: Widget) -> bool:
+    """Nothing is waiting to be handled by `screen` or any widget in it."""
+    return pump_idle(screen) and all(pump_idle(node) for node in screen.walk_children())
 
 
 class TypeAhead(_AppBase):
@@ -177,7 +183,7 @@ class TypeAhead(_AppBase):
         screen = self.screen
         if screen._callbacks:  # work waiting for the next refresh (call_after_refresh)
             return False
-        return pump_idle(screen) and all(pump_idle(node) for node in screen.walk_children())
+        return screen_idle(screen)
 
     def _waits_for_layout(self, key: Typed) -> bool:
         """A key that moves the focus (Tab, Enter, arrows: not a character) waits for widgets
