@@ -25,6 +25,7 @@ CONFIG_FILE_NAME: Final = "config.toml"
 CACHE_DB_NAME: Final = "cache.sqlite3"
 JOURNAL_DB_NAME: Final = "journal.sqlite3"
 DRAFTS_DB_NAME: Final = "drafts.sqlite3"
+SANDBOX_DB_NAME: Final = "sandbox.sqlite3"
 LOGS_DIR_NAME: Final = "logs"
 LOG_FILE_NAME: Final = "fpconsole.log"
 PRIVATE_DIR_MODE: Final = 0o700
@@ -87,6 +88,11 @@ def sandbox_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "sandbox"
+
+
+def embedded_sandbox_db() -> Path:
+    """The embedded sandbox's database file; none yet means the console's first start."""
+    return sandbox_dir() / SANDBOX_DB_NAME
 
 
 def config_override() -> Path | None:

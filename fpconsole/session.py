@@ -108,14 +108,15 @@ def embedded_transport(
     """The in-process sandbox, its state kept in its own folder (`fpconsole locate sandbox`) so
     that `fpconsole call` and the console see the same cards from one run to the next; seeded
     on first use."""
-    from fpconsole.locations import ensure_private_dir, sandbox_dir
+    from fpconsole.locations import embedded_sandbox_db, ensure_private_dir, sandbox_dir
     from fpconsole.sandbox.embedded import embedded_transport as make_transport
     from fpconsole.sandbox.settings import SandboxSettings
 
     if delay is None:
         delay = sandbox_delay_from_env()
     if db is None:
-        db = str(ensure_private_dir(sandbox_dir()) / "sandbox.sqlite3")
+        ensure_private_dir(sandbox_dir())
+        db = str(embedded_sandbox_db())
     if db != ":memory:" and not os.path.exists(db):
         # Created private before SQLite writes (fake) card secrets into it.
         os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))

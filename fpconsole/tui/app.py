@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from fpconsole.store.cache import EntityCache
     from fpconsole.store.drafts import FormDrafts
     from fpconsole.tui.backend import ConsoleBackend, FollowersChanged, PollFailing
+    from fpconsole.tui.first_start import FirstStart
     from fpconsole.tui.forms.screen import RequestFormScreen
 
 
@@ -87,6 +88,8 @@ class ConsoleContext:
     sandbox_engine: Any = None  # a prepared embedded engine (tests, snapshots, screenshots)
     # [keys] of config.toml, checked (fpconsole.tui.keymap.check_keys): binding id → keys.
     keymap: dict[str, str] = field(default_factory=dict)
+    # A first start's sandbox, seeded and listed by a second process meanwhile (first_start.py).
+    first_start: FirstStart | None = None
 
     @property
     def profile_name(self) -> str:
@@ -254,6 +257,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
                 self.set_timer(BACKEND_START_DELAY, self.start_backend)
             else:
                 self.call_after_refresh(self.start_backend)
+        else:
+            self._pace_collections()
 
     def _install_sections(self) -> None:
         """Clients is the default mode, so the first frame is the Clients list itself (no empty
@@ -328,6 +333,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         if self.waiting_for_data is not None:
             self.waiting_for_data = None
             self.post_message(CacheChanged())
+        self._pace_collections()
         self.spare_forms.schedule()
 
     def _notify_local_state(self, notices: list[str]) -> None:
@@ -341,6 +347,12 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     @work(exit_on_error=False, group="backend")
     async def start_backend(self) -> None:
         worker = self._import_backend_modules()
+        prepared = self.context.first_start
+        if prepared is not None:
+            # Its rows are listed as soon as the cache has them; the sandbox is its until it ends.
+            if await asyncio.to_thread(prepared.wait_listed):
+                self.post_message(CacheChanged())
+            await asyncio.to_thread(prepared.wait)
         await worker.wait()
         # Only now: on the loop, an import of the session (the client, httpx, pydantic) held
         # every key for ~110 ms.
@@ -450,8 +462,12 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     def _backend_ready(self, message: BackendReady) -> None:
         self.backend = message.backend
         self._notify_local_state(message.backend.local_state_notices)
-        # From here on the objects the start built (the backend's modules too) stay for the
-        # console's life: the first pause collects once and freezes them.
+        self._pace_collections()
+
+    def _pace_collections(self) -> None:
+        """From the backend's start on, the objects the start built (the backend's modules too)
+        stay for the console's life: the first pause collects once and freezes them. Also when
+        the start ends without a backend, which would otherwise leave the start's hold on."""
         paced = self.pace_collections if self.pace_collections is not None else not self.is_headless
         if paced and not self.collections.running:
             self.collections.start()
@@ -470,6 +486,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self.notify(message.message, title="Connection", severity="error", timeout=10)
 
     async def on_unmount(self) -> None:
+        if self.context.first_start is not None:
+            self.context.first_start.stop()
         self.collections.stop()
         self.spare_forms.stop()
         from fpconsole.tui.faults_watch import stop_watching

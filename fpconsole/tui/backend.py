@@ -215,11 +215,8 @@ class ConsoleBackend:
     ) -> dict[str, Any]:
         if self._prime_stop.is_set():
             raise PrimeStopped
-        body = {"limit": limit, "offset": offset}
         try:
-            return await self._control(
-                "/sandbox/snapshot", body if since is None else {**body, "since": since}
-            )
+            return await self._control("/sandbox/snapshot", prime.snapshot_body(offset, limit, since))
         except errors.ApiError as exc:
             if offset or exc.error_code != "validation_error":
                 raise

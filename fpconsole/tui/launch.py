@@ -19,25 +19,44 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
     try:
         # Once for the whole console: its bar, its session and its forms read this object.
         chosen = resolve_profile(profile, read_only=read_only)
-        from fpconsole.tui.keymap import check_keys
-
-        keymap = check_keys(chosen.keys, chosen.config_file)
     except ConfigError as exc:
         # The console does not start on a broken config, and says why.
         sys.stderr.write(f"fpconsole: {exc}\n")
         return EXIT_INVALID_INPUT
-    from fpconsole.tui.app import ConsoleContext, FpConsoleApp, default_user_host
-    from fpconsole.tui.partial_paint import install
+    from fpconsole.tui.first_start import FirstStart, is_first_start
+    from fpconsole.tui.gc_pacing import START_HOLD
 
-    install()  # only the changed cells of a line are written to the terminal (SSH)
-    follow_terminal_size()
+    # Started before Textual is imported: it runs on another core meanwhile.
+    first_start = FirstStart.begin(profile) if is_first_start(chosen) else None
+    START_HOLD.hold()  # no garbage collection until the console is up (gc_pacing.py)
+    try:
+        from fpconsole.tui.keymap import check_keys
 
-    context = ConsoleContext(
-        profile=chosen, user_host=default_user_host(), theme=theme or chosen.theme, keymap=keymap
-    )
-    app = FpConsoleApp(context)
-    # Asked only when off: run() with no arguments is how the app always started.
-    result = app.run() if mouse and chosen.mouse else app.run(mouse=False)
+        try:
+            keymap = check_keys(chosen.keys, chosen.config_file)
+        except ConfigError as exc:
+            sys.stderr.write(f"fpconsole: {exc}\n")
+            return EXIT_INVALID_INPUT
+        from fpconsole.tui.app import ConsoleContext, FpConsoleApp, default_user_host
+        from fpconsole.tui.partial_paint import install
+
+        install()  # only the changed cells of a line are written to the terminal (SSH)
+        follow_terminal_size()
+
+        context = ConsoleContext(
+            profile=chosen,
+            user_host=default_user_host(),
+            theme=theme or chosen.theme,
+            keymap=keymap,
+            first_start=first_start,
+        )
+        app = FpConsoleApp(context)
+        # Asked only when off: run() with no arguments is how the app always started.
+        result = app.run() if mouse and chosen.mouse else app.run(mouse=False)
+    finally:
+        START_HOLD.cancel()  # the console's pacer released it, unless the console never got so far
+        if first_start is not None:
+            first_start.stop()  # a console that did not start (or ended early) leaves no child
     if app.ended_by_signal is not None:
         # Said once the terminal is back: what the stop kept, as ctrl+q would have.
         with contextlib.suppress(OSError):  # the terminal may be the thing that went away

@@ -46,6 +46,12 @@ SNAPSHOT_KINDS: tuple[EntityKind, ...] = ("clients", "cards", "transactions")
 FetchPage = Callable[[int, int, int, "int | None"], Awaitable[dict[str, Any]]]
 
 
+def snapshot_body(offset: int, limit: int, since: int | None) -> dict[str, int]:
+    """The body of a request for one page of the sandbox's snapshot (POST /sandbox/snapshot)."""
+    body = {"limit": limit, "offset": offset}
+    return body if since is None else {**body, "since": since}
+
+
 def prime_bound(max_entities: int) -> int:
     """How many of each kind a prime asks for, given the cache's bound."""
     return min(PRIME_LIMIT, max_entities * 99 // 100)

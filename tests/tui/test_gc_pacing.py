@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from fpconsole.tui.gc_pacing import IDLE_S, OVERDUE_FACTOR, CollectionPacer
+from fpconsole.tui.gc_pacing import IDLE_S, OVERDUE_FACTOR, START_HOLD, CollectionPacer, StartHold
 
 
 class FakeCollector:
@@ -13,6 +13,7 @@ class FakeCollector:
         self.count = (0, 0, 0)
         self.collected = 0
         self.frozen = 0
+        self.enabled = True
 
     def get_threshold(self) -> tuple[int, int, int]:
         return self.threshold
@@ -33,6 +34,15 @@ class FakeCollector:
 
     def unfreeze(self) -> None:
         self.frozen = 0
+
+    def isenabled(self) -> bool:
+        return self.enabled
+
+    def enable(self) -> None:
+        self.enabled = True
+
+    def disable(self) -> None:
+        self.enabled = False
 
 
 class Clock:
@@ -112,6 +122,44 @@ def test_a_stopped_pacer_does_nothing() -> None:
     assert collector.collected == 0
 
 
+def test_nothing_is_collected_while_the_console_starts_and_the_pacer_freezes_what_the_start_built() -> None:
+    collector, clock = FakeCollector(), Clock()
+    hold = StartHold(collector)
+    hold.hold()
+    assert not collector.enabled
+    pacer = CollectionPacer(collector, clock, hold)
+    pacer.start()
+    assert collector.enabled
+    assert (collector.frozen, collector.collected) == (1, 0)  # frozen, not walked
+    assert collector.threshold[2] > 10_000_000  # and paced from here on
+    pacer.stop()
+    assert collector.enabled and collector.frozen == 0
+    assert collector.threshold == (700, 10, 10)
+
+
+def test_a_start_that_ends_before_the_pacer_gives_collections_back_unfrozen() -> None:
+    collector = FakeCollector()
+    hold = StartHold(collector)
+    hold.hold()
+    CollectionPacer(collector, Clock(), hold).stop()
+    assert collector.enabled and collector.frozen == 0
+    hold.hold()
+    hold.cancel()
+    assert collector.enabled and collector.frozen == 0
+
+
+def test_a_hold_leaves_collections_someone_else_turned_off_as_they_were() -> None:
+    collector = FakeCollector()
+    collector.enabled = False
+    hold = StartHold(collector)
+    hold.hold()
+    pacer = CollectionPacer(collector, Clock(), hold)
+    pacer.start()
+    pacer.stop()
+    assert not collector.enabled
+    assert collector.frozen == 0
+
+
 def test_the_real_gc_module_fits_the_pacer() -> None:
     before = gc.get_threshold()
     pacer = CollectionPacer()
@@ -137,6 +185,43 @@ async def test_the_console_paces_collections_from_backend_ready_until_it_closes(
     assert not app.collections.running
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+async def test_the_console_releases_the_start_hold_when_its_backend_is_up() -> None:
+    from snapshot_apps import make_app, wait_until
+
+    app = make_app()
+    app.pace_collections = True
+    START_HOLD.hold()  # as `fpconsole` takes it before importing the console
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.backend is not None)
+            assert gc.isenabled() and not START_HOLD.holding
+            assert gc.get_freeze_count() > 0  # the start's objects, frozen rather than collected
+    finally:
+        START_HOLD.cancel()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_a_console_whose_backend_cannot_start_releases_the_start_hold() -> None:
+    import dataclasses
+
+    from snapshot_apps import embedded_profile, make_app, wait_until
+
+    resolved = embedded_profile("test")
+    unset_secret = dataclasses.replace(resolved.profile, secret_env="FPCONSOLE_TEST_NO_SUCH_SECRET")
+    app = make_app(profile=dataclasses.replace(resolved, profile=unset_secret))
+    app.pace_collections = True
+    START_HOLD.hold()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.connection.broken)
+            assert app.backend is None
+            assert gc.isenabled() and not START_HOLD.holding
+    finally:
+        START_HOLD.cancel()
+    assert gc.isenabled()
 
 
 async def test_a_headless_console_leaves_the_collector_alone() -> None:
