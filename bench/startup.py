@@ -18,7 +18,9 @@ phases    where a real first start's time goes, as CPU time of each step in a fr
           frame's imports, the backend's imports (client, sandbox), opening the sandbox and
           seeding its clients and cards (the seed's first step), the first snapshot page and its
           prime into the cache — the data is visible after these — then, behind the lists, the
-          seed's second step (the history) and its re-prime (only what it changed).
+          seed's second step (the history) and its re-prime (only what it changed). The console
+          runs the backend's imports, the seed and the first page in a second process, beside
+          the first frame's imports (fpconsole/tui/first_start.py).
 imports   fresh interpreters that import and exit (the harness's --until-exit), interleaved with
           one that does nothing (the interpreter's own start, subtracted round by round):
           the client + registry (`fpconsole call`'s core), textual.app (for scale) and
@@ -496,6 +498,10 @@ def phases_case(work: Path, runs: int) -> None:
     print(f"  (importing textual.app alone: {float(bare):.0f} ms CPU, interpreter start included)")
     for index, name in enumerate(PHASES):
         print(f"  {name:<24} {_median([run[index] for run in found]):6.0f} ms CPU")
+    print(
+        "  (in the console the backend's imports, the seed and the first page run in a second\n"
+        "   process started before Textual is imported: fpconsole/tui/first_start.py)"
+    )
 
 
 IMPORTS = {
