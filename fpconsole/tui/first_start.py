@@ -159,9 +159,15 @@ def main(argv: list[str]) -> int:
     import asyncio
     import gc
 
+    from fpconsole.session import SetupError
+
     gc.disable()  # a short life, whose objects all live to its end: nothing to collect
     end_with_the_console()
-    asyncio.run(prepare(argv[0] if argv else None))
+    try:
+        asyncio.run(prepare(argv[0] if argv else None))
+    except SetupError as exc:  # a profile that cannot connect: the console says it in its bar
+        sys.stderr.write(f"{exc}\n")
+        return 1
     return 0
 
 

@@ -88,6 +88,18 @@ def test_a_child_that_fails_says_why_in_the_log(caplog: pytest.LogCaptureFixture
     assert not embedded_sandbox_db().exists()  # refused before it opened anything
 
 
+def test_a_profile_that_cannot_connect_is_said_in_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("FPCONSOLE_SANDBOX_DELAY", "abc")
+    prepared = started()
+    with caplog.at_level(logging.WARNING, logger="fpconsole.tui.first_start"):
+        assert not prepared.wait_listed()
+        assert not prepared.wait()
+    assert "FPCONSOLE_SANDBOX_DELAY=abc is not a number of seconds" in caplog.text
+    assert "Traceback" not in caplog.text
+
+
 def test_stop_ends_a_child_still_running() -> None:
     sleeper = subprocess.Popen(
         [sys.executable, "-c", "import time; time.sleep(120)"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
