@@ -156,9 +156,9 @@ def open_engine(settings: SandboxSettings, number: int = 0) -> SandboxEngine:
     engine = SandboxEngine(db=settings.db, delay=settings.delay, rng_seed=rng_seed)
     if settings.seed and number == 0:
         for partner in settings.partner_ids:
-            if engine.needs_demo_data(partner):
-                engine.seed(settings.seed, partner=partner, history=not settings.seed_history_later)
-            elif not settings.seed_history_later:
+            if engine.seed_demo_data(settings.seed, partner=partner, history=not settings.seed_history_later):
+                continue
+            if not settings.seed_history_later:
                 engine.seed_history(partner)  # nothing to do unless a two-step seed was cut off
     return engine
 

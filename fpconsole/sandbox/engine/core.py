@@ -204,17 +204,34 @@ class SandboxEngine:
         history (see fpconsole/sandbox/seed.py). history=False writes the clients and cards
         only (a tenth of the work: the console's first start lists them sooner); seed_history
         writes the rest later, the same rows a whole seed writes."""
-        # Imported here: the name lists and merchants are only needed when seeding.
-        from fpconsole.sandbox import seed as demo
-
         partner = _partner(partner)
         with self._lock:
             now = self._tick(partner)
             with store.write(self._conn):
-                counts = demo.seed_demo(self._ctx(now, partner), count, step="all" if history else "cards")
-                if history:
-                    store.mark_seeded(self._conn, partner)  # in the same transaction as the data
-                return counts
+                return self._write_seed(now, partner, count, history)
+
+    def _write_seed(self, now: datetime, partner: str, count: int, history: bool) -> dict[str, int]:
+        # Imported here: the name lists and merchants are only needed when seeding.
+        from fpconsole.sandbox import seed as demo
+
+        counts = demo.seed_demo(self._ctx(now, partner), count, step="all" if history else "cards")
+        if history:
+            store.mark_seeded(self._conn, partner)  # in the same transaction as the data
+        return counts
+
+    def seed_demo_data(self, count: int, *, partner: str, history: bool = True) -> bool:
+        """seed() if needs_demo_data(), decided inside the seed's own write transaction: two
+        openers of a new file at once (two consoles, a console and `fpconsole call`) both found
+        it empty before either had written, and both seeded (80 clients, half without history).
+        True when this one seeded."""
+        partner = _partner(partner)
+        with self._lock:
+            now = self._tick(partner)
+            with store.write(self._conn):
+                if not self.needs_demo_data(partner):
+                    return False
+                self._write_seed(now, partner, count, history)
+                return True
 
     def seed_history(self, partner: str, *, between: Callable[[], object] | None = None) -> dict[str, int]:
         """The second step of a seed(history=False): its transactions, statements, blocks and
