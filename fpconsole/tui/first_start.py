@@ -26,7 +26,9 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,8 +36,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the log keeps of a failed child's error output (its last lines: the exception).
-STDERR_KEPT_CHARS = 2000
+# What the log keeps of a failed child's error output: its last lines (the child itself says an
+# error in one line; more only if the interpreter itself failed).
+STDERR_KEPT_LINES = 20
 # The child's one line of output: the cache holds the first listing.
 LISTED = b"listed\n"
 # It takes well under a second; one that hangs is stopped, and the console seeds as before.
@@ -51,17 +54,41 @@ def is_first_start(profile: ResolvedProfile) -> bool:
     return profile.embedded and not embedded_sandbox_db().exists()
 
 
+# The child's program: this module's main, imported from where the console's own fpconsole is
+# (argv[1]). With -P the current folder is not on sys.path: a console started inside another
+# checkout of fpconsole ran that checkout's code on its sandbox and cache (QA 23).
+_CHILD_PROGRAM = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from fpconsole.tui.first_start import main; raise SystemExit(main(sys.argv[2:]))"
+)
+
+
+def child_command(profile_name: str | None) -> list[str]:
+    import fpconsole
+
+    package_root = str(Path(fpconsole.__file__).resolve().parent.parent)
+    return [
+        sys.executable,
+        "-P",
+        "-c",
+        _CHILD_PROGRAM,
+        package_root,
+        *([profile_name] if profile_name else []),
+    ]
+
+
 @dataclass
 class FirstStart:
     """The child process preparing the sandbox; `wait()` from a thread, `stop()` on close."""
 
     process: subprocess.Popen[bytes]
     outcome: int | None = field(default=None, init=False)
+    started_at: float = field(default_factory=time.monotonic, init=False)
 
     @classmethod
     def begin(cls, profile_name: str | None) -> FirstStart | None:
         """Starts the child; None if it cannot be started (the console then seeds as before)."""
-        command = [sys.executable, "-m", __name__, *([profile_name] if profile_name else [])]
+        command = child_command(profile_name)
         try:
             process = subprocess.Popen(
                 command,
@@ -73,6 +100,7 @@ class FirstStart:
         except OSError as exc:
             log.warning("could not start the first start's sandbox preparation: %s", exc)
             return None
+        log.debug("first start: the sandbox is seeded and listed by process %s", process.pid)
         return cls(process)
 
     def wait_listed(self) -> bool:
@@ -83,9 +111,13 @@ class FirstStart:
         deadline = threading.Timer(GIVE_UP_S, self._give_up)
         deadline.start()
         try:
-            return self.process.stdout.readline() == LISTED
+            listed = self.process.stdout.readline() == LISTED
         finally:
             deadline.cancel()
+        if listed:
+            spent_ms = (time.monotonic() - self.started_at) * 1000
+            log.debug("first start: the sandbox's clients and cards listed after %.0f ms", spent_ms)
+        return listed
 
     def _give_up(self) -> None:
         log.warning("the first start's sandbox preparation took over %s s: stopped", GIVE_UP_S)
@@ -103,17 +135,26 @@ class FirstStart:
             self.outcome = self.process.wait()
         finally:
             deadline.cancel()
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
         if self.outcome != 0:
-            text = errors.decode("utf-8", "replace").strip()[-STDERR_KEPT_CHARS:]
+            said = errors.decode("utf-8", "replace").strip().splitlines()[-STDERR_KEPT_LINES:]
+            text = "\n".join(said) or "no message"
             log.warning("the first start's sandbox preparation ended with %s: %s", self.outcome, text)
+        else:
+            log.debug("first start: the sandbox preparation ended")
         return self.outcome == 0
 
     def stop(self) -> None:
         """The console closes first: the child stops, and what it did not commit is done at the
         next start (the sandbox seeds a partner only once, the prime goes on from its mark)."""
         if self.process.poll() is None:
+            # SIGKILL: a stopped child (SIGSTOP, a hung network home) acts on nothing else, and
+            # a thread of the console's that waits for it would hold the console's exit. SQLite
+            # rolls back what it had not committed.
             with contextlib.suppress(OSError):
-                self.process.terminate()
+                self.process.kill()
 
 
 async def prepare(profile_name: str | None) -> int:
@@ -159,16 +200,23 @@ def main(argv: list[str]) -> int:
     import asyncio
     import gc
 
-    from fpconsole.session import SetupError
-
     gc.disable()  # a short life, whose objects all live to its end: nothing to collect
     end_with_the_console()
     try:
         asyncio.run(prepare(argv[0] if argv else None))
-    except SetupError as exc:  # a profile that cannot connect: the console says it in its bar
-        sys.stderr.write(f"{exc}\n")
+    except Exception as exc:  # the console meets the same error and says it on screen
+        sys.stderr.write(f"{one_line(exc)}\n")
         return 1
     return 0
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as the log says it: a profile that cannot connect is its message, anything else
+    its type too (a full traceback here only repeated what the console then says)."""
+    from fpconsole.session import SetupError
+
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, SetupError) else f"{type(exc).__name__}: {text}"
 
 
 if __name__ == "__main__":

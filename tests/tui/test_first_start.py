@@ -43,11 +43,13 @@ def test_a_profile_on_a_real_api_has_no_first_start(isolated_home: Path) -> None
     assert not is_first_start(resolve_profile("qa", read_only=False))
 
 
-def test_the_child_seeds_the_sandbox_and_lists_it_into_the_cache() -> None:
-    prepared = started()
-    assert prepared.wait_listed()
-    assert prepared.wait()
+def test_the_child_seeds_the_sandbox_and_lists_it_into_the_cache(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="fpconsole.tui.first_start"):
+        prepared = started()
+        assert prepared.wait_listed()
+        assert prepared.wait()
     assert prepared.outcome == 0
+    assert "clients and cards listed after" in caplog.text  # what --debug logs
     with EntityCache.open(profile="sandbox") as cache:
         assert cache.count("clients", None) == SEEDED_CLIENTS
         assert cache.count("cards", None) > 0
@@ -98,6 +100,48 @@ def test_a_profile_that_cannot_connect_is_said_in_one_line_not_a_traceback(
         assert not prepared.wait()
     assert "FPCONSOLE_SANDBOX_DELAY=abc is not a number of seconds" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+def test_a_child_that_fails_otherwise_says_it_in_one_line(
+    isolated_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (isolated_home / "sandbox").write_text("a file where the sandbox's folder goes")
+    prepared = started()
+    with caplog.at_level(logging.WARNING, logger="fpconsole.tui.first_start"):
+        assert not prepared.wait_listed()
+        assert not prepared.wait()
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1
+    assert "\n" not in warnings[0] and "Traceback" not in warnings[0]
+
+
+def test_the_child_runs_the_consoles_own_code_not_a_checkout_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other-checkout"
+    (other / "fpconsole" / "tui").mkdir(parents=True)
+    marker = tmp_path / "other-code-ran"
+    (other / "fpconsole" / "__init__.py").write_text("")
+    (other / "fpconsole" / "tui" / "__init__.py").write_text("")
+    (other / "fpconsole" / "tui" / "first_start.py").write_text(
+        f"import pathlib\npathlib.Path({str(marker)!r}).touch()\ndef main(argv):\n    return 9\n"
+    )
+    monkeypatch.chdir(other)
+    prepared = started()
+    assert prepared.wait_listed()
+    assert prepared.wait()
+    assert not marker.exists()
+
+
+def test_stop_ends_a_child_even_a_stopped_one() -> None:
+    import signal
+
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    sleeper.send_signal(signal.SIGSTOP)  # a child that acts on no signal but SIGKILL
+    FirstStart(sleeper).stop()
+    assert sleeper.wait(timeout=60) == -signal.SIGKILL
 
 
 def test_stop_ends_a_child_still_running() -> None:
