@@ -67,7 +67,9 @@ def import_backend_modules(*, embedded: bool) -> None:
 
 BACKEND_START_DELAY = 0.3  # seconds after mount, when there is cached data to show meanwhile
 # The signals that end the console as ctrl+q does (exit status: exit_for_signal, as a shell says).
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# SIGINT too: in the console ctrl+c is a key, so one comes only from `kill -INT`, and Textual
+# ended at once on it, with exit 0 and nothing kept.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 @dataclass
@@ -873,8 +875,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
     # --- termination signals ------------------------------------------------------------------
 
     def _handle_termination_signals(self) -> None:
-        """SIGTERM (a stop, a shutdown) and SIGHUP (the SSH link dropped) end the console as
-        ctrl+q does: drafts kept, requests in process left in the journal for the next start to
+        """SIGTERM (a stop, a shutdown), SIGHUP (the SSH link dropped) and SIGINT end the console
+        as ctrl+q does: drafts kept, requests in process left in the journal for the next start to
         follow, the terminal restored. Without this the process died mid-frame."""
         loop = asyncio.get_running_loop()
         for signum in STOP_SIGNALS:
