@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_tmux import Pane, console_command
+from test_tmux_stop_cont import ended
 
 pytestmark = [
     pytest.mark.slow,
@@ -31,15 +32,7 @@ def processes_on(home: Path) -> list[int]:
                     found.append(int(entry))
         except OSError:  # gone meanwhile, or not ours to read
             continue
-    return [pid for pid in found if not _zombie(pid)]
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+    return [pid for pid in found if not ended(pid)]
 
 
 def shell_pid(pane: Pane) -> int:
