@@ -35,6 +35,11 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # A developer's own default profile or config file must not reach the tests.
     monkeypatch.delenv("FPCONSOLE_PROFILE", raising=False)
     monkeypatch.delenv("FPCONSOLE_CONFIG", raising=False)
+    # The console opened in-process (its app's run() replaced) as from a terminal, whatever
+    # pytest's own stdin is; test_launch_exit_code.py checks what happens without one.
+    from fpconsole.tui import launch
+
+    monkeypatch.setattr(launch, "reads_a_terminal", lambda: True)
     yield home
 
 

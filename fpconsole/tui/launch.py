@@ -16,6 +16,14 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
     from fpconsole.config import ConfigError, resolve_profile
     from fpconsole.exit_codes import EXIT_INVALID_INPUT
 
+    if not reads_a_terminal():
+        # Textual reads keys from stdin only: `fpconsole < /dev/null` painted a console that no
+        # key reached, and that only a signal ended (QA 23).
+        sys.stderr.write(
+            "fpconsole: the console reads its keys from a terminal, and standard input is not one; "
+            "run it in a terminal, or use `fpconsole call` in scripts\n"
+        )
+        return EXIT_INVALID_INPUT
     try:
         # Once for the whole console: its bar, its session and its forms read this object.
         chosen = resolve_profile(profile, read_only=read_only)
@@ -66,6 +74,15 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
         return int(result)
     # After an unexpected error run() returns None and the code (1) is on the app: not success.
     return app.return_code or 0
+
+
+def reads_a_terminal() -> bool:
+    """Whether standard input is a terminal, where the console's keys come from."""
+    stdin = sys.__stdin__
+    try:
+        return stdin is not None and stdin.isatty()
+    except ValueError:  # closed
+        return False
 
 
 def follow_terminal_size() -> None:

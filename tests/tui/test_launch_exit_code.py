@@ -29,3 +29,34 @@ def test_a_normal_quit_is_exit_0(isolated_home: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(FpConsoleApp, "run", quit_run)
     assert launch.run_console(profile=None, theme=None, read_only=False) == 0
+
+
+def test_without_a_terminal_on_stdin_the_console_says_so_and_does_not_start(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(launch, "reads_a_terminal", lambda: False)
+    monkeypatch.setattr(FpConsoleApp, "run", lambda self, *args, **kwargs: started.append(True))
+    assert launch.run_console(profile=None, theme=None, read_only=False) == 2
+    assert started == []
+    err = capsys.readouterr().err
+    assert "standard input is not one" in err and "fpconsole call" in err
+    assert not (isolated_home / "sandbox").exists()  # no first start begun either
+
+
+def test_fpconsole_with_stdin_from_dev_null_ends_at_once_and_says_why(isolated_home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "fpconsole"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FPCONSOLE_HOME": str(isolated_home)},
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("fpconsole: the console reads its keys from a terminal")
