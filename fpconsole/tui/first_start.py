@@ -48,10 +48,12 @@ CONSOLE_GONE = 3
 
 
 def is_first_start(profile: ResolvedProfile) -> bool:
-    """The embedded sandbox's database does not exist yet: this start creates it."""
+    """The embedded sandbox's database does not exist yet: this start creates it. Not for a
+    profile whose secret comes from a command: the child would run it too (a passphrase asked
+    twice, a token touched twice), so that console seeds its sandbox itself, as before."""
     from fpconsole.locations import embedded_sandbox_db
 
-    return profile.embedded and not embedded_sandbox_db().exists()
+    return profile.embedded and not profile.profile.secret_command and not embedded_sandbox_db().exists()
 
 
 # The child's program: this module's main, imported from where the console's own fpconsole is

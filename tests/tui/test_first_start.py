@@ -43,6 +43,20 @@ def test_a_profile_on_a_real_api_has_no_first_start(isolated_home: Path) -> None
     assert not is_first_start(resolve_profile("qa", read_only=False))
 
 
+def test_a_sandbox_profile_whose_secret_comes_from_a_command_has_no_first_start_child(
+    isolated_home: Path,
+) -> None:
+    # The child would run the command too: a passphrase asked twice, a token touched twice, and
+    # a prompt that waits reported after twice its timeout (QA 23).
+    (isolated_home / "config").mkdir()
+    (isolated_home / "config" / "config.toml").write_text(
+        '[profiles.box]\nkind = "sandbox"\nauth_id = "p1"\nsecret_command = "echo s3cret"\n'
+    )
+    profile = resolve_profile("box", read_only=False)
+    assert profile.embedded
+    assert not is_first_start(profile)
+
+
 def test_the_child_seeds_the_sandbox_and_lists_it_into_the_cache(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG, logger="fpconsole.tui.first_start"):
         prepared = started()
