@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import RenderableType
 from textual import events, on, work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.notifications import SeverityLevel
@@ -479,7 +480,18 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
             self.collections.typed()
             self.spare_forms.typed()
+        if self._screen_stack:
+            self.spare_forms.input_seen(self.screen, event)
         await super().on_event(event)
+
+    def pop_screen(self) -> AwaitComplete:
+        top = self.screen if len(self._screen_stack) > 1 else None
+        popped = super().pop_screen()
+        if top is not None:
+            # Off the stack now, and not yet removed: Textual removes it after the next message,
+            # unless it is installed by then (a form kept for the next `n`, spare_form.py).
+            self.spare_forms.closing(top)
+        return popped
 
     @on(BackendFailed)
     def _backend_failed(self, message: BackendFailed) -> None:
@@ -723,12 +735,15 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         if self.context.read_only and method.changes_state:
             self.notify(f"Read-only: {method.title} changes state.", severity="warning")
             return
-        if not initial and card_mask is None and drafts:
-            spare = self.spare_forms.take(method.name)
-            if spare is not None:
-                self.push_screen(spare)
-                return
-        self.push_screen(self._new_form(method, title, initial, card_mask=card_mask, drafts=drafts))
+        form = None
+        blank = not initial and card_mask is None and drafts
+        if blank:
+            form = self.spare_forms.take(method.name)
+        if form is None:
+            form = self._new_form(method, title, initial, card_mask=card_mask, drafts=drafts)
+        if blank:
+            self.spare_forms.lend(form)  # closed as it opens, it is kept for the next `n`
+        self.push_screen(form)
 
     def _new_form(
         self,

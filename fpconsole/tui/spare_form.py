@@ -13,6 +13,14 @@ screen, which fills the widgets' render caches. When it is pushed, Textual lays 
 only if the size changed since, and the first resume keeps the styles it mounted with
 (RequestFormScreen.on_screen_resume) as for any fresh form.
 
+A blank form closed with Esc as it opened (no key but that Esc, no click or wheel reached it,
+and the form itself says nothing in it changed: `RequestFormScreen.as_opened`) is kept as the
+spare rather than thrown away: `n`, Esc, `n` again shows the same form at once, where building a
+second one took twice a stock form's time. It is installed in the app for the pop (Textual
+removes a popped screen unless it is installed), and kept under the same rules as a spare built
+ahead. A form with anything of the operator's in it is removed as before: a stale form shown to
+an operator is worse than a slower one.
+
 Only the form a section's `n` opens with nothing filled in is built ahead (Create client, Issue
 card: `ListScreen.NEW_FORM`); every other form opens as before. The spare is used only if what
 it was built under is still so: the same form, theme and backend, and the same draft in the
@@ -28,8 +36,10 @@ import logging
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Final
 
+from textual import events
 from textual.app import App
 from textual.geometry import Size
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import AwaitMount
 
@@ -44,6 +54,18 @@ SETTLE_POLL_S: Final = 0.002
 SETTLE_TURNS: Final = 500  # about a second: a form that never settles is used as it is then
 
 log = logging.getLogger(__name__)
+
+
+def reaches_the_form(event: events.Event) -> bool:
+    """Input that may change a form on screen: a key (but the Esc that closes it), a paste, a
+    click or the wheel. The pointer only passing over it changes nothing kept. Seen as it comes
+    from the terminal: the same event bubbling back to the app later (the `n` that opened the
+    form, by then on top) is not input to what is on top then."""
+    if event.is_forwarded:
+        return False
+    if isinstance(event, events.Key):
+        return event.key != "escape"
+    return isinstance(event, (events.Paste, events.MouseEvent)) and not isinstance(event, events.MouseMove)
 
 
 def mount_offstage(app: App[object], screen: RequestFormScreen) -> AwaitMount:
@@ -98,9 +120,15 @@ class SpareForms:
         # building a second one beside it.
         self._pending: RequestFormScreen | None = None
         self._pending_under: Hashable = None
+        # The blank form on screen, and what it was opened under: closed as it opened, it is
+        # kept as the spare (`closing`); any input reaching it first (`input_seen`) forgets it.
+        self._lent: RequestFormScreen | None = None
+        self._lent_under: Hashable = None
+        self._installed: set[object] = set()  # forms kept after being closed: installed in the app
         self.enabled = False
         self.failure: str = ""  # why spares are off for the session, after a build failed
         self.taken = 0  # forms opened from a spare, for tests
+        self.kept = 0  # forms closed as they opened and kept as the spare, for tests
 
     @property
     def spare(self) -> RequestFormScreen | None:
@@ -136,9 +164,47 @@ class SpareForms:
         self._discard(spare)
         return None
 
+    def lend(self, form: RequestFormScreen) -> None:
+        """`form`, blank (a spare, or built at once with nothing filled in), is about to be shown."""
+        if self.enabled and not self.failure:
+            self._lent, self._lent_under = form, self._conditions()
+
+    def input_seen(self, screen: object, event: events.Event) -> None:
+        """An input event, the screen on top as it comes: one reaching the lent form marks it as
+        the operator's (it is no longer kept when closed)."""
+        if self._lent is not None and screen is self._lent and reaches_the_form(event):
+            self._lent = None
+
+    def closing(self, screen: object) -> None:
+        """`screen` is being popped. The lent form, closed as it opened, stays mounted as the
+        spare (installed, so the pop leaves it); a kept one that was used since goes as usual."""
+        lent = self._lent
+        if lent is None or screen is not lent:
+            if screen in self._installed:
+                self._uninstall(screen)  # a kept form, used when shown again: it goes as any
+            return
+        self._lent = None
+        if (
+            self.enabled
+            and not self.failure
+            and self._spare is None
+            and self._conditions() == self._lent_under
+            and lent.as_opened()
+        ):
+            if lent not in self._installed:
+                self._app.install_screen(lent, f"spare-form-{id(lent)}")
+                self._installed.add(lent)
+            lent.open_again()
+            self._spare, self._built_under = lent, self._lent_under
+            self.kept += 1
+            log.debug("%s closed as it opened: kept", lent.method.name)
+        elif lent in self._installed:
+            self._uninstall(lent)  # so the pop removes it, as any closed form
+
     def stop(self) -> None:
         """No more spares (the console is ending): the one built goes, a build under way too."""
         self.enabled = False
+        self._lent = None
         self.discard()
 
     def discard(self) -> None:
@@ -167,7 +233,13 @@ class SpareForms:
     def _still_good(self, spare: RequestFormScreen, built_under: Hashable) -> bool:
         return spare.is_running and self._conditions() == built_under and spare.draft.unchanged()
 
+    def _uninstall(self, screen: object) -> None:
+        self._installed.discard(screen)
+        if isinstance(screen, Screen) and self._app.is_screen_installed(screen):
+            self._app.uninstall_screen(screen)
+
     def _discard(self, spare: RequestFormScreen) -> None:
+        self._uninstall(spare)  # a form kept after it was closed
         if spare.is_attached:
             spare.remove()
 

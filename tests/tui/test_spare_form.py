@@ -57,10 +57,10 @@ def screen_text(app: SnapshotApp) -> list[str]:
     return [REQUEST_ID.sub("<id>", strip.text) for strip in app.screen._compositor.render_strips()]
 
 
-async def form_built_at_once() -> list[str]:
+async def form_built_at_once(size: tuple[int, int] = SIZE) -> list[str]:
     """What Create client shows opened on a console that builds no form ahead."""
     fresh = make_app()
-    async with fresh.run_test(size=SIZE) as pilot:
+    async with fresh.run_test(size=size) as pilot:
         await wait_ready(pilot)
         await press_for_form(pilot, "n")
         await pilot.pause()
@@ -255,3 +255,174 @@ async def test_a_burst_typed_with_n_leaves_a_small_terminals_form_where_it_opene
         await settle(pilot)
         assert app.screen is spare
         assert spare.query_one("#fields").scroll_y == 0
+
+
+# --- a form closed as it opened is kept for the next `n` -----------------------------------------
+
+
+async def closed(pilot: Pilot[Any]) -> None:
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, RequestFormScreen))
+    await pilot.pause()
+
+
+async def test_a_form_closed_as_it_opened_is_kept_and_n_shows_it_again_as_it_first_was() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        first_look = screen_text(app)
+        await closed(pilot)
+        assert app.spare_forms.spare is form and app.spare_forms.kept == 1 and form.is_running
+        again = await press_for_form(pilot, "n")
+        await pilot.pause()
+        assert again is form and app.spare_forms.taken == 2
+        assert screen_text(app) == first_look
+        assert form.focused is not None and form.focused.id == "field-product_id"
+        await pilot.press("tab", "tab", *"77011234567")
+        assert form.read_input().values["client.phone"] == "77011234567"
+
+
+async def test_a_form_built_at_once_closed_as_it_opened_is_kept_too() -> None:
+    expected = await form_built_at_once()
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        app.spare_forms.discard()  # none built ahead: `n` builds it now
+        form = await press_for_form(pilot, "n")
+        assert app.spare_forms.taken == 0
+        await closed(pilot)
+        assert app.spare_forms.spare is form
+        assert await press_for_form(pilot, "n") is form
+        await pilot.pause()
+        assert screen_text(app) == expected
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param(("tab", "tab", "7", "backspace", "shift+tab", "shift+tab"), id="typed-then-deleted"),
+        pytest.param(("tab", "shift+tab"), id="focus-moved-and-back"),
+    ],
+)
+async def test_a_form_any_key_reached_is_not_kept_even_if_it_looks_as_it_opened(
+    keys: tuple[str, ...],
+) -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert form.as_opened()  # as far as the form can tell
+        await closed(pilot)
+        assert app.spare_forms.spare is not form and app.spare_forms.kept == 0
+        await wait_until(pilot, lambda: not form.is_attached)
+        assert not app.is_screen_installed(form)
+
+
+async def test_a_click_on_the_form_is_the_operators_too() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        # A click on the title changes nothing, but it is the operator's doing. Posted to the
+        # app as the terminal's driver does (Pilot.click hands it to the screen directly).
+        title = form.query_one("#form-title").region
+        for kind in (events.MouseDown, events.MouseUp):
+            app.post_message(kind(None, title.x + 1, title.y, 0, 0, 1, False, False, False))
+        await pilot.pause()
+        await closed(pilot)
+        assert app.spare_forms.kept == 0
+        await wait_until(pilot, lambda: not form.is_attached)
+
+
+async def test_a_form_changed_from_code_is_not_kept() -> None:
+    """The form's own word counts as well as the input seen: a submit tried with nothing typed
+    shows errors, and a form showing them is not the one `n` opens."""
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        assert form.as_opened()
+        form.action_submit()
+        await pilot.pause()
+        assert not form.as_opened()
+        await closed(pilot)
+        assert app.spare_forms.kept == 0
+        await wait_until(pilot, lambda: not form.is_attached)
+
+
+async def test_a_kept_form_is_not_shown_under_another_theme_and_goes() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await closed(pilot)
+        assert app.spare_forms.spare is form
+        app.theme = next(name for name in app.available_themes if name != app.theme)
+        assert await press_for_form(pilot, "n") is not form
+        await wait_until(pilot, lambda: not form.is_attached)
+        assert not app.is_screen_installed(form)
+
+
+async def test_a_kept_form_used_the_next_time_goes_when_closed() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await closed(pilot)
+        assert await press_for_form(pilot, "n") is form
+        await pilot.press("tab", "tab", *"77011234567", "escape", "k")  # kept as a draft
+        await wait_until(pilot, lambda: not isinstance(app.screen, RequestFormScreen))
+        await wait_until(pilot, lambda: not form.is_attached)
+        assert not app.is_screen_installed(form) and app.spare_forms.spare is not form
+        again = await press_for_form(pilot, "n")
+        assert again is not form and again.read_input().values["client.phone"] == "77011234567"
+
+
+async def test_a_kept_form_goes_when_the_section_opens_another() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await closed(pilot)
+        await pilot.press("f3")
+        await wait_ready(pilot)
+        assert (await spare_built(pilot, "card.issue")) is not form
+        await wait_until(pilot, lambda: not form.is_attached)
+        assert not app.is_screen_installed(form)
+
+
+async def test_the_console_ends_cleanly_with_a_kept_form() -> None:
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await closed(pilot)
+        assert app.spare_forms.spare is form
+        await pilot.press("ctrl+q")
+    assert not form.is_attached and app.return_code in (0, None)
+
+
+async def test_a_kept_form_shown_after_the_terminal_was_resized_is_laid_out_at_the_new_size() -> None:
+    expected = await form_built_at_once((90, 30))
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await closed(pilot)
+        await pilot.resize_terminal(90, 30)
+        await settle(pilot)
+        assert await press_for_form(pilot, "n") is form
+        await pilot.pause()
+        assert screen_text(app) == expected

@@ -92,6 +92,10 @@ class FormDraft:
             store.save_draft(key, fields)
         elif self._written or self.restored:
             store.discard_draft(key)
+        else:
+            # Nothing was the user's and nothing of theirs is stored: the store is as the form
+            # found it, so the form is still one that could open again as it is (`unchanged`).
+            return
         self._written = dict(fields)
 
     def discard(self) -> None:

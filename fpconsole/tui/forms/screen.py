@@ -221,6 +221,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._error_lines: list[Static] | None = None  # every error line (found once, see _show_check)
         self._recheck_pending = False  # a check of a field showing an error is due after the paint
         self._resumed = False  # see on_screen_resume
+        # What the form showed when it opened: the focused field and what the fields held (see
+        # `as_opened`).
+        self._first_focus: Widget | None = None
+        self._opened_with: FormInput | None = None
         self._validate_timer: Timer | None = None
         self._draft_timer: Timer | None = None
         self._tick_timer: Timer | None = None
@@ -433,7 +437,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._told_typing_on = None  # leaving the button: the next stay may be told again
 
     def on_mount(self) -> None:
-        self._last = self.read_input()
+        self._last = self._opened_with = self.read_input()
         self._apply_visibility(self._last)
         self._refresh_notice()
         self._refresh_buttons()
@@ -471,9 +475,33 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         first = (empty or not_given or controls or [self.query_one("#submit", Button)])[0]
         # set_focus, at once: keys typed while the form opens are held until then (type_ahead.py)
         self.set_focus(first)
+        self._first_focus = first
         # The row's mark too, before the first paint: marked on the focus event, it came one
         # paint later and repainted the row.
         self._mark_row_of(first)
+
+    def as_opened(self) -> bool:
+        """Nothing here is the operator's or the form's doing since it opened: no value, focus,
+        error, refusal, check or send. Closed so, it can open again as it is (spare_form.py)."""
+        return (
+            self.phase == "editing"
+            and not self.submissions
+            and not self._attempted
+            and self._held is None
+            and not self._refusal[0]
+            and not any(self._shown_errors.values())
+            and not self.draft_restored
+            and self.focused is not None
+            and self.focused is self._first_focus
+            and self._opened_with is not None
+            and self.read_input() == self._opened_with
+            and not self.is_dirty()
+        )
+
+    def open_again(self) -> None:
+        """Kept to be shown again as it is: its next push keeps its styles, as its first did (the
+        theme it was styled under is checked before it is shown, `SpareForms`)."""
+        self._resumed = False
 
     def _keep_focus_in_view(self) -> None:
         """After the next refresh, scroll the focused field (and its row) into the visible part
