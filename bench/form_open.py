@@ -7,7 +7,8 @@ title on screen (its first paint) and to the last byte of its paint (the output 
 alternately (fpconsole/tui/spare_form.py):
 - after the operator typed in the last form, threw it away, and read the list for a moment
   (READ_S): the console has built a new form ahead meanwhile;
-- at once after Esc closed the last form as it opened: the console shows that one again.
+- at once after Esc closed the last form as it opened: the console shows that one again (the
+  operator then types in it and throws it away, for the next run).
 Figures only; nothing is asserted.
 
 Run: python bench/form_open.py [-n 8]
@@ -62,8 +63,9 @@ AT_ONCE_QUIET_S = 0.05  # n again as soon as the list is back: no pause to build
 def measure(
     command: str, ready: str, marker: str, runs: int, env: dict[str, str], *, throw_away: bool
 ) -> dict[str, list[tuple[float, float, int]]]:
-    """Each run: n after reading the list, a digit typed, Esc and `y` (thrown away); then n at
-    once, Esc (the stock app's form is closed with Esc either way)."""
+    """Each run: n after reading the list, Esc (closed as it opened: kept); then n at once (the
+    kept form), a digit typed, Esc and `y` (thrown away). The stock app's form is closed with Esc
+    either way."""
     pid, fd = spawn(command, env)
     boot = b""
     started = time.monotonic()
@@ -75,9 +77,10 @@ def measure(
         for kind, quiet in (("after reading", READ_S), ("at once", AT_ONCE_QUIET_S)):
             read_until_quiet(fd, quiet, 10)  # the list on screen for this long before n
             times[kind].append(paint_time(fd, b"n", marker.encode()))
-            if kind == "after reading" and throw_away:
+            if kind == "at once" and throw_away:
                 # Tab to the first text field, a digit, Esc, and `y` in the leave dialog: a form
-                # with the operator's typing in it is never shown again.
+                # with the operator's typing in it is never shown again, so the next run's
+                # "after reading" opens one built ahead meanwhile.
                 for keys in (b"\t7", b"\x1b", b"y"):
                     os.write(fd, keys)
                     read_until_quiet(fd, AT_ONCE_QUIET_S, 10)
