@@ -136,6 +136,14 @@ def _tighten(path: Path) -> None:
             continue  # not there, or not ours: SQLite says what matters when it opens it
 
 
+# SQLite's page cache per connection, in KiB (its default is 2,000). A list page, a lookup or a
+# chunk of a prime touches a few dozen pages, which the operating system's file cache keeps hot
+# anyway; at the default, the console's connections kept ~2 MiB each of a 100,000-row prime for
+# the whole session, the largest part of what it held over the 70 MiB goal (issue 13). Measured
+# with bench/store.py: the prime, searches and journal appends are as fast at 256.
+PAGE_CACHE_KIB: Final = 256
+
+
 def connect(path: Path | str, *, synchronous: Synchronous = "NORMAL") -> sqlite3.Connection:
     """An autocommit connection in WAL mode, usable from any thread (callers serialise)."""
     if str(path) != ":memory:":
@@ -148,6 +156,7 @@ def connect(path: Path | str, *, synchronous: Synchronous = "NORMAL") -> sqlite3
         # Switching to WAL needs a moment of exclusive access when another process is mid-write.
         retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
         conn.execute(f"PRAGMA synchronous = {synchronous}")
+        conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
     except BaseException:
         conn.close()
         raise
