@@ -13,7 +13,6 @@ import sys
 def run_console(*, profile: str | None, theme: str | None, read_only: bool, mouse: bool = True) -> int:
     """`mouse=False` (--no-mouse) or `mouse = false` in config.toml: no mouse reporting is asked
     of the terminal, so its own select-and-copy works (over SSH, in tmux without mouse mode)."""
-    from fpconsole.config import ConfigError, resolve_profile
     from fpconsole.exit_codes import EXIT_INVALID_INPUT
 
     if not reads_a_terminal():
@@ -24,6 +23,19 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
             "run it in a terminal, or use `fpconsole call` in scripts\n"
         )
         return EXIT_INVALID_INPUT
+    from fpconsole.tui.flow_control import flow_control_keys_passed
+
+    # Before anything slow: a ctrl+s or ctrl+q typed while the console starts is a key for it,
+    # not flow control (flow_control.py). Put back however the console ends, after Textual's own.
+    with flow_control_keys_passed(stdin_fd()):
+        return _open_console(profile=profile, theme=theme, read_only=read_only, mouse=mouse)
+
+
+def _open_console(*, profile: str | None, theme: str | None, read_only: bool, mouse: bool) -> int:
+    """run_console once standard input is known to be a terminal."""
+    from fpconsole.config import ConfigError, resolve_profile
+    from fpconsole.exit_codes import EXIT_INVALID_INPUT
+
     try:
         # Once for the whole console: its bar, its session and its forms read this object.
         chosen = resolve_profile(profile, read_only=read_only)
@@ -83,6 +95,15 @@ def reads_a_terminal() -> bool:
         return stdin is not None and stdin.isatty()
     except ValueError:  # closed
         return False
+
+
+def stdin_fd() -> int | None:
+    """The descriptor of the terminal the console reads, None if there is none to be had."""
+    stdin = sys.__stdin__
+    try:
+        return stdin.fileno() if stdin is not None else None
+    except (OSError, ValueError):  # closed, or not a real file
+        return None
 
 
 def follow_terminal_size() -> None:
