@@ -113,7 +113,7 @@ async def test_a_sandbox_that_does_not_page_gives_its_whole_snapshot(monkeypatch
         assert cache.count("clients") >= 40
         # A first start primes twice (its clients and cards, then their history): each time one
         # paged request, refused, then the whole snapshot.
-        assert asked == [{"limit": 1000, "offset": 0}, {"limit": 99_000}] * 2
+        assert asked == [{"limit": prime_module.PRIME_PAGE, "offset": 0}, {"limit": 99_000}] * 2
     finally:
         await backend.aclose()
         cache.close()
