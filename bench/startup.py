@@ -21,6 +21,10 @@ phases    where a real first start's time goes, as CPU time of each step in a fr
           seed's second step (the history) and its re-prime (only what it changed). The console
           runs the backend's imports, the seed and the first page in a second process, beside
           the first frame's imports (fpconsole/tui/first_start.py).
+memory    the whole session's peak RSS (/usr/bin/time) of the console on a sandbox of 100,000
+          clients with its cache deleted: from the start until the prime has read everything
+          and the form `n` opens has been built after it (told by the --debug log), then ctrl+q.
+          The keys case's sessions end long before that prime does.
 imports   fresh interpreters that import and exit (the harness's --until-exit), interleaved with
           one that does nothing (the interpreter's own start, subtracted round by round):
           the client + registry (`fpconsole call`'s core), textual.app (for scale) and
@@ -30,8 +34,8 @@ Goals (issue 13): data visible on a real first start ≤ 2.5× bare, warm ≤ 1.
 100,000 cards and clients ≤ 1.2× the DataTable app; first key on a 100,000-client sandbox
 ≤ 100 ms; peak RSS ≤ 70 MiB; importing the client + methods ≤ 120 ms.
 
-Run: python bench/startup.py [-n 5] [--only startup|phases|keys|imports]. Needs pyte and psutil (the harness
-says how). Figures only; nothing is asserted.
+Run: python bench/startup.py [-n 5] [--only startup|phases|keys|memory|imports]. Needs pyte and
+psutil (the harness says how). Figures only; nothing is asserted.
 
 Before/after in one run: `--baseline DIR` adds a real first start of the console as it was in DIR
 (an export of an earlier commit: `git archive REV | tar -x -C DIR`) to the startup case, the
@@ -42,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -412,6 +417,65 @@ def keys_case(work: Path, fp: str, runs: int) -> None:
         )
 
 
+WHOLE_SESSION_CAP_S = 180.0  # a prime that has not ended by then is reported as such
+SPARE_BUILT = "built ahead"  # spare_form.py's --debug line: the last thing a start does
+
+
+def _whole_session(home: Path, fp: str) -> tuple[float, float | None]:
+    """One console on `home` until the prime ended and the spare form was built: (peak RSS in
+    MiB, seconds until then; None if it never came within the cap)."""
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ssh_bytes import read_until_quiet, spawn
+
+    record = home / "peak.txt"
+    pid, fd = spawn(
+        f"/usr/bin/time -o {shlex.quote(str(record))} -f %M {fp} --debug",
+        {"FPCONSOLE_HOME": str(home), "FPCONSOLE_SANDBOX_DELAY": "0.5"},
+    )
+    started, done = time.monotonic(), None
+    try:
+        while time.monotonic() - started < WHOLE_SESSION_CAP_S:
+            read_until_quiet(fd, 0.5, 2)  # the terminal drained, as a terminal would
+            logs = list(home.rglob("fpconsole.log"))
+            if logs and SPARE_BUILT in logs[0].read_text(errors="replace"):
+                done = time.monotonic() - started
+                break
+        os.write(fd, b"\x11")  # ctrl+q
+        read_until_quiet(fd, 1.0, 10)
+    finally:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        os.close(fd)
+    kib = [int(line) for line in record.read_text().split() if line.isdigit()] if record.exists() else []
+    return (kib[-1] / 1024 if kib else float("nan")), done
+
+
+def memory_case(work: Path, fp: str, runs: int) -> None:
+    if not Path("/usr/bin/time").exists():
+        print("\n== memory: needs /usr/bin/time (GNU time), not found")
+        return
+    source = work / "memory-sandbox100k"
+    _prepare_in_subprocess(source, "sandbox")
+    print(f"\n== memory: a sandbox of {MANY:,} clients, cache deleted, whole session\n")
+    peaks: list[float] = []
+    for run in range(runs):
+        home = work / f"memory-run{run}"
+        shutil.copytree(source, home)
+        for stale in home.rglob("cache.sqlite3*"):
+            stale.unlink()
+        peak, done = _whole_session(home, fp)
+        peaks.append(peak)
+        ended = (
+            f"prime + spare form done at {done:5.1f} s" if done is not None else "prime not over in the cap"
+        )
+        print(f"  run {run + 1}: peak RSS {peak:5.1f} MiB   {ended}")
+        shutil.rmtree(home, ignore_errors=True)
+    median, worst = _median(peaks), max(peaks)
+    print(f"\nmemory summary: whole-session peak RSS median {median:.1f} MiB, max {worst:.1f} (goal 70)")
+
+
 PHASES = (
     "first frame's imports",
     "backend's imports",
@@ -542,7 +606,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", "--runs", type=int, default=5)
-    parser.add_argument("--only", choices=["startup", "phases", "keys", "imports"])
+    parser.add_argument("--only", choices=["startup", "phases", "keys", "memory", "imports"])
     parser.add_argument(
         "--baseline",
         type=Path,
@@ -571,6 +635,8 @@ def main() -> int:
         phases_case(work, args.runs)
     if args.only in (None, "keys"):
         keys_case(work, fp, args.runs)
+    if args.only in (None, "memory"):
+        memory_case(work, fp, max(args.runs // 2, 2))
     if args.only in (None, "imports"):
         imports_case(work, max(args.runs, 9))
     print(f"\nraw results and homes: {work}")
