@@ -103,11 +103,19 @@ class Session:
 
 
 def embedded_transport(
-    delay: float | None = None, db: str | None = None, engine: Any = None, *, history_later: bool = False
+    delay: float | None = None,
+    db: str | None = None,
+    engine: Any = None,
+    *,
+    history_later: bool = False,
+    partner: tuple[str, str] | None = None,
 ) -> Any:
     """The in-process sandbox, its state kept in its own folder (`fpconsole locate sandbox`) so
     that `fpconsole call` and the console see the same cards from one run to the next; seeded
-    on first use."""
+    on first use. `partner` (auth_id, secret): a sandbox profile's own partner id, which the
+    sandbox then knows beside the built-in one, with demo data of its own (seeded once, like
+    the built-in partner's). Every request of such a profile was refused as unknown_partner.
+    The built-in id keeps the built-in secret: a wrong one is still refused, as the API would."""
     from fpconsole.locations import embedded_sandbox_db, ensure_private_dir, sandbox_dir
     from fpconsole.sandbox.embedded import embedded_transport as make_transport
     from fpconsole.sandbox.settings import SandboxSettings
@@ -123,6 +131,8 @@ def embedded_transport(
     # Asked at every start, not only for a new file: a first start cut off while seeding left
     # the schema and no data; the engine seeds a partner only once (see needs_demo_data).
     settings = SandboxSettings.default(db=db, delay=delay, seed=EMBEDDED_SEED_CLIENTS)
+    if partner is not None and partner[0] not in settings.partners:
+        settings = replace(settings, partners={**settings.partners, partner[0]: partner[1]})
     if history_later:
         settings = replace(settings, seed_history_later=True)
     return make_transport(settings, engine)
@@ -299,7 +309,11 @@ def _profile_session(
     base_url = profile.base_url or EMBEDDED_BASE_URL
     if resolved.embedded:
         transport = embedded_transport(
-            sandbox_delay, sandbox_db, hooks.sandbox_engine, history_later=hooks.sandbox_history_later
+            sandbox_delay,
+            sandbox_db,
+            hooks.sandbox_engine,
+            history_later=hooks.sandbox_history_later,
+            partner=(profile.auth_id, secret),
         )
     client = CardApiClient(
         base_url=base_url,
