@@ -328,6 +328,32 @@ def _wait_gone(pid: int) -> None:
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
 
+def test_a_secret_command_that_closes_its_output_before_it_exits_is_waited_for(tmp_path: Path) -> None:
+    """cat, echo and printf close stdout and stderr themselves just before they exit: the pipes
+    were at their end, the command was killed in that instant, and 7 runs in 10 of
+    `secret_command = "cat file"` failed with "exited with status -9" (QA 24). Here the moment
+    is made long on purpose."""
+    command = script(
+        tmp_path,
+        """
+        import os, sys, time
+        sys.stdout.write("the-secret\\n")
+        sys.stdout.flush()
+        os.close(1)
+        os.close(2)
+        time.sleep(0.3)
+        """,
+    )
+    assert resolve_in_thread(profile_with_command(command)) == "the-secret"
+
+
+def test_cat_as_the_secret_command_reads_the_secret_every_time(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    profile = profile_with_command(shlex.join(["cat", str(secret)]))
+    assert [resolve_in_thread(profile) for _ in range(20)] == ["s3cret"] * 20
+
+
 @needs_proc
 @pytest.mark.parametrize("keeps_stdout", [True, False], ids=["child-keeps-stdout", "child-detached"])
 def test_a_child_left_behind_by_the_secret_command_is_ended(tmp_path: Path, keeps_stdout: bool) -> None:
