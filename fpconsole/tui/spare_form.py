@@ -124,6 +124,7 @@ class SpareForms:
         # kept as the spare (`closing`); any input reaching it first (`input_seen`) forgets it.
         self._lent: RequestFormScreen | None = None
         self._lent_under: Hashable = None
+        self._lent_closing = False  # an Esc has come for it (see input_seen)
         self._installed: set[object] = set()  # forms kept after being closed: installed in the app
         self.enabled = False
         self.failure: str = ""  # why spares are off for the session, after a build failed
@@ -158,7 +159,13 @@ class SpareForms:
         spare, self._spare = self._spare, None
         if spare is None:
             return self._take_pending(method)
-        if spare.method.name == method and self._still_good(spare, self._built_under):
+        if (
+            spare.method.name == method
+            and self._still_good(spare, self._built_under)
+            # A form kept after it closed, checked again: a key on its way to it as it closed
+            # lands in it once kept (input_seen).
+            and (spare not in self._installed or spare.as_opened())
+        ):
             self.taken += 1
             return spare
         self._discard(spare)
@@ -167,12 +174,19 @@ class SpareForms:
     def lend(self, form: RequestFormScreen) -> None:
         """`form`, blank (a spare, or built at once with nothing filled in), is about to be shown."""
         if self.enabled and not self.failure:
-            self._lent, self._lent_under = form, self._conditions()
+            self._lent, self._lent_under, self._lent_closing = form, self._conditions(), False
 
     def input_seen(self, screen: object, event: events.Event) -> None:
         """An input event, the screen on top as it comes: one reaching the lent form marks it as
-        the operator's (it is no longer kept when closed)."""
-        if self._lent is not None and screen is self._lent and reaches_the_form(event):
+        the operator's (it is no longer kept when closed). Once an Esc has come for it, what
+        follows is for the list it closes to: a `n` typed right behind the Esc comes while the
+        form is still on top, and forgot the form the `n` was about to open again (QA 24). If
+        such a key reaches the form after all, `take` finds it no longer as it opened."""
+        if self._lent is None or screen is not self._lent or self._lent_closing:
+            return
+        if isinstance(event, events.Key) and event.key == "escape" and not event.is_forwarded:
+            self._lent_closing = True
+        elif reaches_the_form(event):
             self._lent = None
 
     def closing(self, screen: object) -> None:

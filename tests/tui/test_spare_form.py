@@ -20,6 +20,7 @@ from snapshot_apps import (
 )
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from fpconsole.tui import spare_form
 from fpconsole.tui.forms.screen import RequestFormScreen
@@ -426,3 +427,32 @@ async def test_a_kept_form_shown_after_the_terminal_was_resized_is_laid_out_at_t
         assert await press_for_form(pilot, "n") is form
         await pilot.pause()
         assert screen_text(app) == expected
+
+
+async def test_n_typed_right_behind_the_esc_opens_the_kept_form() -> None:
+    """Both keys come before the form handled the Esc: the `n` is for the list (QA 24)."""
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        for key, character in (("escape", "\x1b"), ("n", "n")):  # one burst, as over SSH
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: app.spare_forms.taken == 2)
+        await pilot.pause()
+        assert app.screen is form and app.spare_forms.kept == 1
+
+
+async def test_a_kept_form_that_changed_after_it_closed_is_not_shown_again() -> None:
+    """A key on its way to the form as it closed lands in it once kept: never shown so."""
+    app = spare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(pilot)
+        await spare_built(pilot, "client.add")
+        form = await press_for_form(pilot, "n")
+        await closed(pilot)
+        assert app.spare_forms.spare is form
+        form.query_one("#field-client_phone", Input).value = "7"  # the stray key
+        again = await press_for_form(pilot, "n")
+        assert again is not form and again.read_input().values["client.phone"] == ""
+        await wait_until(pilot, lambda: not form.is_attached)
