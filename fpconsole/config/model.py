@@ -87,6 +87,11 @@ class Profile:
         return self.kind == "sandbox" and self.base_url is None
 
     @property
+    def uses_builtin_secret(self) -> bool:
+        """No secret to read: the built-in sandbox's own, which cannot fail."""
+        return not (self.secret_env or self.secret_command or self.secret_file)
+
+    @property
     def secret_source(self) -> str:
         """Where the secret comes from, for display (never the secret itself)."""
         if self.secret_env:

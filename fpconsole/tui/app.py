@@ -189,8 +189,11 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self.bar_news: Signal[tuple[int, Connection]] = Signal(self, "bar")
         self.drafts: FormDrafts | None = None
         # The embedded sandbox is in-process: nothing to reach, connected from the first frame
-        # (a failure to start it still turns this to "cannot connect").
-        self.connection: Connection = CONNECTED if self.context.is_embedded else CONNECTING
+        # (a failure to start it still turns this to "cannot connect"). Not while a sandbox
+        # profile's own secret is still to be read: a secret_command takes its time, and may
+        # fail (QA 24: "connected" until it had failed).
+        embedded_at_once = self.context.is_embedded and self.context.profile.profile.uses_builtin_secret
+        self.connection: Connection = CONNECTED if embedded_at_once else CONNECTING
         self._after_connect_done = False
         self.ended_by_signal: int | None = None
         self.in_process = 0
@@ -389,6 +392,8 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self.post_message(BackendReady(backend))
         if not self.context.is_embedded:
             self.set_connection(await self._probe(backend), backend)
+        elif not self.connection.connected:
+            self.set_connection(CONNECTED, backend)  # its secret is read: nothing more to reach
         if self.connection.connected:
             await self._after_connect(backend)
         else:  # the data comes when it connects; meanwhile the top bar says why not

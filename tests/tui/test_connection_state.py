@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import shlex
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -283,3 +285,43 @@ async def test_a_server_that_comes_up_later_is_found_by_the_re_probe(
             # What waited for the connection runs now: the lists are primed.
             await until(pilot, lambda: app.cache is not None and app.cache.count("clients", None) == 2)
             assert any(str(n.message) == f"Connected to 127.0.0.1:{port}." for n in app._notifications)
+
+
+SLOW_SECRET_SANDBOX = """
+[profiles.box]
+kind = "sandbox"
+auth_id = "4545"
+secret_command = '''{command}'''
+"""
+
+
+@pytest.mark.parametrize(
+    ("ending", "then"),
+    [("sys.exit(4)", "✕ cannot connect: secret_command failed"), ("print('s3cret')", "● connected")],
+    ids=["fails", "succeeds"],
+)
+async def test_a_sandbox_profile_reading_its_secret_says_connecting_until_it_is_read(
+    isolated_home: Path, tmp_path: Path, ending: str, then: str
+) -> None:
+    """QA 24: `● connected` from the first frame, while the command still ran, and until it
+    failed. Only the built-in profile's secret needs no reading."""
+    gate = tmp_path / "gate"
+    script = tmp_path / "secret.py"
+    # Waits for the test to open its gate, then ends: the test sees the wait, then the end.
+    script.write_text(
+        "import pathlib, sys, time\n"
+        f"while not pathlib.Path({str(gate)!r}).exists():\n"
+        "    time.sleep(0.01)\n"
+        f"{ending}\n"
+    )
+    write_config(isolated_home, SLOW_SECRET_SANDBOX.format(command=shlex.join([sys.executable, str(script)])))
+    app = FpConsoleApp(ConsoleContext(profile=resolve_profile("box"), user_host="qa@jumphost"))
+    seen: list[str] = []
+    async with app.run_test(size=(100, 24)) as pilot:
+        await until(pilot, lambda: bool(app.screen.query(TopBar)))
+        seen.append(bar_text(app))
+        gate.touch()
+        await until(pilot, lambda: app.connection.phase != "connecting")
+        seen.append(bar_text(app))
+    assert seen[0] == "◌ connecting"
+    assert seen[1].startswith(then)
