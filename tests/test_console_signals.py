@@ -152,7 +152,7 @@ def test_a_signal_ends_the_console_like_ctrl_q(pane: Pane, home: Path, signum: s
     os.kill(pane.console_pid(), signum)  # at once: before the form's debounced draft save
 
     shell = pane.wait_for(f"exit={128 + signum} {marker}")
-    assert f"fpconsole: stopped by {signum.name}: open forms kept as drafts; 1 request in process" in shell
+    assert f"fpconsole: stopped by {signum.name}: 1 open form kept as a draft; 1 request in process" in shell
     assert pane.value("alternate_on") == "0"  # the alternate screen was left
     assert "Create client" not in shell and "╭" not in shell
     pane.type(f"stty -a; echo done {marker}")

@@ -196,6 +196,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         self.connection: Connection = CONNECTED if embedded_at_once else CONNECTING
         self._after_connect_done = False
         self.ended_by_signal: int | None = None
+        self.drafts_kept = 0  # forms whose draft the signal's stop kept (said after the stop)
         self.in_process = 0
         self._in_process_ids: set[str] = set()
         self.theme_problems: list[str] = []
@@ -881,16 +882,19 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         )
         self.push_screen(ConfirmScreen(spec), lambda answer: self.exit() if answer is not None else None)
 
-    def keep_drafts(self) -> None:
+    def keep_drafts(self) -> int:
         """Write every open form's draft now (the forms save a few seconds after typing stops;
-        quitting or a signal must not lose the last keys)."""
+        quitting or a signal must not lose the last keys). Returns how many forms kept one."""
+        kept = 0
         for screen in self._visible_and_base_screens():
             save = getattr(screen, "save_draft", None)
             if callable(save) and screen.is_attached:
                 try:
                     save()
+                    kept += bool(getattr(screen, "has_draft_to_keep", lambda: False)())
                 except Exception:  # a draft is a convenience: quitting must go on
                     continue
+        return kept
 
     # --- termination signals ------------------------------------------------------------------
 
@@ -914,7 +918,7 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         if self.ended_by_signal is not None:
             return
         self.ended_by_signal = signum
-        self.keep_drafts()
+        self.drafts_kept = self.keep_drafts()
         self.exit(exit_for_signal(signum))
 
     def on_key(self, event: events.Key) -> None:

@@ -80,7 +80,8 @@ def _open_console(*, profile: str | None, theme: str | None, read_only: bool, mo
     if app.ended_by_signal is not None:
         # Said once the terminal is back: what the stop kept, as ctrl+q would have.
         with contextlib.suppress(OSError):  # the terminal may be the thing that went away
-            sys.stderr.write(f"fpconsole: {stop_summary(app.ended_by_signal, app.in_process)}\n")
+            summary = stop_summary(app.ended_by_signal, app.in_process, app.drafts_kept)
+            sys.stderr.write(f"fpconsole: {summary}\n")
             sys.stderr.flush()
     if result is not None:
         return int(result)
@@ -118,13 +119,22 @@ def follow_terminal_size() -> None:
             os.environ.pop(name, None)
 
 
-def stop_summary(signum: int, in_process: int) -> str:
+def stop_summary(signum: int, in_process: int, drafts_kept: int) -> str:
+    """What a stop by a signal kept, in one line: drafts only when a form had something of the
+    operator's in it (QA 24: said with no form open)."""
     import signal
 
     name = signal.Signals(signum).name
+    drafts = ""
+    if drafts_kept:
+        drafts = (
+            ": 1 open form kept as a draft"
+            if drafts_kept == 1
+            else f": {drafts_kept} open forms kept as drafts"
+        )
     waiting = (
         f"; {in_process} request{'s' if in_process != 1 else ''} in process, followed again at the next start"
         if in_process
         else ""
     )
-    return f"stopped by {name}: open forms kept as drafts{waiting}"
+    return f"stopped by {name}{drafts}{waiting}"

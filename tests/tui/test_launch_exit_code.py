@@ -3,6 +3,7 @@ a crash (the error is in app.return_code), and a wrapper script must not read th
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +61,22 @@ def test_fpconsole_with_stdin_from_dev_null_ends_at_once_and_says_why(isolated_h
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("fpconsole: the console reads its keys from a terminal")
+
+
+@pytest.mark.parametrize(
+    ("drafts", "in_process", "said"),
+    [
+        (0, 0, "stopped by SIGINT"),
+        (1, 0, "stopped by SIGINT: 1 open form kept as a draft"),
+        (
+            2,
+            1,
+            "stopped by SIGINT: 2 open forms kept as drafts; 1 request in process, followed again at the "
+            "next start",
+        ),
+        (0, 3, "stopped by SIGINT; 3 requests in process, followed again at the next start"),
+    ],
+)
+def test_the_stop_says_drafts_only_when_a_form_kept_one(drafts: int, in_process: int, said: str) -> None:
+    # QA 24: "open forms kept as drafts" after a stop with no form open.
+    assert launch.stop_summary(signal.SIGINT, in_process, drafts) == said

@@ -1301,6 +1301,10 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if self.is_mounted:
             self._refresh_notice()
 
+    def has_draft_to_keep(self) -> bool:
+        """Whether save_draft keeps something of the operator's (rather than nothing)."""
+        return self.draft.can_keep and self.submission.keeps_draft and self.is_dirty()
+
     def save_draft(self) -> None:
         # Only what has not gone out (or was refused and is being edited) is a draft.
         if not self.draft.can_keep or not self.submission.keeps_draft:
