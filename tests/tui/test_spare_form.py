@@ -267,6 +267,15 @@ async def closed(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def kept_form(pilot: Pilot[Any]) -> RequestFormScreen:
+    """Create client opened from the spare built ahead and closed with Esc as it opened."""
+    await wait_ready(pilot)
+    await spare_built(pilot, "client.add")
+    form = await press_for_form(pilot, "n")
+    await closed(pilot)
+    return form
+
+
 async def test_a_form_closed_as_it_opened_is_kept_and_n_shows_it_again_as_it_first_was() -> None:
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -361,10 +370,7 @@ async def test_a_form_changed_from_code_is_not_kept() -> None:
 async def test_a_kept_form_is_not_shown_under_another_theme_and_goes() -> None:
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        await spare_built(pilot, "client.add")
-        form = await press_for_form(pilot, "n")
-        await closed(pilot)
+        form = await kept_form(pilot)
         assert app.spare_forms.spare is form
         app.theme = next(name for name in app.available_themes if name != app.theme)
         assert await press_for_form(pilot, "n") is not form
@@ -375,10 +381,7 @@ async def test_a_kept_form_is_not_shown_under_another_theme_and_goes() -> None:
 async def test_a_kept_form_used_the_next_time_goes_when_closed() -> None:
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        await spare_built(pilot, "client.add")
-        form = await press_for_form(pilot, "n")
-        await closed(pilot)
+        form = await kept_form(pilot)
         assert await press_for_form(pilot, "n") is form
         await pilot.press("tab", "tab", *"77011234567", "escape", "k")  # kept as a draft
         await wait_until(pilot, lambda: not isinstance(app.screen, RequestFormScreen))
@@ -391,10 +394,7 @@ async def test_a_kept_form_used_the_next_time_goes_when_closed() -> None:
 async def test_a_kept_form_goes_when_the_section_opens_another() -> None:
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        await spare_built(pilot, "client.add")
-        form = await press_for_form(pilot, "n")
-        await closed(pilot)
+        form = await kept_form(pilot)
         await pilot.press("f3")
         await wait_ready(pilot)
         assert (await spare_built(pilot, "card.issue")) is not form
@@ -405,10 +405,7 @@ async def test_a_kept_form_goes_when_the_section_opens_another() -> None:
 async def test_the_console_ends_cleanly_with_a_kept_form() -> None:
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        await spare_built(pilot, "client.add")
-        form = await press_for_form(pilot, "n")
-        await closed(pilot)
+        form = await kept_form(pilot)
         assert app.spare_forms.spare is form
         await pilot.press("ctrl+q")
     assert not form.is_attached and app.return_code in (0, None)
@@ -418,10 +415,7 @@ async def test_a_kept_form_shown_after_the_terminal_was_resized_is_laid_out_at_t
     expected = await form_built_at_once((90, 30))
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        await spare_built(pilot, "client.add")
-        form = await press_for_form(pilot, "n")
-        await closed(pilot)
+        form = await kept_form(pilot)
         await pilot.resize_terminal(90, 30)
         await settle(pilot)
         assert await press_for_form(pilot, "n") is form
@@ -447,10 +441,7 @@ async def test_a_kept_form_that_changed_after_it_closed_is_not_shown_again() -> 
     """A key on its way to the form as it closed lands in it once kept: never shown so."""
     app = spare_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_ready(pilot)
-        await spare_built(pilot, "client.add")
-        form = await press_for_form(pilot, "n")
-        await closed(pilot)
+        form = await kept_form(pilot)
         assert app.spare_forms.spare is form
         form.query_one("#field-client_phone", Input).value = "7"  # the stray key
         again = await press_for_form(pilot, "n")
