@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -367,19 +368,25 @@ class FpConsoleApp(TypeAhead, DebugLog, App[int]):
         from fpconsole.tui.backend import ConsoleBackend
 
         assert self.cache is not None
+        start = partial(
+            ConsoleBackend.start,
+            profile=self.context.profile,
+            cache=self.cache,
+            post=self.post_message,
+            sandbox_delay=self.context.sandbox_delay,
+            sandbox_db=self.context.sandbox_db,
+            hooks=ClientHooks(
+                clock=self.context.client_clock,
+                new_request_id=self.context.new_request_id,
+                sandbox_engine=self.context.sandbox_engine,
+            ),
+        )
         try:
-            backend = ConsoleBackend.start(
-                profile=self.context.profile,
-                cache=self.cache,
-                post=self.post_message,
-                sandbox_delay=self.context.sandbox_delay,
-                sandbox_db=self.context.sandbox_db,
-                hooks=ClientHooks(
-                    clock=self.context.client_clock,
-                    new_request_id=self.context.new_request_id,
-                    sandbox_engine=self.context.sandbox_engine,
-                ),
-            )
+            # A secret to read (an env variable, a file, a command: a vault CLI, a token) is read
+            # off the loop: a command that took its time held every key until it ended, up to its
+            # 10 s timeout. The built-in sandbox's needs no reading, and its start stays as it was.
+            reads_a_secret = not self.context.profile.profile.uses_builtin_secret
+            backend = await asyncio.to_thread(start) if reads_a_secret else start()
         except SetupError as exc:
             self.set_connection(setup_failed(exc.short, str(exc)))
             self.post_message(BackendFailed(str(exc)))

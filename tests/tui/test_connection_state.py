@@ -325,3 +325,27 @@ async def test_a_sandbox_profile_reading_its_secret_says_connecting_until_it_is_
         seen.append(bar_text(app))
     assert seen[0] == "◌ connecting"
     assert seen[1].startswith(then)
+
+
+async def test_the_console_answers_keys_while_a_sandbox_profiles_secret_command_runs(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    """The secret was read on the event loop: a command that takes its time (a vault CLI, a
+    token) froze every key until it ended, up to its 10 s timeout."""
+    gate = tmp_path / "gate"
+    script = tmp_path / "secret.py"
+    script.write_text(
+        "import pathlib, time\n"
+        f"while not pathlib.Path({str(gate)!r}).exists():\n"
+        "    time.sleep(0.01)\n"
+        "print('s3cret')\n"
+    )
+    write_config(isolated_home, SLOW_SECRET_SANDBOX.format(command=shlex.join([sys.executable, str(script)])))
+    app = FpConsoleApp(ConsoleContext(profile=resolve_profile("box"), user_host="qa@jumphost"))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await until(pilot, lambda: bool(app.screen.query(TopBar)))
+        await pilot.press("f3")
+        await until(pilot, lambda: app.current_mode == "cards")
+        assert app.connection.phase == "connecting"  # the command still waits: the key came first
+        gate.touch()
+        await until(pilot, lambda: app.connection.connected)
