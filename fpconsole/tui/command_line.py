@@ -12,6 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
+from fpconsole.tui.widgets.in_place import InPlaceInput
+
 if TYPE_CHECKING:
     from fpconsole.tui.app import FpConsoleApp
 
@@ -40,7 +42,7 @@ class CommandLine(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="command-line-cancel")]
 
     def compose(self) -> ComposeResult:
-        box = Input(
+        box = InPlaceInput(
             placeholder=":card 7001234 · :client CL-100045 · :request <uuid> · :statement 7001234",
             id="command",
         )

@@ -39,6 +39,7 @@ from fpconsole.api.methods import Method
 from fpconsole.api.validation import describe_errors
 from fpconsole.tui.ledger_limits import GuardKind, money
 from fpconsole.tui.widgets.compact import made_compact
+from fpconsole.tui.widgets.in_place import InPlaceInput
 from fpconsole.tui.widgets.key_hints import KeyHints
 
 PRODUCTION: Final = "production"
@@ -222,7 +223,7 @@ class ConfirmScreen(ModalScreen[ConfirmResult | None]):
         yield KeyHints()
 
     def _prompt(self, text: str | Content, key: str, *, value: str = "", max_length: int = 0) -> Vertical:
-        field = made_compact(Input(value=value, id=f"confirm-{key}", max_length=max_length))
+        field = made_compact(InPlaceInput(value=value, id=f"confirm-{key}", max_length=max_length))
         field.cursor_blink = False  # see forms/widgets.py: no blinking over SSH or in snapshots
         return Vertical(
             Label(text, classes="confirm-prompt"),

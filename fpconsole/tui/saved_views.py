@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from fpconsole.store.views import SavedView, ViewError, ViewStore
+from fpconsole.tui.widgets.in_place import InPlaceInput
 
 if TYPE_CHECKING:
     from fpconsole.tui.app import FpConsoleApp
@@ -59,7 +60,9 @@ class ViewNameScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(f"Save view · {self.section}: {self.filter_text}", markup=False)
-            box = Input(placeholder="name, e.g. blocked-week  (enter saves, esc cancels)", id="view-name")
+            box = InPlaceInput(
+                placeholder="name, e.g. blocked-week  (enter saves, esc cancels)", id="view-name"
+            )
             box.cursor_blink = False
             yield box
             yield Static("", id="view-error", markup=False)

@@ -19,6 +19,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from fpconsole.tui.widgets.in_place import InPlaceInput
+
 Preset = Literal["today", "7d", "month", "custom"]
 PRESET_TITLES: Final[dict[Preset, str]] = {
     "today": "Today",
@@ -169,10 +171,12 @@ class WindowDialog(ModalScreen[Window | None]):
             yield Static("Statement window (local days, both included)", classes="title")
             with Horizontal(classes="row"):
                 yield Label("From")
-                yield Input(f"{self.current.start.astimezone():%Y-%m-%d}", id="window-from", compact=True)
+                yield InPlaceInput(
+                    f"{self.current.start.astimezone():%Y-%m-%d}", id="window-from", compact=True
+                )
             with Horizontal(classes="row"):
                 yield Label("To")
-                yield Input(f"{self.current.end.astimezone():%Y-%m-%d}", id="window-to", compact=True)
+                yield InPlaceInput(f"{self.current.end.astimezone():%Y-%m-%d}", id="window-to", compact=True)
             yield Static("", id="window-error", markup=False)
             with Horizontal(id="window-buttons"):
                 yield Button("Apply", id="window-apply", variant="primary", compact=True)

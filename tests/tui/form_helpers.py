@@ -141,3 +141,17 @@ async def type_text(pilot: Pilot[Any], selector: str, text: str) -> None:
     pilot.app.screen.query_one(selector, Input).focus()
     await pilot.pause()
     await pilot.press(*("space" if char == " " else char for char in text))
+
+
+def count_layouts(screen: Screen[Any]) -> list[int]:
+    """A counter of the screen's layout passes from now on (a one-item list, read after the
+    keys): a layout walks every widget on the screen, a repaint only the widgets changed."""
+    layouts = [0]
+    refresh_layout = screen._refresh_layout
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        layouts[0] += 1
+        refresh_layout(*args, **kwargs)
+
+    screen._refresh_layout = counted  # type: ignore[method-assign]
+    return layouts

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from form_helpers import FakeBackend, FormHost, text_of, type_text
+from form_helpers import FakeBackend, FormHost, count_layouts, text_of, type_text
 from textual import events
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
@@ -81,6 +81,29 @@ async def test_an_error_shown_on_the_field_typed_into_is_checked_again_after_the
         assert not screen.query_one("#field-client_phone").has_class("-invalid")
 
 
+async def test_a_key_lays_nothing_out_even_with_an_error_rewritten_under_its_field() -> None:
+    """A layout walks the form's 60 widgets; the echo and an error line that keeps its height
+    only need their own lines repainted (bench/typing_latency.py: ~11 ms a key became ~5)."""
+    app = host()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = form(app)
+        await type_text(pilot, "#field-client_phone", "770")
+        screen._validate_typed()
+        await pilot.pause()
+        assert "got 3 digits" in phone_error(screen)
+        layouts = count_layouts(screen)
+        await pilot.press("1", "2")
+        await pilot.pause()
+        await pilot.pause()  # the check again after the key's paint
+        assert "got 5 digits" in phone_error(screen)
+        assert layouts == [0]
+        await pilot.press(*"234567")  # now right: the error line goes, the rows below move up
+        await pilot.pause()
+        await pilot.pause()
+        assert phone_error(screen) == ""
+        assert layouts[0] > 0
+
+
 async def test_a_new_mistake_waits_for_the_pause() -> None:
     app = host()
     async with app.run_test(size=SIZE) as pilot:
@@ -136,7 +159,7 @@ async def test_rows_draw_their_own_labels_and_hold_only_control_and_notes() -> N
         await pilot.pause()
         row = form(app).query_one("#row-client_phone", FieldRow)
         assert row.label == "Phone *"
-        assert [type(child).__name__ for child in row.children] == ["Input", "Static", "Label"]
+        assert [type(child).__name__ for child in row.children] == ["InPlaceInput", "Static", "Label"]
         controls = (Input, Select, Checkbox)
         assert all(isinstance(row.children[0], controls) for row in form(app).query(FieldRow))
 

@@ -84,6 +84,7 @@ from fpconsole.tui.glyphs import marked
 from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
 from fpconsole.tui.messages import RequestUpdated, subscribe_news
 from fpconsole.tui.widgets.compact import made_compact
+from fpconsole.tui.widgets.in_place import update_in_place
 from fpconsole.tui.widgets.key_hints import KeyHints
 
 if TYPE_CHECKING:
@@ -696,7 +697,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         if item is None:
             return
         for label in self.query(f"#help-{item.widget_id}").results(Static):
-            label.update(text)
+            update_in_place(label, text)
         self._keep_focus_in_view()  # a longer note pushes the rows below it down
 
     def _validate_typed(self) -> None:
@@ -718,7 +719,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             if self._shown_errors.get(key, "") == text:
                 continue
             self._shown_errors[key] = text
-            label.update(marked(text))  # NO_COLOR: an error is not told by its colour alone
+            update_in_place(label, marked(text))  # NO_COLOR: an error is not told by its colour alone
             label.set_class(bool(text), "-shown")
             moved = True
         invalid = {name for name in self._controls if f"error-{widget_id(name)}" in messages}
@@ -1216,12 +1217,12 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
 
     def _refresh_status(self) -> None:
         status = self.query_one("#status", Static)
-        status.update(self.live.render(self._now()))
+        update_in_place(status, self.live.render(self._now()))
         status.set_class(bool(self.live.steps), "-shown")
 
     def _set_result(self, text: str, *, failed: bool = False) -> None:
         result = self.query_one("#result", Static)
-        result.update(marked(text) if failed else text)
+        update_in_place(result, marked(text) if failed else text)
         result.set_class(bool(text), "-shown")
         result.set_class(failed, "-failed")
         self.query_one("#result-box").set_class(bool(text), "-shown")
@@ -1234,7 +1235,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         self._refusal = (text, self.read_input() if text else None)
         label = self.query_one(f"#{FORM_ERROR}", Static)
         self._shown_errors[FORM_ERROR] = text  # as _show_check keeps it
-        label.update(marked(text))
+        update_in_place(label, marked(text))
         label.set_class(bool(text), "-shown")
 
     def _refresh_request_id(self) -> None:
@@ -1242,7 +1243,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
         line = self.query_one("#request-id", Static)
         line.display = self.spec.has_request_id
         why = self.submission.id_reason(self._status_word())
-        line.update(f"request_id {self.submission.request_id} · {why}")
+        update_in_place(line, f"request_id {self.submission.request_id} · {why}")
 
     def _status_word(self) -> str:
         """The request's live status in a word, for the request_id line."""
@@ -1252,7 +1253,7 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
     def _refresh_notice(self) -> None:
         read_only = self.read_only_reason()
         text = read_only or ("Draft restored from last time." if self.draft_restored else "")
-        self.query_one("#notice", Static).update(text)
+        update_in_place(self.query_one("#notice", Static), text)
         self.query_one("#notice-row").set_class(bool(text), "-shown")
         self.query_one("#clear-draft", Button).display = self.draft_restored and not read_only
 

@@ -31,6 +31,7 @@ from fpconsole.tui.forms.spec import FieldSpec, GroupSpec, widget_id
 from fpconsole.tui.forms.styles import default_css
 from fpconsole.tui.widgets.choice_select import ChoiceSelect
 from fpconsole.tui.widgets.compact import made_compact
+from fpconsole.tui.widgets.in_place import InPlaceInput, update_in_place
 
 REQUIRED_MARK = " *"
 SELECT_PROMPT = "Select…"
@@ -69,6 +70,7 @@ class FieldWarning(Static):
     def __init__(self, item: FieldSpec) -> None:
         super().__init__("", id=f"warning-{item.widget_id}", markup=False)
         self.item = item
+        self.shown = ""  # the warning's text now: a key that keeps it repaints nothing
 
     def on_mount(self) -> None:
         # After the refresh: the rows of the fields it reads may be mounted after this one.
@@ -96,13 +98,15 @@ class FieldWarning(Static):
         except FieldSyntaxError:  # the spec's names are well formed; a safety net
             body = {}
         text = "; ".join(w.message for w in request_warnings(body) if w.field == self.item.name)
-        self.update(text)
-        self.set_class(bool(text), "-shown")
+        if text != self.shown:
+            self.shown = text
+            update_in_place(self, text)
+            self.set_class(bool(text), "-shown")
 
 
 def _input(widget_id: str, value: str, *, password: bool = False, suggestions: tuple[str, ...] = ()) -> Input:
     field = made_compact(
-        Input(
+        InPlaceInput(
             value=value,
             id=widget_id,
             password=password,

@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 
 from fpconsole.tui.messages import AppNews, subscribe_news
 from fpconsole.tui.widgets.detail import DetailPanel
+from fpconsole.tui.widgets.in_place import InPlaceInput
 from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row, RowSource
 from fpconsole.tui.widgets.top_bar import TopBar
@@ -131,7 +132,7 @@ class ListScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield Static("", id="scope")
                 yield PagedTable(self.COLUMNS, self.make_source(""), empty_text=self.empty_text(), id="list")
-                box = Input(placeholder=self.filter_placeholder(), id="filter")
+                box = InPlaceInput(placeholder=self.filter_placeholder(), id="filter")
                 box.cursor_blink = False  # as in the forms: no redraws over SSH, stable snapshots
                 yield box
             yield self.DETAIL_PANEL(id="detail")

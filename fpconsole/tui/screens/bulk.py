@@ -26,6 +26,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from fpconsole.tui.connection import unavailable_reason
 from fpconsole.tui.keymap import SEND_KEYS, button_label, keys_for
 from fpconsole.tui.widgets.choice_select import ChoiceSelect
+from fpconsole.tui.widgets.in_place import InPlaceInput
 from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.paged_table import Column, PagedTable, Row
 from fpconsole.tui.widgets.top_bar import TopBar
@@ -172,7 +173,7 @@ class BulkScreen(Screen[None]):
         with Vertical(id="setup"):
             with Horizontal():
                 yield Label("CSV file")
-                file_input = Input(placeholder="path/to/clients.csv", id="file", compact=True)
+                file_input = InPlaceInput(placeholder="path/to/clients.csv", id="file", compact=True)
                 file_input.cursor_blink = False
                 yield file_input
             with Horizontal():
@@ -185,7 +186,7 @@ class BulkScreen(Screen[None]):
                     compact=True,
                 )
                 yield Label(" In flight")
-                in_flight = Input("8", id="in-flight", type="integer", compact=True)
+                in_flight = InPlaceInput("8", id="in-flight", type="integer", compact=True)
                 in_flight.cursor_blink = False
                 yield in_flight
         with Horizontal(id="buttons"):

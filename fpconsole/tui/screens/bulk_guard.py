@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from fpconsole.production_guard import Question
+from fpconsole.tui.widgets.in_place import InPlaceInput
 from fpconsole.tui.widgets.key_hints import KeyHints
 
 
@@ -44,7 +45,7 @@ class BulkProductionGuard(ModalScreen[bool]):
             yield Static(f"{q.where}; {q.change}:", id="guard-where", markup=False)
             yield Static(q.shown, id="guard-shown", markup=False)
             yield Label(f"Type {q.answer} ({q.answer_is}) to send {q.sends}:", id="guard-prompt")
-            yield Input(id="guard-answer", compact=True, restrict=r"[0-9]*")
+            yield InPlaceInput(id="guard-answer", compact=True, restrict=r"[0-9]*")
             yield Static("", id="guard-error", markup=False)
             with Horizontal(id="guard-buttons"):
                 yield Button("Cancel", id="guard-cancel", compact=True)

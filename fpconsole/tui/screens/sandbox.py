@@ -39,6 +39,7 @@ from fpconsole.tui.sandbox_calls import (
     still_working,
 )
 from fpconsole.tui.sandbox_state import faults_news, faults_text, set_faults
+from fpconsole.tui.widgets.in_place import InPlaceInput
 from fpconsole.tui.widgets.key_hints import KeyHints
 from fpconsole.tui.widgets.top_bar import TopBar
 
@@ -308,7 +309,7 @@ class SandboxScreen(Screen[None]):
         )
 
     def _box(self, key: str, placeholder: str, value: str = "") -> Vertical:
-        field = Input(
+        field = InPlaceInput(
             value=value,
             placeholder=placeholder,
             id=f"sb-{key}",
