@@ -23,11 +23,12 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
             "run it in a terminal, or use `fpconsole call` in scripts\n"
         )
         return EXIT_INVALID_INPUT
-    from fpconsole.tui.flow_control import flow_control_keys_passed
+    from fpconsole.tui.starting_terminal import keys_kept_while_starting
 
     # Before anything slow: a ctrl+s or ctrl+q typed while the console starts is a key for it,
-    # not flow control (flow_control.py). Put back however the console ends, after Textual's own.
-    with flow_control_keys_passed(stdin_fd()):
+    # not flow control, and no key typed then is echoed onto the shell's screen
+    # (starting_terminal.py). Put back however the console ends, after Textual's own.
+    with keys_kept_while_starting(stdin_fd()):
         return _open_console(profile=profile, theme=theme, read_only=read_only, mouse=mouse)
 
 
