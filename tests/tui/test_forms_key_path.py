@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from form_helpers import FakeBackend, FormHost, count_layouts, text_of, type_text
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from fpconsole.api import methods as api
@@ -48,6 +49,13 @@ def phone_error(screen: RequestFormScreen) -> str:
     return text_of(screen.query_one("#error-client_phone", Label))
 
 
+async def typed_and_paused(pilot: Pilot[Any], screen: RequestFormScreen, phone: str) -> None:
+    """`phone` typed into Phone, then the pause after it: the form checked, its error shown."""
+    await type_text(pilot, "#field-client_phone", phone)
+    screen._validate_typed()
+    await pilot.pause()
+
+
 async def test_a_key_neither_checks_the_form_nor_saves_the_draft(monkeypatch: pytest.MonkeyPatch) -> None:
     checks: list[object] = []
     original = RequestFormScreen.check
@@ -70,9 +78,7 @@ async def test_an_error_shown_on_the_field_typed_into_is_checked_again_after_the
     app = host()
     async with app.run_test(size=SIZE) as pilot:
         screen = form(app)
-        await type_text(pilot, "#field-client_phone", "770")
-        screen._validate_typed()  # the pause after "770"
-        await pilot.pause()
+        await typed_and_paused(pilot, screen, "770")
         assert "3 digits" in phone_error(screen)
         await pilot.press(*"11234567")
         await pilot.pause()
@@ -83,13 +89,11 @@ async def test_an_error_shown_on_the_field_typed_into_is_checked_again_after_the
 
 async def test_a_key_lays_nothing_out_even_with_an_error_rewritten_under_its_field() -> None:
     """A layout walks the form's 60 widgets; the echo and an error line that keeps its height
-    only need their own lines repainted (bench/typing_latency.py: ~11 ms a key became ~5)."""
+    only need their own lines repainted (bench/typing_latency.py: 7-8 ms of CPU a key became 4)."""
     app = host()
     async with app.run_test(size=SIZE) as pilot:
         screen = form(app)
-        await type_text(pilot, "#field-client_phone", "770")
-        screen._validate_typed()
-        await pilot.pause()
+        await typed_and_paused(pilot, screen, "770")
         assert "got 3 digits" in phone_error(screen)
         layouts = count_layouts(screen)
         await pilot.press("1", "2")
@@ -120,9 +124,7 @@ async def test_a_check_touches_only_the_lines_whose_text_changed(monkeypatch: py
     app = host()
     async with app.run_test(size=SIZE) as pilot:
         screen = form(app)
-        await type_text(pilot, "#field-client_phone", "770")
-        screen._validate_typed()
-        await pilot.pause()
+        await typed_and_paused(pilot, screen, "770")
         updated: list[str] = []
         original = Label.update
 
