@@ -123,3 +123,22 @@ async def test_what_was_sent_is_no_longer_a_draft_even_when_left_in_process() ->
         await pilot.pause()
     assert "card.block" not in backend.drafts
     assert [saved for saved in backend.draft_saves if saved[1].get("card_id")] == []
+
+
+class ExitsAsTheFormOpens(FormHost):
+    """The console stopped (a signal, the SSH link dropped) in the instant a form opened."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.exit()
+
+
+async def test_a_stop_as_a_form_with_a_draft_opens_is_no_traceback() -> None:
+    """QA 25: a SIGHUP or SIGTERM a moment after `n` printed a NoMatches traceback: the form's
+    on_mount ran after the stop had taken its widgets away. The draft itself stays."""
+    backend = FakeBackend(drafts={"client.add": {"client.phone": "7701"}})
+    app = ExitsAsTheFormOpens(lambda: RequestFormScreen(api.CLIENT_ADD, form_key="client.add"), backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    assert app.return_code == 0
+    assert backend.drafts == {"client.add": {"client.phone": "7701"}}

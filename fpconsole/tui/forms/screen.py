@@ -438,6 +438,11 @@ class RequestFormScreen(ModalScreen[FormOutcome | None]):
             self._told_typing_on = None  # leaving the button: the next stay may be told again
 
     def on_mount(self) -> None:
+        if not self.is_attached:
+            # The console stopped as the form opened (a signal a moment after `n`): the screen
+            # was taken off before its widgets were built, and a query for them raised
+            # NoMatches onto the shell (QA 25).
+            return
         self._last = self._opened_with = self.read_input()
         self._apply_visibility(self._last)
         self._refresh_notice()
