@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fpconsole.tui.starting_terminal import StartingTerminal
 
 
 def run_console(*, profile: str | None, theme: str | None, read_only: bool, mouse: bool = True) -> int:
@@ -28,12 +32,17 @@ def run_console(*, profile: str | None, theme: str | None, read_only: bool, mous
     # Before anything slow: a ctrl+s or ctrl+q typed while the console starts is a key for it,
     # not flow control, and no key typed then is echoed onto the shell's screen
     # (starting_terminal.py). Put back however the console ends, after Textual's own.
-    with keys_kept_while_starting(stdin_fd()):
-        return _open_console(profile=profile, theme=theme, read_only=read_only, mouse=mouse)
+    with keys_kept_while_starting(stdin_fd()) as terminal:
+        return _open_console(
+            profile=profile, theme=theme, read_only=read_only, mouse=mouse, terminal=terminal
+        )
 
 
-def _open_console(*, profile: str | None, theme: str | None, read_only: bool, mouse: bool) -> int:
-    """run_console once standard input is known to be a terminal."""
+def _open_console(
+    *, profile: str | None, theme: str | None, read_only: bool, mouse: bool, terminal: StartingTerminal
+) -> int:
+    """run_console once standard input is known to be a terminal. `terminal` is told when the
+    app takes it: keys typed for a console refused before then are not left to the shell."""
     from fpconsole.config import ConfigError, resolve_profile
     from fpconsole.exit_codes import EXIT_INVALID_INPUT
 
@@ -72,6 +81,7 @@ def _open_console(*, profile: str | None, theme: str | None, read_only: bool, mo
             first_start=first_start,
         )
         app = FpConsoleApp(context)
+        terminal.taken_by_console()
         # Asked only when off: run() with no arguments is how the app always started.
         result = app.run() if mouse and chosen.mouse else app.run(mouse=False)
     finally:

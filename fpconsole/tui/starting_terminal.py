@@ -1,4 +1,5 @@
-"""What is typed while the console starts reaches it, and stays off the shell's screen.
+"""What is typed while the console starts reaches it, and stays off the shell's screen and out
+of the shell.
 
 Until Textual switches the terminal to raw mode (about half a second after `fpconsole` is typed,
 imports first), the terminal is still in the shell's cooked mode:
@@ -20,6 +21,12 @@ stays lost, or echoed; Linux at least restarts the output a ctrl+s stopped when 
 Textual saves the terminal's attributes when it starts and puts them back when it ends, both
 bits still off then: each bit cleared here is put back once the console has ended, however it
 ended, and only those bits.
+
+Keys typed for a console that ended before Textual took the terminal (a broken config, ctrl+c
+during the start) were read by the shell instead (QA 25): `n7701` appeared at the prompt, a
+ctrl+s opened its history search, and an Enter typed ahead would have run the line as a shell
+command. Those keys are discarded then. Keys typed after Textual took the terminal are its to
+read; what comes after it let go (typed behind a ctrl+q) is the shell's, and stays.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import contextlib
 import os
 import termios
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 _IFLAG, _LFLAG = 0, 3  # termios.tcgetattr's list: iflag, oflag, cflag, lflag, ispeed, ospeed, cc
 # (place in that list, bit): flow control, and the echo of what is typed.
@@ -63,11 +71,30 @@ def _set_bits(fd: int, bits: tuple[tuple[int, int], ...], on: bool) -> tuple[tup
     return changed
 
 
+def _discard_typed_ahead(fd: int) -> None:
+    """What is typed and not read yet on fd is dropped. Never raises, as `_set_bits`."""
+    if _in_background(fd):
+        return
+    with contextlib.suppress(termios.error, OSError):
+        termios.tcflush(fd, termios.TCIFLUSH)
+
+
+@dataclass
+class StartingTerminal:
+    """Told by the launch when Textual takes the terminal: from then on the keys are its to read."""
+
+    taken: bool = False
+
+    def taken_by_console(self) -> None:
+        self.taken = True
+
+
 @contextlib.contextmanager
-def keys_kept_while_starting(fd: int | None) -> Iterator[None]:
+def keys_kept_while_starting(fd: int | None) -> Iterator[StartingTerminal]:
     """IXON and ECHO off on the terminal fd for the duration, then each back on if it was on
     before; nothing done for None (no terminal), nor on a terminal the console is in the
-    background of.
+    background of. Keys left unread by a console that ended before `taken_by_console` are
+    discarded rather than left to the shell.
 
     While the console is suspended (SIGTSTP, $PAGER) Textual puts back the attributes it saved,
     both off. bash sets its own again when a job stops; a pager sets its own mode. A shell that
@@ -76,8 +103,11 @@ def keys_kept_while_starting(fd: int | None) -> Iterator[None]:
     the background (moved there after it started) leaves the bits off rather than change the
     terminal under the job in front."""
     cleared = _set_bits(fd, CLEARED, on=False) if fd is not None else ()
+    terminal = StartingTerminal()
     try:
-        yield
+        yield terminal
     finally:
+        if fd is not None and not terminal.taken:
+            _discard_typed_ahead(fd)
         if fd is not None and cleared:
             _set_bits(fd, cleared, on=True)

@@ -81,6 +81,20 @@ class Terminal:
             read += os.read(self.slave, 1024)
         return read
 
+    def wait_line(self) -> None:
+        """Until a whole line typed is in the terminal (readable in canonical mode), unread."""
+        ready, _, _ = select.select([self.slave], [], [], 30)
+        assert ready, "the line typed never reached the terminal"
+
+    def unread(self) -> bytes:
+        """What is typed and not read yet, read raw without waiting (b"" when nothing is)."""
+        tty.setraw(self.slave, termios.TCSANOW)
+        attrs = self.attrs()
+        attrs[6][termios.VMIN] = 0
+        attrs[6][termios.VTIME] = 0
+        termios.tcsetattr(self.slave, termios.TCSANOW, attrs)
+        return os.read(self.slave, 1024)
+
     def echoed(self) -> bytes:
         """What the terminal has written back to the screen so far (the echo). An echo reaches
         the master a moment later: a mark written after it, on the same way out, comes behind it."""
@@ -122,6 +136,26 @@ def test_keys_typed_while_starting_stay_off_the_shells_screen(terminal: Terminal
         assert terminal.pending(b"n" + CTRL_S) == b"n" + CTRL_S
         # Echoed as the terminal took the keys in, before they could be read: none was.
         assert terminal.echoed() == b""
+
+
+def test_keys_left_by_a_console_that_never_took_the_terminal_do_not_reach_the_shell(
+    terminal: Terminal,
+) -> None:
+    """QA 25: after a refused start the shell read `n7701` and a ctrl+s (its history search);
+    an Enter typed ahead would have run the line as a command."""
+    with keys_kept_while_starting(terminal.slave):
+        terminal.type_unechoed(b"n7701" + CTRL_S + b"\r")
+        terminal.wait_line()
+    assert terminal.unread() == b""
+
+
+def test_keys_typed_once_the_console_took_the_terminal_are_left_in_place(terminal: Terminal) -> None:
+    # Its own to read; and what comes behind a ctrl+q is the shell's.
+    with keys_kept_while_starting(terminal.slave) as starting:
+        starting.taken_by_console()
+        terminal.type_unechoed(b"ls\r")
+        terminal.wait_line()
+    assert terminal.unread() == b"ls\n"
 
 
 def test_with_echo_on_the_keys_stayed_on_the_shells_screen(terminal: Terminal) -> None:
@@ -267,9 +301,11 @@ def test_the_console_runs_with_ixon_and_echo_off_and_puts_them_back_after(
 
     monkeypatch.setattr(config, "resolve_profile", resolve)
     monkeypatch.setattr(FpConsoleApp, "run", run)
+    stdin_terminal.type(b"n\r", echo=b"n\r\n")
     assert launch.run_console(profile=None, theme=None, read_only=False) == 0
     assert seen == [("config read", False), ("app run", False)]
     assert stdin_terminal.attrs() == stdin_terminal.before
+    assert stdin_terminal.unread() == b"n\n"  # the app's to read (this stand-in did not)
 
 
 @pytest.mark.parametrize(
@@ -277,7 +313,7 @@ def test_the_console_runs_with_ixon_and_echo_off_and_puts_them_back_after(
     ['[keys]\nform.submit = "escape"\n', "[settings\n"],
     ids=["broken keys", "broken config"],
 )
-def test_a_console_refused_at_the_start_puts_ixon_and_echo_back(
+def test_a_console_refused_at_the_start_puts_the_terminal_back_and_drops_its_keys(
     isolated_home: Path,
     stdin_terminal: Terminal,
     monkeypatch: pytest.MonkeyPatch,
@@ -286,9 +322,11 @@ def test_a_console_refused_at_the_start_puts_ixon_and_echo_back(
 ) -> None:
     write_config(isolated_home, config)
     monkeypatch.setattr(FpConsoleApp, "run", lambda self, *args, **kwargs: pytest.fail("started"))
+    stdin_terminal.type(b"n\r", echo=b"n\r\n")  # typed for the console, behind the command
     assert launch.run_console(profile=None, theme=None, read_only=False) == 2
     assert capsys.readouterr().err.startswith("fpconsole: ")
     assert stdin_terminal.attrs() == stdin_terminal.before
+    assert stdin_terminal.unread() == b""  # not left to the shell
 
 
 def test_a_console_ended_by_an_exception_puts_ixon_and_echo_back(
